@@ -1,0 +1,58 @@
+# Multitrack — every set-up step lives here. `make demo` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+OUT ?= out
+PROMPT ?= 一段充满东方禅意的古筝独奏,节奏舒缓
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: install demo test lint typecheck pytest sysdeps-test sysdeps-corpus corpus train bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet --no-deps tinysoundfont==0.3.7
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests need (CI runs as root); installed only when missing.
+sysdeps-test:
+	@command -v oscsend >/dev/null && command -v oscdump >/dev/null && command -v lua5.4 >/dev/null || \
+	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq liblo-tools lua5.4 >/dev/null; }
+
+sysdeps-corpus:
+	@command -v mma >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq mma >/dev/null; }
+
+demo: install
+	$(VENV)/bin/multitrack demo --out $(OUT) --prompt "$(PROMPT)"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install sysdeps-test
+	$(VENV)/bin/pytest -q -x --durations=15
+
+test: lint typecheck pytest
+
+corpus: install sysdeps-corpus
+	$(VENV)/bin/multitrack corpus build --out data/corpus
+
+train: install
+	$(VENV)/bin/multitrack train --corpus data/corpus --out models/checkpoints
+
+bench: install
+	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

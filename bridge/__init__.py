@@ -1,0 +1,1 @@
+"""OSC protocol, server, job queue and the command-line client."""

@@ -1,0 +1,73 @@
+"""The ``multitrack`` command: one entry point, one sub-command module each.
+
+Sub-command modules live in ``bridge.commands`` and expose ``register(subparsers)``, which
+adds their parsers with ``set_defaults(func=run)``. They import heavy things (torch, music21)
+inside ``run`` so ``multitrack --help`` stays fast. User errors (``MultitrackError``) print
+one line and exit 2; nothing a producer typed ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from multitrack.errors import MultitrackError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "generate",
+    "render",
+    "chords",
+    "parse",
+    "evaluate",
+    "corpus",
+    "prepare",
+    "train",
+    "serve",
+    "send",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="multitrack",
+        description="Four bar-aligned stems (melody, chords, bass, drums) from a prompt.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"bridge.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bridge.commands.{name}":
+                raise
+            continue  # a command not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code = args.func(args)
+    except MultitrackError as exc:
+        print(f"multitrack: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("multitrack: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

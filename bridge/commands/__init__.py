@@ -1,0 +1,1 @@
+"""Sub-commands of the ``multitrack`` CLI, one module each."""

@@ -1,0 +1,1 @@
+"""Networks and their use: autoencoder, denoiser, sampler, text conditioning, pipeline."""

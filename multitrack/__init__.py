@@ -1,0 +1,1 @@
+"""Multitrack music domain: songs, stems, theory, MIDI, audio, metrics. No torch here."""

@@ -1,0 +1,99 @@
+"""Song <-> piano rolls on the 16th-note grid.
+
+A stem's roll is three arrays of shape (steps, pitches): ``onset`` (1 where a note starts),
+``hold`` (1 on every step a note sounds, its onset included) and ``velocity`` (0-1, at the
+onset). Pitched stems have 128 pitch rows; drums have 9 (``DRUM_CLASSES``). The round trip
+``from_rolls(to_rolls(song))`` is exact for on-grid music whose same-pitch notes do not
+overlap within a stem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from multitrack.song import DRUM_CLASSES, STEMS, Note, Song, Stem
+
+FloatArray = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Roll:
+    """One stem as arrays of shape (steps, pitches), float32 in [0, 1]."""
+
+    onset: FloatArray
+    hold: FloatArray
+    velocity: FloatArray
+
+    @property
+    def steps(self) -> int:
+        return int(self.onset.shape[0])
+
+
+def pitch_rows(stem: str) -> int:
+    """Rows in a stem's roll: 9 drum classes or 128 MIDI pitches."""
+    return len(DRUM_CLASSES) if stem == "drums" else 128
+
+
+def stem_to_roll(stem: Stem, steps: int) -> Roll:
+    """Draw a stem's notes onto a roll of ``steps`` grid steps; notes past the end are cut."""
+    rows = pitch_rows(stem.name)
+    onset = np.zeros((steps, rows), np.float32)
+    hold = np.zeros((steps, rows), np.float32)
+    velocity = np.zeros((steps, rows), np.float32)
+    for note in stem.notes:
+        if note.start >= steps:
+            continue
+        onset[note.start, note.pitch] = 1.0
+        velocity[note.start, note.pitch] = note.velocity / 127.0
+        hold[note.start : min(note.end, steps), note.pitch] = 1.0
+    return Roll(onset, hold, velocity)
+
+
+def roll_to_notes(roll: Roll, *, threshold: float = 0.5, default_velocity: int = 96) -> list[Note]:
+    """Read notes back from a roll: a note starts at each onset and lasts while hold stays on.
+
+    ``threshold`` binarises model output (probabilities); exact rolls use the default. A hold
+    run with no onset (a model's stray sustain) starts a note too, so nothing heard is lost.
+    """
+    on = roll.onset >= threshold
+    held = roll.hold >= threshold
+    steps, rows = on.shape
+    notes: list[Note] = []
+    for pitch in range(rows):
+        col_on = on[:, pitch]
+        col_hold = held[:, pitch] | col_on
+        t = 0
+        while t < steps:
+            if not col_hold[t]:
+                t += 1
+                continue
+            start = t
+            t += 1
+            while t < steps and col_hold[t] and not col_on[t]:
+                t += 1
+            v = float(roll.velocity[start, pitch])
+            vel = int(round(v * 127)) if v > 0 else default_velocity
+            notes.append(Note(start, pitch, t - start, min(127, max(1, vel))))
+    return sorted(notes)
+
+
+def to_rolls(song: Song) -> dict[str, Roll]:
+    """All four stems as rolls of ``song.steps`` steps."""
+    return {name: stem_to_roll(song.stems[name], song.steps) for name in STEMS}
+
+
+def from_rolls(song: Song, rolls: dict[str, Roll], *, threshold: float = 0.5) -> Song:
+    """A copy of ``song`` (tempo, meter, key, programs kept) with its stems read from rolls."""
+    stems = {
+        name: Stem(name, tuple(roll_to_notes(roll, threshold=threshold)), song.stems[name].program)
+        for name, roll in rolls.items()
+    }
+    return replace(song, stems={**song.stems, **stems})
+
+
+def quantize_seconds(seconds: float, step_seconds: float) -> int:
+    """Nearest grid step of a time in seconds."""
+    return int(round(seconds / step_seconds))
