@@ -1,0 +1,415 @@
+"""Musical metrics of a Song: pure functions over its notes on the 16th-note grid.
+
+MuseGAN's EB, UPC, QN, DP and TD (Dong et al. 2018), the chord-tone ratio of the melody on
+strong beats, pitch-class entropy and groove consistency (Wu & Yang 2020), polyphony, pitch
+range, note density and inter-onset interval, plus key agreement through music21's
+Krumhansl-Schmuckler profiles. ``song_metrics`` gathers them under stable names; every
+definition, with its unit, is written out in docs/metrics.md. A metric that has nothing to
+measure (no melody, one bar, ...) is ``None``, never a made-up number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from multitrack.grid import stem_to_roll
+from multitrack.song import PITCHED_STEMS, STEMS, ChordSpan, Meter, Note, Song
+
+MetricValue = float | str | bool | None
+BoolArray = NDArray[np.bool_]
+
+# Notes at least this many grid steps long are "qualified" (MuseGAN's QN; see docs/metrics.md).
+QUALIFIED_STEPS = 2
+# Strong beats as step offsets within a bar, per meter.
+STRONG_BEATS: dict[str, tuple[int, ...]] = {
+    "4/4": (0, 8),
+    "3/4": (0,),
+    "2/4": (0,),
+    "6/8": (0, 6),
+}
+# Harte, Sandler & Gasser 2006: radii of the fifths, minor-thirds and major-thirds circles.
+_TC_RADII = (1.0, 1.0, 0.5)
+_TC_ANGLES = (7 * math.pi / 6, 3 * math.pi / 2, 2 * math.pi / 3)
+
+# The numeric features, in order: what reference sets collect and OA compares.
+FEATURES: tuple[str, ...] = (
+    *(f"eb_{s}" for s in STEMS),
+    "eb",
+    *(f"upc_{s}" for s in PITCHED_STEMS),
+    "upc",
+    *(f"qn_{s}" for s in PITCHED_STEMS),
+    "qn",
+    "dp",
+    "td",
+    "chord_tone_ratio",
+    "pc_entropy_melody",
+    "pc_entropy",
+    "groove_consistency",
+    "polyphony_chords",
+    "polyphony",
+    *(f"pitch_range_{s}" for s in PITCHED_STEMS),
+    *(f"density_{s}" for s in STEMS),
+    *(f"ioi_{s}" for s in STEMS),
+)
+KEY_FIELDS: tuple[str, ...] = (
+    "key_found",
+    "key_correlation",
+    "key_asked",
+    "key_relation",
+    "key_agrees",
+)
+MODES_MAJOR_MINOR = ("major", "minor")
+
+
+# -- rolls ---------------------------------------------------------------------------------
+
+
+def sounding(song: Song, stem: str) -> BoolArray:
+    """(steps, rows) bool: True where a note of ``stem`` sounds (onset or held)."""
+    return stem_to_roll(song.stem(stem), song.steps).hold > 0
+
+
+def _bars(song: Song, grid: NDArray[np.generic]) -> NDArray[np.generic]:
+    """(steps, ...) -> (bars, steps_per_bar, ...)."""
+    return grid.reshape(song.bars, song.meter.steps_per_bar, *grid.shape[1:])
+
+
+def fold_pitch_classes(grid: NDArray[np.generic]) -> NDArray[np.float64]:
+    """(..., 128) pitch rows -> (..., 12) pitch classes, summed."""
+    padded = np.zeros((*grid.shape[:-1], 132), np.float64)
+    padded[..., :128] = grid
+    return padded.reshape(*grid.shape[:-1], 11, 12).sum(axis=-2)
+
+
+def _notes(song: Song, stem: str) -> tuple[Note, ...]:
+    """The stem's notes that start inside the song."""
+    return tuple(n for n in song.stem(stem).notes if n.start < song.steps)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    kept = [v for v in values if v is not None]
+    return float(np.mean(kept)) if kept else None
+
+
+# -- MuseGAN -------------------------------------------------------------------------------
+
+
+def empty_bar_ratio(song: Song, stem: str) -> float:
+    """EB: the share of bars (0-1) in which ``stem`` sounds no note at all."""
+    active = _bars(song, sounding(song, stem)).any(axis=(1, 2))
+    return float(1.0 - active.mean())
+
+
+def used_pitch_classes(song: Song, stem: str) -> float | None:
+    """UPC: pitch classes (0-12) sounding per bar, averaged over the stem's non-empty bars."""
+    held = np.asarray(_bars(song, sounding(song, stem)).any(axis=1))
+    per_bar = fold_pitch_classes(held) > 0
+    counts = per_bar.sum(axis=1)
+    counts = counts[counts > 0]
+    return float(counts.mean()) if counts.size else None
+
+
+def qualified_note_ratio(
+    notes: Sequence[Note], *, min_steps: int = QUALIFIED_STEPS
+) -> float | None:
+    """QN: the share of notes (0-1) lasting at least ``min_steps`` grid steps (default an 8th)."""
+    if not notes:
+        return None
+    return sum(n.duration >= min_steps for n in notes) / len(notes)
+
+
+def drum_pattern_ratio(song: Song) -> float | None:
+    """DP: the share of drum onsets (0-1) on 8th-note positions (even grid steps)."""
+    notes = _notes(song, "drums")
+    if not notes:
+        return None
+    return sum(n.start % 2 == 0 for n in notes) / len(notes)
+
+
+def tonal_centroid(chroma: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Harte et al. 2006: (..., 12) chroma (any non-negative weights) -> (..., 6) centroid.
+
+    The chroma is L1-normalised first; an all-zero chroma maps to the origin.
+    """
+    pcs = np.arange(12)
+    rows = []
+    for radius, angle in zip(_TC_RADII, _TC_ANGLES, strict=True):
+        rows.append(radius * np.sin(pcs * angle))
+        rows.append(radius * np.cos(pcs * angle))
+    phi = np.stack(rows)  # (6, 12)
+    total = chroma.sum(axis=-1, keepdims=True)
+    norm = np.divide(chroma, total, out=np.zeros_like(chroma, dtype=np.float64), where=total > 0)
+    return norm @ phi.T
+
+
+def tonal_distance(song: Song, first: str = "melody", second: str = "chords") -> float | None:
+    """TD: Euclidean distance between the two stems' tonal centroids, per bar, averaged over
+    the bars where both sound. Chroma is duration-weighted (sounding steps per pitch class)."""
+    chroma_a = fold_pitch_classes(_bars(song, sounding(song, first)).sum(axis=1))
+    chroma_b = fold_pitch_classes(_bars(song, sounding(song, second)).sum(axis=1))
+    both = (chroma_a.sum(axis=1) > 0) & (chroma_b.sum(axis=1) > 0)
+    if not both.any():
+        return None
+    gap = tonal_centroid(chroma_a[both]) - tonal_centroid(chroma_b[both])
+    return float(np.linalg.norm(gap, axis=1).mean())
+
+
+# -- harmony and pitch ---------------------------------------------------------------------
+
+
+def strong_beat_steps(meter: Meter, bars: int) -> NDArray[np.int64]:
+    """Grid steps of the strong beats: 1 and 3 in 4/4, 1 in 3/4 and 2/4, 1 and 4 in 6/8."""
+    offsets = np.array(STRONG_BEATS[str(meter)], np.int64)
+    starts = np.arange(bars, dtype=np.int64)[:, None] * meter.steps_per_bar
+    return (starts + offsets[None, :]).reshape(-1)
+
+
+def span_pitch_classes(spans: Sequence[ChordSpan], steps: int) -> BoolArray:
+    """(steps, 12) bool: the pitch classes of the chord symbol held at each step (N.C. none)."""
+    from multitrack.chords import parse_chord
+
+    grid = np.zeros((steps, 12), np.bool_)
+    for span in spans:
+        pcs = sorted(parse_chord(span.symbol).pitch_classes())
+        if pcs:
+            grid[max(0, span.start) : max(0, min(steps, span.start + span.duration)), pcs] = True
+    return grid
+
+
+def chord_tone_ratio(song: Song, *, spans: Sequence[ChordSpan] | None = None) -> float | None:
+    """The share (0-1) of melody notes sounding on strong beats whose pitch class is a chord tone.
+
+    Chord tones are the pitch classes sounding in the chords and bass stems at that step, or,
+    with ``spans``, those of the chord symbol held there. Strong beats with no chord sounding
+    are left out; ``None`` when no melody note sounds on a strong beat over a chord.
+    """
+    steps = strong_beat_steps(song.meter, song.bars)
+    melody = sounding(song, "melody")[steps]  # (strong, 128)
+    if spans is None:
+        harmony = fold_pitch_classes(sounding(song, "chords") | sounding(song, "bass")) > 0
+    else:
+        harmony = span_pitch_classes(spans, song.steps)
+    harmony = harmony[steps]  # (strong, 12)
+    tones = total = 0
+    for row, pcs in zip(melody, harmony, strict=True):
+        if not pcs.any():
+            continue
+        pitches = np.flatnonzero(row)
+        total += pitches.size
+        tones += int(pcs[pitches % 12].sum())
+    return tones / total if total else None
+
+
+def pitch_class_entropy(notes: Sequence[Note]) -> float | None:
+    """Shannon entropy in bits (0 to log2 12 = 3.585) of the notes' pitch-class histogram
+    (one count per note)."""
+    if not notes:
+        return None
+    counts = np.bincount([n.pitch % 12 for n in notes], minlength=12).astype(np.float64)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum()) + 0.0
+
+
+def groove_consistency(song: Song, *, stems: Sequence[str] = STEMS) -> float | None:
+    """Wu & Yang 2020: 1 - the mean Hamming distance (as a share of the bar's steps) between
+    the onset patterns of every pair of bars, onsets pooled over ``stems``. 0-1; None for one bar.
+    """
+    if song.bars < 2:
+        return None
+    pattern = np.zeros(song.steps, np.float64)
+    for stem in stems:
+        starts = [n.start for n in _notes(song, stem)]
+        pattern[starts] = 1.0
+    bars = pattern.reshape(song.bars, song.meter.steps_per_bar)
+    differ = bars @ (1 - bars).T + (1 - bars) @ bars.T  # (bars, bars) differing steps
+    upper = np.triu_indices(song.bars, k=1)
+    return float(1.0 - differ[upper].mean() / song.meter.steps_per_bar)
+
+
+def polyphony(song: Song, stems: Sequence[str]) -> float | None:
+    """Mean number of notes sounding together (summed over ``stems``) over sounding steps."""
+    count = sum(sounding(song, s).sum(axis=1) for s in stems)
+    heard = np.asarray(count)[np.asarray(count) > 0]
+    return float(heard.mean()) if heard.size else None
+
+
+def pitch_range(notes: Sequence[Note]) -> int | None:
+    """Highest minus lowest MIDI pitch, in semitones."""
+    if not notes:
+        return None
+    pitches = [n.pitch for n in notes]
+    return max(pitches) - min(pitches)
+
+
+def note_density(song: Song, stem: str) -> float:
+    """Notes (onsets) per bar."""
+    return len(_notes(song, stem)) / song.bars
+
+
+def mean_ioi(notes: Sequence[Note]) -> float | None:
+    """Mean inter-onset interval between successive distinct onsets, in quarter notes."""
+    onsets = np.unique([n.start for n in notes])
+    if onsets.size < 2:
+        return None
+    return float(np.diff(onsets).mean() / 4.0)
+
+
+# -- key -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyEstimate:
+    """The key a profile analysis finds: ``tonic`` pitch class 0-11, ``mode`` major or minor,
+    ``correlation`` Pearson's r (-1..1) of the pitch-class histogram with the key's profile."""
+
+    tonic: int
+    mode: str
+    correlation: float
+
+    @property
+    def name(self) -> str:
+        """Conventionally spelled: "A minor", "Eb major"."""
+        from multitrack.theory import Key
+
+        return str(Key(self.tonic, self.mode))
+
+
+@cache
+def _profiles(method: str) -> NDArray[np.float64]:
+    """(2, 12, 12) profiles [mode, tonic, pitch class] from music21's key-weight tables."""
+    from music21.analysis import discrete
+
+    analysers = {"krumhansl": discrete.KrumhanslSchmuckler, "aarden": discrete.AardenEssen}
+    analyser = analysers[method]()
+    out = np.zeros((2, 12, 12), np.float64)
+    for m, mode in enumerate(MODES_MAJOR_MINOR):
+        weights = np.asarray(analyser.getWeights(mode), np.float64)
+        for tonic in range(12):
+            out[m, tonic] = np.roll(weights, tonic)
+    return out
+
+
+def pitch_class_histogram(song: Song, stems: Sequence[str] = PITCHED_STEMS) -> NDArray[np.float64]:
+    """(12,) sounding length in quarter notes per pitch class, notes cut at the song's end."""
+    hist = np.zeros(12, np.float64)
+    for stem in stems:
+        for n in _notes(song, stem):
+            hist[n.pitch % 12] += min(n.end, song.steps) - n.start
+    return hist / 4.0
+
+
+def find_key(
+    song: Song, *, stems: Sequence[str] = PITCHED_STEMS, method: str = "krumhansl"
+) -> KeyEstimate | None:
+    """The best of the 24 major/minor keys by music21's key-weight profiles (``method``
+    "krumhansl" = Krumhansl-Schmuckler/Kessler, or "aarden" = Aarden-Essen, music21's
+    ``analyze('key')`` default) correlated with the duration-weighted pitch-class histogram of
+    ``stems`` — the computation of music21's ``KeyWeightKeyAnalysis`` without building a
+    Stream. None when the histogram is flat (no notes, or every pitch class equally long)."""
+    if method not in ("krumhansl", "aarden"):
+        raise ValueError(f"key method must be 'krumhansl' or 'aarden', got {method!r}")
+    hist = pitch_class_histogram(song, stems)
+    centred = hist - hist.mean()
+    if not centred.any():
+        return None
+    profiles = _profiles(method)
+    prof = profiles - profiles.mean(axis=2, keepdims=True)
+    r = (prof @ centred) / np.sqrt((prof**2).sum(axis=2) * (centred**2).sum())  # (2, 12)
+    m, tonic = np.unravel_index(int(np.argmax(r)), r.shape)
+    return KeyEstimate(int(tonic), MODES_MAJOR_MINOR[int(m)], float(r[m, tonic]))
+
+
+def key_relation(found: KeyEstimate, asked: str) -> tuple[str, bool]:
+    """How the found key stands to the asked one, and whether that counts as agreement.
+
+    Relations: "same" (tonic pitch class and major/minor equal; enharmonics are equal),
+    "relative", "parallel", "different". A major or minor key agrees only when "same". Any
+    other mode (dorian ... and the Chinese 宫商角徵羽) is read as its tonic with the major or
+    minor flavour of ``Key.is_minor`` ("same"), or as the major/minor pair that shares its
+    scale, e.g. D zhi -> G major / E minor ("relative"); both agree.
+    """
+    from multitrack.theory import Key
+
+    key = Key.parse(asked)
+    mode = "minor" if key.is_minor else "major"
+    here = (found.tonic, found.mode)
+    if key.mode in MODES_MAJOR_MINOR:
+        rel = (
+            (key.tonic + (9 if mode == "major" else 3)) % 12,
+            ("minor" if mode == "major" else "major"),
+        )
+        if here == (key.tonic, mode):
+            return "same", True
+        if here == rel:
+            return "relative", False
+        if found.tonic == key.tonic:
+            return "parallel", False
+        return "different", False
+    if here == (key.tonic, mode):
+        return "same", True
+    if here in ((key.relative_major_tonic, "major"), (key.relative_minor_tonic, "minor")):
+        return "relative", True
+    if found.tonic == key.tonic:
+        return "parallel", False
+    return "different", False
+
+
+def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:
+    """key_found, key_correlation, and, with ``asked_key``, key_asked/key_relation/key_agrees."""
+    found = find_key(song)
+    out: dict[str, MetricValue] = dict.fromkeys(KEY_FIELDS)
+    if found is not None:
+        out["key_found"] = found.name
+        out["key_correlation"] = round(found.correlation, 6)
+    if asked_key is not None:
+        from multitrack.theory import Key
+
+        out["key_asked"] = str(Key.parse(asked_key))
+        if found is None:
+            out["key_relation"], out["key_agrees"] = None, False
+        else:
+            out["key_relation"], out["key_agrees"] = key_relation(found, asked_key)
+    return out
+
+
+# -- all together --------------------------------------------------------------------------
+
+
+def song_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:
+    """Every metric of ``song`` under the stable names of ``KEY_FIELDS`` and ``FEATURES``,
+    preceded by bars, tempo (BPM) and meter. Units per metric: docs/metrics.md."""
+    notes = {s: _notes(song, s) for s in STEMS}
+    pitched = [n for s in PITCHED_STEMS for n in notes[s]]
+    out: dict[str, MetricValue] = {
+        "bars": song.bars,
+        "tempo": song.tempo,
+        "meter": str(song.meter),
+    }
+    out.update(key_metrics(song, asked_key=asked_key))
+    eb = {s: empty_bar_ratio(song, s) for s in STEMS}
+    out.update({f"eb_{s}": eb[s] for s in STEMS})
+    out["eb"] = _mean(list(eb.values()))
+    upc = {s: used_pitch_classes(song, s) for s in PITCHED_STEMS}
+    out.update({f"upc_{s}": upc[s] for s in PITCHED_STEMS})
+    out["upc"] = _mean(list(upc.values()))
+    out.update({f"qn_{s}": qualified_note_ratio(notes[s]) for s in PITCHED_STEMS})
+    out["qn"] = qualified_note_ratio(pitched)
+    out["dp"] = drum_pattern_ratio(song)
+    out["td"] = tonal_distance(song)
+    out["chord_tone_ratio"] = chord_tone_ratio(song)
+    out["pc_entropy_melody"] = pitch_class_entropy(notes["melody"])
+    out["pc_entropy"] = pitch_class_entropy(pitched)
+    out["groove_consistency"] = groove_consistency(song)
+    out["polyphony_chords"] = polyphony(song, ("chords",))
+    out["polyphony"] = polyphony(song, PITCHED_STEMS)
+    range_ = {s: pitch_range(notes[s]) for s in PITCHED_STEMS}
+    out.update({f"pitch_range_{s}": None if v is None else float(v) for s, v in range_.items()})
+    out.update({f"density_{s}": note_density(song, s) for s in STEMS})
+    out.update({f"ioi_{s}": mean_ioi(notes[s]) for s in STEMS})
+    return out
