@@ -1,0 +1,416 @@
+"""Song <-> standard MIDI files.
+
+Written files are type 1, 480 ticks a quarter note (120 a grid step), in five tracks: a
+conductor track (name ``multitrack``: time signature, key signature, tempo, one marker per
+chord symbol at its onset, and a text event ``multitrack:{json}`` carrying what MIDI cannot
+say exactly: tempo as a float, the key with its mode, the style, the chord ends and the length),
+then ``melody`` (channel 1), ``chords`` (2), ``bass`` (3) and ``drums`` (10), each with its GM
+program. The text event only refines what the MIDI says: a value whose MIDI form no longer
+matches (a DAW changed the tempo or a marker) is read from the MIDI instead.
+
+Reading takes any type 0 or 1 file: times come from ticks (tempo changes do not move notes off
+the beat), the song's tempo is the one that lasts longest, the meter is the first time
+signature (2/2 and 4/2 read as 4/4, 4/8 as 2/4, 12/8 and 3/8 as 6/8, 6/4 and 3/2 as 3/4; others
+are refused), stems are picked by ``multitrack.stems_split``, markers that are chord symbols
+become ``song.chords``, and a file without a key signature gets the Krumhansl-Kessler key of
+its notes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import mido
+
+from multitrack.errors import MidiFileError, MusicError, OutputError
+from multitrack.song import (
+    DRUM_NOTES,
+    MAX_BARS,
+    MAX_BPM,
+    MIN_BPM,
+    PITCHED_STEMS,
+    STEMS,
+    ChordSpan,
+    Meter,
+    Note,
+    Song,
+    Stem,
+)
+from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
+
+PPQ = 480
+TICKS_PER_STEP = PPQ // 4
+CHANNELS: dict[str, int] = {"melody": 0, "chords": 1, "bass": 2, "drums": 9}
+CONDUCTOR = "multitrack"
+_TEXT_PREFIX = "multitrack:"
+
+# Meters we do not have, read as one we do with the same beat (bars split or joined).
+METER_ALIASES: dict[tuple[int, int], tuple[int, int]] = {
+    (2, 2): (4, 4),
+    (4, 2): (4, 4),
+    (4, 8): (2, 4),
+    (12, 8): (6, 8),
+    (3, 8): (6, 8),
+    (6, 4): (3, 4),
+    (3, 2): (3, 4),
+}
+
+_NAMES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_MAJOR = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_MINOR = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
+# Semitones from the relative major's tonic up to each mode's tonic.
+_MODE_OFFSET = {"major": 0, "gong": 0, "dorian": 2, "shang": 2, "phrygian": 4, "jue": 4,
+                "lydian": 5, "mixolydian": 7, "zhi": 7, "minor": 9, "yu": 9}  # fmt: skip
+_MINOR_LIKE = frozenset({"minor", "dorian", "phrygian", "yu"})
+_KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]?)\s+([a-z]+)\s*$")
+_CHORD_RE = re.compile(
+    r"^(N\.?C\.?|[A-G][#b]?(?:maj|min|dim|aug|sus|add|m|M|[0-9]|[#b+()])*(?:/[A-G][#b]?)?)$"
+)
+# Krumhansl-Kessler key profiles (major, minor), tonic first.
+_KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def write_midi(song: Song, path: Path) -> None:
+    """Write ``song`` to ``path`` as a type 1 MIDI file, atomically (temporary name, rename)."""
+    mid = song_to_midi(song)
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            mid.save(file=handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def song_to_midi(song: Song) -> mido.MidiFile:
+    """The MIDI file ``write_midi`` writes, in memory."""
+    end = song.steps * TICKS_PER_STEP
+    mid = mido.MidiFile(type=1, ticks_per_beat=PPQ)
+    mid.tracks.append(_conductor(song))
+    for name in STEMS:
+        stem = song.stems[name]
+        channel = CHANNELS[name]
+        events: list[tuple[int, int, mido.Message]] = []  # (tick, offs first, message)
+        for note in stem.notes:
+            pitch = DRUM_NOTES[note.pitch] if name == "drums" else note.pitch
+            on = mido.Message("note_on", channel=channel, note=pitch, velocity=note.velocity)
+            off = mido.Message("note_off", channel=channel, note=pitch, velocity=0)
+            events.append((note.start * TICKS_PER_STEP, 1, on))
+            events.append((note.end * TICKS_PER_STEP, 0, off))
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=name, time=0))
+        track.append(mido.Message("program_change", channel=channel, program=stem.program))
+        _append_timed(track, events, end)
+        mid.tracks.append(track)
+    return mid
+
+
+def read_midi(path: Path, *, max_bars: int | None = None) -> Song:
+    """Read a MIDI file into a Song on the grid.
+
+    ``max_bars`` cuts the song to its first bars (notes cut at the end); without it a file
+    longer than ``MAX_BARS`` is refused. Raises ``MidiFileError`` naming the file when it is
+    missing, truncated, not MIDI, or says something a Song cannot hold.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MidiFileError(f"MIDI file {path} does not exist")
+    try:
+        mid = mido.MidiFile(path)
+    except EOFError:
+        raise MidiFileError(f"{path} is truncated: the file ends inside a MIDI track") from None
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise MidiFileError(f"{path} is not a readable MIDI file: {reason}") from None
+    return song_from_midi(mid, source=str(path), max_bars=max_bars)
+
+
+def song_from_midi(
+    mid: mido.MidiFile, *, source: str = "MIDI data", max_bars: int | None = None
+) -> Song:
+    """A Song from a parsed MIDI file (see ``read_midi``); ``source`` names it in errors."""
+    if mid.type == 2:
+        raise MidiFileError(f"{source} is a type 2 MIDI file; only types 0 and 1 are read")
+    ppq = mid.ticks_per_beat
+    if not 0 < ppq < 0x8000:
+        raise MidiFileError(f"{source} uses SMPTE or zero timing; only tick timing is read")
+    meta = _Meta.scan(mid)
+    record = meta.record
+    meter = _meter(meta.time_signature, source)
+    tempo_us = meta.main_tempo()
+    tempo = round(60_000_000 / tempo_us, 2)
+    if record.tempo is not None and mido.bpm2tempo(record.tempo) == tempo_us:
+        tempo = record.tempo
+    if not MIN_BPM <= tempo <= MAX_BPM:
+        raise MidiFileError(
+            f"{source} has tempo {tempo:g} BPM; Multitrack reads {MIN_BPM:g}-{MAX_BPM:g} BPM"
+        )
+
+    stems = split_stems(parts_from_midi(mid))
+    last_note = max((n.end for s in stems.values() for n in s.notes), default=0)
+    conductor_end = ticks_to_steps(meta.conductor_end, ppq)
+    if record.bars is not None and record.bars * meter.steps_per_bar == conductor_end:
+        bars = record.bars
+    else:
+        total = max(last_note, ticks_to_steps(meta.end, ppq), 1)
+        bars = math.ceil(total / meter.steps_per_bar)
+    if max_bars is not None:
+        bars = min(bars, max_bars)
+        stems = {name: _cut(stem, bars * meter.steps_per_bar) for name, stem in stems.items()}
+    elif bars > MAX_BARS:
+        raise MidiFileError(f"{source} is {bars} bars long; Multitrack reads at most {MAX_BARS}")
+
+    key = record.key
+    if meta.key_signature is not None:
+        if key is None or key_signature(key) != _normal_signature(meta.key_signature):
+            key = _key_from_signature(meta.key_signature)
+    elif key is None or key_signature(key) is not None:
+        key = estimate_key([n for name in PITCHED_STEMS for n in stems[name].notes])
+    try:
+        song = Song(bars=bars, tempo=tempo, meter=meter, key=key, stems=stems, style=record.style)
+    except MusicError as exc:
+        raise MidiFileError(f"{source}: {exc}") from None
+    return replace(song, chords=_chords(meta, ppq, song.steps, record.chord_ends))
+
+
+def key_signature(key: str) -> str | None:
+    """The MIDI key signature (mido spelling, e.g. ``"Ebm"``) for a key name such as
+    ``"C minor"`` or ``"D zhi"`` (modes write their relative major's or minor's signature),
+    or None when the name is not a key."""
+    match = _KEY_RE.match(key)
+    if match is None or match.group(3) not in _MODE_OFFSET:
+        return None
+    letter, accidental, mode = match.groups()
+    tonic = (_NAMES[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental]) % 12
+    major = (tonic - _MODE_OFFSET[mode]) % 12
+    if mode in _MINOR_LIKE:
+        return _MINOR[(major + 9) % 12] + "m"
+    return _MAJOR[major]
+
+
+def estimate_key(notes: Sequence[Note]) -> str:
+    """The major or minor key whose Krumhansl-Kessler profile best matches the notes' pitch
+    classes weighted by duration; ``"C major"`` for no notes."""
+    weights = [0.0] * 12
+    for note in notes:
+        weights[note.pitch % 12] += note.duration
+    if not any(weights):
+        return "C major"
+    best = (-2.0, "C major")
+    for tonic in range(12):
+        for profile, mode, names in ((_KK_MAJOR, "major", _MAJOR), (_KK_MINOR, "minor", _MINOR)):
+            rotated = [profile[(pc - tonic) % 12] for pc in range(12)]
+            score = _correlation(weights, rotated)
+            if score > best[0] + 1e-12:
+                best = (score, f"{names[tonic]} {mode}")
+    return best[1]
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What our conductor track's text event says beyond MIDI; fields of the wrong type are
+    ignored (the MIDI then decides)."""
+
+    tempo: float | None = None
+    key: str | None = None
+    style: str | None = None
+    bars: int | None = None
+    chord_ends: tuple[int, ...] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> _Record:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        tempo, key, style, bars = (data.get(k) for k in ("tempo", "key", "style", "bars"))
+        ends = data.get("chord_ends")
+        return cls(
+            tempo=float(tempo) if isinstance(tempo, int | float) else None,
+            key=key if isinstance(key, str) else None,
+            style=style if isinstance(style, str) else None,
+            bars=bars if isinstance(bars, int) else None,
+            chord_ends=tuple(ends)
+            if isinstance(ends, list) and all(isinstance(e, int) for e in ends)
+            else None,
+        )
+
+
+class _Meta:
+    """Everything a file says besides notes, gathered in one pass."""
+
+    def __init__(self) -> None:
+        self.tempos: list[tuple[int, int]] = []  # (tick, microseconds per quarter)
+        self.time_signature: tuple[int, int] | None = None
+        self.key_signature: str | None = None
+        self.markers: list[tuple[int, str]] = []
+        self.record = _Record()
+        self.end = 0
+        self.conductor_end = -1
+
+    @classmethod
+    def scan(cls, mid: mido.MidiFile) -> _Meta:
+        meta = cls()
+        for index, track in enumerate(mid.tracks):
+            tick = 0
+            for msg in track:
+                tick += msg.time
+                meta._take(msg, tick)
+            meta.end = max(meta.end, tick)
+            if index == 0:
+                meta.conductor_end = tick
+        meta.tempos.sort(key=lambda t: t[0])
+        meta.markers.sort(key=lambda m: m[0])
+        return meta
+
+    def _take(self, msg: mido.MetaMessage | mido.Message, tick: int) -> None:
+        if msg.type == "set_tempo":
+            self.tempos.append((tick, msg.tempo))
+        elif msg.type == "time_signature" and self.time_signature is None:
+            self.time_signature = (msg.numerator, msg.denominator)
+        elif msg.type == "key_signature" and self.key_signature is None:
+            self.key_signature = msg.key
+        elif msg.type == "marker" and _CHORD_RE.match(msg.text.strip()):
+            self.markers.append((tick, msg.text.strip()))
+        elif msg.type == "text" and msg.text.startswith(_TEXT_PREFIX):
+            self.record = _Record.parse(msg.text[len(_TEXT_PREFIX) :])
+
+    def main_tempo(self) -> int:
+        """The tempo (microseconds per quarter) in force for the most ticks; 120 BPM if none."""
+        if not self.tempos:
+            return 500_000
+        spans: dict[int, int] = {}
+        points = [*self.tempos, (max(self.end, self.tempos[-1][0]), 0)]
+        for (tick, tempo), (nxt, _) in itertools.pairwise(points):
+            spans[tempo] = spans.get(tempo, 0) + nxt - tick
+        first = self.tempos[0][1]
+        return max(spans, key=lambda t: (spans[t], t == first))
+
+
+def _conductor(song: Song) -> mido.MidiTrack:
+    meter = song.meter
+    extra = {
+        "tempo": song.tempo,
+        "key": song.key,
+        "style": song.style,
+        "bars": song.bars,
+        "chord_ends": [c.start + c.duration for c in song.chords],
+    }
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name=CONDUCTOR, time=0))
+    track.append(mido.MetaMessage("text", text=_TEXT_PREFIX + json.dumps(extra), time=0))
+    clocks = 36 if meter.denominator == 8 else 24  # MIDI clocks per counted beat
+    track.append(
+        mido.MetaMessage(
+            "time_signature",
+            numerator=meter.numerator,
+            denominator=meter.denominator,
+            clocks_per_click=clocks,
+            notated_32nd_notes_per_beat=8,
+            time=0,
+        )
+    )
+    signature = key_signature(song.key)
+    if signature is not None:
+        track.append(mido.MetaMessage("key_signature", key=signature, time=0))
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo), time=0))
+    markers = [
+        (c.start * TICKS_PER_STEP, 0, mido.MetaMessage("marker", text=c.symbol))
+        for c in song.chords
+    ]
+    _append_timed(track, markers, song.steps * TICKS_PER_STEP)
+    return track
+
+
+def _append_timed(
+    track: mido.MidiTrack,
+    events: list[tuple[int, int, mido.Message | mido.MetaMessage]],
+    end: int,
+) -> None:
+    """Append (absolute tick, order, message) events as delta times, then end of track at
+    ``end`` ticks or the last event."""
+    now = 0
+    for tick, _, msg in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=max(0, end - now)))
+
+
+def _meter(signature: tuple[int, int] | None, source: str) -> Meter:
+    if signature is None:
+        return Meter(4, 4)
+    pair = METER_ALIASES.get(signature, signature)
+    try:
+        return Meter(*pair)
+    except MusicError:
+        raise MidiFileError(
+            f"{source} is in {signature[0]}/{signature[1]}; Multitrack reads 4/4, 3/4, 2/4 "
+            "and 6/8 (and 2/2, 4/2, 4/8, 12/8, 3/8, 6/4, 3/2 as one of those)"
+        ) from None
+
+
+def _normal_signature(signature: str) -> str:
+    """mido's key name in our spelling ('D#m' -> 'Ebm', 'Cb' -> 'B')."""
+    minor = signature.endswith("m")
+    name = signature[:-1] if minor else signature
+    pc = (_NAMES[name[0]] + name[1:].count("#") - name[1:].count("b")) % 12
+    return _MINOR[pc] + "m" if minor else _MAJOR[pc]
+
+
+def _key_from_signature(signature: str) -> str:
+    normal = _normal_signature(signature)
+    return f"{normal[:-1]} minor" if normal.endswith("m") else f"{normal} major"
+
+
+def _cut(stem: Stem, steps: int) -> Stem:
+    notes = [
+        Note(n.start, n.pitch, min(n.duration, steps - n.start), n.velocity)
+        for n in stem.notes
+        if n.start < steps
+    ]
+    return Stem(stem.name, tuple(notes), stem.program)
+
+
+def _chords(
+    meta: _Meta, ppq: int, steps: int, ends: tuple[int, ...] | None
+) -> tuple[ChordSpan, ...]:
+    """Chord spans from markers: each lasts to the next marker or the song's end, unless the
+    file's own record of chord ends still matches the markers."""
+    onsets: dict[int, str] = {}
+    for tick, text in meta.markers:
+        start = ticks_to_steps(tick, ppq)
+        if start < steps:
+            onsets[start] = text  # a later marker on the same step wins
+    starts = sorted(onsets)
+    bounds = [*starts[1:], steps] if starts else []
+    if (
+        ends is not None
+        and len(ends) == len(starts)
+        and all(s < e <= b for s, e, b in zip(starts, ends, bounds, strict=True))
+    ):
+        bounds = list(ends)
+    return tuple(ChordSpan(s, e - s, onsets[s]) for s, e in zip(starts, bounds, strict=True))
+
+
+def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    vx = sum((x - mx) ** 2 for x in xs)
+    vy = sum((y - my) ** 2 for y in ys)
+    return cov / math.sqrt(vx * vy) if vx > 0 and vy > 0 else 0.0
