@@ -1,0 +1,362 @@
+"""Chord symbols: parse and format them, and read a progression a producer types.
+
+A ``Chord`` is a root pitch class, a quality from ``QUALITIES`` and an optional bass pitch
+class (the slash bass). ``format_chord`` writes one canonical spelling per chord ("Am7",
+"F/C", "Bbmaj7", "F#m7b5", "N.C."), and ``parse_chord`` reads it back plus the common
+alternatives producers type ("Cmin7", "C-7", "CM7", "CΔ", "Cø", "C°7", "Csus", "A#"), so
+``parse_chord(format_chord(c)) == c`` for every chord. See docs/chords.md for the grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from multitrack.errors import ChordSymbolError, MusicError
+from multitrack.song import ChordSpan, Meter
+from multitrack.theory import parse_pitch_class, pitch_class_name
+
+QUALITIES: tuple[str, ...] = (
+    "maj",
+    "m",
+    "dim",
+    "aug",
+    "sus2",
+    "sus4",
+    "6",
+    "m6",
+    "7",
+    "maj7",
+    "m7",
+    "m7b5",
+    "dim7",
+    "9",
+    "add9",
+)
+
+# Chord tones as semitones above the root, root first.
+QUALITY_INTERVALS: dict[str, tuple[int, ...]] = {
+    "maj": (0, 4, 7),
+    "m": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "sus2": (0, 2, 7),
+    "sus4": (0, 5, 7),
+    "6": (0, 4, 7, 9),
+    "m6": (0, 3, 7, 9),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "m7b5": (0, 3, 6, 10),
+    "dim7": (0, 3, 6, 9),
+    "9": (0, 4, 7, 10, 2),
+    "add9": (0, 4, 7, 2),
+}
+
+# The triad each quality reduces to (sevenths and added tones dropped), for comparisons at
+# triad level: maj, m, dim, aug, sus2, sus4.
+TRIAD_OF: dict[str, str] = {
+    "maj": "maj",
+    "m": "m",
+    "dim": "dim",
+    "aug": "aug",
+    "sus2": "sus2",
+    "sus4": "sus4",
+    "6": "maj",
+    "m6": "m",
+    "7": "maj",
+    "maj7": "maj",
+    "m7": "m",
+    "m7b5": "dim",
+    "dim7": "dim",
+    "9": "maj",
+    "add9": "maj",
+}
+
+NO_CHORD_SYMBOL = "N.C."
+
+# Every accepted suffix, mapped to its quality. The canonical suffix of each quality is the
+# one ``format_chord`` writes; it is listed first.
+_SUFFIXES: dict[str, str] = {
+    "": "maj",
+    "maj": "maj",
+    "M": "maj",
+    "major": "maj",
+    "m": "m",
+    "min": "m",
+    "mi": "m",
+    "-": "m",
+    "minor": "m",
+    "dim": "dim",
+    "°": "dim",
+    "o": "dim",
+    "aug": "aug",
+    "+": "aug",
+    "+5": "aug",
+    "#5": "aug",
+    "sus2": "sus2",
+    "sus4": "sus4",
+    "sus": "sus4",
+    "6": "6",
+    "maj6": "6",
+    "M6": "6",
+    "add6": "6",
+    "m6": "m6",
+    "min6": "m6",
+    "-6": "m6",
+    "7": "7",
+    "dom7": "7",
+    "maj7": "maj7",
+    "M7": "maj7",
+    "Δ": "maj7",
+    "Δ7": "maj7",
+    "ma7": "maj7",
+    "j7": "maj7",
+    "m7": "m7",
+    "min7": "m7",
+    "mi7": "m7",
+    "-7": "m7",
+    "m7b5": "m7b5",
+    "m7-5": "m7b5",
+    "min7b5": "m7b5",
+    "-7b5": "m7b5",
+    "ø": "m7b5",
+    "ø7": "m7b5",
+    "dim7": "dim7",
+    "°7": "dim7",
+    "o7": "dim7",
+    "9": "9",
+    "dom9": "9",
+    "add9": "add9",
+    "add2": "add9",
+}
+_CANONICAL: dict[str, str] = {q: ("" if q == "maj" else q) for q in QUALITIES}
+_NO_CHORD_FORMS: frozenset[str] = frozenset({"n.c.", "n.c", "nc", "n", "no chord"})
+# Pitch classes spelt with flats by default: Db Eb Ab Bb (F# stays sharp), the usual lead-sheet
+# habit.
+_DEFAULT_FLAT_PCS: frozenset[int] = frozenset({1, 3, 8, 10})
+_ROOT = re.compile(r"^([A-Ga-g](?:[#♯]+|[b♭]+)?)(.*)$")
+
+
+@dataclass(frozen=True)
+class Chord:
+    """A chord: root pitch class (0-11), quality from ``QUALITIES``, optional bass pitch class.
+
+    ``NO_CHORD`` is the one chord without a root (quality "N.C."). A bass equal to the root is
+    stored as None, so "C/C" and "C" are the same chord.
+    """
+
+    root: int | None
+    quality: str = "maj"
+    bass: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.root is None:
+            if self.quality != NO_CHORD_SYMBOL or self.bass is not None:
+                raise MusicError("a chord without a root must be N.C. (no chord), with no bass")
+            return
+        if not 0 <= self.root <= 11:
+            raise MusicError(f"chord root must be a pitch class 0-11, got {self.root}")
+        if self.quality not in QUALITY_INTERVALS:
+            raise MusicError(
+                f"unknown chord quality {self.quality!r}; qualities are {', '.join(QUALITIES)}"
+            )
+        if self.bass is not None:
+            if not 0 <= self.bass <= 11:
+                raise MusicError(f"chord bass must be a pitch class 0-11, got {self.bass}")
+            if self.bass == self.root:
+                object.__setattr__(self, "bass", None)
+
+    @property
+    def is_no_chord(self) -> bool:
+        return self.root is None
+
+    def tones(self) -> tuple[int, ...]:
+        """Chord tones as pitch classes, root first, without the slash bass: G7 -> (7, 11, 2, 5)."""
+        if self.root is None:
+            return ()
+        return tuple((self.root + i) % 12 for i in QUALITY_INTERVALS[self.quality])
+
+    def pitch_classes(self) -> frozenset[int]:
+        """Every pitch class the chord sounds: its tones plus the slash bass (C/Bb adds Bb)."""
+        tones = set(self.tones())
+        if self.bass is not None:
+            tones.add(self.bass)
+        return frozenset(tones)
+
+    def bass_pitch_class(self) -> int | None:
+        """The pitch class the bass plays: the slash bass, else the root (None for N.C.)."""
+        return self.bass if self.bass is not None else self.root
+
+    def triad(self) -> Chord:
+        """The chord reduced to its triad, bass dropped: G7/B -> G, Cm7b5 -> Cdim."""
+        if self.root is None:
+            return self
+        return Chord(self.root, TRIAD_OF[self.quality])
+
+
+NO_CHORD = Chord(None, NO_CHORD_SYMBOL)
+
+
+def parse_chord(symbol: str) -> Chord:
+    """Read a chord symbol: "Am7", "F/C", "Bbmaj7", "C#m7b5", "N.C." and common alternatives.
+
+    Raises ``ChordSymbolError`` naming the symbol when it is not a chord we know.
+    """
+    text = symbol.strip()
+    if text.lower() in _NO_CHORD_FORMS:
+        return NO_CHORD
+    head, slash, bass_text = text.partition("/")
+    bass: int | None = None
+    if slash:
+        try:
+            bass = parse_pitch_class(bass_text)
+        except MusicError:
+            raise ChordSymbolError(
+                f"chord symbol {symbol!r}: the bass after '/' must be a note name like E or Bb"
+            ) from None
+    match = _ROOT.match(head)
+    if match is None:
+        raise ChordSymbolError(
+            f"chord symbol {symbol!r} must start with a root note A-G (then # or b), "
+            "e.g. Am7, F/C, Bbmaj7, or be N.C."
+        )
+    root = parse_pitch_class(match[1])
+    suffix = match[2].replace(" ", "").replace("♭", "b").replace("♯", "#")
+    quality = _SUFFIXES.get(suffix)
+    if quality is None and len(suffix) >= 2 and suffix[:2].isalpha():
+        quality = _SUFFIXES.get(suffix.lower())  # "Cmaj7" typed "CMaj7" or "CMIN"
+    if quality is None:
+        raise ChordSymbolError(
+            f"chord symbol {symbol!r}: unknown quality {suffix!r}; write one of "
+            + ", ".join("C" + _CANONICAL[q] for q in QUALITIES)
+            + ", optionally with a slash bass (C/E), or N.C."
+        )
+    return Chord(root, quality, bass)
+
+
+def format_chord(chord: Chord, *, flats: bool | None = None) -> str:
+    """The canonical symbol of a chord: "Am7", "F/C", "N.C.".
+
+    ``flats`` True spells every accidental with flats, False with sharps; None (default) uses
+    the lead-sheet habit Db Eb F# Ab Bb.
+    """
+    if chord.root is None:
+        return NO_CHORD_SYMBOL
+    text = _name(chord.root, flats) + _CANONICAL[chord.quality]
+    if chord.bass is not None:
+        text += "/" + _name(chord.bass, flats)
+    return text
+
+
+def normalise_symbol(symbol: str) -> str:
+    """A symbol as ``format_chord`` writes it, keeping the writer's sharps or flats:
+    "Cmin7" -> "Cm7", "A#" -> "A#", "Bb/D" -> "Bb/D"."""
+    chord = parse_chord(symbol)
+    if chord.root is None:
+        return NO_CHORD_SYMBOL
+    head, _, bass_text = symbol.strip().partition("/")
+    text = _name(chord.root, _spelling(head)) + _CANONICAL[chord.quality]
+    if chord.bass is not None:
+        text += "/" + _name(chord.bass, _spelling(bass_text))
+    return text
+
+
+def parse_progression(text: str, meter: Meter, *, bars: int | None = None) -> tuple[ChordSpan, ...]:
+    """Read a progression into ChordSpans (start and duration in grid steps from bar 1 beat 1).
+
+    - "Am F C G": one chord a bar.
+    - "Am:2 F:2 C:4": durations in counted beats of ``meter`` (quarter notes in x/4, dotted
+      quarters in 6/8); a chord without a duration lasts a bar.
+    - "| Am F | C G |": with bar lines each bar's chords share it equally, unless they carry
+      durations, which must then add up to one bar. ``,`` separates chords like spaces.
+
+    Symbols are normalised ("Cmin7" -> "Cm7"). With ``bars`` the progression is repeated (or
+    cut) to exactly ``bars`` bars. Raises ``ChordSymbolError`` for unknown symbols and bad
+    durations, ``MusicError`` for a bad bar count.
+    """
+    if bars is not None and bars < 1:
+        raise MusicError(f"a progression must last at least 1 bar, got {bars}")
+    cleaned = text.replace("，", ",").replace("｜", "|").replace(",", " ")
+    bar_steps = meter.steps_per_bar
+    spans: list[tuple[int, str]] = []  # (duration in steps, symbol)
+    if "|" in cleaned:
+        for index, segment in enumerate(s for s in cleaned.split("|") if s.strip()):
+            spans.extend(_read_bar(segment.split(), meter, index + 1))
+    else:
+        for token in cleaned.split():
+            symbol, duration = _read_token(token, meter)
+            spans.append((bar_steps if duration is None else duration, symbol))
+    if not spans:
+        raise ChordSymbolError("the chord progression is empty; write chords like 'Am F C G'")
+    total = sum(d for d, _ in spans)
+    target = total if bars is None else bars * bar_steps
+    result: list[ChordSpan] = []
+    start = 0
+    while start < target:
+        for duration, symbol in spans:
+            if start >= target:
+                break
+            length = min(duration, target - start)
+            result.append(ChordSpan(start, length, symbol))
+            start += length
+    return tuple(result)
+
+
+def _read_bar(tokens: list[str], meter: Meter, number: int) -> list[tuple[int, str]]:
+    """One bar between bar lines: chords without durations share what the others leave."""
+    bar_steps = meter.steps_per_bar
+    read = [_read_token(t, meter) for t in tokens]
+    fixed = sum(d for _, d in read if d is not None)
+    free = [i for i, (_, d) in enumerate(read) if d is None]
+    if fixed > bar_steps or (not free and fixed != bar_steps):
+        beats = fixed / meter.steps_per_beat
+        raise ChordSymbolError(
+            f"bar {number} of the progression holds {beats:g} beats of chords; "
+            f"a {meter} bar holds {meter.beats_per_bar}"
+        )
+    share = 0
+    if free:
+        share, left = divmod(bar_steps - fixed, len(free))
+        if left or share == 0:
+            raise ChordSymbolError(
+                f"bar {number} of the progression cannot share {bar_steps - fixed} "
+                f"sixteenths between {len(free)} chords; give durations like Am:2"
+            )
+    return [(share if d is None else d, symbol) for symbol, d in read]
+
+
+def _read_token(token: str, meter: Meter) -> tuple[str, int | None]:
+    """'Am' -> ('Am', None); 'Am:2' -> ('Am', 8) in 4/4 (steps)."""
+    symbol, colon, beats_text = token.partition(":")
+    normalised = normalise_symbol(symbol)
+    if not colon:
+        return normalised, None
+    try:
+        beats = float(beats_text)
+    except ValueError:
+        beats = -1.0
+    steps = beats * meter.steps_per_beat
+    if beats <= 0 or abs(steps - round(steps)) > 1e-9:
+        raise ChordSymbolError(
+            f"chord {token!r}: the duration after ':' must be a positive number of beats "
+            f"on the sixteenth grid, e.g. {symbol}:2 or {symbol}:1.5"
+        )
+    return normalised, round(steps)
+
+
+def _name(pc: int, flats: bool | None) -> str:
+    return pitch_class_name(pc, flats=pc in _DEFAULT_FLAT_PCS if flats is None else flats)
+
+
+def _spelling(name: str) -> bool | None:
+    """Whether a written note name (or symbol head) uses a flat (True), a sharp (False) or
+    neither (None): "Bbm7" -> True, "F#" -> False, "Am" -> None."""
+    text = name.strip()
+    if len(text) < 2 or text[0].upper() not in "ABCDEFG":
+        return None
+    if text[1] in "b♭":
+        return True
+    if text[1] in "#♯":
+        return False
+    return None

@@ -1,0 +1,201 @@
+"""Chord symbols: every quality of every root round-trips; progressions read exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from multitrack.chords import (
+    NO_CHORD,
+    QUALITIES,
+    Chord,
+    format_chord,
+    normalise_symbol,
+    parse_chord,
+    parse_progression,
+)
+from multitrack.errors import ChordSymbolError, MusicError
+from multitrack.song import ChordSpan, Meter
+
+
+def test_every_quality_of_every_root_round_trips_with_and_without_slash_bass() -> None:
+    count = 0
+    for root in range(12):
+        for quality in QUALITIES:
+            for bass in (None, *range(12)):
+                chord = Chord(root, quality, bass)
+                for flats in (None, True, False):
+                    assert parse_chord(format_chord(chord, flats=flats)) == chord
+                count += 1
+    assert count == 12 * 15 * 13
+    assert parse_chord(format_chord(NO_CHORD)) == NO_CHORD
+
+
+@pytest.mark.parametrize(
+    ("symbol", "root", "quality", "bass"),
+    [
+        ("C", 0, "maj", None),
+        ("Cmaj", 0, "maj", None),
+        ("CM", 0, "maj", None),
+        ("Cmin", 0, "m", None),
+        ("C-", 0, "m", None),
+        ("Cm7b5", 0, "m7b5", None),
+        ("Cø", 0, "m7b5", None),
+        ("C°7", 0, "dim7", None),
+        ("Co", 0, "dim", None),
+        ("C+", 0, "aug", None),
+        ("Csus", 0, "sus4", None),
+        ("CM7", 0, "maj7", None),
+        ("CΔ", 0, "maj7", None),
+        ("CMaj7", 0, "maj7", None),
+        ("C-7", 0, "m7", None),
+        ("Cadd2", 0, "add9", None),
+        ("Bb", 10, "maj", None),
+        ("A#", 10, "maj", None),
+        ("B♭m", 10, "m", None),
+        ("am", 9, "m", None),
+        ("F/C", 5, "maj", 0),
+        ("Am7/G", 9, "m7", 7),
+        ("D/F#", 2, "maj", 6),
+        ("C/C", 0, "maj", None),
+        (" G9 ", 7, "9", None),
+    ],
+)
+def test_parse_accepts_common_spellings(
+    symbol: str, root: int, quality: str, bass: int | None
+) -> None:
+    assert parse_chord(symbol) == Chord(root, quality, bass)
+
+
+@pytest.mark.parametrize("symbol", ["N.C.", "NC", "n.c.", "N"])
+def test_no_chord(symbol: str) -> None:
+    assert parse_chord(symbol) is NO_CHORD or parse_chord(symbol) == NO_CHORD
+    assert format_chord(parse_chord(symbol)) == "N.C."
+
+
+@pytest.mark.parametrize(
+    ("chord", "symbol"),
+    [
+        (Chord(9, "m7"), "Am7"),
+        (Chord(5, "maj", 0), "F/C"),
+        (Chord(10, "maj7"), "Bbmaj7"),
+        (Chord(6, "m7b5"), "F#m7b5"),
+        (Chord(1, "dim7"), "Dbdim7"),
+        (Chord(8, "add9", 3), "Abadd9/Eb"),
+    ],
+)
+def test_format_is_canonical(chord: Chord, symbol: str) -> None:
+    assert format_chord(chord) == symbol
+
+
+def test_format_spelling_choice() -> None:
+    assert format_chord(Chord(1, "m"), flats=False) == "C#m"
+    assert format_chord(Chord(6, "maj", 10), flats=True) == "Gb/Bb"
+    assert normalise_symbol("A#min7") == "A#m7"
+    assert normalise_symbol("Gb/Bb") == "Gb/Bb"
+
+
+def test_pitch_classes_exact() -> None:
+    assert parse_chord("C").pitch_classes() == frozenset({0, 4, 7})
+    assert parse_chord("Am7").tones() == (9, 0, 4, 7)
+    assert parse_chord("G9").tones() == (7, 11, 2, 5, 9)
+    assert parse_chord("C/Bb").pitch_classes() == frozenset({0, 4, 7, 10})
+    assert parse_chord("Bdim7").pitch_classes() == frozenset({11, 2, 5, 8})
+    assert parse_chord("G7/B").triad() == Chord(7, "maj")
+    assert NO_CHORD.pitch_classes() == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("symbol", "fragment"),
+    [
+        ("H7", "must start with a root note"),
+        ("Cmaj13", "unknown quality 'maj13'"),
+        ("C7sus4", "unknown quality '7sus4'"),
+        ("C/X", "the bass after '/'"),
+        ("", "must start with a root note"),
+    ],
+)
+def test_unknown_symbols_raise_naming_the_symbol(symbol: str, fragment: str) -> None:
+    with pytest.raises(ChordSymbolError, match=fragment) as info:
+        parse_chord(symbol)
+    assert repr(symbol) in str(info.value)
+
+
+def test_chord_checks_its_fields() -> None:
+    with pytest.raises(MusicError):
+        Chord(0, "maj13")
+    with pytest.raises(MusicError):
+        Chord(None, "maj")
+    with pytest.raises(MusicError):
+        Chord(12, "maj")
+
+
+def test_progression_one_chord_a_bar() -> None:
+    assert parse_progression("Am F C G", Meter(4, 4)) == (
+        ChordSpan(0, 16, "Am"),
+        ChordSpan(16, 16, "F"),
+        ChordSpan(32, 16, "C"),
+        ChordSpan(48, 16, "G"),
+    )
+
+
+def test_progression_durations_in_beats() -> None:
+    assert parse_progression("Am:2 F:2 Cmin7:1.5 G:2.5", Meter(4, 4)) == (
+        ChordSpan(0, 8, "Am"),
+        ChordSpan(8, 8, "F"),
+        ChordSpan(16, 6, "Cm7"),
+        ChordSpan(22, 10, "G"),
+    )
+    # 6/8 counts dotted quarters: one beat is 6 sixteenths.
+    assert parse_progression("Am:1 E:1", Meter(6, 8)) == (
+        ChordSpan(0, 6, "Am"),
+        ChordSpan(6, 6, "E"),
+    )
+
+
+def test_progression_bar_lines_share_the_bar() -> None:
+    assert parse_progression("| Am F | C G:1 Em:1 | Dm |", Meter(4, 4)) == (
+        ChordSpan(0, 8, "Am"),
+        ChordSpan(8, 8, "F"),
+        ChordSpan(16, 8, "C"),
+        ChordSpan(24, 4, "G"),
+        ChordSpan(28, 4, "Em"),
+        ChordSpan(32, 16, "Dm"),
+    )
+    assert parse_progression("Am | F | C | G", Meter(3, 4)) == parse_progression(
+        "Am F C G", Meter(3, 4)
+    )
+
+
+def test_progression_repeats_or_cuts_to_bars() -> None:
+    spans = parse_progression("C G", Meter(3, 4), bars=5)
+    assert [s.symbol for s in spans] == ["C", "G", "C", "G", "C"]
+    assert [s.start for s in spans] == [0, 12, 24, 36, 48]
+    assert parse_progression("C:3 G:3", Meter(4, 4), bars=1) == (
+        ChordSpan(0, 12, "C"),
+        ChordSpan(12, 4, "G"),
+    )
+    assert parse_progression("C，G, Am", Meter(4, 4), bars=2)[-1] == ChordSpan(16, 16, "G")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "empty"),
+        ("| |", "empty"),
+        ("Am:0", "positive number of beats"),
+        ("Am:1.3", "sixteenth grid"),
+        ("Am:two", "positive number of beats"),
+        ("| C D E |", "cannot share"),
+        ("| C:3 D:3 |", "holds 6 beats"),
+        ("| C:3 |", "holds 3 beats"),
+        ("Am Fmaj13", "'Fmaj13'"),
+    ],
+)
+def test_progression_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ChordSymbolError, match=fragment):
+        parse_progression(text, Meter(4, 4))
+
+
+def test_progression_rejects_zero_bars() -> None:
+    with pytest.raises(MusicError, match="at least 1 bar"):
+        parse_progression("Am", Meter(4, 4), bars=0)
