@@ -22,7 +22,6 @@ import itertools
 import json
 import math
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -30,7 +29,8 @@ from pathlib import Path
 
 import mido
 
-from multitrack.errors import MidiFileError, MusicError, OutputError
+from multitrack.chords import parse_chord
+from multitrack.errors import ChordSymbolError, MidiFileError, MusicError, OutputError
 from multitrack.song import (
     DRUM_NOTES,
     MAX_BARS,
@@ -45,6 +45,7 @@ from multitrack.song import (
     Stem,
 )
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
+from multitrack.theory import Key
 
 PPQ = 480
 TICKS_PER_STEP = PPQ // 4
@@ -63,17 +64,6 @@ METER_ALIASES: dict[tuple[int, int], tuple[int, int]] = {
     (3, 2): (3, 4),
 }
 
-_NAMES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
-_MAJOR = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-_MINOR = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
-# Semitones from the relative major's tonic up to each mode's tonic.
-_MODE_OFFSET = {"major": 0, "gong": 0, "dorian": 2, "shang": 2, "phrygian": 4, "jue": 4,
-                "lydian": 5, "mixolydian": 7, "zhi": 7, "minor": 9, "yu": 9}  # fmt: skip
-_MINOR_LIKE = frozenset({"minor", "dorian", "phrygian", "yu"})
-_KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]?)\s+([a-z]+)\s*$")
-_CHORD_RE = re.compile(
-    r"^(N\.?C\.?|[A-G][#b]?(?:maj|min|dim|aug|sus|add|m|M|[0-9]|[#b+()])*(?:/[A-G][#b]?)?)$"
-)
 # Krumhansl-Kessler key profiles (major, minor), tonic first.
 _KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
 _KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
@@ -176,7 +166,7 @@ def song_from_midi(
 
     key = record.key
     if meta.key_signature is not None:
-        if key is None or key_signature(key) != _normal_signature(meta.key_signature):
+        if key is None or key_signature(key) != Key.parse(meta.key_signature).midi_signature():
             key = _key_from_signature(meta.key_signature)
     elif key is None or key_signature(key) is not None:
         key = estimate_key([n for name in PITCHED_STEMS for n in stems[name].notes])
@@ -191,15 +181,10 @@ def key_signature(key: str) -> str | None:
     """The MIDI key signature (mido spelling, e.g. ``"Ebm"``) for a key name such as
     ``"C minor"`` or ``"D zhi"`` (modes write their relative major's or minor's signature),
     or None when the name is not a key."""
-    match = _KEY_RE.match(key)
-    if match is None or match.group(3) not in _MODE_OFFSET:
+    try:
+        return Key.parse(key).midi_signature()
+    except MusicError:
         return None
-    letter, accidental, mode = match.groups()
-    tonic = (_NAMES[letter.upper()] + {"#": 1, "b": -1, "": 0}[accidental]) % 12
-    major = (tonic - _MODE_OFFSET[mode]) % 12
-    if mode in _MINOR_LIKE:
-        return _MINOR[(major + 9) % 12] + "m"
-    return _MAJOR[major]
 
 
 def estimate_key(notes: Sequence[Note]) -> str:
@@ -210,14 +195,14 @@ def estimate_key(notes: Sequence[Note]) -> str:
         weights[note.pitch % 12] += note.duration
     if not any(weights):
         return "C major"
-    best = (-2.0, "C major")
+    best = (-2.0, Key(0, "major"))
     for tonic in range(12):
-        for profile, mode, names in ((_KK_MAJOR, "major", _MAJOR), (_KK_MINOR, "minor", _MINOR)):
+        for profile, mode in ((_KK_MAJOR, "major"), (_KK_MINOR, "minor")):
             rotated = [profile[(pc - tonic) % 12] for pc in range(12)]
             score = _correlation(weights, rotated)
             if score > best[0] + 1e-12:
-                best = (score, f"{names[tonic]} {mode}")
-    return best[1]
+                best = (score, Key(tonic, mode))
+    return str(best[1])
 
 
 @dataclass(frozen=True)
@@ -286,7 +271,7 @@ class _Meta:
             self.time_signature = (msg.numerator, msg.denominator)
         elif msg.type == "key_signature" and self.key_signature is None:
             self.key_signature = msg.key
-        elif msg.type == "marker" and _CHORD_RE.match(msg.text.strip()):
+        elif msg.type == "marker" and _is_chord_symbol(msg.text.strip()):
             self.markers.append((tick, msg.text.strip()))
         elif msg.type == "text" and msg.text.startswith(_TEXT_PREFIX):
             self.record = _Record.parse(msg.text[len(_TEXT_PREFIX) :])
@@ -365,17 +350,9 @@ def _meter(signature: tuple[int, int] | None, source: str) -> Meter:
         ) from None
 
 
-def _normal_signature(signature: str) -> str:
-    """mido's key name in our spelling ('D#m' -> 'Ebm', 'Cb' -> 'B')."""
-    minor = signature.endswith("m")
-    name = signature[:-1] if minor else signature
-    pc = (_NAMES[name[0]] + name[1:].count("#") - name[1:].count("b")) % 12
-    return _MINOR[pc] + "m" if minor else _MAJOR[pc]
-
-
 def _key_from_signature(signature: str) -> str:
-    normal = _normal_signature(signature)
-    return f"{normal[:-1]} minor" if normal.endswith("m") else f"{normal} major"
+    """A key name from mido's key signature name: 'Ebm' -> 'Eb minor', 'Cb' -> 'B major'."""
+    return str(Key.parse(signature))
 
 
 def _cut(stem: Stem, steps: int) -> Stem:
@@ -406,6 +383,15 @@ def _chords(
     ):
         bounds = list(ends)
     return tuple(ChordSpan(s, e - s, onsets[s]) for s, e in zip(starts, bounds, strict=True))
+
+
+def _is_chord_symbol(text: str) -> bool:
+    """Markers also name sections ("Verse"); only chord symbols become chords."""
+    try:
+        parse_chord(text)
+    except ChordSymbolError:
+        return False
+    return True
 
 
 def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float:

@@ -87,7 +87,7 @@ def test_written_file_has_named_tracks_programs_channels_and_meta(tmp_path: Path
     ("key", "signature"),
     [("A minor", "Am"), ("Eb major", "Eb"), ("C major", "C"), ("F# minor", "F#m"),
      ("D zhi", "G"), ("E yu", "Em"), ("F# dorian", "C#m"), ("C gong", "C"), ("Bb lydian", "F"),
-     ("G mixolydian", "C"), ("E phrygian", "Am"), ("A shang", "G"), ("E jue", "C"),
+     ("G mixolydian", "C"), ("E phrygian", "Am"), ("A shang", "G"), ("E jue", "Am"),
      ("nonsense", None)],
 )  # fmt: skip
 def test_key_signature_of_keys_and_modes(key: str, signature: str | None) -> None:
