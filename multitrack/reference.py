@@ -15,6 +15,7 @@ needed at run time).
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,9 +30,11 @@ from multitrack.song import Song
 
 FORMAT = "multitrack.reference/1"
 REFERENCE_FILENAME = "reference.json"
-GRID_POINTS = 4096  # integration points for the overlapped area
+GRID_POINTS = 4096  # least integration points for the overlapped area
+MAX_GRID_POINTS = 65536
+POINTS_PER_BANDWIDTH = 4  # at least this many points per (narrowest) kernel width
 TAIL_BANDWIDTHS = 4.0  # the integral reaches this many bandwidths past the data
-_CHUNK = 512  # samples per KDE evaluation block, to bound memory
+_BLOCK = 1 << 22  # kernel evaluations per block, to bound memory (32 MB)
 
 
 class ReferenceFileError(MultitrackError):
@@ -65,8 +68,9 @@ def kde(
 ) -> NDArray[np.float64]:
     """Gaussian kernel density of ``samples`` at ``points`` (both 1-D), kernel s.d. ``bandwidth``."""
     density = np.zeros(points.shape, np.float64)
-    for lo in range(0, samples.size, _CHUNK):
-        z = (points[None, :] - samples[lo : lo + _CHUNK, None]) / bandwidth
+    chunk = max(1, _BLOCK // max(1, points.size))
+    for lo in range(0, samples.size, chunk):
+        z = (points[None, :] - samples[lo : lo + chunk, None]) / bandwidth
         density += np.exp(-0.5 * z * z).sum(axis=0)
     return density / (samples.size * bandwidth * np.sqrt(2 * np.pi))
 
@@ -74,25 +78,25 @@ def kde(
 def overlapped_area(first: Sequence[float], second: Sequence[float]) -> float | None:
     """OA (0-1): the integral of min(p, q) of the two samples' Gaussian KDEs.
 
-    Scott's bandwidth per sample; a sample with no spread (all values equal, or one value)
-    takes the pooled samples' standard deviation times its own n^(-1/5). Two samples of one
-    and the same constant overlap fully (1.0). The integral runs over the pooled data range
-    widened by 4 bandwidths on each side, trapezoidal on 4096 points. None if either is empty.
+    Scott's bandwidth per sample. A sample with no spread (all values equal, or one value)
+    borrows the other sample's bandwidth; when neither has spread, two point masses overlap
+    fully (1.0) at one value and not at all (0.0) at two. The integral runs over the pooled
+    data range widened by 4 bandwidths on each side, trapezoidal on 4096 points or more (at
+    least 4 per narrowest bandwidth, at most 65536). None if either sample is empty.
     """
     a = np.asarray(first, np.float64)
     b = np.asarray(second, np.float64)
     if a.size == 0 or b.size == 0:
         return None
+    widths = [scott_bandwidth(a), scott_bandwidth(b)]
+    if max(widths) == 0.0:
+        return 1.0 if a.min() == a.max() == b.min() == b.max() else 0.0
+    widths = [w if w > 0 else max(widths) for w in widths]
     pooled = np.concatenate([a, b])
-    spread = float(pooled.std(ddof=1)) if pooled.size > 1 else 0.0
-    if spread == 0.0:
-        return 1.0
-    widths = []
-    for x in (a, b):
-        bw = scott_bandwidth(x)
-        widths.append(bw if bw > 0 else spread * x.size ** (-0.2))
     reach = TAIL_BANDWIDTHS * max(widths)
-    points = np.linspace(pooled.min() - reach, pooled.max() + reach, GRID_POINTS)
+    lo, hi = pooled.min() - reach, pooled.max() + reach
+    fine = math.ceil((hi - lo) / min(widths) * POINTS_PER_BANDWIDTH)
+    points = np.linspace(lo, hi, min(MAX_GRID_POINTS, max(GRID_POINTS, fine)))
     low = np.minimum(kde(a, points, widths[0]), kde(b, points, widths[1]))
     area = float(((low[1:] + low[:-1]) * 0.5 * np.diff(points)).sum())
     return min(1.0, area)
