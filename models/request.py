@@ -33,7 +33,8 @@ class GenerateRequest:
     ``bars``/``bpm``/``key``/``meter``/``stems`` override what the prompt says when given.
     Editing: ``source`` is the take's song; ``keep`` names stems kept note for note;
     ``repaint`` is a 1-based inclusive bar range regenerated while every other bar is kept;
-    ``chords`` forces a progression (the chords and bass stems follow it).
+    ``chords`` (grid spans) or ``chord_text`` ("Am F C G", "Am:2 F:2"; parsed against the
+    song's meter and length) forces a progression: the chords and bass stems follow it.
     """
 
     prompt: str
@@ -49,6 +50,7 @@ class GenerateRequest:
     keep: tuple[str, ...] = ()
     repaint: tuple[int, int] | None = None
     chords: tuple[ChordSpan, ...] | None = None
+    chord_text: str | None = None
 
     def __post_init__(self) -> None:
         if self.bars is not None and not 1 <= self.bars <= MAX_GENERATE_BARS:
@@ -68,6 +70,10 @@ class GenerateRequest:
             raise RequestError("at least one stem must play")
         if (self.keep or self.repaint) and self.source is None:
             raise RequestError("keep and repaint need a source take (--from)")
+        if self.chords is not None and self.chord_text is not None:
+            raise RequestError("give the progression as symbols or as a MIDI clip, not both")
+        if self.chord_text is not None and not self.chord_text.strip():
+            raise RequestError("the chord progression is empty")
         if self.repaint is not None:
             lo, hi = self.repaint
             bars = self.source.bars if self.source is not None else MAX_BARS

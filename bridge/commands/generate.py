@@ -1,0 +1,116 @@
+"""``multitrack generate``: a new take from a prompt, or an edit of an earlier take."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from multitrack.errors import MultitrackError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "generate",
+        help="generate four stems from a prompt (or edit a take)",
+        description=(
+            "Generate melody, chords, bass and drums from a Chinese or English prompt into a new "
+            "take folder under --out. Edit an earlier take with --from and --keep / --repaint / "
+            "--chords / --chords-midi."
+        ),
+    )
+    p.add_argument("prompt", help='e.g. "lo-fi hip hop in A minor, 85 bpm" or "一段舒缓的古筝独奏"')
+    p.add_argument("--out", type=Path, default=Path("out"), help="folder that holds the takes")
+    p.add_argument("--name", help="take folder name (default: next take-NNN)")
+    p.add_argument("--bars", type=int, help="length in bars (1-64)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same music)")
+    p.add_argument("--bpm", type=float, help="tempo, overrides the prompt")
+    p.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "F#m"')
+    p.add_argument("--meter", help="4/4, 3/4, 2/4 or 6/8, overrides the prompt")
+    p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale")
+    p.add_argument("--steps", type=int, default=20, help="sampler steps (10-50 is typical)")
+    p.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
+    p.add_argument("--from", dest="source", type=Path, help="an earlier take folder to edit")
+    p.add_argument("--keep", help="with --from: stems kept note for note, e.g. chords,bass")
+    p.add_argument("--repaint", help="with --from: bars to regenerate, e.g. 5-8")
+    p.add_argument("--chords", help='force a progression: "Am F C G" (a bar each) or "Am:2 F:2"')
+    p.add_argument("--chords-midi", type=Path, help="force the progression of an edited chord clip")
+    p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
+    p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
+    p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
+    p.add_argument("--json", action="store_true", help="print song.json instead of a summary")
+    p.set_defaults(func=run)
+
+
+def build_request(args: argparse.Namespace):  # -> GenerateRequest
+    """Turn CLI flags into a checked request (reads --from and --chords-midi)."""
+    from models.request import GenerateRequest, parse_bar_range, parse_stem_list
+
+    source = None
+    if args.source is not None:
+        from multitrack.take import read_take
+
+        source, _ = read_take(args.source)
+    chords = None
+    if args.chords_midi is not None:
+        from multitrack.midi_io import read_midi
+        from multitrack.recognise import recognise_song
+
+        chords = recognise_song(read_midi(args.chords_midi))
+        if not chords:
+            raise MultitrackError(f"{args.chords_midi}: no chords recognised in the clip")
+    if args.keep and not args.keep.strip():
+        raise MultitrackError("--keep needs stem names, e.g. chords,bass")
+    return GenerateRequest(
+        prompt=args.prompt,
+        bars=args.bars,
+        seed=args.seed,
+        bpm=args.bpm,
+        key=args.key,
+        meter=args.meter,
+        guidance=args.guidance,
+        steps=args.steps,
+        stems=parse_stem_list(args.stems) if args.stems else None,
+        source=source,
+        keep=parse_stem_list(args.keep) if args.keep else (),
+        repaint=parse_bar_range(args.repaint) if args.repaint else None,
+        chords=chords,
+        chord_text=args.chords,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    request = build_request(args)
+    if not request.prompt.strip() and request.source is None and request.chord_text is None:
+        raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')
+    from bridge.service import generate_take, load_pipeline
+    from tqdm import tqdm
+
+    pipeline = load_pipeline(args.checkpoint)
+    with tqdm(total=100, desc="generating", unit="%", file=sys.stderr, leave=False) as bar:
+
+        def progress(fraction: float, stage: str) -> None:
+            bar.set_postfix_str(stage)
+            bar.update(max(0, round(fraction * 100) - bar.n))
+
+        take = generate_take(
+            pipeline,
+            request,
+            args.out,
+            name=args.name,
+            progress=progress,
+            soundfont=args.soundfont,
+            sample_rate=args.sample_rate,
+        )
+    record = json.loads(take.files["json"].read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+        return 0
+    chords = " ".join(row["symbol"] for row in record.get("chords", []))
+    print(f"take: {take.dir}")
+    print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
+    print(f"  chords: {chords}")
+    for stem in ("midi", "melody", "chords", "bass", "drums", "preview"):
+        print(f"  {stem:8s}{take.files[stem]}")
+    return 0

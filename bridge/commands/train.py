@@ -1,0 +1,61 @@
+"""``multitrack train``: the autoencoder, then diffusion on its latents; resumable.
+
+Also runs under ``torchrun --nproc_per_node 2 -m bridge.cli train ...`` (DDP over gloo).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from multitrack.errors import MultitrackError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train the model on a built corpus",
+        description="Train the autoencoder, then latent diffusion; resumes from RUN_DIR/state.pt.",
+    )
+    p.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="built corpus folder")
+    p.add_argument("--out", type=Path, default=Path("models/checkpoints"), help="checkpoint folder")
+    p.add_argument("--run-dir", type=Path, default=Path("runs/default"), help="state and logs")
+    p.add_argument("--ae-steps", type=int, default=2000)
+    p.add_argument("--diffusion-steps", type=int, default=6000)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-windows", type=int, default=None, help="train on a random subset")
+    p.add_argument("--tiny", action="store_true", help="the debug-size model (tests)")
+    p.add_argument("--no-bf16", action="store_true", help="train in float32")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from models.config import ModelConfig
+    from models.training import TrainConfig, run_training
+
+    if not (args.corpus / "manifest.json").is_file():
+        raise MultitrackError(
+            f"{args.corpus} is not a built corpus (no manifest.json); run `multitrack corpus build`"
+        )
+    for name in ("ae_steps", "diffusion_steps", "batch"):
+        if getattr(args, name) < 1:
+            raise MultitrackError(f"--{name.replace('_', '-')} must be at least 1")
+    model_cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
+    train_cfg = TrainConfig(
+        ae_steps=args.ae_steps,
+        diffusion_steps=args.diffusion_steps,
+        batch=args.batch,
+        seed=args.seed,
+        bf16=not args.no_bf16,
+    )
+    path = run_training(
+        args.corpus,
+        args.out,
+        model_cfg=model_cfg,
+        train_cfg=train_cfg,
+        run_dir=args.run_dir,
+        max_windows=args.max_windows,
+    )
+    print(f"checkpoint: {path}")
+    return 0

@@ -1,0 +1,90 @@
+"""One request end to end: the pipeline makes a Song, the take writer puts it on disk.
+
+Shared by ``multitrack generate`` and the OSC server's worker, so both write the same take
+folders with the same song.json.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from models.pipeline import Generation, Pipeline
+from models.request import Cancelled, GenerateRequest
+from multitrack.take import Take, write_take
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+
+def load_pipeline(checkpoint: Path | None = None) -> Pipeline:
+    """Load the model once (default: the shipped checkpoint) and warm it up."""
+    return Pipeline.load(checkpoint)
+
+
+def take_meta(request: GenerateRequest, gen: Generation, pipeline: Pipeline) -> dict[str, Any]:
+    """The song.json fields the pipeline knows and the take writer does not."""
+    edit: dict[str, Any] = {}
+    if request.source is not None:
+        edit["keep"] = list(request.keep)
+        edit["repaint"] = list(request.repaint) if request.repaint else None
+    if request.chords is not None:
+        edit["forced_chords"] = True
+    return {
+        "prompt": request.prompt,
+        "attributes": gen.attributes,
+        "seed": gen.seed,
+        "model": pipeline.version,
+        "guidance": request.guidance,
+        "steps": request.steps,
+        "copy_guard_resamples": gen.resamples,
+        "edit": edit or None,
+        "timings": {k: round(v, 4) for k, v in gen.timings.items()},
+    }
+
+
+def generate_take(
+    pipeline: Pipeline,
+    request: GenerateRequest,
+    out_root: Path,
+    *,
+    name: str | None = None,
+    progress: ProgressFn | None = None,
+    cancelled: CancelFn | None = None,
+    soundfont: Path | None = None,
+    sample_rate: int = 44100,
+) -> Take:
+    """Generate (or edit) and write a new take folder under ``out_root``.
+
+    Raises ``Cancelled`` if ``cancelled()`` turns true before the take is in place; nothing
+    is left behind in that case (the take writer builds in a hidden folder).
+    """
+    if progress is not None:
+        progress(0.0, "parsing")
+    gen = pipeline.generate(request, progress=progress, cancelled=cancelled)
+    if cancelled is not None and cancelled():
+        raise Cancelled("cancelled")
+    t0 = time.perf_counter()
+
+    def write_progress(fraction: float, stage: str) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled("cancelled")
+        if progress is not None:
+            progress(0.8 + 0.2 * fraction, stage)
+
+    meta = take_meta(request, gen, pipeline)
+    take = write_take(
+        gen.song,
+        out_root,
+        name=name,
+        meta=meta,
+        soundfont=soundfont,
+        sample_rate=sample_rate,
+        progress=write_progress,
+    )
+    gen.timings["write"] = time.perf_counter() - t0
+    if progress is not None:
+        progress(1.0, "done")
+    return take

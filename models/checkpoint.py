@@ -1,0 +1,87 @@
+"""Checkpoint I/O: the config travels inside the file and rebuilds the networks.
+
+Shipped checkpoints hold only plain containers and tensors, so they load with
+``torch.load(weights_only=True)``: opening one can never run code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from models.autoencoder import Autoencoder
+from models.config import ModelConfig
+from models.denoiser import Denoiser
+from multitrack.errors import MultitrackError
+
+DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "multitrack.pt"
+
+
+class CheckpointError(MultitrackError):
+    code = "bad_checkpoint"
+
+
+@dataclass
+class LoadedModel:
+    config: ModelConfig
+    autoencoder: Autoencoder
+    denoiser: Denoiser
+    meta: dict[str, Any]
+
+
+def build(config: ModelConfig) -> tuple[Autoencoder, Denoiser]:
+    ae = Autoencoder(config.autoencoder)
+    return ae, Denoiser(config.denoiser, ae.latent_channels)
+
+
+def save_checkpoint(
+    path: Path,
+    config: ModelConfig,
+    autoencoder: Autoencoder,
+    denoiser: Denoiser,
+    *,
+    meta: dict[str, Any] | None = None,
+    half: bool = False,
+) -> None:
+    """Write weights + config atomically; ``half`` stores float tensors as float16."""
+
+    def pack(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if not half:
+            return {k: v.detach().clone() for k, v in sd.items()}
+        return {k: v.detach().half() if v.is_floating_point() else v for k, v in sd.items()}
+
+    payload = {
+        "format": "multitrack.checkpoint/1",
+        "config": config.to_dict(),
+        "autoencoder": pack(autoencoder.state_dict()),
+        "denoiser": pack(denoiser.state_dict()),
+        "meta": meta or {},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path | None = None) -> LoadedModel:
+    """Load a checkpoint (default: the shipped one) into eval-mode float32 networks."""
+    path = DEFAULT_CHECKPOINT if path is None else Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        config = ModelConfig.from_dict(payload["config"])
+        ae, den = build(config)
+        ae.load_state_dict({k: v.float() for k, v in payload["autoencoder"].items()})
+        den.load_state_dict({k: v.float() for k, v in payload["denoiser"].items()})
+    except CheckpointError:
+        raise
+    except Exception as exc:  # any unreadable or mismatched file is the same user error
+        raise CheckpointError(f"checkpoint {path} is corrupt or incompatible: {exc}") from None
+    ae.eval()
+    den.eval()
+    return LoadedModel(config, ae, den, dict(payload.get("meta", {})))

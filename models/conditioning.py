@@ -1,0 +1,129 @@
+"""Attributes -> the integer/float conditioning the denoiser reads.
+
+Each attribute has a null value (index 0, or 128 for programs, 0 BPM, a zero text vector
+with ``text_on`` 0): the null is what classifier-free guidance drops to and what a prompt
+that does not say something is conditioned on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from multitrack.song import STEMS
+from multitrack.styles import STYLE_IDS, style_index
+
+MODES: tuple[str, ...] = (
+    "major",
+    "minor",
+    "dorian",
+    "phrygian",
+    "lydian",
+    "mixolydian",
+    "gong",
+    "shang",
+    "jue",
+    "zhi",
+    "yu",
+)
+METERS: tuple[str, ...] = ("4/4", "3/4", "2/4", "6/8")
+NULL_PROGRAM = 128
+NULL_STEMS = 16
+N_STYLES = len(STYLE_IDS) + 1
+N_MODES = len(MODES) + 1
+N_METERS = len(METERS) + 1
+
+
+def mode_index(mode: str | None) -> int:
+    return 0 if mode is None else MODES.index(mode) + 1
+
+
+def meter_index(meter: str | None) -> int:
+    return 0 if meter is None else METERS.index(meter) + 1
+
+
+def stems_index(stems: Sequence[str] | None) -> int:
+    """Bit mask of the playing stems (melody = bit 0 ... drums = bit 3); None -> null."""
+    if stems is None:
+        return NULL_STEMS
+    return sum(1 << STEMS.index(s) for s in stems)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One example's conditioning, numpy/python side."""
+
+    style: str | None = None
+    mode: str | None = None
+    meter: str | None = None
+    bpm: float | None = None
+    programs: tuple[int | None, int | None, int | None] = (None, None, None)
+    stems: tuple[str, ...] | None = None
+    text: np.ndarray | None = None  # (512,) float32 sentence embedding
+
+
+@dataclass
+class CondBatch:
+    """A batch of conditioning tensors, each (B,) unless noted."""
+
+    style: torch.Tensor
+    mode: torch.Tensor
+    meter: torch.Tensor
+    bpm: torch.Tensor  # float, 0 = unknown
+    programs: torch.Tensor  # (B, 3)
+    stems: torch.Tensor
+    text: torch.Tensor  # (B, 512)
+    text_on: torch.Tensor  # float 0/1
+
+    def to(self, device: torch.device | str) -> CondBatch:
+        return CondBatch(*(getattr(self, f).to(device) for f in _FIELDS))
+
+    def index(self, idx: torch.Tensor) -> CondBatch:
+        return CondBatch(*(getattr(self, f)[idx] for f in _FIELDS))
+
+    def nulled(self, drop: torch.Tensor) -> CondBatch:
+        """Replace rows where ``drop`` (B,) is True by the null condition."""
+        keep = ~drop
+        return CondBatch(
+            style=self.style * keep,
+            mode=self.mode * keep,
+            meter=self.meter * keep,
+            bpm=self.bpm * keep,
+            programs=torch.where(keep[:, None], self.programs, NULL_PROGRAM),
+            stems=torch.where(keep, self.stems, NULL_STEMS),
+            text=self.text * keep[:, None],
+            text_on=self.text_on * keep,
+        )
+
+    @staticmethod
+    def cat(batches: Sequence[CondBatch]) -> CondBatch:
+        return CondBatch(*(torch.cat([getattr(b, f) for b in batches]) for f in _FIELDS))
+
+
+_FIELDS = ("style", "mode", "meter", "bpm", "programs", "stems", "text", "text_on")
+
+
+def collate(conds: Sequence[Condition], *, text_dim: int = 512) -> CondBatch:
+    """Stack python-side conditions into tensors."""
+    text = np.zeros((len(conds), text_dim), np.float32)
+    text_on = np.zeros(len(conds), np.float32)
+    for i, c in enumerate(conds):
+        if c.text is not None:
+            text[i] = c.text
+            text_on[i] = 1.0
+    return CondBatch(
+        style=torch.tensor([style_index(c.style) for c in conds], dtype=torch.long),
+        mode=torch.tensor([mode_index(c.mode) for c in conds], dtype=torch.long),
+        meter=torch.tensor([meter_index(c.meter) for c in conds], dtype=torch.long),
+        bpm=torch.tensor([c.bpm or 0.0 for c in conds], dtype=torch.float32),
+        programs=torch.tensor(
+            [[NULL_PROGRAM if p is None else p for p in c.programs] for c in conds],
+            dtype=torch.long,
+        ),
+        stems=torch.tensor([stems_index(c.stems) for c in conds], dtype=torch.long),
+        text=torch.from_numpy(text),
+        text_on=torch.from_numpy(text_on),
+    )

@@ -1,0 +1,79 @@
+"""Model configs: frozen dataclasses saved inside the checkpoint and rebuilt from it.
+
+The defaults are the shipped model; ``tiny()`` is the debug size tests use (seconds on CPU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Pitch windows of the model's rolls, in the key-normalised frame (tonic moved to C).
+MELODY_LOW, MELODY_ROWS = 48, 48  # C3..B6
+CHORDS_LOW, CHORDS_ROWS = 36, 48  # C2..B5
+BASS_LOW, BASS_ROWS = 24, 36  # C1..B3
+DRUM_ROWS = 9
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """Per-stem conv autoencoders; each stem gets ``latent_channels`` channels per latent
+    frame, one frame every ``2 ** downsamples`` grid steps (4 = one frame a quarter note)."""
+
+    hidden: int = 64
+    latent_channels: int = 8
+    downsamples: int = 2
+    blocks: int = 1
+
+    @property
+    def compression(self) -> int:
+        return 2**self.downsamples
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    """A linear-attention transformer over latent frames plus prefix conditioning tokens."""
+
+    width: int = 192
+    depth: int = 5
+    heads: int = 4
+    mlp_ratio: int = 3
+    text_dim: int = 512
+    text_tokens: int = 2
+    max_frames_per_bar: int = 4
+    dropout: float = 0.0
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    train_timesteps: int = 1000
+    cond_dropout: float = 0.1  # drop all conditioning (classifier-free guidance)
+    attr_dropout: float = 0.15  # drop each attribute token alone (attributes may be unknown)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
+    denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    version: str = "multitrack-ldm-0.1"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        return cls(
+            autoencoder=AutoencoderConfig(**data["autoencoder"]),
+            denoiser=DenoiserConfig(**data["denoiser"]),
+            diffusion=DiffusionConfig(**data["diffusion"]),
+            version=str(data.get("version", "unknown")),
+        )
+
+    @classmethod
+    def tiny(cls) -> ModelConfig:
+        return cls(
+            autoencoder=AutoencoderConfig(hidden=16, latent_channels=4, blocks=1),
+            denoiser=DenoiserConfig(width=32, depth=2, heads=2, mlp_ratio=2),
+            version="multitrack-ldm-tiny",
+        )

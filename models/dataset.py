@@ -1,0 +1,189 @@
+"""The corpus as training tensors: compact per-window arrays, batched into rolls on demand.
+
+Windows are padded to ``MAX_STEPS`` (8 bars of 4/4); ``steps`` says how many are real.
+Captions are embedded once with the sentence encoder (deduplicated) and each window keeps
+the indices of its captions; a batch picks one caption per window at random.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from models.conditioning import (
+    NULL_PROGRAM,
+    CondBatch,
+    meter_index,
+    mode_index,
+    stems_index,
+)
+from models.config import BASS_ROWS, CHORDS_ROWS, DRUM_ROWS, MELODY_ROWS
+from models.representation import song_to_arrays
+from multitrack.corpus.store import Example, iter_examples
+from multitrack.song import STEMS
+from multitrack.styles import style_index
+from multitrack.theory import Key
+
+log = logging.getLogger(__name__)
+MAX_STEPS = 128
+
+
+@dataclass
+class TrainingArrays:
+    """N windows. Note arrays (N, MAX_STEPS[, rows]) uint8/int8; conditioning per window."""
+
+    mel_pitch: NDArray[np.int8]
+    mel_on: NDArray[np.uint8]
+    bass_pitch: NDArray[np.int8]
+    bass_on: NDArray[np.uint8]
+    ch_hold: NDArray[np.uint8]
+    ch_on: NDArray[np.uint8]
+    drums: NDArray[np.uint8]
+    steps: NDArray[np.int16]
+    frames_per_bar: NDArray[np.int8]
+    style: NDArray[np.int16]
+    mode: NDArray[np.int8]
+    meter: NDArray[np.int8]
+    bpm: NDArray[np.float32]
+    programs: NDArray[np.int16]  # (N, 3) melody, chords, bass
+    stems: NDArray[np.int8]
+    caption_ids: list[list[int]]
+    captions: list[str]
+    text: NDArray[np.float32] | None = None  # (n_captions, 512)
+
+    def __len__(self) -> int:
+        return int(self.steps.shape[0])
+
+    def save(self, path: Path) -> None:
+        arrays = {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
+        flat_ids = np.array([i for ids in self.caption_ids for i in ids], np.int32)
+        lens = np.array([len(ids) for ids in self.caption_ids], np.int32)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, **arrays, caption_flat=flat_ids, caption_lens=lens,
+                 caption_text=np.array(self.captions))  # fmt: skip
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> TrainingArrays:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        lens = data.pop("caption_lens")
+        flat = data.pop("caption_flat").tolist()
+        ids, pos = [], 0
+        for n in lens.tolist():
+            ids.append(flat[pos : pos + n])
+            pos += n
+        captions = [str(c) for c in data.pop("caption_text")]
+        return cls(**data, caption_ids=ids, captions=captions)
+
+
+def build_arrays(examples: Iterable[Example], *, progress: Callable[[int], None] | None = None):
+    """Encode examples into ``TrainingArrays`` (text embeddings not yet filled)."""
+    cols: dict[str, list] = {k: [] for k in (
+        "mel_pitch", "mel_on", "bass_pitch", "bass_on", "ch_hold", "ch_on", "drums", "steps",
+        "frames_per_bar", "style", "mode", "meter", "bpm", "programs", "stems")}  # fmt: skip
+    caption_index: dict[str, int] = {}
+    caption_ids: list[list[int]] = []
+    for n, ex in enumerate(examples):
+        song = ex.song
+        if song.steps > MAX_STEPS:
+            continue
+        a = song_to_arrays(song, steps=MAX_STEPS)
+        cols["mel_pitch"].append(a.melody_pitch.astype(np.int8))
+        cols["mel_on"].append(a.melody_onset)
+        cols["bass_pitch"].append(a.bass_pitch.astype(np.int8))
+        cols["bass_on"].append(a.bass_onset)
+        cols["ch_hold"].append(a.chords_hold)
+        cols["ch_on"].append(a.chords_onset)
+        cols["drums"].append(a.drums)
+        cols["steps"].append(song.steps)
+        cols["frames_per_bar"].append(song.meter.steps_per_bar // 4)
+        cols["style"].append(style_index(song.style))
+        cols["mode"].append(mode_index(Key.parse(song.key).mode))
+        cols["meter"].append(meter_index(str(song.meter)))
+        cols["bpm"].append(song.tempo)
+        cols["programs"].append([song.stems[s].program for s in STEMS[:3]])
+        cols["stems"].append(stems_index([s for s in STEMS if song.stems[s].notes]))
+        ids = []
+        for cap in ex.captions:
+            ids.append(caption_index.setdefault(cap, len(caption_index)))
+        caption_ids.append(ids)
+        if progress is not None and n % 1000 == 0:
+            progress(n)
+    dtypes = {"mel_pitch": np.int8, "bass_pitch": np.int8, "steps": np.int16,
+              "frames_per_bar": np.int8, "style": np.int16, "mode": np.int8, "meter": np.int8,
+              "bpm": np.float32, "programs": np.int16, "stems": np.int8}  # fmt: skip
+    arrays = {k: np.asarray(v, dtype=dtypes.get(k, np.uint8)) for k, v in cols.items()}
+    return TrainingArrays(**arrays, caption_ids=caption_ids, captions=list(caption_index))
+
+
+def embed_captions(arrays: TrainingArrays, embed: Callable[[list[str]], np.ndarray]) -> None:
+    """Fill ``arrays.text`` with one embedding per unique caption, in batches of 512."""
+    out = np.zeros((len(arrays.captions), 512), np.float32)
+    for i in range(0, len(arrays.captions), 512):
+        out[i : i + 512] = embed(arrays.captions[i : i + 512])
+    arrays.text = out
+
+
+def load_training_arrays(corpus: Path, split: str, cache: Path) -> TrainingArrays:
+    """The split's arrays, from ``cache`` when it is newer than the corpus manifest."""
+    manifest = corpus / "manifest.json"
+    if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
+        return TrainingArrays.load(cache)
+    log.warning("encoding %s split of %s", split, corpus)
+    arrays = build_arrays(iter_examples(corpus, split))
+    from models.text_embedding import embed_texts
+
+    embed_captions(arrays, embed_texts)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    arrays.save(cache)
+    return arrays
+
+
+def batch_rolls(arrays: TrainingArrays, idx: NDArray[np.int64], steps: int) -> dict[str, torch.Tensor]:
+    """Autoencoder inputs {stem: (B, C, steps)} float32 for windows ``idx``."""
+    b = len(idx)
+    t = np.arange(steps)
+    out: dict[str, torch.Tensor] = {}
+    for stem, pitch, onset, rows in (
+        ("melody", arrays.mel_pitch, arrays.mel_on, MELODY_ROWS),
+        ("bass", arrays.bass_pitch, arrays.bass_on, BASS_ROWS),
+    ):
+        x = np.zeros((b, rows + 2, steps), np.float32)
+        p = pitch[idx, :steps].astype(np.int64)
+        x[np.arange(b)[:, None], p, t[None]] = 1.0
+        x[:, rows + 1] = onset[idx, :steps]
+        out[stem] = torch.from_numpy(x)
+    hold = arrays.ch_hold[idx, :steps].transpose(0, 2, 1)
+    on = arrays.ch_on[idx, :steps].transpose(0, 2, 1)
+    out["chords"] = torch.from_numpy(np.concatenate([hold, on], axis=1).astype(np.float32))
+    out["drums"] = torch.from_numpy(arrays.drums[idx, :steps].transpose(0, 2, 1).astype(np.float32))
+    assert out["chords"].shape[1] == 2 * CHORDS_ROWS and out["drums"].shape[1] == DRUM_ROWS
+    return out
+
+
+def batch_cond(
+    arrays: TrainingArrays, idx: NDArray[np.int64], rng: np.random.Generator
+) -> CondBatch:
+    """Conditioning for windows ``idx``, one random caption each."""
+    assert arrays.text is not None
+    caps = [ids[rng.integers(len(ids))] if ids else -1 for ids in (arrays.caption_ids[i] for i in idx)]
+    text = np.stack([arrays.text[c] if c >= 0 else np.zeros(512, np.float32) for c in caps])
+    programs = arrays.programs[idx].astype(np.int64)
+    programs[programs < 0] = NULL_PROGRAM
+    return CondBatch(
+        style=torch.from_numpy(arrays.style[idx].astype(np.int64)),
+        mode=torch.from_numpy(arrays.mode[idx].astype(np.int64)),
+        meter=torch.from_numpy(arrays.meter[idx].astype(np.int64)),
+        bpm=torch.from_numpy(arrays.bpm[idx].astype(np.float32)),
+        programs=torch.from_numpy(programs),
+        stems=torch.from_numpy(arrays.stems[idx].astype(np.int64)),
+        text=torch.from_numpy(text),
+        text_on=torch.tensor([1.0 if c >= 0 else 0.0 for c in caps]),
+    )

@@ -1,0 +1,163 @@
+"""The denoiser: a linear-attention transformer over latent frames.
+
+Tokens are [conditioning prefix | latent frames]. A frame token is the noisy latent, the
+known latent (for inpainting) and the inpainting mask, projected to ``width``, plus a
+position-in-bar embedding; frames also get rotary positions. The prefix holds one token per
+attribute (style, mode, meter, tempo, three programs, playing stems) and ``text_tokens``
+projected from the sentence embedding. The timestep enters every block by adaptive norm.
+The denoiser knows nothing of noise levels beyond its timestep input (diffusers' split).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.attention import linear_attention, rotary_tables
+from models.conditioning import N_METERS, N_MODES, N_STYLES, NULL_PROGRAM, NULL_STEMS, CondBatch
+from models.config import DenoiserConfig
+
+
+def timestep_embedding(t: torch.Tensor, dim: int, *, max_period: float = 10000.0) -> torch.Tensor:
+    """Sinusoidal embedding (B, dim) of (B,) float timesteps."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None]
+    return torch.cat([args.cos(), args.sin()], dim=-1)
+
+
+def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return x * (1 + scale[:, None]) + shift[:, None]
+
+
+class LinearSelfAttention(nn.Module):
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(
+        self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, key_mask: torch.Tensor
+    ) -> torch.Tensor:
+        b, n, w = x.shape
+        q, k, v = self.qkv(x).view(b, n, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        y = linear_attention(q, k, v, cos=cos, sin=sin, key_mask=key_mask)  # (B, H, N, D)
+        return self.out(y.transpose(1, 2).reshape(b, n, w))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: DenoiserConfig) -> None:
+        super().__init__()
+        w = cfg.width
+        self.norm1 = nn.LayerNorm(w, elementwise_affine=False)
+        self.attn = LinearSelfAttention(w, cfg.heads)
+        self.norm2 = nn.LayerNorm(w, elementwise_affine=False)
+        self.mlp = nn.Sequential(
+            nn.Linear(w, cfg.mlp_ratio * w), nn.GELU(), nn.Linear(cfg.mlp_ratio * w, w)
+        )
+        self.ada = nn.Linear(w, 6 * w)
+        nn.init.zeros_(self.ada.weight)
+        nn.init.zeros_(self.ada.bias)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        key_mask: torch.Tensor,
+    ) -> torch.Tensor:
+        s1, sc1, g1, s2, sc2, g2 = self.ada(F.silu(c)).chunk(6, dim=-1)
+        x = x + g1[:, None] * self.attn(modulate(self.norm1(x), s1, sc1), cos, sin, key_mask)
+        return x + g2[:, None] * self.mlp(modulate(self.norm2(x), s2, sc2))
+
+
+class Denoiser(nn.Module):
+    """Predicts v (the velocity parameterisation) for a noisy latent (B, C, F)."""
+
+    def __init__(self, cfg: DenoiserConfig, latent_channels: int) -> None:
+        super().__init__()
+        self.cfg = cfg
+        w = cfg.width
+        self.latent_channels = latent_channels
+        self.frame_in = nn.Linear(3 * latent_channels, w)
+        self.bar_pos = nn.Embedding(cfg.max_frames_per_bar, w)
+        self.time_mlp = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
+        self.style = nn.Embedding(N_STYLES, w)
+        self.mode = nn.Embedding(N_MODES, w)
+        self.meter = nn.Embedding(N_METERS, w)
+        self.bpm = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
+        self.bpm_null = nn.Parameter(torch.zeros(w))
+        self.programs = nn.ModuleList([nn.Embedding(NULL_PROGRAM + 1, w) for _ in range(3)])
+        self.stems = nn.Embedding(NULL_STEMS + 1, w)
+        self.text = nn.Linear(cfg.text_dim, cfg.text_tokens * w)
+        self.text_null = nn.Parameter(torch.zeros(cfg.text_tokens, w))
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
+        self.norm_out = nn.LayerNorm(w, elementwise_affine=False)
+        self.ada_out = nn.Linear(w, 2 * w)
+        self.out = nn.Linear(w, latent_channels)
+        nn.init.zeros_(self.ada_out.weight)
+        nn.init.zeros_(self.ada_out.bias)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    @property
+    def prefix_len(self) -> int:
+        return 7 + self.cfg.text_tokens
+
+    def cond_tokens(self, cond: CondBatch) -> torch.Tensor:
+        """Prefix tokens (B, P, W)."""
+        b = cond.style.shape[0]
+        w = self.cfg.width
+        bpm_feat = timestep_embedding(cond.bpm, w, max_period=1000.0)
+        known = (cond.bpm > 0).float()[:, None]
+        bpm = self.bpm(bpm_feat) * known + self.bpm_null * (1 - known)
+        text = self.text(cond.text).view(b, self.cfg.text_tokens, w)
+        on = cond.text_on[:, None, None]
+        text = text * on + self.text_null[None] * (1 - on)
+        attrs = [
+            self.style(cond.style),
+            self.mode(cond.mode),
+            self.meter(cond.meter),
+            bpm,
+            *(emb(cond.programs[:, i]) for i, emb in enumerate(self.programs)),
+            self.stems(cond.stems),
+        ]
+        return torch.cat([torch.stack(attrs, dim=1), text], dim=1)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        cond: CondBatch,
+        *,
+        known: torch.Tensor,
+        mask: torch.Tensor,
+        frames_per_bar: torch.Tensor,
+        frame_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """x, known, mask: (B, C, F); t: (B,) timesteps; frames_per_bar: (B,) ints;
+        frame_mask: (B, F) with 1 on real frames (None: all real). Returns v (B, C, F)."""
+        b, _, f = x.shape
+        h = self.frame_in(torch.cat([x, known * mask, mask], dim=1).transpose(1, 2))  # (B, F, W)
+        pos = torch.arange(f, device=x.device)
+        h = h + self.bar_pos(pos[None] % frames_per_bar[:, None])
+        prefix = self.cond_tokens(cond)  # (B, P, W)
+        tokens = torch.cat([prefix, h], dim=1)
+        p = prefix.shape[1]
+        # Rotary positions for frames only: prefix rows rotate by angle zero.
+        cos, sin = rotary_tables(pos, self.cfg.width // self.cfg.heads)
+        cos = torch.cat([torch.ones(p, cos.shape[1]), cos]).to(x.dtype)
+        sin = torch.cat([torch.zeros(p, sin.shape[1]), sin]).to(x.dtype)
+        fm = torch.ones(b, f, device=x.device) if frame_mask is None else frame_mask.float()
+        key_mask = torch.cat([torch.ones(b, p, device=x.device), fm], dim=1)
+        c = self.time_mlp(timestep_embedding(t, self.cfg.width)) + prefix.mean(dim=1)
+        for block in self.blocks:
+            tokens = block(tokens, c, cos, sin, key_mask)
+        shift, scale = self.ada_out(F.silu(c)).chunk(2, dim=-1)
+        out = self.out(modulate(self.norm_out(tokens[:, p:]), shift, scale))  # (B, F, C)
+        return out.transpose(1, 2)

@@ -1,0 +1,252 @@
+"""The generation pipeline: prompt -> attributes -> latent sampling -> Song.
+
+The only place that sees everything (diffusers' pipeline): it parses the prompt, builds the
+song frame (tempo, meter, key, bars, programs) from the attributes, prepares the known
+latent and mask for editing, runs the guided DDIM loop, decodes, and splices kept material
+back note for note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.checkpoint import LoadedModel, load_checkpoint
+from models.conditioning import Condition, collate
+from models.guard import CopyGuard
+from models.representation import all_channels, decode_logits, song_to_arrays
+from models.request import Cancelled, GenerateRequest, RequestError
+from models.schedule import DDIMScheduler
+from models.text import PromptAttributes, apply_overrides, parse_prompt
+from models.text_embedding import embed_texts
+from multitrack.chords import parse_progression
+from multitrack.recognise import recognise_song
+from multitrack.song import DEFAULT_PROGRAMS, STEMS, Meter, Note, Song, Stem
+from multitrack.styles import style as style_info
+from multitrack.theory import Key
+from multitrack.voicing import voice_progression
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+DEFAULT_BARS = 8
+DEFAULT_BPM = 100.0
+MAX_RESAMPLES = 4
+
+
+@dataclass
+class Generation:
+    """A generated song, the attributes it was made from, and how it was made."""
+
+    song: Song
+    attributes: dict[str, Any]
+    seed: int
+    resamples: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
+    """The empty song the sampler fills: length, tempo, meter, key, programs, style."""
+    if request.source is not None:
+        src = request.source
+        return replace(src, stems={s: Stem(s, (), src.stems[s].program) for s in STEMS})
+    meter = Meter.parse(attrs.meter) if attrs.meter else Meter()
+    sty = style_info(attrs.style) if attrs.style else None
+    bpm = attrs.bpm or (float(round(sum(sty.bpm) / 2)) if sty else DEFAULT_BPM)
+    programs = dict(DEFAULT_PROGRAMS)
+    if sty is not None:
+        programs.update(zip(("melody", "chords", "bass"), sty.programs, strict=True))
+    programs.update({k: v for k, v in attrs.programs.items() if k in programs})
+    key = attrs.key or ("A minor" if attrs.mood in ("sad", "悲伤") else "C major")
+    return Song(
+        bars=attrs.bars or DEFAULT_BARS,
+        tempo=float(bpm),
+        meter=meter,
+        key=str(Key.parse(key)),
+        stems={s: Stem(s, (), programs[s]) for s in STEMS},
+        style=attrs.style,
+    )
+
+
+class Pipeline:
+    """A loaded model ready to generate. Thread-compatible: one call at a time."""
+
+    def __init__(self, model: LoadedModel, *, guard: CopyGuard | None = None) -> None:
+        self.model = model
+        self.ae, self.den = model.autoencoder, model.denoiser
+        self.scheduler = DDIMScheduler(model.config.diffusion.train_timesteps)
+        self.guard = guard
+        self.version = model.config.version
+
+    @classmethod
+    def load(cls, checkpoint: Path | None = None) -> Pipeline:
+        model = load_checkpoint(checkpoint)
+        guard = CopyGuard.load_beside(checkpoint)
+        return cls(model, guard=guard)
+
+    def attributes(self, request: GenerateRequest) -> PromptAttributes:
+        attrs = parse_prompt(request.prompt)
+        src = request.source
+        return apply_overrides(
+            attrs,
+            bars=request.bars if src is None else src.bars,
+            bpm=request.bpm if src is None else src.tempo,
+            key=request.key if src is None else src.key,
+            meter=request.meter if src is None else str(src.meter),
+            stems=request.stems,
+        )
+
+    @torch.no_grad()
+    def generate(
+        self,
+        request: GenerateRequest,
+        *,
+        progress: ProgressFn | None = None,
+        cancelled: CancelFn | None = None,
+    ) -> Generation:
+        """Generate or edit one song; the same request and seed give the same notes."""
+        import time
+
+        t0 = time.perf_counter()
+        attrs = self.attributes(request)
+        frame = song_frame(attrs, request)
+        forced = self._forced_chords(request, frame)
+        text = embed_texts([request.prompt])[0] if request.prompt.strip() else None
+        timings = {"text": time.perf_counter() - t0}
+        playing = tuple(attrs.stems)
+        resamples = 0
+        song = frame
+        for attempt in range(MAX_RESAMPLES + 1):
+            seed = request.seed + attempt * 1_000_003
+            song = self._sample(request, attrs, frame, forced, text, seed, progress, cancelled, timings)
+            song = self._splice(request, song, forced, playing)
+            if self.guard is None or not self.guard.copies(song) or attempt == MAX_RESAMPLES:
+                break
+            resamples += 1
+        if song.chords == () or forced is not None or request.keep:
+            song = replace(song, chords=forced.chords if forced is not None else recognise_song(song))
+        record = attrs.to_json()
+        return Generation(song, record, request.seed, resamples, timings)
+
+    def _forced_chords(self, request: GenerateRequest, frame: Song) -> Song | None:
+        if request.chord_text is not None:
+            spans = parse_progression(request.chord_text, frame.meter, bars=frame.bars)
+        elif request.chords is not None:
+            spans = request.chords
+        else:
+            return None
+        end = max((s.start + s.duration for s in spans), default=0)
+        if end > frame.steps:
+            raise RequestError(
+                f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars "
+                f"but the song has {frame.bars}"
+            )
+        chords, bass = voice_progression(spans, frame.meter)
+        song = frame.with_stem("chords", chords).with_stem("bass", bass)
+        return replace(song, chords=tuple(spans))
+
+    def _sample(
+        self,
+        request: GenerateRequest,
+        attrs: PromptAttributes,
+        frame: Song,
+        forced: Song | None,
+        text: np.ndarray | None,
+        seed: int,
+        progress: ProgressFn | None,
+        cancelled: CancelFn | None,
+        timings: dict[str, float],
+    ) -> Song:
+        import time
+
+        t0 = time.perf_counter()
+        comp = self.ae.cfg.compression
+        frames = frame.steps // comp
+        c = self.ae.latent_channels
+        known = torch.zeros(1, c, frames)
+        mask = torch.zeros(1, c, frames)
+        base = request.source if request.source is not None else forced
+        if forced is not None and request.source is not None:
+            base = request.source.with_stem("chords", forced.stems["chords"].notes).with_stem(
+                "bass", forced.stems["bass"].notes
+            )
+        if base is not None:
+            rolls = {k: torch.from_numpy(v)[None] for k, v in all_channels(song_to_arrays(base)).items()}
+            known = self.ae.encode(rolls)[:, :, :frames]
+            keep = set(request.keep) | ({"chords", "bass"} if forced is not None else set())
+            for s in keep:
+                mask[:, self.ae.stem_slice(s)] = 1.0
+            if request.repaint is not None:
+                lo, hi = request.repaint
+                fpb = frame.meter.steps_per_bar // comp
+                outside = torch.ones(frames)
+                outside[(lo - 1) * fpb : hi * fpb] = 0.0
+                mask = torch.maximum(mask, outside.expand_as(mask))
+        key = Key.parse(frame.key)
+        cond = collate([
+            Condition(
+                style=attrs.style,
+                mode=key.mode,
+                meter=str(frame.meter),
+                bpm=frame.tempo,
+                programs=tuple(frame.stems[s].program for s in STEMS[:3]),  # type: ignore[arg-type]
+                stems=tuple(attrs.stems),
+                text=text,
+            )
+        ])  # fmt: skip
+        null = cond.nulled(torch.tensor([True]))
+        both = type(cond).cat([cond, null])
+        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * 2)
+        gen = torch.Generator().manual_seed(seed)
+        x = torch.randn(1, c, frames, generator=gen)
+        self.scheduler.set_timesteps(request.steps)
+        n = len(self.scheduler.timesteps)
+        g = request.guidance
+        for i, t in enumerate(self.scheduler.timesteps.tolist()):
+            if cancelled is not None and cancelled():
+                raise Cancelled("cancelled")
+            x = mask * known + (1 - mask) * x
+            xx = torch.cat([x, x])
+            v2 = self.den(xx, torch.tensor([t, t]), both, known=torch.cat([known, known]),
+                          mask=torch.cat([mask, mask]), frames_per_bar=fpb_t)  # fmt: skip
+            v = v2[1:] + g * (v2[:1] - v2[1:])
+            x, _ = self.scheduler.step(v, t, x)
+            if progress is not None:
+                progress(0.1 + 0.7 * (i + 1) / n, "sampling")
+        x = mask * known + (1 - mask) * x
+        timings["sampling"] = timings.get("sampling", 0.0) + time.perf_counter() - t0
+        t1 = time.perf_counter()
+        logits = {k: v[0].numpy() for k, v in self.ae.decode(x).items()}
+        song = decode_logits(logits, frame)
+        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
+        return song
+
+    def _splice(
+        self, request: GenerateRequest, song: Song, forced: Song | None, playing: tuple[str, ...]
+    ) -> Song:
+        """Put kept material back exactly; silence stems that do not play."""
+        src = request.source
+        for s in STEMS:
+            if forced is not None and s in ("chords", "bass"):
+                song = song.with_stem(s, forced.stems[s].notes)
+            elif src is not None and s in request.keep:
+                song = song.with_stem(s, src.stems[s].notes)
+            elif src is not None and request.repaint is not None:
+                lo, hi = request.repaint
+                bar = song.meter.steps_per_bar
+                a, b = (lo - 1) * bar, hi * bar
+                old = [_clip(n, 0, a) if n.start < a else n for n in src.stems[s].notes if n.start < a or n.start >= b]
+                new = [_clip(n, a, b) for n in song.stems[s].notes if a <= n.start < b]
+                song = song.with_stem(s, [n for n in old + new if n is not None])
+            elif s not in playing:
+                song = song.with_stem(s, ())
+        return song
+
+
+def _clip(note: Note, lo: int, hi: int) -> Note | None:
+    end = min(note.end, hi)
+    return None if end <= note.start else replace(note, duration=end - note.start)

@@ -1,0 +1,220 @@
+"""Song <-> the model's arrays, in a key-normalised frame.
+
+Every song is transposed so its tonic is C before it meets the network, and transposed
+back to the asked key afterwards: the network learns scale degrees, not twelve copies of
+each pattern, and the output key is exact by construction. Per stem, on the 16th grid:
+
+- melody, bass: monophonic; ``pitch`` (T,) int, 0 = rest, r = row r-1 of the stem's window;
+  ``onset`` (T,) 0/1.
+- chords: ``hold`` and ``onset`` (T, 48) 0/1.
+- drums: ``onset`` (T, 9) 0/1.
+
+``stem_channels`` turns these into the (C, T) float inputs of the autoencoder; the decoder
+predicts logits in the same layout and ``decode_*`` reads notes back from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.config import (
+    BASS_LOW,
+    BASS_ROWS,
+    CHORDS_LOW,
+    CHORDS_ROWS,
+    DRUM_ROWS,
+    MELODY_LOW,
+    MELODY_ROWS,
+)
+from multitrack.song import STEMS, Note, Song, Stem
+from multitrack.theory import Key
+
+IntArray = NDArray[np.int64]
+U8 = NDArray[np.uint8]
+F32 = NDArray[np.float32]
+
+STEM_CHANNELS: dict[str, int] = {
+    "melody": MELODY_ROWS + 2,  # rest + pitch rows (one-hot) + onset
+    "chords": 2 * CHORDS_ROWS,  # hold rows + onset rows
+    "bass": BASS_ROWS + 2,
+    "drums": DRUM_ROWS,
+}
+_WINDOW = {"melody": (MELODY_LOW, MELODY_ROWS), "bass": (BASS_LOW, BASS_ROWS)}
+
+# Velocities are not modelled: a producer gets even, metrically accented velocities that the
+# DAW's MIDI clips make easy to reshape. Per stem: base velocity, extra on strong beats.
+_VELOCITY = {"melody": (88, 12), "chords": (72, 8), "bass": (92, 10), "drums": (84, 24)}
+
+
+def key_shift(key: Key) -> int:
+    """Semitones that move the key's tonic to C, in -6..+5 (the smallest register change)."""
+    shift = (-key.tonic) % 12
+    return shift - 12 if shift > 5 else shift
+
+
+def fold(pitch: int, low: int, rows: int) -> int:
+    """Move a pitch by octaves into [low, low + rows)."""
+    while pitch < low:
+        pitch += 12
+    while pitch >= low + rows:
+        pitch -= 12
+    return pitch
+
+
+@dataclass(frozen=True)
+class SongArrays:
+    """One song in the model's frame; all arrays span ``steps`` grid steps."""
+
+    melody_pitch: IntArray
+    melody_onset: U8
+    bass_pitch: IntArray
+    bass_onset: U8
+    chords_hold: U8
+    chords_onset: U8
+    drums: U8
+
+    @property
+    def steps(self) -> int:
+        return int(self.melody_pitch.shape[0])
+
+
+def _mono(notes: tuple[Note, ...], steps: int, low: int, rows: int, shift: int, *, top: bool):
+    pitch = np.zeros(steps, np.int64)
+    onset = np.zeros(steps, np.uint8)
+    # Lower notes first for a top line, higher first for a bass line: the last write wins.
+    order = sorted(notes, key=lambda n: (n.pitch if top else -n.pitch, n.start))
+    for n in order:
+        if n.start >= steps:
+            continue
+        row = fold(n.pitch + shift, low, rows) - low + 1
+        end = min(n.end, steps)
+        pitch[n.start : end] = row
+        onset[n.start] = 1
+        if end < steps and pitch[end] == row:
+            onset[end] = 1
+    onset[pitch == 0] = 0
+    return pitch, onset
+
+
+def song_to_arrays(song: Song, *, steps: int | None = None) -> SongArrays:
+    """Encode a song (any key) into the tonic-C frame. ``steps`` pads or cuts the length."""
+    steps = song.steps if steps is None else steps
+    shift = key_shift(Key.parse(song.key))
+    mp, mo = _mono(song.stems["melody"].notes, steps, MELODY_LOW, MELODY_ROWS, shift, top=True)
+    bp, bo = _mono(song.stems["bass"].notes, steps, BASS_LOW, BASS_ROWS, shift, top=False)
+    hold = np.zeros((steps, CHORDS_ROWS), np.uint8)
+    onset = np.zeros((steps, CHORDS_ROWS), np.uint8)
+    for n in song.stems["chords"].notes:
+        if n.start >= steps:
+            continue
+        row = fold(n.pitch + shift, CHORDS_LOW, CHORDS_ROWS) - CHORDS_LOW
+        hold[n.start : min(n.end, steps), row] = 1
+        onset[n.start, row] = 1
+    drums = np.zeros((steps, DRUM_ROWS), np.uint8)
+    for n in song.stems["drums"].notes:
+        if n.start < steps:
+            drums[n.start, n.pitch] = 1
+    return SongArrays(mp, mo, bp, bo, hold, onset, drums)
+
+
+def stem_channels(arrays: SongArrays, stem: str) -> F32:
+    """The autoencoder input of one stem, (C, T) float32."""
+    if stem in ("melody", "bass"):
+        pitch = arrays.melody_pitch if stem == "melody" else arrays.bass_pitch
+        onset = arrays.melody_onset if stem == "melody" else arrays.bass_onset
+        rows = _WINDOW[stem][1]
+        out = np.zeros((rows + 2, pitch.shape[0]), np.float32)
+        out[pitch, np.arange(pitch.shape[0])] = 1.0
+        out[rows + 1] = onset
+        return out
+    if stem == "chords":
+        return np.concatenate([arrays.chords_hold.T, arrays.chords_onset.T]).astype(np.float32)
+    if stem == "drums":
+        return arrays.drums.T.astype(np.float32)
+    raise ValueError(f"unknown stem {stem!r}")
+
+
+def all_channels(arrays: SongArrays) -> dict[str, F32]:
+    return {stem: stem_channels(arrays, stem) for stem in STEMS}
+
+
+def _velocity(stem: str, start: int, steps_per_beat: int, steps_per_bar: int) -> int:
+    base, accent = _VELOCITY[stem]
+    if start % steps_per_bar == 0:
+        return base + accent
+    if start % steps_per_beat == 0:
+        return base + accent // 2
+    return base
+
+
+def _mono_notes(pitch_row: IntArray, onset: NDArray[np.bool_], low: int, shift: int) -> list[Note]:
+    notes: list[Note] = []
+    steps = pitch_row.shape[0]
+    t = 0
+    while t < steps:
+        row = int(pitch_row[t])
+        if row == 0:
+            t += 1
+            continue
+        start = t
+        t += 1
+        while t < steps and int(pitch_row[t]) == row and not onset[t]:
+            t += 1
+        notes.append(Note(start, low + row - 1 - shift, t - start))
+    return notes
+
+
+def decode_logits(
+    logits: dict[str, F32],
+    template: Song,
+    *,
+    threshold: float = 0.5,
+) -> Song:
+    """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
+
+    Monophonic stems take the most likely row per step (rest included); onsets and
+    polyphonic rows are thresholded sigmoid probabilities. Tempo, meter, key, programs and
+    length come from ``template``; notes beyond its length are dropped.
+    """
+    shift = key_shift(Key.parse(template.key))
+    steps = template.steps
+    spb, bar = template.meter.steps_per_beat, template.meter.steps_per_bar
+    logit_t = np.log(threshold / (1 - threshold))
+    stems: dict[str, Stem] = {}
+    for stem in STEMS:
+        out = logits[stem][:, :steps]
+        notes: list[Note]
+        if stem in ("melody", "bass"):
+            low, rows = _WINDOW[stem]
+            pitch_row = out[: rows + 1].argmax(axis=0)
+            notes = _mono_notes(pitch_row, out[rows + 1] > logit_t, low, shift)
+        elif stem == "chords":
+            hold = out[:CHORDS_ROWS] > logit_t
+            onset = out[CHORDS_ROWS:] > logit_t
+            notes = []
+            for row in range(CHORDS_ROWS):
+                held = hold[row] | onset[row]
+                t = 0
+                while t < steps:
+                    if not held[t]:
+                        t += 1
+                        continue
+                    start = t
+                    t += 1
+                    while t < steps and held[t] and not onset[row, t]:
+                        t += 1
+                    notes.append(Note(start, CHORDS_LOW + row - shift, t - start))
+        else:
+            hits = np.argwhere(out > logit_t)
+            notes = [Note(int(t), int(r), 1) for r, t in hits]
+        notes = [
+            Note(n.start, min(127, max(0, n.pitch)), n.duration, _velocity(stem, n.start, spb, bar))
+            for n in notes
+        ]
+        stems[stem] = Stem(stem, tuple(notes), template.stems[stem].program)
+    from dataclasses import replace
+
+    return replace(template, stems=stems)
