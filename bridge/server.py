@@ -1,0 +1,410 @@
+"""The OSC server: UDP (default) or TCP transport, request routing, replies.
+
+One receive thread reads packets and answers ``ping``, ``status`` and ``cancel`` at once; jobs
+go to the ``JobBoard``'s single worker, so the server keeps answering while a job runs.
+Replies go back to the sender, or to ``reply_port`` on the sender's host. A packet that does
+not decode is logged (rate-limited) and dropped; every message that decodes gets an answer,
+except replies (``/multitrack/pong`` …) sent to us, which are ignored so two peers cannot
+loop.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import socketserver
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bridge import protocol, wire
+from bridge.jobs import JobBoard, ReplyFn, Runner, status_json
+from bridge.protocol import (
+    CancelRequest,
+    GenerateSpec,
+    JobSpec,
+    PingRequest,
+    RegenerateSpec,
+    Reply,
+    StatusRequest,
+)
+from multitrack.errors import MultitrackError
+from multitrack.song import DRUM_NOTES, STEMS, STEPS_PER_BEAT
+
+if TYPE_CHECKING:
+    from multitrack.take import Take
+
+log = logging.getLogger(__name__)
+
+Sender = tuple[str, int]
+Describe = Callable[[JobSpec], dict[str, Any]]
+TERMINAL = (protocol.PONG, protocol.DONE, protocol.ERROR, protocol.STATE)
+TCP_SEND_TIMEOUT = 5.0  # seconds before a TCP client that stopped reading is given up
+
+
+class ServerError(MultitrackError):
+    """A server that cannot start as configured."""
+
+    code = "server"
+
+
+def server_version() -> str:
+    """What ``pong`` answers: package version and protocol version."""
+    try:
+        package = metadata.version("multitrack")
+    except metadata.PackageNotFoundError:
+        package = "unknown"
+    return f"multitrack {package} osc/{protocol.PROTOCOL_VERSION}"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Where to listen and write. ``port`` 0 picks a free port; ``capacity`` bounds the
+    waiting jobs; ``grace`` is the seconds a shutdown lets the running job finish."""
+
+    out: Path
+    host: str = "127.0.0.1"
+    port: int = 9000
+    tcp: bool = False
+    token: str | None = None
+    capacity: int = 8
+    grace: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ServerError(f"port must be 0-65535, got {self.port}")
+        if self.token is not None and not self.token:
+            raise ServerError("--token must not be empty")
+        if self.token is None and not is_loopback(self.host):
+            raise ServerError(
+                f"binding to {self.host} exposes the server to the network; "
+                "give --token SECRET (clients send it as 'token SECRET')"
+            )
+        if not 1 <= self.capacity <= 10_000:
+            raise ServerError(f"queue capacity must be 1-10000, got {self.capacity}")
+
+
+class Channel(Protocol):
+    """A transport's way back to a client."""
+
+    def reply_fn(self, sender: Sender, reply_port: int | None) -> ReplyFn: ...
+
+
+def describe_request(spec: JobSpec) -> dict[str, Any]:
+    """The ``accepted`` record: the parsed prompt with the request's overrides applied, or
+    for a regenerate, what it changes."""
+    if isinstance(spec, GenerateSpec):
+        from models.text import apply_overrides, parse_prompt
+
+        r = spec.request
+        attributes = apply_overrides(
+            parse_prompt(r.prompt), bars=r.bars, bpm=r.bpm, key=r.key, meter=r.meter, stems=r.stems
+        )
+        return dict(attributes.to_json())
+    return {
+        "from_job": spec.from_job,
+        "keep": list(spec.keep),
+        "chords": spec.chords,
+        "chord_notes": None if spec.chord_notes is None else len(spec.chord_notes),
+        "repaint": None if spec.repaint is None else list(spec.repaint),
+        "seed": spec.seed,
+    }
+
+
+def done_replies(spec: JobSpec, take: Take) -> list[Reply]:
+    """``done``, preceded by the take's notes in chunks when the request asked for them."""
+    replies: list[Reply] = []
+    if spec.notes:
+        from multitrack.take import read_take
+
+        song, _ = read_take(take.dir)
+        for stem in STEMS:
+            notes = [
+                (
+                    DRUM_NOTES[n.pitch] if stem == "drums" else n.pitch,
+                    n.start / STEPS_PER_BEAT,
+                    n.duration / STEPS_PER_BEAT,
+                    n.velocity,
+                )
+                for n in song.stems[stem].notes
+            ]
+            replies += protocol.notes_chunks(spec.job, stem, notes)
+    replies.append(protocol.done(spec.job, take.dir, take.files))
+    return replies
+
+
+class Bridge:
+    """Routes decoded messages: token check, parsing, answers, job submission."""
+
+    def __init__(
+        self, config: ServerConfig, board: JobBoard, *, describe: Describe, version: str
+    ) -> None:
+        self.config = config
+        self.board = board
+        self.describe = describe
+        self.version = version
+        self.malformed = 0
+
+    def handle_packet(self, data: bytes, sender: Sender, channel: Channel) -> None:
+        try:
+            messages = wire.decode_packet(data)
+        except wire.MalformedPacket as exc:
+            self.malformed += 1
+            if self.malformed <= 10 or self.malformed % 1000 == 0:
+                log.warning(
+                    "malformed packet #%d (%d bytes) from %s:%d dropped: %s",
+                    self.malformed, len(data), sender[0], sender[1], exc,
+                )  # fmt: skip
+            return
+        for address, args in messages:
+            try:
+                self.handle_message(address, args, sender, channel)
+            except Exception:  # never let one message take the receive loop down
+                log.exception("could not answer %s from %s:%d", address, *sender)
+
+    def handle_message(
+        self, address: str, args: list[Any], sender: Sender, channel: Channel
+    ) -> None:
+        if address in protocol.REPLIES:
+            log.debug("ignored reply %s from %s:%d", address, *sender)
+            return
+        job = protocol.error_job_of(address, args)
+        envelope = protocol.parse_envelope(address, args)
+        if self.config.token is not None and not hmac.compare_digest(
+            (envelope.token or "").encode(), self.config.token.encode()
+        ):
+            # Unauthenticated requests are answered only to their sender, never redirected.
+            message = "this server needs its shared token: add the option token <secret>"
+            channel.reply_fn(sender, None)(*protocol.error(job, "unauthorized", message))
+            return
+        reply = channel.reply_fn(sender, envelope.reply_port)
+        try:
+            self._dispatch(protocol.parse_request(address, args), reply)
+        except MultitrackError as exc:
+            reply(*protocol.error(job, getattr(exc, "code", "bad_request"), str(exc)))
+        except Exception as exc:
+            log.exception("request %s failed", address)
+            reply(*protocol.error(job, "internal", f"internal error: {type(exc).__name__}: {exc}"))
+
+    def _dispatch(self, request: protocol.Request, reply: ReplyFn) -> None:
+        if isinstance(request, PingRequest):
+            reply(*protocol.pong(self.version))
+        elif isinstance(request, StatusRequest):
+            record = self.board.status(request.job)
+            if request.job is None:
+                record = {"version": self.version, **record}
+            reply(*protocol.state(request.job or "", status_json(record)))
+        elif isinstance(request, CancelRequest):
+            reply(*protocol.state(request.job, status_json(self.board.cancel(request.job))))
+        else:
+            self._submit(request, reply)
+
+    def _submit(self, spec: GenerateSpec | RegenerateSpec, reply: ReplyFn) -> None:
+        out = self.config.out
+        target = protocol.resolve_take_dir(out, spec.job)
+        if target.exists() or target.is_symlink():
+            raise protocol.ProtocolError(
+                "duplicate_job", f"a take named {spec.job!r} already exists in {out}"
+            )
+        if isinstance(spec, RegenerateSpec):
+            source = protocol.resolve_take_dir(out, spec.from_job)
+            if not source.is_dir() and not self.board.knows(spec.from_job):
+                raise protocol.ProtocolError(
+                    "unknown_take", f"no take or job named {spec.from_job!r} in {out}"
+                )
+        record = json.dumps(self.describe(spec), ensure_ascii=False, separators=(",", ":"))
+        self.board.submit(spec, reply, protocol.accepted(spec.job, record))
+
+
+# -- transports ----------------------------------------------------------------------------
+
+
+def _send_quietly(sock: socket.socket, data: bytes, target: Sender | None = None) -> None:
+    try:
+        if target is None:
+            sock.sendall(data)
+        else:
+            sock.sendto(data, target)
+    except OSError as exc:
+        log.warning("reply not delivered to %s: %s", target or "TCP client", exc)
+
+
+class UdpChannel:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def reply_fn(self, sender: Sender, reply_port: int | None) -> ReplyFn:
+        target = (sender[0], reply_port or sender[1])
+
+        def send(address: str, args: list[Any]) -> None:
+            _send_quietly(self.sock, wire.encode_message(address, args), target)
+
+        return send
+
+
+class TcpChannel:
+    """Replies on the client's connection, or on a connection dialled back to reply_port
+    (closed after the request's terminal reply)."""
+
+    def __init__(self, conn: socket.socket, framing: str, lock: threading.Lock) -> None:
+        self.conn, self.framing, self.lock = conn, framing, lock
+
+    def reply_fn(self, sender: Sender, reply_port: int | None) -> ReplyFn:
+        if reply_port is None:
+            conn, lock = self.conn, self.lock
+        else:
+            conn, lock = socket.socket(socket.AF_INET, socket.SOCK_STREAM), threading.Lock()
+            conn.settimeout(TCP_SEND_TIMEOUT)
+            try:
+                conn.connect((sender[0], reply_port))
+            except OSError as exc:
+                log.warning("cannot reach reply_port %s:%d: %s", sender[0], reply_port, exc)
+
+        def send(address: str, args: list[Any]) -> None:
+            data = wire.frame(wire.encode_message(address, args), self.framing)
+            with lock:
+                _send_quietly(conn, data)
+                if reply_port is not None and address in TERMINAL:
+                    conn.close()
+
+        return send
+
+
+class _UdpServer(socketserver.UDPServer):
+    max_packet_size = 65535
+
+    def __init__(self, address: Sender, bridge: Bridge) -> None:
+        self.bridge = bridge
+        super().__init__(address, _UdpHandler)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        except OSError:
+            pass
+
+
+class _UdpHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        data, sock = self.request
+        server: _UdpServer = self.server  # type: ignore[assignment]
+        server.bridge.handle_packet(data, self.client_address, UdpChannel(sock))
+
+
+class _TcpServer(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, address: Sender, bridge: Bridge) -> None:
+        self.bridge = bridge
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _TcpHandler)
+
+
+class _TcpHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        server: _TcpServer = self.server  # type: ignore[assignment]
+        conn: socket.socket = self.request
+        conn.settimeout(TCP_SEND_TIMEOUT)
+        with server.connections_lock:
+            server.connections.add(conn)
+        reader = wire.FrameReader()
+        lock = threading.Lock()
+        try:
+            while True:
+                try:
+                    data = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                if not data:
+                    return
+                for packet in reader.feed(data):
+                    channel = TcpChannel(conn, reader.framing or wire.SIZED, lock)
+                    server.bridge.handle_packet(packet, self.client_address, channel)
+        except wire.MalformedPacket as exc:
+            log.warning("closing TCP connection from %s:%d: %s", *self.client_address, exc)
+        except OSError:
+            return
+        finally:
+            with server.connections_lock:
+                server.connections.discard(conn)
+
+
+class OscServer:
+    """The server: ``start()`` binds and starts the worker; ``stop()`` answers every job
+    (finishing or cancelling the running one) and closes the socket."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        runner: Runner,
+        *,
+        describe: Describe = describe_request,
+        version: str | None = None,
+    ) -> None:
+        self.config = config
+        self.board = JobBoard(runner, capacity=config.capacity, done_replies=done_replies)
+        self.bridge = Bridge(
+            config, self.board, describe=describe, version=version or server_version()
+        )
+        self._server: _UdpServer | _TcpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> Sender:
+        if self._server is None:
+            raise ServerError("the server is not started")
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"{'tcp' if self.config.tcp else 'udp'}://{host}:{port}"
+
+    def start(self) -> None:
+        self.config.out.mkdir(parents=True, exist_ok=True)
+        address = (self.config.host, self.config.port)
+        try:
+            if self.config.tcp:
+                self._server = _TcpServer(address, self.bridge)
+            else:
+                self._server = _UdpServer(address, self.bridge)
+        except OSError as exc:
+            raise ServerError(
+                f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}"
+            ) from None
+        self.board.start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, *, grace: float | None = None) -> None:
+        self.board.shutdown(grace=self.config.grace if grace is None else grace)
+        if self._server is not None:
+            self._server.shutdown()
+            if isinstance(self._server, _TcpServer):
+                with self._server.connections_lock:
+                    for conn in list(self._server.connections):
+                        try:
+                            conn.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
