@@ -18,6 +18,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import NDArray
 
+from multitrack.errors import MusicError
 from multitrack.grid import stem_to_roll
 from multitrack.song import PITCHED_STEMS, STEMS, ChordSpan, Meter, Note, Song
 
@@ -313,7 +314,7 @@ def find_key(
     ``stems`` — the computation of music21's ``KeyWeightKeyAnalysis`` without building a
     Stream. None when the histogram is flat (no notes, or every pitch class equally long)."""
     if method not in ("krumhansl", "aarden"):
-        raise ValueError(f"key method must be 'krumhansl' or 'aarden', got {method!r}")
+        raise MusicError(f"key method must be 'krumhansl' or 'aarden', got {method!r}")
     hist = pitch_class_histogram(song, stems)
     centred = hist - hist.mean()
     if not centred.any():
