@@ -153,8 +153,8 @@ class Trainer:
             self.opt_ae.step()
             self.step_ae += 1
             if self.step_ae % 50 == 0 or self.step_ae == cfg.ae_steps:
-                rec = {"stage": "ae", "step": self.step_ae, "loss": float(loss),
-                       **{k: float(v) for k, v in losses.items()},
+                rec = {"stage": "ae", "step": self.step_ae, "loss": loss.item(),
+                       **{k: v.item() for k, v in losses.items()},
                        "sec": round(time.time() - t0, 1)}  # fmt: skip
                 self._log(rec)
             if self.step_ae % cfg.save_every == 0:
@@ -222,7 +222,7 @@ class Trainer:
             self.opt_den.step()
             self.step_den += 1
             if self.step_den % 50 == 0 or self.step_den == cfg.diffusion_steps:
-                self._log({"stage": "diffusion", "step": self.step_den, "loss": float(loss),
+                self._log({"stage": "diffusion", "step": self.step_den, "loss": loss.item(),
                            "sec": round(time.time() - t0, 1)})  # fmt: skip
             if self.step_den % cfg.save_every == 0:
                 self.save()
@@ -306,7 +306,13 @@ def run_training(
 
     run_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(model_cfg, train_cfg, run_dir)
-    data = load_training_arrays(corpus, "train", run_dir / "train_arrays.npz")
+    cache = run_dir / "train_arrays.npz"
+    if trainer.rank == 0:
+        data = load_training_arrays(corpus, "train", cache)
+    if trainer.world > 1:
+        dist.barrier()  # rank 0 has written the cache; the others read it
+    if trainer.rank != 0:
+        data = load_training_arrays(corpus, "train", cache)
     if max_windows is not None and len(data) > max_windows:
         data = _subset(data, max_windows)
     started = time.time()
