@@ -63,15 +63,17 @@ def render_stems(
     soundfont: Path | None = None,
     sample_rate: int = 44100,
     progress: Progress | None = None,
+    synthesizer: Synthesizer | None = None,
 ) -> dict[str, Path]:
     """Render each stem to ``out_dir/<stem>.wav``; returns the paths by stem name.
 
-    Raises ``SoundFontError`` for a missing or unreadable SoundFont, ``OutputError`` for an
+    ``synthesizer`` reuses one already loaded (it then decides font and sample rate).
+    ``progress(fraction 0-1, message)`` is called before each stem. Raises ``SoundFontError`` for a missing or unreadable SoundFont, ``OutputError`` for an
     unsupported sample rate or a folder that cannot be written. On failure no stem file of
     this call is left behind.
     """
-    check_sample_rate(sample_rate)
-    synth = Synthesizer(soundfont, sample_rate=sample_rate)
+    synth = synthesizer or Synthesizer(soundfont, sample_rate=sample_rate)
+    sample_rate = synth.sample_rate
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

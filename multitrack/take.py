@@ -1,0 +1,241 @@
+"""Takes: one folder per result, holding everything a DAW needs, never overwritten.
+
+A take folder holds ``song.mid``, ``melody.wav``, ``chords.wav``, ``bass.wav``, ``drums.wav``,
+``preview.png`` and ``song.json`` (format ``multitrack.take/1``: prompt, attributes, chord
+rows, seed, model, bars, tempo, meter, key, style, programs, sample rate, file names, plus
+whatever the caller's ``meta`` adds; values computed from the song win over ``meta``).
+
+It is built in a hidden temporary folder inside the output root and renamed into place in one
+step, so a DAW watching the root never sees half a take, and a failure leaves nothing behind.
+Unnamed takes are numbered ``take-001``, ``take-002``... after the highest number present.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from multitrack.errors import MidiFileError, OutputError
+from multitrack.midi_io import read_midi, write_midi
+from multitrack.preview import write_preview
+from multitrack.recognise import chord_rows
+from multitrack.render import Synthesizer, render_stems
+from multitrack.song import STEMS, ChordSpan, Meter, Song
+
+FORMAT = "multitrack.take/1"
+FILES: dict[str, str] = {
+    "json": "song.json",
+    "midi": "song.mid",
+    **{stem: f"{stem}.wav" for stem in STEMS},
+    "preview": "preview.png",
+}
+TAKE_PREFIX = "take-"
+MAX_NAME = 120
+_NUMBERED = re.compile(rf"^{TAKE_PREFIX}(\d+)$")
+_ATTEMPTS = 20  # unnamed takes: how often to move on to the next number if another writer won
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Take:
+    """A finished take: its folder and its files by key (json, midi, the stems, preview)."""
+
+    dir: Path
+    files: dict[str, Path]
+
+
+def write_take(
+    song: Song,
+    root: Path,
+    *,
+    name: str | None = None,
+    meta: Mapping[str, Any],
+    soundfont: Path | None = None,
+    sample_rate: int = 44100,
+    progress: Progress | None = None,
+) -> Take:
+    """Write ``song`` as a new take folder under ``root`` and return it.
+
+    ``name`` None picks the next free ``take-NNN``. Raises ``OutputError`` when the name is
+    taken or not a plain folder name, or ``root`` cannot be written; ``SoundFontError`` for a
+    bad SoundFont. ``progress(fraction 0-1, message)`` reports the stages.
+    """
+    report = progress or (lambda fraction, message: None)
+    synth = Synthesizer(soundfont, sample_rate=sample_rate)  # bad font or rate: fail first
+    root = Path(root)
+    if name is not None:
+        check_take_name(name)
+        if (root / name).exists():
+            raise OutputError(f"take {root / name} already exists; takes are never overwritten")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".take-", suffix=".tmp"))
+    except OSError as exc:
+        raise OutputError(f"cannot write takes into {root}: {exc.strerror or exc}") from None
+    try:
+        report(0.0, "writing MIDI")
+        write_midi(song, tmp / FILES["midi"])
+        render_stems(
+            song,
+            tmp,
+            synthesizer=synth,
+            progress=lambda f, message: report(0.05 + 0.75 * f, message),
+        )
+        report(0.85, "drawing preview")
+        write_preview(song, tmp / FILES["preview"])
+        report(0.95, "writing song.json")
+        final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
+            tmp, song, meta, chosen, synth.sample_rate))  # fmt: skip
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report(1.0, f"take written to {final}")
+    return Take(final, {key: final / file for key, file in FILES.items()})
+
+
+def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
+    """The song and the song.json record of a take folder.
+
+    The song comes from song.mid; key, style and chords from song.json when it has them (a
+    DAW script may have edited the record). Raises ``OutputError`` "... is not a take" when
+    song.json or song.mid is missing or unreadable.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise OutputError(f"{directory} is not a take: no such folder")
+    try:
+        record = json.loads((directory / FILES["json"]).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(f"{directory} is not a take: song.json is missing") from None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{directory} is not a take: song.json is unreadable ({exc})") from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise OutputError(f"{directory} is not a take: song.json is not a {FORMAT} record")
+    midi = directory / FILES["midi"]
+    if not midi.is_file():
+        raise OutputError(f"{directory} is not a take: song.mid is missing")
+    try:
+        song = read_midi(midi)
+    except MidiFileError as exc:
+        raise OutputError(f"{directory} is not a take: {exc}") from None
+    key = record.get("key")
+    style = record.get("style")
+    song = replace(
+        song,
+        key=key if isinstance(key, str) else song.key,
+        style=style if isinstance(style, str) or style is None else song.style,
+    )
+    spans = spans_from_rows(record.get("chords"), song.meter, song.steps)
+    if spans is not None and [(c.start, c.symbol) for c in spans] != [
+        (c.start, c.symbol) for c in song.chords
+    ]:
+        song = replace(song, chords=spans)
+    return song, record
+
+
+def spans_from_rows(rows: object, meter: Meter, steps: int) -> tuple[ChordSpan, ...] | None:
+    """Chord rows ``{"bar", "beat", "symbol"}`` (from 1) back to spans, each lasting to the
+    next row or ``steps``; None when ``rows`` is not a well-formed list of rows."""
+    if not isinstance(rows, list):
+        return None
+    onsets: dict[int, str] = {}
+    for row in rows:
+        if not isinstance(row, dict):
+            return None
+        bar, beat, symbol = row.get("bar"), row.get("beat"), row.get("symbol")
+        if not (isinstance(bar, int) and isinstance(beat, int | float) and isinstance(symbol, str)):
+            return None
+        start = (bar - 1) * meter.steps_per_bar + round((beat - 1) * meter.steps_per_beat)
+        if 0 <= start < steps:
+            onsets[start] = symbol
+    starts = sorted(onsets)
+    ends = [*starts[1:], steps]
+    return tuple(ChordSpan(s, e - s, onsets[s]) for s, e in zip(starts, ends, strict=True))
+
+
+def check_take_name(name: str) -> None:
+    """A take name must be a plain, visible folder name (Chinese is fine)."""
+    bad = (
+        not name
+        or name != name.strip()
+        or name.startswith(".")
+        or len(name) > MAX_NAME
+        or any(c in name for c in "/\\\0:")
+    )
+    if bad:
+        raise OutputError(
+            f"take name {name!r} must be a plain folder name: 1-{MAX_NAME} characters, no "
+            "slashes or colons, not starting with a dot or a space"
+        )
+
+
+def next_take_name(root: Path) -> str:
+    """``take-NNN`` one past the highest number under ``root`` (``take-001`` when none)."""
+    numbers = [int(m[1]) for p in _listing(root) if (m := _NUMBERED.match(p))]
+    return f"{TAKE_PREFIX}{max(numbers, default=0) + 1:03d}"
+
+
+def _listing(root: Path) -> list[str]:
+    try:
+        return os.listdir(root)
+    except FileNotFoundError:
+        return []
+
+
+def _move_into_place(
+    tmp: Path, root: Path, name: str | None, finish: Callable[[str], None]
+) -> Path:
+    """Rename the built folder to its name; unnamed takes move on if the number is taken.
+    ``finish(name)`` writes the last file once the name is known."""
+    for _ in range(_ATTEMPTS if name is None else 1):
+        chosen = name if name is not None else next_take_name(root)
+        final = root / chosen
+        if final.exists():
+            if name is None:
+                continue
+            raise OutputError(f"take {final} already exists; takes are never overwritten")
+        finish(chosen)
+        try:
+            os.rename(tmp, final)  # fails if a non-empty folder appeared meanwhile
+        except OSError as exc:
+            if name is None and final.exists():
+                continue
+            raise OutputError(f"cannot create take {final}: {exc.strerror or exc}") from None
+        return final
+    raise OutputError(f"could not find a free take name under {root}")
+
+
+def _write_record(
+    tmp: Path, song: Song, meta: Mapping[str, Any], name: str, sample_rate: int
+) -> None:
+    record: dict[str, Any] = {
+        "format": FORMAT,
+        "prompt": None,
+        "attributes": None,
+        "seed": None,
+        "model": None,
+        **meta,
+    }
+    record.update(
+        format=FORMAT,
+        take=name,
+        bars=song.bars,
+        tempo=song.tempo,
+        meter=str(song.meter),
+        key=song.key,
+        style=song.style,
+        programs=song.programs,
+        sample_rate=sample_rate,
+        chords=chord_rows(song.chords, song.meter),
+        files=dict(FILES),
+    )
+    text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    (tmp / FILES["json"]).write_text(text, encoding="utf-8")
