@@ -1,0 +1,272 @@
+"""Build the shipped corpus: music21 melodies + harmony + MMA accompaniment -> npz shards.
+
+``build_corpus`` parses (or loads from cache) every tune, learns chord changes from the
+chorales, then fans chunks of tunes out over worker processes; each worker harmonises its
+tunes, plans windows, renders their accompaniment with MMA and writes its own shards. The
+corpus is built in a hidden folder beside ``out`` and renamed into place only when whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import platform
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from multitrack.corpus.accompaniment import MmaError, mma_available, render_charts
+from multitrack.corpus.harmoniser import HarmonyModel, harmonise
+from multitrack.corpus.store import FORMAT, MANIFEST, ShardWriter, write_json_atomic
+from multitrack.corpus.tunes import Tune
+from multitrack.corpus.windows import WindowPlan, assemble, plan_windows
+from multitrack.errors import OutputError
+from multitrack.song import ChordSpan, Meter, Note
+from multitrack.theory import Key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Options of one corpus build. ``limit_*`` make small builds for tests."""
+
+    out: Path
+    seed: int = 0
+    processes: int = 2
+    cache_dir: Path = Path("data/cache")
+    limit_files: int | None = None
+    limit_chorales: int | None = None
+    limit_tunes: int | None = None
+    chunk_tunes: int = 48
+    shard_size: int = 2000
+
+
+def tune_key(tune: Tune) -> Key:
+    """The key a tune is harmonised in. Western tunes whose final note suggested a rare
+    mode (phrygian, lydian) are read in the major key of their signature instead."""
+    key = Key(tune.tonic, tune.mode)
+    if not tune.chinese and tune.mode in ("phrygian", "lydian"):
+        return Key(key.relative_major_tonic, "major")
+    return key
+
+
+def _recogniser() -> Callable[..., tuple[ChordSpan, ...]] | None:
+    try:
+        from multitrack.recognise import recognise
+    except ImportError:
+        return None
+    return recognise
+
+
+def tune_harmony(tune: Tune, key: Key, model: HarmonyModel) -> tuple[tuple[ChordSpan, ...], str]:
+    """(chord spans, how they were found: "recognised" or "derived") for a tune."""
+    meter = Meter.parse(tune.meter)
+    bars = -(-tune.steps // meter.steps_per_bar)
+    recognise = _recogniser() if tune.voices else None
+    if recognise is not None:
+        notes = [Note(s, p, d) for voice in tune.voices for s, p, d in voice]
+        try:
+            return tuple(recognise(notes, meter, steps=bars * meter.steps_per_bar)), "recognised"
+        except Exception as exc:  # a recogniser bug must not lose the chorale
+            log.warning("recognise failed on %s: %s", tune.piece, exc)
+    spans = harmonise(tune.notes, key, meter, bars=bars, phrase_ends=tune.phrase_ends, model=model)
+    return spans, "derived"
+
+
+def learn_harmony(tunes: list[Tune]) -> HarmonyModel:
+    """Chord changes counted on the chorales' recognised harmony (prior only without it)."""
+    from multitrack.chords import parse_chord
+
+    recognise = _recogniser()
+    if recognise is None:
+        log.warning("multitrack.recognise is absent: the harmoniser uses its prior only")
+        return HarmonyModel()
+    progressions = []
+    for tune in tunes:
+        if not tune.voices:
+            continue
+        spans, how = tune_harmony(tune, tune_key(tune), HarmonyModel())
+        if how == "recognised":
+            progressions.append((tune_key(tune), [parse_chord(s.symbol) for s in spans]))
+    return HarmonyModel.learn(progressions)
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    index: int
+    tunes: tuple[dict[str, Any], ...]
+    seed: int
+    folder: str
+    shard_size: int
+    model: dict[str, list[list[object]]]
+
+
+def build_chunk(job: ChunkJob) -> dict[str, Any]:
+    """Harmonise, plan, render and write one chunk of tunes; returns its counts."""
+    model = HarmonyModel.from_json(job.model)
+    counts: dict[str, Counter[str]] = {
+        k: Counter() for k in ("split", "style", "source", "meter", "mode", "harmony", "skipped")
+    }
+    counts["train_style"] = Counter()
+    plans: list[WindowPlan] = []
+    for data in job.tunes:
+        tune = Tune.from_json(data)
+        key = tune_key(tune)
+        try:
+            spans, how = tune_harmony(tune, key, model)
+        except Exception as exc:
+            counts["skipped"][f"harmony failed ({type(exc).__name__})"] += 1
+            continue
+        counts["harmony"][how] += 1
+        plans.extend(plan_windows(tune, spans, key, seed=job.seed))
+    try:
+        accs = render_charts([p.chart() for p in plans])
+    except MmaError as exc:
+        counts["skipped"][f"MMA failed: {exc}"] += len(plans)
+        return {k: dict(v) for k, v in counts.items()}
+    writers = {
+        split: ShardWriter(
+            Path(job.folder) / split, size=job.shard_size, prefix=f"shard-{job.index:05d}"
+        )
+        for split in ("train", "test")
+    }
+    for plan, acc in zip(plans, accs, strict=True):
+        example = assemble(plan, acc, seed=job.seed)
+        writers[plan.split].add(example)
+        counts["split"][plan.split] += 1
+        counts["style"][plan.style] += 1
+        counts["source"][plan.tune.source] += 1
+        counts["meter"][str(plan.meter)] += 1
+        counts["mode"][plan.key.mode] += 1
+        if plan.split == "train":
+            counts["train_style"][plan.style] += 1
+    for writer in writers.values():
+        writer.flush()
+    return {k: dict(v) for k, v in counts.items()}
+
+
+def _versions() -> dict[str, str]:
+    import music21
+    import numpy
+
+    versions = {
+        "python": platform.python_version(),
+        "music21": music21.__version__,
+        "numpy": numpy.__version__,
+    }
+    try:
+        import subprocess
+
+        out = subprocess.run(["mma", "-v"], capture_output=True, text=True, check=False).stdout
+        versions["mma"] = out.strip().splitlines()[0] if out.strip() else "unknown"
+    except OSError:
+        versions["mma"] = "absent"
+    return versions
+
+
+def build_corpus(
+    config: BuildConfig, *, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Build the corpus into ``config.out`` (replacing an older one only when done) and
+    return its manifest."""
+    from multitrack.corpus.sources_music21 import load_tunes
+
+    say = progress or (lambda message: log.info("%s", message))
+    if not mma_available():
+        raise OutputError(
+            "MMA (Debian package mma) is not installed, so no accompaniment can be rendered: "
+            "run `make sysdeps-corpus` and build again"
+        )
+    started = time.time()
+    out = Path(config.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        say("parsing tunes (cached after the first build)")
+        tunes, skipped = load_tunes(
+            config.cache_dir / "tunes",
+            processes=config.processes,
+            limit_files=config.limit_files,
+            limit_chorales=config.limit_chorales,
+            progress=lambda i, n: say(f"parsed {i}/{n} tunes"),
+        )
+        if config.limit_tunes:
+            tunes = tunes[: config.limit_tunes]
+        parsed_at = time.time()
+        say(f"{len(tunes)} tunes ({sum(skipped.values())} skipped) in {parsed_at - started:.0f} s")
+        model = learn_harmony(tunes)
+        write_json_atomic(tmp / "harmony.json", model.to_json())
+        jobs = [
+            ChunkJob(
+                index=i,
+                tunes=tuple(t.to_json() for t in tunes[at : at + config.chunk_tunes]),
+                seed=config.seed,
+                folder=str(tmp),
+                shard_size=config.shard_size,
+                model=model.to_json(),
+            )
+            for i, at in enumerate(range(0, len(tunes), config.chunk_tunes))
+        ]
+        totals: dict[str, Counter[str]] = {}
+        ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        if config.processes > 1 and len(jobs) > 1:
+            with ctx.Pool(config.processes) as pool:
+                results = pool.imap(build_chunk, jobs)
+                _collect(results, totals, len(jobs), say)
+        else:
+            _collect(map(build_chunk, jobs), totals, len(jobs), say)
+        for reason, n in skipped.items():
+            totals.setdefault("skipped", Counter())[f"tune: {reason}"] += n
+        windows = sum(totals.get("split", Counter()).values())
+        if windows == 0:
+            raise OutputError("the corpus build produced no windows; see the log for skips")
+        manifest = {
+            "format": FORMAT,
+            "windows": windows,
+            "splits": dict(totals.get("split", {})),
+            "tunes": len(tunes),
+            "styles": dict(sorted(totals.get("style", {}).items())),
+            "train_styles": dict(sorted(totals.get("train_style", {}).items())),
+            "sources": dict(sorted(totals.get("source", {}).items())),
+            "meters": dict(sorted(totals.get("meter", {}).items())),
+            "modes": dict(sorted(totals.get("mode", {}).items())),
+            "harmony": dict(totals.get("harmony", {})),
+            "skipped": dict(sorted(totals.get("skipped", {}).items())),
+            "seed": config.seed,
+            "config": {k: str(v) for k, v in asdict(config).items()},
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.time() - started, 1),
+            "parse_seconds": round(parsed_at - started, 1),
+            "processes": config.processes,
+            "versions": _versions(),
+        }
+        write_json_atomic(tmp / MANIFEST, manifest)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    say(f"corpus: {windows} windows at {out} in {manifest['build_seconds']} s")
+    return manifest
+
+
+def _collect(
+    results: Any, totals: dict[str, Counter[str]], n: int, say: Callable[[str], None]
+) -> None:
+    for i, counts in enumerate(results):
+        for k, v in counts.items():
+            totals.setdefault(k, Counter()).update(v)
+        if (i + 1) % 10 == 0 or i + 1 == n:
+            windows = sum(totals.get("split", Counter()).values())
+            say(f"chunks {i + 1}/{n}: {windows} windows")
