@@ -62,11 +62,7 @@ def test_render_bad_input_is_one_line_exit_2_and_writes_nothing(
     argv[0] = str(FIXTURES / argv[0])
     assert main(["render", *argv, "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert (
-        err
-        == f"multitrack: error: {message.format(fixtures=FIXTURES, tmp=tmp_path)}"
-        + (err[len(f"multitrack: error: {message.format(fixtures=FIXTURES, tmp=tmp_path)}") :])
-    )
+    assert err.startswith("multitrack: error: " + message.format(fixtures=FIXTURES, tmp=tmp_path))
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists() or list(out.iterdir()) == []
 
