@@ -261,6 +261,8 @@ class _Meta:
             if index == 0:
                 meta.conductor_end = tick
         meta.tempos.sort(key=lambda t: t[0])
+        if meta.tempos and meta.tempos[0][0] > 0:
+            meta.tempos.insert(0, (0, 500_000))  # MIDI's 120 BPM until the first tempo event
         meta.markers.sort(key=lambda m: m[0])
         return meta
 

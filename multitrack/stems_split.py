@@ -9,7 +9,9 @@ files made elsewhere, ``split_stems`` decides per part, in this order:
    -> bass; ``melody``/``lead``/``vocal``/旋律 -> melody; ``drum``/鼓 -> drums);
 3. by shape: the lowest mostly-monophonic part (mean pitch below G3) -> bass; of the
    mostly-monophonic parts whose mean pitch is within a fifth of the highest, the one with the
-   most notes -> melody; every other pitched part -> chords.
+   most notes -> melody; every other pitched part -> chords;
+4. a file whose only pitched part is polyphonic and spans two octaves or more (a piano
+   piece) is split by register: top line from C4 up -> melody, bottom line below G3 -> bass.
 
 Melody and bass picked by heuristics are made monophonic (a note is cut where the next one
 starts; notes struck together keep the top for melody, the bottom for bass and hand the rest
@@ -30,7 +32,8 @@ DRUM_CHANNEL = 9
 MONOPHONIC_MAX = 0.2  # at most this share of notes may overlap another for a part to be "mono"
 BASS_MAX_MEAN_PITCH = 55.0  # G3: a part lower than this on average can be a bass line
 LEGATO_STEPS = 1  # an overlap this short (steps) is a smeared legato, not two voices
-MELODY_WINDOW = 7.0  # semitones below the highest mono part still in the running for melody
+MELODY_WINDOW = 7.0
+KEYBOARD_SPAN = 24  # semitones: a lone part this wide is split by register like a piano  # semitones below the highest mono part still in the running for melody
 
 _OWN_DRUMS = {note: index for index, note in enumerate(DRUM_NOTES)}
 _NAME_WORDS: dict[str, tuple[str, ...]] = {
@@ -175,7 +178,27 @@ def split_stems(parts: Sequence[Part]) -> dict[str, Stem]:
         chords = Stem("chords", tuple(_dedupe([*chords.notes, *spill])), chords.program)
     stems["chords"] = chords
     stems["drums"] = _merge("drums", chosen["drums"])
+    if not exact and len(free) == 1 and not stems["melody"].notes and not stems["bass"].notes:
+        stems.update(_split_keyboard(chords))
     return {name: stems[name] for name in STEMS}
+
+
+def _split_keyboard(chords: Stem) -> dict[str, Stem]:
+    """A lone wide polyphonic part (a piano piece) split by register: its top line from C4 up
+    is the melody, its bottom line below G3 the bass, the rest stays chords. A narrower part
+    (a pad, a strummed guitar) is left whole."""
+    notes = chords.notes
+    if not notes or max(n.pitch for n in notes) - min(n.pitch for n in notes) < KEYBOARD_SPAN:
+        return {}
+    melody, rest = _monophonic([n for n in notes if n.pitch >= 60], top=True)
+    bass, middle = _monophonic([n for n in notes if n.pitch < BASS_MAX_MEAN_PITCH], top=False)
+    inner = [n for n in notes if BASS_MAX_MEAN_PITCH <= n.pitch < 60]
+    program = chords.program
+    return {
+        "melody": Stem("melody", tuple(melody), program),
+        "bass": Stem("bass", tuple(bass), program),
+        "chords": Stem("chords", tuple(_dedupe([*rest, *middle, *inner])), program),
+    }
 
 
 def _readable(name: str) -> str:

@@ -234,3 +234,15 @@ def test_split_stems_by_name_and_gm_family() -> None:
     assert [n.pitch for n in stems["melody"].notes] == [59]
     assert sorted(n.pitch for n in stems["chords"].notes) == [55, 80]
     assert [n.pitch for n in stems["drums"].notes] == [0, 8]  # note 20 has no drum class
+
+
+def test_a_lone_piano_part_is_split_by_register() -> None:
+    left = [Note(0, 36, 8), Note(8, 43, 8)]  # C2 G2
+    inner = [Note(0, 55, 16), Note(0, 64, 16)]  # G3 E4 held
+    right = [Note(0, 72, 4), Note(4, 74, 4), Note(8, 76, 8)]  # C5 D5 E5
+    stems = split_stems([_part(1, 0, "Piano", 0, left + inner + right)])
+    assert [n.pitch for n in stems["melody"].notes] == [72, 74, 76]
+    assert [n.pitch for n in stems["bass"].notes] == [36, 43]
+    assert sorted(n.pitch for n in stems["chords"].notes) == [55, 64]
+    pad = split_stems([_part(1, 0, "", 89, [Note(0, p, 16) for p in (60, 64, 67, 71)])])
+    assert not pad["melody"].notes and len(pad["chords"].notes) == 4  # narrow: left whole
