@@ -1,0 +1,181 @@
+"""Model quality against the corpus's held-out reference set (issue 5's targets).
+
+For N varied Chinese / English / mixed prompts (every style, many keys, tempos and meters),
+generate 8 bars, write the MIDI, and measure: key agreement (music21's Krumhansl profiles vs
+the asked key), tempo/meter/bars/programs read back from the MIDI file, the Foundation metrics
+against the reference set (relative difference and overlapped area), a style classifier
+trained on the reference windows, edits (kept stems identical; melody chord-tone ratio under
+forced chords) and how often the copy guard resampled. The same config with untrained
+weights is scored beside it.
+
+    .venv/bin/python bench/quality.py [--n 204] [--corpus data/corpus] [--json docs/quality.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from style_classifier import StyleClassifier  # noqa: E402
+
+from models.checkpoint import LoadedModel, build, load_checkpoint  # noqa: E402
+from models.pipeline import Pipeline  # noqa: E402
+from models.request import GenerateRequest  # noqa: E402
+from multitrack.chords import parse_progression  # noqa: E402
+from multitrack.corpus.store import iter_examples  # noqa: E402
+from multitrack.metrics import chord_tone_ratio, song_metrics  # noqa: E402
+from multitrack.midi_io import write_midi  # noqa: E402
+from multitrack.readback import read_midi_facts  # noqa: E402
+from multitrack.reference import collect_features, compare_to_reference  # noqa: E402
+from multitrack.styles import STYLES  # noqa: E402
+
+KEYS_EN = ["C major", "G major", "D major", "A minor", "E minor", "F major", "Bb major",
+           "D minor", "Eb major", "B minor", "A major", "C minor"]  # fmt: skip
+KEYS_ZH = {"C major": "C大调", "G major": "G大调", "D major": "D大调", "A minor": "a小调",
+           "E minor": "e小调", "F major": "F大调", "Bb major": "降B大调", "D minor": "d小调",
+           "Eb major": "降E大调", "B minor": "b小调", "A major": "A大调", "C minor": "c小调"}  # fmt: skip
+METER_ZH = {"4/4": "四四拍", "3/4": "三四拍", "2/4": "二四拍", "6/8": "6/8拍"}
+PROGRESSIONS = ["Am F C G", "C G Am F", "Dm G C Am", "Em C G D", "F G Em Am", "C Am Dm G"]
+
+
+def prompts(n: int) -> list[dict[str, Any]]:
+    """Varied prompts with the attributes they ask for."""
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(n):
+        style = STYLES[i % len(STYLES)]
+        key = KEYS_EN[int(rng.integers(len(KEYS_EN)))]
+        lo, hi = style.bpm
+        bpm = int(rng.integers(lo, hi + 1))
+        meter = style.meter or ("4/4" if rng.random() < 0.7 else str(rng.choice(["3/4", "6/8"])))
+        lang = ("zh", "en", "mixed")[i % 3]
+        if lang == "zh":
+            text = f"一首{style.chinese}风格的曲子,{KEYS_ZH[key]},每分钟{bpm}拍,{METER_ZH[meter]},8小节"
+        elif lang == "en":
+            text = f"{style.english} in {key}, {bpm} bpm, {meter}, 8 bars"
+        else:
+            text = f"{style.english}风格, {key}, {bpm} bpm, {METER_ZH[meter]}, 8小节"
+        out.append({"prompt": text, "style": style.id, "key": key, "bpm": bpm, "meter": meter})
+    return out
+
+
+def untrained_like(model: LoadedModel) -> Pipeline:
+    torch.manual_seed(0)
+    ae, den = build(model.config)
+    ae.eval()
+    den.eval()
+    return Pipeline(LoadedModel(model.config, ae, den, {}), guard=None)
+
+
+def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClassifier,
+          reference: dict[str, list[float]], *, steps: int, guidance: float) -> dict[str, Any]:  # fmt: skip
+    rows, exact, styles_ok, resamples, seconds = [], [], [], 0, []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, ask in enumerate(asks):
+            t0 = time.perf_counter()
+            gen = pipeline.generate(GenerateRequest(ask["prompt"], seed=i, steps=steps, guidance=guidance))
+            seconds.append(time.perf_counter() - t0)
+            song = gen.song
+            resamples += gen.resamples
+            path = Path(tmp) / f"{i}.mid"
+            write_midi(song, path)
+            facts = read_midi_facts(path)
+            exact.append({
+                "tempo": facts.tempo is not None and abs(facts.tempo - ask["bpm"]) < 0.01,
+                "meter": facts.meter == ask["meter"],
+                "bars": facts.bars == 8 and song.bars == 8,
+                "programs": all(facts.programs.get(s) == song.stems[s].program for s in song.stems
+                                if song.stems[s].notes),
+                "style_attr": gen.attributes.get("style") == ask["style"],
+            })  # fmt: skip
+            rows.append(song_metrics(song, asked_key=ask["key"]))
+            styles_ok.append(classifier.predict(song) == ask["style"])
+    features = collect_features(rows)
+    comparison = compare_to_reference(features, reference)
+    key_ok = [r["key_agrees"] for r in rows if r["key_agrees"] is not None]
+    return {
+        "n": len(asks),
+        "key_agreement": float(np.mean(key_ok)) if key_ok else 0.0,
+        "exact": {k: float(np.mean([e[k] for e in exact])) for k in exact[0]},
+        "style_accuracy": float(np.mean(styles_ok)),
+        "copy_guard_resamples": resamples,
+        "median_generate_seconds": float(np.median(seconds)),
+        "comparison": comparison,
+    }
+
+
+def edits(pipeline: Pipeline, asks: list[dict[str, Any]], *, steps: int) -> dict[str, Any]:
+    kept_identical, ctr = [], []
+    for i, ask in enumerate(asks):
+        first = pipeline.generate(GenerateRequest(ask["prompt"], seed=i, steps=steps)).song
+        for keep in (("chords", "bass"), ("drums",), ("melody", "drums")):
+            second = pipeline.generate(GenerateRequest(ask["prompt"], seed=i + 1000, steps=steps,
+                                                       source=first, keep=keep)).song  # fmt: skip
+            kept_identical.append(all(second.stems[s].notes == first.stems[s].notes for s in keep))
+        prog = PROGRESSIONS[i % len(PROGRESSIONS)]
+        forced = pipeline.generate(GenerateRequest(ask["prompt"], seed=i, steps=steps, chord_text=prog)).song
+        spans = parse_progression(prog, forced.meter, bars=forced.bars)
+        value = chord_tone_ratio(forced, spans=spans)
+        if value is not None:
+            ctr.append(value)
+    return {"kept_identical": float(np.mean(kept_identical)), "forced_chord_tone_ratio": float(np.mean(ctr))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=204)
+    ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    ap.add_argument("--checkpoint", type=Path, default=None)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--reference-windows", type=int, default=3000)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+
+    t0 = time.time()
+    ref_songs = [ex.song for ex, _ in zip(iter_examples(args.corpus, "test"), range(args.reference_windows), strict=False)]
+    ref_rows = [song_metrics(s, asked_key=s.key) for s in ref_songs]
+    reference = collect_features(ref_rows)
+    ref_key = float(np.mean([r["key_agrees"] for r in ref_rows if r["key_agrees"] is not None]))
+    classifier = StyleClassifier.fit(ref_songs)
+    print(f"reference: {len(ref_songs)} held-out windows; music21 key agreement on them {ref_key:.3f}; "
+          f"style classifier held-out accuracy {classifier.holdout_accuracy:.3f} ({time.time() - t0:.0f}s)")  # fmt: skip
+
+    model = load_checkpoint(args.checkpoint)
+    trained = Pipeline.load(args.checkpoint)
+    asks = prompts(args.n)
+    results = {"reference": {"windows": len(ref_songs), "key_agreement": ref_key,
+                             "chord_tone_ratio": float(np.mean(reference["chord_tone_ratio"])),
+                             "classifier_holdout_accuracy": classifier.holdout_accuracy}}  # fmt: skip
+    for name, pipe in (("trained", trained), ("untrained", untrained_like(model))):
+        t1 = time.time()
+        res = score(pipe, asks, classifier, reference, steps=args.steps, guidance=args.guidance)
+        res["edits"] = edits(pipe, asks[:24], steps=args.steps)
+        results[name] = res
+        print(f"\n== {name} ({time.time() - t1:.0f}s)")
+        print(f"key agreement {res['key_agreement']:.3f} | exact {res['exact']} | "
+              f"style accuracy {res['style_accuracy']:.3f} | copy-guard resamples {res['copy_guard_resamples']}")
+        print(f"edits: {res['edits']} (reference chord-tone ratio {results['reference']['chord_tone_ratio']:.3f})")
+        cmp = res["comparison"]
+        print(f"mean OA {cmp['mean_oa']:.3f}")
+        for feat in ("chord_tone_ratio", "td", "eb", "upc", "qn", "dp", "pc_entropy", "groove_consistency"):
+            row = cmp["features"].get(feat)
+            if row:
+                diff = row["relative_difference"]
+                print(f"  {feat:20s} ours {row['mean']:.3f} ref {row['reference_mean']:.3f} "
+                      f"diff {diff * 100 if diff is not None else float('nan'):+.1f}% OA {row['oa']:.3f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
