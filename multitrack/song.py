@@ -36,9 +36,9 @@ _GM_TO_CLASS: dict[int, int] = {
     37: 1, 38: 1, 39: 1, 40: 1,  # snares, side stick, clap
     42: 2, 44: 2, 54: 2, 69: 2, 70: 2, 82: 2,  # closed / pedal hat, tambourine, shakers
     46: 3, 55: 3,  # open hat, splash
-    41: 4, 43: 4, 64: 4, 66: 4,  # low toms, low conga/timbale
-    45: 5, 47: 5, 63: 5, 65: 5, 68: 5,  # mid toms
-    48: 6, 50: 6, 60: 6, 61: 6, 62: 6, 67: 6,  # high toms, bongos
+    41: 4, 43: 4, 45: 4, 64: 4, 66: 4,  # floor and low toms, low conga/timbale
+    47: 5, 48: 5, 63: 5, 65: 5, 68: 5,  # mid toms
+    50: 6, 60: 6, 61: 6, 62: 6, 67: 6,  # high tom, bongos
     49: 7, 52: 7, 57: 7,  # crashes, china
     51: 8, 53: 8, 56: 8, 59: 8, 80: 8, 81: 8,  # rides, bell, cowbell, triangle
 }  # fmt: skip
