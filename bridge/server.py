@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import shutil
 import socket
 import socketserver
 import threading
@@ -61,6 +62,18 @@ def server_version() -> str:
     except metadata.PackageNotFoundError:
         package = "unknown"
     return f"multitrack {package} osc/{protocol.PROTOCOL_VERSION}"
+
+
+def clean_stale_takes(out: Path) -> list[Path]:
+    """Remove the hidden folders of takes that were being written when a server died
+    (``.take-*.tmp``, see multitrack.take); returns what was removed. Finished takes are
+    never touched."""
+    removed: list[Path] = []
+    for path in sorted(out.glob(".take-*.tmp")):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def is_loopback(host: str) -> bool:

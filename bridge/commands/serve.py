@@ -1,0 +1,172 @@
+"""``multitrack serve``: the OSC server a DAW script talks to.
+
+The model loads once at start; the server prints one ``ready <url> out=<dir>`` line on stdout
+when it answers. SIGTERM or Ctrl-C stops it cleanly: queued jobs are cancelled, the running
+one gets ``--grace`` seconds to finish, and every job is answered before the process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bridge.jobs import CancelFn, ProgressFn, Runner
+    from bridge.protocol import JobSpec
+    from multitrack.take import Take
+
+log = logging.getLogger(__name__)
+TOKEN_ENV = "MULTITRACK_TOKEN"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the OSC server for Reaper / Ableton Live",
+        description=(
+            "Listen for /multitrack/* OSC requests (see docs/osc.md) and write takes under --out. "
+            "Binding anywhere but 127.0.0.1 needs --token (or $MULTITRACK_TOKEN)."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9000, help="port to bind (default 9000; 0 = any)")
+    p.add_argument("--out", type=Path, default=Path("out"), help="folder that holds the takes")
+    p.add_argument("--tcp", action="store_true", help="TCP (SLIP or size-prefixed) instead of UDP")
+    p.add_argument("--token", default=os.environ.get(TOKEN_ENV), help="shared secret clients send")
+    p.add_argument("--queue", type=int, default=8, help="jobs that may wait (default 8)")
+    p.add_argument(
+        "--grace", type=float, default=10.0, help="seconds a running job may finish on SIGTERM"
+    )
+    p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
+    p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
+    p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
+    p.add_argument(
+        "--example",
+        action="store_true",
+        help="answer every job with the built-in example song (no model; for DAW script set-up)",
+    )
+    p.add_argument("--example-pause", type=float, default=0.0, help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+
+    from bridge.server import OscServer, ServerConfig, describe_request
+
+    config = ServerConfig(
+        out=args.out.resolve(),
+        host=args.host,
+        port=args.port,
+        tcp=args.tcp,
+        token=args.token or None,
+        capacity=args.queue,
+        grace=args.grace,
+    )
+    config.out.mkdir(parents=True, exist_ok=True)
+    for stale in clean_stale_takes(config.out):
+        print(f"removed unfinished take {stale.name}", file=sys.stderr)
+    if args.example:
+        runner = example_runner(config.out, pause=args.example_pause, sample_rate=args.sample_rate)
+    else:
+        print("loading model…", file=sys.stderr, flush=True)
+        runner = model_runner(
+            config.out, args.checkpoint, soundfont=args.soundfont, sample_rate=args.sample_rate
+        )
+    describe_request(_warm_up_spec())  # the prompt parser's dictionaries load now, not later
+    server = OscServer(config, runner)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    print(f"ready {server.url} out={config.out}", flush=True)
+    while not stop.wait(0.5):
+        pass
+    print("stopping: answering in-flight jobs…", file=sys.stderr, flush=True)
+    server.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+def model_runner(
+    out: Path, checkpoint: Path | None, *, soundfont: Path | None, sample_rate: int
+) -> Runner:
+    """The production runner: the pipeline loaded once, ``generate_take`` per job."""
+    from bridge.protocol import build_request
+    from bridge.service import generate_take, load_pipeline
+
+    pipeline = load_pipeline(checkpoint)
+
+    def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
+        request = build_request(spec, out)
+        return generate_take(
+            pipeline,
+            request,
+            out,
+            name=spec.job,
+            progress=progress,
+            cancelled=cancelled,
+            soundfont=soundfont,
+            sample_rate=sample_rate,
+        )
+
+    return run_job
+
+
+def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -> Runner:
+    """A model-free runner writing real takes of the built-in example song (tempo from the
+    request), honouring progress and cancel between stages. ``pause`` seconds per stage
+    stretch a job out for fault tests."""
+    from bridge.protocol import build_request
+    from models.request import Cancelled
+    from multitrack.example import example_song
+    from multitrack.take import write_take
+
+    def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
+        request = build_request(spec, out)
+
+        def stage(fraction: float, name: str) -> None:
+            if cancelled():
+                raise Cancelled("cancelled")
+            progress(0.1 + 0.9 * fraction, name)
+            deadline = time.monotonic() + pause
+            while time.monotonic() < deadline and not cancelled():
+                time.sleep(0.01)
+            if cancelled():
+                raise Cancelled("cancelled")
+
+        stage(0.0, "example")
+        song = example_song()
+        if request.bpm is not None:
+            song = replace(song, tempo=request.bpm)
+        meta = {
+            "prompt": request.prompt,
+            "seed": request.seed,
+            "model": "example",
+            "job": spec.job,
+        }
+        take = write_take(
+            song, out, name=spec.job, meta=meta, sample_rate=sample_rate, progress=stage
+        )
+        progress(1.0, "done")
+        return take
+
+    return run_job
+
+
+def _warm_up_spec() -> JobSpec:
+    from bridge.protocol import GenerateSpec
+    from models.request import GenerateRequest
+
+    return GenerateSpec("warm-up", GenerateRequest(prompt="warm up 热身"))

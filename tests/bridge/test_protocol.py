@@ -1,0 +1,281 @@
+"""The OSC protocol: argument parsing into typed requests, replies, the wire format."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from bridge import protocol, wire
+from bridge.protocol import (
+    CancelRequest,
+    Envelope,
+    GenerateSpec,
+    PingRequest,
+    ProtocolError,
+    RegenerateSpec,
+    StatusRequest,
+    parse_request,
+)
+from multitrack.errors import MultitrackError
+
+
+def code_of(address: str, args: list[object]) -> str:
+    with pytest.raises(MultitrackError) as info:
+        parse_request(address, args)
+    return str(getattr(info.value, "code", ""))
+
+
+def test_ping_forms() -> None:
+    assert parse_request(protocol.PING, []) == PingRequest(Envelope())
+    assert parse_request(protocol.PING, [9001]) == PingRequest(Envelope(9001))
+    assert parse_request(protocol.PING, ["reply_port", 9002, "token", "s"]) == PingRequest(
+        Envelope(9002, "s")
+    )
+    assert code_of(protocol.PING, [0]) == "bad_value"
+    assert code_of(protocol.PING, ["reply_port"]) == "bad_request"
+
+
+def test_generate_options_become_a_checked_request() -> None:
+    spec = parse_request(
+        protocol.GENERATE,
+        ["take-1", "欢快的流行歌", "bars", 8, "seed", "42", "bpm", 96, "key", "Am"]
+        + ["meter", "3/4", "guidance", 2.5, "steps", 10, "stems", "melody,bass", "notes", 1],
+    )
+    assert isinstance(spec, GenerateSpec)
+    assert spec.job == "take-1" and spec.notes is True
+    r = spec.request
+    assert (r.prompt, r.bars, r.seed, r.bpm, r.key, r.meter) == (
+        "欢快的流行歌",
+        8,
+        42,
+        96.0,
+        "Am",
+        "3/4",
+    )
+    assert (r.guidance, r.steps, r.stems) == (2.5, 10, ("melody", "bass"))
+
+
+def test_generate_defaults() -> None:
+    spec = parse_request(protocol.GENERATE, ["a", "lofi"])
+    assert isinstance(spec, GenerateSpec)
+    assert (spec.request.seed, spec.request.guidance, spec.request.steps) == (0, 3.0, 20)
+    assert spec.request.bars is None and spec.notes is False
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ([], "bad_request"),
+        (["job"], "bad_request"),
+        ([5, "prompt"], "bad_job"),
+        (["../evil", "prompt"], "bad_job"),
+        (["/abs", "prompt"], "bad_job"),
+        ([".hidden", "prompt"], "bad_job"),
+        (["x" * 65, "prompt"], "bad_job"),
+        (["a", 3.0], "bad_request"),
+        (["a", "   "], "bad_request"),
+        (["a", "p" * 2001], "bad_request"),
+        (["a", "p", "bars"], "bad_request"),
+        (["a", "p", "bars", 0], "bad_request"),
+        (["a", "p", "bars", 65], "bad_request"),
+        (["a", "p", "bars", "eight"], "bad_value"),
+        (["a", "p", "bars", 8, "bars", 8], "bad_request"),
+        (["a", "p", "tempo", 120], "bad_request"),
+        (["a", "p", 7, 120], "bad_request"),
+        (["a", "p", "bpm", 1000], "bad_value"),
+        (["a", "p", "bpm", "fast"], "bad_value"),
+        (["a", "p", "meter", "5/4"], "bad_value"),
+        (["a", "p", "key", "H minor"], "bad_value"),
+        (["a", "p", "stems", "vocals"], "bad_request"),
+        (["a", "p", "steps", 0], "bad_request"),
+        (["a", "p", "guidance", -1.0], "bad_request"),
+        (["a", "p", "seed", -3], "bad_request"),
+        (["a", "p", "notes", 2], "bad_value"),
+        (["a", "p", "reply_port", 70000], "bad_value"),
+        (["a", "p", "token", 5], "unauthorized"),
+    ],
+)
+def test_generate_refusals(args: list[object], code: str) -> None:
+    assert code_of(protocol.GENERATE, args) == code
+
+
+def test_regenerate_options() -> None:
+    spec = parse_request(
+        protocol.REGENERATE,
+        ["take-2", "take-1", "keep", "chords,bass", "repaint", "5-8", "seed", 7]
+        + ["chord_notes", "57 0 4, 60 0 4; 64 0 4  53 4 4 57 4 4 60 4 4"],
+    )
+    assert isinstance(spec, RegenerateSpec)
+    assert (spec.job, spec.from_job, spec.keep, spec.repaint, spec.seed) == (
+        "take-2",
+        "take-1",
+        ("chords", "bass"),
+        (5, 8),
+        7,
+    )
+    assert spec.chord_notes == (
+        (57, 0.0, 4.0),
+        (60, 0.0, 4.0),
+        (64, 0.0, 4.0),
+        (53, 4.0, 4.0),
+        (57, 4.0, 4.0),
+        (60, 4.0, 4.0),
+    )
+    chords = parse_request(protocol.REGENERATE, ["b", "a", "chords", "Am F C G"])
+    assert isinstance(chords, RegenerateSpec) and chords.chords == "Am F C G"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["a", "a"], "bad_request"),
+        (["b", "../a"], "bad_job"),
+        (["b", "a", "keep", "guitar"], "bad_request"),
+        (["b", "a", "repaint", "8-5"], "bad_request"),
+        (["b", "a", "chords", "Am", "chord_notes", "57 0 4"], "bad_request"),
+        (["b", "a", "chords", ""], "bad_chord"),
+        (["b", "a", "chord_notes", "57 0"], "bad_chord"),
+        (["b", "a", "chord_notes", "57 x 4"], "bad_chord"),
+        (["b", "a", "chord_notes", "200 0 4"], "bad_chord"),
+        (["b", "a", "chord_notes", "60 0 0"], "bad_chord"),
+        (["b", "a", "chord_notes", 60], "bad_value"),
+        (["b", "a", "bars", 8], "bad_request"),
+        (["b", "a", "steps", 500], "bad_request"),
+    ],
+)
+def test_regenerate_refusals(args: list[object], code: str) -> None:
+    assert code_of(protocol.REGENERATE, args) == code
+
+
+def test_status_and_cancel_forms() -> None:
+    assert parse_request(protocol.STATUS, []) == StatusRequest(None, Envelope())
+    assert parse_request(protocol.STATUS, ["j1"]) == StatusRequest("j1", Envelope())
+    assert parse_request(protocol.STATUS, ["token", "t"]) == StatusRequest(
+        None, Envelope(None, "t")
+    )
+    assert parse_request(protocol.STATUS, ["j1", "reply_port", 9]) == StatusRequest(
+        "j1", Envelope(9)
+    )
+    assert parse_request(protocol.CANCEL, ["j1"]) == CancelRequest("j1", Envelope())
+    assert code_of(protocol.CANCEL, []) == "bad_request"
+    assert code_of("/multitrack/explode", []) == "unknown_address"
+    assert code_of("/live/song/get/tempo", []) == "unknown_address"
+
+
+def test_parse_envelope_never_raises_and_finds_the_reply_port() -> None:
+    assert protocol.parse_envelope(
+        protocol.GENERATE, ["j", "p", "bars", "x", "reply_port", 9001]
+    ) == (Envelope(9001))
+    assert protocol.parse_envelope(protocol.PING, [9003]) == Envelope(9003)
+    assert protocol.parse_envelope(protocol.GENERATE, [1]) == Envelope()
+    assert protocol.parse_envelope("/nowhere", [None, b"x", "token", "t"]) == Envelope(None, "t")
+    assert protocol.error_job_of(protocol.GENERATE, ["j9", 1]) == "j9"
+    assert protocol.error_job_of(protocol.PING, ["j9"]) == ""
+
+
+def test_take_dirs_stay_inside_the_output_root(tmp_path: Path) -> None:
+    assert protocol.resolve_take_dir(tmp_path, "take-1") == tmp_path.resolve() / "take-1"
+    for bad in ("..", "../x", "/etc", "a/b", ".x", ""):
+        with pytest.raises(ProtocolError):
+            protocol.resolve_take_dir(tmp_path, bad)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    root = tmp_path / "out"
+    root.mkdir()
+    (root / "link").symlink_to(outside)
+    with pytest.raises(ProtocolError) as info:
+        protocol.resolve_take_dir(root, "link")
+    assert info.value.code == "bad_path"
+
+
+def test_replies() -> None:
+    files = {k: Path(f"/t/{k}") for k in protocol.DONE_FILES}
+    assert protocol.done("j", Path("/t"), files) == (
+        "/multitrack/done",
+        ["j", "/t", "/t/json", "/t/midi", "/t/melody", "/t/chords", "/t/bass", "/t/drums"],
+    )
+    assert protocol.progress("j", 1.5, "render") == ("/multitrack/progress", ["j", 1.0, "render"])
+    address, args = protocol.error("j", "busy", "x" * 5000)
+    assert address == "/multitrack/error" and len(args[2]) == protocol.MAX_MESSAGE_CHARS + 1
+    notes = [(60 + i % 12, i * 0.25, 0.25, 90) for i in range(300)]
+    chunks = protocol.notes_chunks("j", "melody", notes)
+    assert [c[1][2:4] for c in chunks] == [[0, 3], [1, 3], [2, 3]]
+    assert chunks[0][1][4:8] == [60, 0.0, 0.25, 90]
+    assert sum((len(c[1]) - 4) // 4 for c in chunks) == 300
+    assert protocol.notes_chunks("j", "drums", []) == [("/multitrack/notes", ["j", "drums", 0, 1])]
+
+
+def test_wire_round_trip_keeps_types_and_chinese() -> None:
+    data = wire.encode_message("/multitrack/generate", ["j", "悲伤的古筝", 8, 2.5, True, 2**40])
+    assert wire.decode_packet(data) == [
+        ("/multitrack/generate", ["j", "悲伤的古筝", 8, 2.5, True, 2**40])
+    ]
+
+
+def _bundle(*contents: bytes) -> bytes:
+    head = b"#bundle\x00" + b"\x00" * 7 + b"\x01"
+    return head + b"".join(struct.pack(">i", len(c)) + c for c in contents)
+
+
+def test_wire_decodes_nested_bundles_in_order() -> None:
+    ping = wire.encode_message("/multitrack/ping", [])
+    status = wire.encode_message("/multitrack/status", [])
+    data = _bundle(ping, _bundle(status, _bundle(ping)), status)
+    assert [a for a, _ in wire.decode_packet(data)] == [
+        "/multitrack/ping",
+        "/multitrack/status",
+        "/multitrack/ping",
+        "/multitrack/status",
+    ]
+    builder = OscBundleBuilder(IMMEDIATELY)
+    builder.add_content(OscMessageBuilder("/multitrack/ping").build())
+    assert wire.decode_packet(builder.build().dgram) == [("/multitrack/ping", [])]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"hello",
+        b"/multitrack/ping",  # no padding
+        b"/multitrack/ping\x00\x00\x00\x00,x\x00\x00",  # unsupported type tag
+        b"/multitrack/ping\x00\x00\x00\x00i\x00\x00\x00",  # tags without comma
+        b"/multitrack/ping\x00\x00\x00\x00,i\x00\x00\x00\x01",  # truncated int
+        b"/\xff\xfe\x00,\x00\x00\x00",  # not UTF-8
+        b"#bundle\x00\x00\x00",  # short bundle
+        _bundle(b"\x00\x00\x00\x00"),  # element that is neither
+        b"#bundle\x00" + b"\x00" * 8 + struct.pack(">i", 400) + b"/a\x00\x00",
+    ],
+)
+def test_wire_refuses_malformed_packets(data: bytes) -> None:
+    with pytest.raises(wire.MalformedPacket):
+        wire.decode_packet(data)
+
+
+def test_wire_limits_bundle_depth() -> None:
+    data = wire.encode_message("/multitrack/ping", [])
+    for _ in range(wire.MAX_BUNDLE_DEPTH + 1):
+        data = _bundle(data)
+    with pytest.raises(wire.MalformedPacket, match="nested"):
+        wire.decode_packet(data)
+
+
+@pytest.mark.parametrize("framing", [wire.SLIP, wire.SIZED])
+def test_frame_reader_splits_a_stream_in_any_pieces(framing: str) -> None:
+    packets = [wire.encode_message("/a", [i, "x" * i]) for i in range(5)]
+    packets.append(b"\xc0\xdb" * 4)  # bytes SLIP must escape
+    stream = b"".join(wire.frame(p, framing) for p in packets)
+    reader = wire.FrameReader()
+    got: list[bytes] = []
+    for i in range(0, len(stream), 7):
+        got += reader.feed(stream[i : i + 7])
+    assert got == packets and reader.framing == framing
+
+
+def test_frame_reader_refuses_oversized_frames() -> None:
+    with pytest.raises(wire.MalformedPacket):
+        wire.FrameReader().feed(struct.pack(">I", wire.MAX_FRAME + 1))

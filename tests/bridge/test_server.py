@@ -1,0 +1,204 @@
+"""The server over real UDP and TCP sockets on 127.0.0.1, writing real example takes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+from pathlib import Path
+
+import pytest
+from osc_testing import WAIT, gated, running_server, take_complete
+
+from bridge import protocol, wire
+from bridge.client import OscClient
+from bridge.commands.serve import example_runner
+from bridge.protocol import RegenerateSpec, build_request, parse_request
+from bridge.server import ServerConfig, ServerError, clean_stale_takes
+from multitrack.example import example_song
+from multitrack.take import read_take, write_take
+
+ATTRIBUTE_KEYS = {
+    "key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy", "dynamics",
+    "understood", "ignored", "conflicts", "nearest",
+}  # fmt: skip
+
+
+def test_ping_over_udp_and_reply_port(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
+        pong = client.ping()
+        assert pong is not None and pong.address == "/multitrack/pong"
+        assert pong.args[0].startswith("multitrack ") and pong.args[0].endswith(" osc/1")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.settimeout(WAIT)
+            client.send(protocol.PING, [listener.getsockname()[1]])
+            data = listener.recv(65536)
+            assert wire.decode_packet(data)[0][0] == "/multitrack/pong"
+            client.send(protocol.STATUS, ["reply_port", listener.getsockname()[1]])
+            address, args = wire.decode_packet(listener.recv(65536))[0]
+            assert address == "/multitrack/state" and args[0] == ""
+            assert json.loads(args[1])["capacity"] == 8
+
+
+def test_generate_end_to_end_with_notes(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
+        result = client.run_job(
+            protocol.GENERATE, ["t1", "欢快的流行歌, 8 bars", "bars", 8, "bpm", 100, "notes", 1]
+        )
+        assert result.ok, result.to_json()
+        assert result.attributes is not None and ATTRIBUTE_KEYS <= set(result.attributes)
+        assert result.attributes["bars"] == 8 and result.attributes["bpm"] == 100
+        assert result.progress and result.progress[-1][0] == 1.0
+        record = result.to_json()
+        assert record["take_dir"] == str(tmp_path / "t1")
+        assert take_complete(tmp_path / "t1")
+        assert record["song"]["tempo"] == 100.0
+        song, _ = read_take(tmp_path / "t1")
+        assert sorted(record["notes"]) == ["bass", "chords", "drums", "melody"]
+        for stem in ("melody", "chords", "bass"):
+            expected = [
+                [n.pitch, n.start / 4, n.duration / 4, n.velocity] for n in song.stems[stem].notes
+            ]
+            assert record["notes"][stem] == expected
+        assert len(record["notes"]["drums"]) == len(song.stems["drums"].notes)
+        assert {row[0] for row in record["notes"]["drums"]} <= {36, 38, 42, 46, 45, 47, 50, 49, 51}
+        status = client.status("t1")
+        assert status is not None and json.loads(status.args[1])["state"] == "done"
+
+
+def test_invalid_requests_get_error_replies(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
+        write_take(example_song(), tmp_path, name="exists", meta={"prompt": "x"})
+        cases = [
+            ("/multitrack/explode", [], "", "unknown_address"),
+            (protocol.GENERATE, ["../up", "p"], "../up", "bad_job"),
+            (protocol.GENERATE, ["exists", "p"], "exists", "duplicate_job"),
+            (protocol.GENERATE, ["g", "p", "bars", 999], "g", "bad_request"),
+            (protocol.REGENERATE, ["r", "nothing-here"], "r", "unknown_take"),
+            (protocol.REGENERATE, ["r", "../exists"], "r", "bad_job"),
+            (protocol.CANCEL, ["nobody"], "nobody", "unknown_job"),
+            (protocol.STATUS, ["nobody"], "nobody", "unknown_job"),
+        ]
+        for address, args, job, code in cases:
+            reply = client.request(address, args, until=lambda r: True, timeout=WAIT)
+            assert reply is not None
+            assert (reply.address, reply.args[:2]) == ("/multitrack/error", (job, code)), address
+        # Replies sent to the server are ignored, so two peers cannot loop: the next answer
+        # the client sees is the pong.
+        client.send(protocol.DONE, ["x", "y"])
+        client.send(protocol.ERROR, ["x", "y", "z"])
+        pong = client.ping()
+        assert pong is not None and pong.address == "/multitrack/pong"
+
+
+def test_ping_and_status_answer_while_a_job_runs(tmp_path: Path) -> None:
+    gate, started = threading.Event(), threading.Event()
+    runner = gated(example_runner(tmp_path), gate, started)
+    with (
+        running_server(tmp_path, runner) as server,
+        OscClient(*server.address, timeout=WAIT) as client,
+    ):
+        client.send(protocol.GENERATE, ["held", "p"])
+        assert started.wait(WAIT)
+        assert client.ping() is not None
+        state = client.status()
+        assert state is not None and json.loads(state.args[1])["running"] == "held"
+        cancel = client.cancel("held")
+        assert cancel is not None and json.loads(cancel.args[1])["stage"] == "cancelling"
+        gate.set()
+        result = client.run_job(protocol.GENERATE, ["after", "p"])
+        assert result.ok
+    assert not (tmp_path / "held").exists()
+
+
+def test_token_is_required_when_set(tmp_path: Path) -> None:
+    with running_server(tmp_path, token="s3cret") as server:
+        with OscClient(*server.address, timeout=WAIT) as anonymous:
+            reply = anonymous.ping()
+            assert reply is not None and reply.args[1] == "unauthorized"
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as elsewhere:
+                elsewhere.bind(("127.0.0.1", 0))
+                port = elsewhere.getsockname()[1]
+                # An unauthorised request is answered to its sender, never redirected.
+                reply = anonymous.request(
+                    protocol.GENERATE,
+                    ["j", "p", "reply_port", port, "token", "wrong"],
+                    until=lambda r: True,
+                    timeout=WAIT,
+                )
+                assert reply is not None and reply.args[:2] == ("j", "unauthorized")
+        with OscClient(*server.address, token="s3cret", timeout=WAIT) as member:
+            reply = member.ping()
+            assert reply is not None and reply.address == "/multitrack/pong"
+
+
+def test_non_loopback_bind_needs_a_token(tmp_path: Path) -> None:
+    with pytest.raises(ServerError, match="--token"):
+        ServerConfig(out=tmp_path, host="0.0.0.0")
+    assert ServerConfig(out=tmp_path, host="0.0.0.0", token="t").token == "t"
+    assert ServerConfig(out=tmp_path, host="localhost").token is None
+    with pytest.raises(ServerError):
+        ServerConfig(out=tmp_path, host="::", token="")
+
+
+def test_generate_over_tcp_slip_and_size_prefixed(tmp_path: Path) -> None:
+    with running_server(tmp_path, tcp=True) as server:
+        with OscClient(*server.address, tcp=True, timeout=WAIT) as client:
+            result = client.run_job(protocol.GENERATE, ["tcp1", "lofi", "notes", 1])
+            assert result.ok and sorted(result.notes) == ["bass", "chords", "drums", "melody"]
+        with socket.create_connection(server.address, timeout=WAIT) as raw:
+            raw.sendall(wire.frame(wire.encode_message(protocol.PING, []), wire.SIZED))
+            (size,) = struct.unpack(">I", raw.recv(4))
+            body = b""
+            while len(body) < size:
+                body += raw.recv(size - len(body))
+            assert wire.decode_packet(body)[0][0] == "/multitrack/pong"
+        with socket.socket() as listener, OscClient(*server.address, tcp=True) as client:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            listener.settimeout(WAIT)
+            client.send(protocol.PING, ["reply_port", listener.getsockname()[1]])
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(WAIT)
+                reader = wire.FrameReader()
+                packets: list[bytes] = []
+                while not packets:
+                    packets = reader.feed(conn.recv(65536))
+                assert wire.decode_packet(packets[0])[0][0] == "/multitrack/pong"
+
+
+def test_regenerate_from_edited_chord_notes(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
+        assert client.run_job(protocol.GENERATE, ["src", "pop"]).ok
+        # The DAW's edited chords clip: Dm for a bar, G for a bar (quarter-note beats).
+        edited = "50 0 4 53 0 4 57 0 4 55 4 4 59 4 4 62 4 4"
+        result = client.run_job(
+            protocol.REGENERATE, ["edit", "src", "chord_notes", edited, "keep", "drums"]
+        )
+        assert result.ok, result.to_json()
+        assert result.attributes == {
+            "from_job": "src", "keep": ["drums"], "chords": None, "chord_notes": 6,
+            "repaint": None, "seed": None,
+        }  # fmt: skip
+        assert take_complete(tmp_path / "edit") and take_complete(tmp_path / "src")
+    spec = parse_request(protocol.REGENERATE, ["e2", "src", "chord_notes", edited, "seed", 5])
+    assert isinstance(spec, RegenerateSpec)
+    request = build_request(spec, tmp_path)
+    assert request.source is not None and request.seed == 5
+    assert request.chords is not None
+    assert [(c.start, c.symbol) for c in request.chords[:2]] == [(0, "Dm"), (16, "G")]
+    assert (request.bars, request.bpm, request.key) == (8, 96.0, "A minor")
+
+
+def test_stale_build_folders_are_cleaned_and_takes_kept(tmp_path: Path) -> None:
+    take = write_take(example_song(), tmp_path, name="kept", meta={"prompt": "x"})
+    stale = tmp_path / ".take-abc123.tmp"
+    stale.mkdir()
+    (stale / "song.mid").write_bytes(b"MThd")
+    (tmp_path / ".git").mkdir()
+    assert clean_stale_takes(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "kept"]
+    assert take_complete(take.dir)
