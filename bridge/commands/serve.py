@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from bridge.server import OscServer, ServerConfig, describe_request
+    from bridge.server import OscServer, ServerConfig, clean_stale_takes, describe_request
 
     config = ServerConfig(
         out=args.out.resolve(),

@@ -42,8 +42,10 @@ def test_ping_forms() -> None:
 def test_generate_options_become_a_checked_request() -> None:
     spec = parse_request(
         protocol.GENERATE,
-        ["take-1", "欢快的流行歌", "bars", 8, "seed", "42", "bpm", 96, "key", "Am"]
-        + ["meter", "3/4", "guidance", 2.5, "steps", 10, "stems", "melody,bass", "notes", 1],
+        [
+            *("take-1", "欢快的流行歌", "bars", 8, "seed", "42", "bpm", 96, "key", "Am"),
+            *("meter", "3/4", "guidance", 2.5, "steps", 10, "stems", "melody,bass", "notes", 1),
+        ],
     )
     assert isinstance(spec, GenerateSpec)
     assert spec.job == "take-1" and spec.notes is True
@@ -106,8 +108,10 @@ def test_generate_refusals(args: list[object], code: str) -> None:
 def test_regenerate_options() -> None:
     spec = parse_request(
         protocol.REGENERATE,
-        ["take-2", "take-1", "keep", "chords,bass", "repaint", "5-8", "seed", 7]
-        + ["chord_notes", "57 0 4, 60 0 4; 64 0 4  53 4 4 57 4 4 60 4 4"],
+        [
+            *("take-2", "take-1", "keep", "chords,bass", "repaint", "5-8", "seed", 7),
+            *("chord_notes", "57 0 4, 60 0 4; 64 0 4  53 4 4 57 4 4 60 4 4"),
+        ],
     )
     assert isinstance(spec, RegenerateSpec)
     assert (spec.job, spec.from_job, spec.keep, spec.repaint, spec.seed) == (
