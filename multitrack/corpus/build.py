@@ -15,14 +15,14 @@ import platform
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from multitrack.corpus.accompaniment import MmaError, mma_available, render_charts
 from multitrack.corpus.harmoniser import HarmonyModel, harmonise
-from multitrack.corpus.store import FORMAT, MANIFEST, ShardWriter, write_json_atomic
+from multitrack.corpus.store import FORMAT, MANIFEST, SPLITS, ShardWriter, write_json_atomic
 from multitrack.corpus.tunes import Tune
 from multitrack.corpus.windows import WindowPlan, assemble, plan_windows
 from multitrack.errors import OutputError
@@ -79,7 +79,7 @@ def tune_harmony(tune: Tune, key: Key, model: HarmonyModel) -> tuple[tuple[Chord
     return spans, "derived"
 
 
-def learn_harmony(tunes: list[Tune]) -> HarmonyModel:
+def learn_harmony(tunes: Sequence[Tune]) -> HarmonyModel:
     """Chord changes counted on the chorales' recognised harmony (prior only without it)."""
     from multitrack.chords import parse_chord
 
@@ -171,10 +171,13 @@ def _versions() -> dict[str, str]:
 
 
 def build_corpus(
-    config: BuildConfig, *, progress: Callable[[str], None] | None = None
+    config: BuildConfig,
+    *,
+    tunes: Sequence[Tune] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Build the corpus into ``config.out`` (replacing an older one only when done) and
-    return its manifest."""
+    return its manifest. ``tunes`` replaces the music21 sources (tests, other collections)."""
     from multitrack.corpus.sources_music21 import load_tunes
 
     say = progress or (lambda message: log.info("%s", message))
@@ -189,31 +192,36 @@ def build_corpus(
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    for split in SPLITS:
+        (tmp / split).mkdir()
     try:
-        say("parsing tunes (cached after the first build)")
-        tunes, skipped = load_tunes(
-            config.cache_dir / "tunes",
-            processes=config.processes,
-            limit_files=config.limit_files,
-            limit_chorales=config.limit_chorales,
-            progress=lambda i, n: say(f"parsed {i}/{n} tunes"),
-        )
+        if tunes is None:
+            say("parsing tunes (cached after the first build)")
+            loaded, skipped = load_tunes(
+                config.cache_dir / "tunes",
+                processes=config.processes,
+                limit_files=config.limit_files,
+                limit_chorales=config.limit_chorales,
+                progress=lambda i, n: say(f"parsed {i}/{n} tunes"),
+            )
+        else:
+            loaded, skipped = list(tunes), Counter()
         if config.limit_tunes:
-            tunes = tunes[: config.limit_tunes]
+            loaded = loaded[: config.limit_tunes]
         parsed_at = time.time()
-        say(f"{len(tunes)} tunes ({sum(skipped.values())} skipped) in {parsed_at - started:.0f} s")
-        model = learn_harmony(tunes)
+        say(f"{len(loaded)} tunes ({sum(skipped.values())} skipped) in {parsed_at - started:.0f} s")
+        model = learn_harmony(loaded)
         write_json_atomic(tmp / "harmony.json", model.to_json())
         jobs = [
             ChunkJob(
                 index=i,
-                tunes=tuple(t.to_json() for t in tunes[at : at + config.chunk_tunes]),
+                tunes=tuple(t.to_json() for t in loaded[at : at + config.chunk_tunes]),
                 seed=config.seed,
                 folder=str(tmp),
                 shard_size=config.shard_size,
                 model=model.to_json(),
             )
-            for i, at in enumerate(range(0, len(tunes), config.chunk_tunes))
+            for i, at in enumerate(range(0, len(loaded), config.chunk_tunes))
         ]
         totals: dict[str, Counter[str]] = {}
         ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
@@ -232,7 +240,7 @@ def build_corpus(
             "format": FORMAT,
             "windows": windows,
             "splits": dict(totals.get("split", {})),
-            "tunes": len(tunes),
+            "tunes": len(loaded),
             "styles": dict(sorted(totals.get("style", {}).items())),
             "train_styles": dict(sorted(totals.get("train_style", {}).items())),
             "sources": dict(sorted(totals.get("source", {}).items())),

@@ -36,7 +36,8 @@ ABC_SOURCES: dict[str, tuple[str, str]] = {
 }
 CHINESE_FILES = frozenset({"han1", "han2"})
 ESSEN_TEST_FILES = frozenset({"test0", "test1", "testd", "teste"})  # duplicates of others
-MODES_BY_DEGREE = {0: "major", 9: "minor", 2: "dorian", 7: "mixolydian", 4: "phrygian", 5: "lydian"}
+# Final note's degree above the signature's major tonic -> mode (rarer finals: major).
+MODES_BY_DEGREE = {0: "major", 9: "minor", 2: "dorian", 7: "mixolydian"}
 CHINESE_BY_DEGREE = {0: "gong", 2: "shang", 4: "jue", 7: "zhi", 9: "yu"}
 PENTATONIC = (0, 2, 4, 7, 9)
 

@@ -1,0 +1,102 @@
+"""Corpus statistics: counts from the manifest and the metrics of the held-out split.
+
+The held-out windows' metrics become the reference set generated music is measured
+against (``multitrack.reference.write_reference``), written to ``<corpus>/reference.json``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from multitrack.corpus.store import iter_examples, read_manifest
+from multitrack.song import Song
+
+COUNT_KEYS = ("splits", "styles", "train_styles", "sources", "meters", "modes", "harmony")
+
+
+def held_out_songs(root: Path, *, limit: int) -> Iterator[Song]:
+    """The first ``limit`` windows of the test split (shards are in piece order)."""
+    for example in itertools.islice(iter_examples(root, "test"), limit):
+        yield example.song
+
+
+def corpus_stats(root: Path, *, limit: int = 2000, reference: Path | None = None) -> dict[str, Any]:
+    """Counts and held-out metrics of a built corpus; writes ``root/reference.json`` (and a
+    copy at ``reference`` when given). ``limit`` bounds the windows measured."""
+    from multitrack.reference import REFERENCE_FILENAME, write_reference
+
+    root = Path(root)
+    manifest = read_manifest(root)
+    ref = write_reference(
+        root / REFERENCE_FILENAME,
+        held_out_songs(root, limit=limit),
+        source=f"multitrack corpus {root.name}: held-out split, first {limit} windows",
+    )
+    if reference is not None:
+        import shutil
+
+        Path(reference).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(reference).with_name(f".{Path(reference).name}.tmp")
+        shutil.copyfile(root / REFERENCE_FILENAME, tmp)
+        tmp.replace(reference)
+    metrics = {name: _summary(values) for name, values in ref.features.items() if values}
+    stats: dict[str, Any] = {
+        "windows": manifest["windows"],
+        "tunes": manifest.get("tunes"),
+        **{k: manifest.get(k, {}) for k in COUNT_KEYS},
+        "skipped": manifest.get("skipped", {}),
+        "seed": manifest.get("seed"),
+        "built": manifest.get("built"),
+        "build_seconds": manifest.get("build_seconds"),
+        "processes": manifest.get("processes"),
+        "versions": manifest.get("versions", {}),
+        "held_out": {
+            "windows": ref.count,
+            "key_agreement": ref.key_agreement,
+            "metrics": metrics,
+        },
+    }
+    harmoniser = root / "harmoniser.json"
+    if harmoniser.exists():
+        import json
+
+        stats["harmoniser"] = json.loads(harmoniser.read_text(encoding="utf-8"))
+    return stats
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    n = len(values)
+    mean = sum(values) / n
+    var = sum((v - mean) ** 2 for v in values) / n
+    return {"mean": round(mean, 4), "std": round(math.sqrt(var), 4), "n": n}
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    """A human-readable summary of ``corpus_stats``."""
+    lines = [
+        f"windows: {stats['windows']} ({', '.join(f'{k} {v}' for k, v in stats['splits'].items())})"
+        f" from {stats.get('tunes')} tunes, seed {stats.get('seed')}, built {stats.get('built')}"
+        f" in {stats.get('build_seconds')} s",
+    ]
+    for key in ("sources", "styles", "meters", "modes", "harmony"):
+        items = sorted(stats.get(key, {}).items(), key=lambda kv: -kv[1])
+        lines.append(f"{key} ({len(items)}): " + ", ".join(f"{k} {v}" for k, v in items))
+    skipped = stats.get("skipped", {})
+    lines.append(
+        f"skipped: {sum(skipped.values())} ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items()))
+        + ")"
+    )
+    held = stats["held_out"]
+    lines.append(
+        f"held-out metrics over {held['windows']} windows (key agreement {held['key_agreement']}):"
+    )
+    for name, s in held["metrics"].items():
+        lines.append(f"  {name:22s} {s['mean']:9.4f} ± {s['std']:.4f}")
+    if "harmoniser" in stats:
+        lines.append(f"harmoniser on chorales: {stats['harmoniser']}")
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""Windows and captions: counts, transposition, determinism, held-out split by piece."""
+
+from __future__ import annotations
+
+import random
+
+from multitrack.corpus.captions import CaptionFacts, captions, instrument_name
+from multitrack.corpus.harmoniser import harmonise
+from multitrack.corpus.tunes import Tune
+from multitrack.corpus.windows import (
+    MELODY_HIGH,
+    MELODY_LOW,
+    plan_windows,
+    slice_spans,
+    split_of,
+    transpose_symbol,
+)
+from multitrack.song import ChordSpan, Meter
+from multitrack.theory import Key
+
+
+def _tune(piece: str = "essen/demo/1", *, bars: int = 16, chinese: bool = False) -> Tune:
+    scale = (60, 62, 64, 67, 69, 67, 64, 62)
+    notes = tuple((i * 4, scale[i % 8], 4) for i in range(bars * 4))
+    return Tune(
+        "essen_han" if chinese else "essen",
+        piece,
+        "demo",
+        "4/4",
+        0,
+        "gong" if chinese else "major",
+        notes,
+        chinese,
+    )
+
+
+def test_a_16_bar_tune_gives_7_four_bar_and_3_eight_bar_windows() -> None:
+    tune = _tune()
+    key = Key(0, "major")
+    spans = harmonise(tune.notes, key, Meter(4, 4), bars=16)
+    plans = plan_windows(tune, spans, key, seed=0)
+    assert sorted((p.bars, p.first_bar) for p in plans) == sorted(
+        [(4, b) for b in range(0, 13, 2)] + [(8, b) for b in (0, 4, 8)]
+    )
+    for p in plans:
+        assert all(MELODY_LOW <= n.pitch <= MELODY_HIGH for n in p.melody)
+        assert all(n.end <= p.bars * 16 for n in p.melody)
+        assert sum(c.duration for c in p.chords) == p.bars * 16
+        assert p.key.tonic == p.shift % 12 and -6 <= p.shift <= 6
+        lo, hi = p.tune.notes[0][1] + p.shift, p.melody[0].pitch
+        assert p.first_bar != 0 or lo == hi
+    assert plans == plan_windows(tune, spans, key, seed=0)
+    assert [p.shift for p in plans] != [p.shift for p in plan_windows(tune, spans, key, seed=1)]
+
+
+def test_chinese_tunes_play_as_guofeng_with_chinese_timbres() -> None:
+    tune = _tune("essen_han/han1/3", chinese=True)
+    key = Key(0, "gong")
+    plans = plan_windows(tune, harmonise(tune.notes, key, Meter(4, 4), bars=16), key, seed=0)
+    guofeng = [p for p in plans if p.style == "guofeng"]
+    assert guofeng and len({p.style for p in plans}) == 2
+    assert all(p.programs[0] in (107, 77, 75, 110, 106, 104, 73) for p in guofeng)
+    assert all(p.key.mode == "gong" for p in plans)
+
+
+def test_split_is_by_piece_and_stable() -> None:
+    splits = {split_of(f"essen/x/{i}") for i in range(200)}
+    assert splits == {"train", "test"}
+    assert split_of("essen/x/5") == split_of("essen/x/5")
+    share = sum(split_of(f"p{i}") == "test" for i in range(4000)) / 4000
+    assert 0.03 < share < 0.07
+
+
+def test_chords_transpose_and_slice() -> None:
+    assert transpose_symbol("F#m7/C#", 3, flats=False) == "Am7/E"
+    assert transpose_symbol("G7", -2, flats=True) == "F7"
+    assert transpose_symbol("N.C.", 5, flats=True) == "N.C."
+    spans = (ChordSpan(0, 16, "C"), ChordSpan(16, 16, "G"))
+    assert slice_spans(spans, 8, 24) == [ChordSpan(0, 8, "C"), ChordSpan(8, 8, "G")]
+
+
+def test_captions_in_three_languages_say_the_facts() -> None:
+    facts = CaptionFacts("guofeng", "D zhi", 72, "4/4", 8, 107, 46, 32)
+    zh, en, mixed = captions(facts, random.Random(3))
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+    assert en.isascii()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in mixed) and any(
+        c.isascii() and c.isalpha() for c in mixed
+    )
+    assert captions(facts, random.Random(3)) == (zh, en, mixed)
+    many = {c for seed in range(40) for c in captions(facts, random.Random(seed))}
+    assert any("古筝" in c for c in many) and any("72" in c for c in many)
+    assert any(w in c for c in many for w in ("国风", "古风", "中国风"))
+    assert instrument_name(107) == ("koto", "古筝")
+    assert instrument_name(120)[0] == "effects"
