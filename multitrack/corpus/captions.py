@@ -64,7 +64,7 @@ def instrument_name(program: int) -> tuple[str, str]:
 class CaptionFacts:
     """What a caption may say about a window."""
 
-    style: str
+    style: str | None  # None: a window from a user's library, style unknown
     key: str  # as Key formats it
     bpm: int
     meter: str
@@ -82,10 +82,13 @@ def mood_words(facts: CaptionFacts, rng: random.Random) -> tuple[str, str]:
 
 def captions(facts: CaptionFacts, rng: random.Random) -> tuple[str, str, str]:
     """One Chinese, one English and one mixed caption, templates drawn with ``rng``."""
-    st = style(facts.style)
     key = Key.parse(facts.key)
-    en_style = rng.choice(_ENGLISH_ALIASES.get(facts.style, (st.english,)))
-    zh_style = rng.choice(_GUOFENG_NAMES) if facts.style == "guofeng" else st.chinese
+    if facts.style is None:
+        en_style, zh_style = rng.choice((("track", "音乐"), ("song", "歌曲"), ("piece", "曲子")))
+    else:
+        st = style(facts.style)
+        en_style = rng.choice(_ENGLISH_ALIASES.get(facts.style, (st.english,)))
+        zh_style = rng.choice(_GUOFENG_NAMES) if facts.style == "guofeng" else st.chinese
     mood_en, mood_zh = mood_words(facts, rng)
     mel_en, mel_zh = instrument_name(facts.melody_program)
     ch_en, ch_zh = instrument_name(facts.chords_program)

@@ -1,0 +1,72 @@
+"""`multitrack prepare`: a folder of real MIDI files, one broken, into corpus shards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+
+from bridge.cli import main
+from multitrack.corpus.prepare import PrepareConfig, cut_window, prepare_corpus, song_windows
+from multitrack.corpus.store import read_corpus, read_manifest
+from multitrack.errors import OutputError
+from multitrack.example import example_song
+from multitrack.midi_io import write_midi
+
+
+def _library(folder: Path) -> None:
+    (folder / "sub").mkdir(parents=True)
+    write_midi(example_song(), folder / "song.mid")
+    write_midi(example_song(), folder / "sub" / "copy.MID")
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x01")
+    # a type-0 file from elsewhere: one channel of melody only, 8 bars of quarter notes
+    mid = mido.MidiFile(type=0, ticks_per_beat=96)
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    for i in range(32):
+        track.append(mido.Message("note_on", note=60 + (i * 5) % 12, velocity=90, time=0))
+        track.append(mido.Message("note_off", note=60 + (i * 5) % 12, velocity=0, time=96))
+    mid.save(folder / "type0.mid")
+    (folder / "notes.txt").write_text("not midi, not read")
+
+
+def test_windows_of_a_song() -> None:
+    song = example_song()  # 8 bars
+    windows = song_windows(song)
+    assert [w.bars for w in windows] == [4, 4, 4, 8]
+    second = cut_window(song, 2, 4)
+    bar = song.meter.steps_per_bar
+    melody = [n for n in song.stems["melody"].notes if 2 * bar <= n.start < 6 * bar]
+    assert [n.start for n in second.stems["melody"].notes] == [n.start - 2 * bar for n in melody]
+    assert sum(c.duration for c in second.chords) <= 4 * bar
+
+
+def test_prepare_skips_broken_files_and_writes_shards(tmp_path: Path) -> None:
+    _library(tmp_path / "lib")
+    manifest = prepare_corpus(PrepareConfig(tmp_path / "lib", tmp_path / "out", processes=1))
+    assert manifest["files"] == 4 and manifest["files_used"] == 3
+    assert manifest["skipped"] == {"truncated": 1}
+    examples = read_corpus(tmp_path / "out", "train") + read_corpus(tmp_path / "out", "test")
+    assert len(examples) == manifest["windows"] == 12
+    assert {e.piece for e in examples} == {"song.mid", "sub/copy.MID", "type0.mid"}
+    assert all(e.source == "prepare:lib" and len(e.captions) == 3 for e in examples)
+    own = [e for e in examples if e.piece == "song.mid"]
+    assert own[0].song.chords and own[0].song.style == example_song().style
+    assert read_manifest(tmp_path / "out")["windows"] == 12
+
+
+def test_prepare_command_and_bad_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _library(tmp_path / "lib")
+    assert (
+        main(["prepare", str(tmp_path / "lib"), "--out", str(tmp_path / "c"), "--processes", "1"])
+        == 0
+    )
+    assert "12 windows from 3 of 4 files" in capsys.readouterr().out
+    assert main(["prepare", str(tmp_path / "nope"), "--out", str(tmp_path / "d")]) == 2
+    assert "is not a folder of MIDI files" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(OutputError, match=r"holds no \.mid"):
+        prepare_corpus(PrepareConfig(tmp_path / "empty", tmp_path / "e"))
