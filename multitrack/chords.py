@@ -135,6 +135,8 @@ _NO_CHORD_FORMS: frozenset[str] = frozenset({"n.c.", "n.c", "nc", "n", "no chord
 # Pitch classes spelt with flats by default: Db Eb Ab Bb (F# stays sharp), the usual lead-sheet
 # habit.
 _DEFAULT_FLAT_PCS: frozenset[int] = frozenset({1, 3, 8, 10})
+# Roots whose slash bass is spelt with flats (C/Bb, F/Eb, Ab/Eb); the rest use sharps (E/G#).
+_FLAT_SIDE_ROOTS: frozenset[int] = frozenset({0, 5, 10, 3, 8, 1})
 _ROOT = re.compile(r"^([A-Ga-g](?:[#♯]+|[b♭]+)?)(.*)$")
 
 
@@ -239,13 +241,15 @@ def format_chord(chord: Chord, *, flats: bool | None = None) -> str:
     """The canonical symbol of a chord: "Am7", "F/C", "N.C.".
 
     ``flats`` True spells every accidental with flats, False with sharps; None (default) uses
-    the lead-sheet habit Db Eb F# Ab Bb.
+    the lead-sheet habit Db Eb F# Ab Bb for roots and spells a slash bass from its root's side
+    of the circle of fifths (E7/G#, D/F#, C/Bb, Ab/Eb).
     """
     if chord.root is None:
         return NO_CHORD_SYMBOL
     text = _name(chord.root, flats) + _CANONICAL[chord.quality]
     if chord.bass is not None:
-        text += "/" + _name(chord.bass, flats)
+        bass_flats = chord.root in _FLAT_SIDE_ROOTS if flats is None else flats
+        text += "/" + pitch_class_name(chord.bass, flats=bass_flats)
     return text
 
 

@@ -1,0 +1,204 @@
+"""Chord recognition: exact symbols for block, arpeggiated, inverted, spread and slash chords."""
+
+from __future__ import annotations
+
+import pytest
+
+from multitrack.chords import QUALITIES, Chord, format_chord, parse_chord, parse_progression
+from multitrack.errors import MusicError
+from multitrack.recognise import chord_rows, default_min_steps, recognise, recognise_song
+from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.voicing import voice_progression
+
+FOUR = Meter(4, 4)
+
+
+def block(start: int, duration: int, *pitches: int) -> list[Note]:
+    return [Note(start, p, duration) for p in pitches]
+
+
+def arpeggio(start: int, step: int, count: int, *pitches: int) -> list[Note]:
+    """``count`` notes cycling through ``pitches``, one every ``step`` grid steps."""
+    return [Note(start + i * step, pitches[i % len(pitches)], step) for i in range(count)]
+
+
+def symbols(
+    notes: list[Note], steps: int, meter: Meter = FOUR, *, min_steps: int | None = None
+) -> list[str]:
+    return [span.symbol for span in recognise(notes, meter, steps=steps, min_steps=min_steps)]
+
+
+def test_block_chords_exact() -> None:
+    notes = [
+        *block(0, 16, 48, 60, 64, 67),  # C
+        *block(16, 16, 45, 57, 60, 64),  # Am
+        *block(32, 16, 41, 57, 60, 65),  # F
+        *block(48, 16, 43, 59, 62, 65, 67),  # G7
+    ]
+    spans = recognise(notes, FOUR, steps=64)
+    assert spans == (
+        ChordSpan(0, 16, "C"),
+        ChordSpan(16, 16, "Am"),
+        ChordSpan(32, 16, "F"),
+        ChordSpan(48, 16, "G7"),
+    )
+
+
+def test_arpeggios_in_eighths_and_sixteenths() -> None:
+    notes = [
+        *arpeggio(0, 2, 8, 60, 64, 67, 64),  # C broken in eighths
+        *arpeggio(16, 1, 16, 57, 60, 64, 69),  # Am in sixteenths
+        *arpeggio(32, 2, 8, 53, 57, 60, 57),  # F, Alberti-like
+        *arpeggio(48, 2, 8, 55, 59, 62, 65),  # G7 rising
+    ]
+    assert symbols(notes, 64) == ["C", "Am", "F", "G7"]
+
+
+def test_inversions_name_their_bass() -> None:
+    notes = [
+        *block(0, 16, 52, 60, 67),  # C/E
+        *block(16, 16, 55, 60, 64),  # C/G
+        *block(32, 16, 47, 55, 62, 65),  # G7/B
+        *block(48, 16, 53, 59, 62, 67),  # G7/F
+    ]
+    assert symbols(notes, 64) == ["C/E", "C/G", "G7/B", "G7/F"]
+
+
+def test_spread_voicings() -> None:
+    notes = [
+        *block(0, 16, 36, 55, 64, 72),  # C spread over four octaves
+        *block(16, 16, 33, 52, 72, 84),  # Am: A1 E3 C5 C6
+        *block(32, 16, 38, 60, 65, 81),  # Dm7: D2 C4 F4 A5
+        *block(48, 16, 31, 50, 71, 77),  # G7: G1 D3 B4 F5
+    ]
+    assert symbols(notes, 64) == ["C", "Am", "Dm7", "G7"]
+
+
+def test_slash_chords_from_chords_and_bass_stems() -> None:
+    notes = [
+        *block(0, 16, 57, 60, 65),
+        Note(0, 36, 16),  # F/C
+        *block(16, 16, 57, 62, 66),
+        Note(16, 42, 16),  # D/F#
+        *block(32, 16, 55, 60, 64),
+        Note(32, 34, 16),  # C/Bb
+        *block(48, 16, 57, 60, 64),
+        Note(48, 43, 16),  # Am/G
+    ]
+    assert symbols(notes, 64) == ["F/C", "D/F#", "C/Bb", "Am/G"]
+
+
+def test_silence_is_no_chord() -> None:
+    notes = [*block(16, 16, 48, 60, 64, 67), *block(64, 24, 45, 57, 60, 64)]
+    spans = recognise(notes, FOUR, steps=96)
+    assert spans == (
+        ChordSpan(0, 16, "N.C."),  # before the first note
+        ChordSpan(16, 16, "C"),
+        ChordSpan(32, 32, "N.C."),  # two bars of silence
+        ChordSpan(64, 32, "Am"),  # half a bar of silence at the end rings on
+    )
+    assert recognise(notes, FOUR, steps=112)[-2:] == (
+        ChordSpan(64, 24, "Am"),
+        ChordSpan(88, 24, "N.C."),  # a bar and a half of silence at the end
+    )
+
+
+def test_short_rests_between_stabs_keep_the_chord() -> None:
+    stabs = [n for start in (0, 6, 12) for n in block(start, 2, 60, 64, 67)]
+    assert symbols(stabs, 16) == ["C"]
+
+
+def test_passing_tones_do_not_change_the_chord() -> None:
+    notes = [
+        *block(0, 32, 48, 55, 64),  # C held two bars
+        Note(2, 62, 2),  # D passing, off the beat
+        Note(6, 65, 2),  # F passing
+        Note(18, 69, 2),  # A neighbour
+        Note(26, 71, 2),  # B passing
+    ]
+    assert symbols(notes, 32) == ["C"]
+
+
+def test_a_chord_a_beat_with_a_shorter_minimum() -> None:
+    notes = [
+        *block(0, 4, 48, 64, 67, 72),
+        *block(4, 4, 53, 65, 69, 72),
+        *block(8, 4, 55, 62, 67, 71),
+        *block(12, 4, 48, 64, 67, 72),
+    ]
+    assert symbols(notes, 16, min_steps=4) == ["C", "F", "G", "C"]
+    assert symbols(notes, 16) == ["C"]  # half-bar default: the tonic wins the bar
+
+
+def test_every_voiced_chord_in_root_position_is_recognised() -> None:
+    for quality in QUALITIES:
+        for root in range(12):
+            chord = Chord(root, quality)
+            chords, bass = voice_progression([ChordSpan(0, 16, format_chord(chord))], FOUR)
+            spans = recognise(chords + bass, FOUR, steps=16)
+            assert [parse_chord(s.symbol) for s in spans] == [chord], format_chord(chord)
+
+
+def test_voiced_progression_round_trips() -> None:
+    text = "C Am/E F/C G7/B Am/G Dm7 G9 Cmaj7 Bm7b5 E7/G# Ddim7 Caug Fsus2 Gsus4 Cadd9 F6 Fm6"
+    spans = parse_progression(text, FOUR)
+    chords, bass = voice_progression(spans, FOUR)
+    got = recognise(chords + bass, FOUR, steps=len(spans) * 16)
+    assert [s.symbol for s in got] == [s.symbol for s in spans]
+
+
+def test_three_four_and_six_eight() -> None:
+    three = Meter(3, 4)
+    notes = [*arpeggio(0, 4, 3, 43, 59, 62), *arpeggio(12, 4, 3, 36, 55, 64)]
+    assert recognise(notes, three, steps=24) == (ChordSpan(0, 12, "G"), ChordSpan(12, 12, "C"))
+    six = Meter(6, 8)
+    notes = [*arpeggio(0, 2, 6, 45, 52, 60), *arpeggio(12, 2, 6, 40, 56, 59)]
+    assert symbols(notes, 24, six) == ["Am", "E"]
+    assert default_min_steps(six) == 6
+    assert default_min_steps(three) == 4
+    assert default_min_steps(FOUR) == 8
+
+
+def test_recognise_song_reads_chords_and_bass_only() -> None:
+    song = Song(
+        bars=2,
+        stems={
+            "melody": Stem("melody", (Note(0, 73, 32),)),  # C#: would spoil C major
+            "chords": Stem("chords", (*block(0, 16, 55, 60, 64), *block(16, 16, 57, 60, 65))),
+            "bass": Stem("bass", (Note(0, 36, 16), Note(16, 29, 16))),
+            "drums": Stem("drums", (Note(0, 0, 1), Note(4, 1, 1))),
+        },
+    )
+    assert [s.symbol for s in recognise_song(song)] == ["C", "F"]
+
+
+def test_chord_rows_count_from_one() -> None:
+    spans = (ChordSpan(0, 8, "Am"), ChordSpan(8, 8, "F"), ChordSpan(16, 16, "N.C."))
+    assert chord_rows(spans, FOUR) == [
+        {"bar": 1, "beat": 1.0, "symbol": "Am"},
+        {"bar": 1, "beat": 3.0, "symbol": "F"},
+        {"bar": 2, "beat": 1.0, "symbol": "N.C."},
+    ]
+    six = chord_rows(
+        (ChordSpan(0, 6, "C"), ChordSpan(6, 6, "G"), ChordSpan(14, 10, "C")), Meter(6, 8)
+    )
+    assert six == [
+        {"bar": 1, "beat": 1.0, "symbol": "C"},
+        {"bar": 1, "beat": 2.0, "symbol": "G"},
+        {"bar": 2, "beat": 1 + 2 / 6, "symbol": "C"},
+    ]
+
+
+def test_all_silence_and_bad_arguments() -> None:
+    assert recognise([], FOUR, steps=32) == (ChordSpan(0, 32, "N.C."),)
+    with pytest.raises(MusicError, match="at least 1 step"):
+        recognise([], FOUR, steps=0)
+    with pytest.raises(MusicError, match="shortest chord"):
+        recognise([], FOUR, steps=16, min_steps=0)
+    with pytest.raises(MusicError, match="shortest chord"):
+        recognise([], FOUR, steps=16, min_steps=17)
+
+
+def test_notes_past_the_end_are_ignored() -> None:
+    notes = [*block(0, 16, 48, 60, 64, 67), *block(16, 16, 45, 57, 60, 64)]
+    assert recognise(notes, FOUR, steps=16) == (ChordSpan(0, 16, "C"),)
