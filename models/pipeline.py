@@ -22,19 +22,17 @@ from models.guard import CopyGuard
 from models.representation import all_channels, decode_logits, song_to_arrays
 from models.request import Cancelled, GenerateRequest, RequestError
 from models.schedule import DDIMScheduler
-from models.text import PromptAttributes, apply_overrides, parse_prompt
+from models.text import PromptAttributes, apply_overrides, default_bpm, parse_prompt
 from models.text_embedding import embed_texts
 from multitrack.chords import parse_progression
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, Meter, Note, Song, Stem
-from multitrack.styles import style as style_info
 from multitrack.theory import Key
 from multitrack.voicing import voice_progression
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 DEFAULT_BARS = 8
-DEFAULT_BPM = 100.0
 MAX_RESAMPLES = 4
 
 
@@ -49,24 +47,34 @@ class Generation:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+MINOR_MOODS = frozenset({"sad", "dark", "tense", "mysterious", "lonely", "angry", "nostalgic", "solemn"})
+_MAJOR_TONICS = ("C", "G", "D", "F", "Bb", "Eb", "A", "E")
+_MINOR_TONICS = ("A", "E", "D", "B", "G", "C", "F#", "F")
+
+
+def default_key(attrs: PromptAttributes, seed: int) -> str:
+    """A key for a prompt that names none: minor for dark moods, a pentatonic mode for
+    guofeng, major otherwise; the tonic drawn from common keys by the request's seed."""
+    rng = np.random.default_rng(seed)
+    if attrs.style == "guofeng":
+        return f"{_MAJOR_TONICS[int(rng.integers(5))]} {('gong', 'zhi', 'yu', 'shang')[int(rng.integers(4))]}"
+    if attrs.mood in MINOR_MOODS:
+        return f"{_MINOR_TONICS[int(rng.integers(len(_MINOR_TONICS)))]} minor"
+    return f"{_MAJOR_TONICS[int(rng.integers(len(_MAJOR_TONICS)))]} major"
+
+
 def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     """The empty song the sampler fills: length, tempo, meter, key, programs, style."""
     if request.source is not None:
         src = request.source
         return replace(src, stems={s: Stem(s, (), src.stems[s].program) for s in STEMS})
     meter = Meter.parse(attrs.meter) if attrs.meter else Meter()
-    sty = style_info(attrs.style) if attrs.style else None
-    bpm = attrs.bpm or (float(round(sum(sty.bpm) / 2)) if sty else DEFAULT_BPM)
-    programs = dict(DEFAULT_PROGRAMS)
-    if sty is not None:
-        programs.update(zip(("melody", "chords", "bass"), sty.programs, strict=True))
-    programs.update({k: v for k, v in attrs.programs.items() if k in programs})
-    key = attrs.key or ("A minor" if attrs.mood in ("sad", "悲伤") else "C major")
+    programs = {**DEFAULT_PROGRAMS, **attrs.programs}
     return Song(
         bars=attrs.bars or DEFAULT_BARS,
-        tempo=float(bpm),
+        tempo=float(attrs.bpm or default_bpm(attrs.style)),
         meter=meter,
-        key=str(Key.parse(key)),
+        key=str(Key.parse(attrs.key or default_key(attrs, request.seed))),
         stems={s: Stem(s, (), programs[s]) for s in STEMS},
         style=attrs.style,
     )

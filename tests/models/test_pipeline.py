@@ -1,0 +1,114 @@
+"""The pipeline on a tiny trained model: determinism, editing, forcing chords, cancelling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.pipeline import Pipeline
+from models.request import Cancelled, GenerateRequest, RequestError
+from multitrack.errors import ChordSymbolError
+from multitrack.theory import Key
+
+
+@pytest.fixture(scope="module")
+def pipeline(tiny_checkpoint: Path) -> Pipeline:
+    return Pipeline.load(tiny_checkpoint)
+
+
+def test_same_request_and_seed_give_the_same_song(pipeline: Pipeline) -> None:
+    req = GenerateRequest("upbeat pop in C major, 120 bpm", bars=4, seed=7, steps=4)
+    a, b = pipeline.generate(req).song, pipeline.generate(req).song
+    assert a == b
+    c = pipeline.generate(GenerateRequest("upbeat pop in C major, 120 bpm", bars=4, seed=8, steps=4))
+    assert c.song.stems != a.stems or a.stems["melody"].notes == ()
+
+
+def test_attributes_set_the_frame_exactly(pipeline: Pipeline) -> None:
+    gen = pipeline.generate(GenerateRequest("华尔兹,降E大调,每分钟132拍,8小节", seed=1, steps=3))
+    song = gen.song
+    assert (song.bars, song.tempo, str(song.meter)) == (8, 132.0, "3/4")
+    assert Key.parse(song.key) == Key.parse("Eb major")
+    assert gen.attributes["style"] == "waltz"
+
+
+def test_options_override_the_prompt(pipeline: Pipeline) -> None:
+    req = GenerateRequest("slow ballad in A minor, 70 bpm", bars=2, bpm=90, key="D minor", meter="6/8", steps=3)
+    song = pipeline.generate(req).song
+    assert (song.bars, song.tempo, str(song.meter), song.key) == (2, 90.0, "6/8", "D minor")
+
+
+def test_stems_turned_off_are_silent(pipeline: Pipeline) -> None:
+    song = pipeline.generate(GenerateRequest("pop", bars=2, stems=("melody", "chords"), steps=3)).song
+    assert song.stems["drums"].notes == () and song.stems["bass"].notes == ()
+
+
+def test_keep_stems_are_identical_note_for_note(pipeline: Pipeline) -> None:
+    first = pipeline.generate(GenerateRequest("pop in G major", bars=4, seed=3, steps=3)).song
+    edit = GenerateRequest("pop in G major", seed=4, steps=3, source=first, keep=("chords", "bass"))
+    second = pipeline.generate(edit).song
+    for stem in ("chords", "bass"):
+        assert second.stems[stem].notes == first.stems[stem].notes
+    assert (second.bars, second.tempo, second.key) == (first.bars, first.tempo, first.key)
+
+
+def test_repaint_keeps_every_other_bar(pipeline: Pipeline) -> None:
+    first = pipeline.generate(GenerateRequest("rock", bars=4, seed=5, steps=3)).song
+    second = pipeline.generate(
+        GenerateRequest("rock", seed=6, steps=3, source=first, repaint=(2, 3))
+    ).song
+    bar = first.meter.steps_per_bar
+    for stem in ("melody", "chords", "bass", "drums"):
+        def outside(notes: tuple) -> list:
+            return [n for n in notes if n.start < bar or n.start >= 3 * bar]
+
+        old_after = [n for n in first.stems[stem].notes if n.start >= 3 * bar]
+        new_after = [n for n in second.stems[stem].notes if n.start >= 3 * bar]
+        assert new_after == old_after
+        old_before = [n.start for n in first.stems[stem].notes if n.start < bar]
+        new_before = [n.start for n in second.stems[stem].notes if n.start < bar]
+        assert new_before == old_before
+        assert outside(second.stems[stem].notes)[: len(new_before)] == [
+            n for n in second.stems[stem].notes if n.start < bar
+        ]
+
+
+def test_forced_chords_are_followed(pipeline: Pipeline) -> None:
+    gen = pipeline.generate(GenerateRequest("pop in A minor", bars=4, chord_text="Am F C G", steps=3))
+    assert [c.symbol for c in gen.song.chords] == ["Am", "F", "C", "G"]
+    bass_roots = [n.pitch % 12 for n in gen.song.stems["bass"].notes if n.start % 16 == 0]
+    assert bass_roots[:4] == [9, 5, 0, 7]
+
+
+def test_bad_chord_symbol_is_a_clear_error(pipeline: Pipeline) -> None:
+    with pytest.raises(ChordSymbolError, match="Hmaj13"):
+        pipeline.generate(GenerateRequest("pop", bars=4, chord_text="Am Hmaj13", steps=3))
+
+
+def test_cancel_between_steps(pipeline: Pipeline) -> None:
+    calls: list[float] = []
+
+    def progress(fraction: float, stage: str) -> None:
+        calls.append(fraction)
+
+    with pytest.raises(Cancelled):
+        pipeline.generate(
+            GenerateRequest("pop", bars=2, steps=5),
+            progress=progress,
+            cancelled=lambda: len(calls) >= 2,
+        )
+    assert len(calls) == 2
+
+
+def test_request_checks() -> None:
+    with pytest.raises(RequestError, match="bars"):
+        GenerateRequest("x", bars=0)
+    with pytest.raises(RequestError, match="bars"):
+        GenerateRequest("x", bars=1000)
+    with pytest.raises(RequestError, match="guidance"):
+        GenerateRequest("x", guidance=-1)
+    with pytest.raises(RequestError, match="unknown stem"):
+        GenerateRequest("x", stems=("vocals",))
+    with pytest.raises(RequestError, match="--from"):
+        GenerateRequest("x", keep=("chords",))
