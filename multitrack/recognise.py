@@ -328,9 +328,10 @@ class _Evidence:
         under = self.sounding[a:b, bass] & (self.voices[a:b] > 1)
         if under.sum() * 2 < steps[bass]:
             return False
-        first = int(np.flatnonzero(under)[0])
-        above = np.flatnonzero(self.sounding[a + first, bass + 1 :])
-        return bool(above[0] + 1 >= _BASS_GAP)
+        first = a + int(np.flatnonzero(under)[0])
+        others = np.flatnonzero(self.sounding[first])
+        others = others[others != bass]
+        return bool(others.min() - bass >= _BASS_GAP)  # negative when a lower note sounds
 
 
 def _metric_weights(meter: Meter, steps: int, settings: RecogniserSettings) -> FloatArray:

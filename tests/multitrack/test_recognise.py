@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import pytest
 
 from multitrack.chords import QUALITIES, Chord, format_chord, parse_chord, parse_progression
@@ -202,3 +205,28 @@ def test_all_silence_and_bad_arguments() -> None:
 def test_notes_past_the_end_are_ignored() -> None:
     notes = [*block(0, 16, 48, 60, 64, 67), *block(16, 16, 45, 57, 60, 64)]
     assert recognise(notes, FOUR, steps=16) == (ChordSpan(0, 16, "C"),)
+
+
+def test_a_note_below_the_opening_bass_does_not_break_the_bass_test() -> None:
+    # C3 alone, then a short C2 under it, then the rest of the chord: no crash, still C.
+    notes = [Note(0, 48, 16), Note(2, 36, 4), *block(6, 10, 60, 64, 67)]
+    assert symbols(notes, 16) == ["C"]
+
+
+def test_random_clips_give_contiguous_valid_spans() -> None:
+    """Model output is noisy: any notes at all must give spans covering the song exactly."""
+    rng = random.Random(7)
+    for trial in range(60):
+        meter = (Meter(4, 4), Meter(3, 4), Meter(2, 4), Meter(6, 8))[trial % 4]
+        steps = meter.steps_per_bar * rng.randint(1, 4) - rng.choice((0, 0, 3))
+        notes = [
+            Note(rng.randrange(steps), rng.randint(24, 96), rng.randint(1, 12))
+            for _ in range(rng.randint(0, 40))
+        ]
+        spans = recognise(notes, meter, steps=steps, min_steps=rng.choice((None, 1, 2, 4)))
+        assert spans[0].start == 0
+        assert sum(s.duration for s in spans) == steps
+        assert all(a.start + a.duration == b.start for a, b in itertools.pairwise(spans))
+        assert all(a.symbol != b.symbol for a, b in itertools.pairwise(spans))
+        for span in spans:
+            parse_chord(span.symbol)
