@@ -12,6 +12,7 @@ from bridge.cli import main
 from multitrack.example import example_song
 from multitrack.midi_io import write_midi
 from multitrack.reference import write_reference
+from multitrack.take import write_take
 
 
 @pytest.fixture
@@ -85,8 +86,7 @@ def test_a_folder_of_midi_files_is_a_reference(
 def test_a_take_folder_is_checked_against_its_song_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    take_module = pytest.importorskip("multitrack.take")
-    take = take_module.write_take(example_song(), tmp_path, meta={"prompt": "an example"})
+    take = write_take(example_song(), tmp_path, meta={"prompt": "an example"})
     report = run_json(capsys, str(take.dir))
     (one,) = report["inputs"]
     assert one["kind"] == "take"
@@ -94,6 +94,16 @@ def test_a_take_folder_is_checked_against_its_song_json(
         ("midi_tempo_ok", "midi_meter_ok", "midi_bars_ok", "midi_programs_ok"), True
     )
     assert one["metrics"]["key_asked"] == "A minor"
+    assert main(["eval", str(take.dir)]) == 0
+    assert "; all as asked" in capsys.readouterr().out
+
+    # song.json says 100 BPM and 9 bars, the MIDI file holds 96 and 8: the file is what counts
+    record_path = take.dir / "song.json"
+    record = json.loads(record_path.read_text())
+    record.update(tempo=100.0, bars=9)
+    record_path.write_text(json.dumps(record))
+    assert main(["eval", str(take.dir)]) == 0
+    assert "NOT as asked: tempo, bars" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -105,6 +115,7 @@ def test_a_take_folder_is_checked_against_its_song_json(
         (["good.mid", "--key", "H minor"], "'H minor' is not a key"),
         (["good.mid", "--reference", "missing.json"], "missing.json: no such reference set"),
         (["good.mid", "--reference", "empty"], "holds no reference.json, take folders or .mid"),
+        (["empty"], "empty is not a take: song.json is missing"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
