@@ -48,7 +48,11 @@ class JobResult:
 
     @property
     def ok(self) -> bool:
-        return self.terminal is not None and self.terminal.address == protocol.DONE
+        """Done, or (when not waiting) accepted."""
+        return self.terminal is not None and self.terminal.address in (
+            protocol.DONE,
+            protocol.ACCEPTED,
+        )
 
     def to_json(self, *, read_song: bool = True) -> dict[str, Any]:
         """The record ``multitrack send`` prints: paths, attributes, song.json and notes on
