@@ -143,7 +143,10 @@ def test_every_voiced_chord_in_root_position_is_recognised() -> None:
 
 
 def test_voiced_progression_round_trips() -> None:
-    text = "C Am/E F/C G7/B Am/G Dm7 G9 Cmaj7 Bm7b5 E7/G# Ddim7 Caug Fsus2 Gsus4 Cadd9 F6 Fm6"
+    text = (
+        "C Am/E F/C G7/B Am/G Dm7 G9 Cmaj7 Bm7b5 E7/G# Ddim7 Caug Fsus2 Gsus4 Cadd9 F6 Fm6 "
+        "C/Bb D/C F/G D/F# Ab Bbm7 Eb/G"
+    )
     spans = parse_progression(text, FOUR)
     chords, bass = voice_progression(spans, FOUR)
     got = recognise(chords + bass, FOUR, steps=len(spans) * 16)
