@@ -1,7 +1,8 @@
 """``multitrack demo --out DIR [--prompt P]``: the first thing ``make demo`` runs.
 
-Until the model ships, it renders the built-in example song (8 bars, A minor, all four stems)
-as a take and says where the files are; ``render_example`` does that part on its own.
+Generates a take from the prompt with the shipped model and says where the files are. Without
+a checkpoint (a checkout that has not trained one) it renders the built-in example song
+instead, and says so; ``render_example`` does that part on its own.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ if TYPE_CHECKING:
     from multitrack.take import Take
 
 
+DEFAULT_PROMPT = "一段充满东方禅意的古筝独奏,节奏舒缓"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
-        help="make a first take to listen to (the built-in example song for now)",
+        help="make a first take to listen to from a default prompt",
         description=(
-            "Write a take folder under --out: song.mid, four stem WAVs, preview.png and "
-            "song.json. Until the model ships this renders the built-in example song and the "
-            "prompt is only recorded."
+            "Generate a take folder under --out from --prompt with the shipped model: song.mid, "
+            "four stem WAVs, preview.png and song.json."
         ),
     )
     p.add_argument("--out", type=Path, default=Path("out"), help="folder that holds the takes")
-    p.add_argument("--prompt", default="", help="the prompt (recorded; the model comes later)")
+    p.add_argument("--prompt", default=DEFAULT_PROMPT, help="the prompt")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--name", help="take folder name (default: next take-NNN)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with (default: TimGM6mb)")
     p.add_argument(
@@ -63,9 +67,27 @@ def render_example(
 
 def run(args: argparse.Namespace) -> int:
     from bridge.commands.render import print_take, progress_bar
+    from models.checkpoint import DEFAULT_CHECKPOINT
 
-    if args.prompt:
-        print("multitrack: no model yet; rendering the built-in example song", file=sys.stderr)
+    if DEFAULT_CHECKPOINT.is_file():
+        from bridge.service import generate_take, load_pipeline
+        from models.request import GenerateRequest
+
+        print(f"prompt: {args.prompt}", file=sys.stderr)
+        request = GenerateRequest(args.prompt, seed=args.seed)
+        with progress_bar("demo") as progress:
+            take = generate_take(
+                load_pipeline(),
+                request,
+                args.out,
+                name=args.name,
+                progress=progress,
+                soundfont=args.soundfont,
+                sample_rate=args.sample_rate,
+            )
+        print_take(take)
+        return 0
+    print("multitrack: no checkpoint; rendering the built-in example song", file=sys.stderr)
     with progress_bar("demo") as progress:
         take = render_example(
             args.out,
