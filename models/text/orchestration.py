@@ -1,0 +1,165 @@
+"""Which instrument plays which stem, and which stems play at all.
+
+The rules, in order: a role the prompt gives wins (钢琴伴奏, 笛子主奏, "harmonica lead");
+bass instruments take the bass; of the rest a monophonic instrument (flute, violin, sax)
+leads before a polyphonic one (piano, guitar, guzheng), which comps; pads only comp; a
+low instrument (cello, bassoon) may take a free bass. One polyphonic instrument alone plays
+both melody and chords (钢琴曲, "piano ballad"). A solo (古筝独奏, "solo piano", 纯钢琴) is
+that one instrument: melody, plus chords when it can play them; no bass, no drums. A
+negation turns its stem off and beats a mention of the same stem.
+"""
+
+from __future__ import annotations
+
+from models.text.instruments import BY_ID, Instrument, program_label
+from models.text.matcher import Hit
+from multitrack.song import DEFAULT_PROGRAMS, STEMS
+from multitrack.styles import style
+
+ROLE_STEMS = ("melody", "chords", "bass")
+
+
+def _kept(field: str, kept: str, other: str) -> str:
+    return f"{field}: {kept} vs {other} — kept {kept}"
+
+
+class Orchestrator:
+    """Assigns one prompt's instruments to stems; appends its reasons to the shared lists."""
+
+    def __init__(self, hits: list[Hit], understood: list[str], conflicts: list[str]) -> None:
+        self.hits = hits
+        self.understood = understood
+        self.conflicts = conflicts
+
+    def _instrument_hits(self) -> list[tuple[Instrument, Hit]]:
+        out: list[tuple[Instrument, Hit]] = []
+        seen: set[str] = set()
+        for hit in self.hits:
+            if hit.negated:
+                continue
+            if hit.has("instrument"):
+                inst = BY_ID[hit.values("instrument")[0]]
+            elif hit.has("guitar_tone") and hit.role != "applied":
+                inst = BY_ID[
+                    "distortion_guitar"
+                    if hit.values("guitar_tone")[0] == "30"
+                    else "overdrive_guitar"
+                ]
+            else:
+                continue
+            if inst.id not in seen:
+                seen.add(inst.id)
+                out.append((inst, hit))
+        return out
+
+    def assign(
+        self, style_id: str | None
+    ) -> tuple[dict[str, int], tuple[str, ...], tuple[str, ...]]:
+        programs = dict(DEFAULT_PROGRAMS)
+        if style_id is not None:
+            programs.update(zip(ROLE_STEMS, style(style_id).programs, strict=True))
+        named = self._instrument_hits()
+        assigned: dict[str, tuple[Instrument, Hit]] = {}
+        pending = list(named)
+
+        def take(stem: str, pick: tuple[Instrument, Hit]) -> None:
+            assigned[stem] = pick
+            if pick in pending:
+                pending.remove(pick)
+
+        for inst, hit in named:
+            if hit.role in ROLE_STEMS:
+                if hit.role in assigned:
+                    self.conflicts.append(_kept(hit.role, assigned[hit.role][1].text, hit.text))
+                    pending.remove((inst, hit))
+                else:
+                    take(hit.role, (inst, hit))
+        for pick in [p for p in pending if p[0].kind == "bass"]:
+            if "bass" not in assigned:
+                take("bass", pick)
+        # Pads only lead when the prompt says so (合成器铺底 is chords, never the tune).
+        order = {"melody": ("mono", "poly"), "chords": ("poly", "pad", "mono")}
+        for stem, kinds in order.items():
+            for kind in kinds:
+                if stem in assigned:
+                    break
+                found = next((p for p in pending if p[0].kind == kind), None)
+                if found is not None:
+                    take(stem, found)
+        if "bass" not in assigned:
+            found = next((p for p in pending if p[0].can_bass), None)
+            if found is not None:
+                take("bass", found)
+        for _, hit in pending:
+            self.conflicts.append(
+                f"instrument: {hit.text} — every stem already has an instrument; left out"
+            )
+        pitched = [p for p in named if p[0].kind != "bass"]
+        if len(pitched) == 1 and "chords" not in assigned and pitched[0][0].kind == "poly":
+            if assigned.get("melody") == pitched[0]:
+                assigned["chords"] = pitched[0]
+        for stem in ROLE_STEMS:
+            if stem in assigned:
+                inst, hit = assigned[stem]
+                program = (
+                    hit.program
+                    if hit.program is not None and stem != "bass"
+                    else inst.program_for(stem)
+                )
+                programs[stem] = program
+                self.understood.append(f"{stem}: {program_label(program)} ({hit.text})")
+        stems = self._stems(named, assigned)
+        return programs, tuple(s for s in ROLE_STEMS if s in assigned), stems
+
+    def _stems(
+        self, named: list[tuple[Instrument, Hit]], assigned: dict[str, tuple[Instrument, Hit]]
+    ) -> tuple[str, ...]:
+        def expand(value: str) -> tuple[str, ...]:
+            return ("chords", "bass", "drums") if value == "accompaniment" else (value,)
+
+        off: dict[str, str] = {}
+        on: dict[str, str] = {}
+        only: dict[str, str] = {}
+        for hit in self.hits:
+            if hit.has("stem"):
+                target = off if hit.negated else (only if hit.only else on)
+                for value in hit.values("stem"):
+                    for stem in expand(value):
+                        target.setdefault(stem, hit.text)
+            elif hit.has("instrument") and BY_ID[hit.values("instrument")[0]].kind == "bass":
+                target = off if hit.negated else (only if hit.only else on)
+                target.setdefault("bass", hit.text)
+        solo = [
+            (inst, hit) for inst, hit in named if (hit.solo or hit.only) and inst.kind != "bass"
+        ]
+        duet = next((h for h in self.hits if h.has("duet") and not h.negated), None)
+        reason = ""
+        if only:
+            stems = set(only)
+            reason = "only " + ", ".join(dict.fromkeys(only.values()))
+        elif solo:
+            stems = {"melody"}
+            if any(inst.kind in ("poly", "pad") for inst, _ in solo):
+                stems.add("chords")
+            stems |= {s for s in on if s == "drums"}  # 钢琴独奏加鼓: drums named on purpose
+            reason = "solo: " + ", ".join(hit.text for _, hit in solo)
+        elif duet is not None:
+            stems = {"melody", "chords"} | {s for s in on if s == "drums"}
+            reason = f"duet: {duet.text}"
+        else:
+            stems = set(STEMS)
+        for stem, text in off.items():
+            if stem in on:
+                self.conflicts.append(_kept(stem, f"no {stem} ({text})", f"{on[stem]}"))
+            if stem in stems:
+                stems.discard(stem)
+                reason = f"{reason}; " if reason else ""
+                reason += f"no {stem} ({text})"
+        if not stems:
+            self.conflicts.append("stems: every stem was turned off — kept all four")
+            stems = set(STEMS)
+            reason = ""
+        ordered = tuple(s for s in STEMS if s in stems)
+        if ordered != STEMS:
+            self.understood.append(f"stems: {', '.join(ordered)} ({reason})")
+        return ordered
