@@ -52,7 +52,9 @@ def measure(bars: int, mode: str, fold: int) -> dict[str, float]:
 
 def table(fold: int) -> None:
     print(f"one denoiser forward pass, sequence = bars x 4 frames x {fold}")
-    print(f"{'bars':>5} {'frames':>7} | {'linear ms':>9} {'x8':>5} {'MB':>7} | {'softmax ms':>10} {'x8':>5} {'MB':>7}")
+    print(
+        f"{'bars':>5} {'frames':>7} | {'linear ms':>9} {'x8':>5} {'MB':>7} | {'softmax ms':>10} {'x8':>5} {'MB':>7}"
+    )
     first: dict[str, dict[str, float]] = {}
     for bars in (8, 16, 32, 64):
         row = {mode: measure(bars, mode, fold) for mode in ("linear", "softmax")}

@@ -49,14 +49,14 @@ def main() -> None:
             for i in range(args.runs):
                 req = GenerateRequest(PROMPTS[i % len(PROMPTS)], bars=bars, bpm=120, seed=i)
                 t = time.perf_counter()
-                stamps: list[tuple[str, float]] = []
-                take = generate_take(pipeline, req, Path(tmp),
-                                     progress=lambda f, s: stamps.append((s, time.perf_counter())))  # fmt: skip
+                take = generate_take(pipeline, req, Path(tmp))
                 total = time.perf_counter() - t
                 record = json.loads(take.files["json"].read_text(encoding="utf-8"))
                 gen_t = record["timings"]
                 write = total - sum(gen_t.values())
-                splits.append([gen_t.get("text", 0), gen_t.get("sampling", 0), gen_t.get("decode", 0), write])
+                splits.append(
+                    [gen_t.get("text", 0), gen_t.get("sampling", 0), gen_t.get("decode", 0), write]
+                )
                 totals.append(total)
                 music = bars * 4 * 60 / 120
             med = float(np.median(totals))

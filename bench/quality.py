@@ -25,18 +25,18 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from style_classifier import StyleClassifier  # noqa: E402
+from style_classifier import StyleClassifier
 
-from models.checkpoint import LoadedModel, build, load_checkpoint  # noqa: E402
-from models.pipeline import Pipeline  # noqa: E402
-from models.request import GenerateRequest  # noqa: E402
-from multitrack.chords import parse_progression  # noqa: E402
-from multitrack.corpus.store import iter_examples  # noqa: E402
-from multitrack.metrics import chord_tone_ratio, song_metrics  # noqa: E402
-from multitrack.midi_io import write_midi  # noqa: E402
-from multitrack.readback import read_midi_facts  # noqa: E402
-from multitrack.reference import collect_features, compare_to_reference  # noqa: E402
-from multitrack.styles import STYLES  # noqa: E402
+from models.checkpoint import LoadedModel, build, load_checkpoint
+from models.pipeline import Pipeline
+from models.request import GenerateRequest
+from multitrack.chords import parse_progression
+from multitrack.corpus.store import iter_examples
+from multitrack.metrics import chord_tone_ratio, song_metrics
+from multitrack.midi_io import write_midi
+from multitrack.readback import read_midi_facts
+from multitrack.reference import collect_features, compare_to_reference
+from multitrack.styles import STYLES
 
 KEYS_EN = ["C major", "G major", "D major", "A minor", "E minor", "F major", "Bb major",
            "D minor", "Eb major", "B minor", "A major", "C minor"]  # fmt: skip
@@ -82,7 +82,9 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
     with tempfile.TemporaryDirectory() as tmp:
         for i, ask in enumerate(asks):
             t0 = time.perf_counter()
-            gen = pipeline.generate(GenerateRequest(ask["prompt"], seed=i, steps=steps, guidance=guidance))
+            gen = pipeline.generate(
+                GenerateRequest(ask["prompt"], seed=i, steps=steps, guidance=guidance)
+            )
             seconds.append(time.perf_counter() - t0)
             song = gen.song
             resamples += gen.resamples
@@ -122,12 +124,17 @@ def edits(pipeline: Pipeline, asks: list[dict[str, Any]], *, steps: int) -> dict
                                                        source=first, keep=keep)).song  # fmt: skip
             kept_identical.append(all(second.stems[s].notes == first.stems[s].notes for s in keep))
         prog = PROGRESSIONS[i % len(PROGRESSIONS)]
-        forced = pipeline.generate(GenerateRequest(ask["prompt"], seed=i, steps=steps, chord_text=prog)).song
+        forced = pipeline.generate(
+            GenerateRequest(ask["prompt"], seed=i, steps=steps, chord_text=prog)
+        ).song
         spans = parse_progression(prog, forced.meter, bars=forced.bars)
         value = chord_tone_ratio(forced, spans=spans)
         if value is not None:
             ctr.append(value)
-    return {"kept_identical": float(np.mean(kept_identical)), "forced_chord_tone_ratio": float(np.mean(ctr))}
+    return {
+        "kept_identical": float(np.mean(kept_identical)),
+        "forced_chord_tone_ratio": float(np.mean(ctr)),
+    }
 
 
 def main() -> None:
@@ -142,7 +149,12 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.time()
-    ref_songs = [ex.song for ex, _ in zip(iter_examples(args.corpus, "test"), range(args.reference_windows), strict=False)]
+    ref_songs = [
+        ex.song
+        for ex, _ in zip(
+            iter_examples(args.corpus, "test"), range(args.reference_windows), strict=False
+        )
+    ]
     ref_rows = [song_metrics(s, asked_key=s.key) for s in ref_songs]
     reference = collect_features(ref_rows)
     ref_key = float(np.mean([r["key_agrees"] for r in ref_rows if r["key_agrees"] is not None]))
@@ -162,17 +174,32 @@ def main() -> None:
         res["edits"] = edits(pipe, asks[:24], steps=args.steps)
         results[name] = res
         print(f"\n== {name} ({time.time() - t1:.0f}s)")
-        print(f"key agreement {res['key_agreement']:.3f} | exact {res['exact']} | "
-              f"style accuracy {res['style_accuracy']:.3f} | copy-guard resamples {res['copy_guard_resamples']}")
-        print(f"edits: {res['edits']} (reference chord-tone ratio {results['reference']['chord_tone_ratio']:.3f})")
+        print(
+            f"key agreement {res['key_agreement']:.3f} | exact {res['exact']} | "
+            f"style accuracy {res['style_accuracy']:.3f} | copy-guard resamples {res['copy_guard_resamples']}"
+        )
+        print(
+            f"edits: {res['edits']} (reference chord-tone ratio {results['reference']['chord_tone_ratio']:.3f})"
+        )
         cmp = res["comparison"]
         print(f"mean OA {cmp['mean_oa']:.3f}")
-        for feat in ("chord_tone_ratio", "td", "eb", "upc", "qn", "dp", "pc_entropy", "groove_consistency"):
+        for feat in (
+            "chord_tone_ratio",
+            "td",
+            "eb",
+            "upc",
+            "qn",
+            "dp",
+            "pc_entropy",
+            "groove_consistency",
+        ):
             row = cmp["features"].get(feat)
             if row:
                 diff = row["relative_difference"]
-                print(f"  {feat:20s} ours {row['mean']:.3f} ref {row['reference_mean']:.3f} "
-                      f"diff {diff * 100 if diff is not None else float('nan'):+.1f}% OA {row['oa']:.3f}")
+                print(
+                    f"  {feat:20s} ours {row['mean']:.3f} ref {row['reference_mean']:.3f} "
+                    f"diff {diff * 100 if diff is not None else float('nan'):+.1f}% OA {row['oa']:.3f}"
+                )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 

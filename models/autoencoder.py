@@ -62,6 +62,9 @@ class StemDecoder(nn.Module):
 class Autoencoder(nn.Module):
     """Four stem autoencoders plus the latent scale that makes latents unit variance."""
 
+    latent_mean: torch.Tensor
+    latent_std: torch.Tensor
+
     def __init__(self, cfg: AutoencoderConfig) -> None:
         super().__init__()
         self.cfg = cfg

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -65,8 +66,9 @@ class TrainingArrays:
         flat_ids = np.array([i for ids in self.caption_ids for i in ids], np.int32)
         lens = np.array([len(ids) for ids in self.caption_ids], np.int32)
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **arrays, caption_flat=flat_ids, caption_lens=lens,
-                 caption_text=np.array(self.captions))  # fmt: skip
+        payload: dict[str, Any] = {**arrays, "caption_flat": flat_ids, "caption_lens": lens}
+        payload["caption_text"] = np.array(self.captions)
+        np.savez(str(tmp), **payload)
         tmp.replace(path)
 
     @classmethod
@@ -83,9 +85,11 @@ class TrainingArrays:
         return cls(**data, caption_ids=ids, captions=captions)
 
 
-def build_arrays(examples: Iterable[Example], *, progress: Callable[[int], None] | None = None):
+def build_arrays(
+    examples: Iterable[Example], *, progress: Callable[[int], None] | None = None
+) -> TrainingArrays:
     """Encode examples into ``TrainingArrays`` (text embeddings not yet filled)."""
-    cols: dict[str, list] = {k: [] for k in (
+    cols: dict[str, list[Any]] = {k: [] for k in (
         "mel_pitch", "mel_on", "bass_pitch", "bass_on", "ch_hold", "ch_on", "drums", "steps",
         "frames_per_bar", "style", "mode", "meter", "bpm", "programs", "stems")}  # fmt: skip
     caption_index: dict[str, int] = {}
@@ -146,7 +150,9 @@ def load_training_arrays(corpus: Path, split: str, cache: Path) -> TrainingArray
     return arrays
 
 
-def batch_rolls(arrays: TrainingArrays, idx: NDArray[np.int64], steps: int) -> dict[str, torch.Tensor]:
+def batch_rolls(
+    arrays: TrainingArrays, idx: NDArray[np.int64], steps: int
+) -> dict[str, torch.Tensor]:
     """Autoencoder inputs {stem: (B, C, steps)} float32 for windows ``idx``."""
     b = len(idx)
     t = np.arange(steps)
@@ -173,7 +179,9 @@ def batch_cond(
 ) -> CondBatch:
     """Conditioning for windows ``idx``, one random caption each."""
     assert arrays.text is not None
-    caps = [ids[rng.integers(len(ids))] if ids else -1 for ids in (arrays.caption_ids[i] for i in idx)]
+    caps = [
+        ids[rng.integers(len(ids))] if ids else -1 for ids in (arrays.caption_ids[i] for i in idx)
+    ]
     text = np.stack([arrays.text[c] if c >= 0 else np.zeros(512, np.float32) for c in caps])
     programs = arrays.programs[idx].astype(np.int64)
     programs[programs < 0] = NULL_PROGRAM

@@ -33,7 +33,9 @@ def passage_hashes(song: Song, *, bars: int = 2) -> list[int]:
         if len(inside) < MIN_NOTES:
             continue
         p0 = inside[0].pitch
-        desc = [bar] + [v for n in inside for v in (n.start - lo, n.pitch - p0, min(n.end, hi) - n.start)]
+        desc = [bar] + [
+            v for n in inside for v in (n.start - lo, n.pitch - p0, min(n.end, hi) - n.start)
+        ]
         digest = hashlib.blake2b(np.asarray(desc, np.int16).tobytes(), digest_size=8).digest()
         out.append(int.from_bytes(digest, "little", signed=True))
     return out

@@ -47,7 +47,9 @@ class Generation:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-MINOR_MOODS = frozenset({"sad", "dark", "tense", "mysterious", "lonely", "angry", "nostalgic", "solemn"})
+MINOR_MOODS = frozenset(
+    {"sad", "dark", "tense", "mysterious", "lonely", "angry", "nostalgic", "solemn"}
+)
 _MAJOR_TONICS = ("C", "G", "D", "F", "Bb", "Eb", "A", "E")
 _MINOR_TONICS = ("A", "E", "D", "B", "G", "C", "F#", "F")
 
@@ -130,13 +132,17 @@ class Pipeline:
         song = frame
         for attempt in range(MAX_RESAMPLES + 1):
             seed = request.seed + attempt * 1_000_003
-            song = self._sample(request, attrs, frame, forced, text, seed, progress, cancelled, timings)
+            song = self._sample(
+                request, attrs, frame, forced, text, seed, progress, cancelled, timings
+            )
             song = self._splice(request, song, forced, playing)
             if self.guard is None or not self.guard.copies(song) or attempt == MAX_RESAMPLES:
                 break
             resamples += 1
         if song.chords == () or forced is not None or request.keep:
-            song = replace(song, chords=forced.chords if forced is not None else recognise_song(song))
+            song = replace(
+                song, chords=forced.chords if forced is not None else recognise_song(song)
+            )
         record = attrs.to_json()
         return Generation(song, record, request.seed, resamples, timings)
 
@@ -183,7 +189,9 @@ class Pipeline:
                 "bass", forced.stems["bass"].notes
             )
         if base is not None:
-            rolls = {k: torch.from_numpy(v)[None] for k, v in all_channels(song_to_arrays(base)).items()}
+            rolls = {
+                k: torch.from_numpy(v)[None] for k, v in all_channels(song_to_arrays(base)).items()
+            }
             known = self.ae.encode(rolls)[:, :, :frames]
             keep = set(request.keep) | ({"chords", "bass"} if forced is not None else set())
             for s in keep:
@@ -247,7 +255,11 @@ class Pipeline:
                 lo, hi = request.repaint
                 bar = song.meter.steps_per_bar
                 a, b = (lo - 1) * bar, hi * bar
-                old = [_clip(n, 0, a) if n.start < a else n for n in src.stems[s].notes if n.start < a or n.start >= b]
+                old = [
+                    _clip(n, 0, a) if n.start < a else n
+                    for n in src.stems[s].notes
+                    if n.start < a or n.start >= b
+                ]
                 new = [_clip(n, a, b) for n in song.stems[s].notes if a <= n.start < b]
                 song = song.with_stem(s, [n for n in old + new if n is not None])
             elif s not in playing:

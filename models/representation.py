@@ -81,7 +81,9 @@ class SongArrays:
         return int(self.melody_pitch.shape[0])
 
 
-def _mono(notes: tuple[Note, ...], steps: int, low: int, rows: int, shift: int, *, top: bool):
+def _mono(
+    notes: tuple[Note, ...], steps: int, low: int, rows: int, shift: int, *, top: bool
+) -> tuple[IntArray, U8]:
     pitch = np.zeros(steps, np.int64)
     onset = np.zeros(steps, np.uint8)
     # Lower notes first for a top line, higher first for a bass line: the last write wins.

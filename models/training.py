@@ -28,7 +28,6 @@ from models.checkpoint import build, save_checkpoint
 from models.conditioning import CondBatch
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
-from models.denoiser import Denoiser
 from models.schedule import add_noise, cosine_alpha_bar, v_target
 from multitrack.song import STEMS
 
@@ -134,7 +133,9 @@ class Trainer:
                                        for k, v in record.items()))  # fmt: skip
 
     # -- stage 1: autoencoder ---------------------------------------------------------
-    def train_autoencoder(self, data: TrainingArrays, on_step: Callable[[int], None] | None = None) -> None:
+    def train_autoencoder(
+        self, data: TrainingArrays, on_step: Callable[[int], None] | None = None
+    ) -> None:
         ae = _wrap(self.ae, self.world)
         self.ae.train()
         cfg = self.cfg
@@ -144,7 +145,10 @@ class Trainer:
             # The autoencoder is convolutional: train on 4-bar crops (a quarter of the cost);
             # crops start on a bar line of 4/4 so the stride phase matches inference.
             start = 16 * int(self.rng.integers(0, (MAX_STEPS - AE_CROP) // 16 + 1))
-            rolls = {k: v[:, :, start : start + AE_CROP] for k, v in batch_rolls(data, idx, MAX_STEPS).items()}
+            rolls = {
+                k: v[:, :, start : start + AE_CROP]
+                for k, v in batch_rolls(data, idx, MAX_STEPS).items()
+            }
             mask = step_mask(data, idx, MAX_STEPS)[:, start : start + AE_CROP]
             for g in self.opt_ae.param_groups:
                 g["lr"] = _lr(self.step_ae, cfg.ae_steps, cfg.lr_ae)
@@ -203,7 +207,7 @@ class Trainer:
         while self.step_den < cfg.diffusion_steps:
             idx = self.rng.integers(len(data), size=cfg.batch)
             x0 = latents[idx]
-            b, c, f = x0.shape
+            b, _, f = x0.shape
             fmask = step_mask(data, idx, MAX_STEPS)[:, ::comp]  # (B, F)
             cond = drop_conditions(batch_cond(data, idx, self.rng), self.rng, dcfg.cond_dropout,
                                    dcfg.attr_dropout)  # fmt: skip
@@ -217,10 +221,14 @@ class Trainer:
             for g in self.opt_den.param_groups:
                 g["lr"] = _lr(self.step_den, cfg.diffusion_steps, cfg.lr_diffusion)
             with _autocast(cfg.bf16):
-                v = den(x_t, t, cond, known=x0, mask=known_mask, frames_per_bar=fpb, frame_mask=fmask)
+                v = den(
+                    x_t, t, cond, known=x0, mask=known_mask, frames_per_bar=fpb, frame_mask=fmask
+                )
             target = v_target(x0, noise, t, alpha_bar)
             weight = (1 - known_mask) * fmask[:, None]
-            loss = (F.mse_loss(v.float(), target, reduction="none") * weight).sum() / weight.sum().clamp(min=1)
+            loss = (
+                F.mse_loss(v.float(), target, reduction="none") * weight
+            ).sum() / weight.sum().clamp(min=1)
             self.opt_den.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(self.den.parameters(), 1.0)
@@ -239,7 +247,9 @@ class Trainer:
         self.save()
 
 
-def drop_conditions(cond: CondBatch, rng: np.random.Generator, p_all: float, p_attr: float) -> CondBatch:
+def drop_conditions(
+    cond: CondBatch, rng: np.random.Generator, p_all: float, p_attr: float
+) -> CondBatch:
     """Classifier-free dropout: all conditioning with ``p_all``, each attribute with ``p_attr``."""
     b = cond.style.shape[0]
 
@@ -247,7 +257,10 @@ def drop_conditions(cond: CondBatch, rng: np.random.Generator, p_all: float, p_a
         return torch.from_numpy(rng.random(b) < p)
 
     cond = cond.nulled(drop(p_all))
-    keep = {name: ~drop(p_attr) for name in ("style", "mode", "meter", "bpm", "programs", "stems", "text")}
+    keep = {
+        name: ~drop(p_attr)
+        for name in ("style", "mode", "meter", "bpm", "programs", "stems", "text")
+    }
     return CondBatch(
         style=cond.style * keep["style"],
         mode=cond.mode * keep["mode"],
@@ -349,7 +362,7 @@ def run_training(
 
 def _subset(data: TrainingArrays, n: int) -> TrainingArrays:
     idx = np.random.default_rng(0).permutation(len(data))[:n]
-    fields = {k: (v[idx] if isinstance(v, np.ndarray) and k != "text" else v)
+    fields: dict[str, Any] = {k: (v[idx] if isinstance(v, np.ndarray) and k != "text" else v)
               for k, v in vars(data).items()}  # fmt: skip
     fields["caption_ids"] = [data.caption_ids[i] for i in idx]
     return TrainingArrays(**fields)

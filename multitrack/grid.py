@@ -75,7 +75,7 @@ def roll_to_notes(roll: Roll, *, threshold: float = 0.5, default_velocity: int =
             while t < steps and col_hold[t] and not col_on[t]:
                 t += 1
             v = float(roll.velocity[start, pitch])
-            vel = int(round(v * 127)) if v > 0 else default_velocity
+            vel = round(v * 127) if v > 0 else default_velocity
             notes.append(Note(start, pitch, t - start, min(127, max(1, vel))))
     return sorted(notes)
 
@@ -96,4 +96,4 @@ def from_rolls(song: Song, rolls: dict[str, Roll], *, threshold: float = 0.5) ->
 
 def quantize_seconds(seconds: float, step_seconds: float) -> int:
     """Nearest grid step of a time in seconds."""
-    return int(round(seconds / step_seconds))
+    return round(seconds / step_seconds)

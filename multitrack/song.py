@@ -180,7 +180,9 @@ class Song:
             raise MusicError(f"length must be 1-{MAX_BARS} bars, got {self.bars}")
         if not MIN_BPM <= self.tempo <= MAX_BPM:
             raise MusicError(f"tempo must be {MIN_BPM:g}-{MAX_BPM:g} BPM, got {self.tempo:g}")
-        stems = {name: self.stems.get(name, Stem(name, (), DEFAULT_PROGRAMS[name])) for name in STEMS}
+        stems = {
+            name: self.stems.get(name, Stem(name, (), DEFAULT_PROGRAMS[name])) for name in STEMS
+        }
         extra = set(self.stems) - set(STEMS)
         if extra:
             raise MusicError(f"unknown stem {sorted(extra)[0]!r}; stems are {', '.join(STEMS)}")

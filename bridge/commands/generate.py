@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from multitrack.errors import MultitrackError
+
+if TYPE_CHECKING:
+    from models.request import GenerateRequest
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def build_request(args: argparse.Namespace):  # -> GenerateRequest
+def build_request(args: argparse.Namespace) -> GenerateRequest:
     """Turn CLI flags into a checked request (reads --from and --chords-midi)."""
     from models.request import GenerateRequest, parse_bar_range, parse_stem_list
 
@@ -84,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args)
     if not request.prompt.strip() and request.source is None and request.chord_text is None:
         raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')
-    from bridge.service import generate_take, load_pipeline
     from tqdm import tqdm
+
+    from bridge.service import generate_take, load_pipeline
 
     pipeline = load_pipeline(args.checkpoint)
     with tqdm(total=100, desc="generating", unit="%", file=sys.stderr, leave=False) as bar:

@@ -18,7 +18,9 @@ def transposed(song: Song, semitones: int, key: str) -> Song:
     stems = {
         name: Stem(
             name,
-            tuple(n if name == "drums" else replace(n, pitch=n.pitch + semitones) for n in stem.notes),
+            tuple(
+                n if name == "drums" else replace(n, pitch=n.pitch + semitones) for n in stem.notes
+            ),
             stem.program,
         )
         for name, stem in song.stems.items()

@@ -21,7 +21,9 @@ def test_same_request_and_seed_give_the_same_song(pipeline: Pipeline) -> None:
     req = GenerateRequest("upbeat pop in C major, 120 bpm", bars=4, seed=7, steps=4)
     a, b = pipeline.generate(req).song, pipeline.generate(req).song
     assert a == b
-    c = pipeline.generate(GenerateRequest("upbeat pop in C major, 120 bpm", bars=4, seed=8, steps=4))
+    c = pipeline.generate(
+        GenerateRequest("upbeat pop in C major, 120 bpm", bars=4, seed=8, steps=4)
+    )
     assert c.song.stems != a.stems or a.stems["melody"].notes == ()
 
 
@@ -34,13 +36,17 @@ def test_attributes_set_the_frame_exactly(pipeline: Pipeline) -> None:
 
 
 def test_options_override_the_prompt(pipeline: Pipeline) -> None:
-    req = GenerateRequest("slow ballad in A minor, 70 bpm", bars=2, bpm=90, key="D minor", meter="6/8", steps=3)
+    req = GenerateRequest(
+        "slow ballad in A minor, 70 bpm", bars=2, bpm=90, key="D minor", meter="6/8", steps=3
+    )
     song = pipeline.generate(req).song
     assert (song.bars, song.tempo, str(song.meter), song.key) == (2, 90.0, "6/8", "D minor")
 
 
 def test_stems_turned_off_are_silent(pipeline: Pipeline) -> None:
-    song = pipeline.generate(GenerateRequest("pop", bars=2, stems=("melody", "chords"), steps=3)).song
+    song = pipeline.generate(
+        GenerateRequest("pop", bars=2, stems=("melody", "chords"), steps=3)
+    ).song
     assert song.stems["drums"].notes == () and song.stems["bass"].notes == ()
 
 
@@ -60,6 +66,7 @@ def test_repaint_keeps_every_other_bar(pipeline: Pipeline) -> None:
     ).song
     bar = first.meter.steps_per_bar
     for stem in ("melody", "chords", "bass", "drums"):
+
         def outside(notes: tuple) -> list:
             return [n for n in notes if n.start < bar or n.start >= 3 * bar]
 
@@ -75,7 +82,9 @@ def test_repaint_keeps_every_other_bar(pipeline: Pipeline) -> None:
 
 
 def test_forced_chords_are_followed(pipeline: Pipeline) -> None:
-    gen = pipeline.generate(GenerateRequest("pop in A minor", bars=4, chord_text="Am F C G", steps=3))
+    gen = pipeline.generate(
+        GenerateRequest("pop in A minor", bars=4, chord_text="Am F C G", steps=3)
+    )
     assert [c.symbol for c in gen.song.chords] == ["Am", "F", "C", "G"]
     bass_roots = [n.pitch % 12 for n in gen.song.stems["bass"].notes if n.start % 16 == 0]
     assert bass_roots[:4] == [9, 5, 0, 7]

@@ -18,8 +18,14 @@ def song_in(meter: Meter) -> Song:
         meter=meter,
         key="E minor",
         stems={
-            "melody": Stem("melody", (Note(0, 64, 3, 90), Note(3, 67, 1, 70), Note(bar, 71, bar, 100)), 73),
-            "chords": Stem("chords", (Note(0, 52, bar), Note(0, 55, bar), Note(0, 59, bar), Note(bar, 55, 2)), 0),
+            "melody": Stem(
+                "melody", (Note(0, 64, 3, 90), Note(3, 67, 1, 70), Note(bar, 71, bar, 100)), 73
+            ),
+            "chords": Stem(
+                "chords",
+                (Note(0, 52, bar), Note(0, 55, bar), Note(0, 59, bar), Note(bar, 55, 2)),
+                0,
+            ),
             "bass": Stem("bass", (Note(0, 40, 2), Note(2, 40, 2), Note(bar, 43, bar)), 33),
             "drums": Stem("drums", (Note(0, 0), Note(bar // 2, 1), Note(1, 2, 1, 60)), 0),
         },
