@@ -14,8 +14,8 @@ from pathlib import Path
 
 from multitrack.corpus.build import tune_key
 from multitrack.corpus.harmoniser import harmonise
-from multitrack.corpus.harmony_eval import evaluate_harmoniser
-from multitrack.corpus.sources_music21 import load_tunes
+from multitrack.corpus.harmony_eval import evaluate_harmoniser, rntxt_sequences
+from multitrack.corpus.sources_music21 import load_tunes, rntxt_progressions
 from multitrack.song import Meter
 
 
@@ -24,7 +24,8 @@ def main() -> int:
     tunes, _ = load_tunes(cache, limit_files=None)
     chorales = [t for t in tunes if t.source == "chorales"]
     started = time.perf_counter()
-    result = evaluate_harmoniser(chorales, tune_key)
+    monteverdi = rntxt_sequences(rntxt_progressions(cache, include_bach=False))
+    result = evaluate_harmoniser(chorales, tune_key, extra=monteverdi)
     elapsed = time.perf_counter() - started
     print(json.dumps(result, indent=1))
     sample = [t for t in tunes if t.source != "chorales"][:500]

@@ -272,11 +272,14 @@ def _split_midi(
             if "chords" in best
             else []
         )
-        bass = (
-            _grid_notes(found[("bass", best["bass"][1])][i], origin, per_step, length, drums=False)
-            if "bass" in best
-            else []
-        )
+        # Grooves may share the bass between tracks (Bass on some bars, Walk on others):
+        # all of them together, made monophonic, are the bass.
+        bass = [
+            n
+            for (k, _), per_chart in found.items()
+            if k == "bass"
+            for n in _grid_notes(per_chart.get(i, []), origin, per_step, length, drums=False)
+        ]
         drums: list[Note] = []
         for (k, _), per_chart in found.items():
             if k == "drums":

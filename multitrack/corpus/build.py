@@ -26,7 +26,7 @@ from multitrack.corpus.store import FORMAT, MANIFEST, SPLITS, ShardWriter, write
 from multitrack.corpus.tunes import Tune
 from multitrack.corpus.windows import WindowPlan, assemble, plan_windows
 from multitrack.errors import OutputError
-from multitrack.song import ChordSpan, Meter, Note
+from multitrack.song import ChordSpan, Meter, Note, Song, Stem
 from multitrack.theory import Key
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,24 @@ def tune_key(tune: Tune) -> Key:
     key = Key(tune.tonic, tune.mode)
     if not tune.chinese and tune.mode in ("phrygian", "lydian"):
         return Key(key.relative_major_tonic, "major")
+    if tune.voices:
+        return _voices_key(tune, key)
     return key
+
+
+def _voices_key(tune: Tune, key: Key) -> Key:
+    """A four-voice piece's key: the major or minor key with its signature whose profile fits
+    all its voices best (a chorale may end on a Phrygian half cadence, not its tonic)."""
+    from multitrack.metrics import find_key
+
+    meter = Meter.parse(tune.meter)
+    bars = max(1, -(-tune.steps // meter.steps_per_bar))
+    notes = tuple(Note(s, p, d) for voice in tune.voices for s, p, d in voice)
+    found = find_key(Song(bars=bars, meter=meter, stems={"chords": Stem("chords", notes)}))
+    if found is None:
+        return key
+    guess = Key(found.tonic, found.mode)
+    return guess if guess.relative_major_tonic == key.relative_major_tonic else key
 
 
 def _recogniser() -> Callable[..., tuple[ChordSpan, ...]] | None:
@@ -79,15 +96,20 @@ def tune_harmony(tune: Tune, key: Key, model: HarmonyModel) -> tuple[tuple[Chord
     return spans, "derived"
 
 
-def learn_harmony(tunes: Sequence[Tune]) -> HarmonyModel:
-    """Chord changes counted on the chorales' recognised harmony (prior only without it)."""
-    from multitrack.chords import parse_chord
+def learn_harmony(tunes: Sequence[Tune], cache_dir: Path | None = None) -> HarmonyModel:
+    """Chord changes counted on the chorales' recognised harmony and, given a cache folder,
+    on the RomanText analyses' human labels (prior only without either)."""
+    from multitrack.chords import Chord, parse_chord
+    from multitrack.corpus.harmony_eval import rntxt_sequences
+    from multitrack.corpus.sources_music21 import rntxt_progressions
 
+    progressions: list[tuple[Key, list[Chord]]] = []
+    if cache_dir is not None:
+        progressions.extend(rntxt_sequences(rntxt_progressions(cache_dir)))
     recognise = _recogniser()
     if recognise is None:
-        log.warning("multitrack.recognise is absent: the harmoniser uses its prior only")
-        return HarmonyModel()
-    progressions = []
+        log.warning("multitrack.recognise is absent: chorale harmony is not learned")
+        return HarmonyModel.learn(progressions)
     for tune in tunes:
         if not tune.voices:
             continue
@@ -95,6 +117,19 @@ def learn_harmony(tunes: Sequence[Tune]) -> HarmonyModel:
         if how == "recognised":
             progressions.append((tune_key(tune), [parse_chord(s.symbol) for s in spans]))
     return HarmonyModel.learn(progressions)
+
+
+def evaluate_on_chorales(tunes: Sequence[Tune], cache_dir: Path | None) -> dict[str, Any] | None:
+    """The harmoniser's agreement with the chorales' hidden harmony (see ``harmony_eval``),
+    or None without chorales or a recogniser."""
+    from multitrack.corpus.harmony_eval import evaluate_harmoniser, rntxt_sequences
+    from multitrack.corpus.sources_music21 import rntxt_progressions
+
+    chorales = [t for t in tunes if t.voices]
+    if not chorales or _recogniser() is None:
+        return None
+    extra = rntxt_sequences(rntxt_progressions(cache_dir, include_bach=False)) if cache_dir else []
+    return evaluate_harmoniser(chorales, tune_key, extra=extra, segment_beats=(None,))
 
 
 @dataclass(frozen=True)
@@ -210,8 +245,14 @@ def build_corpus(
             loaded = loaded[: config.limit_tunes]
         parsed_at = time.time()
         say(f"{len(loaded)} tunes ({sum(skipped.values())} skipped) in {parsed_at - started:.0f} s")
-        model = learn_harmony(loaded)
+        model = learn_harmony(loaded, None if tunes is not None else config.cache_dir / "tunes")
         write_json_atomic(tmp / "harmony.json", model.to_json())
+        evaluation = evaluate_on_chorales(
+            loaded, None if tunes is not None else config.cache_dir / "tunes"
+        )
+        if evaluation is not None:
+            write_json_atomic(tmp / "harmoniser.json", evaluation)
+            say(f"harmoniser vs chorales: {evaluation.get('learned_default')}")
         jobs = [
             ChunkJob(
                 index=i,

@@ -178,6 +178,9 @@ def harmonise(
     phrase_ends: Sequence[int] = (),
     model: HarmonyModel | None = None,
     fit_weight: float = 5.0,
+    stay_at_bar: float = 0.35,
+    stay_in_bar: float = 0.7,
+    colour_cost: float = 0.5,
 ) -> tuple[ChordSpan, ...]:
     """Chords for a melody over ``bars`` bars, one per ``segment_steps`` at most (default: a
     half bar in 4/4, a bar otherwise). Returns merged spans in grid steps, spelt for ``key``."""
@@ -202,7 +205,7 @@ def harmonise(
         row = [fit_weight * fit_score(pcs, tones[j], scale) for j in range(v)]
         for j, (deg, q) in enumerate(vocab):
             if q in ("dim", "aug") or (deg, q) in _CHROMATIC_MAJOR + _CHROMATIC_MINOR:
-                row[j] -= 0.7  # colour chords only when the melody asks for them
+                row[j] -= colour_cost  # colour chords only when the melody asks for them
             if i == n - 1 and j == 0:
                 row[j] += 4.0  # end on the tonic
             elif i == n - 2 and deg == 7:
@@ -215,8 +218,8 @@ def harmonise(
     back: list[list[int]] = []
     for i in range(1, n):
         at_bar = (i * seg) % bar == 0
-        stay = math.log(0.35) if at_bar else math.log(0.85)
-        move = math.log(0.65) if at_bar else math.log(0.15)
+        p_stay = stay_at_bar if at_bar else stay_in_bar
+        stay, move = math.log(p_stay), math.log(1.0 - p_stay)
         new = [0.0] * v
         ptr = [0] * v
         for j in range(v):

@@ -18,6 +18,22 @@ from multitrack.song import ChordSpan, Meter, Note
 from multitrack.theory import Key
 
 
+def rntxt_sequences(pieces: Sequence[dict[str, Any]]) -> list[tuple[Key, list[Chord]]]:
+    """RomanText analyses (``sources_music21.rntxt_progressions``) as (key, chords) runs,
+    a new run at each modulation."""
+    runs: list[tuple[Key, list[Chord]]] = []
+    for piece in pieces:
+        current: tuple[int, str] | None = None
+        for (tonic, mode), (root, quality) in zip(piece["keys"], piece["chords"], strict=True):
+            if mode not in ("major", "minor"):
+                continue
+            if (tonic, mode) != current:
+                current = (tonic, mode)
+                runs.append((Key(int(tonic), str(mode)), []))
+            runs[-1][1].append(Chord(int(root), str(quality)))
+    return runs
+
+
 def chord_at(spans: Sequence[ChordSpan], step: int) -> Chord | None:
     for span in spans:
         if span.start <= step < span.start + span.duration:
@@ -51,12 +67,18 @@ def compare(
 
 
 def evaluate_harmoniser(
-    chorales: Sequence[Tune], key_of: Any, *, segment_beats: Sequence[int | None] = (None, 1)
+    chorales: Sequence[Tune],
+    key_of: Any,
+    *,
+    extra: Sequence[tuple[Key, list[Chord]]] = (),
+    segment_beats: Sequence[int | None] = (None, 1),
 ) -> dict[str, Any]:
     """Agreement of the harmoniser with the chorales' recognised harmony, two folds.
 
-    ``key_of(tune) -> Key``. Returns per segment setting ("default" = half a 4/4 bar or a
-    bar, "beat") the triad and root agreement, plus the prior-only model's for comparison.
+    ``key_of(tune) -> Key``; ``extra`` progressions (e.g. the Monteverdi RomanText
+    analyses: never the Bach ones, which label these very chorales) join each fold's
+    training set. Returns per segment setting ("default" = half a 4/4 bar or a bar, "beat")
+    the triad and root agreement, plus the prior-only model's for comparison.
     """
     usable = []
     for tune in chorales:
@@ -75,7 +97,8 @@ def evaluate_harmoniser(
                 train, test = folds[1 - k], folds[k]
                 model = (
                     HarmonyModel.learn(
-                        (key_of(t), [parse_chord(s.symbol) for s in spans]) for t, spans in train
+                        [(key_of(t), [parse_chord(s.symbol) for s in spans]) for t, spans in train]
+                        + list(extra)
                     )
                     if learned
                     else HarmonyModel()

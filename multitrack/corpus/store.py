@@ -250,3 +250,34 @@ class ShardWriter:
         self.shards += 1
         self.windows += len(self._buffer)
         self._buffer = []
+
+
+def write_subset(
+    src: Path, dst: Path, *, per_style: dict[str, int], note: str = ""
+) -> dict[str, Any]:
+    """A small corpus at ``dst`` (one shard per split) holding the first ``per_style[split]``
+    windows of each style of ``src``: the committed test fixture. Returns its manifest."""
+    from collections import Counter
+
+    manifest: dict[str, Any] = {"format": FORMAT, "subset_of": str(src), "note": note}
+    counts: dict[str, Counter[str]] = {
+        "splits": Counter(),
+        "styles": Counter(),
+        "sources": Counter(),
+    }
+    for split in SPLITS:
+        taken: Counter[str] = Counter()
+        chosen = []
+        for example in iter_examples(src, split):
+            name = example.song.style or "none"
+            if taken[name] < per_style.get(split, 0):
+                taken[name] += 1
+                chosen.append(example)
+        write_shard(Path(dst) / split / "shard-00000.npz", chosen)
+        counts["splits"][split] = len(chosen)
+        counts["styles"].update(e.song.style or "none" for e in chosen)
+        counts["sources"].update(e.source for e in chosen)
+    manifest.update({k: dict(sorted(v.items())) for k, v in counts.items()})
+    manifest["windows"] = sum(counts["splits"].values())
+    write_json_atomic(Path(dst) / MANIFEST, manifest)
+    return manifest

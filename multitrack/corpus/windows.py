@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from multitrack.chords import Chord, format_chord, parse_chord
-from multitrack.corpus.accompaniment import Accompaniment, Chart, Groove, grooves_for
+from multitrack.corpus.accompaniment import Accompaniment, Chart, Groove, grooves_for, monophonic
 from multitrack.corpus.captions import CaptionFacts, captions
 from multitrack.corpus.store import Example
 from multitrack.corpus.tunes import Tune
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
 from multitrack.styles import STYLES, style
 from multitrack.theory import Key
+from multitrack.voicing import voice_progression
 
 WINDOWS: tuple[tuple[int, int], ...] = ((4, 2), (8, 4))  # (bars, hop in bars)
 MELODY_LOW, MELODY_HIGH = 48, 96
@@ -48,14 +49,16 @@ def styles_for_meter(meter: str) -> tuple[str, ...]:
     return tuple(s.id for s in STYLES if s.id != "guofeng" and grooves_for(s.grooves, meter))
 
 
-def regrid(tune: Tune, style_id: str) -> str | None:
-    """The meter a tune plays in for a style: its own, or 2/4 re-barred as 4/4 (pairs of
-    bars) when the style has no 2/4 groove; None when the style cannot play it."""
+def regrid(tune: Tune, style_id: str) -> tuple[str, str] | None:
+    """(meter the window is labelled with, meter its groove renders in) for a tune in a
+    style, or None when the style cannot play the tune's meter. A 2/4 tune stays in 2/4 and
+    is accompanied by a 4/4 groove over pairs of bars, unless the style implies 4/4 (then it
+    is re-barred as 4/4)."""
     st = style(style_id)
     if grooves_for(st.grooves, tune.meter):
-        return tune.meter
+        return tune.meter, tune.meter
     if tune.meter == "2/4" and grooves_for(st.grooves, "4/4"):
-        return "4/4"
+        return ("4/4", "4/4") if st.meter == "4/4" else ("2/4", "4/4")
     return None
 
 
@@ -74,7 +77,11 @@ def choose_styles(tune: Tune, rng: random.Random) -> list[str]:
     if tune.source == "chorales":
         return ["hymn"] if regrid(tune, "hymn") else []
     pool = [s.id for s in STYLES if s.id not in ("guofeng", "hymn") and regrid(tune, s.id)]
-    return [rng.choice(pool)] if pool else []
+    if not pool:
+        return []
+    # 3/4 and 6/8 have few styles; tunes playable in 4/4 play twice to share them out evenly
+    versions = 2 if tune.meter in ("4/4", "2/4") and len(pool) > 1 else 1
+    return rng.sample(pool, versions)
 
 
 def transpose_symbol(symbol: str, shift: int, *, flats: bool) -> str:
@@ -108,13 +115,16 @@ class WindowPlan:
     key: Key
     tempo: int
     groove: Groove
+    render_meter: Meter
     melody: tuple[Note, ...]
     chords: tuple[ChordSpan, ...]
     programs: tuple[int, int, int]
     split: str
 
     def chart(self) -> Chart:
-        return Chart(self.groove, self.chords, self.bars, self.meter)
+        """The MMA chart: in the groove's meter (2/4 windows render as half as many 4/4 bars)."""
+        bars = self.bars * self.meter.steps_per_bar // self.render_meter.steps_per_bar
+        return Chart(self.groove, self.chords, bars, self.render_meter)
 
 
 def _melody_velocity(start: int, meter: Meter) -> int:
@@ -135,10 +145,10 @@ def plan_windows(
     shifts = [s for s in range(-6, 7) if lo + s >= MELODY_LOW and hi + s <= MELODY_HIGH] or [0]
     for version, style_id in enumerate(choose_styles(tune, rng)):
         st = style(style_id)
-        meter_text = regrid(tune, style_id)
-        assert meter_text is not None
-        meter = Meter.parse(meter_text)
-        grooves = grooves_for(st.grooves, meter_text)
+        meters = regrid(tune, style_id)
+        assert meters is not None
+        meter, render_meter = Meter.parse(meters[0]), Meter.parse(meters[1])
+        grooves = grooves_for(st.grooves, meters[1])
         bar = meter.steps_per_bar
         total_bars = -(-tune.steps // bar)
         vr = rng_for(seed, tune.piece, version)
@@ -179,6 +189,7 @@ def plan_windows(
                         key=new_key,
                         tempo=vr.randint(*st.bpm),
                         groove=vr.choice(grooves),
+                        render_meter=render_meter,
                         melody=melody,
                         chords=chords,
                         programs=programs,
@@ -186,6 +197,21 @@ def plan_windows(
                     )
                 )
     return plans
+
+
+def fill_bass(
+    bass: Sequence[Note], chords: Sequence[ChordSpan], meter: Meter, bars: int
+) -> list[Note]:
+    """The groove's bass, with chord roots (``voice_progression``'s bass line) in the bars
+    where the groove has none (arpeggio and lullaby grooves leave the bass to the chords)."""
+    bar = meter.steps_per_bar
+    have = {n.start // bar for n in bass}
+    if len(have) >= bars:
+        return list(bass)
+    _, roots = voice_progression(chords, meter)
+    return monophonic(
+        [*bass, *(n for n in roots if n.start // bar not in have and n.start < bars * bar)]
+    )
 
 
 def assemble(plan: WindowPlan, acc: Accompaniment, *, seed: int) -> Example:
@@ -198,7 +224,11 @@ def assemble(plan: WindowPlan, acc: Accompaniment, *, seed: int) -> Example:
         stems={
             "melody": Stem("melody", plan.melody, plan.programs[0]),
             "chords": Stem("chords", acc.chords, plan.programs[1]),
-            "bass": Stem("bass", acc.bass, plan.programs[2]),
+            "bass": Stem(
+                "bass",
+                tuple(fill_bass(acc.bass, plan.chords, plan.meter, plan.bars)),
+                plan.programs[2],
+            ),
             "drums": Stem("drums", acc.drums, 0),
         },
         chords=plan.chords,

@@ -34,14 +34,17 @@ def _tune(piece: str = "essen/demo/1", *, bars: int = 16, chinese: bool = False)
     )
 
 
-def test_a_16_bar_tune_gives_7_four_bar_and_3_eight_bar_windows() -> None:
+def test_a_16_bar_tune_gives_7_four_bar_and_3_eight_bar_windows_per_style() -> None:
     tune = _tune()
     key = Key(0, "major")
     spans = harmonise(tune.notes, key, Meter(4, 4), bars=16)
     plans = plan_windows(tune, spans, key, seed=0)
-    assert sorted((p.bars, p.first_bar) for p in plans) == sorted(
-        [(4, b) for b in range(0, 13, 2)] + [(8, b) for b in (0, 4, 8)]
-    )
+    styles = sorted({p.style for p in plans})
+    assert len(styles) == 2  # a 4/4 tune plays in two styles
+    for name in styles:
+        assert sorted((p.bars, p.first_bar) for p in plans if p.style == name) == sorted(
+            [(4, b) for b in range(0, 13, 2)] + [(8, b) for b in (0, 4, 8)]
+        )
     for p in plans:
         assert all(MELODY_LOW <= n.pitch <= MELODY_HIGH for n in p.melody)
         assert all(n.end <= p.bars * 16 for n in p.melody)
@@ -61,6 +64,21 @@ def test_chinese_tunes_play_as_guofeng_with_chinese_timbres() -> None:
     assert guofeng and len({p.style for p in plans}) == 2
     assert all(p.programs[0] in (107, 77, 75, 110, 106, 104, 73) for p in guofeng)
     assert all(p.key.mode == "gong" for p in plans)
+
+
+def test_two_four_tunes_keep_their_meter_over_four_four_grooves() -> None:
+    notes = tuple((i * 4, 60 + (i % 5) * 2, 4) for i in range(32))  # 16 bars of 2/4
+    tune = Tune("essen", "essen/x/24", "two", "2/4", 0, "major", notes)
+    key = Key(0, "major")
+    spans = harmonise(tune.notes, key, Meter(2, 4), bars=16)
+    for seed in range(6):
+        for p in plan_windows(tune, spans, key, seed=seed):
+            chart = p.chart()
+            assert chart.bars * chart.meter.steps_per_bar == p.bars * p.meter.steps_per_bar
+            if str(p.meter) == "2/4" and p.style != "march":
+                assert str(chart.meter) == "4/4" and chart.bars == p.bars // 2
+            if p.style in ("rock", "funk", "disco"):  # styles that imply 4/4 re-bar the tune
+                assert str(p.meter) == "4/4"
 
 
 def test_split_is_by_piece_and_stable() -> None:
