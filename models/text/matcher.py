@@ -44,6 +44,9 @@ class Hit:
     only: bool = False
     featured: bool = False
     program: int | None = None  # instrument: a tone word's program (失真 -> 30)
+    negator: Hit | None = None  # the negation that turned this hit off (不要, no)
+    start: int = 0  # character span in the normalised prompt
+    end: int = 0
 
     def has(self, field_name: str) -> bool:
         return any(s.field == field_name for s in self.senses)
@@ -144,6 +147,7 @@ def match(tokens: list[Token], text: str) -> list[Item]:
     for index, item in enumerate(items):
         if item.hit is not None:
             item.hit.first = item.hit.last = index
+            item.hit.start, item.hit.end = item.token.start, item.token.end
     _apply_modifiers(items)
     return items
 
@@ -201,9 +205,11 @@ def _apply_modifiers(items: list[Item]) -> None:
             target = items[n].hit if n is not None else None
             if target is None or target.is_modifier or not any(target.has(f) for f in _NEGATABLE):
                 continue
-            target.negated = True
+            target.negated, target.negator = True, hit
             for j in _joined(items, n, frozenset({"stem", "instrument"})):  # type: ignore[arg-type]
-                items[j].hit.negated = True  # type: ignore[union-attr]
+                joined = items[j].hit
+                assert joined is not None
+                joined.negated, joined.negator = True, hit
         elif kind in ("solo", "lead", "accomp"):
             before = _instrument_at(items, _next_hit(items, k - 1, -1, skip=1))
             target = before or _instrument_at(items, _next_hit(items, k + 1, 1, skip=1))

@@ -150,11 +150,11 @@ class Orchestrator:
             stems = set(STEMS)
         for stem, text in off.items():
             if stem in on:
-                self.conflicts.append(_kept(stem, f"no {stem} ({text})", f"{on[stem]}"))
+                self.conflicts.append(_kept(stem, text, on[stem]))
             if stem in stems:
                 stems.discard(stem)
                 reason = f"{reason}; " if reason else ""
-                reason += f"no {stem} ({text})"
+                reason += text
         if not stems:
             self.conflicts.append("stems: every stem was turned off — kept all four")
             stems = set(STEMS)

@@ -22,7 +22,7 @@ from models.text.quantities import read_quantities
 from models.text.resolve import Resolver
 from models.text.segmenter import SEPARATOR, normalise, tokenize
 
-MAX_PROMPT_CHARS = 2000
+MAX_PROMPT_CHARS = 1000
 MAX_IGNORED = 20
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,10 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
     for item in items:
         if item.hit is not None:
             item.hit.text = cased[item.token.start : item.token.end]
+    for item in items:  # a negated hit is shown with its negation: "不要鼓", "no drums"
+        hit = item.hit
+        if hit is not None and hit.negator is not None:
+            hit.text = cased[hit.negator.start : hit.end]
     findings = [
         replace(f, text=cased[f.start : f.end].strip())  # as written, case and all
         for f in sorted([*keys, *quantities], key=lambda f: f.start)

@@ -1,0 +1,351 @@
+"""models.text.parse_prompt: the product phrases, every field's readers, negation, conflicts
+and bad input. Lexicon-path tests pass ``use_embedding=False``; the fallback tests load the
+real sentence encoder."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from models.text import PromptAttributes, parse_prompt
+from models.text.instruments import INSTRUMENTS
+from models.text.lexicon import LEXICON, MOODS
+from multitrack.song import STEMS
+from multitrack.styles import STYLE_IDS, STYLES
+
+
+def lex(prompt: str) -> PromptAttributes:
+    return parse_prompt(prompt, use_embedding=False)
+
+
+# -- the five product phrases (issue 4) ---------------------------------------------------------
+def test_zen_guzheng_solo() -> None:
+    a = parse_prompt("一段充满东方禅意的古筝独奏,节奏舒缓,带有雨声环境音")
+    assert a.style == "guofeng"
+    assert a.mood == "zen"
+    assert a.energy == "low"
+    assert a.programs["melody"] == 107 and a.programs["chords"] == 107  # Koto for 古筝
+    assert a.stems == ("melody", "chords")  # a solo: one instrument, no bass, no drums
+    assert a.bpm is not None and 60 <= a.bpm <= 76  # slow, inside guofeng's range
+    assert any("雨声" in s for s in a.ignored)  # no ambience stem: said, not hidden
+
+
+def test_happy_children_piano_piece() -> None:
+    a = parse_prompt("一首欢快的儿童钢琴曲,C大调,四四拍")
+    assert (a.key, a.meter) == ("C major", "4/4")
+    assert a.mood == "happy"
+    assert "mood: also playful (儿童)" in a.understood
+    assert a.programs["melody"] == 0 and a.programs["chords"] == 0
+    assert a.bpm == 122  # upbeat: 112-132
+    assert a.stems == STEMS
+
+
+def test_jiangnan_garden_pipa_xiao() -> None:
+    a = parse_prompt("江南园林意境,琵琶与箫合奏,节奏渐强")
+    assert a.style == "guofeng"
+    assert a.programs["melody"] == 77  # 箫 (wind) leads: Shakuhachi
+    assert a.programs["chords"] == 106  # 琵琶 (plucked, can play chords): Shamisen
+    assert a.dynamics == "crescendo"
+    assert "江南园林" in a.ignored
+    assert a.nearest["text"] == "江南园林"
+    assert a.nearest["style"][0][0] == "guofeng"
+
+
+def test_cyberpunk_edm_with_peking_opera() -> None:
+    a = parse_prompt("赛博朋克电音融合京剧唱腔")
+    assert a.style == "edm"
+    assert a.programs["melody"] == 53  # 唱腔: Voice Oohs
+    assert any("guofeng (京剧)" in c for c in a.conflicts)  # the second style is reported
+
+
+def test_guofeng_dizi_with_a_famous_piece() -> None:
+    a = parse_prompt("古风笛子+雨打芭蕉")
+    assert a.style == "guofeng"
+    assert a.programs["melody"] == 73  # 笛子: Flute
+    assert "chords" not in a.named_programs
+    assert a.ignored == ()
+
+
+# -- keys ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prompt", "key"),
+    [
+        ("C大调", "C major"),
+        ("a小调", "A minor"),
+        ("降E大调", "Eb major"),
+        ("升F小调", "F# minor"),
+        ("in F# minor", "F# minor"),
+        ("Dm", "D minor"),
+        ("Bb major", "Bb major"),
+        ("B flat minor", "Bb minor"),
+        ("降b小调", "Bb minor"),
+        ("bE大调", "Eb major"),
+        ("D徵调", "D zhi"),
+        ("in the key of Eb", "Eb major"),
+        ("12-bar blues in E", "E major"),
+        ("C调", "C major"),
+        ("小调的钢琴", "A minor"),
+        ("a minor key ballad", "A minor"),
+        ("a sad song", None),
+        ("A sad song", None),
+        ("EDM drop, FM synth", None),
+    ],
+)
+def test_keys(prompt: str, key: str | None) -> None:
+    assert lex(prompt).key == key
+
+
+def test_two_keys_keep_the_first_and_say_so() -> None:
+    a = lex("C大调和a小调")
+    assert a.key == "C major"
+    assert a.conflicts == ("key: C major (C大调) vs A minor (a小调) — kept C major (C大调)",)
+
+
+# -- tempo --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "prompt", ["每分钟90拍", "90bpm", "90 BPM", "♩=90", "速度90", "每分钟九十拍", "tempo 90"]
+)
+def test_explicit_tempo(prompt: str) -> None:
+    assert lex(prompt).bpm == 90
+
+
+@pytest.mark.parametrize(
+    ("word", "lo", "hi"),
+    [
+        ("舒缓", 60, 76), ("慢板", 60, 76), ("中速", 92, 112), ("欢快", 112, 132),
+        ("快速", 132, 160), ("激烈", 132, 160), ("slow", 60, 76), ("laid-back", 72, 92),
+        ("upbeat", 112, 132), ("fast", 132, 160), ("急板", 160, 200), ("广板", 40, 60),
+    ],
+)  # fmt: skip
+def test_tempo_words_map_to_their_range(word: str, lo: int, hi: int) -> None:
+    bpm = lex(word).bpm
+    assert bpm is not None and lo <= bpm <= hi
+
+
+def test_a_number_beats_a_word_and_a_mismatch_is_noted() -> None:
+    a = lex("快速, 90bpm")
+    assert a.bpm == 90
+    assert a.conflicts == ("tempo: 90 bpm vs 快速 (fast) — kept 90 bpm",)
+
+
+def test_tempo_word_lands_inside_the_style_range() -> None:
+    assert lex("慢速的朋克").bpm == 68  # slow 60-76 and punk 150-190 do not meet: the word wins
+    assert lex("slow ballad").bpm == 68  # slow 60-76 within ballad 60-80
+    assert lex("fast rock").bpm == 141  # fast 132-160 within rock 110-150: 132-150
+
+
+def test_negated_fast_is_moderate() -> None:
+    assert lex("不要太快,中国风").bpm == 96  # moderate 92-112 within guofeng 60-100
+    assert lex("not too slow").bpm == 102
+
+
+def test_out_of_range_tempo_is_ignored_with_a_note() -> None:
+    a = lex("1000 bpm")
+    assert a.bpm is None
+    assert a.conflicts == ("tempo: 1000 bpm (1000 bpm) is outside 20-400 — ignored",)
+
+
+# -- meter --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prompt", "meter"),
+    [
+        ("四四拍", "4/4"), ("三拍子", "3/4"), ("二四拍", "2/4"), ("四二拍", "2/4"),
+        ("四三拍的圆舞曲", "3/4"), ("6/8", "6/8"), ("六八拍", "6/8"), ("3/4 time", "3/4"),
+        ("waltz", "3/4"), ("华尔兹", "3/4"), ("Irish jig", "6/8"), ("polka", "2/4"),
+        ("rock", None), ("march", None), ("五四拍的爵士", None),
+    ],
+)  # fmt: skip
+def test_meters(prompt: str, meter: str | None) -> None:
+    assert lex(prompt).meter == meter
+
+
+def test_explicit_meter_beats_the_style() -> None:
+    a = lex("waltz in 4/4")
+    assert (a.style, a.meter) == ("waltz", "4/4")
+    assert a.conflicts == ("meter: 4/4 (4/4) vs 3/4 (implied by waltz) — kept 4/4 (4/4)",)
+
+
+def test_unsupported_meter_is_reported() -> None:
+    a = lex("五四拍的爵士")
+    assert a.ignored == ("五四拍 (meter 5/4 is not supported: 4/4, 3/4, 2/4, 6/8)",)
+
+
+# -- length -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prompt", "bars"),
+    [
+        ("8小节", 8), ("十六小节", 16), ("16 bars", 16), ("twelve bars", 12),
+        ("30秒,每分钟120拍", 15), ("30 seconds at 120 bpm", 15), ("一分钟,每分钟60拍", 15),
+        ("1分30秒, 每分钟80拍", 30), ("半分钟 100bpm", 13), ("6/8, 30秒, 每分钟120拍", 20),
+        ("两分钟的摇篮曲", 33), ("1000 bars", 64), ("十分欢快", None),
+    ],
+)  # fmt: skip
+def test_length(prompt: str, bars: int | None) -> None:
+    assert lex(prompt).bars == bars
+
+
+# -- styles, instruments, moods -----------------------------------------------------------------
+@pytest.mark.parametrize("entry", STYLES, ids=STYLE_IDS)
+def test_every_style_by_its_chinese_and_english_name(entry: object) -> None:
+    for name in (entry.chinese, entry.english):  # type: ignore[attr-defined]
+        assert lex(name).style == entry.id  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("word", "style"),
+    [
+        ("国风", "guofeng"), ("古风", "guofeng"), ("中国风", "guofeng"), ("民谣", "folk"),
+        ("城市民谣", "folk"), ("朋克", "punk"), ("摇摆", "swing"), ("电音", "edm"),
+        ("lo-fi", "lofi"), ("凯尔特", "celtic"), ("抒情", "ballad"), ("摇篮曲", "lullaby"),
+        ("抖音热梗BGM", "pop"), ("直播间暖场", "pop"), ("赛博朋克", "edm"), ("蒸汽朋克", None),
+    ],
+)  # fmt: skip
+def test_style_variants(word: str, style: str | None) -> None:
+    assert lex(word).style == style
+
+
+def test_viral_bgm_is_high_energy_pop() -> None:
+    a = lex("抖音热梗BGM")
+    assert (a.style, a.energy) == ("pop", "high")
+
+
+@pytest.mark.parametrize("inst", INSTRUMENTS, ids=[i.id for i in INSTRUMENTS])
+def test_every_instrument_name_gives_its_program(inst: object) -> None:
+    for term in inst.terms:  # type: ignore[attr-defined]
+        a = lex(term)
+        named = [a.programs[s] for s in a.named_programs]
+        assert any(p in inst.programs for p in named), term  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "melody"),
+    [
+        ("古筝独奏", 107),
+        ("二胡主奏", 110),
+        ("violin solo", 40),
+        ("lead trumpet", 56),
+        ("harmonica lead", 22),
+    ],
+)
+def test_solo_and_lead_put_the_instrument_on_the_melody(prompt: str, melody: int) -> None:
+    assert lex(prompt).programs["melody"] == melody
+
+
+def test_solo_stems() -> None:
+    assert lex("钢琴独奏").stems == ("melody", "chords")  # polyphonic: it comps itself
+    assert lex("二胡独奏").stems == ("melody",)  # monophonic: the tune alone
+    assert lex("纯钢琴").stems == ("melody", "chords")
+    assert lex("smooth jazz with saxophone solo").stems == STEMS  # a featured solo
+
+
+def test_two_instruments_split_melody_and_chords() -> None:
+    a = lex("钢琴和大提琴")
+    assert (a.programs["melody"], a.programs["chords"]) == (42, 0)
+    b = lex("钢琴伴奏,小提琴主奏")
+    assert (b.programs["melody"], b.programs["chords"]) == (40, 0)
+
+
+def test_unnamed_programs_come_from_the_style() -> None:
+    a = lex("进行曲")
+    assert a.programs == {"melody": 56, "chords": 61, "bass": 58, "drums": 0}
+    assert a.named_programs == ()
+
+
+@pytest.mark.parametrize(
+    ("word", "mood"),
+    [
+        ("欢快", "happy"), ("悲伤", "sad"), ("宁静", "calm"), ("禅意", "zen"), ("史诗", "epic"),
+        ("紧张", "tense"), ("浪漫", "romantic"), ("怀旧", "nostalgic"), ("melancholic", "sad"),
+    ],
+)  # fmt: skip
+def test_moods(word: str, mood: str) -> None:
+    assert lex(word).mood == mood
+
+
+def test_opposed_moods_conflict_and_compatible_ones_combine() -> None:
+    assert lex("快乐又悲伤").conflicts == ("mood: happy (快乐) vs sad (悲伤) — kept happy (快乐)",)
+    a = lex("悲伤而浪漫")
+    assert a.mood == "sad" and "mood: also romantic (浪漫)" in a.understood and not a.conflicts
+
+
+@pytest.mark.parametrize(
+    ("word", "dynamics"),
+    [("渐强", "crescendo"), ("渐弱", "diminuendo"), ("fade out", "diminuendo")],
+)
+def test_dynamics(word: str, dynamics: str) -> None:
+    assert lex(word).dynamics == dynamics
+
+
+# -- negation -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("prompt", "stems"),
+    [
+        ("不要鼓", ("melody", "chords", "bass")),
+        ("no drums", ("melody", "chords", "bass")),
+        ("without bass", ("melody", "chords", "drums")),
+        ("没有贝斯的摇滚", ("melody", "chords", "drums")),
+        ("不要旋律和和弦", ("bass", "drums")),
+        ("只要鼓", ("drums",)),
+        ("drums only", ("drums",)),
+        ("只要鼓和贝斯", ("bass", "drums")),
+        ("去掉旋律,只留伴奏", ("chords", "bass", "drums")),
+        ("鼓励", STEMS),  # 鼓 inside a word is not drums
+    ],
+)
+def test_stems_turned_off(prompt: str, stems: tuple[str, ...]) -> None:
+    assert lex(prompt).stems == stems
+
+
+def test_negation_beats_a_mention() -> None:
+    a = lex("no drums with heavy drums")
+    assert a.stems == ("melody", "chords", "bass")
+    assert a.conflicts == ("drums: no drums vs drums — kept no drums",)
+
+
+def test_every_stem_off_keeps_all_four() -> None:
+    a = lex("不要旋律,不要和弦,不要贝斯,不要鼓")
+    assert a.stems == STEMS
+    assert "stems: every stem was turned off — kept all four" in a.conflicts
+
+
+# -- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "prompt", ["", "   \n\t", "🎹🎵🎶", "asdf qwer zxcv", "。。。", "\x00\x01"]
+)
+def test_empty_and_noise_give_defaults(prompt: str) -> None:
+    a = parse_prompt(prompt)
+    assert (a.key, a.bpm, a.meter, a.bars, a.style, a.mood) == (None,) * 6
+    assert a.stems == STEMS
+    assert a.programs == {"melody": 0, "chords": 4, "bass": 33, "drums": 0}
+
+
+def test_contradiction_keeps_the_first_word() -> None:
+    a = lex("快速的慢歌")
+    assert a.bpm is not None and 132 <= a.bpm <= 160
+    assert a.conflicts == ("tempo: 快速 vs 慢歌 — kept 快速",)
+
+
+def test_ten_thousand_characters() -> None:
+    a = parse_prompt("悲伤的钢琴 90bpm " * 1000)
+    assert (a.mood, a.bpm, a.programs["melody"]) == ("sad", 90, 0)
+    assert a.ignored[-1].startswith("everything after the first 1000 characters")
+
+
+def test_random_strings_never_raise() -> None:
+    rng = random.Random(4)
+    alphabet = "abcXYZ 0123456789#b/♩=,.!?、。不要鼓钢琴大调小调拍秒分钟快慢的和与😀\u200b\n"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        a = lex(text)
+        assert not any("internal" in c for c in a.conflicts), text
+        json.dumps(a.to_json(), ensure_ascii=False)
+
+
+def test_every_lexicon_term_parses() -> None:
+    for term in LEXICON:
+        a = lex(term)
+        assert not any("internal" in c for c in a.conflicts), term
+        assert a.mood is None or a.mood in MOODS
+        assert a.style is None or a.style in STYLE_IDS
