@@ -24,6 +24,9 @@ STYLE_THRESHOLD = 0.34
 STYLE_MARGIN = 0.0
 MOOD_THRESHOLD = 0.30
 MOOD_MARGIN = 0.10
+# Adopt only when the unnamed words are at least this share of what the prompt says: a
+# leftover fragment ("夜晚" in "慵懒的夜晚,电钢琴,R&B") is too little to speak for a prompt.
+ADOPT_SHARE = 0.5
 TOP_K = 3
 NULL_ID = "none"  # the id of the no-style / no-mood descriptions in a ranking
 
@@ -113,9 +116,10 @@ def adoptable(
     ranking: dict[str, Any], name: str, threshold: float, margin: float
 ) -> tuple[str, float] | None:
     """The best ``name`` ("style" or "mood") id and score if it clears ``threshold`` and
-    beats the generic score by ``margin``; else None."""
+    beats the generic score by ``margin``; else None (also when the ranking says
+    ``"adopt": False``: the unnamed words were too small a part of the prompt)."""
     ranked = ranking.get(name) or []
-    if not ranked:
+    if not ranked or ranking.get("adopt") is False:
         return None
     best, score = ranked[0]
     if score < threshold or score - float(ranking.get("generic", 0.0)) < margin:

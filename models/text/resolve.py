@@ -42,6 +42,17 @@ def default_bpm(style_id: str | None) -> float:
     return float(round((lo + hi) / 2))
 
 
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _share(unnamed: str, hits: Sequence[Hit]) -> float:
+    """How much of what the prompt says (letters and Han characters) the lexicon left unnamed."""
+    named = sum(_letters(h.text) for h in hits if not h.is_modifier)
+    free = _letters(unnamed)
+    return free / (free + named) if free else 0.0
+
+
 def _kept(field: str, kept: str, other: str) -> str:
     return f"{field}: {kept} vs {other} — kept {kept}"
 
@@ -68,9 +79,11 @@ class Resolver:
     def resolve(self, *, use_embedding: bool, unnamed: str) -> PromptAttributes:
         nearest: dict[str, object] = {}
         if use_embedding and unnamed.strip():
-            from models.text.embedding import nearest_descriptions
+            from models.text.embedding import ADOPT_SHARE, nearest_descriptions
 
             nearest = {"text": unnamed, **nearest_descriptions(unnamed)}
+            if _share(unnamed, self.hits) < ADOPT_SHARE:
+                nearest["adopt"] = False  # a leftover fragment does not speak for the prompt
         style_id = self._style(nearest)
         key = self._key()
         meter = self._meter(style_id)

@@ -349,3 +349,21 @@ def test_every_lexicon_term_parses() -> None:
         assert not any("internal" in c for c in a.conflicts), term
         assert a.mood is None or a.mood in MOODS
         assert a.style is None or a.style in STYLE_IDS
+
+
+# -- the embedding fallback ---------------------------------------------------------------------
+def test_unnamed_prompt_adopts_the_nearest_style() -> None:
+    for prompt in ("江南园林意境", "敦煌壁画里的飞天旋律"):
+        a = parse_prompt(prompt)
+        assert a.style == "guofeng", prompt
+        assert any(u.startswith("style: guofeng (nearest in meaning") for u in a.understood)
+
+
+def test_a_leftover_fragment_is_reported_but_not_adopted() -> None:
+    a = parse_prompt("孤独的夜晚,萨克斯独奏")
+    assert a.style is None and a.mood == "lonely"
+    assert a.nearest["text"] == "夜晚" and a.nearest["adopt"] is False
+
+
+def test_lexicon_only_has_no_nearest() -> None:
+    assert parse_prompt("江南园林意境", use_embedding=False).nearest == {}

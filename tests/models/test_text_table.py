@@ -18,14 +18,10 @@ from models.text import parse_prompt
 
 # Prompt -> why the parser disagrees with the producer's expectation.
 KNOWN_MISSES: dict[str, str] = {
-    "电钢琴,R&B,慵懒的夜晚,每分钟72拍": "the embedding reads the leftover 夜晚 (night) as dark",
     "今天天气很好": "the embedding reads nice weather as happy; the table wants no mood",
-    "深夜爵士酒吧,萨克斯,慵懒": "the embedding reads 深夜 酒吧 (late-night bar) as lonely",
     "葫芦丝,傣族风情,悠扬": "the embedding reads 傣族风情 悠扬 as solemn",
-    "紧张刺激的追逐戏配乐,快速,弦乐": "the embedding picks rumba for the leftover 刺激 戏",
     "the quick brown fox jumps over the lazy dog": "quick and lazy are tempo words",
     "一段一分钟的轻快钢琴": "轻快 is read as happy as well as upbeat",
-    "孤独的夜晚,萨克斯独奏": "the embedding reads the leftover 夜晚 (night) as lo-fi",
 }
 
 ROWS = [*load_table(TABLE), *load_table(HOLDOUT)]
