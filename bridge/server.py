@@ -96,7 +96,7 @@ class ServerConfig:
     tcp: bool = False
     token: str | None = None
     capacity: int = 8
-    grace: float = 10.0
+    grace: float = 30.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV), help="shared secret clients send")
     p.add_argument("--queue", type=int, default=8, help="jobs that may wait (default 8)")
     p.add_argument(
-        "--grace", type=float, default=10.0, help="seconds a running job may finish on SIGTERM"
+        "--grace", type=float, default=30.0, help="seconds a running job may finish on SIGTERM"
     )
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
@@ -126,8 +126,8 @@ def model_runner(
 
 def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -> Runner:
     """A model-free runner writing real takes of the built-in example song (tempo from the
-    request), honouring progress and cancel between stages. ``pause`` seconds per stage
-    stretch a job out for fault tests."""
+    request), honouring progress and cancel between stages. ``pause`` seconds in each
+    rendering stage (the take half written) stretch a job out for fault tests."""
     from bridge.protocol import build_request
     from models.request import Cancelled
     from multitrack.example import example_song
@@ -140,7 +140,7 @@ def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -
             if cancelled():
                 raise Cancelled("cancelled")
             progress(0.1 + 0.9 * fraction, name)
-            deadline = time.monotonic() + pause
+            deadline = time.monotonic() + (pause if name.startswith("rendering") else 0.0)
             while time.monotonic() < deadline and not cancelled():
                 time.sleep(0.01)
             if cancelled():

@@ -7,10 +7,13 @@ asserts on how long anything took.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -137,3 +140,27 @@ def take_complete(take_dir: Path) -> bool:
         return False
     read_take(take_dir)
     return True
+
+
+@functools.cache
+def tiny_checkpoint() -> Path:
+    """A tiny, untrained model (seeded) for real `multitrack serve` processes: it runs the
+    whole pipeline (prompt, sampler, decode, take writer) in a second, making noise."""
+    import torch
+
+    from models.checkpoint import build, save_checkpoint
+    from models.config import ModelConfig
+
+    torch.manual_seed(0)
+    config = ModelConfig.tiny()
+    autoencoder, denoiser = build(config)
+    path = Path(tempfile.mkdtemp(prefix="multitrack-tiny-")) / "tiny.pt"
+    save_checkpoint(path, config, autoencoder, denoiser)
+    return path
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port nothing listens on right now (for a helper process to bind)."""
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
