@@ -17,6 +17,12 @@ from multitrack.song import DEFAULT_PROGRAMS, STEMS
 from multitrack.styles import style
 
 ROLE_STEMS = ("melody", "chords", "bass")
+# Programs a stem falls back on when its default is an instrument the prompt refused.
+STAND_INS: dict[str, tuple[int, ...]] = {
+    "melody": (0, 4, 25, 73),
+    "chords": (4, 0, 25, 48),
+    "bass": (33, 32, 38),
+}
 
 
 def _kept(field: str, kept: str, other: str) -> str:
@@ -108,8 +114,29 @@ class Orchestrator:
                 )
                 programs[stem] = program
                 self.understood.append(f"{stem}: {program_label(program)} ({hit.text})")
+        self._avoid_refused(programs, assigned)
         stems = self._stems(named, assigned)
         return programs, tuple(s for s in ROLE_STEMS if s in assigned), stems
+
+    def _avoid_refused(
+        self, programs: dict[str, int], assigned: dict[str, tuple[Instrument, Hit]]
+    ) -> None:
+        """不要钢琴 / "no piano": a default program that is a refused instrument is swapped for
+        the first stand-in that is not refused either."""
+        refused = {
+            p: hit.text
+            for hit in self.hits
+            if hit.negated and hit.has("instrument")
+            for p in BY_ID[hit.values("instrument")[0]].programs
+        }
+        for stem in ROLE_STEMS:
+            if stem in assigned or programs[stem] not in refused:
+                continue
+            stand_in = next((p for p in STAND_INS[stem] if p not in refused), programs[stem])
+            self.understood.append(
+                f"{stem}: {program_label(stand_in)} (instead of {refused[programs[stem]]})"
+            )
+            programs[stem] = stand_in
 
     def _stems(
         self, named: list[tuple[Instrument, Hit]], assigned: dict[str, tuple[Instrument, Hit]]

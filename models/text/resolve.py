@@ -372,7 +372,7 @@ class Resolver:
             if "instrument" in fields:
                 inst = BY_ID[hit.values("instrument")[0]]
                 if inst.kind != "bass":
-                    self.understood.append(f"without: {hit.text} (not given to any stem)")
+                    self.understood.append(f"instrument: {hit.text} (given to no stem)")
             elif "style" in fields:
                 self.understood.append(f"style: not {hit.values('style')[0]} ({hit.text})")
             elif "mood" in fields:

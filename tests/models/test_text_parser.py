@@ -367,3 +367,15 @@ def test_a_leftover_fragment_is_reported_but_not_adopted() -> None:
 
 def test_lexicon_only_has_no_nearest() -> None:
     assert parse_prompt("江南园林意境", use_embedding=False).nearest == {}
+
+
+def test_a_refused_instrument_plays_nowhere() -> None:
+    a = lex("不要钢琴")
+    assert 0 not in (a.programs["melody"], a.programs["chords"])
+    assert "melody: 4 Electric Piano 1 (instead of 不要钢琴)" in a.understood
+    assert "instrument: 不要钢琴 (given to no stem)" in a.understood
+
+
+def test_chinese_modes_without_a_tonic() -> None:
+    assert lex("宫调式").key == "C gong"
+    assert lex("徵调式").key == "G zhi"
