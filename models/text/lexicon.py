@@ -207,7 +207,7 @@ _STEM_TERMS = [
 ]  # fmt: skip
 
 _MARKER_TERMS = [
-    *_senses("negate", "", "不要|不用|不需要|不想要|无|没有|没|不含|不带|去掉|去除|拿掉|删掉|删除|省略|省去|不加|免|别|no|not|without|w/o|minus|sans|don't|dont|never|remove|drop|skip|lose|exclude|excluding|nor"),
+    *_senses("negate", "", "不要|不用|不需要|不想要|无|没有|没|不含|不带|去掉|去除|拿掉|删掉|删除|省略|省去|不加|免|别|no|not|without|w/o|minus|sans|don't|dont|never|remove|skip|exclude|excluding|nor"),
     *_senses("solo", "", "独奏|独奏曲|solo|solos|unaccompanied"),
     *_senses("lead", "", "主奏|领奏|主音|lead|leads|featured|featuring"),
     *_senses("accomp", "", "铺底|comp|backing|accompanying"),
