@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -33,11 +34,11 @@ ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 Runner = Callable[[JobSpec, ProgressFn, CancelFn], "Take"]
 ReplyFn = Callable[[str, list[Any]], None]
+Accepted = Reply | Callable[[], Reply]  # the accepted reply, or how to make it (may be slow)
 DoneReplies = Callable[[JobSpec, "Take"], list[Reply]]
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
-ANNOUNCE_WAIT = 5.0  # seconds a worker waits for a job's `accepted` to go out first
 STOP_WAIT = 5.0  # seconds a shutdown waits for a cancelled runner to return
 PROGRESS_STEP = 0.02  # smallest fraction change worth a progress reply
 
@@ -108,6 +109,12 @@ class JobBoard:
         self._accepting = True
         self._stopping = False
         self._worker = threading.Thread(target=self._work, name="multitrack-worker", daemon=True)
+        # The intake thread sends `accepted` (parsing a prompt can take a third of a second)
+        # and cancelled jobs' errors, in order, so the receive loop never waits on them.
+        self._intake: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._intake_thread = threading.Thread(
+            target=self._take_in, name="multitrack-intake", daemon=True
+        )
 
     @property
     def capacity(self) -> int:
@@ -115,14 +122,17 @@ class JobBoard:
 
     def start(self) -> None:
         self._worker.start()
+        self._intake_thread.start()
 
     def knows(self, job_id: str) -> bool:
         with self._lock:
             return job_id in self._jobs
 
-    def submit(self, spec: JobSpec, reply: ReplyFn, accepted: Reply) -> None:
-        """Queue a job and send its ``accepted`` reply before any other reply of the job.
-        Raises ``ProtocolError`` ``duplicate_job``, ``busy`` or ``shutting_down``."""
+    def submit(self, spec: JobSpec, reply: ReplyFn, accepted: Accepted) -> None:
+        """Queue a job; its ``accepted`` reply goes out (from the intake thread) before any
+        other reply of the job, and the job runs only after it. Raises ``ProtocolError``
+        ``duplicate_job``, ``busy`` or ``shutting_down``; if making ``accepted`` raises a
+        ``MultitrackError``, the job is dropped and answered with that error instead."""
         job = Job(spec, reply)
         with self._lock:
             if not self._accepting:
@@ -138,28 +148,26 @@ class JobBoard:
             self._jobs[spec.job] = job
             self._queue.append(job)
             self._lock.notify_all()
-        _send(job, accepted)
-        job.announced.set()
+        self._intake.put(lambda: self._announce(job, accepted))
 
     def cancel(self, job_id: str, *, reason: str = "cancelled by request") -> dict[str, Any]:
         """Cancel a queued job now or ask the running one to stop at its next check; returns
         the job's status. Finished jobs are left as they are."""
+        message = f"job {job_id!r} {reason}"
         with self._lock:
             job = self._find(job_id)
-            if job.state == QUEUED:
+            dequeued = job.state == QUEUED
+            if dequeued:
                 self._queue.remove(job)
-                self._mark(job, CANCELLED, ("cancelled", f"job {job_id!r} {reason}"))
+                self._mark(job, CANCELLED, ("cancelled", message))
             elif job.state == RUNNING and not job.cancel.is_set():
                 job.cancel_reason = reason
                 job.cancel.set()
                 job.stage = "cancelling"
             snapshot = job.snapshot()
-            queued_cancel = job.state == CANCELLED and not job.terminal_sent
-        if queued_cancel:
-            job.announced.wait(ANNOUNCE_WAIT)
-            self._send_terminal(
-                job, [protocol.error(job_id, "cancelled", f"job {job_id!r} {reason}")]
-            )
+        if dequeued:  # after its `accepted`, which is ahead of this in the intake queue
+            error = protocol.error(job_id, "cancelled", message)
+            self._intake.put(lambda: self._send_terminal(job, [error]))
         return snapshot
 
     def status(self, job_id: str | None = None) -> dict[str, Any]:
@@ -205,6 +213,9 @@ class JobBoard:
             # The runner ignored its cancel check; answer the job anyway before exiting.
             message = f"job {running.id!r} was stopped: the server is shutting down"
             self._finish(running, CANCELLED, ("cancelled", message), None)
+        self._intake.put(None)  # after every queued announcement and cancellation
+        if self._intake_thread.is_alive():
+            self._intake_thread.join(timeout=STOP_WAIT)
 
     # -- the worker ------------------------------------------------------------------------
 
@@ -218,13 +229,44 @@ class JobBoard:
                 job = self._queue.popleft()
                 job.state, job.stage = RUNNING, "starting"
                 self._running = job
-            job.announced.wait(ANNOUNCE_WAIT)
+            job.announced.wait()  # the intake thread always sets it, refused or not
             try:
-                self._run(job)
+                if job.error is None:
+                    self._run(job)
             finally:
                 with self._lock:
                     self._running = None
                     self._lock.notify_all()
+
+    def _take_in(self) -> None:
+        while True:
+            task = self._intake.get()
+            if task is None:
+                return
+            try:
+                task()
+            except Exception:  # a failed send must not stop the intake
+                log.exception("intake task failed")
+
+    def _announce(self, job: Job, accepted: Accepted) -> None:
+        """Send a job's ``accepted`` reply; if it cannot be made, drop the job with an error."""
+        try:
+            reply = accepted() if callable(accepted) else accepted
+        except Exception as exc:
+            if isinstance(exc, MultitrackError):
+                error = (getattr(exc, "code", "bad_request"), str(exc))
+            else:
+                log.exception("could not describe job %s", job.id)
+                error = ("internal", f"internal error: {type(exc).__name__}: {exc}")
+            with self._lock:
+                if job.state == QUEUED:
+                    self._queue.remove(job)
+                self._mark(job, FAILED, error)
+            self._send_terminal(job, [protocol.error(job.id, *error)])
+        else:
+            _send(job, reply)
+        finally:
+            job.announced.set()
 
     def _run(self, job: Job) -> None:
         def report(fraction: float, stage: str) -> None:

@@ -240,8 +240,12 @@ class Bridge:
                 raise protocol.ProtocolError(
                     "unknown_take", f"no take or job named {spec.from_job!r} in {out}"
                 )
-        record = json.dumps(self.describe(spec), ensure_ascii=False, separators=(",", ":"))
-        self.board.submit(spec, reply, protocol.accepted(spec.job, record))
+
+        def accepted() -> Reply:  # made on the intake thread: parsing a prompt takes a while
+            record = json.dumps(self.describe(spec), ensure_ascii=False, separators=(",", ":"))
+            return protocol.accepted(spec.job, record)
+
+        self.board.submit(spec, reply, accepted)
 
 
 # -- transports ----------------------------------------------------------------------------

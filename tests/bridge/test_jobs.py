@@ -181,3 +181,22 @@ def test_history_is_bounded(tmp_path: Path) -> None:
         replies.wait_for(lambda r, job=job: terminal_count(r, job) == 1)
     board.shutdown(grace=0)
     assert not board.knows("h1") and board.knows("h2")
+
+
+def test_a_job_whose_accepted_record_fails_is_dropped_with_its_error(tmp_path: Path) -> None:
+    board = JobBoard(example_runner(tmp_path))
+    board.start()
+    replies = Collector()
+
+    def refuse() -> protocol.Reply:
+        raise MusicError("meter 5/4 is not supported; use one of 4/4, 3/4, 2/4, 6/8")
+
+    board.submit(spec("odd"), replies, refuse)
+    board.submit(spec("fine"), replies, lambda: accepted("fine"))
+    replies.wait_for(lambda r: terminal_count(r, "odd") + terminal_count(r, "fine") == 2)
+    board.shutdown(grace=0)
+    assert replies.addresses("odd") == ["/multitrack/error"]
+    assert replies.replies[0][1][:2] == ["odd", "bad_value"]
+    assert replies.addresses("fine")[0] == "/multitrack/accepted"
+    assert board.status("odd")["state"] == "failed"
+    assert [p.name for p in tmp_path.iterdir()] == ["fine"]

@@ -12,7 +12,7 @@ import pytest
 from osc_testing import WAIT, gated, running_server, take_complete
 
 from bridge import protocol, wire
-from bridge.client import OscClient
+from bridge.client import OscClient, Reply
 from bridge.commands.serve import example_runner
 from bridge.protocol import RegenerateSpec, build_request, parse_request
 from bridge.server import ServerConfig, ServerError, clean_stale_takes
@@ -202,3 +202,50 @@ def test_stale_build_folders_are_cleaned_and_takes_kept(tmp_path: Path) -> None:
     assert clean_stale_takes(tmp_path) == [stale]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".git", "kept"]
     assert take_complete(take.dir)
+
+
+def test_load_20_clients_x_5_requests(tmp_path: Path) -> None:
+    """All at once: every job is done or refused busy, each client hears only about its own
+    jobs, and every take holds the request that made it."""
+    clients, per_client = 20, 5
+    results: dict[int, tuple[list[Reply], dict[str, Reply]]] = {}
+    with running_server(tmp_path, capacity=4) as server:
+        start = threading.Barrier(clients)
+
+        def client_run(c: int) -> None:
+            with OscClient(*server.address, timeout=WAIT) as client:
+                jobs = [f"c{c:02d}-r{r}" for r in range(per_client)]
+                start.wait(WAIT)
+                for job in jobs:
+                    client.send(protocol.GENERATE, [job, f"prompt of {job}"])
+                seen: list[Reply] = []
+                finals: dict[str, Reply] = {}
+                while len(finals) < per_client:
+                    reply = client.receive(WAIT)
+                    assert reply is not None
+                    seen.append(reply)
+                    if reply.address in (protocol.DONE, protocol.ERROR):
+                        assert reply.job not in finals, f"second terminal reply for {reply.job}"
+                        finals[str(reply.job)] = reply
+                results[c] = (seen, finals)
+
+        threads = [threading.Thread(target=client_run, args=(c,)) for c in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(WAIT * 3)
+    assert sorted(results) == list(range(clients))
+    done = busy = 0
+    for c, (seen, finals) in results.items():
+        assert {r.job for r in seen} <= set(finals), f"client {c} heard about another's job"
+        for job, reply in finals.items():
+            if reply.address == protocol.DONE:
+                done += 1
+                record = json.loads((tmp_path / job / "song.json").read_text(encoding="utf-8"))
+                assert (record["job"], record["prompt"]) == (job, f"prompt of {job}")
+                assert reply.args[1] == str(tmp_path / job) and take_complete(tmp_path / job)
+            else:
+                assert reply.args[1] == "busy", reply
+                busy += 1
+    assert done + busy == clients * per_client and done >= 1 and busy >= 1
+    assert len(list(tmp_path.iterdir())) == done
