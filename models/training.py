@@ -73,7 +73,8 @@ def step_mask(arrays: TrainingArrays, idx: np.ndarray, steps: int) -> torch.Tens
 def _lr(step: int, total: int, base: float, warmup: int = 200) -> float:
     if step < warmup:
         return base * (step + 1) / warmup
-    return base * 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return float(base * 0.5 * (1 + np.cos(np.pi * progress)))  # a float: states load weights-only
 
 
 class Trainer:
