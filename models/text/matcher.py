@@ -70,7 +70,8 @@ class Item:
 
 
 def _lookup(text: str) -> tuple[Sense, ...] | None:
-    return LEXICON.get(normalise_term(text))
+    """The senses of a span of normalised prompt text (only spacing still needs care)."""
+    return LEXICON.get(text if " " not in text else normalise_term(text))
 
 
 def _inner(token: Token) -> list[tuple[int, int, tuple[Sense, ...]]]:
@@ -114,8 +115,11 @@ def match(tokens: list[Token], text: str) -> list[Item]:
             i += 1
             continue
         best: tuple[int, tuple[Sense, ...]] | None = None
-        for j in range(min(len(tokens), i + MAX_SPAN_TOKENS) - 1, i - 1, -1):
-            if any(t.kind == "sep" for t in tokens[i : j + 1]):
+        stop = i
+        while stop + 1 < min(len(tokens), i + MAX_SPAN_TOKENS) and tokens[stop + 1].kind != "sep":
+            stop += 1
+        for j in range(stop, i - 1, -1):
+            if tokens[j].end - token.start > MAX_TERM_CHARS + 4:
                 continue
             senses = _lookup(text[token.start : tokens[j].end])
             if senses is not None:
