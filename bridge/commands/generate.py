@@ -93,7 +93,10 @@ def run(args: argparse.Namespace) -> int:
     from bridge.service import generate_take, load_pipeline
 
     pipeline = load_pipeline(args.checkpoint)
-    with tqdm(total=100, desc="generating", unit="%", file=sys.stderr, leave=False) as bar:
+    # disable=None: no bar when stderr is not a terminal (scripts, DAWs, logs)
+    with tqdm(
+        total=100, desc="generating", unit="%", file=sys.stderr, leave=False, disable=None
+    ) as bar:
 
         def progress(fraction: float, stage: str) -> None:
             bar.set_postfix_str(stage)

@@ -1,0 +1,124 @@
+"""`multitrack generate`: takes on disk, determinism, edits, and every bad input refused cleanly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bridge.cli import main
+from multitrack.take import read_take
+
+
+def generate(ckpt: Path, out: Path, *args: str) -> int:
+    return main(["generate", *args, "--out", str(out), "--checkpoint", str(ckpt), "--steps", "3"])
+
+
+def test_generate_writes_a_whole_take(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    assert (
+        generate(tiny_checkpoint, tmp_path, "lo-fi hip hop in A minor, 85 bpm", "--bars", "4") == 0
+    )
+    take = tmp_path / "take-001"
+    names = {p.name for p in take.iterdir()}
+    assert names == {
+        "song.mid",
+        "melody.wav",
+        "chords.wav",
+        "bass.wav",
+        "drums.wav",
+        "song.json",
+        "preview.png",
+    }
+    record = json.loads((take / "song.json").read_text(encoding="utf-8"))
+    assert record["prompt"] == "lo-fi hip hop in A minor, 85 bpm"
+    assert record["attributes"]["style"] == "lofi" and record["attributes"]["bpm"] == 85
+    assert (record["bars"], record["key"], record["seed"]) == (4, "A minor", 0)
+    assert record["model"] == "multitrack-ldm-tiny"
+    assert all("bar" in row and "symbol" in row for row in record["chords"])
+
+
+def test_same_prompt_and_seed_give_the_same_midi(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    for _ in range(2):
+        assert (
+            generate(
+                tiny_checkpoint,
+                tmp_path,
+                "一首欢快的儿童钢琴曲,C大调,四四拍",
+                "--seed",
+                "5",
+                "--bars",
+                "2",
+            )
+            == 0
+        )
+    assert (tmp_path / "take-001" / "song.mid").read_bytes() == (
+        tmp_path / "take-002" / "song.mid"
+    ).read_bytes()
+
+
+def test_edits_keep_and_force_chords(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "4") == 0
+    first, _ = read_take(tmp_path / "take-001")
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--from", str(tmp_path / "take-001"),
+                    "--keep", "chords,bass", "--seed", "9") == 0  # fmt: skip
+    second, _ = read_take(tmp_path / "take-002")
+    assert second.stems["chords"].notes == first.stems["chords"].notes
+    assert second.stems["bass"].notes == first.stems["bass"].notes
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--from", str(tmp_path / "take-001"),
+                    "--chords", "Am F C G") == 0  # fmt: skip
+    record = json.loads((tmp_path / "take-003" / "song.json").read_text(encoding="utf-8"))
+    assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "C", "G"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["", "--bars", "4"], "prompt is empty"),
+        (["pop", "--bars", "0"], "bars must be 1-64"),
+        (["pop", "--bars", "1000"], "bars must be 1-64"),
+        (["pop", "--guidance", "-1"], "guidance"),
+        (["pop", "--stems", "melody,vocals"], "unknown stem 'vocals'"),
+        (["pop", "--chords", "Am Xyz7"], "Xyz7"),
+        (["pop", "--keep", "chords"], "--from"),
+        (["pop", "--key", "Q minor"], "Q minor"),
+        (["pop", "--meter", "5/4"], "5/4"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tiny_checkpoint: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "out"
+    assert generate(tiny_checkpoint, out, *args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("multitrack: error:") and message in err and err.count("\n") == 1
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_checkpoint_and_source_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert generate(tmp_path / "missing.pt", tmp_path / "out", "pop") == 2
+    assert "does not exist" in capsys.readouterr().err
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    assert generate(bad, tmp_path / "out", "pop") == 2
+    assert "corrupt" in capsys.readouterr().err
+    (tmp_path / "not-a-take").mkdir()
+    assert (
+        main(
+            [
+                "generate",
+                "pop",
+                "--from",
+                str(tmp_path / "not-a-take"),
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 2
+    )
+    assert "not a take" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
