@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,13 +173,17 @@ def test_shutdown_cancels_a_running_job_after_the_grace(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def finished(replies: list[tuple[str, list[Any]]], *, job: str) -> bool:
+    return terminal_count(replies, job) == 1
+
+
 def test_history_is_bounded(tmp_path: Path) -> None:
     board = JobBoard(example_runner(tmp_path), history=1)
     board.start()
     replies = Collector()
     for job in ("h1", "h2"):
         board.submit(spec(job, "x", "bpm", 100), replies, accepted(job))
-        replies.wait_for(lambda r, job=job: terminal_count(r, job) == 1)
+        replies.wait_for(partial(finished, job=job))
     board.shutdown(grace=0)
     assert not board.knows("h1") and board.knows("h2")
 

@@ -71,7 +71,7 @@ def test_generate_end_to_end_with_notes(tmp_path: Path) -> None:
 def test_invalid_requests_get_error_replies(tmp_path: Path) -> None:
     with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
         write_take(example_song(), tmp_path, name="exists", meta={"prompt": "x"})
-        cases = [
+        cases: list[tuple[str, list[object], str, str]] = [
             ("/multitrack/explode", [], "", "unknown_address"),
             (protocol.GENERATE, ["../up", "p"], "../up", "bad_job"),
             (protocol.GENERATE, ["exists", "p"], "exists", "duplicate_job"),
