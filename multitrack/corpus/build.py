@@ -24,7 +24,7 @@ from multitrack.corpus.accompaniment import MmaError, mma_available, render_char
 from multitrack.corpus.harmoniser import HarmonyModel, harmonise
 from multitrack.corpus.store import FORMAT, MANIFEST, SPLITS, ShardWriter, write_json_atomic
 from multitrack.corpus.tunes import Tune
-from multitrack.corpus.windows import WindowPlan, assemble, plan_windows
+from multitrack.corpus.windows import VersionPlan, assemble, plan_versions
 from multitrack.errors import OutputError
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
 from multitrack.theory import Key
@@ -149,7 +149,7 @@ def build_chunk(job: ChunkJob) -> dict[str, Any]:
         k: Counter() for k in ("split", "style", "source", "meter", "mode", "harmony", "skipped")
     }
     counts["train_style"] = Counter()
-    plans: list[WindowPlan] = []
+    plans: list[VersionPlan] = []
     for data in job.tunes:
         tune = Tune.from_json(data)
         key = tune_key(tune)
@@ -159,11 +159,11 @@ def build_chunk(job: ChunkJob) -> dict[str, Any]:
             counts["skipped"][f"harmony failed ({type(exc).__name__})"] += 1
             continue
         counts["harmony"][how] += 1
-        plans.extend(plan_windows(tune, spans, key, seed=job.seed))
+        plans.extend(plan_versions(tune, spans, key, seed=job.seed))
     try:
         accs = render_charts([p.chart() for p in plans])
     except MmaError as exc:
-        counts["skipped"][f"MMA failed: {exc}"] += len(plans)
+        counts["skipped"][f"MMA failed: {exc}"] += sum(len(p.windows) for p in plans)
         return {k: dict(v) for k, v in counts.items()}
     writers = {
         split: ShardWriter(
@@ -172,15 +172,16 @@ def build_chunk(job: ChunkJob) -> dict[str, Any]:
         for split in ("train", "test")
     }
     for plan, acc in zip(plans, accs, strict=True):
-        example = assemble(plan, acc, seed=job.seed)
-        writers[plan.split].add(example)
-        counts["split"][plan.split] += 1
-        counts["style"][plan.style] += 1
-        counts["source"][plan.tune.source] += 1
-        counts["meter"][str(plan.meter)] += 1
-        counts["mode"][plan.key.mode] += 1
-        if plan.split == "train":
-            counts["train_style"][plan.style] += 1
+        for first_bar, bars in plan.windows:
+            example = assemble(plan, acc, first_bar, bars, seed=job.seed)
+            writers[plan.split].add(example)
+            counts["split"][plan.split] += 1
+            counts["style"][plan.style] += 1
+            counts["source"][plan.tune.source] += 1
+            counts["meter"][str(plan.meter)] += 1
+            counts["mode"][plan.key.mode] += 1
+            if plan.split == "train":
+                counts["train_style"][plan.style] += 1
     for writer in writers.values():
         writer.flush()
     return {k: dict(v) for k, v in counts.items()}
@@ -225,6 +226,7 @@ def build_corpus(
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
+    remove_stale(out.parent, f".{out.name}.building-")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for split in SPLITS:
@@ -308,6 +310,24 @@ def build_corpus(
         raise
     say(f"corpus: {windows} windows at {out} in {manifest['build_seconds']} s")
     return manifest
+
+
+def remove_stale(folder: Path, prefix: str) -> None:
+    """Remove half-built folders ``<prefix><pid>`` left by builds that were killed."""
+    for path in folder.glob(prefix + "*"):
+        pid = path.name[len(prefix) :]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _collect(

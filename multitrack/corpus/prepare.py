@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from multitrack.corpus.build import remove_stale
 from multitrack.corpus.captions import CaptionFacts, captions
 from multitrack.corpus.store import (
     FORMAT,
@@ -196,6 +197,7 @@ def prepare_corpus(
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.preparing-{os.getpid()}"
+    remove_stale(out.parent, f".{out.name}.preparing-")
     shutil.rmtree(tmp, ignore_errors=True)
     for split in SPLITS:
         (tmp / split).mkdir(parents=True)

@@ -1,10 +1,12 @@
 """Windows: cut a harmonised tune into 4- and 8-bar training examples.
 
-One tune becomes one or more *versions* (a style per version); each version is cut into
-windows of 4 bars (hop 2) and 8 bars (hop 4). Every window draws its own transposition
-(-6..+6 semitones, kept so the melody stays in MIDI 48-96), tempo from the style's natural
-range, groove among the style's MMA grooves for the meter, and programs. All draws come from
-a ``random.Random`` seeded by (build seed, piece, version), so a build is deterministic.
+One tune becomes one or more *versions* (a style per version). Each version draws a
+transposition (-6..+6 semitones, kept so the melody stays in MIDI 48-96) and a groove among
+the style's MMA grooves for the meter, and is accompanied once as a whole (MMA's work is a
+quarter of rendering every overlapping window); then it is cut into windows of 4 bars (hop
+2) and 8 bars (hop 4), each with its own tempo from the style's natural range, programs and
+captions. All draws come from ``random.Random`` generators seeded by (build seed, piece,
+version, window), so a build is deterministic.
 """
 
 from __future__ import annotations
@@ -103,27 +105,29 @@ def slice_spans(spans: Sequence[ChordSpan], start: int, end: int) -> list[ChordS
 
 
 @dataclass(frozen=True)
-class WindowPlan:
-    """Everything drawn for one window before its accompaniment is rendered."""
+class VersionPlan:
+    """One version of a tune: its style, meters, transposition and groove, the whole tune's
+    melody and chords transposed, and the windows to cut from it once accompanied."""
 
     tune: Tune
+    version: int
     style: str
     meter: Meter
-    first_bar: int
-    bars: int
+    render_meter: Meter
     shift: int
     key: Key
-    tempo: int
     groove: Groove
-    render_meter: Meter
     melody: tuple[Note, ...]
     chords: tuple[ChordSpan, ...]
-    programs: tuple[int, int, int]
+    bars: int
+    windows: tuple[tuple[int, int], ...]  # (first bar, bars)
     split: str
 
     def chart(self) -> Chart:
-        """The MMA chart: in the groove's meter (2/4 windows render as half as many 4/4 bars)."""
-        bars = self.bars * self.meter.steps_per_bar // self.render_meter.steps_per_bar
+        """The whole tune's MMA chart, in the groove's meter (a 2/4 tune over 4/4 grooves
+        renders as half as many bars)."""
+        steps = self.bars * self.meter.steps_per_bar
+        bars = -(-steps // self.render_meter.steps_per_bar)
         return Chart(self.groove, self.chords, bars, self.render_meter)
 
 
@@ -133,70 +137,66 @@ def _melody_velocity(start: int, meter: Meter) -> int:
     return 88 if start % meter.steps_per_beat == 0 else 78
 
 
-def plan_windows(
+def plan_versions(
     tune: Tune, spans: Sequence[ChordSpan], key: Key, *, seed: int
-) -> list[WindowPlan]:
-    """Every window of every version of a harmonised tune (``spans`` in the tune's key)."""
+) -> list[VersionPlan]:
+    """Every version of a harmonised tune (``spans`` in the tune's key) with its windows."""
     rng = rng_for(seed, tune.piece)
-    plans: list[WindowPlan] = []
-    split = split_of(tune.piece)
+    plans: list[VersionPlan] = []
     pitches = [p for _, p, _ in tune.notes]
     lo, hi = min(pitches), max(pitches)
     shifts = [s for s in range(-6, 7) if lo + s >= MELODY_LOW and hi + s <= MELODY_HIGH] or [0]
     for version, style_id in enumerate(choose_styles(tune, rng)):
-        st = style(style_id)
         meters = regrid(tune, style_id)
         assert meters is not None
         meter, render_meter = Meter.parse(meters[0]), Meter.parse(meters[1])
-        grooves = grooves_for(st.grooves, meters[1])
         bar = meter.steps_per_bar
         total_bars = -(-tune.steps // bar)
+        windows = tuple(
+            (first, length)
+            for length, hop in WINDOWS
+            for first in range(0, total_bars - length + 1, hop)
+            if sum(first * bar <= s < (first + length) * bar for s, _, _ in tune.notes) >= 4
+        )
+        if not windows:
+            continue
         vr = rng_for(seed, tune.piece, version)
-        for length, hop in WINDOWS:
-            for first in range(0, total_bars - length + 1, hop):
-                start, end = first * bar, (first + length) * bar
-                notes = [(s, p, d) for s, p, d in tune.notes if start <= s < end]
-                if len(notes) < 4:
-                    continue
-                shift = vr.choice(shifts)
-                new_key = Key((key.tonic + shift) % 12, key.mode)
-                melody = tuple(
-                    Note(s - start, p + shift, min(d, end - s), _melody_velocity(s - start, meter))
-                    for s, p, d in notes
-                )
-                chords = tuple(
+        shift = vr.choice(shifts)
+        new_key = Key((key.tonic + shift) % 12, key.mode)
+        plans.append(
+            VersionPlan(
+                tune=tune,
+                version=version,
+                style=style_id,
+                meter=meter,
+                render_meter=render_meter,
+                shift=shift,
+                key=new_key,
+                groove=vr.choice(grooves_for(style(style_id).grooves, meters[1])),
+                melody=tuple(
+                    Note(s, p + shift, d, _melody_velocity(s, meter)) for s, p, d in tune.notes
+                ),
+                chords=tuple(
                     ChordSpan(
                         c.start, c.duration, transpose_symbol(c.symbol, shift, flats=new_key.flats)
                     )
-                    for c in slice_spans(spans, start, end)
-                )
-                if style_id == "guofeng":
-                    programs = (
-                        vr.choice(CHINESE_MELODY_PROGRAMS),
-                        vr.choice(CHINESE_CHORD_PROGRAMS),
-                        st.programs[2],
-                    )
-                else:
-                    programs = st.programs
-                plans.append(
-                    WindowPlan(
-                        tune=tune,
-                        style=style_id,
-                        meter=meter,
-                        first_bar=first,
-                        bars=length,
-                        shift=shift,
-                        key=new_key,
-                        tempo=vr.randint(*st.bpm),
-                        groove=vr.choice(grooves),
-                        render_meter=render_meter,
-                        melody=melody,
-                        chords=chords,
-                        programs=programs,
-                        split=split,
-                    )
-                )
+                    for c in spans
+                ),
+                bars=total_bars,
+                windows=windows,
+                split=split_of(tune.piece),
+            )
+        )
     return plans
+
+
+def cut_notes(notes: Sequence[Note], start: int, end: int) -> tuple[Note, ...]:
+    """Notes starting in [start, end), shifted to start at 0 and cut at ``end``."""
+    return tuple(
+        Note(n.start - start, n.pitch, min(n.duration, end - n.start), n.velocity)
+        for n in notes
+        if start <= n.start < end
+    )
 
 
 def fill_bass(
@@ -214,35 +214,51 @@ def fill_bass(
     )
 
 
-def assemble(plan: WindowPlan, acc: Accompaniment, *, seed: int) -> Example:
-    """The example of a planned window with its rendered accompaniment and captions."""
+def assemble(
+    plan: VersionPlan, acc: Accompaniment, first_bar: int, bars: int, *, seed: int
+) -> Example:
+    """Window (``first_bar``, ``bars``) of an accompanied version, with its own tempo (from
+    the style's range), programs and captions."""
+    st = style(plan.style)
+    rng = rng_for(seed, plan.tune.piece, plan.version, first_bar, bars)
+    tempo = rng.randint(*st.bpm)
+    if plan.style == "guofeng":
+        programs = (
+            rng.choice(CHINESE_MELODY_PROGRAMS),
+            rng.choice(CHINESE_CHORD_PROGRAMS),
+            st.programs[2],
+        )
+    else:
+        programs = st.programs
+    bar = plan.meter.steps_per_bar
+    start, end = first_bar * bar, (first_bar + bars) * bar
+    chords = tuple(slice_spans(plan.chords, start, end))
     song = Song(
-        bars=plan.bars,
-        tempo=float(plan.tempo),
+        bars=bars,
+        tempo=float(tempo),
         meter=plan.meter,
         key=str(plan.key),
         stems={
-            "melody": Stem("melody", plan.melody, plan.programs[0]),
-            "chords": Stem("chords", acc.chords, plan.programs[1]),
+            "melody": Stem("melody", cut_notes(plan.melody, start, end), programs[0]),
+            "chords": Stem("chords", cut_notes(acc.chords, start, end), programs[1]),
             "bass": Stem(
                 "bass",
-                tuple(fill_bass(acc.bass, plan.chords, plan.meter, plan.bars)),
-                plan.programs[2],
+                tuple(fill_bass(cut_notes(acc.bass, start, end), chords, plan.meter, bars)),
+                programs[2],
             ),
-            "drums": Stem("drums", acc.drums, 0),
+            "drums": Stem("drums", cut_notes(acc.drums, start, end), 0),
         },
-        chords=plan.chords,
+        chords=chords,
         style=plan.style,
     )
     facts = CaptionFacts(
         style=plan.style,
         key=str(plan.key),
-        bpm=plan.tempo,
+        bpm=tempo,
         meter=str(plan.meter),
-        bars=plan.bars,
-        melody_program=plan.programs[0],
-        chords_program=plan.programs[1],
-        bass_program=plan.programs[2],
+        bars=bars,
+        melody_program=programs[0],
+        chords_program=programs[1],
+        bass_program=programs[2],
     )
-    rng = rng_for(seed, plan.tune.piece, plan.style, plan.first_bar, plan.bars, "captions")
     return Example(song, captions(facts, rng), plan.tune.source, plan.tune.piece)

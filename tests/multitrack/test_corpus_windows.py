@@ -10,7 +10,8 @@ from multitrack.corpus.tunes import Tune
 from multitrack.corpus.windows import (
     MELODY_HIGH,
     MELODY_LOW,
-    plan_windows,
+    cut_notes,
+    plan_versions,
     slice_spans,
     split_of,
     transpose_symbol,
@@ -38,31 +39,27 @@ def test_a_16_bar_tune_gives_7_four_bar_and_3_eight_bar_windows_per_style() -> N
     tune = _tune()
     key = Key(0, "major")
     spans = harmonise(tune.notes, key, Meter(4, 4), bars=16)
-    plans = plan_windows(tune, spans, key, seed=0)
-    styles = sorted({p.style for p in plans})
-    assert len(styles) == 2  # a 4/4 tune plays in two styles
-    for name in styles:
-        assert sorted((p.bars, p.first_bar) for p in plans if p.style == name) == sorted(
-            [(4, b) for b in range(0, 13, 2)] + [(8, b) for b in (0, 4, 8)]
-        )
+    plans = plan_versions(tune, spans, key, seed=0)
+    assert len({p.style for p in plans}) == 2  # a 4/4 tune plays in two styles
     for p in plans:
+        assert sorted(p.windows) == sorted(
+            [(b, 4) for b in range(0, 13, 2)] + [(b, 8) for b in (0, 4, 8)]
+        )
         assert all(MELODY_LOW <= n.pitch <= MELODY_HIGH for n in p.melody)
-        assert all(n.end <= p.bars * 16 for n in p.melody)
-        assert sum(c.duration for c in p.chords) == p.bars * 16
+        assert sum(c.duration for c in p.chords) == 16 * 16
         assert p.key.tonic == p.shift % 12 and -6 <= p.shift <= 6
-        lo, hi = p.tune.notes[0][1] + p.shift, p.melody[0].pitch
-        assert p.first_bar != 0 or lo == hi
-    assert plans == plan_windows(tune, spans, key, seed=0)
-    assert [p.shift for p in plans] != [p.shift for p in plan_windows(tune, spans, key, seed=1)]
+        assert [n.pitch - p.shift for n in p.melody] == [q for _, q, _ in tune.notes]
+        assert p.chart().bars == 16
+    assert plans == plan_versions(tune, spans, key, seed=0)
+    shifts = {tuple(p.shift for p in plan_versions(tune, spans, key, seed=s)) for s in range(5)}
+    assert len(shifts) > 1
 
 
-def test_chinese_tunes_play_as_guofeng_with_chinese_timbres() -> None:
+def test_chinese_tunes_play_as_guofeng_and_once_more() -> None:
     tune = _tune("essen_han/han1/3", chinese=True)
     key = Key(0, "gong")
-    plans = plan_windows(tune, harmonise(tune.notes, key, Meter(4, 4), bars=16), key, seed=0)
-    guofeng = [p for p in plans if p.style == "guofeng"]
-    assert guofeng and len({p.style for p in plans}) == 2
-    assert all(p.programs[0] in (107, 77, 75, 110, 106, 104, 73) for p in guofeng)
+    plans = plan_versions(tune, harmonise(tune.notes, key, Meter(4, 4), bars=16), key, seed=0)
+    assert plans[0].style == "guofeng" and len({p.style for p in plans}) == 2
     assert all(p.key.mode == "gong" for p in plans)
 
 
@@ -72,13 +69,20 @@ def test_two_four_tunes_keep_their_meter_over_four_four_grooves() -> None:
     key = Key(0, "major")
     spans = harmonise(tune.notes, key, Meter(2, 4), bars=16)
     for seed in range(6):
-        for p in plan_windows(tune, spans, key, seed=seed):
+        for p in plan_versions(tune, spans, key, seed=seed):
             chart = p.chart()
             assert chart.bars * chart.meter.steps_per_bar == p.bars * p.meter.steps_per_bar
             if str(p.meter) == "2/4" and p.style != "march":
                 assert str(chart.meter) == "4/4" and chart.bars == p.bars // 2
             if p.style in ("rock", "funk", "disco"):  # styles that imply 4/4 re-bar the tune
                 assert str(p.meter) == "4/4"
+
+
+def test_notes_are_cut_to_a_window() -> None:
+    from multitrack.song import Note
+
+    notes = [Note(0, 60, 20), Note(16, 62, 20), Note(40, 64, 4)]
+    assert cut_notes(notes, 16, 32) == (Note(0, 62, 16),)
 
 
 def test_split_is_by_piece_and_stable() -> None:
