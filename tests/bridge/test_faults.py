@@ -53,9 +53,9 @@ def test_sigkill_mid_job_then_restart_then_cancel(tmp_path: Path) -> None:
     model = ["--checkpoint", str(tiny_checkpoint())]
     server = ServeProcess(out, *model, log=log)
     with OscClient("127.0.0.1", server.port, timeout=WAIT) as client:
-        assert client.run_job(protocol.GENERATE, ["before", "pop", "bars", 4]).ok
+        assert client.run_job(protocol.GENERATE, ["before", "pop", "bars", 2, "steps", 4]).ok
         before = snapshot(out / "before")
-        client.send(protocol.GENERATE, ["victim", "pop", "bars", 8])
+        client.send(protocol.GENERATE, ["victim", "pop", "bars", 2, "steps", 4])
         wait_progress(client, "victim", "rendering")  # the take is being written now
         server.kill()
     # Whatever the kill interrupted is either whole or invisible.
@@ -78,7 +78,7 @@ def test_sigkill_mid_job_then_restart_then_cancel(tmp_path: Path) -> None:
             assert state is not None and json.loads(state.args[1])["state"] == "cancelled"
             assert visible(out) == taken and hidden(out) == []
             again = "victim" if "victim" not in taken else "victim-2"
-            assert client.run_job(protocol.GENERATE, [again, "pop", "bars", 4]).ok
+            assert client.run_job(protocol.GENERATE, [again, "pop", "bars", 2, "steps", 4]).ok
         assert snapshot(out / "before") == before
     finally:
         server.kill()
@@ -116,7 +116,7 @@ def test_sigterm_finishes_the_running_job_and_cancels_the_queue(tmp_path: Path) 
     server = ServeProcess(out, *model, "--grace", str(WAIT), log=tmp_path / "serve.log")
     with OscClient("127.0.0.1", server.port, timeout=WAIT) as client:
         for job in ("first", "second", "third"):
-            client.send(protocol.GENERATE, [job, "pop", "bars", 4])
+            client.send(protocol.GENERATE, [job, "pop", "bars", 2, "steps", 4])
         wait_progress(client, "first", "sampling")
         server.proc.send_signal(signal.SIGTERM)
         replies = terminals(client, "first", "second", "third")

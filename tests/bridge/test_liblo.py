@@ -1,5 +1,6 @@
 """Interop with an independent OSC implementation: liblo's oscsend and oscdump talk to the
-real `multitrack serve` (tiny model) over UDP and TCP; Chinese prompts arrive intact."""
+real `multitrack serve` over UDP (tiny model) and TCP (size-prefixed frames, example song);
+Chinese prompts arrive intact."""
 
 from __future__ import annotations
 
@@ -76,8 +77,8 @@ def test_liblo_udp_generate_and_ping(tmp_path: Path) -> None:
             s = str(server.port)
             oscsend("localhost", s, "/multitrack/ping", "si", "reply_port", str(port))
             assert d.wait_for("/multitrack/pong").split(" ", 3)[3].startswith('"multitrack ')
-            oscsend("localhost", s, "/multitrack/generate", "sssisisi", "zh-1", PROMPT,
-                    "bars", "4", "seed", "7", "reply_port", str(port))  # fmt: skip
+            oscsend("localhost", s, "/multitrack/generate", "sssisisisi", "zh-1", PROMPT, "bars",
+                    "4", "seed", "7", "steps", "4", "reply_port", str(port))  # fmt: skip
             accepted = d.wait_for("/multitrack/accepted", "zh-1")
             attributes = json.loads(accepted.split(" ", 3)[3][len('"zh-1" "') : -1])
             assert attributes["bars"] == 4
@@ -102,9 +103,7 @@ def test_liblo_udp_generate_and_ping(tmp_path: Path) -> None:
 
 def test_liblo_tcp_generate(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    server = ServeProcess(
-        out, "--tcp", "--checkpoint", str(tiny_checkpoint()), log=tmp_path / "serve.log"
-    )
+    server = ServeProcess(out, "--tcp", "--example", log=tmp_path / "serve.log")
     port = free_port(socket.SOCK_STREAM)
     try:
         url = f"osc.tcp://localhost:{port}"
@@ -116,4 +115,4 @@ def test_liblo_tcp_generate(tmp_path: Path) -> None:
     finally:
         server.kill()
     record = json.loads((out / "tcp-1" / "song.json").read_text(encoding="utf-8"))
-    assert record["prompt"] == "悲伤的钢琴曲" and record["bars"] == 2
+    assert record["prompt"] == "悲伤的钢琴曲" and record["job"] == "tcp-1"
