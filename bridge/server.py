@@ -16,13 +16,12 @@ import json
 import logging
 import shutil
 import socket
-import socketserver
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bridge import protocol, wire
 from bridge.jobs import JobBoard, ReplyFn, Runner, status_json
@@ -35,6 +34,7 @@ from bridge.protocol import (
     Reply,
     StatusRequest,
 )
+from bridge.transport import Channel, Sender, TcpServer, UdpServer
 from multitrack.errors import MultitrackError
 from multitrack.song import DRUM_NOTES, STEMS, STEPS_PER_BEAT
 
@@ -43,10 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Sender = tuple[str, int]
 Describe = Callable[[JobSpec], dict[str, Any]]
-TERMINAL = (protocol.PONG, protocol.DONE, protocol.ERROR, protocol.STATE)
-TCP_SEND_TIMEOUT = 5.0  # seconds before a TCP client that stopped reading is given up
 
 
 class ServerError(MultitrackError):
@@ -110,12 +107,6 @@ class ServerConfig:
             )
         if not 1 <= self.capacity <= 10_000:
             raise ServerError(f"queue capacity must be 1-10000, got {self.capacity}")
-
-
-class Channel(Protocol):
-    """A transport's way back to a client."""
-
-    def reply_fn(self, sender: Sender, reply_port: int | None) -> ReplyFn: ...
 
 
 def describe_request(spec: JobSpec) -> dict[str, Any]:
@@ -248,119 +239,6 @@ class Bridge:
         self.board.submit(spec, reply, accepted)
 
 
-# -- transports ----------------------------------------------------------------------------
-
-
-def _send_quietly(sock: socket.socket, data: bytes, target: Sender | None = None) -> None:
-    try:
-        if target is None:
-            sock.sendall(data)
-        else:
-            sock.sendto(data, target)
-    except OSError as exc:
-        log.warning("reply not delivered to %s: %s", target or "TCP client", exc)
-
-
-class UdpChannel:
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-
-    def reply_fn(self, sender: Sender, reply_port: int | None) -> ReplyFn:
-        target = (sender[0], reply_port or sender[1])
-
-        def send(address: str, args: list[Any]) -> None:
-            _send_quietly(self.sock, wire.encode_message(address, args), target)
-
-        return send
-
-
-class TcpChannel:
-    """Replies on the client's connection, or on a connection dialled back to reply_port
-    (closed after the request's terminal reply)."""
-
-    def __init__(self, conn: socket.socket, framing: str, lock: threading.Lock) -> None:
-        self.conn, self.framing, self.lock = conn, framing, lock
-
-    def reply_fn(self, sender: Sender, reply_port: int | None) -> ReplyFn:
-        if reply_port is None:
-            conn, lock = self.conn, self.lock
-        else:
-            conn, lock = socket.socket(socket.AF_INET, socket.SOCK_STREAM), threading.Lock()
-            conn.settimeout(TCP_SEND_TIMEOUT)
-            try:
-                conn.connect((sender[0], reply_port))
-            except OSError as exc:
-                log.warning("cannot reach reply_port %s:%d: %s", sender[0], reply_port, exc)
-
-        def send(address: str, args: list[Any]) -> None:
-            data = wire.frame(wire.encode_message(address, args), self.framing)
-            with lock:
-                _send_quietly(conn, data)
-                if reply_port is not None and address in TERMINAL:
-                    conn.close()
-
-        return send
-
-
-class _UdpServer(socketserver.UDPServer):
-    max_packet_size = 65535
-
-    def __init__(self, address: Sender, bridge: Bridge) -> None:
-        self.bridge = bridge
-        super().__init__(address, _UdpHandler)
-        try:
-            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-        except OSError:
-            pass
-
-
-class _UdpHandler(socketserver.BaseRequestHandler):
-    def handle(self) -> None:
-        data, sock = self.request
-        server: _UdpServer = self.server  # type: ignore[assignment]
-        server.bridge.handle_packet(data, self.client_address, UdpChannel(sock))
-
-
-class _TcpServer(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def __init__(self, address: Sender, bridge: Bridge) -> None:
-        self.bridge = bridge
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-        super().__init__(address, _TcpHandler)
-
-
-class _TcpHandler(socketserver.BaseRequestHandler):
-    def handle(self) -> None:
-        server: _TcpServer = self.server  # type: ignore[assignment]
-        conn: socket.socket = self.request
-        conn.settimeout(TCP_SEND_TIMEOUT)
-        with server.connections_lock:
-            server.connections.add(conn)
-        reader = wire.FrameReader()
-        lock = threading.Lock()
-        try:
-            while True:
-                try:
-                    data = conn.recv(65536)
-                except TimeoutError:
-                    continue
-                if not data:
-                    return
-                for packet in reader.feed(data):
-                    channel = TcpChannel(conn, reader.framing or wire.SIZED, lock)
-                    server.bridge.handle_packet(packet, self.client_address, channel)
-        except wire.MalformedPacket as exc:
-            log.warning("closing TCP connection from %s:%d: %s", *self.client_address, exc)
-        except OSError:
-            return
-        finally:
-            with server.connections_lock:
-                server.connections.discard(conn)
-
-
 class OscServer:
     """The server: ``start()`` binds and starts the worker; ``stop()`` answers every job
     (finishing or cancelling the running one) and closes the socket."""
@@ -378,7 +256,7 @@ class OscServer:
         self.bridge = Bridge(
             config, self.board, describe=describe, version=version or server_version()
         )
-        self._server: _UdpServer | _TcpServer | None = None
+        self._server: UdpServer | TcpServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -398,9 +276,9 @@ class OscServer:
         address = (self.config.host, self.config.port)
         try:
             if self.config.tcp:
-                self._server = _TcpServer(address, self.bridge)
+                self._server = TcpServer(address, self.bridge)
             else:
-                self._server = _UdpServer(address, self.bridge)
+                self._server = UdpServer(address, self.bridge)
         except OSError as exc:
             raise ServerError(
                 f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}"
@@ -415,7 +293,7 @@ class OscServer:
         self.board.shutdown(grace=self.config.grace if grace is None else grace)
         if self._server is not None:
             self._server.shutdown()
-            if isinstance(self._server, _TcpServer):
+            if isinstance(self._server, TcpServer):
                 with self._server.connections_lock:
                     for conn in list(self._server.connections):
                         try:
