@@ -131,24 +131,37 @@ def describe_request(spec: JobSpec) -> dict[str, Any]:
 
 
 def done_replies(spec: JobSpec, take: Take) -> list[Reply]:
-    """``done``, preceded by the take's notes in chunks when the request asked for them."""
+    """``done``, preceded by the take's notes in chunks when the request asked for them. The
+    take is already in place, so a failure to read the notes back costs only the notes."""
     replies: list[Reply] = []
     if spec.notes:
-        from multitrack.take import read_take
-
-        song, _ = read_take(take.dir)
-        for stem in STEMS:
-            notes = [
-                (
-                    DRUM_NOTES[n.pitch] if stem == "drums" else n.pitch,
-                    n.start / STEPS_PER_BEAT,
-                    n.duration / STEPS_PER_BEAT,
-                    n.velocity,
-                )
-                for n in song.stems[stem].notes
-            ]
-            replies += protocol.notes_chunks(spec.job, stem, notes)
+        try:
+            replies += note_replies(spec.job, take)
+        except Exception:
+            log.exception(
+                "could not read the notes of take %s; sending done without them", take.dir
+            )
     replies.append(protocol.done(spec.job, take.dir, take.files))
+    return replies
+
+
+def note_replies(job: str, take: Take) -> list[Reply]:
+    """Every stem's notes as ``notes`` replies (quarter-note beats; drums as GM notes)."""
+    from multitrack.take import read_take
+
+    song, _ = read_take(take.dir)
+    replies: list[Reply] = []
+    for stem in STEMS:
+        notes = [
+            (
+                DRUM_NOTES[n.pitch] if stem == "drums" else n.pitch,
+                n.start / STEPS_PER_BEAT,
+                n.duration / STEPS_PER_BEAT,
+                n.velocity,
+            )
+            for n in song.stems[stem].notes
+        ]
+        replies += protocol.notes_chunks(job, stem, notes)
     return replies
 
 

@@ -85,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:  # a second Ctrl-C: do not wait
+            print("stopped without waiting for jobs", file=sys.stderr, flush=True)
+            os._exit(130)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
@@ -93,7 +96,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"ready {server.url} out={config.out}", flush=True)
     while not stop.wait(0.5):
         pass
-    print("stopping: answering in-flight jobs…", file=sys.stderr, flush=True)
+    print(
+        "stopping: answering in-flight jobs… (Ctrl-C again to quit now)",
+        file=sys.stderr,
+        flush=True,
+    )
     server.stop()
     print("stopped", flush=True)
     return 0
