@@ -12,6 +12,7 @@ The rules a producer can rely on (docs/prompts.md has the full list):
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import replace
 
@@ -36,6 +37,19 @@ def parse_prompt(prompt: str, *, use_embedding: bool = True) -> PromptAttributes
     reported in ``nearest``, and adopted when no word named a style or mood and the cosine
     clears a measured threshold. Without it the parse is the lexicon alone (well under 5 ms).
     """
+    if isinstance(prompt, str):
+        return _parse_cached(prompt, use_embedding)
+    return _parse_guarded(prompt, use_embedding)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(prompt: str, use_embedding: bool) -> PromptAttributes:
+    # The server parses a prompt for its `accepted` reply and the pipeline parses it again;
+    # the record is frozen, so the second parse is a dictionary look-up.
+    return _parse_guarded(prompt, use_embedding)
+
+
+def _parse_guarded(prompt: object, use_embedding: bool) -> PromptAttributes:
     try:
         return _parse(prompt, use_embedding=use_embedding)
     except Exception:  # a prompt must never take a request down; the log keeps the trace
