@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import time
 from collections import Counter
@@ -199,8 +200,9 @@ def _versions() -> dict[str, str]:
     try:
         import subprocess
 
-        out = subprocess.run(["mma", "-v"], capture_output=True, text=True, check=False).stdout
-        versions["mma"] = out.strip().splitlines()[0] if out.strip() else "unknown"
+        out = subprocess.run(["mma", "-v"], capture_output=True, text=True, check=False)
+        found = re.findall(r"\b\d+\.\d+(?:\.\d+)?\b", out.stdout + out.stderr)
+        versions["mma"] = found[-1] if found else "unknown"
     except OSError:
         versions["mma"] = "absent"
     return versions
