@@ -29,8 +29,19 @@ _INSTRUMENTS: dict[int, tuple[str, str]] = {
     73: ("flute", "长笛"), 75: ("pan flute", "排箫"), 77: ("shakuhachi", "尺八"),
     80: ("square lead", "方波合成器"), 81: ("saw lead", "锯齿波合成器"), 89: ("warm pad", "温暖铺底"),
     104: ("sitar", "西塔琴"), 105: ("banjo", "班卓琴"), 106: ("shamisen", "三味线"),
-    107: ("koto", "古筝"), 110: ("fiddle", "二胡"),
+    107: ("koto", "古筝"), 110: ("fiddle", "小提琴"),
 }  # fmt: skip
+# In Chinese styles the same GM patches stand for Chinese instruments (the prompt parser's
+# choices: 古筝 -> Koto, 琵琶 -> Shamisen, 二胡 -> Fiddle, 箫 -> Shakuhachi, 笛子 -> Flute).
+_CHINESE_INSTRUMENTS: dict[int, tuple[tuple[str, str], ...]] = {
+    73: (("dizi", "笛子"), ("bamboo flute", "竹笛")),
+    75: (("pan flute", "排箫"),),
+    77: (("xiao", "箫"),),
+    106: (("pipa", "琵琶"),),
+    107: (("guzheng", "古筝"), ("guzheng", "筝")),
+    110: (("erhu", "二胡"),),
+    46: (("harp", "竖琴"),),
+}
 _FAMILIES: tuple[tuple[str, str], ...] = (
     ("piano", "钢琴"), ("mallets", "钟琴"), ("organ", "风琴"), ("guitar", "吉他"),
     ("bass", "贝斯"), ("strings", "弦乐"), ("strings", "弦乐"), ("brass", "铜管"),
@@ -55,8 +66,14 @@ _ENGLISH_ALIASES: dict[str, tuple[str, ...]] = {
 _METER_ZH = {"4/4": "四四拍", "3/4": "三拍子", "2/4": "二四拍", "6/8": "八六拍"}
 
 
-def instrument_name(program: int) -> tuple[str, str]:
-    """(English, Chinese) name of a GM program (0-based)."""
+def instrument_name(
+    program: int, *, chinese: bool = False, rng: random.Random | None = None
+) -> tuple[str, str]:
+    """(English, Chinese) name of a GM program (0-based); ``chinese`` names the patch as the
+    Chinese instrument it stands for in guofeng (Fiddle -> erhu 二胡)."""
+    if chinese and program in _CHINESE_INSTRUMENTS:
+        names = _CHINESE_INSTRUMENTS[program]
+        return rng.choice(names) if rng is not None else names[0]
     return _INSTRUMENTS.get(program, _FAMILIES[program // 8])
 
 
@@ -90,8 +107,9 @@ def captions(facts: CaptionFacts, rng: random.Random) -> tuple[str, str, str]:
         en_style = rng.choice(_ENGLISH_ALIASES.get(facts.style, (st.english,)))
         zh_style = rng.choice(_GUOFENG_NAMES) if facts.style == "guofeng" else st.chinese
     mood_en, mood_zh = mood_words(facts, rng)
-    mel_en, mel_zh = instrument_name(facts.melody_program)
-    ch_en, ch_zh = instrument_name(facts.chords_program)
+    chinese = facts.style == "guofeng"
+    mel_en, mel_zh = instrument_name(facts.melody_program, chinese=chinese, rng=rng)
+    ch_en, ch_zh = instrument_name(facts.chords_program, chinese=chinese, rng=rng)
     bass_en, bass_zh = instrument_name(facts.bass_program)
     key_en, key_zh = str(key), key.chinese_name
     bpm, bars, meter = facts.bpm, facts.bars, facts.meter

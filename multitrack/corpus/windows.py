@@ -29,9 +29,9 @@ from multitrack.voicing import voice_progression
 WINDOWS: tuple[tuple[int, int], ...] = ((4, 2), (8, 4))  # (bars, hop in bars)
 MELODY_LOW, MELODY_HIGH = 48, 96
 TEST_PERCENT = 5
-# Melody timbres that read as Chinese (GM, 0-based): koto, shakuhachi, pan flute, fiddle
-# (erhu-like), shamisen, sitar (pipa-like), flute (dizi-like).
-CHINESE_MELODY_PROGRAMS: tuple[int, ...] = (107, 77, 75, 110, 106, 104, 73)
+# Melody timbres that read as Chinese (GM, 0-based), as the prompt parser maps them: koto
+# (guzheng), shakuhachi (xiao), pan flute, fiddle (erhu), shamisen (pipa), flute (dizi).
+CHINESE_MELODY_PROGRAMS: tuple[int, ...] = (107, 77, 75, 110, 106, 73)
 CHINESE_CHORD_PROGRAMS: tuple[int, ...] = (46, 107, 0, 48)
 
 

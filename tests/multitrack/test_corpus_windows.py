@@ -112,6 +112,9 @@ def test_captions_in_three_languages_say_the_facts() -> None:
     assert captions(facts, random.Random(3)) == (zh, en, mixed)
     many = {c for seed in range(40) for c in captions(facts, random.Random(seed))}
     assert any("古筝" in c for c in many) and any("72" in c for c in many)
+    assert any("guzheng" in c for c in many) and not any("koto" in c for c in many)
     assert any(w in c for c in many for w in ("国风", "古风", "中国风"))
     assert instrument_name(107) == ("koto", "古筝")
+    assert instrument_name(110) == ("fiddle", "小提琴")
+    assert instrument_name(110, chinese=True) == ("erhu", "二胡")
     assert instrument_name(120)[0] == "effects"
