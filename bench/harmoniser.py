@@ -15,7 +15,8 @@ from pathlib import Path
 from multitrack.corpus.build import tune_key
 from multitrack.corpus.harmoniser import harmonise
 from multitrack.corpus.harmony_eval import evaluate_harmoniser, rntxt_sequences
-from multitrack.corpus.sources_music21 import load_tunes, rntxt_progressions
+from multitrack.corpus.sources_music21 import load_tunes
+from multitrack.corpus.sources_rntxt import rntxt_progressions
 from multitrack.song import Meter
 
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from multitrack.chords import parse_chord
+from multitrack.corpus.smf import SmfError, SmfTrack, read_smf
 from multitrack.errors import MultitrackError
 from multitrack.song import ChordSpan, Meter, Note, drum_class
 
@@ -207,86 +208,11 @@ def _render_batch(charts: Sequence[Chart], time: int, tmp: Path) -> list[Accompa
     if proc.returncode != 0 or not out.exists():
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-2:]
         raise MmaError(f"MMA failed on a batch of {len(charts)} charts: {' '.join(tail)}")
-    ppq, tracks = read_smf(out.read_bytes())
+    try:
+        ppq, tracks = read_smf(out.read_bytes())
+    except (SmfError, IndexError) as exc:
+        raise MmaError(f"MMA wrote a MIDI file that does not parse: {exc}") from None
     return _split_midi(ppq, tracks, charts, first_bar, time)
-
-
-# One SMF event as read_smf keeps it: (absolute tick, kind, channel, data1, data2) with kind
-# "on", "off", "program" or "name" (then data is unused and the name is in TrackEvents.name).
-Event = tuple[int, str, int, int, int]
-
-
-@dataclass(frozen=True)
-class SmfTrack:
-    name: str
-    events: tuple[Event, ...]
-
-
-def read_smf(data: bytes) -> tuple[int, list[SmfTrack]]:
-    """(ticks per quarter, tracks) of a Standard MIDI File: note on/off and program changes
-    with absolute ticks, and each track's name. A few times faster than mido for MMA's big
-    batch files; raises ``MmaError`` on a malformed file."""
-    if data[:4] != b"MThd":
-        raise MmaError("MMA wrote a file that is not MIDI")
-    ntracks, division = int.from_bytes(data[10:12], "big"), int.from_bytes(data[12:14], "big")
-    at = 8 + int.from_bytes(data[4:8], "big")
-    tracks: list[SmfTrack] = []
-    for _ in range(ntracks):
-        if data[at : at + 4] != b"MTrk":
-            raise MmaError("MMA wrote a MIDI file with a broken track")
-        end = at + 8 + int.from_bytes(data[at + 4 : at + 8], "big")
-        i, tick, status, name = at + 8, 0, 0, ""
-        events: list[Event] = []
-        while i < end:
-            delta = 0
-            while True:
-                byte = data[i]
-                i += 1
-                delta = (delta << 7) | (byte & 0x7F)
-                if byte < 0x80:
-                    break
-            tick += delta
-            if data[i] >= 0x80:
-                status = data[i]
-                i += 1
-            if status == 0xFF:
-                kind, length = data[i], data[i + 1]
-                j, length = i + 1, 0
-                while True:
-                    byte = data[j]
-                    j += 1
-                    length = (length << 7) | (byte & 0x7F)
-                    if byte < 0x80:
-                        break
-                if kind == 0x03 and not name:
-                    name = data[j : j + length].decode("latin-1")
-                i = j + length
-                continue
-            if status in (0xF0, 0xF7):
-                length, j = 0, i
-                while True:
-                    byte = data[j]
-                    j += 1
-                    length = (length << 7) | (byte & 0x7F)
-                    if byte < 0x80:
-                        break
-                i = j + length
-                continue
-            high, channel = status & 0xF0, status & 0x0F
-            if high in (0xC0, 0xD0):
-                if high == 0xC0:
-                    events.append((tick, "program", channel, data[i], 0))
-                i += 1
-                continue
-            a, b = data[i], data[i + 1]
-            i += 2
-            if high == 0x90 and b > 0:
-                events.append((tick, "on", channel, a, b))
-            elif high in (0x80, 0x90):
-                events.append((tick, "off", channel, a, 0))
-        tracks.append(SmfTrack(name, tuple(events)))
-        at = end
-    return division, tracks
 
 
 def _split_midi(

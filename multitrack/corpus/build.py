@@ -102,7 +102,7 @@ def learn_harmony(tunes: Sequence[Tune], cache_dir: Path | None = None) -> Harmo
     on the RomanText analyses' human labels (prior only without either)."""
     from multitrack.chords import Chord, parse_chord
     from multitrack.corpus.harmony_eval import rntxt_sequences
-    from multitrack.corpus.sources_music21 import rntxt_progressions
+    from multitrack.corpus.sources_rntxt import rntxt_progressions
 
     progressions: list[tuple[Key, list[Chord]]] = []
     if cache_dir is not None:
@@ -124,7 +124,7 @@ def evaluate_on_chorales(tunes: Sequence[Tune], cache_dir: Path | None) -> dict[
     """The harmoniser's agreement with the chorales' hidden harmony (see ``harmony_eval``),
     or None without chorales or a recogniser."""
     from multitrack.corpus.harmony_eval import evaluate_harmoniser, rntxt_sequences
-    from multitrack.corpus.sources_music21 import rntxt_progressions
+    from multitrack.corpus.sources_rntxt import rntxt_progressions
 
     chorales = [t for t in tunes if t.voices]
     if not chorales or _recogniser() is None:

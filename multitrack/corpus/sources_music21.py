@@ -161,10 +161,7 @@ def _extract_abc(job: TuneJob) -> Tune:
     sigs = list(score.recurse().getElementsByClass("KeySignature"))
     sharps = sigs[0].sharps if sigs else 0
     abc_mode = sigs[0].mode if sigs and isinstance(sigs[0], key.Key) else None
-    if sigs and isinstance(sigs[0], key.Key) and abc_mode not in ("major", "minor"):
-        major_tonic = (sharps * 7) % 12
-    else:
-        major_tonic = (sharps * 7) % 12
+    major_tonic = (sharps * 7) % 12
     tonic, mode = find_mode(major_tonic, notes, chinese=job.chinese, abc_mode=abc_mode)
     title = str(score.metadata.title or "") if score.metadata is not None else ""
     return Tune(
@@ -330,7 +327,7 @@ def load_tunes(
     todo_groups: list[tuple[str, int]] = []
     for name, jobs in groups:
         path = _cache_path(cache_dir, name)
-        cached = _read_cache(path, music21.__version__)
+        cached = read_cache(path, music21.__version__)
         if cached is None:
             todo.extend(jobs)
             todo_groups.append((name, len(jobs)))
@@ -344,14 +341,14 @@ def load_tunes(
         at += count
         group_tunes = [r["tune"] for r in part if "tune" in r]
         group_skips = Counter(r["skip"] for r in part if "skip" in r)
-        _write_cache(_cache_path(cache_dir, name), music21.__version__, group_tunes, group_skips)
+        write_cache(_cache_path(cache_dir, name), music21.__version__, group_tunes, group_skips)
         tunes.extend(Tune.from_json(t) for t in group_tunes)
         skipped.update(group_skips)
     tunes.sort(key=lambda t: t.piece)
     return tunes, skipped
 
 
-def _read_cache(path: Path, version: str) -> dict[str, Any] | None:
+def read_cache(path: Path, version: str) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -359,64 +356,8 @@ def _read_cache(path: Path, version: str) -> dict[str, Any] | None:
     return data if data.get("music21") == version else None
 
 
-def _write_cache(path: Path, version: str, tunes: list[Any], skipped: Counter[str]) -> None:
+def write_cache(path: Path, version: str, tunes: list[Any], skipped: Counter[str]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = {"music21": version, "tunes": tunes, "skipped": dict(skipped)}
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _rntxt_chord(rn: Any) -> tuple[int, str] | None:
-    from multitrack.chords import QUALITY_INTERVALS
-
-    root = rn.root().pitchClass
-    intervals = {(p.pitchClass - root) % 12 for p in rn.pitches}
-    for quality, tones in QUALITY_INTERVALS.items():
-        if set(tones) == intervals:
-            return root, quality
-    return None
-
-
-def _read_rntxt(file: Path) -> dict[str, Any] | None:
-    from music21 import converter, roman
-
-    try:
-        score = converter.parse(file)
-    except Exception as exc:
-        log.warning("RomanText %s does not parse: %s", file.name, type(exc).__name__)
-        return None
-    keys, chords = [], []
-    for rn in score.recurse().getElementsByClass(roman.RomanNumeral):
-        chord = _rntxt_chord(rn)
-        if chord is None or rn.key is None:
-            continue
-        keys.append([rn.key.tonic.pitchClass, rn.key.mode])
-        chords.append(list(chord))
-    return {"file": f"{file.parent.name}/{file.name}", "keys": keys, "chords": chords}
-
-
-def rntxt_progressions(
-    cache_dir: Path, *, include_bach: bool = True, processes: int = 2
-) -> list[dict[str, Any]]:
-    """The human chord labels of music21's RomanText analyses (Bach chorales, Monteverdi
-    madrigals) as ``{"file", "key": [tonic, mode] per chord, "chords": [[root, quality]]}``,
-    cached as JSON. Chords whose notes match none of our qualities are dropped."""
-    import music21
-
-    path = cache_dir / f"rntxt.v{EXTRACTOR_VERSION}.json"
-    cached = _read_cache(path, music21.__version__)
-    if cached is None:
-        files = sorted(corpus_root().rglob("*.rntxt"))
-        if processes > 1:
-            ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-            with ctx.Pool(processes) as pool:
-                parsed = pool.map(_read_rntxt, files, chunksize=1)
-        else:
-            parsed = [_read_rntxt(f) for f in files]
-        pieces = [p for p in parsed if p is not None]
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        _write_cache(path, music21.__version__, pieces, Counter())
-        cached = _read_cache(path, music21.__version__)
-        assert cached is not None
-    found: list[dict[str, Any]] = list(cached["tunes"])
-    return [p for p in found if include_bach or not str(p["file"]).startswith("bach/")]

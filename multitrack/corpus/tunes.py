@@ -1,9 +1,9 @@
 """Tunes: monophonic melodies on the 16th grid, the raw material every window is cut from.
 
-A ``Tune`` is what the sources extract from a score once (cached as JSON): notes in grid
-steps counted from the first full bar line (a pickup is shifted so bar 1 beat 1 is step
-``pickup``... see ``Tune.notes``), its meter on our grid, its key signature and mode, and any
-harmony that came with it (the chorales' own chords) plus phrase ends (fermatas).
+A ``Tune`` is what the sources extract from a score once (cached as JSON): its notes in
+grid steps with step 0 on a bar line (a pickup is shifted right so it ends on the first bar
+line), its meter on our grid, its key (tonic and mode), its phrase ends (fermatas) and, for
+four-voice pieces, every voice, from which the harmony is recognised.
 """
 
 from __future__ import annotations

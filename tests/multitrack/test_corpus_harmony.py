@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from multitrack.chords import parse_chord
 from multitrack.corpus.harmoniser import HarmonyModel, chord_vocabulary, harmonise
-from multitrack.corpus.harmony_eval import compare
+from multitrack.corpus.harmony_eval import compare, rntxt_sequences
 from multitrack.song import ChordSpan, Meter
 from multitrack.theory import Key
 
@@ -58,3 +58,19 @@ def test_comparison_counts_beats_at_triad_and_root_level() -> None:
     truth = (ChordSpan(0, 8, "G7"), ChordSpan(8, 8, "C"))
     guess = (ChordSpan(0, 8, "G"), ChordSpan(8, 8, "Am"))
     assert compare(truth, guess, Meter(4, 4), 16) == (4, 2, 2)
+
+
+def test_roman_text_runs_split_at_modulations() -> None:
+    piece = {
+        "file": "x.rntxt",
+        "keys": [[7, "major"], [7, "major"], [2, "major"], [2, "major"]],
+        "chords": [[7, "maj"], [2, "7"], [2, "maj"], [7, "maj"]],
+    }
+    runs = rntxt_sequences([piece])
+    assert [(str(k), [c.root for c in cs]) for k, cs in runs] == [
+        ("G major", [7, 2]),
+        ("D major", [2, 7]),
+    ]
+    model = HarmonyModel.learn(runs)
+    assert model.counts["major"][((0, "maj"), (7, "7"))] == 1  # G -> D7 in G: I -> V7
+    assert model.counts["major"][((0, "maj"), (5, "maj"))] == 1  # D -> G in D: I -> IV
