@@ -62,3 +62,12 @@ def test_an_empty_build_fails_and_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="no windows"):
         build_corpus(BuildConfig(out=tmp_path / "corpus", processes=1), tunes=[])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_mma_is_named_and_nothing_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    with pytest.raises(OutputError, match=r"MMA \(Debian package mma\) is not installed"):
+        build_corpus(BuildConfig(out=tmp_path / "corpus", processes=1), tunes=_tunes())
+    assert list(tmp_path.iterdir()) == []
