@@ -52,6 +52,7 @@ def corpus_stats(root: Path, *, limit: int = 2000, reference: Path | None = None
         "seed": manifest.get("seed"),
         "built": manifest.get("built"),
         "build_seconds": manifest.get("build_seconds"),
+        "parse_seconds": manifest.get("parse_seconds"),
         "processes": manifest.get("processes"),
         "versions": manifest.get("versions", {}),
         "held_out": {
