@@ -24,8 +24,9 @@ install: $(STAMP)
 
 # Debian packages the tests need (CI runs as root); installed only when missing.
 sysdeps-test:
-	@command -v oscsend >/dev/null && command -v oscdump >/dev/null && command -v lua5.4 >/dev/null || \
-	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq liblo-tools lua5.4 >/dev/null; }
+	@command -v oscsend >/dev/null && command -v oscdump >/dev/null && command -v lua5.4 >/dev/null \
+	  && command -v mma >/dev/null || \
+	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq liblo-tools lua5.4 mma >/dev/null; }
 
 sysdeps-corpus:
 	@command -v mma >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq mma >/dev/null; }
