@@ -146,6 +146,7 @@ def main() -> None:
     ap.add_argument("--guidance", type=float, default=3.0)
     ap.add_argument("--reference-windows", type=int, default=3000)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--skip-untrained", action="store_true", help="score the trained model only")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -168,7 +169,10 @@ def main() -> None:
     results = {"reference": {"windows": len(ref_songs), "key_agreement": ref_key,
                              "chord_tone_ratio": float(np.mean(reference["chord_tone_ratio"])),
                              "classifier_holdout_accuracy": classifier.holdout_accuracy}}  # fmt: skip
-    for name, pipe in (("trained", trained), ("untrained", untrained_like(model))):
+    runs = [("trained", trained)]
+    if not args.skip_untrained:
+        runs.append(("untrained", untrained_like(model)))
+    for name, pipe in runs:
         t1 = time.time()
         res = score(pipe, asks, classifier, reference, steps=args.steps, guidance=args.guidance)
         res["edits"] = edits(pipe, asks[:24], steps=args.steps)
