@@ -18,6 +18,7 @@ import json
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,17 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
     }
 
 
-def edits(pipeline: Pipeline, asks: list[dict[str, Any]], *, steps: int) -> dict[str, Any]:
+def edits(
+    pipeline: Pipeline, asks: list[dict[str, Any]], *, steps: int, guidance: float
+) -> dict[str, Any]:
     kept_identical, ctr = [], []
     for i, ask in enumerate(asks):
-        first = pipeline.generate(GenerateRequest(ask["prompt"], seed=i, steps=steps)).song
+        first = pipeline.generate(
+            GenerateRequest(ask["prompt"], seed=i, steps=steps, guidance=guidance)
+        ).song
         for keep in (("chords", "bass"), ("drums",), ("melody", "drums")):
             second = pipeline.generate(GenerateRequest(ask["prompt"], seed=i + 1000, steps=steps,
-                                                       source=first, keep=keep)).song  # fmt: skip
+                                                       guidance=guidance, source=first, keep=keep)).song  # fmt: skip
             kept_identical.append(all(second.stems[s].notes == first.stems[s].notes for s in keep))
         prog = PROGRESSIONS[i % len(PROGRESSIONS)]
         forced = pipeline.generate(
@@ -150,16 +155,12 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.time()
-    ref_songs = [
-        ex.song
-        for ex, _ in zip(
-            iter_examples(args.corpus, "test"), range(args.reference_windows), strict=False
-        )
-    ]
+    ref_examples = list(islice(iter_examples(args.corpus, "test"), args.reference_windows))
+    ref_songs = [ex.song for ex in ref_examples]
     ref_rows = [song_metrics(s, asked_key=s.key) for s in ref_songs]
     reference = collect_features(ref_rows)
     ref_key = float(np.mean([r["key_agrees"] for r in ref_rows if r["key_agrees"] is not None]))
-    classifier = StyleClassifier.fit(ref_songs)
+    classifier = StyleClassifier.fit(ref_songs, [f"{ex.source}/{ex.piece}" for ex in ref_examples])
     print(f"reference: {len(ref_songs)} held-out windows; music21 key agreement on them {ref_key:.3f}; "
           f"style classifier held-out accuracy {classifier.holdout_accuracy:.3f} ({time.time() - t0:.0f}s)")  # fmt: skip
 
@@ -175,7 +176,7 @@ def main() -> None:
     for name, pipe in runs:
         t1 = time.time()
         res = score(pipe, asks, classifier, reference, steps=args.steps, guidance=args.guidance)
-        res["edits"] = edits(pipe, asks[:24], steps=args.steps)
+        res["edits"] = edits(pipe, asks[:24], steps=args.steps, guidance=args.guidance)
         results[name] = res
         print(f"\n== {name} ({time.time() - t1:.0f}s)")
         print(

@@ -65,15 +65,25 @@ class StyleClassifier:
     holdout_accuracy: float
 
     @classmethod
-    def fit(cls, songs: Sequence[Song], *, epochs: int = 300, l2: float = 1e-3) -> StyleClassifier:
-        labelled = [s for s in songs if s.style in STYLE_IDS]
+    def fit(
+        cls, songs: Sequence[Song], groups: Sequence[str], *, epochs: int = 300, l2: float = 1e-3
+    ) -> StyleClassifier:
+        """Fit on ``songs``; ``holdout_accuracy`` is measured on 20% of the *pieces*
+        (``groups``), so windows of one tune never sit on both sides."""
+        keep = [i for i, s in enumerate(songs) if s.style in STYLE_IDS]
+        labelled = [songs[i] for i in keep]
+        piece = [groups[i] for i in keep]
         x = np.stack([features(s) for s in labelled])
         y = np.array([STYLE_IDS.index(s.style) for s in labelled])  # type: ignore[arg-type]
         mean, std = x.mean(0), x.std(0) + 1e-6
         xs = torch.from_numpy((x - mean) / std)
         yt = torch.from_numpy(y)
-        perm = np.random.default_rng(0).permutation(len(y))
-        cut = int(0.8 * len(y))
+        names = sorted(set(piece))
+        held = set(
+            np.random.default_rng(0).permutation(len(names))[: max(1, len(names) // 5)].tolist()
+        )
+        test = np.array([i for i, p in enumerate(piece) if names.index(p) in held])
+        train_idx = np.array([i for i, p in enumerate(piece) if names.index(p) not in held])
 
         def train(idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
             w = torch.zeros(x.shape[1], len(STYLE_IDS), requires_grad=True)
@@ -90,9 +100,9 @@ class StyleClassifier:
             opt.step(closure)
             return w.detach(), b.detach()
 
-        w, b = train(perm[:cut])
-        acc = float(((xs[perm[cut:]] @ w + b).argmax(1) == yt[perm[cut:]]).float().mean())
-        w, b = train(perm)
+        w, b = train(train_idx)
+        acc = float(((xs[test] @ w + b).argmax(1) == yt[test]).float().mean())
+        w, b = train(np.arange(len(y)))
         return cls(w, b, mean, std, acc)
 
     def predict(self, song: Song) -> str:
