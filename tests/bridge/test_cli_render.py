@@ -84,12 +84,24 @@ def test_render_never_overwrites_a_take(tmp_path: Path, capsys: pytest.CaptureFi
     assert list((tmp_path / "mine").iterdir()) == []
 
 
-def test_demo_renders_the_example_song(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--out", str(tmp_path), "--prompt", "一段充满东方禅意的古筝独奏"]) == 0
+def test_demo_generates_from_the_default_prompt_with_the_shipped_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
     take = tmp_path / "take-001"
     assert sorted(p.name for p in take.iterdir()) == TAKE_FILES
     assert f"take: {take}" in capsys.readouterr().out
     record = json.loads((take / "song.json").read_text(encoding="utf-8"))
+    assert record["prompt"] == "一段充满东方禅意的古筝独奏,节奏舒缓"
+    assert record["attributes"]["style"] == "guofeng" and record["programs"]["melody"] == 107
+    assert record["model"].startswith("multitrack-ldm")
+
+
+def test_render_example_writes_the_built_in_song(tmp_path: Path) -> None:
+    from bridge.commands.demo import render_example
+
+    take = render_example(tmp_path, prompt="一段充满东方禅意的古筝独奏")
+    record = json.loads((take.dir / "song.json").read_text(encoding="utf-8"))
     assert record["requested_prompt"] == "一段充满东方禅意的古筝独奏"
     assert (record["key"], record["bars"]) == ("A minor", 8)
 
