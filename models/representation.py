@@ -152,20 +152,32 @@ def _velocity(stem: str, start: int, steps_per_beat: int, steps_per_bar: int) ->
     return base
 
 
-def _mono_notes(pitch_row: IntArray, onset: NDArray[np.bool_], low: int, shift: int) -> list[Note]:
+def _mono_notes(logits: F32, rows: int, onset_logit: float, low: int, shift: int) -> list[Note]:
+    """Segment decoding of a monophonic stem from (rows + 2, T) logits.
+
+    A step sounds when the rest row is not the most likely; sounding runs are cut at
+    predicted onsets; each segment takes the pitch with the highest summed log-probability
+    over its steps. Deciding pitch per note rather than per step keeps a held note from
+    flickering between neighbouring rows into fragments.
+    """
+    steps = logits.shape[1]
+    z = logits[: rows + 1]
+    logp = z - z.max(axis=0, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=0, keepdims=True))
+    sounding = logp.argmax(axis=0) != 0
+    onset = logits[rows + 1] > onset_logit
     notes: list[Note] = []
-    steps = pitch_row.shape[0]
     t = 0
     while t < steps:
-        row = int(pitch_row[t])
-        if row == 0:
+        if not sounding[t]:
             t += 1
             continue
         start = t
         t += 1
-        while t < steps and int(pitch_row[t]) == row and not onset[t]:
+        while t < steps and sounding[t] and not onset[t]:
             t += 1
-        notes.append(Note(start, low + row - 1 - shift, t - start))
+        row = int(logp[1:, start:t].sum(axis=1).argmax())
+        notes.append(Note(start, low + row - shift, t - start))
     return notes
 
 
@@ -191,8 +203,7 @@ def decode_logits(
         notes: list[Note]
         if stem in ("melody", "bass"):
             low, rows = _WINDOW[stem]
-            pitch_row = out[: rows + 1].argmax(axis=0)
-            notes = _mono_notes(pitch_row, out[rows + 1] > logit_t, low, shift)
+            notes = _mono_notes(out, rows, logit_t, low, shift)
         elif stem == "chords":
             hold = out[:CHORDS_ROWS] > logit_t
             onset = out[CHORDS_ROWS:] > logit_t
