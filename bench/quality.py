@@ -69,12 +69,12 @@ def prompts(n: int) -> list[dict[str, Any]]:
     return out
 
 
-def untrained_like(model: LoadedModel) -> Pipeline:
+def untrained_like(model: LoadedModel, candidates: int) -> Pipeline:
     torch.manual_seed(0)
     ae, den = build(model.config)
     ae.eval()
     den.eval()
-    return Pipeline(LoadedModel(model.config, ae, den, {}), guard=None)
+    return Pipeline(LoadedModel(model.config, ae, den, {}), guard=None, candidates=candidates)
 
 
 def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClassifier,
@@ -152,6 +152,7 @@ def main() -> None:
     ap.add_argument("--reference-windows", type=int, default=3000)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--skip-untrained", action="store_true", help="score the trained model only")
+    ap.add_argument("--candidates", type=int, default=4, help="best-of-k reranking (1 = off)")
     args = ap.parse_args()
 
     t0 = time.time()
@@ -165,14 +166,14 @@ def main() -> None:
           f"style classifier held-out accuracy {classifier.holdout_accuracy:.3f} ({time.time() - t0:.0f}s)")  # fmt: skip
 
     model = load_checkpoint(args.checkpoint)
-    trained = Pipeline.load(args.checkpoint)
+    trained = Pipeline.load(args.checkpoint, candidates=args.candidates)
     asks = prompts(args.n)
     results = {"reference": {"windows": len(ref_songs), "key_agreement": ref_key,
                              "chord_tone_ratio": float(np.mean(reference["chord_tone_ratio"])),
                              "classifier_holdout_accuracy": classifier.holdout_accuracy}}  # fmt: skip
     runs = [("trained", trained)]
     if not args.skip_untrained:
-        runs.append(("untrained", untrained_like(model)))
+        runs.append(("untrained", untrained_like(model, args.candidates)))
     for name, pipe in runs:
         t1 = time.time()
         res = score(pipe, asks, classifier, reference, steps=args.steps, guidance=args.guidance)

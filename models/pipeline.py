@@ -25,8 +25,9 @@ from models.schedule import DDIMScheduler
 from models.text import PromptAttributes, apply_overrides, default_bpm, parse_prompt
 from models.text_embedding import embed_texts
 from multitrack.chords import parse_progression
+from multitrack.metrics import chord_tone_ratio
 from multitrack.recognise import recognise_song
-from multitrack.song import DEFAULT_PROGRAMS, STEMS, Meter, Note, Song, Stem
+from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Note, Song, Stem
 from multitrack.theory import Key
 from multitrack.voicing import voice_progression
 
@@ -34,6 +35,9 @@ ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 DEFAULT_BARS = 8
 MAX_RESAMPLES = 4
+# Candidates sampled in one batch per request; the one whose melody best fits the harmony
+# is kept (best-of-k reranking, see docs/model.md). One batch of 4 costs ~1.5x one sample.
+CANDIDATES = 4
 
 
 @dataclass
@@ -82,10 +86,23 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     )
 
 
+def harmonic_fit(song: Song, spans: tuple[ChordSpan, ...] | None) -> float:
+    """How well the melody sits on the harmony: the chord-tone ratio of melody notes on
+    strong beats, against forced chord symbols when there are some, else against the
+    song's own chords and bass. Songs without a melody or harmony score 0."""
+    value = chord_tone_ratio(song, spans=spans)
+    return -1.0 if value is None else float(value)
+
+
 class Pipeline:
     """A loaded model ready to generate. Thread-compatible: one call at a time."""
 
-    def __init__(self, model: LoadedModel, *, guard: CopyGuard | None = None) -> None:
+    def __init__(
+        self, model: LoadedModel, *, guard: CopyGuard | None = None, candidates: int = CANDIDATES
+    ) -> None:
+        if candidates < 1:
+            raise ValueError(f"candidates must be at least 1, got {candidates}")
+        self.candidates = candidates
         self.model = model
         self.ae, self.den = model.autoencoder, model.denoiser
         self.scheduler = DDIMScheduler(model.config.diffusion.train_timesteps)
@@ -93,10 +110,10 @@ class Pipeline:
         self.version = model.config.version
 
     @classmethod
-    def load(cls, checkpoint: Path | None = None) -> Pipeline:
+    def load(cls, checkpoint: Path | None = None, *, candidates: int = CANDIDATES) -> Pipeline:
         model = load_checkpoint(checkpoint)
         guard = CopyGuard.load_beside(checkpoint)
-        return cls(model, guard=guard)
+        return cls(model, guard=guard, candidates=candidates)
 
     def attributes(self, request: GenerateRequest) -> PromptAttributes:
         attrs = parse_prompt(request.prompt)
@@ -132,11 +149,18 @@ class Pipeline:
         song = frame
         for attempt in range(MAX_RESAMPLES + 1):
             seed = request.seed + attempt * 1_000_003
-            song = self._sample(
+            sampled = self._sample(
                 request, attrs, frame, forced, text, seed, progress, cancelled, timings
             )
-            song = self._splice(request, song, forced, playing)
-            if self.guard is None or not self.guard.copies(song) or attempt == MAX_RESAMPLES:
+            fresh = []
+            for candidate in sampled:
+                candidate = self._splice(request, candidate, forced, playing)
+                if self.guard is None or not self.guard.copies(candidate):
+                    fresh.append(candidate)
+            if fresh or attempt == MAX_RESAMPLES:
+                pool = fresh or [self._splice(request, c, forced, playing) for c in sampled]
+                spans = forced.chords if forced is not None else None
+                song = max(pool, key=lambda c: harmonic_fit(c, spans))  # first of equals wins
                 break
             resamples += 1
         if song.chords == () or forced is not None or request.keep:
@@ -174,7 +198,8 @@ class Pipeline:
         progress: ProgressFn | None,
         cancelled: CancelFn | None,
         timings: dict[str, float],
-    ) -> Song:
+    ) -> list[Song]:
+        """``self.candidates`` songs sampled together from one seeded noise draw."""
         import time
 
         t0 = time.perf_counter()
@@ -215,10 +240,13 @@ class Pipeline:
             )
         ])  # fmt: skip
         null = cond.nulled(torch.tensor([True]))
-        both = type(cond).cat([cond, null])
-        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * 2)
+        k = self.candidates
         gen = torch.Generator().manual_seed(seed)
-        x = torch.randn(1, c, frames, generator=gen)
+        x = torch.randn(k, c, frames, generator=gen)
+        both = type(cond).cat([cond] * k + [null] * k)
+        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * 2 * k)
+        known = known.expand(k, -1, -1)
+        mask = mask.expand(k, -1, -1)
         self.scheduler.set_timesteps(request.steps)
         n = len(self.scheduler.timesteps)
         g = request.guidance
@@ -227,19 +255,21 @@ class Pipeline:
                 raise Cancelled("cancelled")
             x = mask * known + (1 - mask) * x
             xx = torch.cat([x, x])
-            v2 = self.den(xx, torch.tensor([t, t]), both, known=torch.cat([known, known]),
+            v2 = self.den(xx, torch.full((2 * k,), t), both, known=torch.cat([known, known]),
                           mask=torch.cat([mask, mask]), frames_per_bar=fpb_t)  # fmt: skip
-            v = v2[1:] + g * (v2[:1] - v2[1:])
+            v = v2[k:] + g * (v2[:k] - v2[k:])
             x, _ = self.scheduler.step(v, t, x)
             if progress is not None:
                 progress(0.1 + 0.7 * (i + 1) / n, "sampling")
         x = mask * known + (1 - mask) * x
         timings["sampling"] = timings.get("sampling", 0.0) + time.perf_counter() - t0
         t1 = time.perf_counter()
-        logits = {k: v[0].numpy() for k, v in self.ae.decode(x).items()}
-        song = decode_logits(logits, frame)
+        decoded = self.ae.decode(x)
+        songs = [
+            decode_logits({s: v[i].numpy() for s, v in decoded.items()}, frame) for i in range(k)
+        ]
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
-        return song
+        return songs
 
     def _splice(
         self, request: GenerateRequest, song: Song, forced: Song | None, playing: tuple[str, ...]
