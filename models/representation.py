@@ -29,6 +29,7 @@ from models.config import (
     MELODY_LOW,
     MELODY_ROWS,
 )
+from multitrack.grid import Roll, roll_to_notes
 from multitrack.song import STEMS, Note, Song, Stem
 from multitrack.theory import Key
 
@@ -205,21 +206,14 @@ def decode_logits(
             low, rows = _WINDOW[stem]
             notes = _mono_notes(out, rows, logit_t, low, shift)
         elif stem == "chords":
-            hold = out[:CHORDS_ROWS] > logit_t
-            onset = out[CHORDS_ROWS:] > logit_t
-            notes = []
-            for row in range(CHORDS_ROWS):
-                held = hold[row] | onset[row]
-                t = 0
-                while t < steps:
-                    if not held[t]:
-                        t += 1
-                        continue
-                    start = t
-                    t += 1
-                    while t < steps and held[t] and not onset[row, t]:
-                        t += 1
-                    notes.append(Note(start, CHORDS_LOW + row - shift, t - start))
+            roll = Roll(
+                onset=(out[CHORDS_ROWS:] > logit_t).T.astype(np.float32),
+                hold=(out[:CHORDS_ROWS] > logit_t).T.astype(np.float32),
+                velocity=np.zeros((steps, CHORDS_ROWS), np.float32),
+            )
+            notes = [
+                Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in roll_to_notes(roll)
+            ]
         else:
             hits = np.argwhere(out > logit_t)
             notes = [Note(int(t), int(r), 1) for r, t in hits]
