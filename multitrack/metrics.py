@@ -2,24 +2,28 @@
 
 MuseGAN's EB, UPC, QN, DP and TD (Dong et al. 2018), the chord-tone ratio of the melody on
 strong beats, pitch-class entropy and groove consistency (Wu & Yang 2020), polyphony, pitch
-range, note density and inter-onset interval, plus key agreement through music21's
-Krumhansl-Schmuckler profiles. ``song_metrics`` gathers them under stable names; every
-definition, with its unit, is written out in docs/metrics.md. A metric that has nothing to
-measure (no melody, one bar, ...) is ``None``, never a made-up number.
+range, note density and inter-onset interval, plus key agreement through the
+Krumhansl-Schmuckler profiles of ``multitrack.keyfinding``. ``song_metrics`` gathers them
+under stable names; every definition, with its unit, is written out in docs/metrics.md. A
+metric that has nothing to measure (no melody, one bar, ...) is ``None``, never a made-up
+number.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.errors import MusicError
 from multitrack.grid import stem_to_roll
+from multitrack.keyfinding import (
+    KeyEstimate,
+    key_of_histogram,
+    key_relation,
+    profiles,
+)
 from multitrack.song import PITCHED_STEMS, STEMS, ChordSpan, Meter, Note, Song
 
 MetricValue = float | str | bool | None
@@ -65,7 +69,6 @@ KEY_FIELDS: tuple[str, ...] = (
     "key_relation",
     "key_agrees",
 )
-MODES_MAJOR_MINOR = ("major", "minor")
 
 
 # -- rolls ---------------------------------------------------------------------------------
@@ -264,38 +267,6 @@ def mean_ioi(notes: Sequence[Note]) -> float | None:
 # -- key -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class KeyEstimate:
-    """The key a profile analysis finds: ``tonic`` pitch class 0-11, ``mode`` major or minor,
-    ``correlation`` Pearson's r (-1..1) of the pitch-class histogram with the key's profile."""
-
-    tonic: int
-    mode: str
-    correlation: float
-
-    @property
-    def name(self) -> str:
-        """Conventionally spelled: "A minor", "Eb major"."""
-        from multitrack.theory import Key
-
-        return str(Key(self.tonic, self.mode))
-
-
-@cache
-def _profiles(method: str) -> NDArray[np.float64]:
-    """(2, 12, 12) profiles [mode, tonic, pitch class] from music21's key-weight tables."""
-    from music21.analysis import discrete
-
-    analysers = {"krumhansl": discrete.KrumhanslSchmuckler, "aarden": discrete.AardenEssen}
-    analyser = analysers[method]()
-    out = np.zeros((2, 12, 12), np.float64)
-    for m, mode in enumerate(MODES_MAJOR_MINOR):
-        weights = np.asarray(analyser.getWeights(mode), np.float64)
-        for tonic in range(12):
-            out[m, tonic] = np.roll(weights, tonic)
-    return out
-
-
 def pitch_class_histogram(song: Song, stems: Sequence[str] = PITCHED_STEMS) -> NDArray[np.float64]:
     """(12,) sounding length in quarter notes per pitch class, notes cut at the song's end."""
     hist = np.zeros(12, np.float64)
@@ -313,52 +284,8 @@ def find_key(
     ``analyze('key')`` default) correlated with the duration-weighted pitch-class histogram of
     ``stems`` — the computation of music21's ``KeyWeightKeyAnalysis`` without building a
     Stream. None when the histogram is flat (no notes, or every pitch class equally long)."""
-    if method not in ("krumhansl", "aarden"):
-        raise MusicError(f"key method must be 'krumhansl' or 'aarden', got {method!r}")
-    hist = pitch_class_histogram(song, stems)
-    centred = hist - hist.mean()
-    if not centred.any():
-        return None
-    profiles = _profiles(method)
-    prof = profiles - profiles.mean(axis=2, keepdims=True)
-    r = (prof @ centred) / np.sqrt((prof**2).sum(axis=2) * (centred**2).sum())  # (2, 12)
-    m, tonic = np.unravel_index(int(np.argmax(r)), r.shape)
-    return KeyEstimate(int(tonic), MODES_MAJOR_MINOR[int(m)], float(r[m, tonic]))
-
-
-def key_relation(found: KeyEstimate, asked: str) -> tuple[str, bool]:
-    """How the found key stands to the asked one, and whether that counts as agreement.
-
-    Relations: "same" (tonic pitch class and major/minor equal; enharmonics are equal),
-    "relative", "parallel", "different". A major or minor key agrees only when "same". Any
-    other mode (dorian ... and the Chinese 宫商角徵羽) is read as its tonic with the major or
-    minor flavour of ``Key.is_minor`` ("same"), or as the major/minor pair that shares its
-    scale, e.g. D zhi -> G major / E minor ("relative"); both agree.
-    """
-    from multitrack.theory import Key
-
-    key = Key.parse(asked)
-    mode = "minor" if key.is_minor else "major"
-    here = (found.tonic, found.mode)
-    if key.mode in MODES_MAJOR_MINOR:
-        rel = (
-            (key.tonic + (9 if mode == "major" else 3)) % 12,
-            ("minor" if mode == "major" else "major"),
-        )
-        if here == (key.tonic, mode):
-            return "same", True
-        if here == rel:
-            return "relative", False
-        if found.tonic == key.tonic:
-            return "parallel", False
-        return "different", False
-    if here == (key.tonic, mode):
-        return "same", True
-    if here in ((key.relative_major_tonic, "major"), (key.relative_minor_tonic, "minor")):
-        return "relative", True
-    if found.tonic == key.tonic:
-        return "parallel", False
-    return "different", False
+    profiles(method)  # an unknown method is an error even for an empty song
+    return key_of_histogram(pitch_class_histogram(song, stems), method=method)
 
 
 def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:

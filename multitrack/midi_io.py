@@ -28,9 +28,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mido
+import numpy as np
 
 from multitrack.chords import parse_chord
 from multitrack.errors import ChordSymbolError, MidiFileError, MusicError, OutputError
+from multitrack.keyfinding import key_of_histogram
 from multitrack.song import (
     DRUM_NOTES,
     MAX_BARS,
@@ -63,10 +65,6 @@ METER_ALIASES: dict[tuple[int, int], tuple[int, int]] = {
     (6, 4): (3, 4),
     (3, 2): (3, 4),
 }
-
-# Krumhansl-Kessler key profiles (major, minor), tonic first.
-_KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
-_KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
 
 
 def write_midi(song: Song, path: Path) -> None:
@@ -190,19 +188,11 @@ def key_signature(key: str) -> str | None:
 def estimate_key(notes: Sequence[Note]) -> str:
     """The major or minor key whose Krumhansl-Kessler profile best matches the notes' pitch
     classes weighted by duration; ``"C major"`` for no notes."""
-    weights = [0.0] * 12
+    weights = np.zeros(12, np.float64)
     for note in notes:
         weights[note.pitch % 12] += note.duration
-    if not any(weights):
-        return "C major"
-    best = (-2.0, Key(0, "major"))
-    for tonic in range(12):
-        for profile, mode in ((_KK_MAJOR, "major"), (_KK_MINOR, "minor")):
-            rotated = [profile[(pc - tonic) % 12] for pc in range(12)]
-            score = _correlation(weights, rotated)
-            if score > best[0] + 1e-12:
-                best = (score, Key(tonic, mode))
-    return str(best[1])
+    found = key_of_histogram(weights)
+    return "C major" if found is None else found.name
 
 
 @dataclass(frozen=True)
@@ -394,11 +384,3 @@ def _is_chord_symbol(text: str) -> bool:
     except ChordSymbolError:
         return False
     return True
-
-
-def _correlation(xs: Sequence[float], ys: Sequence[float]) -> float:
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    cov = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    vx = sum((x - mx) ** 2 for x in xs)
-    vy = sum((y - my) ** 2 for y in ys)
-    return cov / math.sqrt(vx * vy) if vx > 0 and vy > 0 else 0.0
