@@ -1,5 +1,8 @@
 """The OSC protocol: addresses, argument parsing into typed requests, reply builders.
 
+Turning a parsed job into the ``GenerateRequest`` it runs (reading the source take,
+recognising an edited chord clip) is ``bridge.resolution``; this module only checks arguments.
+
 Every request lives under ``/multitrack/``. Positional arguments come first, then options as
 key/value argument pairs (``bars 8 seed 3``). Parsing checks every argument where it enters
 and raises ``ProtocolError`` (a ``MultitrackError``) whose ``code`` is the OSC error code and
@@ -33,7 +36,7 @@ from models.request import (
     parse_bar_range,
     parse_stem_list,
 )
-from multitrack.song import MAX_BPM, MIN_BPM, STEPS_PER_BEAT, ChordSpan, Note, Song
+from multitrack.song import MAX_BPM, MIN_BPM
 
 PROTOCOL_VERSION = "1"
 PREFIX = "/multitrack"
@@ -181,63 +184,6 @@ def parse_envelope(address: str, args: Sequence[Any]) -> Envelope:
         except ProtocolError:
             pass
     return Envelope(reply_port, token)
-
-
-# -- resolution into a GenerateRequest -------------------------------------------------------
-
-
-def build_request(spec: JobSpec, out_root: Path) -> GenerateRequest:
-    """The ``GenerateRequest`` a job runs. A regenerate reads its source take now (it may
-    have been written by a job queued just before) and turns ``chords`` or ``chord_notes``
-    into chord spans on the source's meter and length."""
-    if isinstance(spec, GenerateSpec):
-        return spec.request
-    from multitrack.take import read_take
-
-    source_dir = resolve_take_dir(out_root, spec.from_job)
-    if not source_dir.is_dir():
-        raise ProtocolError("unknown_take", f"no take named {spec.from_job!r} in {out_root}")
-    song, record = read_take(source_dir)
-    chords: tuple[ChordSpan, ...] | None = None
-    if spec.chords is not None:
-        from multitrack.chords import parse_progression
-
-        chords = parse_progression(spec.chords, song.meter, bars=song.bars)
-    elif spec.chord_notes is not None:
-        chords = recognise_chord_notes(spec.chord_notes, song)
-    prompt = record.get("prompt")
-    seed = spec.seed if spec.seed is not None else record.get("seed", 0)
-    return GenerateRequest(
-        prompt=prompt if isinstance(prompt, str) else "",
-        bars=song.bars,
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else 0,
-        bpm=song.tempo,
-        key=song.key,
-        meter=str(song.meter),
-        guidance=DEFAULT_GUIDANCE if spec.guidance is None else spec.guidance,
-        steps=DEFAULT_STEPS if spec.steps is None else spec.steps,
-        source=song,
-        keep=spec.keep,
-        repaint=spec.repaint,
-        chords=chords,
-    )
-
-
-def recognise_chord_notes(notes: Sequence[ChordNote], song: Song) -> tuple[ChordSpan, ...]:
-    """Chord spans of a DAW's edited chords clip (quarter-note beats from bar 1) on the
-    song's grid; notes past the song's end are dropped, notes running over it are cut."""
-    from multitrack.recognise import recognise
-
-    grid: list[Note] = []
-    for pitch, start, length in notes:
-        step = round(start * STEPS_PER_BEAT)
-        if step >= song.steps:
-            continue
-        end = min(song.steps, max(step + 1, round((start + length) * STEPS_PER_BEAT)))
-        grid.append(Note(step, pitch, end - step))
-    if not grid:
-        raise ProtocolError("bad_chord", f"no chord note starts inside the take's {song.bars} bars")
-    return tuple(recognise(grid, song.meter, steps=song.steps))
 
 
 # -- replies -------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def model_runner(
     out: Path, checkpoint: Path | None, *, soundfont: Path | None, sample_rate: int
 ) -> Runner:
     """The production runner: the pipeline loaded once, ``generate_take`` per job."""
-    from bridge.protocol import build_request
+    from bridge.resolution import build_request
     from bridge.service import generate_take, load_pipeline
 
     pipeline = load_pipeline(checkpoint)
@@ -135,7 +135,7 @@ def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -
     """A model-free runner writing real takes of the built-in example song (tempo from the
     request), honouring progress and cancel between stages. ``pause`` seconds in each
     rendering stage (the take half written) stretch a job out for fault tests."""
-    from bridge.protocol import build_request
+    from bridge.resolution import build_request
     from models.request import Cancelled
     from multitrack.example import example_song
     from multitrack.take import write_take

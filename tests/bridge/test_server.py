@@ -14,7 +14,8 @@ from osc_testing import WAIT, gated, running_server, take_complete
 from bridge import protocol, wire
 from bridge.client import OscClient, Reply
 from bridge.commands.serve import example_runner
-from bridge.protocol import RegenerateSpec, build_request, parse_request
+from bridge.protocol import RegenerateSpec, parse_request
+from bridge.resolution import build_request
 from bridge.server import ServerConfig, ServerError, clean_stale_takes
 from multitrack.example import example_song
 from multitrack.take import read_take, write_take
