@@ -29,7 +29,7 @@ from models.config import (
     MELODY_LOW,
     MELODY_ROWS,
 )
-from multitrack.grid import Roll, roll_to_notes
+from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.song import STEMS, Note, Song, Stem
 from multitrack.theory import Key
 
@@ -161,24 +161,15 @@ def _mono_notes(logits: F32, rows: int, onset_logit: float, low: int, shift: int
     over its steps. Deciding pitch per note rather than per step keeps a held note from
     flickering between neighbouring rows into fragments.
     """
-    steps = logits.shape[1]
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)
     logp = logp - np.log(np.exp(logp).sum(axis=0, keepdims=True))
     sounding = logp.argmax(axis=0) != 0
     onset = logits[rows + 1] > onset_logit
     notes: list[Note] = []
-    t = 0
-    while t < steps:
-        if not sounding[t]:
-            t += 1
-            continue
-        start = t
-        t += 1
-        while t < steps and sounding[t] and not onset[t]:
-            t += 1
-        row = int(logp[1:, start:t].sum(axis=1).argmax())
-        notes.append(Note(start, low + row - shift, t - start))
+    for start, end in note_runs(sounding, onset):
+        row = int(logp[1:, start:end].sum(axis=1).argmax())
+        notes.append(Note(start, low + row - shift, end - start))
     return notes
 
 

@@ -60,24 +60,32 @@ def roll_to_notes(roll: Roll, *, threshold: float = 0.5, default_velocity: int =
     """
     on = roll.onset >= threshold
     held = roll.hold >= threshold
-    steps, rows = on.shape
     notes: list[Note] = []
-    for pitch in range(rows):
-        col_on = on[:, pitch]
-        col_hold = held[:, pitch] | col_on
-        t = 0
-        while t < steps:
-            if not col_hold[t]:
-                t += 1
-                continue
-            start = t
-            t += 1
-            while t < steps and col_hold[t] and not col_on[t]:
-                t += 1
+    for pitch in range(on.shape[1]):
+        for start, end in note_runs(held[:, pitch] | on[:, pitch], on[:, pitch]):
             v = float(roll.velocity[start, pitch])
             vel = round(v * 127) if v > 0 else default_velocity
-            notes.append(Note(start, pitch, t - start, min(127, max(1, vel))))
+            notes.append(Note(start, pitch, end - start, min(127, max(1, vel))))
     return sorted(notes)
+
+
+def note_runs(sounding: NDArray[np.bool_], onsets: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, end) grid-step ranges of the notes in one row: maximal runs of ``sounding``
+    steps (T,), cut wherever ``onsets`` (T,) starts a new note; an onset on a silent step
+    starts nothing."""
+    steps = sounding.shape[0]
+    out: list[tuple[int, int]] = []
+    t = 0
+    while t < steps:
+        if not sounding[t]:
+            t += 1
+            continue
+        start = t
+        t += 1
+        while t < steps and sounding[t] and not onsets[t]:
+            t += 1
+        out.append((start, t))
+    return out
 
 
 def to_rolls(song: Song) -> dict[str, Roll]:
