@@ -23,7 +23,14 @@ from typing import Any
 
 from multitrack.corpus.accompaniment import MmaError, mma_available, render_charts
 from multitrack.corpus.harmoniser import HarmonyModel, harmonise
-from multitrack.corpus.store import FORMAT, MANIFEST, SPLITS, ShardWriter, write_json_atomic
+from multitrack.corpus.store import (
+    FORMAT,
+    MANIFEST,
+    SPLITS,
+    ShardWriter,
+    replace_folder,
+    write_json_atomic,
+)
 from multitrack.corpus.tunes import Tune
 from multitrack.corpus.windows import VersionPlan, assemble, plan_versions
 from multitrack.errors import OutputError
@@ -302,11 +309,7 @@ def build_corpus(
             "versions": _versions(),
         }
         write_json_atomic(tmp / MANIFEST, manifest)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -29,6 +29,7 @@ from multitrack.corpus.store import (
     SPLITS,
     Example,
     ShardWriter,
+    replace_folder,
     write_json_atomic,
 )
 from multitrack.corpus.windows import WINDOWS, rng_for, slice_spans, split_of
@@ -238,11 +239,7 @@ def prepare_corpus(
             "processes": config.processes,
         }
         write_json_atomic(tmp / MANIFEST, manifest)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
