@@ -142,7 +142,7 @@ def load_training_arrays(corpus: Path, split: str, cache: Path) -> TrainingArray
         return TrainingArrays.load(cache)
     log.warning("encoding %s split of %s", split, corpus)
     arrays = build_arrays(iter_examples(corpus, split))
-    from models.text_embedding import embed_texts
+    from models.text import embed_texts
 
     embed_captions(arrays, embed_texts)
     cache.parent.mkdir(parents=True, exist_ok=True)

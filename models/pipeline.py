@@ -22,8 +22,13 @@ from models.guard import CopyGuard
 from models.representation import all_channels, decode_logits, song_to_arrays
 from models.request import Cancelled, GenerateRequest, RequestError
 from models.schedule import DDIMScheduler
-from models.text import PromptAttributes, apply_overrides, default_bpm, parse_prompt
-from models.text_embedding import embed_texts
+from models.text import (
+    PromptAttributes,
+    apply_overrides,
+    default_bpm,
+    embed_prompt,
+    parse_prompt,
+)
 from multitrack.chords import parse_progression
 from multitrack.metrics import chord_tone_ratio
 from multitrack.recognise import recognise_song
@@ -142,7 +147,7 @@ class Pipeline:
         attrs = self.attributes(request)
         frame = song_frame(attrs, request)
         forced = self._forced_chords(request, frame)
-        text = embed_texts([request.prompt])[0] if request.prompt.strip() else None
+        text = embed_prompt(request.prompt) if request.prompt.strip() else None
         timings = {"text": time.perf_counter() - t0}
         playing = tuple(attrs.stems)
         resamples = 0

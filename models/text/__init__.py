@@ -7,7 +7,7 @@ lets explicit options win; ``embed_prompt(text)`` gives the 512-d float32 embedd
 """
 
 from models.text.attributes import PromptAttributes
-from models.text.embedding import embed_prompt, load_embedding
+from models.text.embedding import embed_prompt, embed_texts, load_embedding
 from models.text.lexicon import DYNAMICS, ENERGIES, MOODS, TEMPO_CLASSES
 from models.text.overrides import apply_overrides
 from models.text.parser import parse_prompt
@@ -31,6 +31,7 @@ __all__ = [
     "apply_overrides",
     "default_bpm",
     "embed_prompt",
+    "embed_texts",
     "load_embedding",
     "load_segmenter",
     "load_text_models",

@@ -86,6 +86,11 @@ def embed_prompt(text: str) -> FloatArray:
     return _ENCODER.encode([text if isinstance(text, str) else str(text)])[0]
 
 
+def embed_texts(texts: list[str]) -> FloatArray:
+    """(N, 512) embeddings of N texts in one batch (training captions); blank texts give zeros."""
+    return _ENCODER.encode(list(texts))
+
+
 def rank(vector: FloatArray, name: str) -> list[tuple[str, float]]:
     """Every id of table ``name`` ("style" or "mood", plus ``NULL_ID``) for a unit vector,
     scored by its best description's cosine, best first."""
