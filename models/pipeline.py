@@ -8,6 +8,7 @@ back note for note.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 
 from models.checkpoint import LoadedModel, load_checkpoint
-from models.conditioning import Condition, collate
+from models.conditioning import CondBatch, Condition, collate
 from models.guard import CopyGuard
 from models.representation import all_channels, decode_logits, song_to_arrays
 from models.request import Cancelled, GenerateRequest, RequestError
@@ -141,8 +142,6 @@ class Pipeline:
         cancelled: CancelFn | None = None,
     ) -> Generation:
         """Generate or edit one song; the same request and seed give the same notes."""
-        import time
-
         t0 = time.perf_counter()
         attrs = self.attributes(request)
         frame = song_frame(attrs, request)
@@ -150,21 +149,22 @@ class Pipeline:
         text = embed_prompt(request.prompt) if request.prompt.strip() else None
         timings = {"text": time.perf_counter() - t0}
         playing = tuple(attrs.stems)
+        t1 = time.perf_counter()
+        known, mask = self._known_region(request, frame, forced)
+        cond = self._condition(attrs, frame, text)
+        timings["encode"] = time.perf_counter() - t1
+        spans = forced.chords if forced is not None else None
         resamples = 0
         song = frame
         for attempt in range(MAX_RESAMPLES + 1):
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(
-                request, attrs, frame, forced, text, seed, progress, cancelled, timings
+                request, frame, known, mask, cond, seed, progress, cancelled, timings
             )
-            fresh = []
-            for candidate in sampled:
-                candidate = self._splice(request, candidate, forced, playing)
-                if self.guard is None or not self.guard.copies(candidate):
-                    fresh.append(candidate)
+            spliced = [self._splice(request, c, forced, playing) for c in sampled]
+            fresh = [c for c in spliced if self.guard is None or not self.guard.copies(c)]
             if fresh or attempt == MAX_RESAMPLES:
-                pool = fresh or [self._splice(request, c, forced, playing) for c in sampled]
-                spans = forced.chords if forced is not None else None
+                pool = fresh or spliced
                 song = max(pool, key=lambda c: harmonic_fit(c, spans))  # first of equals wins
                 break
             resamples += 1
@@ -192,22 +192,11 @@ class Pipeline:
         song = frame.with_stem("chords", chords).with_stem("bass", bass)
         return replace(song, chords=tuple(spans))
 
-    def _sample(
-        self,
-        request: GenerateRequest,
-        attrs: PromptAttributes,
-        frame: Song,
-        forced: Song | None,
-        text: np.ndarray | None,
-        seed: int,
-        progress: ProgressFn | None,
-        cancelled: CancelFn | None,
-        timings: dict[str, float],
-    ) -> list[Song]:
-        """``self.candidates`` songs sampled together from one seeded noise draw."""
-        import time
-
-        t0 = time.perf_counter()
+    def _known_region(
+        self, request: GenerateRequest, frame: Song, forced: Song | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The latent kept while sampling and its mask, each (1, C, F): kept stems, bars
+        outside a repaint range and forced chords + bass; zeros for a fresh song."""
         comp = self.ae.cfg.compression
         frames = frame.steps // comp
         c = self.ae.latent_channels
@@ -232,8 +221,14 @@ class Pipeline:
                 outside = torch.ones(frames)
                 outside[(lo - 1) * fpb : hi * fpb] = 0.0
                 mask = torch.maximum(mask, outside.expand_as(mask))
+        return known, mask
+
+    def _condition(
+        self, attrs: PromptAttributes, frame: Song, text: np.ndarray | None
+    ) -> CondBatch:
+        """The request's conditioning, one row."""
         key = Key.parse(frame.key)
-        cond = collate([
+        return collate([
             Condition(
                 style=attrs.style,
                 mode=key.mode,
@@ -244,11 +239,28 @@ class Pipeline:
                 text=text,
             )
         ])  # fmt: skip
+
+    def _sample(
+        self,
+        request: GenerateRequest,
+        frame: Song,
+        known: torch.Tensor,
+        mask: torch.Tensor,
+        cond: CondBatch,
+        seed: int,
+        progress: ProgressFn | None,
+        cancelled: CancelFn | None,
+        timings: dict[str, float],
+    ) -> list[Song]:
+        """``self.candidates`` songs sampled together from one seeded noise draw."""
+        t0 = time.perf_counter()
+        comp = self.ae.cfg.compression
+        c, frames = known.shape[1], known.shape[2]
         null = cond.nulled(torch.tensor([True]))
         k = self.candidates
         gen = torch.Generator().manual_seed(seed)
         x = torch.randn(k, c, frames, generator=gen)
-        both = type(cond).cat([cond] * k + [null] * k)
+        both = CondBatch.cat([cond] * k + [null] * k)
         fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * 2 * k)
         known = known.expand(k, -1, -1)
         mask = mask.expand(k, -1, -1)

@@ -15,7 +15,7 @@ predicts logits in the same layout and ``decode_*`` reads notes back from them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -213,6 +213,4 @@ def decode_logits(
             for n in notes
         ]
         stems[stem] = Stem(stem, tuple(notes), template.stems[stem].program)
-    from dataclasses import replace
-
     return replace(template, stems=stems)
