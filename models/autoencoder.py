@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.config import AutoencoderConfig
-from models.representation import STEM_CHANNELS
+from models.representation import POS_WEIGHT, STEM_CHANNELS
 from multitrack.song import STEMS
 
 
@@ -124,12 +124,15 @@ def reconstruction_loss(
             rows = out.shape[1] - 1
             ce = F.cross_entropy(out[:, :rows], tgt[:, :rows].argmax(1), reduction="none")
             bce = F.binary_cross_entropy_with_logits(
-                out[:, rows], tgt[:, rows], pos_weight=torch.tensor(3.0), reduction="none"
+                out[:, rows],
+                tgt[:, rows],
+                pos_weight=torch.tensor(POS_WEIGHT[stem]),
+                reduction="none",
             )
             losses[stem] = ((ce + bce) * mask).sum() / denom
         else:
             bce = F.binary_cross_entropy_with_logits(
-                out, tgt, pos_weight=torch.tensor(4.0), reduction="none"
+                out, tgt, pos_weight=torch.tensor(POS_WEIGHT[stem]), reduction="none"
             ).sum(1)
             losses[stem] = (bce * mask).sum() / denom
     return losses
