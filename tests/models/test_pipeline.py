@@ -121,3 +121,51 @@ def test_request_checks() -> None:
         GenerateRequest("x", stems=("vocals",))
     with pytest.raises(RequestError, match="--from"):
         GenerateRequest("x", keep=("chords",))
+
+
+def test_chords_key_follows_a_progression_outside_the_asked_key() -> None:
+    from models.pipeline import chords_key
+    from multitrack.chords import parse_progression
+    from multitrack.song import Meter
+
+    spans = parse_progression("Am F C G", Meter())
+    assert chords_key(spans, "G major") == "G major"  # 11 of 12 chord tones in G: kept
+    assert chords_key(spans, "A minor") == "A minor"
+    assert chords_key(spans, "Bb major") == "C major"
+    assert chords_key(parse_progression("N.C.", Meter()), "Bb major") == "Bb major"
+
+
+def test_forced_chords_outside_the_key_move_the_take_to_their_key(pipeline: Pipeline) -> None:
+    gen = pipeline.generate(
+        GenerateRequest("pop in Bb major", bars=4, chord_text="Am F C G", steps=3)
+    )
+    assert gen.song.key == "C major"
+    assert any("the chords sound in C major" in c for c in gen.attributes["conflicts"])
+    # keeping the melody keeps its key: only the chords and bass change
+    src = pipeline.generate(GenerateRequest("pop in Bb major", bars=4, steps=3)).song
+    edit = pipeline.generate(
+        GenerateRequest("", source=src, keep=("melody",), chord_text="Am F C G", steps=3)
+    )
+    assert edit.song.key == "Bb major"
+    assert edit.song.stems["melody"].notes == src.stems["melody"].notes
+
+
+def test_candidates_in_the_asked_key_win(pipeline: Pipeline) -> None:
+    from models.pipeline import candidate_rank
+    from multitrack.chords import parse_progression
+    from multitrack.song import Note, Song
+
+    base = pipeline.generate(GenerateRequest("pop in C major", bars=2, steps=3)).song
+
+    def song_in(shift: int) -> Song:
+        scale = [60, 62, 64, 65, 67, 69, 71, 72]
+        song = base.with_stem("melody", [Note(4 * i, p + shift, 4) for i, p in enumerate(scale)])
+        song = song.with_stem("chords", [Note(0, p + shift, 32) for p in (48, 52, 55)])
+        return song.with_stem("bass", [Note(0, 36 + shift, 32)])
+
+    assert base.key == "C major"
+    in_key, f_sharp = candidate_rank(song_in(0), None), candidate_rank(song_in(6), None)
+    assert in_key[0] and not f_sharp[0] and f_sharp < in_key
+    # under forced chords the fit to them alone decides
+    spans = parse_progression("F#", base.meter, bars=2)
+    assert candidate_rank(song_in(6), spans) > candidate_rank(song_in(0), spans)
