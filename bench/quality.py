@@ -8,7 +8,15 @@ trained on the reference windows, edits (kept stems identical; melody chord-tone
 forced chords) and how often the copy guard resampled. The same config with untrained
 weights is scored beside it.
 
+Two references: every held-out window as it comes (its style mix is the corpus's: marches,
+celtic tunes and lullabies are a third of it), and the style-matched one the targets are
+read against: for each prompt, windows of the style it asks for (``PER_ASK`` of them, drawn
+without repeats while the style has enough), so both sides have the same style mix. A style
+like "classical" has no drums in 76% of its held-out bars and "march" in none; the
+unmatched set weighs that by the corpus's counts, the prompts by their own.
+
     .venv/bin/python bench/quality.py [--n 204] [--corpus data/corpus] [--json docs/quality.json]
+                                      [--candidates 4] [--skip-untrained] [--checkpoint PATH]
 """
 
 from __future__ import annotations
@@ -46,6 +54,28 @@ KEYS_ZH = {"C major": "C大调", "G major": "G大调", "D major": "D大调", "A 
            "Eb major": "降E大调", "B minor": "b小调", "A major": "A大调", "C minor": "c小调"}  # fmt: skip
 METER_ZH = {"4/4": "四四拍", "3/4": "三四拍", "2/4": "二四拍", "6/8": "6/8拍"}
 PROGRESSIONS = ["Am F C G", "C G Am F", "Dm G C Am", "Em C G D", "F G Em Am", "C Am Dm G"]
+PER_ASK = 25  # reference windows of the asked style drawn per prompt
+
+
+def style_matched(rows: list[dict[str, Any]], styles: list[str | None], asks: list[dict[str, Any]],
+                  per_ask: int = PER_ASK) -> list[dict[str, Any]]:  # fmt: skip
+    """Reference metric rows with the prompts' style mix (see the module docstring)."""
+    rng = np.random.default_rng(0)
+    by_style: dict[str | None, list[int]] = {}
+    for i, style in enumerate(styles):
+        by_style.setdefault(style, []).append(i)
+    order = {s: list(rng.permutation(ix)) for s, ix in by_style.items()}
+    used = dict.fromkeys(order, 0)
+    out = []
+    for ask in asks:
+        style = ask["style"]
+        if style not in order:  # a style with no held-out windows: the whole set stands in
+            out.extend(rows[int(i)] for i in rng.integers(len(rows), size=per_ask))
+            continue
+        for _ in range(per_ask):
+            out.append(rows[order[style][used[style] % len(order[style])]])
+            used[style] += 1
+    return out
 
 
 def prompts(n: int) -> list[dict[str, Any]]:
@@ -78,7 +108,8 @@ def untrained_like(model: LoadedModel, candidates: int) -> Pipeline:
 
 
 def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClassifier,
-          reference: dict[str, list[float]], *, steps: int, guidance: float) -> dict[str, Any]:  # fmt: skip
+          reference: dict[str, list[float]], unmatched: dict[str, list[float]], *,
+          steps: int, guidance: float) -> dict[str, Any]:  # fmt: skip
     rows, exact, styles_ok, resamples, seconds = [], [], [], 0, []
     with tempfile.TemporaryDirectory() as tmp:
         for i, ask in enumerate(asks):
@@ -104,6 +135,7 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
             styles_ok.append(classifier.predict(song) == ask["style"])
     features = collect_features(rows)
     comparison = compare_to_reference(features, reference)
+    comparison_unmatched = compare_to_reference(features, unmatched)
     key_ok = [r["key_agrees"] for r in rows if r["key_agrees"] is not None]
     return {
         "n": len(asks),
@@ -113,7 +145,10 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
         "copy_guard_resamples": resamples,
         "median_generate_seconds": float(np.median(seconds)),
         "comparison": comparison,
-    }
+        "comparison_unmatched": {"mean_oa": comparison_unmatched["mean_oa"],
+                                 "relative_difference": {k: v["relative_difference"] for k, v in
+                                                         comparison_unmatched["features"].items()}},
+    }  # fmt: skip
 
 
 def edits(
@@ -149,7 +184,7 @@ def main() -> None:
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--guidance", type=float, default=3.0)
-    ap.add_argument("--reference-windows", type=int, default=3000)
+    ap.add_argument("--reference-windows", type=int, default=None, help="default: all")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--skip-untrained", action="store_true", help="score the trained model only")
     ap.add_argument("--candidates", type=int, default=4, help="best-of-k reranking (1 = off)")
@@ -159,16 +194,24 @@ def main() -> None:
     ref_examples = list(islice(iter_examples(args.corpus, "test"), args.reference_windows))
     ref_songs = [ex.song for ex in ref_examples]
     ref_rows = [song_metrics(s, asked_key=s.key) for s in ref_songs]
-    reference = collect_features(ref_rows)
     ref_key = float(np.mean([r["key_agrees"] for r in ref_rows if r["key_agrees"] is not None]))
+    asks = prompts(args.n)
+    matched_rows = style_matched(ref_rows, [s.style for s in ref_songs], asks)
+    reference = collect_features(matched_rows)
+    unmatched = collect_features(ref_rows)
+    matched_key = float(
+        np.mean([r["key_agrees"] for r in matched_rows if r["key_agrees"] is not None])
+    )
     classifier = StyleClassifier.fit(ref_songs, [f"{ex.source}/{ex.piece}" for ex in ref_examples])
-    print(f"reference: {len(ref_songs)} held-out windows; music21 key agreement on them {ref_key:.3f}; "
+    print(f"reference: {len(ref_songs)} held-out windows; music21 key agreement on them {ref_key:.3f} "
+          f"(style-matched {matched_key:.3f}); "
           f"style classifier held-out accuracy {classifier.holdout_accuracy:.3f} ({time.time() - t0:.0f}s)")  # fmt: skip
 
     model = load_checkpoint(args.checkpoint)
     trained = Pipeline.load(args.checkpoint, candidates=args.candidates)
-    asks = prompts(args.n)
     results = {"reference": {"windows": len(ref_songs), "key_agreement": ref_key,
+                             "style_matched_rows": len(matched_rows),
+                             "style_matched_key_agreement": matched_key,
                              "chord_tone_ratio": float(np.mean(reference["chord_tone_ratio"])),
                              "classifier_holdout_accuracy": classifier.holdout_accuracy}}  # fmt: skip
     runs = [("trained", trained)]
@@ -176,7 +219,9 @@ def main() -> None:
         runs.append(("untrained", untrained_like(model, args.candidates)))
     for name, pipe in runs:
         t1 = time.time()
-        res = score(pipe, asks, classifier, reference, steps=args.steps, guidance=args.guidance)
+        res = score(
+            pipe, asks, classifier, reference, unmatched, steps=args.steps, guidance=args.guidance
+        )
         res["edits"] = edits(pipe, asks[:24], steps=args.steps, guidance=args.guidance)
         results[name] = res
         print(f"\n== {name} ({time.time() - t1:.0f}s)")
@@ -188,7 +233,9 @@ def main() -> None:
             f"edits: {res['edits']} (reference chord-tone ratio {results['reference']['chord_tone_ratio']:.3f})"
         )
         cmp = res["comparison"]
-        print(f"mean OA {cmp['mean_oa']:.3f}")
+        print(
+            f"mean OA {cmp['mean_oa']:.3f} (unmatched {res['comparison_unmatched']['mean_oa']:.3f})"
+        )
         for feat in (
             "chord_tone_ratio",
             "td",
@@ -202,9 +249,11 @@ def main() -> None:
             row = cmp["features"].get(feat)
             if row:
                 diff = row["relative_difference"]
+                other = res["comparison_unmatched"]["relative_difference"].get(feat)
                 print(
                     f"  {feat:20s} ours {row['mean']:.3f} ref {row['reference_mean']:.3f} "
                     f"diff {diff * 100 if diff is not None else float('nan'):+.1f}% OA {row['oa']:.3f}"
+                    f" (unmatched diff {other * 100 if other is not None else float('nan'):+.1f}%)"
                 )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
