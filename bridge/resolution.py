@@ -7,8 +7,9 @@ chord spans on the source's meter and length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from bridge.arguments import ChordNote, ProtocolError
 from bridge.protocol import (
@@ -41,21 +42,56 @@ def build_request(spec: JobSpec, out_root: Path) -> GenerateRequest:
         chords = parse_progression(spec.chords, song.meter, bars=song.bars)
     elif spec.chord_notes is not None:
         chords = recognise_chord_notes(spec.chord_notes, song)
-    prompt = record.get("prompt")
-    seed = spec.seed if spec.seed is not None else record.get("seed", 0)
-    return GenerateRequest(
-        prompt=prompt if isinstance(prompt, str) else "",
-        bars=song.bars,
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else 0,
-        bpm=song.tempo,
-        key=song.key,
-        meter=str(song.meter),
+    return edit_request(
+        song,
+        record,
+        seed=spec.seed,
         guidance=DEFAULT_GUIDANCE if spec.guidance is None else spec.guidance,
         steps=DEFAULT_STEPS if spec.steps is None else spec.steps,
-        source=song,
         keep=spec.keep,
         repaint=spec.repaint,
         chords=chords,
+    )
+
+
+def edit_request(
+    song: Song,
+    record: Mapping[str, Any],
+    *,
+    prompt: str = "",
+    seed: int | None = None,
+    guidance: float = DEFAULT_GUIDANCE,
+    steps: int = DEFAULT_STEPS,
+    keep: tuple[str, ...] = (),
+    repaint: tuple[int, int] | None = None,
+    chords: tuple[ChordSpan, ...] | None = None,
+    chord_text: str | None = None,
+    stems: tuple[str, ...] | None = None,
+) -> GenerateRequest:
+    """The request that edits a take (``song`` and its song.json ``record``), for the CLI's
+    ``--from`` and OSC's regenerate alike: an empty ``prompt`` and a missing ``seed`` are the
+    take's own, so what is regenerated keeps the take's style and text conditioning; the
+    take fixes length, tempo, key and meter."""
+    own_prompt, own_seed = record.get("prompt"), record.get("seed")
+    if not prompt.strip():
+        prompt = own_prompt if isinstance(own_prompt, str) else ""
+    if seed is None:
+        seed = own_seed if isinstance(own_seed, int) and not isinstance(own_seed, bool) else 0
+    return GenerateRequest(
+        prompt=prompt,
+        bars=song.bars,
+        seed=seed,
+        bpm=song.tempo,
+        key=song.key,
+        meter=str(song.meter),
+        guidance=guidance,
+        steps=steps,
+        source=song,
+        keep=keep,
+        repaint=repaint,
+        chords=chords,
+        chord_text=chord_text,
+        stems=stems,
     )
 
 

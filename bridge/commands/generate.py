@@ -24,11 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--chords / --chords-midi."
         ),
     )
-    p.add_argument("prompt", help='e.g. "lo-fi hip hop in A minor, 85 bpm" or "一段舒缓的古筝独奏"')
+    p.add_argument(
+        "prompt",
+        help='e.g. "lo-fi hip hop in A minor, 85 bpm" or "一段舒缓的古筝独奏"; with --from, "" '
+        "keeps the take's own prompt",
+    )
     p.add_argument("--out", type=Path, default=Path("out"), help="folder that holds the takes")
     p.add_argument("--name", help="take folder name (default: next take-NNN)")
     p.add_argument("--bars", type=int, help="length in bars (1-64)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same music)")
+    p.add_argument(
+        "--seed", type=int, help="random seed, same seed same music (default 0; --from: the take's)"
+    )
     p.add_argument("--bpm", type=float, help="tempo, overrides the prompt")
     p.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "F#m"')
     p.add_argument("--meter", help="4/4, 3/4, 2/4 or 6/8, overrides the prompt")
@@ -51,11 +57,6 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
     """Turn CLI flags into a checked request (reads --from and --chords-midi)."""
     from models.request import GenerateRequest, parse_bar_range, parse_stem_list
 
-    source = None
-    if args.source is not None:
-        from multitrack.take import read_take
-
-        source, _ = read_take(args.source)
     chords = None
     if args.chords_midi is not None:
         from multitrack.midi_io import read_midi
@@ -66,19 +67,30 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
             raise MultitrackError(f"{args.chords_midi}: no chords recognised in the clip")
     if args.keep and not args.keep.strip():
         raise MultitrackError("--keep needs stem names, e.g. chords,bass")
+    keep = parse_stem_list(args.keep) if args.keep else ()
+    repaint = parse_bar_range(args.repaint) if args.repaint else None
+    stems = parse_stem_list(args.stems) if args.stems else None
+    if args.source is not None:
+        from bridge.resolution import edit_request
+        from multitrack.take import read_take
+
+        song, record = read_take(args.source)
+        return edit_request(song, record, prompt=args.prompt, seed=args.seed,
+                            guidance=args.guidance, steps=args.steps, keep=keep,
+                            repaint=repaint, chords=chords, chord_text=args.chords,
+                            stems=stems)  # fmt: skip
     return GenerateRequest(
         prompt=args.prompt,
         bars=args.bars,
-        seed=args.seed,
+        seed=0 if args.seed is None else args.seed,
         bpm=args.bpm,
         key=args.key,
         meter=args.meter,
         guidance=args.guidance,
         steps=args.steps,
-        stems=parse_stem_list(args.stems) if args.stems else None,
-        source=source,
-        keep=parse_stem_list(args.keep) if args.keep else (),
-        repaint=parse_bar_range(args.repaint) if args.repaint else None,
+        stems=stems,
+        keep=keep,
+        repaint=repaint,
         chords=chords,
         chord_text=args.chords,
     )

@@ -71,6 +71,18 @@ def test_edits_keep_and_force_chords(tiny_checkpoint: Path, tmp_path: Path) -> N
     assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "C", "G"]
 
 
+def test_an_edit_with_an_empty_prompt_keeps_the_takes_prompt_and_seed(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    """The CLI's --from builds its request as OSC regenerate does (bridge.resolution)."""
+    assert generate(tiny_checkpoint, tmp_path, "lo-fi hip hop", "--bars", "2", "--seed", "7") == 0
+    assert generate(tiny_checkpoint, tmp_path, "", "--from", str(tmp_path / "take-001"),
+                    "--repaint", "2-2") == 0  # fmt: skip
+    record = json.loads((tmp_path / "take-002" / "song.json").read_text(encoding="utf-8"))
+    assert (record["prompt"], record["seed"]) == ("lo-fi hip hop", 7)
+    assert record["attributes"]["style"] == "lofi"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
