@@ -277,7 +277,9 @@ class Pipeline:
                 meter=str(frame.meter),
                 bpm=frame.tempo,
                 programs=tuple(frame.stems[s].program for s in STEMS[:3]),  # type: ignore[arg-type]
-                stems=tuple(attrs.stems),
+                # stems the prompt did not name are the model's to choose for the style
+                # (a hymn or a classical piece often has no drums in the corpus)
+                stems=tuple(attrs.stems) if attrs.stems_named else None,
                 text=text,
             )
         ])  # fmt: skip

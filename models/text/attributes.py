@@ -27,7 +27,9 @@ class PromptAttributes:
     ``key``: "A minor", "Eb major", "D zhi" or None. ``bpm``: quarter notes a minute or None.
     ``meter``: "4/4", "3/4", "2/4", "6/8" or None. ``bars``: length in bars or None.
     ``style``: an id from ``multitrack.styles.STYLE_IDS`` or None. ``programs``: GM program
-    (0-127) for each of the four stems. ``stems``: the stems that play, in ``STEMS`` order.
+    (0-127) for each of the four stems. ``stems``: the stems that play, in ``STEMS`` order;
+    ``stems_named``: whether the prompt said so (solo, duet, "no drums", "with bass" ...)
+    rather than ``stems`` being the default four.
     ``mood``: an id from ``MOODS`` or None; ``energy``: low/medium/high or None;
     ``dynamics``: crescendo/diminuendo/soft/loud or None. ``named_programs``: the stems whose
     program the prompt named (the rest are defaults). ``seconds``: a length asked in seconds,
@@ -41,6 +43,7 @@ class PromptAttributes:
     style: str | None = None
     programs: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PROGRAMS))
     stems: tuple[str, ...] = STEMS
+    stems_named: bool = False
     mood: str | None = None
     energy: str | None = None
     dynamics: str | None = None
@@ -64,6 +67,7 @@ class PromptAttributes:
             "style": self.style,
             "programs": {stem: int(self.programs[stem]) for stem in STEMS},
             "stems": list(self.stems),
+            "stems_named": self.stems_named,
             "mood": self.mood,
             "energy": self.energy,
             "dynamics": self.dynamics,
@@ -94,6 +98,7 @@ class PromptAttributes:
             style=record.get("style"),
             programs=programs,
             stems=tuple(record.get("stems") or STEMS),
+            stems_named=bool(record.get("stems_named", False)),
             mood=record.get("mood"),
             energy=record.get("energy"),
             dynamics=record.get("dynamics"),

@@ -36,6 +36,7 @@ class Orchestrator:
         self.hits = hits
         self.understood = understood
         self.conflicts = conflicts
+        self.stems_named = False  # set by assign(): the prompt said which stems play
 
     def _instrument_hits(self) -> list[tuple[Instrument, Hit]]:
         out: list[tuple[Instrument, Hit]] = []
@@ -161,6 +162,7 @@ class Orchestrator:
         ]
         duet = next((h for h in self.hits if h.has("duet") and not h.negated), None)
         reason = ""
+        self.stems_named = bool(only or solo or duet or on or off)
         if only:
             stems = set(only)
             reason = "only " + ", ".join(dict.fromkeys(only.values()))

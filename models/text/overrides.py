@@ -71,6 +71,7 @@ def apply_overrides(
             raise MusicError("at least one stem must play")
         chosen = tuple(s for s in STEMS if s in names)
         changes["stems"] = chosen
+        changes["stems_named"] = True
         notes.append(f"stems: {', '.join(chosen)} ({_said(', '.join(attrs.stems))})")
     if attrs.seconds is not None and bars is None and (bpm is not None or meter is not None):
         tempo = float(bpm) if bpm is not None else (attrs.bpm or default_bpm(attrs.style))

@@ -89,9 +89,8 @@ class Resolver:
         meter = self._meter(style_id)
         bpm = self._tempo(style_id)
         bars, seconds = self._length(bpm, style_id, meter)
-        programs, named, stems = Orchestrator(self.hits, self.understood, self.conflicts).assign(
-            style_id
-        )
+        orchestrator = Orchestrator(self.hits, self.understood, self.conflicts)
+        programs, named, stems = orchestrator.assign(style_id)
         mood = self._mood(nearest)
         energy = self._energy(mood)
         dynamics = self._dynamics()
@@ -108,6 +107,7 @@ class Resolver:
             style=style_id,
             programs=programs,
             stems=stems,
+            stems_named=orchestrator.stems_named,
             mood=mood,
             energy=energy,
             dynamics=dynamics,

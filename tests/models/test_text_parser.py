@@ -296,6 +296,14 @@ def test_dynamics(word: str, dynamics: str) -> None:
 )
 def test_stems_turned_off(prompt: str, stems: tuple[str, ...]) -> None:
     assert lex(prompt).stems == stems
+    assert lex(prompt).stems_named == (stems != STEMS)
+
+
+def test_stems_named_only_when_the_prompt_speaks_of_them() -> None:
+    """Unnamed stems are the model's to choose for the style (models.pipeline)."""
+    assert not lex("a hymn in G major").stems_named
+    assert lex("a hymn in G major with drums").stems_named
+    assert lex("钢琴独奏").stems_named
 
 
 def test_negation_beats_a_mention() -> None:
