@@ -250,6 +250,8 @@ class Pipeline:
                 "bass", forced.stems["bass"].notes
             )
         if base is not None:
+            # encoded in the frame's key, which forced chords may have moved off the source's
+            base = replace(base, key=frame.key)
             rolls = {
                 k: torch.from_numpy(v)[None] for k, v in all_channels(song_to_arrays(base)).items()
             }

@@ -148,6 +148,12 @@ def test_forced_chords_outside_the_key_move_the_take_to_their_key(pipeline: Pipe
     )
     assert edit.song.key == "Bb major"
     assert edit.song.stems["melody"].notes == src.stems["melody"].notes
+    # an edit of that take that regenerates the melody follows the chords into C major
+    moved = pipeline.generate(
+        GenerateRequest("", source=src, keep=("drums",), chord_text="Am F C G", steps=3)
+    )
+    assert moved.song.key == "C major"
+    assert moved.song.stems["drums"].notes == src.stems["drums"].notes
 
 
 def test_candidates_in_the_asked_key_win(pipeline: Pipeline) -> None:
