@@ -20,10 +20,10 @@ class AutoencoderConfig:
     """Per-stem conv autoencoders; each stem gets ``latent_channels`` channels per latent
     frame, one frame every ``2 ** downsamples`` grid steps (4 = one frame a quarter note)."""
 
-    hidden: int = 64
+    hidden: int = 96
     latent_channels: int = 8
     downsamples: int = 2
-    blocks: int = 1
+    blocks: int = 2
 
     @property
     def compression(self) -> int:
@@ -56,7 +56,7 @@ class ModelConfig:
     autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    version: str = "multitrack-ldm-0.1"
+    version: str = "multitrack-ldm-0.2"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
