@@ -159,24 +159,49 @@ def _velocity(stem: str, start: int, steps_per_beat: int, steps_per_bar: int) ->
     return base
 
 
+# Melodic prior of the monophonic decoder: log-probability cost per semitone of a leap
+# beyond a fifth between consecutive notes (see ``_mono_notes``).
+LEAP_COST = 0.5
+FREE_LEAP = 7
+
+
+def _leap_costs(rows: int) -> F32:
+    d = np.abs(np.arange(rows)[:, None] - np.arange(rows)[None, :])
+    return (LEAP_COST * np.maximum(0, d - FREE_LEAP)).astype(np.float32)
+
+
 def _mono_notes(logits: F32, rows: int, onset_logit: float, low: int, shift: int) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
     A step sounds when the rest row is not the most likely; sounding runs are cut at
-    predicted onsets; each segment takes the pitch with the highest summed log-probability
-    over its steps. Deciding pitch per note rather than per step keeps a held note from
-    flickering between neighbouring rows into fragments.
+    predicted onsets; each segment takes a pitch by its summed log-probability over its
+    steps. Deciding pitch per note rather than per step keeps a held note from flickering
+    between neighbouring rows into fragments. The pitches of consecutive notes are chosen
+    together (Viterbi) under a melodic prior that charges ``LEAP_COST`` per semitone of a
+    leap beyond ``FREE_LEAP``: where the network is sure, its pitch stands; where it hesitates
+    between octaves, the line stays connected.
     """
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)
     logp = logp - np.log(np.exp(logp).sum(axis=0, keepdims=True))
     sounding = logp.argmax(axis=0) != 0
     onset = logits[rows + 1] > onset_logit
-    notes: list[Note] = []
-    for start, end in note_runs(sounding, onset):
-        row = int(logp[1:, start:end].sum(axis=1).argmax())
-        notes.append(Note(start, low + row - shift, end - start))
-    return notes
+    runs = note_runs(sounding, onset)
+    if not runs:
+        return []
+    emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
+    cost = _leap_costs(rows)
+    score = emit[0]
+    back = np.zeros((len(runs), rows), np.int64)
+    for i in range(1, len(runs)):
+        total = score[:, None] - cost  # (from, to)
+        back[i] = total.argmax(axis=0)
+        score = total.max(axis=0) + emit[i]
+    path = [int(score.argmax())]
+    for i in range(len(runs) - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    path.reverse()
+    return [Note(a, low + row - shift, b - a) for (a, b), row in zip(runs, path, strict=True)]
 
 
 def decode_logits(

@@ -41,3 +41,25 @@ def test_binary_rows_are_thresholded_for_their_positive_weight() -> None:
     logits["chords"][CHORDS_ROWS + row, 0] += 0.2
     notes = decode_logits(logits, song).stems["chords"].notes
     assert [(n.start, n.pitch, n.duration) for n in notes] == [(0, 60, 8)]
+
+
+def test_the_melodic_prior_settles_octave_doubt_but_keeps_sure_leaps() -> None:
+    from models.config import MELODY_LOW, MELODY_ROWS
+
+    song = Song(bars=1, key="C major")
+    melody = np.full((MELODY_ROWS + 2, 16), -20.0, np.float32)
+
+    def note(start: int, pitches: dict[int, float]) -> None:
+        for t in range(start, start + 4):
+            for pitch, logit in pitches.items():
+                melody[pitch - MELODY_LOW + 1, t] = logit
+        melody[MELODY_ROWS + 1, start] = 20.0  # onset
+
+    note(0, {60: 10.0})
+    note(4, {62: 9.9, 86: 10.0})  # D4 or D6, near equal: the line takes D4
+    note(8, {64: 10.0})
+    note(12, {84: 10.0, 64: 4.0})  # a sure leap up to C6 stays a leap
+    logits = {k: np.full_like(v, -20.0) for k, v in _logits_of(song).items()}
+    logits["melody"] = melody
+    pitches = [n.pitch for n in decode_logits(logits, song).stems["melody"].notes]
+    assert pitches == [60, 62, 64, 84]
