@@ -42,9 +42,11 @@ ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 DEFAULT_BARS = 8
 MAX_RESAMPLES = 4
-# Candidates sampled in one batch per request; the one whose melody best fits the harmony
-# is kept (best-of-k reranking, see docs/model.md). One batch of 4 costs ~1.5x one sample.
-CANDIDATES = 4
+# Candidates sampled in one batch per request; the best by ``candidate_rank`` is kept
+# (best-of-k reranking, see docs/model.md). On the 3,000-step snapshot of v0.2 (68 prompts)
+# 8 against 4 raised key agreement 0.91 -> 0.94 and the melody's chord-tone ratio
+# 0.55 -> 0.62, for ~1.3x the time of 4 on 8 bars.
+CANDIDATES = 8
 
 
 @dataclass
