@@ -38,7 +38,7 @@ from style_classifier import StyleClassifier
 
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
-from models.request import GenerateRequest
+from models.request import DEFAULT_GUIDANCE, GenerateRequest
 from multitrack.chords import parse_progression
 from multitrack.corpus.store import iter_examples
 from multitrack.metrics import chord_tone_ratio, song_metrics
@@ -165,7 +165,7 @@ def edits(
             kept_identical.append(all(second.stems[s].notes == first.stems[s].notes for s in keep))
         prog = PROGRESSIONS[i % len(PROGRESSIONS)]
         forced = pipeline.generate(
-            GenerateRequest(ask["prompt"], seed=i, steps=steps, chord_text=prog)
+            GenerateRequest(ask["prompt"], seed=i, steps=steps, guidance=guidance, chord_text=prog)
         ).song
         spans = parse_progression(prog, forced.meter, bars=forced.bars)
         value = chord_tone_ratio(forced, spans=spans)
@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
     ap.add_argument("--reference-windows", type=int, default=None, help="default: all")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--skip-untrained", action="store_true", help="score the trained model only")

@@ -163,6 +163,9 @@ def _velocity(stem: str, start: int, steps_per_beat: int, steps_per_bar: int) ->
 # beyond a fifth between consecutive notes (see ``_mono_notes``).
 LEAP_COST = 0.5
 FREE_LEAP = 7
+# Harmonic prior of the melody decoder: log-probability bonus of a note whose pitch class
+# sounds in the decoded chords or bass where it starts (see ``_mono_notes``).
+CHORD_TONE_BONUS = 1.0
 
 
 def _leap_costs(rows: int) -> F32:
@@ -170,7 +173,22 @@ def _leap_costs(rows: int) -> F32:
     return (LEAP_COST * np.maximum(0, d - FREE_LEAP)).astype(np.float32)
 
 
-def _mono_notes(logits: F32, rows: int, onset_logit: float, low: int, shift: int) -> list[Note]:
+def _harmony(notes: list[Note], steps: int) -> NDArray[np.bool_]:
+    """(steps, 12): the pitch classes sounding at each step."""
+    out = np.zeros((steps, 12), bool)
+    for n in notes:
+        out[n.start : min(n.end, steps), n.pitch % 12] = True
+    return out
+
+
+def _mono_notes(
+    logits: F32,
+    rows: int,
+    onset_logit: float,
+    low: int,
+    shift: int,
+    harmony: NDArray[np.bool_] | None = None,
+) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
     A step sounds when the rest row is not the most likely; sounding runs are cut at
@@ -179,7 +197,9 @@ def _mono_notes(logits: F32, rows: int, onset_logit: float, low: int, shift: int
     between neighbouring rows into fragments. The pitches of consecutive notes are chosen
     together (Viterbi) under a melodic prior that charges ``LEAP_COST`` per semitone of a
     leap beyond ``FREE_LEAP``: where the network is sure, its pitch stands; where it hesitates
-    between octaves, the line stays connected.
+    between octaves, the line stays connected. With ``harmony`` (steps, 12), a note whose
+    pitch class sounds where it starts gains ``CHORD_TONE_BONUS``: where the network hesitates
+    between neighbours, the chord tone wins.
     """
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)
@@ -190,6 +210,9 @@ def _mono_notes(logits: F32, rows: int, onset_logit: float, low: int, shift: int
     if not runs:
         return []
     emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
+    if harmony is not None:
+        pcs = (low + np.arange(rows) - shift) % 12
+        emit = emit + CHORD_TONE_BONUS * harmony[[a for a, _ in runs]][:, pcs]
     cost = _leap_costs(rows)
     score = emit[0]
     back = np.zeros((len(runs), rows), np.int64)
@@ -213,20 +236,25 @@ def decode_logits(
     """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
 
     Monophonic stems take the most likely row per step (rest included); onsets and
-    polyphonic rows are thresholded sigmoid probabilities, calibrated for ``POS_WEIGHT``. Tempo, meter, key, programs and
-    length come from ``template``; notes beyond its length are dropped.
+    polyphonic rows are thresholded sigmoid probabilities, calibrated for ``POS_WEIGHT``. The
+    melody is decoded last, against the chords and bass (``_mono_notes``). Tempo, meter,
+    key, programs and length come from ``template``; notes beyond its length are dropped.
     """
     shift = key_shift(Key.parse(template.key))
     steps = template.steps
     spb, bar = template.meter.steps_per_beat, template.meter.steps_per_bar
     stems: dict[str, Stem] = {}
-    for stem in STEMS:
+    # chords and bass first: the melody is decoded against the harmony they sound
+    for stem in ("chords", "bass", "drums", "melody"):
         out = logits[stem][:, :steps]
         logit_t = float(np.log(threshold / (1 - threshold)) + np.log(POS_WEIGHT[stem]))
         notes: list[Note]
         if stem in ("melody", "bass"):
             low, rows = _WINDOW[stem]
-            notes = _mono_notes(out, rows, logit_t, low, shift)
+            harmony = None
+            if stem == "melody":
+                harmony = _harmony([*stems["chords"].notes, *stems["bass"].notes], steps)
+            notes = _mono_notes(out, rows, logit_t, low, shift, harmony)
         elif stem == "chords":
             roll = Roll(
                 onset=(out[CHORDS_ROWS:] > logit_t).T.astype(np.float32),
@@ -244,4 +272,5 @@ def decode_logits(
             for n in notes
         ]
         stems[stem] = Stem(stem, tuple(notes), template.stems[stem].program)
+    stems = {s: stems[s] for s in STEMS}
     return replace(template, stems=stems)

@@ -26,6 +26,12 @@ class Cancelled(MultitrackError):
     code = "cancelled"
 
 
+# Classifier-free guidance scale by default. bench/quality.py on v0.2 (204 prompts): 2.0
+# gives key agreement 0.93 and style 0.77 where 3.0 gives 0.83 and 0.79; higher guidance
+# pushed minor requests toward their relative major.
+DEFAULT_GUIDANCE = 2.0
+
+
 @dataclass(frozen=True)
 class GenerateRequest:
     """A generation or an edit.
@@ -43,7 +49,7 @@ class GenerateRequest:
     bpm: float | None = None
     key: str | None = None
     meter: str | None = None
-    guidance: float = 3.0
+    guidance: float = DEFAULT_GUIDANCE
     steps: int = 20
     stems: tuple[str, ...] | None = None
     source: Song | None = None

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bpm", type=float, help="tempo, overrides the prompt")
     p.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "F#m"')
     p.add_argument("--meter", help="4/4, 3/4, 2/4 or 6/8, overrides the prompt")
-    p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale")
+    p.add_argument("--guidance", type=float, help="classifier-free guidance scale (default 2)")
     p.add_argument("--steps", type=int, default=20, help="sampler steps (10-50 is typical)")
     p.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
     p.add_argument("--from", dest="source", type=Path, help="an earlier take folder to edit")
@@ -55,7 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def build_request(args: argparse.Namespace) -> GenerateRequest:
     """Turn CLI flags into a checked request (reads --from and --chords-midi)."""
-    from models.request import GenerateRequest, parse_bar_range, parse_stem_list
+    from models.request import DEFAULT_GUIDANCE, GenerateRequest, parse_bar_range, parse_stem_list
+
+    guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
 
     chords = None
     if args.chords_midi is not None:
@@ -76,7 +78,7 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
 
         song, record = read_take(args.source)
         return edit_request(song, record, prompt=args.prompt, seed=args.seed,
-                            guidance=args.guidance, steps=args.steps, keep=keep,
+                            guidance=guidance, steps=args.steps, keep=keep,
                             repaint=repaint, chords=chords, chord_text=args.chords,
                             stems=stems)  # fmt: skip
     return GenerateRequest(
@@ -86,7 +88,7 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
         bpm=args.bpm,
         key=args.key,
         meter=args.meter,
-        guidance=args.guidance,
+        guidance=guidance,
         steps=args.steps,
         stems=stems,
         keep=keep,

@@ -64,7 +64,7 @@ def test_generate_options_become_a_checked_request() -> None:
 def test_generate_defaults() -> None:
     spec = parse_request(protocol.GENERATE, ["a", "lofi"])
     assert isinstance(spec, GenerateSpec)
-    assert (spec.request.seed, spec.request.guidance, spec.request.steps) == (0, 3.0, 20)
+    assert (spec.request.seed, spec.request.guidance, spec.request.steps) == (0, 2.0, 20)
     assert spec.request.bars is None and spec.notes is False
 
 
