@@ -63,3 +63,26 @@ def test_the_melodic_prior_settles_octave_doubt_but_keeps_sure_leaps() -> None:
     logits["melody"] = melody
     pitches = [n.pitch for n in decode_logits(logits, song).stems["melody"].notes]
     assert pitches == [60, 62, 64, 84]
+
+
+def test_the_melody_leans_to_a_chord_tone_only_where_the_network_hesitates() -> None:
+    from models.config import MELODY_LOW, MELODY_ROWS
+
+    song = Song(bars=1, key="C major")
+    logits = {k: np.full_like(v, -20.0) for k, v in _logits_of(song).items()}
+    for pitch in (48, 52, 55):  # C major triad held all bar
+        logits["chords"][pitch - 36, :] = 20.0
+        logits["chords"][CHORDS_ROWS + pitch - 36, 0] = 20.0
+    melody = np.full((MELODY_ROWS + 2, 16), -20.0, np.float32)
+
+    def note(start: int, pitches: dict[int, float]) -> None:
+        for t in range(start, start + 8):
+            for pitch, logit in pitches.items():
+                melody[pitch - MELODY_LOW + 1, t] = logit
+        melody[MELODY_ROWS + 1, start] = 20.0
+
+    note(0, {65: 10.05, 64: 10.0})  # F or E, near equal: E sounds in the chord
+    note(8, {65: 12.0, 64: 10.0})  # a sure F stays F
+    logits["melody"] = melody
+    pitches = [n.pitch for n in decode_logits(logits, song).stems["melody"].notes]
+    assert pitches == [64, 65]
