@@ -16,7 +16,7 @@ like "classical" has no drums in 76% of its held-out bars and "march" in none; t
 unmatched set weighs that by the corpus's counts, the prompts by their own.
 
     .venv/bin/python bench/quality.py [--n 204] [--corpus data/corpus] [--json docs/quality.json]
-                                      [--candidates 4] [--skip-untrained] [--checkpoint PATH]
+                                      [--candidates 6] [--skip-untrained] [--checkpoint PATH]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from style_classifier import StyleClassifier
 
 from models.checkpoint import LoadedModel, build, load_checkpoint
-from models.pipeline import Pipeline
+from models.pipeline import CANDIDATES, Pipeline
 from models.request import DEFAULT_GUIDANCE, GenerateRequest
 from multitrack.chords import parse_progression
 from multitrack.corpus.store import iter_examples
@@ -177,6 +177,11 @@ def edits(
     }
 
 
+def _num(value: float | None, scale: float = 1.0, spec: str = ".3f") -> str:
+    """A number for the report; None (a feature no song had) prints as n/a."""
+    return "n/a" if value is None else format(value * scale, spec)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=204)
@@ -187,7 +192,9 @@ def main() -> None:
     ap.add_argument("--reference-windows", type=int, default=None, help="default: all")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--skip-untrained", action="store_true", help="score the trained model only")
-    ap.add_argument("--candidates", type=int, default=4, help="best-of-k reranking (1 = off)")
+    ap.add_argument(
+        "--candidates", type=int, default=CANDIDATES, help="best-of-k reranking (1 = off)"
+    )
     args = ap.parse_args()
 
     t0 = time.time()
@@ -224,6 +231,8 @@ def main() -> None:
         )
         res["edits"] = edits(pipe, asks[:24], steps=args.steps, guidance=args.guidance)
         results[name] = res
+        if args.json:  # after every run, so a report that fails later loses nothing
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         print(f"\n== {name} ({time.time() - t1:.0f}s)")
         print(
             f"key agreement {res['key_agreement']:.3f} | exact {res['exact']} | "
@@ -248,12 +257,11 @@ def main() -> None:
         ):
             row = cmp["features"].get(feat)
             if row:
-                diff = row["relative_difference"]
                 other = res["comparison_unmatched"]["relative_difference"].get(feat)
                 print(
-                    f"  {feat:20s} ours {row['mean']:.3f} ref {row['reference_mean']:.3f} "
-                    f"diff {diff * 100 if diff is not None else float('nan'):+.1f}% OA {row['oa']:.3f}"
-                    f" (unmatched diff {other * 100 if other is not None else float('nan'):+.1f}%)"
+                    f"  {feat:20s} ours {_num(row['mean'])} ref {_num(row['reference_mean'])} "
+                    f"diff {_num(row['relative_difference'], 100, '+.1f')}% OA {_num(row['oa'])}"
+                    f" (unmatched diff {_num(other, 100, '+.1f')}%)"
                 )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -45,8 +45,11 @@ MAX_RESAMPLES = 4
 # Candidates sampled in one batch per request; the best by ``candidate_rank`` is kept
 # (best-of-k reranking, see docs/model.md). On the 3,000-step snapshot of v0.2 (68 prompts)
 # 8 against 4 raised key agreement 0.91 -> 0.94 and the melody's chord-tone ratio
-# 0.55 -> 0.62, for ~1.3x the time of 4 on 8 bars.
-CANDIDATES = 8
+# 0.55 -> 0.62; 8 bars took 0.63 / 0.79 / 1.07 s with 4 / 6 / 8 (bench/generate_speed.py's
+# setting), so 6 keeps a take under a second. Sampling time grows with candidates x bars,
+# so long songs get fewer: at most ``CANDIDATE_BARS`` in all (4 at 32 bars, 2 at 64).
+CANDIDATES = 6
+CANDIDATE_BARS = 128
 
 
 @dataclass
@@ -300,12 +303,13 @@ class Pipeline:
         cancelled: CancelFn | None,
         timings: dict[str, float],
     ) -> list[Song]:
-        """``self.candidates`` songs sampled together from one seeded noise draw."""
+        """``self.candidates`` songs (fewer for long songs: ``CANDIDATE_BARS``) sampled
+        together from one seeded noise draw."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
         null = cond.nulled(torch.tensor([True]))
-        k = self.candidates
+        k = max(1, min(self.candidates, CANDIDATE_BARS // frame.bars))
         gen = torch.Generator().manual_seed(seed)
         x = torch.randn(k, c, frames, generator=gen)
         both = CondBatch.cat([cond] * k + [null] * k)
