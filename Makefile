@@ -50,7 +50,8 @@ corpus: install sysdeps-corpus
 	$(VENV)/bin/multitrack corpus build --out data/corpus
 
 train: install
-	$(VENV)/bin/multitrack train --corpus data/corpus --out models/checkpoints
+	$(VENV)/bin/multitrack train --corpus data/corpus --out models/checkpoints --run-dir runs/default \
+		--ae-steps 6000 --diffusion-steps 16000 --threads 1  # the shipped v0.2 recipe (docs/model.md)
 
 bench: install
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
