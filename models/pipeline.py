@@ -31,8 +31,8 @@ from models.text import (
     parse_prompt,
 )
 from multitrack.chords import parse_progression
-from multitrack.keyfinding import key_of_histogram, progression_histogram, scale_fit
-from multitrack.metrics import chord_tone_ratio, key_metrics
+from multitrack.keyfinding import key_of_histogram, scale_fit
+from multitrack.metrics import chord_tone_ratio, key_metrics, progression_histogram
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Note, Song, Stem
 from multitrack.theory import Key
@@ -110,10 +110,11 @@ def chords_key(spans: tuple[ChordSpan, ...], asked: str) -> str:
     writes scale degrees of its key; a melody in Bb over C-major chords cannot fit them."""
     hist = progression_histogram(spans)
     found = key_of_histogram(hist)
-    if found is None or scale_fit(hist, Key.parse(asked)) >= CHORDS_IN_KEY:
+    fit = scale_fit(hist, Key.parse(asked))
+    if found is None or fit >= CHORDS_IN_KEY:
         return asked
     own = Key(found.tonic, found.mode)
-    return str(own) if scale_fit(hist, own) > scale_fit(hist, Key.parse(asked)) else asked
+    return str(own) if scale_fit(hist, own) > fit else asked
 
 
 def harmonic_fit(song: Song, spans: tuple[ChordSpan, ...] | None) -> float:

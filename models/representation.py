@@ -30,6 +30,7 @@ from models.config import (
     MELODY_ROWS,
 )
 from multitrack.grid import Roll, note_runs, roll_to_notes
+from multitrack.metrics import harmony_pitch_classes
 from multitrack.song import STEMS, Note, Song, Stem
 from multitrack.theory import Key
 
@@ -173,14 +174,6 @@ def _leap_costs(rows: int) -> F32:
     return (LEAP_COST * np.maximum(0, d - FREE_LEAP)).astype(np.float32)
 
 
-def _harmony(notes: list[Note], steps: int) -> NDArray[np.bool_]:
-    """(steps, 12): the pitch classes sounding at each step."""
-    out = np.zeros((steps, 12), bool)
-    for n in notes:
-        out[n.start : min(n.end, steps), n.pitch % 12] = True
-    return out
-
-
 def _mono_notes(
     logits: F32,
     rows: int,
@@ -253,7 +246,9 @@ def decode_logits(
             low, rows = _WINDOW[stem]
             harmony = None
             if stem == "melody":
-                harmony = _harmony([*stems["chords"].notes, *stems["bass"].notes], steps)
+                harmony = harmony_pitch_classes(
+                    replace(template, stems={**template.stems, **stems})
+                )
             notes = _mono_notes(out, rows, logit_t, low, shift, harmony)
         elif stem == "chords":
             roll = Roll(

@@ -10,16 +10,13 @@ Used by the metrics (key agreement) and by the MIDI reader (a key for unsigned f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.chords import parse_chord
 from multitrack.errors import MusicError
-from multitrack.song import ChordSpan
 from multitrack.theory import Key
 
 MODES_MAJOR_MINOR = ("major", "minor")
@@ -106,16 +103,6 @@ def key_relation(found: KeyEstimate, asked: str) -> tuple[str, bool]:
     if found.tonic == key.tonic:
         return "parallel", False
     return "different", False
-
-
-def progression_histogram(spans: Sequence[ChordSpan]) -> NDArray[np.float64]:
-    """(12,) duration-weighted pitch classes a chord progression sounds (N.C. adds none)."""
-    hist = np.zeros(12, np.float64)
-    for span in spans:
-        chord = parse_chord(span.symbol)
-        for pc in chord.pitch_classes():
-            hist[pc] += span.duration
-    return hist
 
 
 def scale_fit(hist: NDArray[np.float64], key: Key) -> float:

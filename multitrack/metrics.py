@@ -186,6 +186,17 @@ def span_pitch_classes(spans: Sequence[ChordSpan], steps: int) -> BoolArray:
     return grid
 
 
+def progression_histogram(spans: Sequence[ChordSpan]) -> NDArray[np.float64]:
+    """(12,) duration-weighted pitch classes a chord progression sounds (N.C. adds none)."""
+    steps = max((s.start + s.duration for s in spans), default=0)
+    return span_pitch_classes(spans, steps).sum(axis=0).astype(np.float64)
+
+
+def harmony_pitch_classes(song: Song) -> BoolArray:
+    """(steps, 12) bool: the pitch classes the chords and bass stems sound at each step."""
+    return fold_pitch_classes(sounding(song, "chords") | sounding(song, "bass")) > 0
+
+
 def chord_tone_ratio(song: Song, *, spans: Sequence[ChordSpan] | None = None) -> float | None:
     """The share (0-1) of melody notes sounding on strong beats whose pitch class is a chord tone.
 
@@ -196,7 +207,7 @@ def chord_tone_ratio(song: Song, *, spans: Sequence[ChordSpan] | None = None) ->
     steps = strong_beat_steps(song.meter, song.bars)
     melody = sounding(song, "melody")[steps]  # (strong, 128)
     if spans is None:
-        harmony = fold_pitch_classes(sounding(song, "chords") | sounding(song, "bass")) > 0
+        harmony = harmony_pitch_classes(song)
     else:
         harmony = span_pitch_classes(spans, song.steps)
     harmony = harmony[steps]  # (strong, 12)
