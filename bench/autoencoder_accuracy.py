@@ -34,19 +34,22 @@ def main() -> None:
     args = ap.parse_args()
     model = load_checkpoint(args.checkpoint)
     ae = model.autoencoder
+    frame = model.config.key_frame
     counts = {s: [0, 0, 0] for s in STEMS}  # matched, generated, original
     n = 0
     with torch.no_grad():
         for ex in islice(iter_examples(args.corpus, "test"), args.windows):
             song = ex.song
             rolls = {
-                k: torch.from_numpy(v)[None] for k, v in all_channels(song_to_arrays(song)).items()
+                k: torch.from_numpy(v)[None]
+                for k, v in all_channels(song_to_arrays(song, key_frame=frame)).items()
             }
             logits = {k: v[0].numpy() for k, v in ae.decode(ae.encode(rolls)).items()}
-            back = decode_logits(logits, song)
+            back = decode_logits(logits, song, key_frame=frame)
             # the model's frame folds pitches into each stem's window: compare in that frame
+            channels = all_channels(song_to_arrays(song, key_frame=frame))
             ref = decode_logits(
-                {k: v * 40 - 20 for k, v in all_channels(song_to_arrays(song)).items()}, song
+                {k: v * 40 - 20 for k, v in channels.items()}, song, key_frame=frame
             )
             for s in STEMS:
                 a, b = notes(ref, s), notes(back, s)

@@ -8,7 +8,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Pitch windows of the model's rolls, in the key-normalised frame (tonic moved to C).
+# How a song is transposed before the network sees it (models.representation): "signature"
+# moves the key's relative major to C, "tonic" (checkpoints before 0.3) its tonic.
+KEY_FRAMES = ("signature", "tonic")
+DEFAULT_KEY_FRAME = "signature"
+
+# Pitch windows of the model's rolls, in the key-normalised frame (C at the frame's anchor).
 MELODY_LOW, MELODY_ROWS = 48, 48  # C3..B6
 CHORDS_LOW, CHORDS_ROWS = 36, 48  # C2..B5
 BASS_LOW, BASS_ROWS = 24, 36  # C1..B3
@@ -56,7 +61,8 @@ class ModelConfig:
     autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    version: str = "multitrack-ldm-0.2"
+    version: str = "multitrack-ldm-0.3"
+    key_frame: str = DEFAULT_KEY_FRAME
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +74,7 @@ class ModelConfig:
             denoiser=DenoiserConfig(**data["denoiser"]),
             diffusion=DiffusionConfig(**data["diffusion"]),
             version=str(data.get("version", "unknown")),
+            key_frame=str(data.get("key_frame", "tonic")),  # saved before 0.3: tonic frame
         )
 
     @classmethod

@@ -24,7 +24,7 @@ from models.conditioning import (
     mode_index,
     stems_index,
 )
-from models.config import BASS_ROWS, CHORDS_ROWS, DRUM_ROWS, MELODY_ROWS
+from models.config import BASS_ROWS, CHORDS_ROWS, DEFAULT_KEY_FRAME, DRUM_ROWS, MELODY_ROWS
 from models.representation import song_to_arrays
 from multitrack.corpus.store import Example, iter_examples
 from multitrack.song import STEMS
@@ -57,6 +57,7 @@ class TrainingArrays:
     caption_ids: list[list[int]]
     captions: list[str]
     text: NDArray[np.float32] | None = None  # (n_captions, 512)
+    key_frame: str = DEFAULT_KEY_FRAME  # the frame of the note arrays (models.representation)
 
     def __len__(self) -> int:
         return int(self.steps.shape[0])
@@ -68,6 +69,7 @@ class TrainingArrays:
         tmp = path.with_name(path.name + ".tmp.npz")
         payload: dict[str, Any] = {**arrays, "caption_flat": flat_ids, "caption_lens": lens}
         payload["caption_text"] = np.array(self.captions)
+        payload["key_frame"] = np.array(self.key_frame)
         np.savez(str(tmp), **payload)
         tmp.replace(path)
 
@@ -82,11 +84,15 @@ class TrainingArrays:
             ids.append(flat[pos : pos + n])
             pos += n
         captions = [str(c) for c in data.pop("caption_text")]
-        return cls(**data, caption_ids=ids, captions=captions)
+        frame = str(data.pop("key_frame")) if "key_frame" in data else "tonic"  # before 0.3
+        return cls(**data, caption_ids=ids, captions=captions, key_frame=frame)
 
 
 def build_arrays(
-    examples: Iterable[Example], *, progress: Callable[[int], None] | None = None
+    examples: Iterable[Example],
+    *,
+    key_frame: str = DEFAULT_KEY_FRAME,
+    progress: Callable[[int], None] | None = None,
 ) -> TrainingArrays:
     """Encode examples into ``TrainingArrays`` (text embeddings not yet filled)."""
     cols: dict[str, list[Any]] = {k: [] for k in (
@@ -98,7 +104,7 @@ def build_arrays(
         song = ex.song
         if song.steps > MAX_STEPS:
             continue
-        a = song_to_arrays(song, steps=MAX_STEPS)
+        a = song_to_arrays(song, steps=MAX_STEPS, key_frame=key_frame)
         cols["mel_pitch"].append(a.melody_pitch.astype(np.int8))
         cols["mel_on"].append(a.melody_onset)
         cols["bass_pitch"].append(a.bass_pitch.astype(np.int8))
@@ -124,7 +130,9 @@ def build_arrays(
               "frames_per_bar": np.int8, "style": np.int16, "mode": np.int8, "meter": np.int8,
               "bpm": np.float32, "programs": np.int16, "stems": np.int8}  # fmt: skip
     arrays = {k: np.asarray(v, dtype=dtypes.get(k, np.uint8)) for k, v in cols.items()}
-    return TrainingArrays(**arrays, caption_ids=caption_ids, captions=list(caption_index))
+    return TrainingArrays(
+        **arrays, caption_ids=caption_ids, captions=list(caption_index), key_frame=key_frame
+    )
 
 
 def embed_captions(arrays: TrainingArrays, embed: Callable[[list[str]], np.ndarray]) -> None:
@@ -135,13 +143,19 @@ def embed_captions(arrays: TrainingArrays, embed: Callable[[list[str]], np.ndarr
     arrays.text = out
 
 
-def load_training_arrays(corpus: Path, split: str, cache: Path) -> TrainingArrays:
-    """The split's arrays, from ``cache`` when it is newer than the corpus manifest."""
+def load_training_arrays(
+    corpus: Path, split: str, cache: Path, key_frame: str = DEFAULT_KEY_FRAME
+) -> TrainingArrays:
+    """The split's arrays in ``key_frame``, from ``cache`` when it is newer than the corpus
+    manifest and in that frame."""
     manifest = corpus / "manifest.json"
     if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
-        return TrainingArrays.load(cache)
+        cached = TrainingArrays.load(cache)
+        if cached.key_frame == key_frame:
+            return cached
+        log.warning("cache %s is in the %s frame; re-encoding", cache, cached.key_frame)
     log.warning("encoding %s split of %s", split, corpus)
-    arrays = build_arrays(iter_examples(corpus, split))
+    arrays = build_arrays(iter_examples(corpus, split), key_frame=key_frame)
     from models.text import embed_texts
 
     embed_captions(arrays, embed_texts)

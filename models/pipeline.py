@@ -153,6 +153,7 @@ class Pipeline:
         self.scheduler = DDIMScheduler(model.config.diffusion.train_timesteps)
         self.guard = guard
         self.version = model.config.version
+        self.key_frame = model.config.key_frame
 
     @classmethod
     def load(cls, checkpoint: Path | None = None, *, candidates: int = CANDIDATES) -> Pipeline:
@@ -259,7 +260,8 @@ class Pipeline:
             # encoded in the frame's key, which forced chords may have moved off the source's
             base = replace(base, key=frame.key)
             rolls = {
-                k: torch.from_numpy(v)[None] for k, v in all_channels(song_to_arrays(base)).items()
+                k: torch.from_numpy(v)[None]
+                for k, v in all_channels(song_to_arrays(base, key_frame=self.key_frame)).items()
             }
             known = self.ae.encode(rolls)[:, :, :frames]
             keep = set(request.keep) | ({"chords", "bass"} if forced is not None else set())
@@ -336,7 +338,10 @@ class Pipeline:
         t1 = time.perf_counter()
         decoded = self.ae.decode(x)
         songs = [
-            decode_logits({s: v[i].numpy() for s, v in decoded.items()}, frame) for i in range(k)
+            decode_logits(
+                {s: v[i].numpy() for s, v in decoded.items()}, frame, key_frame=self.key_frame
+            )
+            for i in range(k)
         ]
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
         return songs

@@ -1,8 +1,17 @@
 """Song <-> the model's arrays, in a key-normalised frame.
 
-Every song is transposed so its tonic is C before it meets the network, and transposed
-back to the asked key afterwards: the network learns scale degrees, not twelve copies of
-each pattern, and the output key is exact by construction. Per stem, on the 16th grid:
+Every song is transposed before it meets the network, and transposed back to the asked key
+afterwards: the network learns scale degrees, not twelve copies of each pattern, and the
+output key is exact by construction. Two frames (``KEY_FRAMES``; a checkpoint names its own):
+
+- ``signature`` (models from 0.3): the key's relative major moves to C, so every diatonic
+  or pentatonic mode sounds on the white keys: A minor stays on A, D dorian on D, G zhi on
+  G. Minor and modal music (21% of the corpus's windows) then shares its pitch rows with the major
+  77%, and the mode token says where the tonic sits.
+- ``tonic`` (0.1, 0.2): the tonic moves to C whatever the mode. A minor window then uses
+  rows (E flat, A flat, B flat) that major music never does, learned from 5% of the data.
+
+Per stem, on the 16th grid:
 
 - melody, bass: monophonic; ``pitch`` (T,) int, 0 = rest, r = row r-1 of the stem's window;
   ``onset`` (T,) 0/1.
@@ -25,7 +34,9 @@ from models.config import (
     BASS_ROWS,
     CHORDS_LOW,
     CHORDS_ROWS,
+    DEFAULT_KEY_FRAME,
     DRUM_ROWS,
+    KEY_FRAMES,
     MELODY_LOW,
     MELODY_ROWS,
 )
@@ -57,9 +68,13 @@ POS_WEIGHT = {"melody": 3.0, "bass": 3.0, "chords": 4.0, "drums": 4.0}
 _VELOCITY = {"melody": (88, 12), "chords": (72, 8), "bass": (92, 10), "drums": (84, 24)}
 
 
-def key_shift(key: Key) -> int:
-    """Semitones that move the key's tonic to C, in -6..+5 (the smallest register change)."""
-    shift = (-key.tonic) % 12
+def key_shift(key: Key, key_frame: str = DEFAULT_KEY_FRAME) -> int:
+    """Semitones that move the key into the model's frame (``signature``: its relative major
+    to C; ``tonic``: its tonic to C), in -6..+5 (the smallest register change)."""
+    if key_frame not in KEY_FRAMES:
+        raise ValueError(f"unknown key frame {key_frame!r}; frames are {', '.join(KEY_FRAMES)}")
+    anchor = key.tonic if key_frame == "tonic" else key.relative_major_tonic
+    shift = (-anchor) % 12
     return shift - 12 if shift > 5 else shift
 
 
@@ -109,10 +124,12 @@ def _mono(
     return pitch, onset
 
 
-def song_to_arrays(song: Song, *, steps: int | None = None) -> SongArrays:
-    """Encode a song (any key) into the tonic-C frame. ``steps`` pads or cuts the length."""
+def song_to_arrays(
+    song: Song, *, steps: int | None = None, key_frame: str = DEFAULT_KEY_FRAME
+) -> SongArrays:
+    """Encode a song (any key) into the model's key frame. ``steps`` pads or cuts the length."""
     steps = song.steps if steps is None else steps
-    shift = key_shift(Key.parse(song.key))
+    shift = key_shift(Key.parse(song.key), key_frame)
     mp, mo = _mono(song.stems["melody"].notes, steps, MELODY_LOW, MELODY_ROWS, shift, top=True)
     bp, bo = _mono(song.stems["bass"].notes, steps, BASS_LOW, BASS_ROWS, shift, top=False)
     hold = np.zeros((steps, CHORDS_ROWS), np.uint8)
@@ -225,6 +242,7 @@ def decode_logits(
     template: Song,
     *,
     threshold: float = 0.5,
+    key_frame: str = DEFAULT_KEY_FRAME,
 ) -> Song:
     """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
 
@@ -233,7 +251,7 @@ def decode_logits(
     melody is decoded last, against the chords and bass (``_mono_notes``). Tempo, meter,
     key, programs and length come from ``template``; notes beyond its length are dropped.
     """
-    shift = key_shift(Key.parse(template.key))
+    shift = key_shift(Key.parse(template.key), key_frame)
     steps = template.steps
     spb, bar = template.meter.steps_per_beat, template.meter.steps_per_bar
     stems: dict[str, Stem] = {}

@@ -329,11 +329,11 @@ def run_training(
     trainer = Trainer(model_cfg, train_cfg, run_dir)
     cache = run_dir / "train_arrays.npz"
     if trainer.rank == 0:
-        data = load_training_arrays(corpus, "train", cache)
+        data = load_training_arrays(corpus, "train", cache, model_cfg.key_frame)
     if trainer.world > 1:
         dist.barrier()  # rank 0 has written the cache; the others read it
     if trainer.rank != 0:
-        data = load_training_arrays(corpus, "train", cache)
+        data = load_training_arrays(corpus, "train", cache, model_cfg.key_frame)
     if max_windows is not None and len(data) > max_windows:
         data = _subset(data, max_windows)
     started = time.time()

@@ -86,3 +86,33 @@ def test_the_melody_leans_to_a_chord_tone_only_where_the_network_hesitates() -> 
     logits["melody"] = melody
     pitches = [n.pitch for n in decode_logits(logits, song).stems["melody"].notes]
     assert pitches == [64, 65]
+
+
+def test_the_signature_frame_puts_relative_keys_on_the_same_rows() -> None:
+    """A minor and C major share their notes, so in the signature frame the same notes give
+    the same arrays; the tonic frame moves A minor's tonic to C, three rows down."""
+    notes = [Note(0, 69, 4), Note(4, 72, 4), Note(8, 76, 8)]
+    minor = Song(bars=1, key="A minor").with_stem("melody", notes)
+    major = Song(bars=1, key="C major").with_stem("melody", notes)
+    sig = song_to_arrays(minor, key_frame="signature").melody_pitch
+    assert np.array_equal(sig, song_to_arrays(major, key_frame="signature").melody_pitch)
+    tonic = song_to_arrays(minor, key_frame="tonic").melody_pitch
+    assert np.array_equal(tonic[tonic > 0], sig[sig > 0] + 3)
+
+
+def test_every_mode_round_trips_in_both_frames() -> None:
+    from models.representation import key_shift
+    from multitrack.theory import Key
+
+    for key in ("A minor", "D dorian", "G zhi", "E jue", "F# minor", "Bb mixolydian"):
+        assert key_shift(Key.parse(key), "signature") in range(-6, 6)
+        song = Song(bars=1, key=key).with_stem("melody", [Note(0, 62, 4), Note(4, 66, 12)])
+        song = song.with_stem("chords", [Note(0, 50, 16), Note(0, 57, 16)])
+        for frame in ("signature", "tonic"):
+            channels = all_channels(song_to_arrays(song, key_frame=frame))
+            back = decode_logits({k: v * 40 - 20 for k, v in channels.items()}, song,
+                                 key_frame=frame)  # fmt: skip
+            for stem in ("melody", "chords"):
+                got = {(n.start, n.pitch, n.duration) for n in back.stems[stem].notes}
+                want = {(n.start, n.pitch, n.duration) for n in song.stems[stem].notes}
+                assert got == want, (key, frame, stem)

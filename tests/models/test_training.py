@@ -47,3 +47,21 @@ def test_two_ddp_steps_under_torchrun(tiny_corpus: Path, tmp_path: Path) -> None
     model = load_checkpoint(tmp_path / "out" / "multitrack.pt")
     assert model.meta["world_size"] == 2
     assert model.meta["diffusion_steps"] == 2
+
+
+def test_checkpoints_before_0_3_read_as_the_tonic_frame() -> None:
+    data = ModelConfig().to_dict()
+    assert data["key_frame"] == "signature"
+    del data["key_frame"]  # what a 0.1 / 0.2 checkpoint holds
+    assert ModelConfig.from_dict(data).key_frame == "tonic"
+
+
+def test_an_array_cache_in_another_frame_is_re_encoded(tiny_corpus: Path, tmp_path: Path) -> None:
+    from models.dataset import load_training_arrays
+
+    cache = tmp_path / "arrays.npz"
+    tonic = load_training_arrays(tiny_corpus, "train", cache, "tonic")
+    assert load_training_arrays(tiny_corpus, "train", cache, "tonic").key_frame == "tonic"
+    signature = load_training_arrays(tiny_corpus, "train", cache, "signature")
+    assert signature.key_frame == "signature" and len(signature) == len(tonic)
+    assert load_training_arrays(tiny_corpus, "train", cache, "signature").key_frame == "signature"
