@@ -46,6 +46,7 @@ from multitrack.midi_io import write_midi
 from multitrack.readback import read_midi_facts
 from multitrack.reference import collect_features, compare_to_reference
 from multitrack.styles import STYLES
+from multitrack.theory import Key
 
 KEYS_EN = ["C major", "G major", "D major", "A minor", "E minor", "F major", "Bb major",
            "D minor", "Eb major", "B minor", "A major", "C minor"]  # fmt: skip
@@ -138,6 +139,7 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
     comparison_unmatched = compare_to_reference(features, unmatched)
     key_ok = [r["key_agrees"] for r in rows if r["key_agrees"] is not None]
     return {
+        "by_mode": by_mode(asks, rows),
         "n": len(asks),
         "key_agreement": float(np.mean(key_ok)) if key_ok else 0.0,
         "exact": {k: float(np.mean([e[k] for e in exact])) for k in exact[0]},
@@ -149,6 +151,27 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
                                  "relative_difference": {k: v["relative_difference"] for k, v in
                                                          comparison_unmatched["features"].items()}},
     }  # fmt: skip
+
+
+MODE_FEATURES = ("key_agrees", "td", "chord_tone_ratio", "upc_melody")
+
+
+def _mode_means(rows: list[dict[str, Any]]) -> dict[str, float | int]:
+    out: dict[str, float | int] = {"n": len(rows)}
+    for feat in MODE_FEATURES:
+        values = [float(r[feat]) for r in rows if r.get(feat) is not None]
+        if values:
+            out[feat] = float(np.mean(values))
+    return out
+
+
+def by_mode(asks: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Key agreement, TD, chord-tone ratio and melody UPC for the major and the minor asks
+    apart: a model that learnt major well and minor badly shows it here, not in the mean."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for ask, row in zip(asks, rows, strict=True):
+        groups.setdefault(Key.parse(ask["key"]).mode, []).append(row)
+    return {mode: _mode_means(group) for mode, group in sorted(groups.items())}
 
 
 def edits(
@@ -220,7 +243,11 @@ def main() -> None:
                              "style_matched_rows": len(matched_rows),
                              "style_matched_key_agreement": matched_key,
                              "chord_tone_ratio": float(np.mean(reference["chord_tone_ratio"])),
-                             "classifier_holdout_accuracy": classifier.holdout_accuracy}}  # fmt: skip
+                             "classifier_holdout_accuracy": classifier.holdout_accuracy,
+                             "by_mode": {mode: _mode_means([r for r, s in zip(ref_rows, ref_songs,
+                                                                             strict=True)
+                                                            if Key.parse(s.key).mode == mode])
+                                         for mode in ("major", "minor")}}}  # fmt: skip
     runs = [("trained", trained)]
     if not args.skip_untrained:
         runs.append(("untrained", untrained_like(model, args.candidates)))
@@ -241,6 +268,11 @@ def main() -> None:
         print(
             f"edits: {res['edits']} (reference chord-tone ratio {results['reference']['chord_tone_ratio']:.3f})"
         )
+        for mode, means in res["by_mode"].items():
+            ref_mode = results["reference"]["by_mode"].get(mode, {})
+            print(f"  {mode} asks: " + " ".join(
+                f"{k} {_num(means.get(k))} (ref {_num(ref_mode.get(k))})" for k in MODE_FEATURES
+            ) + f" n={means['n']}")  # fmt: skip
         cmp = res["comparison"]
         print(
             f"mean OA {cmp['mean_oa']:.3f} (unmatched {res['comparison_unmatched']['mean_oa']:.3f})"
