@@ -47,6 +47,10 @@ class TrainConfig:
     save_every: int = 250
     seed: int = 0
     bf16: bool = True
+    # Diffusion batches draw a window of mode m with weight count(m) ** -mode_balance: 0 is
+    # uniform over windows (77% major), 0.5 gives each mode a share ~ sqrt(count) (minor
+    # 5.4% -> 10.7%), 1 every mode alike.
+    mode_balance: float = 0.0
 
 
 def distributed() -> tuple[int, int]:
@@ -68,6 +72,14 @@ def _autocast(enabled: bool) -> Any:
 def step_mask(arrays: TrainingArrays, idx: np.ndarray, steps: int) -> torch.Tensor:
     real = arrays.steps[idx].astype(np.int64)
     return torch.from_numpy((np.arange(steps)[None] < real[:, None]).astype(np.float32))
+
+
+def mode_weights(modes: np.ndarray, balance: float) -> np.ndarray:
+    """Sampling probabilities of windows: each window of mode m gets count(m) ** -balance,
+    normalised (see ``TrainConfig.mode_balance``)."""
+    _, inverse, counts = np.unique(modes, return_inverse=True, return_counts=True)
+    weights = counts.astype(np.float64)[inverse] ** -balance
+    return weights / weights.sum()
 
 
 def _lr(step: int, total: int, base: float, warmup: int = 200) -> float:
@@ -205,8 +217,13 @@ class Trainer:
         alpha_bar = cosine_alpha_bar(dcfg.train_timesteps)
         comp = self.ae.cfg.compression
         t0 = time.time()
+        cumulative = np.cumsum(mode_weights(data.mode, cfg.mode_balance))
         while self.step_den < cfg.diffusion_steps:
-            idx = self.rng.integers(len(data), size=cfg.batch)
+            if cfg.mode_balance:
+                pick = np.searchsorted(cumulative, self.rng.random(cfg.batch) * cumulative[-1])
+                idx = np.minimum(pick, len(data) - 1)
+            else:
+                idx = self.rng.integers(len(data), size=cfg.batch)
             x0 = latents[idx]
             b, _, f = x0.shape
             fmask = step_mask(data, idx, MAX_STEPS)[:, ::comp]  # (B, F)

@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--diffusion-steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--mode-balance",
+        type=float,
+        default=0.0,
+        help="diffusion draws a window of mode m with weight count(m)^-B (0 uniform, 0.5 sqrt)",
+    )
     p.add_argument("--max-windows", type=int, default=None, help="train on a random subset")
     p.add_argument("--tiny", action="store_true", help="the debug-size model (tests)")
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
@@ -47,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     for name in ("ae_steps", "diffusion_steps", "batch"):
         if getattr(args, name) < 1:
             raise MultitrackError(f"--{name.replace('_', '-')} must be at least 1")
+    if not 0.0 <= args.mode_balance <= 1.0:
+        raise MultitrackError("--mode-balance must be between 0 and 1")
     if args.threads is not None:
         import torch
 
@@ -62,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         batch=args.batch,
         seed=args.seed,
         bf16=not args.no_bf16,
+        mode_balance=args.mode_balance,
     )
     path = run_training(
         args.corpus,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from models.checkpoint import load_checkpoint
@@ -65,3 +66,29 @@ def test_an_array_cache_in_another_frame_is_re_encoded(tiny_corpus: Path, tmp_pa
     signature = load_training_arrays(tiny_corpus, "train", cache, "signature")
     assert signature.key_frame == "signature" and len(signature) == len(tonic)
     assert load_training_arrays(tiny_corpus, "train", cache, "signature").key_frame == "signature"
+
+
+def test_mode_balance_evens_out_the_modes_draws() -> None:
+    import numpy as np
+
+    from models.training import mode_weights
+
+    modes = np.array([1] * 90 + [2] * 10)  # 90% major, 10% minor
+    uniform = mode_weights(modes, 0.0)
+    assert np.allclose(uniform, 0.01)
+    sqrt = mode_weights(modes, 0.5)
+    assert np.isclose(sqrt[modes == 2].sum(), np.sqrt(10) / (np.sqrt(10) + np.sqrt(90)))
+    even = mode_weights(modes, 1.0)
+    assert np.isclose(even[modes == 2].sum(), 0.5) and np.isclose(even.sum(), 1.0)
+
+
+def test_train_refuses_a_mode_balance_outside_0_1(
+    tiny_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bridge.cli import main
+
+    args = ["train", "--tiny", "--corpus", str(tiny_corpus), "--run-dir", str(tmp_path / "run")]
+    assert main([*args, "--mode-balance", "1.5"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["multitrack: error: --mode-balance must be between 0 and 1"]
+    assert not (tmp_path / "run").exists()
