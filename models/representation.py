@@ -6,8 +6,8 @@ output key is exact by construction. Two frames (``KEY_FRAMES``; a checkpoint na
 
 - ``signature`` (models from 0.3): the key's relative major moves to C, so every diatonic
   or pentatonic mode sounds on the white keys: A minor stays on A, D dorian on D, G zhi on
-  G. Minor and modal music (21% of the corpus's windows) then shares its pitch rows with the major
-  77%, and the mode token says where the tonic sits.
+  G. Minor and modal windows (21% of the corpus) then share their pitch rows with the
+  major ones, and the mode token says where the tonic sits.
 - ``tonic`` (0.1, 0.2): the tonic moves to C whatever the mode. A minor window then uses
   rows (E flat, A flat, B flat) that major music never does, learned from 5% of the data.
 
