@@ -5,7 +5,8 @@ generate 8 bars, write the MIDI, and measure: key agreement (music21's Krumhansl
 the asked key), tempo/meter/bars/programs read back from the MIDI file, the Foundation metrics
 against the reference set (relative difference and overlapped area), a style classifier
 trained on the reference windows, edits (kept stems identical; melody chord-tone ratio under
-forced chords) and how often the copy guard resampled. The same config with untrained
+forced chords) and how often the copy guard resampled; key agreement, TD, chord-tone ratio
+and melody UPC also for the major and the minor asks apart. The same config with untrained
 weights is scored beside it.
 
 Two references: every held-out window as it comes (its style mix is the corpus's: marches,

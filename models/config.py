@@ -64,6 +64,12 @@ class ModelConfig:
     version: str = "multitrack-ldm-0.3"
     key_frame: str = DEFAULT_KEY_FRAME
 
+    def __post_init__(self) -> None:
+        if self.key_frame not in KEY_FRAMES:
+            raise ValueError(
+                f"unknown key frame {self.key_frame!r}; frames: {', '.join(KEY_FRAMES)}"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

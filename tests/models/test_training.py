@@ -57,6 +57,19 @@ def test_checkpoints_before_0_3_read_as_the_tonic_frame() -> None:
     assert ModelConfig.from_dict(data).key_frame == "tonic"
 
 
+def test_a_checkpoint_in_an_unknown_frame_is_a_checkpoint_error(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    from models.checkpoint import CheckpointError
+
+    payload = torch.load(tiny_checkpoint, weights_only=True)
+    payload["config"]["key_frame"] = "dominant"
+    bad = tmp_path / "bad.pt"
+    torch.save(payload, bad)
+    with pytest.raises(CheckpointError, match="unknown key frame 'dominant'"):
+        load_checkpoint(bad)
+
+
 def test_an_array_cache_in_another_frame_is_re_encoded(tiny_corpus: Path, tmp_path: Path) -> None:
     from models.dataset import load_training_arrays
 
