@@ -245,10 +245,10 @@ def main() -> None:
                              "style_matched_key_agreement": matched_key,
                              "chord_tone_ratio": float(np.mean(reference["chord_tone_ratio"])),
                              "classifier_holdout_accuracy": classifier.holdout_accuracy,
-                             "by_mode": {mode: _mode_means([r for r, s in zip(ref_rows, ref_songs,
-                                                                             strict=True)
-                                                            if Key.parse(s.key).mode == mode])
-                                         for mode in ("major", "minor")}}}  # fmt: skip
+                             "by_mode": {mode: means for mode, means in
+                                         by_mode([{"key": s.key} for s in ref_songs],
+                                                 ref_rows).items()
+                                         if mode in ("major", "minor")}}}  # fmt: skip
     runs = [("trained", trained)]
     if not args.skip_untrained:
         runs.append(("untrained", untrained_like(model, args.candidates)))

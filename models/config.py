@@ -13,6 +13,14 @@ from typing import Any
 KEY_FRAMES = ("signature", "tonic")
 DEFAULT_KEY_FRAME = "signature"
 
+
+def check_key_frame(key_frame: str) -> str:
+    """``key_frame`` itself, or ValueError naming the frames there are."""
+    if key_frame not in KEY_FRAMES:
+        raise ValueError(f"unknown key frame {key_frame!r}; frames: {', '.join(KEY_FRAMES)}")
+    return key_frame
+
+
 # Pitch windows of the model's rolls, in the key-normalised frame (C at the frame's anchor).
 MELODY_LOW, MELODY_ROWS = 48, 48  # C3..B6
 CHORDS_LOW, CHORDS_ROWS = 36, 48  # C2..B5
@@ -65,10 +73,7 @@ class ModelConfig:
     key_frame: str = DEFAULT_KEY_FRAME
 
     def __post_init__(self) -> None:
-        if self.key_frame not in KEY_FRAMES:
-            raise ValueError(
-                f"unknown key frame {self.key_frame!r}; frames: {', '.join(KEY_FRAMES)}"
-            )
+        check_key_frame(self.key_frame)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -73,6 +73,12 @@ class TrainingArrays:
         np.savez(str(tmp), **payload)
         tmp.replace(path)
 
+    @staticmethod
+    def frame_of(path: Path) -> str:
+        """The key frame a saved cache is in, read without loading its arrays."""
+        with np.load(path, allow_pickle=False) as z:
+            return str(z["key_frame"]) if "key_frame" in z.files else "tonic"  # before 0.3
+
     @classmethod
     def load(cls, path: Path) -> TrainingArrays:
         with np.load(path, allow_pickle=False) as z:
@@ -84,8 +90,8 @@ class TrainingArrays:
             ids.append(flat[pos : pos + n])
             pos += n
         captions = [str(c) for c in data.pop("caption_text")]
-        frame = str(data.pop("key_frame")) if "key_frame" in data else "tonic"  # before 0.3
-        return cls(**data, caption_ids=ids, captions=captions, key_frame=frame)
+        data.pop("key_frame", None)
+        return cls(**data, caption_ids=ids, captions=captions, key_frame=cls.frame_of(path))
 
 
 def build_arrays(
@@ -150,10 +156,10 @@ def load_training_arrays(
     manifest and in that frame."""
     manifest = corpus / "manifest.json"
     if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
-        cached = TrainingArrays.load(cache)
-        if cached.key_frame == key_frame:
-            return cached
-        log.warning("cache %s is in the %s frame; re-encoding", cache, cached.key_frame)
+        cached = TrainingArrays.frame_of(cache)
+        if cached == key_frame:
+            return TrainingArrays.load(cache)
+        log.warning("cache %s is in the %s frame; re-encoding", cache, cached)
     log.warning("encoding %s split of %s", split, corpus)
     arrays = build_arrays(iter_examples(corpus, split), key_frame=key_frame)
     from models.text import embed_texts

@@ -36,9 +36,9 @@ from models.config import (
     CHORDS_ROWS,
     DEFAULT_KEY_FRAME,
     DRUM_ROWS,
-    KEY_FRAMES,
     MELODY_LOW,
     MELODY_ROWS,
+    check_key_frame,
 )
 from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.metrics import harmony_pitch_classes
@@ -71,9 +71,7 @@ _VELOCITY = {"melody": (88, 12), "chords": (72, 8), "bass": (92, 10), "drums": (
 def key_shift(key: Key, key_frame: str = DEFAULT_KEY_FRAME) -> int:
     """Semitones that move the key into the model's frame (``signature``: its relative major
     to C; ``tonic``: its tonic to C), in -6..+5 (the smallest register change)."""
-    if key_frame not in KEY_FRAMES:
-        raise ValueError(f"unknown key frame {key_frame!r}; frames are {', '.join(KEY_FRAMES)}")
-    anchor = key.tonic if key_frame == "tonic" else key.relative_major_tonic
+    anchor = key.tonic if check_key_frame(key_frame) == "tonic" else key.relative_major_tonic
     shift = (-anchor) % 12
     return shift - 12 if shift > 5 else shift
 
