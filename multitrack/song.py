@@ -159,6 +159,22 @@ class ChordSpan:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One section of a song's form: ``bars`` bars from 0-based bar ``start``. Sections that
+    share a ``letter`` ("A", "B" ...; intros "I", outros "O") are the same music returning;
+    ``label`` is the producer's name for it ("Verse 1", "Chorus"). See ``multitrack.form``."""
+
+    start: int
+    bars: int
+    letter: str
+    label: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.start + self.bars
+
+
+@dataclass(frozen=True)
 class Song:
     """A piece: four stems, tempo in BPM (quarter notes a minute), meter, key and length.
 
@@ -174,6 +190,7 @@ class Song:
     stems: Mapping[str, Stem] = field(default_factory=dict)
     chords: tuple[ChordSpan, ...] = ()
     style: str | None = None
+    sections: tuple[Section, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.bars <= MAX_BARS:
@@ -188,6 +205,7 @@ class Song:
             raise MusicError(f"unknown stem {sorted(extra)[0]!r}; stems are {', '.join(STEMS)}")
         object.__setattr__(self, "stems", stems)
         object.__setattr__(self, "chords", tuple(self.chords))
+        object.__setattr__(self, "sections", tuple(self.sections))
 
     @property
     def steps(self) -> int:

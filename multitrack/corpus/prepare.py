@@ -3,8 +3,8 @@
 Every ``.mid``/``.midi`` under a folder is read with ``multitrack.midi_io.read_midi`` (which
 picks melody, chords, bass and drums per file by channel 10, track names, GM programs,
 register and polyphony), its chords recognised from the chords and bass stems (or taken
-from its chord markers), and cut into windows of 4 bars (hop 2) and 8 bars (hop 4) with
-captions. Broken or unusable files are skipped and counted by reason, never fatal. Files
+from its chord markers), its form labelled from its melody (``multitrack.form``), and cut
+into windows of 4, 8, 16 and 32 bars (``windows.WINDOWS``) with captions. Broken or unusable files are skipped and counted by reason, never fatal. Files
 are spread over worker processes; the result is built in a hidden folder and renamed into
 place when whole, like ``multitrack corpus build``.
 """
@@ -34,6 +34,7 @@ from multitrack.corpus.store import (
 )
 from multitrack.corpus.windows import WINDOWS, rng_for, slice_spans, split_of
 from multitrack.errors import MultitrackError, OutputError
+from multitrack.form import label_sections, window_sections
 from multitrack.song import Note, Song, Stem
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -73,11 +74,21 @@ def cut_window(song: Song, first_bar: int, bars: int) -> Song:
             if start <= n.start < end
         )
         stems[name] = Stem(name, notes, stem.program)
-    return replace(song, bars=bars, stems=stems, chords=tuple(slice_spans(song.chords, start, end)))
+    return replace(
+        song,
+        bars=bars,
+        stems=stems,
+        chords=tuple(slice_spans(song.chords, start, end)),
+        sections=window_sections(song.sections, first_bar, bars),
+    )
 
 
 def song_windows(song: Song, *, min_melody_notes: int = 4) -> list[Song]:
-    """The 4-bar (hop 2) and 8-bar (hop 4) windows of a song with a melody in them."""
+    """The windows (``windows.WINDOWS``) of a song with a melody in them, each with the
+    song's form clipped to it (labelled from the melody when the song has none)."""
+    if not song.sections:
+        melody = song.stems["melody"].notes
+        song = replace(song, sections=label_sections(melody, song.bars, song.meter.steps_per_bar))
     out: list[Song] = []
     for length, hop in WINDOWS:
         for first in range(0, song.bars - length + 1, hop):

@@ -26,7 +26,7 @@ from multitrack.corpus.tunes import METER_MAP, Tune
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4  # 4: repeats expanded (song form)
 # Collection name -> (folder in music21's corpus, file glob)
 ABC_SOURCES: dict[str, tuple[str, str]] = {
     "essen": ("essenFolksong", "*.abc"),
@@ -145,6 +145,25 @@ def _pickup_shift(part: Any, source_meter: str) -> float:
     return pad
 
 
+def expand_repeats(part: Any) -> Any:
+    """The part with its repeats written out (AABB reels become 32 bars), so the corpus
+    holds whole forms whose sections return; the part as it is when music21 cannot expand
+    it, or when the expansion leaves a short bar inside the tune (a repeated pickup bar
+    would shift every later bar line)."""
+    try:
+        expanded = part.expandRepeats()
+    except Exception:  # music21 raises many kinds on unusual repeat marks
+        return part
+    measures = list(expanded.getElementsByClass("Measure"))
+    inner = measures[1:-1]
+    if not measures or any(
+        abs(float(m.duration.quarterLength) - float(m.barDuration.quarterLength)) > 1e-6
+        for m in inner
+    ):
+        return part
+    return expanded
+
+
 def _extract_abc(job: TuneJob) -> Tune:
     from music21 import converter, key
 
@@ -154,7 +173,7 @@ def _extract_abc(job: TuneJob) -> Tune:
         raise SkipTune(f"unparseable ({type(exc).__name__})") from None
     source_meter = _meter_of(score)
     parts = list(score.parts) if hasattr(score, "parts") and score.parts else [score]
-    part = parts[0]
+    part = expand_repeats(parts[0])
     notes, fermatas = _melody_notes(part, _pickup_shift(part, source_meter))
     if len(notes) < 8:
         raise SkipTune("fewer than 8 notes")

@@ -15,7 +15,8 @@ A shard holds
   denominator, ``programs`` int16 (W, 4) GM programs per stem, ``style`` int16 (W,) the
   ``style_index`` (0 = none);
 * ``meta``: one JSON string, a list of W objects ``{"key", "source", "piece", "captions",
-  "chords": [[start, duration, symbol], ...]}``.
+  "chords": [[start, duration, symbol], ...], "sections": [[start bar, bars, letter,
+  label], ...]}`` (sections since the song-form build; older shards read as none).
 
 Only numbers and one string go into the file, so ``np.load`` runs with ``allow_pickle=False``.
 Files are written atomically (temporary name in the same folder, then ``os.replace``).
@@ -35,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from multitrack.errors import OutputError
-from multitrack.song import STEMS, ChordSpan, Meter, Note, Song, Stem
+from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.styles import STYLE_IDS, style_index
 
 SPLITS: tuple[str, ...] = ("train", "test")
@@ -119,6 +120,7 @@ def encode_examples(examples: Sequence[Example]) -> dict[str, Any]:
                 "piece": ex.piece,
                 "captions": list(ex.captions),
                 "chords": [[c.start, c.duration, c.symbol] for c in song.chords],
+                "sections": [[x.start, x.bars, x.letter, x.label] for x in song.sections],
             }
         )
     notes = np.asarray(rows, np.int64).reshape(-1, 6)
@@ -194,6 +196,9 @@ def decode_window(arrays: ShardArrays, w: int) -> Example:
         stems=stems,
         chords=tuple(ChordSpan(int(a), int(b), str(c)) for a, b, c in meta["chords"]),
         style=STYLE_IDS[style_i - 1] if style_i > 0 else None,
+        sections=tuple(
+            Section(int(a), int(b), str(c), str(d)) for a, b, c, d in meta.get("sections", ())
+        ),
     )
     return Example(song, tuple(meta["captions"]), meta["source"], meta["piece"])
 

@@ -21,12 +21,15 @@ from multitrack.corpus.accompaniment import Accompaniment, Chart, Groove, groove
 from multitrack.corpus.captions import CaptionFacts, captions
 from multitrack.corpus.store import Example
 from multitrack.corpus.tunes import Tune
-from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.form import label_sections, window_sections
+from multitrack.song import ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.styles import STYLES, style
 from multitrack.theory import Key
 from multitrack.voicing import voice_progression
 
-WINDOWS: tuple[tuple[int, int], ...] = ((4, 2), (8, 4))  # (bars, hop in bars)
+# (bars, hop in bars). Long windows carry whole forms (repeats are written out, so an AABB
+# reel is 32 bars); 4-bar windows hop 4 since written-out repeats make hop-2 ones doubles.
+WINDOWS: tuple[tuple[int, int], ...] = ((4, 4), (8, 4), (16, 8), (32, 16))
 MELODY_LOW, MELODY_HIGH = 48, 96
 TEST_PERCENT = 5
 # Melody timbres that read as Chinese (GM, 0-based), as the prompt parser maps them: koto
@@ -122,6 +125,7 @@ class VersionPlan:
     bars: int
     windows: tuple[tuple[int, int], ...]  # (first bar, bars)
     split: str
+    sections: tuple[Section, ...] = ()  # the whole tune's form (multitrack.form)
 
     def chart(self) -> Chart:
         """The whole tune's MMA chart, in the groove's meter (a 2/4 tune over 4/4 grooves
@@ -185,6 +189,7 @@ def plan_versions(
                 bars=total_bars,
                 windows=windows,
                 split=split_of(tune.piece),
+                sections=label_sections([Note(s, p, d) for s, p, d in tune.notes], total_bars, bar),
             )
         )
     return plans
@@ -250,6 +255,7 @@ def assemble(
         },
         chords=chords,
         style=plan.style,
+        sections=window_sections(plan.sections, first_bar, bars),
     )
     facts = CaptionFacts(
         style=plan.style,

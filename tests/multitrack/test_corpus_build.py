@@ -38,7 +38,8 @@ def test_build_writes_a_whole_corpus_deterministically(tmp_path: Path) -> None:
     assert "guofeng" in manifest["styles"] and manifest["sources"]["essen_han"] > 0
     for ex in train + test:
         song = ex.song
-        assert song.bars in (4, 8) and song.style and song.chords and len(ex.captions) == 3
+        assert song.bars in (4, 8, 16, 32) and song.style and song.chords and len(ex.captions) == 3
+        assert sum(s.bars for s in song.sections) == song.bars
         assert song.stems["melody"].notes and song.stems["drums"].program == 0
         assert all(n.end <= song.steps for s in song.stems.values() for n in s.notes)
         assert str(song.meter) in ("4/4", "3/4", "2/4", "6/8")

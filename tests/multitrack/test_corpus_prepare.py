@@ -34,7 +34,7 @@ def _library(folder: Path) -> None:
 def test_windows_of_a_song() -> None:
     song = example_song()  # 8 bars
     windows = song_windows(song)
-    assert [w.bars for w in windows] == [4, 4, 4, 8]
+    assert [w.bars for w in windows] == [4, 4, 8]
     second = cut_window(song, 2, 4)
     bar = song.meter.steps_per_bar
     melody = [n for n in song.stems["melody"].notes if 2 * bar <= n.start < 6 * bar]
@@ -48,12 +48,12 @@ def test_prepare_skips_broken_files_and_writes_shards(tmp_path: Path) -> None:
     assert manifest["files"] == 4 and manifest["files_used"] == 3
     assert manifest["skipped"] == {"truncated": 1}
     examples = read_corpus(tmp_path / "out", "train") + read_corpus(tmp_path / "out", "test")
-    assert len(examples) == manifest["windows"] == 12
+    assert len(examples) == manifest["windows"] == 9  # 3 files x (4, 4, 8 bars)
     assert {e.piece for e in examples} == {"song.mid", "sub/copy.MID", "type0.mid"}
     assert all(e.source == "prepare:lib" and len(e.captions) == 3 for e in examples)
     own = [e for e in examples if e.piece == "song.mid"]
     assert own[0].song.chords and own[0].song.style == example_song().style
-    assert read_manifest(tmp_path / "out")["windows"] == 12
+    assert read_manifest(tmp_path / "out")["windows"] == 9
 
 
 def test_prepare_command_and_bad_folders(
@@ -64,7 +64,7 @@ def test_prepare_command_and_bad_folders(
         main(["prepare", str(tmp_path / "lib"), "--out", str(tmp_path / "c"), "--processes", "1"])
         == 0
     )
-    assert "12 windows from 3 of 4 files" in capsys.readouterr().out
+    assert "9 windows from 3 of 4 files" in capsys.readouterr().out
     assert main(["prepare", str(tmp_path / "nope"), "--out", str(tmp_path / "d")]) == 2
     assert "is not a folder of MIDI files" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()

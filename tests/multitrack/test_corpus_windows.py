@@ -35,7 +35,7 @@ def _tune(piece: str = "essen/demo/1", *, bars: int = 16, chinese: bool = False)
     )
 
 
-def test_a_16_bar_tune_gives_7_four_bar_and_3_eight_bar_windows_per_style() -> None:
+def test_a_16_bar_tune_gives_4_four_3_eight_and_1_sixteen_bar_windows_per_style() -> None:
     tune = _tune()
     key = Key(0, "major")
     spans = harmonise(tune.notes, key, Meter(4, 4), bars=16)
@@ -43,8 +43,9 @@ def test_a_16_bar_tune_gives_7_four_bar_and_3_eight_bar_windows_per_style() -> N
     assert len({p.style for p in plans}) == 2  # a 4/4 tune plays in two styles
     for p in plans:
         assert sorted(p.windows) == sorted(
-            [(b, 4) for b in range(0, 13, 2)] + [(b, 8) for b in (0, 4, 8)]
+            [(b, 4) for b in range(0, 13, 4)] + [(b, 8) for b in (0, 4, 8)] + [(0, 16)]
         )
+        assert p.sections and sum(s.bars for s in p.sections) == 16
         assert all(MELODY_LOW <= n.pitch <= MELODY_HIGH for n in p.melody)
         assert sum(c.duration for c in p.chords) == 16 * 16
         assert p.key.tonic == p.shift % 12 and -6 <= p.shift <= 6
