@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from models.tracks import TRACK_ROWS
 from multitrack.song import STEMS
 from multitrack.styles import STYLE_IDS, style_index
 
@@ -63,6 +64,7 @@ class Condition:
     programs: tuple[int | None, int | None, int | None] = (None, None, None)
     stems: tuple[str, ...] | None = None
     text: np.ndarray | None = None  # (512,) float32 sentence embedding
+    tracks: np.ndarray | None = None  # (6, F) int models.tracks rows; None = all unknown
 
 
 @dataclass
@@ -77,12 +79,7 @@ class CondBatch:
     stems: torch.Tensor
     text: torch.Tensor  # (B, 512)
     text_on: torch.Tensor  # float 0/1
-
-    def to(self, device: torch.device | str) -> CondBatch:
-        return CondBatch(*(getattr(self, f).to(device) for f in _FIELDS))
-
-    def index(self, idx: torch.Tensor) -> CondBatch:
-        return CondBatch(*(getattr(self, f)[idx] for f in _FIELDS))
+    tracks: torch.Tensor  # (B, 6, F) long, models.tracks rows, 0 = unknown
 
     def nulled(self, drop: torch.Tensor) -> CondBatch:
         """Replace rows where ``drop`` (B,) is True by the null condition."""
@@ -96,6 +93,7 @@ class CondBatch:
             stems=torch.where(keep, self.stems, NULL_STEMS),
             text=self.text * keep[:, None],
             text_on=self.text_on * keep,
+            tracks=self.tracks * keep[:, None, None],
         )
 
     @staticmethod
@@ -103,11 +101,17 @@ class CondBatch:
         return CondBatch(*(torch.cat([getattr(b, f) for b in batches]) for f in _FIELDS))
 
 
-_FIELDS = ("style", "mode", "meter", "bpm", "programs", "stems", "text", "text_on")
+_FIELDS = ("style", "mode", "meter", "bpm", "programs", "stems", "text", "text_on", "tracks")
 
 
-def collate(conds: Sequence[Condition], *, text_dim: int = 512) -> CondBatch:
-    """Stack python-side conditions into tensors."""
+def collate(conds: Sequence[Condition], *, text_dim: int = 512, frames: int = 1) -> CondBatch:
+    """Stack python-side conditions into tensors; tracks are padded or cut to ``frames``
+    (the longest given track when longer)."""
+    frames = max([frames, *(c.tracks.shape[1] for c in conds if c.tracks is not None)])
+    tracks = np.zeros((len(conds), len(TRACK_ROWS), frames), np.int64)
+    for i, c in enumerate(conds):
+        if c.tracks is not None:
+            tracks[i, :, : c.tracks.shape[1]] = c.tracks
     text = np.zeros((len(conds), text_dim), np.float32)
     text_on = np.zeros(len(conds), np.float32)
     for i, c in enumerate(conds):
@@ -126,4 +130,5 @@ def collate(conds: Sequence[Condition], *, text_dim: int = 512) -> CondBatch:
         stems=torch.tensor([stems_index(c.stems) for c in conds], dtype=torch.long),
         text=torch.from_numpy(text),
         text_on=torch.from_numpy(text_on),
+        tracks=torch.from_numpy(tracks),
     )

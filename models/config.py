@@ -55,6 +55,9 @@ class DenoiserConfig:
     text_tokens: int = 2
     max_frames_per_bar: int = 4
     dropout: float = 0.0
+    # Time-aligned chord and section tracks (models.tracks), from 0.4; configs saved
+    # before read as without them.
+    tracks: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ class DiffusionConfig:
     train_timesteps: int = 1000
     cond_dropout: float = 0.1  # drop all conditioning (classifier-free guidance)
     attr_dropout: float = 0.15  # drop each attribute token alone (attributes may be unknown)
+    chord_dropout: float = 0.5  # drop the whole chord track (the model invents harmony)
+    chord_bar_dropout: float = 0.2  # else, share of examples with bars left unknown
+    section_dropout: float = 0.3  # drop the whole section track
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ class ModelConfig:
     autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    version: str = "multitrack-ldm-0.3"
+    version: str = "multitrack-ldm-0.4"
     key_frame: str = DEFAULT_KEY_FRAME
 
     def __post_init__(self) -> None:
@@ -82,7 +88,7 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         return cls(
             autoencoder=AutoencoderConfig(**data["autoencoder"]),
-            denoiser=DenoiserConfig(**data["denoiser"]),
+            denoiser=DenoiserConfig(**{"tracks": False, **data["denoiser"]}),  # before 0.4
             diffusion=DiffusionConfig(**data["diffusion"]),
             version=str(data.get("version", "unknown")),
             key_frame=str(data.get("key_frame", "tonic")),  # saved before 0.3: tonic frame

@@ -1,6 +1,8 @@
 """The corpus as training tensors: compact per-window arrays, batched into rolls on demand.
 
-Windows are padded to ``MAX_STEPS`` (8 bars of 4/4); ``steps`` says how many are real.
+Windows are padded to the set's width: ``MAX_STEPS`` (8 bars of 4/4) for the short set,
+``LONG_STEPS`` (32 bars of 4/4) for the long windows that carry whole forms; ``steps`` says
+how many are real. Each window also keeps its chord and section tracks (models.tracks).
 Captions are embedded once with the sentence encoder (deduplicated) and each window keeps
 the indices of its captions; a batch picks one caption per window at random.
 """
@@ -25,7 +27,8 @@ from models.conditioning import (
     stems_index,
 )
 from models.config import BASS_ROWS, CHORDS_ROWS, DEFAULT_KEY_FRAME, DRUM_ROWS, MELODY_ROWS
-from models.representation import song_to_arrays
+from models.representation import key_shift, song_to_arrays
+from models.tracks import TRACK_ROWS, song_tracks
 from multitrack.corpus.store import Example, iter_examples
 from multitrack.song import STEMS
 from multitrack.styles import style_index
@@ -33,6 +36,8 @@ from multitrack.theory import Key
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 128
+LONG_STEPS = 512
+COMPRESSION = 4  # grid steps per latent frame of the shipped autoencoder (tracks' frames)
 
 
 @dataclass
@@ -54,6 +59,7 @@ class TrainingArrays:
     bpm: NDArray[np.float32]
     programs: NDArray[np.int16]  # (N, 3) melody, chords, bass
     stems: NDArray[np.int8]
+    tracks: NDArray[np.int8]  # (N, 6, width / COMPRESSION) models.tracks rows
     caption_ids: list[list[int]]
     captions: list[str]
     text: NDArray[np.float32] | None = None  # (n_captions, 512)
@@ -61,6 +67,11 @@ class TrainingArrays:
 
     def __len__(self) -> int:
         return int(self.steps.shape[0])
+
+    @property
+    def width(self) -> int:
+        """Grid steps every window is padded to."""
+        return int(self.mel_pitch.shape[1])
 
     def save(self, path: Path) -> None:
         arrays = {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
@@ -99,18 +110,34 @@ def build_arrays(
     *,
     key_frame: str = DEFAULT_KEY_FRAME,
     progress: Callable[[int], None] | None = None,
+    max_steps: int = MAX_STEPS,
+    min_steps: int = 0,
 ) -> TrainingArrays:
-    """Encode examples into ``TrainingArrays`` (text embeddings not yet filled)."""
+    """Encode the examples of ``min_steps`` < steps <= ``max_steps`` into ``TrainingArrays``
+    padded to ``max_steps`` (text embeddings not yet filled)."""
     cols: dict[str, list[Any]] = {k: [] for k in (
         "mel_pitch", "mel_on", "bass_pitch", "bass_on", "ch_hold", "ch_on", "drums", "steps",
-        "frames_per_bar", "style", "mode", "meter", "bpm", "programs", "stems")}  # fmt: skip
+        "frames_per_bar", "style", "mode", "meter", "bpm", "programs", "stems",
+        "tracks")}  # fmt: skip
     caption_index: dict[str, int] = {}
     caption_ids: list[list[int]] = []
     for n, ex in enumerate(examples):
         song = ex.song
-        if song.steps > MAX_STEPS:
+        if not min_steps < song.steps <= max_steps:
             continue
-        a = song_to_arrays(song, steps=MAX_STEPS, key_frame=key_frame)
+        a = song_to_arrays(song, steps=max_steps, key_frame=key_frame)
+        key = Key.parse(song.key)
+        cols["tracks"].append(
+            song_tracks(
+                song.chords,
+                song.sections,
+                bars=song.bars,
+                frames_per_bar=song.meter.steps_per_bar // COMPRESSION,
+                frames=max_steps // COMPRESSION,
+                shift=key_shift(key, key_frame),
+                compression=COMPRESSION,
+            ).astype(np.int8)
+        )
         cols["mel_pitch"].append(a.melody_pitch.astype(np.int8))
         cols["mel_on"].append(a.melody_onset)
         cols["bass_pitch"].append(a.bass_pitch.astype(np.int8))
@@ -121,7 +148,7 @@ def build_arrays(
         cols["steps"].append(song.steps)
         cols["frames_per_bar"].append(song.meter.steps_per_bar // 4)
         cols["style"].append(style_index(song.style))
-        cols["mode"].append(mode_index(Key.parse(song.key).mode))
+        cols["mode"].append(mode_index(key.mode))
         cols["meter"].append(meter_index(str(song.meter)))
         cols["bpm"].append(song.tempo)
         cols["programs"].append([song.stems[s].program for s in STEMS[:3]])
@@ -134,8 +161,16 @@ def build_arrays(
             progress(n)
     dtypes = {"mel_pitch": np.int8, "bass_pitch": np.int8, "steps": np.int16,
               "frames_per_bar": np.int8, "style": np.int16, "mode": np.int8, "meter": np.int8,
-              "bpm": np.float32, "programs": np.int16, "stems": np.int8}  # fmt: skip
-    arrays = {k: np.asarray(v, dtype=dtypes.get(k, np.uint8)) for k, v in cols.items()}
+              "bpm": np.float32, "programs": np.int16, "stems": np.int8,
+              "tracks": np.int8}  # fmt: skip
+    widths = {"mel_pitch": (max_steps,), "mel_on": (max_steps,), "bass_pitch": (max_steps,),
+              "bass_on": (max_steps,), "ch_hold": (max_steps, CHORDS_ROWS),
+              "ch_on": (max_steps, CHORDS_ROWS), "drums": (max_steps, DRUM_ROWS),
+              "programs": (3,), "tracks": (len(TRACK_ROWS), max_steps // COMPRESSION)}  # fmt: skip
+    arrays = {
+        k: np.asarray(v, dtype=dtypes.get(k, np.uint8)).reshape(-1, *widths.get(k, ()))
+        for k, v in cols.items()
+    }
     return TrainingArrays(
         **arrays, caption_ids=caption_ids, captions=list(caption_index), key_frame=key_frame
     )
@@ -150,10 +185,16 @@ def embed_captions(arrays: TrainingArrays, embed: Callable[[list[str]], np.ndarr
 
 
 def load_training_arrays(
-    corpus: Path, split: str, cache: Path, key_frame: str = DEFAULT_KEY_FRAME
+    corpus: Path,
+    split: str,
+    cache: Path,
+    key_frame: str = DEFAULT_KEY_FRAME,
+    *,
+    max_steps: int = MAX_STEPS,
+    min_steps: int = 0,
 ) -> TrainingArrays:
-    """The split's arrays in ``key_frame``, from ``cache`` when it is newer than the corpus
-    manifest and in that frame."""
+    """The split's windows of ``min_steps`` < steps <= ``max_steps`` in ``key_frame``, from
+    ``cache`` when it is newer than the corpus manifest and in that frame."""
     manifest = corpus / "manifest.json"
     if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
         cached = TrainingArrays.frame_of(cache)
@@ -161,7 +202,9 @@ def load_training_arrays(
             return TrainingArrays.load(cache)
         log.warning("cache %s is in the %s frame; re-encoding", cache, cached)
     log.warning("encoding %s split of %s", split, corpus)
-    arrays = build_arrays(iter_examples(corpus, split), key_frame=key_frame)
+    arrays = build_arrays(
+        iter_examples(corpus, split), key_frame=key_frame, max_steps=max_steps, min_steps=min_steps
+    )
     from models.text import embed_texts
 
     embed_captions(arrays, embed_texts)
@@ -214,4 +257,5 @@ def batch_cond(
         stems=torch.from_numpy(arrays.stems[idx].astype(np.int64)),
         text=torch.from_numpy(text),
         text_on=torch.tensor([1.0 if c >= 0 else 0.0 for c in caps]),
+        tracks=torch.from_numpy(arrays.tracks[idx].astype(np.int64)),
     )

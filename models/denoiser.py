@@ -4,7 +4,9 @@ Tokens are [conditioning prefix | latent frames]. A frame token is the noisy lat
 known latent (for inpainting) and the inpainting mask, projected to ``width``, plus a
 position-in-bar embedding; frames also get rotary positions. The prefix holds one token per
 attribute (style, mode, meter, tempo, three programs, playing stems) and ``text_tokens``
-projected from the sentence embedding. The timestep enters every block by adaptive norm.
+projected from the sentence embedding. The timestep enters every block by adaptive norm. With ``cfg.tracks``, each frame also gets
+the chord and section tracks (models.tracks): one embedding per row, summed, through a
+projection that starts at zero (so a model trained without tracks starts where it was).
 The denoiser knows nothing of noise levels beyond its timestep input (diffusers' split).
 """
 
@@ -19,6 +21,7 @@ from torch import nn
 from models.attention import linear_attention, rotary_tables
 from models.conditioning import N_METERS, N_MODES, N_STYLES, NULL_PROGRAM, NULL_STEMS, CondBatch
 from models.config import DenoiserConfig
+from models.tracks import TRACK_SIZES
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, *, max_period: float = 10000.0) -> torch.Tensor:
@@ -96,6 +99,11 @@ class Denoiser(nn.Module):
         self.stems = nn.Embedding(NULL_STEMS + 1, w)
         self.text = nn.Linear(cfg.text_dim, cfg.text_tokens * w)
         self.text_null = nn.Parameter(torch.zeros(cfg.text_tokens, w))
+        if cfg.tracks:
+            self.track_emb = nn.ModuleList([nn.Embedding(n, w) for n in TRACK_SIZES])
+            self.track_proj = nn.Linear(w, w)
+            nn.init.zeros_(self.track_proj.weight)
+            nn.init.zeros_(self.track_proj.bias)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
         self.norm_out = nn.LayerNorm(w, elementwise_affine=False)
         self.ada_out = nn.Linear(w, 2 * w)
@@ -146,6 +154,12 @@ class Denoiser(nn.Module):
         h = self.frame_in(torch.cat([x, known * mask, mask], dim=1).transpose(1, 2))  # (B, F, W)
         pos = torch.arange(f, device=x.device)
         h = h + self.bar_pos(pos[None] % frames_per_bar[:, None])
+        if self.cfg.tracks:
+            tracks = cond.tracks[:, :, :f]
+            if tracks.shape[2] < f:
+                tracks = F.pad(tracks, (0, f - tracks.shape[2]))
+            emb = sum(e(tracks[:, i]) for i, e in enumerate(self.track_emb))  # (B, F, W)
+            h = h + self.track_proj(emb)
         prefix = self.cond_tokens(cond)  # (B, P, W)
         tokens = torch.cat([prefix, h], dim=1)
         p = prefix.shape[1]

@@ -19,10 +19,21 @@ import torch
 
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.conditioning import CondBatch, Condition, collate
+from models.editing import (
+    forced_spans,
+    kept_sections,
+    known_region,
+    open_bars,
+    placed_source,
+    splice,
+    voiced,
+)
 from models.guard import CopyGuard
-from models.representation import all_channels, decode_logits, song_to_arrays
-from models.request import Cancelled, GenerateRequest, RequestError
+from models.ranking import candidate_rank, chords_key
+from models.representation import decode_logits, key_shift
+from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler
+from models.structure import plan_sections, tie, tie_groups, tonic_chord
 from models.text import (
     PromptAttributes,
     apply_overrides,
@@ -30,13 +41,11 @@ from models.text import (
     embed_prompt,
     parse_prompt,
 )
-from multitrack.chords import parse_progression
-from multitrack.keyfinding import key_of_histogram, scale_fit
-from multitrack.metrics import chord_tone_ratio, key_metrics, progression_histogram
+from models.tracks import CHORD_ROWS, chord_track, song_tracks
+from multitrack.form import similarity
 from multitrack.recognise import recognise_song
-from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Note, Song, Stem
+from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
 from multitrack.theory import Key
-from multitrack.voicing import voice_progression
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -61,6 +70,7 @@ class Generation:
     seed: int
     resamples: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    variations: list[Song] = field(default_factory=list)  # further takes, best first
 
 
 MINOR_MOODS = frozenset(
@@ -83,8 +93,8 @@ def default_key(attrs: PromptAttributes, seed: int) -> str:
 
 def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     """The empty song the sampler fills: length, tempo, meter, key, programs, style."""
-    if request.source is not None:
-        src = request.source
+    src = placed_source(request)
+    if src is not None:
         return replace(src, stems={s: Stem(s, (), src.stems[s].program) for s in STEMS})
     meter = Meter.parse(attrs.meter) if attrs.meter else Meter()
     programs = {**DEFAULT_PROGRAMS, **attrs.programs}
@@ -96,47 +106,6 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         stems={s: Stem(s, (), programs[s]) for s in STEMS},
         style=attrs.style,
     )
-
-
-# A forced progression with less than this share of its pitch classes in the asked key's
-# scale moves the take into the progression's own key (see ``chords_key``).
-CHORDS_IN_KEY = 0.85
-
-
-def chords_key(spans: tuple[ChordSpan, ...], asked: str) -> str:
-    """The key a take with forced chords is made in: the asked one while the progression
-    sits in its scale ("Am F C G" in G major: 92% of the chord tones), else the key the
-    progression itself sounds in ("Am F C G" asked in Bb major: 75% -> C major). The model
-    writes scale degrees of its key; a melody in Bb over C-major chords cannot fit them."""
-    hist = progression_histogram(spans)
-    found = key_of_histogram(hist)
-    fit = scale_fit(hist, Key.parse(asked))
-    if found is None or fit >= CHORDS_IN_KEY:
-        return asked
-    own = Key(found.tonic, found.mode)
-    return str(own) if scale_fit(hist, own) > fit else asked
-
-
-def harmonic_fit(song: Song, spans: tuple[ChordSpan, ...] | None) -> float:
-    """How well the melody sits on the harmony: the chord-tone ratio of melody notes on
-    strong beats, against forced chord symbols when there are some, else against the
-    song's own chords and bass. Songs without a melody or harmony score 0."""
-    value = chord_tone_ratio(song, spans=spans)
-    return -1.0 if value is None else float(value)
-
-
-def candidate_rank(song: Song, spans: tuple[ChordSpan, ...] | None) -> tuple[bool, float]:
-    """Best-of-k order: a candidate that sounds in its asked key (the key-profile analysis of
-    ``multitrack.metrics`` names it, or the relative pair of a modal key) beats one that does
-    not; among equals, the better ``harmonic_fit`` wins. The tonic is exact by construction
-    in the model's key-normalised frame, but the major/minor colour is sampled, and minor is
-    the corpus's minority (6% of held-out windows): without this, a quarter of minor requests
-    came back sounding in the dominant minor or the relative major. Under forced chords the
-    progression already fixes the key, and the fit to it alone decides."""
-    if spans is not None:
-        return True, harmonic_fit(song, spans)
-    agrees = bool(key_metrics(song, asked_key=song.key)["key_agrees"])
-    return agrees, harmonic_fit(song, spans)
 
 
 class Pipeline:
@@ -181,102 +150,106 @@ class Pipeline:
         progress: ProgressFn | None = None,
         cancelled: CancelFn | None = None,
     ) -> Generation:
-        """Generate or edit one song; the same request and seed give the same notes."""
+        """Generate or edit one song (and ``request.variations - 1`` more, best first);
+        the same request and seed give the same notes."""
         t0 = time.perf_counter()
         attrs = self.attributes(request)
         frame = song_frame(attrs, request)
-        forced = self._forced_chords(request, frame)
+        spans = forced_spans(request, frame)
         conflicts: list[str] = []
-        if forced is not None and "melody" not in request.keep and request.repaint is None:
-            key = chords_key(forced.chords, frame.key)
+        if spans is not None and "melody" not in request.keep and request.repaint is None:
+            key = chords_key(spans, frame.key)
             if key != frame.key:
                 conflicts.append(
                     f"key: the chords sound in {key}, not {frame.key}; the take follows the chords"
                 )
-                frame, forced = replace(frame, key=key), replace(forced, key=key)
+                frame = replace(frame, key=key)
+        base = placed_source(request)
+        bars = open_bars(request)
+        sections = plan_sections(request, attrs, frame, kept_sections(base, bars))
+        frame = replace(frame, sections=sections)
+        keep = set(request.keep)
+        if spans is not None and not self.den.cfg.tracks:
+            # a model without a chord track: the progression is voiced by rule and pinned
+            base = voiced(base if base is not None else frame, spans)
+            keep |= {"chords", "bass"}
         text = embed_prompt(request.prompt) if request.prompt.strip() else None
         timings = {"text": time.perf_counter() - t0}
         playing = tuple(attrs.stems)
         t1 = time.perf_counter()
-        known, mask = self._known_region(request, frame, forced)
-        cond = self._condition(attrs, frame, text)
+        known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
+        cond = self._condition(attrs, frame, text, self._tracks(frame, spans, base, bars))
+        fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
+        ties = tie_groups(sections, fpb, known.shape[2]) if request.source is None else []
         timings["encode"] = time.perf_counter() - t1
-        spans = forced.chords if forced is not None else None
         resamples = 0
-        song = frame
+        ranked: list[Song] = []
         for attempt in range(MAX_RESAMPLES + 1):
             seed = request.seed + attempt * 1_000_003
-            sampled = self._sample(
-                request, frame, known, mask, cond, seed, progress, cancelled, timings
-            )
-            spliced = [self._splice(request, c, forced, playing) for c in sampled]
+            sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
+                                   cancelled, timings)  # fmt: skip
+            spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             fresh = [c for c in spliced if self.guard is None or not self.guard.copies(c)]
             if fresh or attempt == MAX_RESAMPLES:
                 pool = fresh or spliced
-                song = max(pool, key=lambda c: candidate_rank(c, spans))  # first of equals wins
+                # a stable sort: the first of equals wins
+                ranked = sorted(pool, key=lambda c: candidate_rank(c, spans), reverse=True)
                 break
             resamples += 1
-        if song.chords == () or forced is not None or request.keep:
-            song = replace(
-                song, chords=forced.chords if forced is not None else recognise_song(song)
-            )
+        chosen = [self._finish(c, spans, request) for c in distinct(ranked, request.variations)]
         record = attrs.to_json()
         record["conflicts"] += conflicts
-        return Generation(song, record, request.seed, resamples, timings)
+        return Generation(chosen[0], record, request.seed, resamples, timings, chosen[1:])
 
-    def _forced_chords(self, request: GenerateRequest, frame: Song) -> Song | None:
-        if request.chord_text is not None:
-            spans = parse_progression(request.chord_text, frame.meter, bars=frame.bars)
-        elif request.chords is not None:
-            spans = request.chords
-        else:
+    def _finish(
+        self, song: Song, spans: tuple[ChordSpan, ...] | None, request: GenerateRequest
+    ) -> Song:
+        """The chord symbols a take shows: the forced ones, else what its stems sound."""
+        if spans is not None:
+            return replace(song, chords=spans)
+        if song.chords == () or request.keep or request.source is not None:
+            return replace(song, chords=recognise_song(song))
+        return song
+
+    def _tracks(
+        self,
+        frame: Song,
+        spans: tuple[ChordSpan, ...] | None,
+        base: Song | None,
+        bars: tuple[int, int] | None,
+    ) -> np.ndarray | None:
+        """The chord and section tracks (6, F) of a request: the forced progression, else
+        the source's chords in the bars an edit keeps; the form's sections; and the last bar
+        on the tonic when a fresh take has a form or an edit adds the last bars. None for a
+        model without tracks."""
+        if not self.den.cfg.tracks:
             return None
-        end = max((s.start + s.duration for s in spans), default=0)
-        if end > frame.steps:
-            raise RequestError(
-                f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars "
-                f"but the song has {frame.bars}"
-            )
-        chords, bass = voice_progression(spans, frame.meter)
-        song = frame.with_stem("chords", chords).with_stem("bass", bass)
-        return replace(song, chords=tuple(spans))
-
-    def _known_region(
-        self, request: GenerateRequest, frame: Song, forced: Song | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The latent kept while sampling and its mask, each (1, C, F): kept stems, bars
-        outside a repaint range and forced chords + bass; zeros for a fresh song."""
         comp = self.ae.cfg.compression
         frames = frame.steps // comp
-        c = self.ae.latent_channels
-        known = torch.zeros(1, c, frames)
-        mask = torch.zeros(1, c, frames)
-        base = request.source if request.source is not None else forced
-        if forced is not None and request.source is not None:
-            base = request.source.with_stem("chords", forced.stems["chords"].notes).with_stem(
-                "bass", forced.stems["bass"].notes
-            )
-        if base is not None:
-            # encoded in the frame's key, which forced chords may have moved off the source's
-            base = replace(base, key=frame.key)
-            rolls = {
-                k: torch.from_numpy(v)[None]
-                for k, v in all_channels(song_to_arrays(base, key_frame=self.key_frame)).items()
-            }
-            known = self.ae.encode(rolls)[:, :, :frames]
-            keep = set(request.keep) | ({"chords", "bass"} if forced is not None else set())
-            for s in keep:
-                mask[:, self.ae.stem_slice(s)] = 1.0
-            if request.repaint is not None:
-                lo, hi = request.repaint
-                fpb = frame.meter.steps_per_bar // comp
-                outside = torch.ones(frames)
-                outside[(lo - 1) * fpb : hi * fpb] = 0.0
-                mask = torch.maximum(mask, outside.expand_as(mask))
-        return known, mask
+        fpb = frame.meter.steps_per_bar // comp
+        shift = key_shift(Key.parse(frame.key), self.key_frame)
+        tracks = song_tracks(spans, frame.sections, bars=frame.bars, frames_per_bar=fpb,
+                             frames=frames, shift=shift, compression=comp)  # fmt: skip
+        if spans is not None:
+            return tracks
+        if base is not None and bars is not None:
+            own = base.chords or recognise_song(base)
+            tracks[CHORD_ROWS] = chord_track(own, frames, shift=shift, compression=comp)
+            tracks[CHORD_ROWS, bars[0] * fpb : bars[1] * fpb] = 0
+        ends = bars is None or bars[1] == frame.bars
+        if ends and (frame.sections if base is None else bars is not None):
+            bar = frame.meter.steps_per_bar
+            tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(Key.parse(frame.key)))
+            last = chord_track((tonic,), frames, shift=shift, compression=comp)
+            tracks[CHORD_ROWS, frames - fpb :] = last[:, frames - fpb :]
+        return tracks
 
     def _condition(
-        self, attrs: PromptAttributes, frame: Song, text: np.ndarray | None
+        self,
+        attrs: PromptAttributes,
+        frame: Song,
+        text: np.ndarray | None,
+        tracks: np.ndarray | None = None,
     ) -> CondBatch:
         """The request's conditioning, one row."""
         key = Key.parse(frame.key)
@@ -291,8 +264,9 @@ class Pipeline:
                 # (a hymn or a classical piece often has no drums in the corpus)
                 stems=tuple(attrs.stems) if attrs.stems_named else None,
                 text=text,
+                tracks=tracks,
             )
-        ])  # fmt: skip
+        ], frames=frame.steps // self.ae.cfg.compression)  # fmt: skip
 
     def _sample(
         self,
@@ -302,19 +276,21 @@ class Pipeline:
         mask: torch.Tensor,
         cond: CondBatch,
         seed: int,
+        ties: list[list[torch.Tensor]],
         progress: ProgressFn | None,
         cancelled: CancelFn | None,
         timings: dict[str, float],
     ) -> list[Song]:
-        """``self.candidates`` songs (fewer for long songs: ``CANDIDATE_BARS``) sampled
-        together from one seeded noise draw."""
+        """``self.candidates`` songs (fewer for long songs: ``CANDIDATE_BARS``; at least
+        ``request.variations``) sampled together from one seeded noise draw; frames in one
+        of ``ties`` are sampled as one (models.structure)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
         null = cond.nulled(torch.tensor([True]))
-        k = max(1, min(self.candidates, CANDIDATE_BARS // frame.bars))
+        k = max(1, request.variations, min(self.candidates, CANDIDATE_BARS // frame.bars))
         gen = torch.Generator().manual_seed(seed)
-        x = torch.randn(k, c, frames, generator=gen)
+        x = tie(torch.randn(k, c, frames, generator=gen), ties)
         both = CondBatch.cat([cond] * k + [null] * k)
         fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * 2 * k)
         known = known.expand(k, -1, -1)
@@ -329,7 +305,7 @@ class Pipeline:
             xx = torch.cat([x, x])
             v2 = self.den(xx, torch.full((2 * k,), t), both, known=torch.cat([known, known]),
                           mask=torch.cat([mask, mask]), frames_per_bar=fpb_t)  # fmt: skip
-            v = v2[k:] + g * (v2[:k] - v2[k:])
+            v = tie(v2[k:] + g * (v2[:k] - v2[k:]), ties)
             x, _ = self.scheduler.step(v, t, x)
             if progress is not None:
                 progress(0.1 + 0.7 * (i + 1) / n, "sampling")
@@ -346,32 +322,30 @@ class Pipeline:
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
         return songs
 
-    def _splice(
-        self, request: GenerateRequest, song: Song, forced: Song | None, playing: tuple[str, ...]
-    ) -> Song:
-        """Put kept material back exactly; silence stems that do not play."""
-        src = request.source
-        for s in STEMS:
-            if forced is not None and s in ("chords", "bass"):
-                song = song.with_stem(s, forced.stems[s].notes)
-            elif src is not None and s in request.keep:
-                song = song.with_stem(s, src.stems[s].notes)
-            elif src is not None and request.repaint is not None:
-                lo, hi = request.repaint
-                bar = song.meter.steps_per_bar
-                a, b = (lo - 1) * bar, hi * bar
-                old = [
-                    _clip(n, 0, a) if n.start < a else n
-                    for n in src.stems[s].notes
-                    if n.start < a or n.start >= b
-                ]
-                new = [_clip(n, a, b) for n in song.stems[s].notes if a <= n.start < b]
-                song = song.with_stem(s, [n for n in old + new if n is not None])
-            elif s not in playing:
-                song = song.with_stem(s, ())
-        return song
+
+# Variations of one request differ at least this much (multitrack.form.similarity of
+# their melodies over the whole take).
+DISTINCT_BELOW = 0.5
 
 
-def _clip(note: Note, lo: int, hi: int) -> Note | None:
-    end = min(note.end, hi)
-    return None if end <= note.start else replace(note, duration=end - note.start)
+def melody_similarity(a: Song, b: Song) -> float:
+    """``multitrack.form.similarity`` of two takes' melodies, bar for bar."""
+    shifted = (replace(n, start=n.start + a.steps) for n in b.stems["melody"].notes)
+    notes = [*a.stems["melody"].notes, *shifted]
+    bars = min(a.bars, b.bars)
+    return similarity(
+        notes, a.meter.steps_per_bar, Section(0, bars, "A"), Section(a.bars, bars, "A")
+    )
+
+
+def distinct(ranked: list[Song], n: int) -> list[Song]:
+    """The best ``n`` of ranked candidates whose melodies differ pairwise (similarity under
+    ``DISTINCT_BELOW``); the next best fill up when too few do."""
+    chosen: list[Song] = []
+    for song in ranked:
+        if len(chosen) < n and all(melody_similarity(song, c) < DISTINCT_BELOW for c in chosen):
+            chosen.append(song)
+    for song in ranked:
+        if len(chosen) < n and not any(song is c for c in chosen):
+            chosen.append(song)
+    return chosen

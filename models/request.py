@@ -14,6 +14,7 @@ from multitrack.song import MAX_BARS, STEMS, ChordSpan, Meter, Song
 MAX_GENERATE_BARS = 64
 MIN_STEPS, MAX_STEPS = 1, 200
 MAX_GUIDANCE = 30.0
+MAX_VARIATIONS = 8
 
 
 class RequestError(MultitrackError):
@@ -57,6 +58,14 @@ class GenerateRequest:
     repaint: tuple[int, int] | None = None
     chords: tuple[ChordSpan, ...] | None = None
     chord_text: str | None = None
+    # Song form and length edits (multitrack.form): ``form`` "A A B A" / "intro verse chorus
+    # outro" (None: the prompt's, else the style's default from 16 bars); ``extend`` bars
+    # added after a source take, ``prepend`` bars before it (an intro); ``variations`` takes
+    # returned from one request.
+    form: str | None = None
+    extend: int = 0
+    prepend: int = 0
+    variations: int = 1
 
     def __post_init__(self) -> None:
         if self.bars is not None and not 1 <= self.bars <= MAX_GENERATE_BARS:
@@ -80,6 +89,20 @@ class GenerateRequest:
             raise RequestError("give the progression as symbols or as a MIDI clip, not both")
         if self.chord_text is not None and not self.chord_text.strip():
             raise RequestError("the chord progression is empty")
+        if (self.extend or self.prepend) and self.source is None:
+            raise RequestError("extending needs a source take (--from)")
+        if self.extend < 0 or self.prepend < 0:
+            raise RequestError("bars to extend by must be positive")
+        if self.source is not None and self.extend + self.prepend:
+            total = self.source.bars + self.extend + self.prepend
+            if total > MAX_GENERATE_BARS:
+                raise RequestError(
+                    f"the extended take would have {total} bars; at most {MAX_GENERATE_BARS}"
+                )
+            if self.repaint is not None:
+                raise RequestError("extend or repaint, not both in one edit")
+        if not 1 <= self.variations <= MAX_VARIATIONS:
+            raise RequestError(f"variations must be 1-{MAX_VARIATIONS}, got {self.variations}")
         if self.repaint is not None:
             lo, hi = self.repaint
             bars = self.source.bars if self.source is not None else MAX_BARS

@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +23,12 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from models.autoencoder import Autoencoder, reconstruction_loss
+from models.augment import drop_conditions, sample_inpaint_masks
+from models.autoencoder import reconstruction_loss
 from models.checkpoint import build, save_checkpoint
-from models.conditioning import CondBatch
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
 from models.schedule import add_noise, cosine_alpha_bar, v_target
-from multitrack.song import STEMS
 
 log = logging.getLogger(__name__)
 AE_CROP = 64  # grid steps per autoencoder training crop
@@ -51,6 +50,8 @@ class TrainConfig:
     # uniform over windows (77% major), 0.5 gives each mode a share ~ sqrt(count) (minor
     # 5.4% -> 10.7%), 1 every mode alike.
     mode_balance: float = 0.0
+    # Share of diffusion steps drawn from the long windows (16 and 32 bars), when there are.
+    long_share: float = 0.3
 
 
 def distributed() -> tuple[int, int]:
@@ -102,8 +103,26 @@ class Trainer:
         self.step_ae = self.step_den = 0
         self.rng = np.random.default_rng(train_cfg.seed * 1000 + self.rank)
         self.state_path = run_dir / "state.pt"
+        self.initialised = False  # networks taken from a checkpoint (``init_from``)
         if self.state_path.exists():
             self._resume()
+
+    def init_from(self, path: Path) -> None:
+        """Start from a checkpoint's autoencoder (with its latent statistics) and denoiser;
+        denoiser layers the checkpoint lacks (e.g. the tracks of 0.4) keep their initial
+        values, which leave the network's output as it was. The autoencoder is not trained
+        again."""
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        self.ae.load_state_dict({k: v.float() for k, v in payload["autoencoder"].items()})
+        missing, unexpected = self.den.load_state_dict(
+            {k: v.float() for k, v in payload["denoiser"].items()}, strict=False
+        )
+        if unexpected or any(not k.startswith("track_") for k in missing):
+            raise ValueError(f"{path} does not fit this denoiser: {unexpected or missing}")
+        self.step_ae = self.cfg.ae_steps
+        self.initialised = True
+        if self.rank == 0:
+            log.warning("initialised from %s (new layers: %s)", path, ", ".join(missing))
 
     # -- state ------------------------------------------------------------------------
     def _resume(self) -> None:
@@ -113,6 +132,7 @@ class Trainer:
         self.opt_ae.load_state_dict(state["opt_ae"])
         self.opt_den.load_state_dict(state["opt_den"])
         self.step_ae, self.step_den = int(state["step_ae"]), int(state["step_den"])
+        self.initialised = bool(state.get("initialised", False))
         if self.rank == 0:
             log.warning("resumed at ae step %d, diffusion step %d", self.step_ae, self.step_den)
 
@@ -127,6 +147,7 @@ class Trainer:
             "opt_den": self.opt_den.state_dict(),
             "step_ae": self.step_ae,
             "step_den": self.step_den,
+            "initialised": self.initialised,
         }
         tmp = self.state_path.with_suffix(".tmp")
         torch.save(state, tmp)
@@ -157,12 +178,12 @@ class Trainer:
             idx = self.rng.integers(len(data), size=cfg.ae_batch)
             # The autoencoder is convolutional: train on 4-bar crops (a quarter of the cost);
             # crops start on a bar line of 4/4 so the stride phase matches inference.
-            start = 16 * int(self.rng.integers(0, (MAX_STEPS - AE_CROP) // 16 + 1))
+            start = 16 * int(self.rng.integers(0, (data.width - AE_CROP) // 16 + 1))
             rolls = {
                 k: v[:, :, start : start + AE_CROP]
-                for k, v in batch_rolls(data, idx, MAX_STEPS).items()
+                for k, v in batch_rolls(data, idx, data.width).items()
             }
-            mask = step_mask(data, idx, MAX_STEPS)[:, start : start + AE_CROP]
+            mask = step_mask(data, idx, data.width)[:, start : start + AE_CROP]
             for g in self.opt_ae.param_groups:
                 g["lr"] = _lr(self.step_ae, cfg.ae_steps, cfg.lr_ae)
             with _autocast(cfg.bf16):
@@ -193,8 +214,8 @@ class Trainer:
         zs = []
         for i in range(0, len(idx), 256):
             part = idx[i : i + 256]
-            z = self.ae.encode_raw(batch_rolls(data, part, MAX_STEPS))  # (B, C, F)
-            fmask = step_mask(data, part, MAX_STEPS)[:, :: self.ae.cfg.compression] > 0
+            z = self.ae.encode_raw(batch_rolls(data, part, data.width))  # (B, C, F)
+            fmask = step_mask(data, part, data.width)[:, :: self.ae.cfg.compression] > 0
             zs.append(z.permute(0, 2, 1)[fmask])
         allz = torch.cat(zs)
         self.ae.latent_mean.copy_(allz.mean(0))
@@ -205,30 +226,41 @@ class Trainer:
         out = []
         for i in range(0, len(data), 256):
             idx = np.arange(i, min(i + 256, len(data)))
-            out.append(self.ae.encode(batch_rolls(data, idx, MAX_STEPS)))
+            out.append(self.ae.encode(batch_rolls(data, idx, data.width)))
         return torch.cat(out)  # (N, C, F)
 
     # -- stage 2: diffusion -----------------------------------------------------------
-    def train_diffusion(self, data: TrainingArrays, latents: torch.Tensor,
-                        on_step: Callable[[int], None] | None = None) -> None:  # fmt: skip
+    def train_diffusion(
+        self,
+        sets: Sequence[tuple[TrainingArrays, torch.Tensor]],
+        on_step: Callable[[int], None] | None = None,
+    ) -> None:
+        """Diffusion on frozen latents. ``sets`` are (arrays, latents (N, C, F)) of windows
+        padded to different widths (short windows, long ones that carry whole forms); a step
+        draws its batch from one set (the long set with ``long_share``), sized so every step
+        holds about ``batch`` x ``MAX_STEPS`` grid steps."""
         den = _wrap(self.den, self.world)
         self.den.train()
         cfg, dcfg = self.cfg, self.model_cfg.diffusion
         alpha_bar = cosine_alpha_bar(dcfg.train_timesteps)
         comp = self.ae.cfg.compression
         t0 = time.time()
-        cumulative = np.cumsum(mode_weights(data.mode, cfg.mode_balance))
+        weights = [np.cumsum(mode_weights(data.mode, cfg.mode_balance)) for data, _ in sets]
         while self.step_den < cfg.diffusion_steps:
+            which = 1 if len(sets) > 1 and self.rng.random() < cfg.long_share else 0
+            data, latents = sets[which]
+            batch = max(1, cfg.batch * MAX_STEPS // data.width)
             if cfg.mode_balance:
-                pick = np.searchsorted(cumulative, self.rng.random(cfg.batch) * cumulative[-1])
+                cumulative = weights[which]
+                pick = np.searchsorted(cumulative, self.rng.random(batch) * cumulative[-1])
                 idx = np.minimum(pick, len(data) - 1)
             else:
-                idx = self.rng.integers(len(data), size=cfg.batch)
+                idx = self.rng.integers(len(data), size=batch)
             x0 = latents[idx]
             b, _, f = x0.shape
-            fmask = step_mask(data, idx, MAX_STEPS)[:, ::comp]  # (B, F)
-            cond = drop_conditions(batch_cond(data, idx, self.rng), self.rng, dcfg.cond_dropout,
-                                   dcfg.attr_dropout)  # fmt: skip
+            fmask = step_mask(data, idx, data.width)[:, ::comp]  # (B, F)
+            cond = drop_conditions(batch_cond(data, idx, self.rng), self.rng, dcfg,
+                                   data.frames_per_bar[idx])  # fmt: skip
             known_mask = sample_inpaint_masks(self.rng, b, f, data.frames_per_bar[idx],
                                               data.steps[idx] // comp, self.ae)  # fmt: skip
             t = torch.from_numpy(self.rng.integers(dcfg.train_timesteps, size=b))
@@ -254,7 +286,7 @@ class Trainer:
             self.step_den += 1
             if self.step_den % 50 == 0 or self.step_den == cfg.diffusion_steps:
                 self._log({"stage": "diffusion", "step": self.step_den, "loss": loss.item(),
-                           "sec": round(time.time() - t0, 1)})  # fmt: skip
+                           "set": which, "sec": round(time.time() - t0, 1)})  # fmt: skip
             if self.step_den % cfg.save_every == 0:
                 self.save()
             if self.step_den % (4 * cfg.save_every) == 0:
@@ -265,68 +297,6 @@ class Trainer:
         self.save()
 
 
-def drop_conditions(
-    cond: CondBatch, rng: np.random.Generator, p_all: float, p_attr: float
-) -> CondBatch:
-    """Classifier-free dropout: all conditioning with ``p_all``, each attribute with ``p_attr``."""
-    b = cond.style.shape[0]
-
-    def drop(p: float) -> torch.Tensor:
-        return torch.from_numpy(rng.random(b) < p)
-
-    cond = cond.nulled(drop(p_all))
-    keep = {
-        name: ~drop(p_attr)
-        for name in ("style", "mode", "meter", "bpm", "programs", "stems", "text")
-    }
-    return CondBatch(
-        style=cond.style * keep["style"],
-        mode=cond.mode * keep["mode"],
-        meter=cond.meter * keep["meter"],
-        bpm=cond.bpm * keep["bpm"],
-        programs=torch.where(keep["programs"][:, None], cond.programs, 128),
-        stems=torch.where(keep["stems"], cond.stems, 16),
-        text=cond.text * keep["text"][:, None],
-        text_on=cond.text_on * keep["text"],
-    )
-
-
-def sample_inpaint_masks(
-    rng: np.random.Generator,
-    b: int,
-    frames: int,
-    frames_per_bar: np.ndarray,
-    real_frames: np.ndarray,
-    ae: Autoencoder,
-) -> torch.Tensor:
-    """Known-region masks (B, C, F), 1 = kept. Mix: 40% none, 25% keep a random stem set,
-    20% keep chords + bass, 15% repaint a bar range (keep all stems elsewhere)."""
-    c = ae.latent_channels
-    mask = np.zeros((b, c, frames), np.float32)
-    for i in range(b):
-        u = rng.random()
-        real = int(real_frames[i])
-        if u < 0.40:
-            continue
-        if u < 0.85:
-            if u < 0.65:
-                keep = [s for s in STEMS if rng.random() < 0.5]
-                if not keep or len(keep) == len(STEMS):
-                    keep = [STEMS[int(rng.integers(len(STEMS)))]]
-            else:
-                keep = ["chords", "bass"]
-            for s in keep:
-                mask[i, ae.stem_slice(s), :real] = 1.0
-        else:
-            fpb = int(frames_per_bar[i])
-            bars = max(1, real // fpb)
-            lo = int(rng.integers(bars))
-            hi = int(rng.integers(lo, bars)) + 1
-            mask[i, :, :real] = 1.0
-            mask[i, :, lo * fpb : hi * fpb] = 0.0
-    return torch.from_numpy(mask)
-
-
 def run_training(
     corpus: Path,
     out: Path,
@@ -335,40 +305,59 @@ def run_training(
     train_cfg: TrainConfig,
     run_dir: Path,
     max_windows: int | None = None,
+    init_from: Path | None = None,
 ) -> Path:
-    """The whole recipe: encode the corpus, train the autoencoder, fit latent statistics,
-    train diffusion, export the half-precision checkpoint and the copy guard into ``out``."""
-    from models.dataset import load_training_arrays
+    """The whole recipe: encode the corpus (short windows, and the long ones that carry
+    whole forms), train the autoencoder, fit latent statistics, train diffusion, export the
+    half-precision checkpoint and the copy guard into ``out``. ``init_from`` starts a new
+    run from a checkpoint's networks (its autoencoder and latent statistics kept, layers it
+    lacks at their initial values) instead of from scratch."""
+    from models.dataset import LONG_STEPS, load_training_arrays
     from models.guard import GUARD_FILE, CopyGuard
     from multitrack.corpus.store import iter_examples
 
     run_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(model_cfg, train_cfg, run_dir)
-    cache = run_dir / "train_arrays.npz"
+    if init_from is not None and not trainer.state_path.exists():
+        trainer.init_from(init_from)
+    shapes = (("train_arrays.npz", MAX_STEPS, 0), ("train_long.npz", LONG_STEPS, MAX_STEPS))
+
+    def load_all() -> list[TrainingArrays]:
+        return [
+            load_training_arrays(
+                corpus, "train", run_dir / name, model_cfg.key_frame, max_steps=width, min_steps=low
+            )
+            for name, width, low in shapes
+        ]
+
     if trainer.rank == 0:
-        data = load_training_arrays(corpus, "train", cache, model_cfg.key_frame)
+        sets = load_all()
     if trainer.world > 1:
-        dist.barrier()  # rank 0 has written the cache; the others read it
+        dist.barrier()  # rank 0 has written the caches; the others read them
     if trainer.rank != 0:
-        data = load_training_arrays(corpus, "train", cache, model_cfg.key_frame)
-    if max_windows is not None and len(data) > max_windows:
-        data = _subset(data, max_windows)
+        sets = load_all()
+    sets = [s for s in sets if len(s)]
+    if max_windows is not None:
+        sets = [_subset(s, max_windows) if len(s) > max_windows else s for s in sets]
+    data = sets[0]
     started = time.time()
     if trainer.step_ae < train_cfg.ae_steps:
         trainer.train_autoencoder(data)
-    if trainer.step_den == 0 or not bool((trainer.ae.latent_std != 1).any()):
+    if not trainer.initialised and (
+        trainer.step_den == 0 or not bool((trainer.ae.latent_std != 1).any())
+    ):
         trainer.fit_latent_stats(data)
         trainer.save()
-    latents = trainer.encode_all(data)
-    trainer.train_diffusion(data, latents)
+    trainer.train_diffusion([(s, trainer.encode_all(s)) for s in sets])
     checkpoint = out / "multitrack.pt"
     if trainer.rank == 0:
         manifest = corpus / "manifest.json"
         meta = {
             "corpus": json.loads(manifest.read_text()) if manifest.exists() else {},
-            "windows": len(data),
+            "windows": sum(len(s) for s in sets),
             "train_seconds": round(time.time() - started, 1),
             "world_size": trainer.world,
+            "init_from": None if init_from is None else init_from.name,
         }
         trainer.export(checkpoint, meta)
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))

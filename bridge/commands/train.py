@@ -31,6 +31,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="diffusion draws a window of mode m with weight count(m)^-B (0 uniform, 0.5 sqrt)",
     )
     p.add_argument("--max-windows", type=int, default=None, help="train on a random subset")
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start from this checkpoint's networks (keeps its autoencoder; new layers start "
+        "where they change nothing)",
+    )
+    p.add_argument(
+        "--long-share",
+        type=float,
+        default=0.3,
+        help="share of diffusion steps on the long (16- and 32-bar) windows",
+    )
     p.add_argument("--tiny", action="store_true", help="the debug-size model (tests)")
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
     p.add_argument(
@@ -55,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
             raise MultitrackError(f"--{name.replace('_', '-')} must be at least 1")
     if not 0.0 <= args.mode_balance <= 1.0:
         raise MultitrackError("--mode-balance must be between 0 and 1")
+    if not 0.0 <= args.long_share <= 1.0:
+        raise MultitrackError("--long-share must be between 0 and 1")
+    if args.init_from is not None and not args.init_from.is_file():
+        raise MultitrackError(f"--init-from: {args.init_from} is not a file")
     if args.threads is not None:
         import torch
 
@@ -71,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         bf16=not args.no_bf16,
         mode_balance=args.mode_balance,
+        long_share=args.long_share,
     )
     path = run_training(
         args.corpus,
@@ -79,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         train_cfg=train_cfg,
         run_dir=args.run_dir,
         max_windows=args.max_windows,
+        init_from=args.init_from,
     )
     print(f"checkpoint: {path}")
     return 0

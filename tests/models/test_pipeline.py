@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
+from models.editing import known_region
 from models.pipeline import Pipeline
 from models.request import Cancelled, GenerateRequest, RequestError
 from multitrack.errors import ChordSymbolError
@@ -81,10 +83,40 @@ def test_repaint_keeps_every_other_bar(pipeline: Pipeline) -> None:
         ]
 
 
-def test_forced_chords_are_followed(pipeline: Pipeline) -> None:
-    gen = pipeline.generate(
-        GenerateRequest("pop in A minor", bars=4, chord_text="Am F C G", steps=3)
+def test_forced_chords_reach_the_model_as_its_chord_track(pipeline: Pipeline) -> None:
+    request = GenerateRequest("pop in A minor", bars=4, chord_text="Am F C G", steps=3)
+    gen = pipeline.generate(request)
+    assert [c.symbol for c in gen.song.chords] == ["Am", "F", "C", "G"]
+    frame = replace(gen.song, sections=())
+    spans = gen.song.chords
+    tracks = pipeline._tracks(frame, spans, None, None)
+    assert tracks is not None
+    # A minor's frame is C (its relative major): roots A F C G -> 2 + (9, 5, 0, 7)
+    assert tracks[0, ::4].tolist() == [11, 7, 2, 9]
+    assert tracks[1, ::4].tolist() == [2, 1, 1, 1]  # m, maj, maj, maj
+    # the model writes the stems: nothing is pinned from a rule voicing
+    known, mask = known_region(pipeline.ae, frame, None, (), None, key_frame=pipeline.key_frame)
+    assert float(mask.sum()) == 0.0
+
+
+def test_a_model_without_tracks_pins_voiced_chords(
+    tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from models.config import DenoiserConfig, ModelConfig
+    from models.training import TrainConfig, run_training
+
+    tiny = ModelConfig.tiny()
+    cfg = replace(tiny, denoiser=DenoiserConfig(**{**asdict(tiny.denoiser), "tracks": False}))
+    out = tmp_path_factory.mktemp("notracks")
+    ckpt = run_training(
+        tiny_corpus,
+        out,
+        model_cfg=cfg,
+        train_cfg=TrainConfig(ae_steps=2, diffusion_steps=2, batch=4, bf16=False),
+        run_dir=out / "run",
     )
+    old = Pipeline.load(ckpt)
+    gen = old.generate(GenerateRequest("pop in A minor", bars=4, chord_text="Am F C G", steps=3))
     assert [c.symbol for c in gen.song.chords] == ["Am", "F", "C", "G"]
     bass_roots = [n.pitch % 12 for n in gen.song.stems["bass"].notes if n.start % 16 == 0]
     assert bass_roots[:4] == [9, 5, 0, 7]

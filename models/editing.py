@@ -1,0 +1,158 @@
+"""Edits: how a request's source take, kept stems, regenerated bars and forced chords
+become the latent region the sampler keeps, and how kept notes go back in exactly.
+
+An edit regenerates an open bar range (``open_bars``: a repaint range, the bars an
+``extend`` adds after the take or a ``prepend`` before it) across every stem, and keeps the
+stems ``keep`` names everywhere. Everything outside is the source's, note for note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import torch
+
+from models.autoencoder import Autoencoder
+from models.representation import all_channels, song_to_arrays
+from models.request import GenerateRequest, RequestError
+from multitrack.chords import parse_progression
+from multitrack.song import STEMS, ChordSpan, Note, Section, Song, Stem
+from multitrack.voicing import voice_progression
+
+
+def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
+    """The progression a request forces, as grid spans checked against the take's length."""
+    if request.chord_text is not None:
+        spans = parse_progression(request.chord_text, frame.meter, bars=frame.bars)
+    elif request.chords is not None:
+        spans = request.chords
+    else:
+        return None
+    end = max((s.start + s.duration for s in spans), default=0)
+    if end > frame.steps:
+        raise RequestError(
+            f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars "
+            f"but the song has {frame.bars}"
+        )
+    return tuple(spans)
+
+
+def _shift_notes(notes: Iterable[Note], steps: int) -> tuple[Note, ...]:
+    return tuple(replace(n, start=n.start + steps) for n in notes)
+
+
+def placed_source(request: GenerateRequest) -> Song | None:
+    """The source take moved into the edit's frame: ``prepend`` empty bars before it and
+    ``extend`` after (its notes, chords and sections shifted); the source as it is for
+    other edits; None for a fresh take."""
+    src = request.source
+    if src is None or not (request.extend or request.prepend):
+        return src
+    shift = request.prepend * src.meter.steps_per_bar
+    stems = {s: Stem(s, _shift_notes(src.stems[s].notes, shift), src.stems[s].program)
+             for s in STEMS}  # fmt: skip
+    return replace(
+        src,
+        bars=src.bars + request.prepend + request.extend,
+        stems=stems,
+        chords=tuple(replace(c, start=c.start + shift) for c in src.chords),
+        sections=tuple(replace(x, start=x.start + request.prepend) for x in src.sections),
+    )
+
+
+def open_bars(request: GenerateRequest) -> tuple[int, int] | None:
+    """The 0-based bar range [lo, hi) an edit regenerates in every stem, or None."""
+    if request.repaint is not None:
+        return request.repaint[0] - 1, request.repaint[1]
+    src = request.source
+    if src is None:
+        return None
+    if request.extend and request.prepend:
+        raise RequestError("extend before or after the take, one at a time")
+    if request.prepend:
+        return 0, request.prepend
+    if request.extend:
+        return src.bars, src.bars + request.extend
+    return None
+
+
+def voiced(frame: Song, spans: tuple[ChordSpan, ...]) -> Song:
+    """The frame with the progression voiced by rule into its chords and bass stems: what
+    models without a chord track (before 0.4) pin as known region."""
+    chords, bass = voice_progression(spans, frame.meter)
+    return replace(frame.with_stem("chords", chords).with_stem("bass", bass), chords=spans)
+
+
+def known_region(
+    ae: Autoencoder,
+    frame: Song,
+    base: Song | None,
+    keep: Iterable[str],
+    bars: tuple[int, int] | None,
+    *,
+    key_frame: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The latent kept while sampling and its mask, each (1, C, F): the ``keep`` stems
+    everywhere and, when ``bars`` is an open range, every stem outside it; zeros and an
+    empty mask for a fresh song (``base`` None)."""
+    comp = ae.cfg.compression
+    frames = frame.steps // comp
+    c = ae.latent_channels
+    known = torch.zeros(1, c, frames)
+    mask = torch.zeros(1, c, frames)
+    if base is None:
+        return known, mask
+    # encoded in the frame's key, which forced chords may have moved off the source's
+    base = replace(base, key=frame.key)
+    arrays = song_to_arrays(base, steps=frame.steps, key_frame=key_frame)
+    rolls = {k: torch.from_numpy(v)[None] for k, v in all_channels(arrays).items()}
+    known = ae.encode(rolls)[:, :, :frames]
+    for s in keep:
+        mask[:, ae.stem_slice(s)] = 1.0
+    if bars is not None:
+        fpb = frame.meter.steps_per_bar // comp
+        outside = torch.ones(frames)
+        outside[bars[0] * fpb : bars[1] * fpb] = 0.0
+        mask = torch.maximum(mask, outside.expand_as(mask))
+    return known, mask
+
+
+def splice(
+    song: Song,
+    base: Song | None,
+    keep: Iterable[str],
+    bars: tuple[int, int] | None,
+    playing: tuple[str, ...],
+) -> Song:
+    """Put kept material back exactly: ``keep`` stems whole, and outside an open bar range
+    every stem; silence stems that do not play."""
+    keep = set(keep)
+    for s in STEMS:
+        if base is not None and s in keep:
+            song = song.with_stem(s, base.stems[s].notes)
+        elif base is not None and bars is not None:
+            bar = song.meter.steps_per_bar
+            a, b = bars[0] * bar, bars[1] * bar
+            old = [
+                _clip(n, 0, a) if n.start < a else n
+                for n in base.stems[s].notes
+                if n.start < a or n.start >= b
+            ]
+            new = [_clip(n, a, b) for n in song.stems[s].notes if a <= n.start < b]
+            song = song.with_stem(s, [n for n in old + new if n is not None])
+        elif s not in playing:
+            song = song.with_stem(s, ())
+    return song
+
+
+def kept_sections(base: Song | None, bars: tuple[int, int] | None) -> tuple[Section, ...]:
+    """The source's sections that lie outside an open range (an extension keeps them)."""
+    if base is None or bars is None:
+        return ()
+    return tuple(x for x in base.sections if x.end <= bars[0] or x.start >= bars[1])
+
+
+def _clip(note: Note, lo: int, hi: int) -> Note | None:
+    end = min(note.end, hi)
+    return None if end <= note.start else replace(note, duration=end - note.start)

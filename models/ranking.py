@@ -1,0 +1,102 @@
+"""Best-of-k reranking: which of the sampled candidates a request keeps (music policy the
+pipeline calls, kept apart from it so a metric's redefinition is a visible choice here).
+
+- Forced chords: the candidate whose stems sound the progression in the most of its spans
+  (``chord_adherence``) wins; the melody's fit to it breaks ties.
+- Otherwise a candidate that sounds in its asked key beats one that does not; among
+  equals the better ``harmonic_fit`` wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord
+from multitrack.keyfinding import key_of_histogram, scale_fit
+from multitrack.metrics import chord_tone_ratio, key_metrics, progression_histogram
+from multitrack.song import ChordSpan, Song
+from multitrack.theory import Key
+
+# A forced progression with less than this share of its pitch classes in the asked key's
+# scale moves the take into the progression's own key (see ``chords_key``).
+CHORDS_IN_KEY = 0.85
+# A span "sounds" its chord when chord tones carry this share of the chords and bass
+# stems' sounding weight there, and the root and the quality's third (or its defining
+# interval) both sound.
+CHORD_TONE_SHARE = 0.7
+
+
+def chords_key(spans: Sequence[ChordSpan], asked: str) -> str:
+    """The key a take with forced chords is made in: the asked one while the progression
+    sits in its scale ("Am F C G" in G major: 92% of the chord tones), else the key the
+    progression itself sounds in ("Am F C G" asked in Bb major: 75% -> C major). The model
+    writes scale degrees of its key; a melody in Bb over C-major chords cannot fit them."""
+    hist = progression_histogram(spans)
+    found = key_of_histogram(hist)
+    fit = scale_fit(hist, Key.parse(asked))
+    if found is None or fit >= CHORDS_IN_KEY:
+        return asked
+    own = Key(found.tonic, found.mode)
+    return str(own) if scale_fit(hist, own) > fit else asked
+
+
+def harmonic_fit(song: Song, spans: Sequence[ChordSpan] | None) -> float:
+    """How well the melody sits on the harmony: the chord-tone ratio of melody notes on
+    strong beats, against forced chord symbols when there are some, else against the
+    song's own chords and bass; -1.0 for a song without a melody or harmony."""
+    value = chord_tone_ratio(song, spans=spans)
+    return -1.0 if value is None else float(value)
+
+
+def _weights(song: Song, a: int, b: int) -> np.ndarray:
+    """(12,) sounding steps of each pitch class in the chords and bass stems in [a, b)."""
+    out = np.zeros(12)
+    for stem in ("chords", "bass"):
+        for n in song.stems[stem].notes:
+            overlap = min(n.end, b) - max(n.start, a)
+            if overlap > 0:
+                out[n.pitch % 12] += overlap
+    return out
+
+
+def span_sounds(song: Song, chord: Chord, a: int, b: int) -> bool:
+    """Whether the chords and bass stems sound ``chord`` over steps [a, b): root and third
+    (the quality's second interval) present, chord tones >= ``CHORD_TONE_SHARE`` of the
+    weight. N.C. sounds when nothing does."""
+    w = _weights(song, a, b)
+    if chord.root is None:
+        return bool(w.sum() == 0)
+    if w.sum() == 0:
+        return False
+    tones = [(chord.root + i) % 12 for i in QUALITY_INTERVALS[chord.quality]]
+    if chord.bass is not None:
+        tones.append(chord.bass % 12)
+    defining = tones[1] if len(tones) > 1 else tones[0]
+    return bool(
+        w[chord.root] > 0 and w[defining] > 0 and w[tones].sum() >= CHORD_TONE_SHARE * w.sum()
+    )
+
+
+def chord_adherence(song: Song, spans: Sequence[ChordSpan]) -> float:
+    """Share of the forced spans' duration over which the stems sound their chord."""
+    total = done = 0
+    for s in spans:
+        chord = s.symbol if isinstance(s.symbol, Chord) else parse_chord(str(s.symbol))
+        total += s.duration
+        done += s.duration * span_sounds(song, chord, s.start, s.start + s.duration)
+    return done / total if total else 1.0
+
+
+def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float, float]:
+    """Best-of-k order (higher is better). Under forced chords: adherence, then the
+    melody's fit to them. Otherwise: sounding in the asked key (the key-profile analysis
+    names it, or the relative pair of a modal key), then ``harmonic_fit``. The tonic is exact
+    by construction in the model's key-normalised frame, but the major/minor colour is
+    sampled, and minor is the corpus's minority: without this, a quarter of minor requests
+    came back sounding in the dominant minor or the relative major."""
+    if spans is not None:
+        return chord_adherence(song, spans), harmonic_fit(song, spans)
+    agrees = bool(key_metrics(song, asked_key=song.key)["key_agrees"])
+    return float(agrees), harmonic_fit(song, spans)

@@ -1,0 +1,91 @@
+"""Time-aligned conditioning tracks, one value per latent frame: the chord track and the
+section track (DESIGN.md, "Time-aligned conditioning tracks").
+
+Six integer rows (``TRACK_ROWS``), 0 meaning unknown everywhere, so a dropped track, a
+frame the caller leaves open and classifier-free guidance's null all read the same:
+
+- ``chord_root``: 1 = N.C., 2 + pitch class of the root in the model's key frame;
+- ``chord_quality``: 1 + index in ``multitrack.chords.QUALITIES``;
+- ``chord_bass``: 1 + pitch class of the sounding bass (the slash bass, else the root);
+- ``section_letter``, ``section_position``, ``phrase_end``: ``multitrack.form.section_track``
+  per bar, repeated over the bar's frames.
+
+The chord at a frame is the span sounding at the frame's first grid step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from multitrack.chords import QUALITIES, Chord, parse_chord
+from multitrack.form import LETTERS, MAX_BAR_IN_SECTION, section_track
+from multitrack.song import ChordSpan, Section
+
+TRACK_ROWS = ("chord_root", "chord_quality", "chord_bass",
+              "section_letter", "section_position", "phrase_end")  # fmt: skip
+CHORD_ROWS = slice(0, 3)
+SECTION_ROWS = slice(3, 6)
+# Embedding sizes per row (index 0 = unknown).
+TRACK_SIZES = (14, len(QUALITIES) + 1, 13, len(LETTERS) + 3, MAX_BAR_IN_SECTION + 1, 3)
+
+Track = NDArray[np.int64]
+
+
+def _chord(symbol: object) -> Chord:
+    return symbol if isinstance(symbol, Chord) else parse_chord(str(symbol))
+
+
+def chord_values(chord: Chord, shift: int) -> tuple[int, int, int]:
+    """(root, quality, bass) track values of one chord moved ``shift`` semitones into the
+    model's key frame."""
+    if chord.root is None:
+        return 1, 0, 0
+    bass = chord.root if chord.bass is None else chord.bass
+    return (
+        2 + (chord.root + shift) % 12,
+        1 + QUALITIES.index(chord.quality),
+        1 + (bass + shift) % 12,
+    )
+
+
+def chord_track(spans: Sequence[ChordSpan], frames: int, *, shift: int, compression: int) -> Track:
+    """The chord rows (3, frames) of a progression (grid spans in the song's key)."""
+    out = np.zeros((3, frames), np.int64)
+    for span in spans:
+        values = chord_values(_chord(span.symbol), shift)
+        lo = -(-span.start // compression)
+        hi = -(-(span.start + span.duration) // compression)
+        out[:, lo : min(hi, frames)] = np.array(values)[:, None]
+    return out
+
+
+def section_rows(sections: Sequence[Section], bars: int, frames_per_bar: int, frames: int) -> Track:
+    """The section rows (3, frames) of a form over ``bars`` bars."""
+    st = section_track(sections, bars)
+    per_bar = np.stack([st.letter, st.position, st.phrase_end])  # (3, bars)
+    out = np.repeat(per_bar, frames_per_bar, axis=1)[:, :frames]
+    if out.shape[1] < frames:
+        out = np.pad(out, ((0, 0), (0, frames - out.shape[1])))
+    return out
+
+
+def song_tracks(
+    spans: Sequence[ChordSpan] | None,
+    sections: Sequence[Section] | None,
+    *,
+    bars: int,
+    frames_per_bar: int,
+    frames: int,
+    shift: int,
+    compression: int,
+) -> Track:
+    """All six rows (6, frames); ``None`` spans or sections leave their rows unknown."""
+    out = np.zeros((len(TRACK_ROWS), frames), np.int64)
+    if spans:
+        out[CHORD_ROWS] = chord_track(spans, frames, shift=shift, compression=compression)
+    if sections:
+        out[SECTION_ROWS] = section_rows(sections, bars, frames_per_bar, frames)
+    return out
