@@ -29,6 +29,7 @@ from models.checkpoint import build, save_checkpoint
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
 from models.schedule import add_noise, cosine_alpha_bar, v_target
+from multitrack.song import STEMS
 
 log = logging.getLogger(__name__)
 AE_CROP = 64  # grid steps per autoencoder training crop
@@ -52,6 +53,12 @@ class TrainConfig:
     mode_balance: float = 0.0
     # Share of diffusion steps drawn from the long windows (16 and 32 bars), when there are.
     long_share: float = 0.3
+    # Decoder tuning after diffusion: the encoders (so the latents) stay as they are, the
+    # decoders learn to read latents perturbed by Gaussian noise of up to ``decoder_noise``
+    # latent standard deviations, the size of the denoiser's own errors (bench/melody_probe.py).
+    decoder_steps: int = 0
+    decoder_noise: float = 0.8
+    lr_decoder: float = 3e-4
 
 
 def distributed() -> tuple[int, int]:
@@ -100,7 +107,10 @@ class Trainer:
         self.ae, self.den = build(model_cfg)
         self.opt_ae = torch.optim.AdamW(self.ae.parameters(), lr=train_cfg.lr_ae, weight_decay=0.0)
         self.opt_den = torch.optim.AdamW(self.den.parameters(), lr=train_cfg.lr_diffusion)
-        self.step_ae = self.step_den = 0
+        self.step_ae = self.step_den = self.step_dec = 0
+        self.opt_dec = torch.optim.AdamW(
+            [p for s in STEMS for p in self.ae.decoders[s].parameters()], lr=train_cfg.lr_decoder
+        )
         self.rng = np.random.default_rng(train_cfg.seed * 1000 + self.rank)
         self.state_path = run_dir / "state.pt"
         self.initialised = False  # networks taken from a checkpoint (``init_from``)
@@ -133,6 +143,9 @@ class Trainer:
         self.opt_den.load_state_dict(state["opt_den"])
         self.step_ae, self.step_den = int(state["step_ae"]), int(state["step_den"])
         self.initialised = bool(state.get("initialised", False))
+        self.step_dec = int(state.get("step_dec", 0))
+        if "opt_dec" in state:
+            self.opt_dec.load_state_dict(state["opt_dec"])
         if self.rank == 0:
             log.warning("resumed at ae step %d, diffusion step %d", self.step_ae, self.step_den)
 
@@ -148,6 +161,8 @@ class Trainer:
             "step_ae": self.step_ae,
             "step_den": self.step_den,
             "initialised": self.initialised,
+            "step_dec": self.step_dec,
+            "opt_dec": self.opt_dec.state_dict(),
         }
         tmp = self.state_path.with_suffix(".tmp")
         torch.save(state, tmp)
@@ -228,6 +243,47 @@ class Trainer:
             idx = np.arange(i, min(i + 256, len(data)))
             out.append(self.ae.encode(batch_rolls(data, idx, data.width)))
         return torch.cat(out)  # (N, C, F)
+
+    def train_decoders(self, data: TrainingArrays) -> None:
+        """Tune the decoders on noisy latents of frozen encoders (``TrainConfig.decoder_*``):
+        a latent a little off the encoder's now decodes to the nearest plausible part
+        rather than to pitches scattered by the error."""
+        self.ae.train()
+        cfg = self.cfg
+        t0 = time.time()
+        std = self.ae.latent_std[None, :, None]
+        while self.step_dec < cfg.decoder_steps:
+            idx = self.rng.integers(len(data), size=cfg.ae_batch)
+            start = 16 * int(self.rng.integers(0, (data.width - AE_CROP) // 16 + 1))
+            rolls = {
+                k: v[:, :, start : start + AE_CROP]
+                for k, v in batch_rolls(data, idx, data.width).items()
+            }
+            mask = step_mask(data, idx, data.width)[:, start : start + AE_CROP]
+            with torch.no_grad():
+                z = self.ae.encode_raw(rolls)
+            sigma = torch.from_numpy(self.rng.random(len(idx)).astype(np.float32))
+            noise = torch.from_numpy(self.rng.standard_normal(z.shape).astype(np.float32))
+            z = z + cfg.decoder_noise * sigma[:, None, None] * std * noise
+            for g in self.opt_dec.param_groups:
+                g["lr"] = _lr(self.step_dec, cfg.decoder_steps, cfg.lr_decoder, warmup=50)
+            with _autocast(cfg.bf16):
+                logits = self.ae.decode_raw(z)
+                losses = reconstruction_loss({k: v.float() for k, v in logits.items()}, rolls, mask)
+                loss = sum(losses.values())
+            self.opt_dec.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt_dec.step()
+            self.step_dec += 1
+            if self.step_dec % 50 == 0 or self.step_dec == cfg.decoder_steps:
+                self._log({"stage": "decoder", "step": self.step_dec, "loss": loss.item(),
+                           **{k: v.item() for k, v in losses.items()},
+                           "sec": round(time.time() - t0, 1)})  # fmt: skip
+            if self.step_dec % cfg.save_every == 0:
+                self.save()
+                self.export(self.run_dir / "snapshot.pt", {"snapshot": True})
+        self.ae.eval()
+        self.save()
 
     # -- stage 2: diffusion -----------------------------------------------------------
     def train_diffusion(
@@ -348,7 +404,10 @@ def run_training(
     ):
         trainer.fit_latent_stats(data)
         trainer.save()
-    trainer.train_diffusion([(s, trainer.encode_all(s)) for s in sets])
+    if trainer.step_den < train_cfg.diffusion_steps:
+        trainer.train_diffusion([(s, trainer.encode_all(s)) for s in sets])
+    if trainer.step_dec < train_cfg.decoder_steps:
+        trainer.train_decoders(data)
     checkpoint = out / "multitrack.pt"
     if trainer.rank == 0:
         manifest = corpus / "manifest.json"

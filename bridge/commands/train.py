@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ae-steps", type=int, default=2000)
     p.add_argument("--diffusion-steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=64)
+    p.add_argument(
+        "--decoder-steps",
+        type=int,
+        default=0,
+        help="after diffusion, tune the decoders on noisy latents this many steps",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--mode-balance",
@@ -63,9 +69,12 @@ def run(args: argparse.Namespace) -> int:
         raise MultitrackError(
             f"{args.corpus} is not a built corpus (no manifest.json); run `multitrack corpus build`"
         )
-    for name in ("ae_steps", "diffusion_steps", "batch"):
+    for name in ("ae_steps", "batch"):
         if getattr(args, name) < 1:
             raise MultitrackError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("diffusion_steps", "decoder_steps"):
+        if getattr(args, name) < 0:
+            raise MultitrackError(f"--{name.replace('_', '-')} must be 0 or more")
     if not 0.0 <= args.mode_balance <= 1.0:
         raise MultitrackError("--mode-balance must be between 0 and 1")
     if not 0.0 <= args.long_share <= 1.0:
@@ -89,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         bf16=not args.no_bf16,
         mode_balance=args.mode_balance,
         long_share=args.long_share,
+        decoder_steps=args.decoder_steps,
     )
     path = run_training(
         args.corpus,
