@@ -155,17 +155,16 @@ def _letter_phrases(
 
 
 def label_sections(notes: Sequence[Note], bars: int, steps_per_bar: int) -> tuple[Section, ...]:
-    """Sections of a whole tune found from its melody: phrases of 8 bars when that finds a
-    returning phrase, else of 4 bars (a tune under 8 bars is one section A)."""
+    """Sections of a whole tune found from its melody: phrases of 8 or of 4 bars, whichever
+    finds more returning phrases (8 on a tie; a tune under 8 bars is one section A)."""
     if bars < 8:
         return name_sections([Section(0, bars, "A")])
-    best: list[Section] | None = None
+    best: list[Section] = []
     best_repeats = -1
     for length in (8, 4) if bars >= 16 else (4,):
         labelled, repeats = _letter_phrases(notes, steps_per_bar, _phrases(bars, length))
         if repeats > best_repeats:
             best, best_repeats = labelled, repeats
-    assert best is not None
     return reletter(best)
 
 

@@ -95,7 +95,7 @@ def test_forced_chords_reach_the_model_as_its_chord_track(pipeline: Pipeline) ->
     assert tracks[0, ::4].tolist() == [11, 7, 2, 9]
     assert tracks[1, ::4].tolist() == [2, 1, 1, 1]  # m, maj, maj, maj
     # the model writes the stems: nothing is pinned from a rule voicing
-    known, mask = known_region(pipeline.ae, frame, None, (), None, key_frame=pipeline.key_frame)
+    _, mask = known_region(pipeline.ae, frame, None, (), None, key_frame=pipeline.key_frame)
     assert float(mask.sum()) == 0.0
 
 

@@ -1,0 +1,44 @@
+"""The chord and section tracks, and tied sampling of repeated sections."""
+
+from __future__ import annotations
+
+import torch
+
+from models.structure import tie, tie_groups, tonic_chord
+from models.tracks import chord_track, song_tracks
+from multitrack.form import parse_form
+from multitrack.song import ChordSpan
+from multitrack.theory import Key
+
+
+def test_chord_track_values_in_the_key_frame() -> None:
+    spans = (ChordSpan(0, 8, "Am"), ChordSpan(8, 8, "F/C"), ChordSpan(16, 16, "N.C."))
+    track = chord_track(spans, 8, shift=3, compression=4)  # A minor moved up 3: C minor
+    assert track[0].tolist() == [2 + 0, 2 + 0, 2 + 8, 2 + 8, 1, 1, 1, 1]
+    assert track[1].tolist() == [2, 2, 1, 1, 0, 0, 0, 0]  # m, maj; N.C. has no quality
+    assert track[2].tolist() == [1, 1, 1 + 3, 1 + 3, 0, 0, 0, 0]  # bass A -> C, C -> Eb
+
+
+def test_song_tracks_leave_unknown_rows_at_zero() -> None:
+    tracks = song_tracks(None, parse_form("A A", 4), bars=4, frames_per_bar=4, frames=16,
+                         shift=0, compression=4)  # fmt: skip
+    assert tracks[:3].sum() == 0
+    assert tracks[3].tolist() == [1] * 16 and tracks[5, -4:].tolist() == [2] * 4
+
+
+def test_repeated_sections_are_tied_except_their_last_bar() -> None:
+    sections = parse_form("A B A", 12)
+    groups = tie_groups(sections, 4, 48)
+    assert len(groups) == 1
+    first, again = groups[0]
+    assert first.tolist() == list(range(0, 12)) and again.tolist() == list(range(32, 44))
+    x = torch.randn(2, 3, 48)
+    y = tie(x, groups)
+    assert torch.equal(y[:, :, 0:12], y[:, :, 32:44])
+    assert torch.equal(y[:, :, 12:32], x[:, :, 12:32]) and torch.equal(y[:, :, 44:], x[:, :, 44:])
+
+
+def test_tonic_chords() -> None:
+    assert [tonic_chord(Key.parse(k)) for k in ("C major", "A minor", "G zhi", "D shang")] == [
+        "C", "Am", "G", "Dm"
+    ]  # fmt: skip
