@@ -136,8 +136,9 @@ def _phrases(bars: int, length: int) -> list[Section]:
 def _letter_phrases(
     notes: Sequence[Note], steps_per_bar: int, phrases: list[Section]
 ) -> tuple[list[Section], int]:
+    """Phrases lettered by the earlier phrase each repeats, and how many bars repeat."""
     out: list[Section] = []
-    repeats = 0
+    repeated = 0
     for p in phrases:
         best, letter = 0.0, ""
         for q in out:
@@ -147,24 +148,25 @@ def _letter_phrases(
             if score > best:
                 best, letter = score, q.letter
         if best >= REPEAT_THRESHOLD:
-            repeats += 1
+            repeated += p.bars
         else:
             letter = chr(ord("A") + len({q.letter for q in out}))
         out.append(Section(p.start, p.bars, letter))
-    return out, repeats
+    return out, repeated
 
 
 def label_sections(notes: Sequence[Note], bars: int, steps_per_bar: int) -> tuple[Section, ...]:
     """Sections of a whole tune found from its melody: phrases of 8 or of 4 bars, whichever
-    finds more returning phrases (8 on a tie; a tune under 8 bars is one section A)."""
+    has more of its bars in returning phrases (8 on a tie, so an AABB reel of 8-bar strains
+    is A A B B, not A B A B C D C D; a tune under 8 bars is one section A)."""
     if bars < 8:
         return name_sections([Section(0, bars, "A")])
     best: list[Section] = []
-    best_repeats = -1
+    best_repeated = -1
     for length in (8, 4) if bars >= 16 else (4,):
-        labelled, repeats = _letter_phrases(notes, steps_per_bar, _phrases(bars, length))
-        if repeats > best_repeats:
-            best, best_repeats = labelled, repeats
+        labelled, repeated = _letter_phrases(notes, steps_per_bar, _phrases(bars, length))
+        if repeated > best_repeated:
+            best, best_repeated = labelled, repeated
     return reletter(best)
 
 
