@@ -14,6 +14,7 @@ not the decoder's or the latent's.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
@@ -33,7 +34,7 @@ BINS = ((0, 0), (1, 2), (3, 4), (5, 7), (8, 127))
 
 def intervals(song: Song) -> dict[str, float]:
     notes = sorted(song.stems["melody"].notes, key=lambda n: n.start)
-    steps = [abs(b.pitch - a.pitch) for a, b in zip(notes, notes[1:], strict=False)]
+    steps = [abs(b.pitch - a.pitch) for a, b in itertools.pairwise(notes)]
     out = {f"iv_{lo}-{hi}": (sum(lo <= s <= hi for s in steps) / len(steps) if steps else 0.0)
            for lo, hi in BINS}  # fmt: skip
     out["notes_per_bar"] = len(notes) / song.bars

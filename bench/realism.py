@@ -1,0 +1,116 @@
+"""Can a take be told from the corpus? A classifier two-sample test (issue 11, item 3).
+
+For N held-out corpus windows (4 and 8 bars, every style as the split has them), generate a
+take from the window's own caption with its bars, meter, key and tempo, so the two samples
+are style- and length-matched. Each song becomes the ``multitrack.features.FEATURES``
+vector (pitch, interval, rhythm, harmony, bass, drums, repetition; docs/metrics.md), and a
+logistic regression (standardised features, 5-fold stratified cross-validation) tries to
+tell generations from windows. 0.5 is indistinguishable; the target is <= 0.65.
+
+Also printed: every feature's mean on both sides, and issue 11's melody/harmony targets
+(interval shares within 15% relative or 0.02 absolute under 0.1; notes per bar and motif
+share within 15%; bass in-chord ratio and chords per bar within 10%).
+
+    .venv/bin/python bench/realism.py --corpus data/corpus --n 200 [--checkpoint PATH]
+        [--untrained] [--json docs/realism.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from models.checkpoint import LoadedModel, build, load_checkpoint
+from models.pipeline import Pipeline
+from models.request import GenerateRequest
+from multitrack.corpus.store import iter_examples
+from multitrack.features import FEATURES, feature_matrix
+
+# issue 11's tolerance per feature: (relative, absolute floor under 0.1, or None)
+TARGETS: dict[str, tuple[float, float | None]] = {
+    "iv_repeat": (0.15, 0.02), "iv_step": (0.15, 0.02), "iv_third": (0.15, 0.02),
+    "iv_fourth_fifth": (0.15, 0.02), "iv_leap": (0.15, 0.02),
+    "mel_notes_per_bar": (0.15, None), "mel_motif": (0.15, None),
+    "bass_in_chord": (0.10, None), "chord_changes_per_bar": (0.10, None),
+}  # fmt: skip
+
+
+def two_sample_accuracy(real: np.ndarray, fake: np.ndarray, seed: int = 0) -> float:
+    """Mean 5-fold accuracy of a logistic regression telling ``fake`` rows from ``real``."""
+    x = np.vstack([real, fake])
+    y = np.r_[np.zeros(len(real)), np.ones(len(fake))]
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=1.0))
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    return float(cross_val_score(clf, x, y, cv=folds, scoring="accuracy").mean())
+
+
+def within(name: str, ref: float, got: float) -> bool:
+    rel, floor = TARGETS[name]
+    if floor is not None and ref < 0.1:
+        return abs(got - ref) <= floor
+    return abs(got - ref) <= rel * abs(ref)
+
+
+def untrained(model: LoadedModel) -> LoadedModel:
+    ae, den = build(model.config)
+    ae.load_state_dict(model.autoencoder.state_dict())  # the same decoder; a blank denoiser
+    return LoadedModel(model.config, ae.eval(), den.eval(), {})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    ap.add_argument("--checkpoint", type=Path, default=None)
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--untrained", action="store_true", help="score the blank denoiser too")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    pool = [ex for ex in iter_examples(args.corpus, "test") if ex.song.bars in (4, 8)]
+    random.Random(0).shuffle(pool)
+    windows = pool[: args.n]
+    model = load_checkpoint(args.checkpoint)
+    runs: dict[str, Pipeline] = {model.config.version: Pipeline(model)}
+    if args.untrained:
+        runs["untrained"] = Pipeline(untrained(model))
+    real = feature_matrix([ex.song for ex in windows])
+    report: dict[str, Any] = {"n": len(windows), "features": list(FEATURES), "runs": {}}
+    for name, pipe in runs.items():
+        t0 = time.time()
+        songs = []
+        for i, ex in enumerate(windows):
+            s = ex.song
+            req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
+                                  key=str(s.key), meter=str(s.meter), seed=i, steps=args.steps)  # fmt: skip
+            songs.append(pipe.generate(req).song)
+        fake = feature_matrix(songs)
+        acc = two_sample_accuracy(real, fake)
+        means = {f: (round(float(real[:, j].mean()), 4), round(float(fake[:, j].mean()), 4))
+                 for j, f in enumerate(FEATURES)}  # fmt: skip
+        targets = {f: within(f, *means[f]) for f in TARGETS}
+        report["runs"][name] = {"accuracy": round(acc, 4), "means": means, "targets": targets,
+                                "seconds": round(time.time() - t0, 1)}  # fmt: skip
+        print(f"== {name}: classifier accuracy {acc:.3f} (target <= 0.65), "
+              f"{sum(targets.values())}/{len(targets)} feature targets met")  # fmt: skip
+        for f in FEATURES:
+            flag = "" if f not in targets else ("  ok" if targets[f] else "  MISS")
+            print(f"  {f:24s} corpus {means[f][0]:8.3f}  take {means[f][1]:8.3f}{flag}")
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
