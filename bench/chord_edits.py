@@ -1,0 +1,181 @@
+"""Forced-chord edits: does the band play the chords you type, in its style? (issue 11, 1)
+
+For each of ``--n`` edits (styles cycled, >= 20 of them): generate an 8-bar take in a key,
+then regenerate it with a progression written in that key (one chord a bar, from common
+degree patterns); every third edit keeps the melody (reharmonisation). Measured per edit:
+
+- **recogniser**: share of bars whose recognised chord (``multitrack.recognise``) has the
+  forced root and triad quality (major/minor/diminished/augmented/suspended);
+- **pitch classes** (independent of the recogniser and of the pipeline's reranking): share
+  of bars whose chords+bass chroma (duration-weighted) has cosine >= 0.8 with the forced
+  chord's template (root 1.5, other chord tones 1);
+- comping onsets a bar and bass notes a bar, against the same style's held-out 8-bar windows
+  (target: within 20%);
+- the melody's strong-beat chord-tone ratio against the forced chords, against the style's
+  windows' own (target: at least the reference's);
+- kept stems identical, note for note.
+
+``--candidates 1`` shows the network alone (no best-of-k).
+
+    .venv/bin/python bench/chord_edits.py --corpus data/corpus --n 102 [--candidates 6]
+        [--checkpoint PATH] [--json docs/chord_edits.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.pipeline import CANDIDATES, Pipeline
+from models.request import GenerateRequest
+from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord, parse_progression
+from multitrack.corpus.store import iter_examples
+from multitrack.metrics import chord_tone_ratio
+from multitrack.recognise import recognise_song
+from multitrack.song import Song
+from multitrack.styles import STYLES
+from multitrack.theory import Key, pitch_class_name
+
+# Degree patterns, one chord a bar: (semitones above the tonic, quality) in major keys.
+MAJOR = [
+    [(0, "maj"), (7, "maj"), (9, "m"), (5, "maj")],
+    [(9, "m"), (5, "maj"), (0, "maj"), (7, "maj")],
+    [(2, "m"), (7, "7"), (0, "maj7"), (9, "m7")],
+    [(0, "maj"), (9, "m"), (5, "maj"), (7, "maj")],
+    [(5, "maj"), (7, "maj"), (4, "m"), (9, "m")],
+]
+MINOR = [
+    [(0, "m"), (8, "maj"), (3, "maj"), (10, "maj")],
+    [(0, "m"), (5, "m"), (7, "7"), (0, "m")],
+]
+KEYS = ["C major", "G major", "F major", "D major", "A minor", "E minor", "Bb major", "D minor"]
+TRIAD = {"maj": "maj", "6": "maj", "7": "maj", "maj7": "maj", "9": "maj", "add9": "maj",
+         "m": "m", "m6": "m", "m7": "m", "dim": "dim", "m7b5": "dim", "dim7": "dim",
+         "aug": "aug", "sus2": "sus", "sus4": "sus"}  # fmt: skip
+
+
+def progression(key: Key, i: int) -> str:
+    patterns = MINOR if key.is_minor else MAJOR
+    pat = patterns[i % len(patterns)]
+    sym = []
+    for deg, q in pat * 2:  # 8 bars
+        name = pitch_class_name((key.tonic + deg) % 12, flats=key.flats)
+        sym.append(name + {"maj": "", "m": "m"}.get(q, q))
+    return " ".join(sym)
+
+
+def bar_chords(song: Song) -> list[Chord | None]:
+    """The recognised chord at each bar's downbeat."""
+    bar = song.meter.steps_per_bar
+    spans = recognise_song(song)
+    out: list[Chord | None] = []
+    for b in range(song.bars):
+        at = [s for s in spans if s.start <= b * bar < s.start + s.duration]
+        out.append(parse_chord(str(at[0].symbol)) if at else None)
+    return out
+
+
+def same_chord(a: Chord | None, b: Chord) -> bool:
+    return a is not None and a.root == b.root and TRIAD.get(a.quality) == TRIAD.get(b.quality)
+
+
+def chroma_agrees(song: Song, chord: Chord, lo: int, hi: int) -> bool:
+    w = np.zeros(12)
+    for stem in ("chords", "bass"):
+        for n in song.stems[stem].notes:
+            overlap = min(n.end, hi) - max(n.start, lo)
+            if overlap > 0:
+                w[n.pitch % 12] += overlap
+    if chord.root is None or not w.any():
+        return False
+    t = np.zeros(12)
+    for i in QUALITY_INTERVALS[chord.quality]:
+        t[(chord.root + i) % 12] = 1.0
+    t[chord.root] = 1.5
+    return float(w @ t / (np.linalg.norm(w) * np.linalg.norm(t))) >= 0.8
+
+
+def per_bar(song: Song, stem: str) -> float:
+    notes = song.stems[stem].notes
+    return len({n.start for n in notes}) / song.bars if stem == "chords" else len(notes) / song.bars
+
+
+def reference(corpus: Path) -> dict[str, dict[str, float]]:
+    rows: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for ex in iter_examples(corpus, "test"):
+        s = ex.song
+        if s.bars != 8 or s.style is None:
+            continue
+        fit = chord_tone_ratio(s, spans=s.chords)
+        rows[s.style].append((per_bar(s, "chords"), per_bar(s, "bass"), float(fit or 0.0)))
+    return {k: dict(zip(("comping", "bass", "fit"), np.mean(v, 0).tolist(), strict=True))
+            for k, v in rows.items()}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    ap.add_argument("--checkpoint", type=Path, default=None)
+    ap.add_argument("--n", type=int, default=102)
+    ap.add_argument("--candidates", type=int, default=CANDIDATES)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    ref = reference(args.corpus)
+    pipe = Pipeline.load(args.checkpoint, candidates=args.candidates)
+    styles = [s for s in STYLES if s.id in ref and (s.meter in (None, "4/4"))]
+    rows: list[dict[str, Any]] = []
+    t0 = time.time()
+    for i in range(args.n):
+        st = styles[i % len(styles)]
+        key = Key.parse(KEYS[i % len(KEYS)])
+        src = pipe.generate(GenerateRequest(f"{st.english} in {key}", bars=8, seed=i,
+                                            meter="4/4")).song  # fmt: skip
+        chords = progression(key, i)
+        keep = ("melody",) if i % 3 == 2 else ()
+        out = pipe.generate(GenerateRequest("", source=src, chord_text=chords, keep=keep,
+                                            seed=i + 1000)).song  # fmt: skip
+        forced = parse_progression(chords, out.meter, bars=out.bars)
+        want = [parse_chord(str(s.symbol)) for s in forced]
+        got = bar_chords(out)
+        bar = out.meter.steps_per_bar
+        r = ref[st.id]
+        rows.append({
+            "style": st.id, "chords": chords, "keep": list(keep),
+            "recogniser": float(np.mean([same_chord(g, w) for g, w in zip(got, want, strict=True)])),
+            "chroma": float(np.mean([chroma_agrees(out, w, b * bar, (b + 1) * bar)
+                                     for b, w in enumerate(want)])),
+            "comping": per_bar(out, "chords") / max(r["comping"], 1e-9),
+            "bass": per_bar(out, "bass") / max(r["bass"], 1e-9),
+            "fit": float(chord_tone_ratio(out, spans=forced) or 0.0) - r["fit"],
+            "kept_identical": all(out.stems[k].notes == src.stems[k].notes for k in keep),
+        })  # fmt: skip
+    n = len(rows)
+    summary = {
+        "edits": n,
+        "styles": len({r["style"] for r in rows}),
+        "candidates": args.candidates,
+        "bars_recogniser": round(float(np.mean([r["recogniser"] for r in rows])), 4),
+        "bars_chroma": round(float(np.mean([r["chroma"] for r in rows])), 4),
+        "comping_ratio_median": round(float(np.median([r["comping"] for r in rows])), 3),
+        "bass_ratio_median": round(float(np.median([r["bass"] for r in rows])), 3),
+        "comping_within_20pct": round(float(np.mean([abs(r["comping"] - 1) <= 0.2 for r in rows])), 3),
+        "bass_within_20pct": round(float(np.mean([abs(r["bass"] - 1) <= 0.2 for r in rows])), 3),
+        "melody_fit_minus_reference": round(float(np.mean([r["fit"] for r in rows])), 4),
+        "kept_identical": sum(r["kept_identical"] for r in rows),
+        "seconds": round(time.time() - t0, 1),
+    }  # fmt: skip
+    print(json.dumps(summary, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "edits": rows}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
