@@ -17,8 +17,11 @@ from multitrack.form import INTRO, OUTRO, default_form, parse_form
 from multitrack.song import Section, Song
 from multitrack.theory import Key
 
-# A repeat's bars left untied at its end (the variation it may make).
+# A repeat's bars left untied at its end (the variation it may make), in sections of at
+# least ``UNTIED_FROM`` bars; shorter ones return whole (a 4-bar section with one bar free
+# kept only 0.38 of its melody events, bench/form.py's similarity).
 UNTIED_BARS = 1
+UNTIED_FROM = 8
 
 
 def plan_sections(
@@ -43,7 +46,7 @@ def tie_groups(
 ) -> list[list[torch.Tensor]]:
     """Groups of equally long frame-index tensors sampled as one: for each letter that
     returns, its first section's frames and each later section's, all but the last
-    ``UNTIED_BARS`` of the shorter."""
+    ``UNTIED_BARS`` of the shorter (from ``UNTIED_FROM`` bars)."""
     groups: list[list[torch.Tensor]] = []
     by_letter: dict[str, list[Section]] = {}
     for s in sections:
@@ -52,7 +55,8 @@ def tie_groups(
     for members in by_letter.values():
         if len(members) < 2:
             continue
-        bars = min(s.bars for s in members) - UNTIED_BARS
+        shortest = min(s.bars for s in members)
+        bars = shortest - (UNTIED_BARS if shortest >= UNTIED_FROM else 0)
         if bars < 1:
             continue
         group = [

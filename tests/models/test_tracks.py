@@ -27,15 +27,17 @@ def test_song_tracks_leave_unknown_rows_at_zero() -> None:
 
 
 def test_repeated_sections_are_tied_except_their_last_bar() -> None:
-    sections = parse_form("A B A", 12)
-    groups = tie_groups(sections, 4, 48)
+    sections = parse_form("A B A", 24)  # 8-bar sections: the repeat's 8th bar is free
+    groups = tie_groups(sections, 4, 96)
     assert len(groups) == 1
     first, again = groups[0]
-    assert first.tolist() == list(range(0, 12)) and again.tolist() == list(range(32, 44))
-    x = torch.randn(2, 3, 48)
+    assert first.tolist() == list(range(0, 28)) and again.tolist() == list(range(64, 92))
+    x = torch.randn(2, 3, 96)
     y = tie(x, groups)
-    assert torch.equal(y[:, :, 0:12], y[:, :, 32:44])
-    assert torch.equal(y[:, :, 12:32], x[:, :, 12:32]) and torch.equal(y[:, :, 44:], x[:, :, 44:])
+    assert torch.equal(y[:, :, 0:28], y[:, :, 64:92])
+    assert torch.equal(y[:, :, 28:64], x[:, :, 28:64]) and torch.equal(y[:, :, 92:], x[:, :, 92:])
+    short = tie_groups(parse_form("A B A", 12), 4, 48)  # 4-bar sections return whole
+    assert short[0][1].tolist() == list(range(32, 48))
 
 
 def test_tonic_chords() -> None:

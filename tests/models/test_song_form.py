@@ -1,0 +1,92 @@
+"""Form, extension and variations through the pipeline (tiny model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.pipeline import Pipeline, melody_similarity
+from models.request import GenerateRequest, RequestError
+from multitrack.form import FormError, similarity
+
+
+@pytest.fixture(scope="module")
+def pipeline(tiny_checkpoint: Path) -> Pipeline:
+    return Pipeline.load(tiny_checkpoint)
+
+
+def test_a_form_returns_its_sections_and_names_them(pipeline: Pipeline) -> None:
+    song = pipeline.generate(
+        GenerateRequest("pop in C major", bars=16, form="A B A B", steps=3)
+    ).song
+    assert [(s.start, s.bars, s.letter, s.label) for s in song.sections] == [
+        (0, 4, "A", "Verse 1"), (4, 4, "B", "Chorus 1"), (8, 4, "A", "Verse 2"),
+        (12, 4, "B", "Chorus 2"),
+    ]  # fmt: skip
+
+
+def test_the_shipped_model_returns_repeated_sections() -> None:
+    shipped = Pipeline.load(candidates=2)
+    request = GenerateRequest("pop in C major", bars=16, form="A B A B", seed=1, steps=10)
+    song = shipped.generate(request).song
+    bar = song.meter.steps_per_bar
+    a1, b1, a2, _ = song.sections
+    # tied sampling: a repeat is the first time again (its last bar may vary, and the
+    # decoder hears a different bar before it); a different letter is new music
+    melody = song.stems["melody"].notes
+    assert similarity(melody, bar, a1, a2) >= 0.5
+    assert similarity(melody, bar, a1, b1) < 0.3
+
+
+def test_long_takes_get_the_style_default_form(pipeline: Pipeline) -> None:
+    song = pipeline.generate(GenerateRequest("celtic reel in D major", bars=16, steps=2)).song
+    assert "".join(s.letter for s in song.sections) == "AABB"
+    short = pipeline.generate(GenerateRequest("celtic reel in D major", bars=8, steps=2)).song
+    assert short.sections == ()
+
+
+def test_a_form_that_does_not_fit_is_refused(pipeline: Pipeline) -> None:
+    with pytest.raises(FormError, match="does not fit 10 bars"):
+        pipeline.generate(GenerateRequest("pop", bars=10, form="AABA", steps=2))
+
+
+def test_extend_keeps_every_old_note_and_adds_bars(pipeline: Pipeline) -> None:
+    src = pipeline.generate(GenerateRequest("folk in G major", bars=4, seed=3, steps=3)).song
+    longer = pipeline.generate(GenerateRequest("", source=src, extend=4, seed=4, steps=3)).song
+    assert longer.bars == 8 and longer.key == src.key and longer.tempo == src.tempo
+    end = src.steps
+    for stem in src.stems:
+        old = [n for n in longer.stems[stem].notes if n.start < end]
+        assert [(n.start, n.pitch) for n in old] == [
+            (n.start, n.pitch) for n in src.stems[stem].notes
+        ]
+    assert longer.sections[-1].label == "Extension"
+
+
+def test_an_intro_goes_before_the_take(pipeline: Pipeline) -> None:
+    src = pipeline.generate(GenerateRequest("folk in G major", bars=4, seed=3, steps=3)).song
+    intro = pipeline.generate(GenerateRequest("", source=src, prepend=2, seed=5, steps=3)).song
+    shift = 2 * src.meter.steps_per_bar
+    for stem in src.stems:
+        moved = [(n.start - shift, n.pitch) for n in intro.stems[stem].notes if n.start >= shift]
+        assert moved == [(n.start, n.pitch) for n in src.stems[stem].notes]
+    assert intro.sections[0].label == "Intro"
+
+
+def test_extension_limits(pipeline: Pipeline) -> None:
+    src = pipeline.generate(GenerateRequest("folk", bars=60, steps=1)).song
+    with pytest.raises(RequestError, match="at most 64"):
+        GenerateRequest("", source=src, extend=8)
+    with pytest.raises(RequestError, match="needs a source"):
+        GenerateRequest("folk", extend=8)
+
+
+def test_variations_are_distinct_takes(pipeline: Pipeline) -> None:
+    gen = pipeline.generate(GenerateRequest("pop in C major", bars=4, variations=4, steps=3))
+    takes = [gen.song, *gen.variations]
+    assert len(takes) == 4
+    sims = [melody_similarity(a, b) for i, a in enumerate(takes) for b in takes[i + 1 :]]
+    assert all(s < 0.5 for s in sims) or not gen.song.stems["melody"].notes
+    with pytest.raises(RequestError, match="variations must be 1-8"):
+        GenerateRequest("pop", variations=9)
