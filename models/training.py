@@ -270,7 +270,7 @@ class Trainer:
             with _autocast(cfg.bf16):
                 logits = self.ae.decode_raw(z)
                 losses = reconstruction_loss({k: v.float() for k, v in logits.items()}, rolls, mask)
-                loss = sum(losses.values())
+                loss = torch.stack(list(losses.values())).sum()
             self.opt_dec.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_dec.step()
