@@ -53,7 +53,7 @@ class TrainConfig:
     mode_balance: float = 0.0
     # Share of diffusion steps drawn from the long windows (16 and 32 bars), when there are.
     long_share: float = 0.3
-    # Decoder tuning after diffusion: the encoders (so the latents) stay as they are, the
+    # Decoder tuning (before diffusion): the encoders (so the latents) stay as they are, the
     # decoders learn to read latents perturbed by Gaussian noise of up to ``decoder_noise``
     # latent standard deviations, the size of the denoiser's own errors (bench/melody_probe.py).
     decoder_steps: int = 0
@@ -404,10 +404,10 @@ def run_training(
     ):
         trainer.fit_latent_stats(data)
         trainer.save()
+    if trainer.step_dec < train_cfg.decoder_steps:
+        trainer.train_decoders(data)  # reads the encoders' latents: independent of diffusion
     if trainer.step_den < train_cfg.diffusion_steps:
         trainer.train_diffusion([(s, trainer.encode_all(s)) for s in sets])
-    if trainer.step_dec < train_cfg.decoder_steps:
-        trainer.train_decoders(data)
     checkpoint = out / "multitrack.pt"
     if trainer.rank == 0:
         manifest = corpus / "manifest.json"

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--decoder-steps",
         type=int,
         default=0,
-        help="after diffusion, tune the decoders on noisy latents this many steps",
+        help="tune the decoders on noisy latents this many steps (encoders frozen)",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
