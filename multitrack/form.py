@@ -93,7 +93,10 @@ def _bar_events(notes: Iterable[Note], steps_per_bar: int) -> dict[int, set[tupl
 def similarity(notes: Iterable[Note], steps_per_bar: int, a: Section, b: Section) -> float:
     """Jaccard index of the two sections' melody events (bar in section, onset in bar,
     pitch) over the bars both have; 1.0 when neither has a note there."""
-    events = _bar_events(notes, steps_per_bar)
+    return _similarity(_bar_events(notes, steps_per_bar), a, b)
+
+
+def _similarity(events: dict[int, set[tuple[int, int]]], a: Section, b: Section) -> float:
     span = min(a.bars, b.bars)
     ea = {(i, *e) for i in range(span) for e in events.get(a.start + i, ())}
     eb = {(i, *e) for i in range(span) for e in events.get(b.start + i, ())}
@@ -139,12 +142,13 @@ def _letter_phrases(
     """Phrases lettered by the earlier phrase each repeats, and how many bars repeat."""
     out: list[Section] = []
     repeated = 0
+    events = _bar_events(notes, steps_per_bar)
     for p in phrases:
         best, letter = 0.0, ""
         for q in out:
             if q.bars != p.bars:
                 continue
-            score = similarity(notes, steps_per_bar, q, p)
+            score = _similarity(events, q, p)
             if score > best:
                 best, letter = score, q.letter
         if best >= REPEAT_THRESHOLD:
