@@ -31,6 +31,9 @@ from multitrack.voicing import voice_progression
 # reel is 32 bars); 4-bar windows hop 4 since written-out repeats make hop-2 ones doubles.
 WINDOWS: tuple[tuple[int, int], ...] = ((4, 4), (8, 4), (16, 8), (32, 16))
 MELODY_LOW, MELODY_HIGH = 48, 96
+# A tune longer than this once its repeats are written out is a runaway expansion (one Aird
+# air grows to 8,184 bars), not a form: it is left out.
+MAX_TUNE_BARS = 400
 TEST_PERCENT = 5
 # Melody timbres that read as Chinese (GM, 0-based), as the prompt parser maps them: koto
 # (guzheng), shakuhachi (xiao), pan flute, fiddle (erhu), shamisen (pipa), flute (dizi).
@@ -147,6 +150,8 @@ def plan_versions(
     """Every version of a harmonised tune (``spans`` in the tune's key) with its windows."""
     rng = rng_for(seed, tune.piece)
     plans: list[VersionPlan] = []
+    if tune.steps > MAX_TUNE_BARS * Meter.parse(tune.meter).steps_per_bar:
+        return plans
     pitches = [p for _, p, _ in tune.notes]
     lo, hi = min(pitches), max(pitches)
     shifts = [s for s in range(-6, 7) if lo + s >= MELODY_LOW and hi + s <= MELODY_HIGH] or [0]
