@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from multitrack.corpus.store import iter_examples, read_manifest
+from multitrack.corpus.store import iter_examples, iter_shards, read_manifest
 from multitrack.song import Song
 
 COUNT_KEYS = ("splits", "styles", "train_styles", "sources", "meters", "modes", "harmony")
@@ -61,12 +61,38 @@ def corpus_stats(root: Path, *, limit: int = 2000, reference: Path | None = None
             "metrics": metrics,
         },
     }
+    stats["form"] = form_stats(root)
     harmoniser = root / "harmoniser.json"
     if harmoniser.exists():
         import json
 
         stats["harmoniser"] = json.loads(harmoniser.read_text(encoding="utf-8"))
     return stats
+
+
+def form_stats(root: Path) -> dict[str, Any]:
+    """How much of the corpus carries form labels: windows by length, windows where a
+    section letter returns, and the bars lying in returning sections (both splits)."""
+    by_bars: dict[int, int] = {}
+    returning = bars_total = bars_returning = labelled = 0
+    for split in ("train", "test"):
+        for shard in iter_shards(root, split):
+            for bars, meta in zip(shard.bars.tolist(), shard.meta, strict=True):
+                by_bars[bars] = by_bars.get(bars, 0) + 1
+                sections = meta.get("sections", [])
+                labelled += bool(sections)
+                letters = [x[2] for x in sections]
+                again = {x for x in letters if letters.count(x) > 1}
+                returning += bool(again)
+                bars_total += bars
+                bars_returning += sum(x[1] for x in sections if x[2] in again)
+    return {
+        "windows_by_bars": dict(sorted(by_bars.items())),
+        "windows_labelled": labelled,
+        "windows_with_a_returning_section": returning,
+        "bars": bars_total,
+        "bars_in_returning_sections": bars_returning,
+    }
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -98,6 +124,8 @@ def format_stats(stats: dict[str, Any]) -> str:
     )
     for name, s in held["metrics"].items():
         lines.append(f"  {name:22s} {s['mean']:9.4f} ± {s['std']:.4f}")
+    if "form" in stats:
+        lines.append(f"form: {stats['form']}")
     if "harmoniser" in stats:
         lines.append(f"harmoniser on chorales: {stats['harmoniser']}")
     return "\n".join(lines)
