@@ -32,7 +32,7 @@ from models.guard import CopyGuard
 from models.ranking import candidate_rank, chords_key
 from models.representation import decode_logits, key_shift
 from models.request import Cancelled, GenerateRequest
-from models.schedule import DDIMScheduler
+from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import plan_sections, tie, tie_groups, tonic_chord
 from models.text import (
     PromptAttributes,
@@ -59,6 +59,10 @@ MAX_RESAMPLES = 4
 # so long songs get fewer: at most ``CANDIDATE_BARS`` in all (4 at 32 bars, 2 at 64).
 CANDIDATES = 6
 CANDIDATE_BARS = 128
+# Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
+# 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
+SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSolverScheduler}
+DEFAULT_SAMPLER = "ddim"
 
 
 @dataclass
@@ -112,23 +116,36 @@ class Pipeline:
     """A loaded model ready to generate. Thread-compatible: one call at a time."""
 
     def __init__(
-        self, model: LoadedModel, *, guard: CopyGuard | None = None, candidates: int = CANDIDATES
+        self,
+        model: LoadedModel,
+        *,
+        guard: CopyGuard | None = None,
+        candidates: int = CANDIDATES,
+        sampler: str = DEFAULT_SAMPLER,
     ) -> None:
         if candidates < 1:
             raise ValueError(f"candidates must be at least 1, got {candidates}")
+        if sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {sampler!r}; samplers: {', '.join(SAMPLERS)}")
         self.candidates = candidates
         self.model = model
         self.ae, self.den = model.autoencoder, model.denoiser
-        self.scheduler = DDIMScheduler(model.config.diffusion.train_timesteps)
+        self.scheduler = SAMPLERS[sampler](model.config.diffusion.train_timesteps)
         self.guard = guard
         self.version = model.config.version
         self.key_frame = model.config.key_frame
 
     @classmethod
-    def load(cls, checkpoint: Path | None = None, *, candidates: int = CANDIDATES) -> Pipeline:
+    def load(
+        cls,
+        checkpoint: Path | None = None,
+        *,
+        candidates: int = CANDIDATES,
+        sampler: str = DEFAULT_SAMPLER,
+    ) -> Pipeline:
         model = load_checkpoint(checkpoint)
         guard = CopyGuard.load_beside(checkpoint)
-        return cls(model, guard=guard, candidates=candidates)
+        return cls(model, guard=guard, candidates=candidates, sampler=sampler)
 
     def attributes(self, request: GenerateRequest) -> PromptAttributes:
         attrs = parse_prompt(request.prompt)

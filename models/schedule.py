@@ -79,3 +79,66 @@ class DDIMScheduler:
 
     def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return add_noise(x0, noise, t, self.alpha_bar)
+
+
+def dpm_solver_2m_update(
+    x_t: torch.Tensor,
+    x0: torch.Tensor,
+    x0_last: torch.Tensor | None,
+    *,
+    lam_t: float,
+    lam_prev: float,
+    lam_last: float | None,
+    sigma_ratio: float,
+    alpha_prev: float,
+) -> torch.Tensor:
+    """One DPM-Solver++(2M) step in data prediction (Lu et al. 2022, eq. 18): from x_t to
+    the next level, with the current and the previous x0 predictions. ``lam`` are
+    log(alpha / sigma); ``sigma_ratio`` is sigma_prev / sigma_t. First order when
+    ``x0_last`` is None."""
+    h = lam_prev - lam_t
+    d = x0
+    if x0_last is not None and lam_last is not None:
+        r = (lam_t - lam_last) / h
+        d = (1 + 1 / (2 * r)) * x0 - (1 / (2 * r)) * x0_last
+    return sigma_ratio * x_t - alpha_prev * math.expm1(-h) * d
+
+
+@dataclass
+class DPMSolverScheduler(DDIMScheduler):
+    """DPM-Solver++(2M), deterministic, over the same cosine schedule and timesteps as
+    ``DDIMScheduler`` (v-prediction in, x0 used by the solver): second order from the
+    second step, first order on the last one, where sigma reaches 0."""
+
+    _last: tuple[torch.Tensor, float] | None = field(default=None, init=False)
+
+    def set_timesteps(self, n: int) -> None:
+        super().set_timesteps(n)
+        self._last = None
+
+    def _lambda(self, ab: torch.Tensor) -> float:
+        return float(0.5 * (torch.log(ab) - torch.log1p(-ab)))
+
+    def step(self, v: torch.Tensor, t: int, x_t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One solver step from x_t. Returns (x_prev, predicted x0)."""
+        ab_t = self.alpha_bar[t]
+        prev = self.previous(t)
+        x0, _ = predict_x0_eps(v, x_t, ab_t)
+        if prev < 0:
+            self._last = None
+            return x0, x0
+        ab_prev = self.alpha_bar[prev]
+        lam_t, lam_prev = self._lambda(ab_t), self._lambda(ab_prev)
+        last = self._last
+        x_prev = dpm_solver_2m_update(
+            x_t,
+            x0,
+            None if last is None else last[0],
+            lam_t=lam_t,
+            lam_prev=lam_prev,
+            lam_last=None if last is None else last[1],
+            sigma_ratio=float(((1 - ab_prev) / (1 - ab_t)).sqrt()),
+            alpha_prev=float(ab_prev.sqrt()),
+        )
+        self._last = (x0, lam_t)
+        return x_prev, x0

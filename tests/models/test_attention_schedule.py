@@ -86,3 +86,26 @@ def test_ddim_loop_with_a_dummy_model_matches_the_stored_number() -> None:
 
 
 STORED_SUM = -2.3303592
+
+
+def test_dpm_solver_in_10_steps_lands_where_ddim_does_in_500() -> None:
+    from models.schedule import DDIMScheduler, DPMSolverScheduler
+
+    # data ~ N(0, 0.5^2): the exact denoiser is the posterior mean a d^2 x / (a^2 d^2 + s^2)
+    def v_of(x: torch.Tensor, t: int, ab: torch.Tensor) -> torch.Tensor:
+        a, s, d2 = ab[t].sqrt(), (1 - ab[t]).sqrt(), 0.25
+        x0 = a * d2 * x / (a**2 * d2 + s**2)
+        return (a * x - x0) / s
+
+    def sample(sched: DDIMScheduler, n: int, x: torch.Tensor) -> torch.Tensor:
+        sched.set_timesteps(n)
+        for t in sched.timesteps.tolist():
+            x, _ = sched.step(v_of(x, t, sched.alpha_bar), t, x)
+        return x
+
+    x = torch.linspace(-2, 2, 41)
+    reference = sample(DDIMScheduler(), 500, x.clone())
+    dpm = sample(DPMSolverScheduler(), 10, x.clone())
+    ddim = sample(DDIMScheduler(), 10, x.clone())
+    assert (dpm - reference).abs().max() < 0.05
+    assert (dpm - reference).abs().mean() < (ddim - reference).abs().mean()
