@@ -214,9 +214,36 @@ class Pipeline:
                 break
             resamples += 1
         chosen = [self._finish(c, spans, request) for c in distinct(ranked, request.variations)]
+        groove = getattr(attrs, "groove_style", None)
+        if groove and request.source is None:
+            t2 = time.perf_counter()
+            chosen = [self._regroove(c, attrs, groove, text, request) for c in chosen]
+            timings["fusion"] = time.perf_counter() - t2
         record = attrs.to_json()
         record["conflicts"] += conflicts
         return Generation(chosen[0], record, request.seed, resamples, timings, chosen[1:])
+
+    def _regroove(
+        self,
+        song: Song,
+        attrs: PromptAttributes,
+        groove: str,
+        text: np.ndarray | None,
+        request: GenerateRequest,
+    ) -> Song:
+        """A fused style's second pass: the melody and the chords stay as the first style
+        wrote them, and the bass and drums are written again conditioned on the groove's
+        style (the model takes each stem's style from its own pass)."""
+        keep = {"melody", "chords"}
+        known, mask = known_region(self.ae, song, song, keep, None, key_frame=self.key_frame)
+        tracks = self._tracks(song, song.chords or None, None, None)
+        cond = self._condition(replace(attrs, style=groove), song, text, tracks)
+        sampled = self._sample(replace(request, variations=1), song, known, mask, cond,
+                               request.seed + 7, [], None, None, {})  # fmt: skip
+        playing = tuple(attrs.stems)
+        pool = [splice(c, song, keep, None, playing) for c in sampled]
+        best = max(pool, key=lambda c: candidate_rank(c, song.chords or None))
+        return replace(best, chords=song.chords, sections=song.sections)
 
     def _finish(
         self, song: Song, spans: tuple[ChordSpan, ...] | None, request: GenerateRequest
