@@ -285,6 +285,16 @@ class Trainer:
         self.ae.eval()
         self.save()
 
+    def take_decoders(self, path: Path) -> None:
+        """Load the stem decoders of ``path``, whose encoders must be this run's."""
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        theirs = {k: v.float() for k, v in payload["autoencoder"].items()}
+        mine = self.ae.state_dict()
+        if any(not torch.equal(mine[k], theirs[k]) for k in mine if k.startswith("encoders.")):
+            raise ValueError(f"{path} has other encoders: its decoders read other latents")
+        self.ae.load_state_dict({**mine, **{k: v for k, v in theirs.items()
+                                            if k.startswith("decoders.")}})  # fmt: skip
+
     # -- stage 2: diffusion -----------------------------------------------------------
     def train_diffusion(
         self,
@@ -351,84 +361,3 @@ class Trainer:
                 on_step(self.step_den)
         self.den.eval()
         self.save()
-
-
-def run_training(
-    corpus: Path,
-    out: Path,
-    *,
-    model_cfg: ModelConfig,
-    train_cfg: TrainConfig,
-    run_dir: Path,
-    max_windows: int | None = None,
-    init_from: Path | None = None,
-) -> Path:
-    """The whole recipe: encode the corpus (short windows, and the long ones that carry
-    whole forms), train the autoencoder, fit latent statistics, train diffusion, export the
-    half-precision checkpoint and the copy guard into ``out``. ``init_from`` starts a new
-    run from a checkpoint's networks (its autoencoder and latent statistics kept, layers it
-    lacks at their initial values) instead of from scratch."""
-    from models.dataset import LONG_STEPS, load_training_arrays
-    from models.guard import GUARD_FILE, CopyGuard
-    from multitrack.corpus.store import iter_examples
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(model_cfg, train_cfg, run_dir)
-    if init_from is not None and not trainer.state_path.exists():
-        trainer.init_from(init_from)
-    shapes = (("train_arrays.npz", MAX_STEPS, 0), ("train_long.npz", LONG_STEPS, MAX_STEPS))
-
-    def load_all() -> list[TrainingArrays]:
-        return [
-            load_training_arrays(
-                corpus, "train", run_dir / name, model_cfg.key_frame, max_steps=width, min_steps=low
-            )
-            for name, width, low in shapes
-        ]
-
-    if trainer.rank == 0:
-        sets = load_all()
-    if trainer.world > 1:
-        dist.barrier()  # rank 0 has written the caches; the others read them
-    if trainer.rank != 0:
-        sets = load_all()
-    sets = [s for s in sets if len(s)]
-    if max_windows is not None:
-        sets = [_subset(s, max_windows) if len(s) > max_windows else s for s in sets]
-    data = sets[0]
-    started = time.time()
-    if trainer.step_ae < train_cfg.ae_steps:
-        trainer.train_autoencoder(data)
-    if not trainer.initialised and (
-        trainer.step_den == 0 or not bool((trainer.ae.latent_std != 1).any())
-    ):
-        trainer.fit_latent_stats(data)
-        trainer.save()
-    if trainer.step_dec < train_cfg.decoder_steps:
-        trainer.train_decoders(data)  # reads the encoders' latents: independent of diffusion
-    if trainer.step_den < train_cfg.diffusion_steps:
-        trainer.train_diffusion([(s, trainer.encode_all(s)) for s in sets])
-    checkpoint = out / "multitrack.pt"
-    if trainer.rank == 0:
-        manifest = corpus / "manifest.json"
-        meta = {
-            "corpus": json.loads(manifest.read_text()) if manifest.exists() else {},
-            "windows": sum(len(s) for s in sets),
-            "train_seconds": round(time.time() - started, 1),
-            "world_size": trainer.world,
-            "init_from": None if init_from is None else init_from.name,
-        }
-        trainer.export(checkpoint, meta)
-        guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
-        guard.save(out / GUARD_FILE)
-    if trainer.world > 1:
-        dist.barrier()
-    return checkpoint
-
-
-def _subset(data: TrainingArrays, n: int) -> TrainingArrays:
-    idx = np.random.default_rng(0).permutation(len(data))[:n]
-    fields: dict[str, Any] = {k: (v[idx] if isinstance(v, np.ndarray) and k != "text" else v)
-              for k, v in vars(data).items()}  # fmt: skip
-    fields["caption_ids"] = [data.caption_ids[i] for i in idx]
-    return TrainingArrays(**fields)

@@ -58,7 +58,8 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from models.config import ModelConfig
-    from models.training import TrainConfig, run_training
+    from models.recipe import run_training
+    from models.training import TrainConfig
 
     out = tmp_path_factory.mktemp("ckpt")
     return run_training(

@@ -45,6 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "where they change nothing)",
     )
     p.add_argument(
+        "--decoders-from",
+        type=Path,
+        default=None,
+        help="export with the stem decoders of this checkpoint (a decoder-tuning run on the "
+        "same encoders)",
+    )
+    p.add_argument(
         "--long-share",
         type=float,
         default=0.3,
@@ -63,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from models.config import ModelConfig
-    from models.training import TrainConfig, run_training
+    from models.recipe import run_training
+    from models.training import TrainConfig
 
     if not (args.corpus / "manifest.json").is_file():
         raise MultitrackError(
@@ -79,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
         raise MultitrackError("--mode-balance must be between 0 and 1")
     if not 0.0 <= args.long_share <= 1.0:
         raise MultitrackError("--long-share must be between 0 and 1")
-    if args.init_from is not None and not args.init_from.is_file():
-        raise MultitrackError(f"--init-from: {args.init_from} is not a file")
+    for flag in ("init_from", "decoders_from"):
+        path = getattr(args, flag)
+        if path is not None and not path.is_file():
+            raise MultitrackError(f"--{flag.replace('_', '-')}: {path} is not a file")
     if args.threads is not None:
         import torch
 
@@ -108,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         run_dir=args.run_dir,
         max_windows=args.max_windows,
         init_from=args.init_from,
+        decoders_from=args.decoders_from,
     )
     print(f"checkpoint: {path}")
     return 0

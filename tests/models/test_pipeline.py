@@ -103,7 +103,8 @@ def test_a_model_without_tracks_pins_voiced_chords(
     tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     from models.config import DenoiserConfig, ModelConfig
-    from models.training import TrainConfig, run_training
+    from models.recipe import run_training
+    from models.training import TrainConfig
 
     tiny = ModelConfig.tiny()
     cfg = replace(tiny, denoiser=DenoiserConfig(**{**asdict(tiny.denoiser), "tracks": False}))
