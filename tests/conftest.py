@@ -9,7 +9,7 @@ import pytest
 
 from multitrack.corpus.store import Example, ShardWriter, write_json_atomic
 from multitrack.example import example_song
-from multitrack.song import Note, Song, Stem
+from multitrack.song import Note, Section, Song, Stem
 
 CAPTIONS = ("一首流行歌曲,A小调", "pop song in A minor, 96 bpm")
 
@@ -40,6 +40,16 @@ def tiny_examples() -> list[Example]:
             k: Stem(k, tuple(n for n in v.notes if n.end <= 64), v.program) for k, v in song.stems.items()
         }, chords=tuple(c for c in song.chords if c.start < 64))  # fmt: skip
         out.append(Example(half, CAPTIONS, "fixture", f"example-{shift}"))
+        if shift == 0:  # one 16-bar window with a form: the long set's path
+            twice = replace(
+                song,
+                bars=16,
+                stems={k: Stem(k, (*v.notes, *(replace(n, start=n.start + 128) for n in v.notes)),
+                               v.program) for k, v in song.stems.items()},
+                chords=(*song.chords, *(replace(c, start=c.start + 128) for c in song.chords)),
+                sections=(Section(0, 8, "A", "Verse 1"), Section(8, 8, "A", "Verse 2")),
+            )  # fmt: skip
+            out.append(Example(twice, CAPTIONS, "fixture", f"example-{shift}"))
     return out
 
 
@@ -51,7 +61,7 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for ex in tiny_examples():
             writer.add(ex)
         writer.flush()
-    write_json_atomic(root / "manifest.json", {"format": "multitrack.corpus/1", "windows": 12})
+    write_json_atomic(root / "manifest.json", {"format": "multitrack.corpus/1", "windows": 13})
     return root
 
 
