@@ -22,7 +22,7 @@ Swing lives in time, not in the grid: see ``multitrack.swing``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -154,10 +154,16 @@ def apply_dynamics(
     mood: str | None = None,
     seed: int = 0,
     humanise: bool = True,
+    stems: Iterable[str] | None = None,
+    span: tuple[int, int] | None = None,
 ) -> Song:
     """``song`` with every note's velocity set from the style's accents, the energy level,
     the dynamics shape and the mood (see the module docstring); pitches, onsets and
-    durations unchanged. Deterministic for one song and ``seed``."""
+    durations unchanged. Deterministic for one song and ``seed``.
+
+    An edit keeps what the producer kept: only ``stems`` (default all) and only notes that
+    start in grid steps ``span`` = [start, end) (default all) get new velocities; the
+    dynamics shape still runs over the whole take."""
     from multitrack.styles import style as style_of
 
     family = style_of(style).accents if style is not None else "metric"
@@ -167,10 +173,12 @@ def apply_dynamics(
     rng = np.random.default_rng(_seed(song, seed))
     cycle = 2 * song.meter.steps_per_bar
     last = max(1, song.steps - 1)
-    stems = dict(song.stems)
+    chosen = set(STEMS if stems is None else stems)
+    lo, hi = span if span is not None else (0, song.steps)
+    out_stems = dict(song.stems)
     for name in STEMS:
         stem = song.stems[name]
-        if not stem.notes:
+        if not stem.notes or name not in chosen:
             continue
         weights = {
             d: accent_weights(family, name, song.meter, drum=d)
@@ -186,10 +194,13 @@ def apply_dynamics(
         )
         out = []
         for i, n in enumerate(notes):
+            if not lo <= n.start < hi:
+                out.append(n)
+                continue
             drum = DRUM_CLASSES[n.pitch] if name == "drums" else None
             accent = weights[drum][n.start % cycle]
             v = level + STEM_OFFSET[name] + (DRUM_OFFSET[drum] if drum else 0.0)
             v += depth * (accent - 0.5) + shape[i] + jitter[i]
             out.append(replace(n, velocity=int(min(127, max(1, round(v))))))
-        stems[name] = replace(stem, notes=tuple(out))
-    return replace(song, stems=stems)
+        out_stems[name] = replace(stem, notes=tuple(out))
+    return replace(song, stems=out_stems)

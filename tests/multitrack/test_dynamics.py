@@ -138,3 +138,15 @@ def test_unknown_style_and_family_are_refused() -> None:
         apply_dynamics(_song(), style="polkadot")
     with pytest.raises(ValueError, match="accent family"):
         accent_weights("bogus", "melody", Meter())
+
+
+def test_an_edit_keeps_the_velocities_of_kept_stems_and_bars() -> None:
+    song = _song()
+    out = apply_dynamics(song, style="pop", energy="high", stems=("melody",), span=(32, 64))
+    assert out.stems["drums"] == song.stems["drums"]
+    changed = [
+        n.start
+        for n, m in zip(out.stems["melody"].notes, song.stems["melody"].notes, strict=True)
+        if n.velocity != m.velocity
+    ]
+    assert changed and all(32 <= s < 64 for s in changed)
