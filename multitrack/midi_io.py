@@ -47,6 +47,7 @@ from multitrack.song import (
     Stem,
 )
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
+from multitrack.swing import swing_ticks, unswung
 from multitrack.theory import Key
 
 PPQ = 480
@@ -67,9 +68,10 @@ METER_ALIASES: dict[tuple[int, int], tuple[int, int]] = {
 }
 
 
-def write_midi(song: Song, path: Path) -> None:
-    """Write ``song`` to ``path`` as a type 1 MIDI file, atomically (temporary name, rename)."""
-    mid = song_to_midi(song)
+def write_midi(song: Song, path: Path, *, swing: float = 0.5, swing_unit: int = 2) -> None:
+    """Write ``song`` to ``path`` as a type 1 MIDI file, atomically (temporary name, rename);
+    ``swing`` as in ``song_to_midi``."""
+    mid = song_to_midi(song, swing=swing, swing_unit=swing_unit)
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -84,11 +86,25 @@ def write_midi(song: Song, path: Path) -> None:
         raise
 
 
-def song_to_midi(song: Song) -> mido.MidiFile:
-    """The MIDI file ``write_midi`` writes, in memory."""
+def song_to_midi(song: Song, *, swing: float = 0.5, swing_unit: int = 2) -> mido.MidiFile:
+    """The MIDI file ``write_midi`` writes, in memory.
+
+    ``swing`` (0.5 straight, 2/3 triplet feel) delays the off-beat of every pair of
+    ``swing_unit``-step notes (2: 8ths, 1: 16ths) in the note ticks only, in meters whose
+    beat is a quarter note (``multitrack.swing.swing_ticks``); the conductor's record
+    keeps the ratio, so reading the file back gives the straight grid again.
+    """
+    if (song.meter.denominator != 4 or swing_unit not in (1, 2)) and swing != 0.5:
+        swing = 0.5  # a compound (6/8) beat has no swung pairs
     end = song.steps * TICKS_PER_STEP
     mid = mido.MidiFile(type=1, ticks_per_beat=PPQ)
-    mid.tracks.append(_conductor(song))
+    mid.tracks.append(_conductor(song, (swing, swing_unit)))
+
+    def tick(step: int) -> int:
+        if swing == 0.5:
+            return step * TICKS_PER_STEP
+        return swing_ticks(step, TICKS_PER_STEP, ratio=swing, unit=swing_unit)
+
     for name in STEMS:
         stem = song.stems[name]
         channel = CHANNELS[name]
@@ -97,8 +113,8 @@ def song_to_midi(song: Song) -> mido.MidiFile:
             pitch = DRUM_NOTES[note.pitch] if name == "drums" else note.pitch
             on = mido.Message("note_on", channel=channel, note=pitch, velocity=note.velocity)
             off = mido.Message("note_off", channel=channel, note=pitch, velocity=0)
-            events.append((note.start * TICKS_PER_STEP, 1, on))
-            events.append((note.end * TICKS_PER_STEP, 0, off))
+            events.append((tick(note.start), 1, on))
+            events.append((tick(note.end), 0, off))
         track = mido.MidiTrack()
         track.append(mido.MetaMessage("track_name", name=name, time=0))
         track.append(mido.Message("program_change", channel=channel, program=stem.program))
@@ -138,6 +154,8 @@ def song_from_midi(
         raise MidiFileError(f"{source} uses SMPTE or zero timing; only tick timing is read")
     meta = _Meta.scan(mid)
     record = meta.record
+    if record.swing is not None:
+        mid = unswung(mid, record.swing, TICKS_PER_STEP * mid.ticks_per_beat // PPQ)
     meter = _meter(meta.time_signature, source)
     tempo_us = meta.main_tempo()
     tempo = round(60_000_000 / tempo_us, 2)
@@ -205,6 +223,7 @@ class _Record:
     style: str | None = None
     bars: int | None = None
     chord_ends: tuple[int, ...] | None = None
+    swing: tuple[float, int] | None = None
 
     @classmethod
     def parse(cls, text: str) -> _Record:
@@ -216,6 +235,16 @@ class _Record:
             return cls()
         tempo, key, style, bars = (data.get(k) for k in ("tempo", "key", "style", "bars"))
         ends = data.get("chord_ends")
+        sw = data.get("swing")
+        swing = None
+        if (
+            isinstance(sw, list)
+            and len(sw) == 2
+            and isinstance(sw[0], int | float)
+            and 0.5 < sw[0] < 1
+            and sw[1] in (1, 2)
+        ):
+            swing = (float(sw[0]), int(sw[1]))
         return cls(
             tempo=float(tempo) if isinstance(tempo, int | float) else None,
             key=key if isinstance(key, str) else None,
@@ -224,6 +253,7 @@ class _Record:
             chord_ends=tuple(ends)
             if isinstance(ends, list) and all(isinstance(e, int) for e in ends)
             else None,
+            swing=swing,
         )
 
 
@@ -280,15 +310,17 @@ class _Meta:
         return max(spans, key=lambda t: (spans[t], t == first))
 
 
-def _conductor(song: Song) -> mido.MidiTrack:
+def _conductor(song: Song, swing: tuple[float, int] = (0.5, 2)) -> mido.MidiTrack:
     meter = song.meter
-    extra = {
+    extra: dict[str, object] = {
         "tempo": song.tempo,
         "key": song.key,
         "style": song.style,
         "bars": song.bars,
         "chord_ends": [c.start + c.duration for c in song.chords],
     }
+    if swing[0] != 0.5:
+        extra["swing"] = [swing[0], swing[1]]
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("track_name", name=CONDUCTOR, time=0))
     track.append(mido.MetaMessage("text", text=_TEXT_PREFIX + json.dumps(extra), time=0))

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from multitrack.errors import OutputError, SoundFontError
 from multitrack.song import DRUM_NOTES, STEMS, Song
+from multitrack.swing import swing_of, swing_ticks
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,16 @@ class Synthesizer:
         synth.sounds_off()
         self.select_program(channel, song.stems[stem].program, drums=stem == "drums")
         step = song.step_seconds() * self.sample_rate  # samples per grid step
+        swing, unit = swing_of(song.style) if song.meter.denominator == 4 else (0.5, 2)
+
+        def at(grid: int) -> int:  # the style's swing, as in the MIDI file
+            return round(swing_ticks(grid, 120, ratio=swing, unit=unit) / 120 * step)
+
         events: list[tuple[int, int, int, int]] = []  # (sample, 0 off / 1 on, key, velocity)
         for note in song.stems[stem].notes:
             key = DRUM_NOTES[note.pitch] if stem == "drums" else note.pitch
-            events.append((round(note.start * step), 1, key, note.velocity))
-            events.append((round(note.end * step), 0, key, 0))
+            events.append((at(note.start), 1, key, note.velocity))
+            events.append((at(note.end), 0, key, 0))
         events.sort()
         total = audio_samples(song, self.sample_rate)
         out = np.zeros((total, 2), np.float32)

@@ -28,6 +28,7 @@ from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
 from multitrack.render import Synthesizer, render_stems
 from multitrack.song import STEMS, ChordSpan, Meter, Song
+from multitrack.swing import swing_of
 
 FORMAT = "multitrack.take/1"
 FILES: dict[str, str] = {
@@ -82,7 +83,8 @@ def write_take(
         raise OutputError(f"cannot write takes into {root}: {exc.strerror or exc}") from None
     try:
         report(0.0, "writing MIDI")
-        write_midi(song, tmp / FILES["midi"])
+        swing, unit = swing_of(song.style)  # the style's feel, in the MIDI ticks only
+        write_midi(song, tmp / FILES["midi"], swing=swing, swing_unit=unit)
         render_stems(
             song,
             tmp,
@@ -157,7 +159,7 @@ def spans_from_rows(rows: object, meter: Meter, steps: int) -> tuple[ChordSpan, 
         if 0 <= start < steps:
             onsets[start] = symbol
     starts = sorted(onsets)
-    ends = [*starts[1:], steps]
+    ends = [*starts[1:], steps] if starts else []
     return tuple(ChordSpan(s, e - s, onsets[s]) for s, e in zip(starts, ends, strict=True))
 
 

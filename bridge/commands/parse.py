@@ -5,7 +5,9 @@ stem, the stems that play, mood, energy, dynamics) and the account of the parse:
 understood, what was ignored, which contradictions were settled and how, and the sentence
 embedding's nearest styles and moods. ``--json`` prints the very record that goes into
 song.json and the bridge's ``accepted`` reply. ``--bars/--bpm/--key/--meter/--stems`` override
-the prompt exactly as they do for ``multitrack generate``.
+the prompt exactly as they do for ``multitrack generate``. ``--feedback "太沉闷了"`` reads relative
+feedback on a take (``multitrack refine``) and shows the change and the attributes after it;
+a prompt that reads as feedback by itself ("再欢快一点", "more drums") shows its change too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--key", metavar="KEY", help="key, e.g. 'A minor' or Eb (overrides)")
     p.add_argument("--meter", metavar="N/D", help="4/4, 3/4, 2/4 or 6/8 (overrides)")
     p.add_argument("--stems", metavar="LIST", help="stems that play, e.g. melody,chords")
+    p.add_argument(
+        "--feedback",
+        metavar="TEXT",
+        help='relative feedback on a take, e.g. "太沉闷了" or "more drums": show the change',
+    )
     p.add_argument(
         "--no-embedding",
         action="store_true",
@@ -86,9 +93,22 @@ def run(args: argparse.Namespace) -> int:
         meter=args.meter,
         stems=None if args.stems is None else parse_stem_list(args.stems),
     )
+    from models.text.feedback import apply_feedback, parse_feedback
+
+    change = parse_feedback(args.feedback if args.feedback is not None else prompt)
+    if args.feedback is not None:
+        attrs = apply_feedback(attrs, change)
     record = attrs.to_json()
+    if args.feedback is not None or not change.empty:
+        record["feedback"] = change.to_json()
     if args.json:
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         print(_format(record))
+        if "feedback" in record:
+            print("feedback:")
+            for line in change.understood or ["(nothing understood)"]:
+                print(f"  {line}")
+            if change.ignored:
+                print(f"  ignored: {' | '.join(change.ignored)}")
     return 0

@@ -16,7 +16,7 @@ from multitrack.song import DEFAULT_PROGRAMS, STEMS
 
 JSON_KEYS: tuple[str, ...] = (
     "key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy", "dynamics",
-    "understood", "ignored", "conflicts", "nearest", "named_programs", "seconds",
+    "understood", "ignored", "conflicts", "nearest", "named_programs", "seconds", "form",
 )  # fmt: skip
 
 
@@ -34,6 +34,8 @@ class PromptAttributes:
     ``dynamics``: crescendo/diminuendo/soft/loud or None. ``named_programs``: the stems whose
     program the prompt named (the rest are defaults). ``seconds``: a length asked in seconds,
     from which ``bars`` was derived (kept so a tempo override can redo the sum).
+    ``form``: the song form asked for, normalised for ``multitrack.form.parse_form``
+    ("A A B A", "intro A B A B outro"; verse A, chorus B, bridge C) or None.
     """
 
     key: str | None = None
@@ -53,6 +55,7 @@ class PromptAttributes:
     nearest: Mapping[str, Any] = field(default_factory=dict)
     named_programs: tuple[str, ...] = ()
     seconds: float | None = None
+    form: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (song.json's ``attributes``, the bridge's ``accepted`` reply)."""
@@ -77,6 +80,7 @@ class PromptAttributes:
             "nearest": {k: _nearest_json(v) for k, v in self.nearest.items()},
             "named_programs": list(self.named_programs),
             "seconds": self.seconds,
+            "form": self.form,
         }
 
     @classmethod
@@ -108,6 +112,7 @@ class PromptAttributes:
             nearest=nearest,
             named_programs=tuple(record.get("named_programs") or ()),
             seconds=record.get("seconds"),
+            form=record.get("form"),
         )
 
 

@@ -17,6 +17,7 @@ import logging
 from dataclasses import replace
 
 from models.text.attributes import PromptAttributes
+from models.text.form_words import read_form
 from models.text.keys import read_keys
 from models.text.matcher import Hit, Item, match
 from models.text.quantities import read_quantities
@@ -68,7 +69,8 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
         )
         text = text[:MAX_PROMPT_CHARS]
     cased = normalise(text, lower=False)
-    keys, cased_blank = read_keys(cased)
+    forms, cased_form = read_form(cased)
+    keys, cased_blank = read_keys(cased_form)
     lower = "".join(
         SEPARATOR if b == SEPARATOR else c
         for c, b in zip(normalise(text), cased_blank, strict=True)
@@ -84,7 +86,7 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
             hit.text = cased[hit.negator.start : hit.end]
     findings = [
         replace(f, text=cased[f.start : f.end].strip())  # as written, case and all
-        for f in sorted([*keys, *quantities], key=lambda f: f.start)
+        for f in sorted([*forms, *keys, *quantities], key=lambda f: f.start)
     ]
     ignored = _ignored(items, cased) + notes
     resolver = Resolver(

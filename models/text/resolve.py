@@ -94,6 +94,7 @@ class Resolver:
         mood = self._mood(nearest)
         energy = self._energy(mood)
         dynamics = self._dynamics()
+        form = self._form()
         self._negations()
         for finding in self._found("unsupported_meter"):
             self.ignored.append(
@@ -111,6 +112,7 @@ class Resolver:
             mood=mood,
             energy=energy,
             dynamics=dynamics,
+            form=form,
             understood=tuple(self.understood),
             ignored=tuple(self.ignored),
             conflicts=tuple(self.conflicts),
@@ -363,6 +365,19 @@ class Resolver:
                     _kept("dynamics", f"{value} ({first.text})", f"{other} ({hit.text})")
                 )
         return value
+
+    def _form(self) -> str | None:
+        forms = self._found("form")
+        if not forms:
+            return None
+        first = forms[0]
+        self.understood.append(f"form: {first.value} ({first.text})")
+        for other in forms[1:]:
+            if other.value != first.value:
+                self.conflicts.append(
+                    _kept("form", f"{first.value} ({first.text})", f"{other.value} ({other.text})")
+                )
+        return str(first.value)
 
     def _negations(self) -> None:
         for hit in self.hits:

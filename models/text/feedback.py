@@ -1,0 +1,358 @@
+"""Relative feedback on a take -> a typed change -> the take's attributes, changed.
+
+A producer hears a take and says "太沉闷了" (too dull), "再欢快一点", "不够中国风", "more drums",
+"slower", "brighter". ``parse_feedback`` reads such phrases, in Chinese and English, into a
+``FeedbackChange``: energy up or down, a tempo factor, a brighter or darker mode, the melody's
+register up or down, more/fewer/no drums, more pentatonic, a melody instrument.
+``apply_feedback`` applies a change to a ``PromptAttributes`` (a take's own, from song.json).
+
+How a clause is read: it is cut at punctuation and at and/和/并且; in each clause the quality
+words are found ("沉闷", "欢快", "drums", "faster") and a marker around them gives the direction:
+more (再, 更, 多, 加, 一点, 不够, "more", "not ... enough", a comparative like "faster") or less
+(太, 过于, 有点, 少, "too", "less", "fewer"); 不要/去掉/"no"/"without" drop the drums. "太沉闷"
+is less of dull: energy up and a little faster.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from models.text.attributes import PromptAttributes
+from models.text.instruments import BY_ID, INSTRUMENTS
+from models.text.lexicon import MOOD_ENERGY
+from models.text.segmenter import normalise
+
+ENERGY_LEVELS = ("low", "medium", "high")
+TEMPO_STEP = 1.12  # "faster": 12% more BPM; "slower": 12% fewer
+DULL_TEMPO = 1.08  # "too dull": a little faster as well as more energy
+MIN_BPM, MAX_BPM = 20.0, 400.0
+# Melody instrument for "more Chinese" when the take's melody is not a Chinese one: dizi.
+CHINESE_MELODY = "dizi"
+
+
+@dataclass(frozen=True)
+class Quality:
+    """What "more of" a quality changes; "less of" is the opposite."""
+
+    energy: int = 0
+    tempo: float = 1.0
+    mode: int = 0
+    register: int = 0
+    drums: int = 0
+    chinese: bool = False
+
+
+_Q = Quality
+# Quality words (normalised) -> what more of them means. Longest match first.
+QUALITIES: dict[str, Quality] = {
+    **dict.fromkeys("沉闷|无聊|平淡|单调|乏味|闷|没劲|dull|boring|flat|bland|lifeless".split("|"), _Q(energy=-1, tempo=1 / DULL_TEMPO)),
+    **dict.fromkeys("欢快|欢乐|轻快|明快".split("|"), _Q(energy=1, tempo=TEMPO_STEP, mode=1)),
+    **dict.fromkeys("有活力|活力|活泼|激情|热烈|带劲|有劲|动感|嗨|燃|热闹|劲爆|振奋|energetic|energy|lively|livelier|upbeat|exciting|punchy|punchier|intense|driving|hype".split("|"), _Q(energy=1)),
+    **dict.fromkeys("安静|柔和|轻柔|平静|温柔|舒缓|放松|calm|calmer|gentle|gentler|mellow|mellower|relaxed|soft|softer|quiet|quieter|chill|chiller".split("|"), _Q(energy=-1)),
+    **dict.fromkeys("吵|闹|激烈|躁|燥|用力|loud|noisy|busy|aggressive|harsh|louder".split("|"), _Q(energy=1)),
+    **dict.fromkeys("快|快速|急|fast|faster|quick|quicker|rushed|speed|tempo".split("|"), _Q(tempo=TEMPO_STEP)),
+    **dict.fromkeys("慢|缓慢|拖|slow|slower|sluggish".split("|"), _Q(tempo=1 / TEMPO_STEP)),
+    **dict.fromkeys("明亮|亮|阳光|开朗|开心|快乐|bright|brighter|happy|happier|cheerful|sunny|major".split("|"), _Q(mode=1, register=1)),
+    **dict.fromkeys("暗|黑暗|忧郁|悲伤|伤感|压抑|阴郁|难过|dark|darker|sad|sadder|gloomy|moody|moodier|melancholic|minor".split("|"), _Q(mode=-1, register=-1)),
+    **dict.fromkeys("高|尖|高音|high|higher|shrill".split("|"), _Q(register=1)),
+    **dict.fromkeys("低|低沉|沉|低音|low|lower|deep|deeper".split("|"), _Q(register=-1)),
+    **dict.fromkeys("鼓|鼓点|鼓声|打击乐|drums|drum|percussion|beat|beats|groove".split("|"), _Q(drums=1)),
+    **dict.fromkeys("中国风|国风|古风|民族风|民族|中国|东方|五声|中国味|古典韵味|chinese|oriental|guofeng|asian|pentatonic".split("|"), _Q(chinese=True)),
+}  # fmt: skip
+# Comparatives that are "more" of themselves, and of an opposite they name.
+_LESS_COMPARATIVES = {"fewer", "less", "softer", "quieter", "lighter", "smaller", "thinner"}
+_MORE_COMPARATIVES = {"more", "louder", "heavier", "bigger", "harder", "busier", "stronger"}
+_MORE_BEFORE = ("再多一点", "多一点", "多一些", "多点", "再", "更加", "更有", "更", "再有", "多", "加强", "加", "增加",
+                "不够", "还不够", "来点", "给点", "要", "more", "much more", "a bit more", "even more",
+                "increase", "add", "extra", "bring up", "turn up", "boost")  # fmt: skip
+_LESS_BEFORE = ("太过", "过于", "有点太", "有点", "有些", "太", "很", "好", "挺", "真", "这么", "那么", "少一点", "少点", "减少", "减弱", "不要那么",
+                "别那么", "没那么", "降低", "too", "way too", "a bit too", "less", "fewer",
+                "reduce", "tone down", "turn down", "cut")  # fmt: skip
+_DROP_BEFORE = ("不要", "去掉", "拿掉", "删掉", "别要", "no", "without", "drop", "remove",
+                "lose", "get rid of")  # fmt: skip
+_MORE_AFTER = ("再多一点", "多一点", "多一些", "多点", "一点", "一些", "点", "些", "不够", "太少", "再多",
+               "enough", "up")  # fmt: skip
+_LESS_AFTER = ("太多", "太吵", "太重", "太响", "太满", "少一点", "少点", "少一些", "太大", "too much",
+               "down", "less")  # fmt: skip
+_CLAUSE = re.compile(r"[,，。.!！?？;；、]+|\s+and\s+|\s+but\s+|和|并且|而且|但是|同时|然后")
+_NOT_ENOUGH = re.compile(r"not\s+(?P<q>[a-z ]+?)\s+enough")
+_INSTRUMENT_SWITCH = (
+    "换成",
+    "改成",
+    "改用",
+    "用",
+    "换",
+    "switch to",
+    "use ",
+    "on ",
+    "with ",
+    "play it on",
+)
+
+
+@dataclass(frozen=True)
+class FeedbackChange:
+    """A relative change to a take. ``energy``, ``mode`` (brighter +, darker -),
+    ``register`` and ``drums`` are steps (drums -2: none); ``tempo`` a BPM factor;
+    ``pentatonic`` asks for a pentatonic (Chinese) mode; ``melody`` an instrument id for the
+    melody. ``understood`` says what each phrase did, ``ignored`` the clauses read as nothing."""
+
+    text: str = ""
+    energy: int = 0
+    tempo: float = 1.0
+    mode: int = 0
+    register: int = 0
+    drums: int = 0
+    pentatonic: bool = False
+    melody: str | None = None
+    understood: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        return self == FeedbackChange(self.text, understood=self.understood, ignored=self.ignored)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "energy": self.energy,
+            "tempo": round(self.tempo, 4),
+            "mode": self.mode,
+            "register": self.register,
+            "drums": self.drums,
+            "pentatonic": self.pentatonic,
+            "melody": self.melody,
+            "understood": list(self.understood),
+            "ignored": list(self.ignored),
+        }
+
+    @classmethod
+    def from_json(cls, record: Mapping[str, Any]) -> FeedbackChange:
+        return cls(
+            text=str(record.get("text", "")),
+            energy=int(record.get("energy", 0)),
+            tempo=float(record.get("tempo", 1.0)),
+            mode=int(record.get("mode", 0)),
+            register=int(record.get("register", 0)),
+            drums=int(record.get("drums", 0)),
+            pentatonic=bool(record.get("pentatonic", False)),
+            melody=record.get("melody"),
+            understood=tuple(record.get("understood") or ()),
+            ignored=tuple(record.get("ignored") or ()),
+        )
+
+
+_TERMS = sorted(QUALITIES, key=len, reverse=True)
+_CHINESE_TERMS = sorted(
+    ((t, i.id) for i in INSTRUMENTS if i.style == "guofeng" for t in i.terms),
+    key=lambda p: len(p[0]),
+    reverse=True,
+)
+
+
+def _find_qualities(clause: str) -> list[tuple[int, int, str]]:
+    """(start, end, term) of quality words in a clause, longest first, not overlapping;
+    English terms only as whole words."""
+    taken = [False] * len(clause)
+    found: list[tuple[int, int, str]] = []
+    for term in _TERMS:
+        ascii_term = term.isascii()
+        pattern = rf"(?<![a-z]){re.escape(term)}(?![a-z])" if ascii_term else re.escape(term)
+        for m in re.finditer(pattern, clause):
+            if any(taken[m.start() : m.end()]):
+                continue
+            taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+            found.append((m.start(), m.end(), term))
+    return sorted(found)
+
+
+def _direction(clause: str, start: int, end: int, term: str) -> int:
+    """+1 more of the quality, -1 less, -2 none; 0 when nothing says which."""
+    before = clause[:start].rstrip()
+    after = clause[end:].lstrip()
+    words_before = before.split()
+    last_word = words_before[-1] if words_before else ""
+    if any(before.endswith(m) for m in _DROP_BEFORE if not m.isascii()) or (
+        last_word in {"no", "without", "drop", "remove", "lose"}
+        or before.endswith(("get rid of", "drop the", "remove the", "lose the"))
+    ):
+        return -2
+    if _NOT_ENOUGH.search(clause) or after.startswith(("不够", "太少")):
+        return 1
+    if any(after.startswith(m) for m in _LESS_AFTER):
+        return -1
+    if last_word in _LESS_COMPARATIVES or any(
+        before.endswith(m) for m in _LESS_BEFORE if not m.isascii()
+    ):
+        return -1
+    if re.search(
+        r"(?<![a-z])(too|less|fewer|reduce|tone down|turn down|cut|it's|its|is|sounds|feels|so|"
+        r"very|kind of|kinda|quite|rather|pretty)(\s+\w+)?\s*$",
+        before,
+    ):
+        return -1
+    if last_word in _MORE_COMPARATIVES or any(
+        before.endswith(m) for m in _MORE_BEFORE if not m.isascii()
+    ):
+        return 1
+    if re.search(
+        r"(?<![a-z])(more|increase|add|extra|boost|bring up|turn up)(\s+\w+)?\s*$", before
+    ):
+        return 1
+    if any(after.startswith(m) for m in _MORE_AFTER):
+        return 1
+    if term.endswith("er") and term.isascii():  # a bare comparative: "faster", "brighter"
+        return 1
+    if re.fullmatch(r"(再|更|加|快|慢|高|低)?", before[-1:] if before else ""):
+        return 1 if before.endswith(("再", "更")) else 0
+    return 0
+
+
+def parse_feedback(text: str) -> FeedbackChange:
+    """Read relative feedback (Chinese, English or both) into a ``FeedbackChange``. Never
+    raises: what it cannot read is listed in ``ignored``."""
+    norm = normalise(text)
+    energy = register = mode = drums = 0
+    tempo = 1.0
+    pentatonic = False
+    melody: str | None = None
+    understood: list[str] = []
+    ignored: list[str] = []
+    for clause in (c.strip() for c in _CLAUSE.split(norm)):
+        if not clause:
+            continue
+        named = next((iid for t, iid in _CHINESE_TERMS if t in clause), None)
+        if named is not None and not any(w in clause for w in _INSTRUMENT_SWITCH):
+            named = None  # an instrument named without 用/换成/"switch to" is not a request
+        if named is not None and BY_ID[named].kind != "bass":
+            melody = named
+            understood.append(f"melody: {named} ({clause})")
+        hits = _find_qualities(clause)
+        if any(QUALITIES[t].drums for _, _, t in hits):  # "louder drums": the drums decide
+            hits = [h for h in hits if QUALITIES[h[2]].drums]
+        read = False
+        for start, end, term in hits:
+            way = _direction(clause, start, end, term)
+            if way == 0:
+                continue
+            q = QUALITIES[term]
+            if q.drums:
+                drums = -2 if way == -2 else max(-1, min(1, drums + (1 if way > 0 else -1)))
+                what = {1: "more drums", -1: "fewer drums", -2: "no drums"}[drums or way]
+                understood.append(f"drums: {what} ({clause})")
+                read = True
+                continue
+            sign = 1 if way > 0 else -1
+            if q.chinese:
+                if sign > 0:
+                    pentatonic = True
+                    melody = melody or CHINESE_MELODY
+                    understood.append(f"more Chinese: pentatonic mode, Chinese melody ({clause})")
+                    read = True
+                continue
+            energy += sign * q.energy
+            tempo *= q.tempo**sign
+            mode += sign * q.mode
+            register += sign * q.register
+            understood.append(f"{'more' if sign > 0 else 'less'} {term} ({clause})")
+            read = True
+        if not read and named is None:
+            ignored.append(clause)
+    return FeedbackChange(
+        text=text,
+        energy=max(-2, min(2, energy)),
+        tempo=max(0.5, min(2.0, tempo)),
+        mode=max(-1, min(1, mode)),
+        register=max(-1, min(1, register)),
+        drums=drums,
+        pentatonic=pentatonic,
+        melody=melody,
+        understood=tuple(understood),
+        ignored=tuple(ignored),
+    )
+
+
+_BRIGHTER = {"minor": "major", "dorian": "mixolydian", "phrygian": "minor", "aeolian": "major",
+             "yu": "gong", "jue": "gong", "shang": "zhi"}  # fmt: skip
+_DARKER = {"major": "minor", "mixolydian": "dorian", "lydian": "major", "ionian": "minor",
+           "gong": "yu", "zhi": "shang"}  # fmt: skip
+_PENTATONIC = {"major": "gong", "minor": "yu", "dorian": "shang", "phrygian": "jue",
+               "mixolydian": "zhi", "lydian": "gong", "aeolian": "yu"}  # fmt: skip
+_MINOR_MOODS = {"sad", "dark", "tense", "mysterious", "lonely", "angry", "nostalgic", "solemn"}
+
+
+def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAttributes:
+    """``attrs`` with ``change`` applied; each change is one line of ``understood``
+    ("feedback: energy low -> medium (太沉闷了)"). The tempo needs ``attrs.bpm`` (a take's
+    attributes have it; otherwise the style's default is the base)."""
+    from models.text.resolve import default_bpm
+    from multitrack.theory import Key
+
+    notes: list[str] = []
+    said = change.text
+    out = attrs
+    if change.energy:
+        now = attrs.energy or (MOOD_ENERGY.get(attrs.mood or "") or "medium")
+        i = max(0, min(2, ENERGY_LEVELS.index(now) + change.energy))
+        if ENERGY_LEVELS[i] != now:
+            out = replace(out, energy=ENERGY_LEVELS[i])
+            notes.append(f"energy {now} -> {ENERGY_LEVELS[i]}")
+        if change.energy > 0 and attrs.dynamics == "soft":
+            out = replace(out, dynamics=None)
+        if change.energy < 0 and attrs.dynamics == "loud":
+            out = replace(out, dynamics=None)
+    if change.tempo != 1.0:
+        base = attrs.bpm if attrs.bpm is not None else default_bpm(attrs.style)
+        bpm = float(round(max(MIN_BPM, min(MAX_BPM, base * change.tempo))))
+        out = replace(out, bpm=bpm)
+        notes.append(f"tempo {base:g} -> {bpm:g} bpm")
+    key = Key.parse(attrs.key) if attrs.key else None
+    if change.mode:
+        table = _BRIGHTER if change.mode > 0 else _DARKER
+        if key is None:
+            new = Key.parse("C major" if change.mode > 0 else "A minor")
+        else:
+            new = Key(key.tonic, table.get(key.mode, key.mode))
+        if str(new) != attrs.key:
+            out = replace(out, key=str(new))
+            notes.append(f"key {attrs.key or '-'} -> {new}")
+            key = new
+        mood = attrs.mood
+        if change.mode > 0 and mood in _MINOR_MOODS:
+            out = replace(out, mood="hopeful")
+            notes.append(f"mood {mood} -> hopeful")
+        elif change.mode < 0 and mood is not None and mood not in _MINOR_MOODS:
+            out = replace(out, mood="sad")
+            notes.append(f"mood {mood} -> sad")
+    if change.pentatonic:
+        base_key = key or Key.parse("C major")
+        new = Key(base_key.tonic, _PENTATONIC.get(base_key.mode, base_key.mode))
+        if str(new) != out.key:
+            notes.append(f"key {out.key or '-'} -> {new} (pentatonic)")
+            out = replace(out, key=str(new))
+    if change.melody is not None and change.melody in BY_ID:
+        program = BY_ID[change.melody].program_for("melody")
+        if out.programs.get("melody") != program:
+            programs = {**out.programs, "melody": program}
+            named = tuple(dict.fromkeys((*out.named_programs, "melody")))
+            out = replace(out, programs=programs, named_programs=named)
+            notes.append(f"melody {change.melody} (program {program})")
+    if change.drums:
+        stems = list(out.stems)
+        if change.drums > 0 and "drums" not in stems:
+            stems.append("drums")
+            notes.append("drums added")
+        elif change.drums == -2 and "drums" in stems and len(stems) > 1:
+            stems.remove("drums")
+            notes.append("drums removed")
+        else:
+            notes.append(f"drums {'denser' if change.drums > 0 else 'sparser'}")
+        order = ("melody", "chords", "bass", "drums")
+        out = replace(out, stems=tuple(s for s in order if s in stems), stems_named=True)
+    if change.register:
+        notes.append(f"melody register {'up' if change.register > 0 else 'down'} an octave")
+    lines = tuple(f"feedback: {n} ({said})" for n in notes)
+    return replace(out, understood=(*out.understood, *lines))

@@ -1,0 +1,139 @@
+"""Relative feedback (issue 17): 48 phrases, half Chinese, each with its expected direction,
+and ``apply_feedback`` on a take's attributes."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.text import PromptAttributes
+from models.text.feedback import FeedbackChange, apply_feedback, parse_feedback
+
+UP, DOWN = 1, -1
+# phrase -> {field: expected sign (or value)}; fields not named must stay unchanged.
+TABLE: list[tuple[str, dict[str, object]]] = [
+    # Chinese (24)
+    ("太沉闷了", {"energy": UP, "tempo": UP}),
+    ("再欢快一点", {"energy": UP, "tempo": UP, "mode": UP}),
+    ("不够中国风", {"pentatonic": True, "melody": "dizi"}),
+    ("更有活力", {"energy": UP}),
+    ("太吵了", {"energy": DOWN}),
+    ("安静一点", {"energy": DOWN}),
+    ("快一点", {"tempo": UP}),
+    ("太慢了", {"tempo": UP}),
+    ("慢一点", {"tempo": DOWN}),
+    ("太快了", {"tempo": DOWN}),
+    ("明亮一点", {"mode": UP, "register": UP}),
+    ("太压抑了", {"mode": UP, "register": UP}),
+    ("再忧郁一点", {"mode": DOWN, "register": DOWN}),
+    ("高一点", {"register": UP}),
+    ("太尖了", {"register": DOWN}),
+    ("多点鼓", {"drums": 1}),
+    ("鼓太吵了", {"drums": -1}),
+    ("鼓少一点", {"drums": -1}),
+    ("不要鼓", {"drums": -2}),
+    ("鼓点再多一点", {"drums": 1}),
+    ("换成二胡", {"melody": "erhu"}),
+    ("更有国风味道,用古筝", {"pentatonic": True, "melody": "guzheng"}),
+    ("太单调了,再快一点", {"energy": UP, "tempo": UP}),
+    ("太沉闷了,再欢快一点", {"energy": UP, "tempo": UP, "mode": UP}),
+    # English (24)
+    ("too dull", {"energy": UP, "tempo": UP}),
+    ("more drums", {"drums": 1}),
+    ("slower", {"tempo": DOWN}),
+    ("brighter", {"mode": UP, "register": UP}),
+    ("fewer drums", {"drums": -1}),
+    ("no drums", {"drums": -2}),
+    ("faster please", {"tempo": UP}),
+    ("too slow", {"tempo": UP}),
+    ("too fast", {"tempo": DOWN}),
+    ("more energy", {"energy": UP}),
+    ("more energetic", {"energy": UP}),
+    ("calmer", {"energy": DOWN}),
+    ("too busy", {"energy": DOWN}),
+    ("darker", {"mode": DOWN, "register": DOWN}),
+    ("too sad", {"mode": UP, "register": UP}),
+    ("happier", {"mode": UP, "register": UP}),
+    ("lower", {"register": DOWN}),
+    ("higher", {"register": UP}),
+    ("louder drums", {"drums": 1}),
+    ("drop the drums", {"drums": -2}),
+    ("not chinese enough", {"pentatonic": True, "melody": "dizi"}),
+    ("more oriental, on erhu", {"pentatonic": True, "melody": "erhu"}),
+    ("it's boring, make it livelier", {"energy": UP, "tempo": UP}),
+    ("less percussion and slower", {"drums": -1, "tempo": DOWN}),
+]
+NEUTRAL = {"energy": 0, "tempo": 0, "mode": 0, "register": 0, "drums": 0, "pentatonic": False,
+           "melody": None}  # fmt: skip
+
+
+def _sign(change: FeedbackChange, name: str) -> object:
+    if name == "tempo":
+        return 0 if change.tempo == 1.0 else (1 if change.tempo > 1 else -1)
+    value = getattr(change, name)
+    if name in ("energy", "mode", "register"):
+        return (value > 0) - (value < 0)
+    return value
+
+
+def test_the_table_has_forty_phrases_half_chinese() -> None:
+    chinese = [p for p, _ in TABLE if not p.isascii()]
+    assert len(TABLE) >= 40 and len(chinese) * 2 >= len(TABLE)
+
+
+@pytest.mark.parametrize(("phrase", "expected"), TABLE, ids=[p for p, _ in TABLE])
+def test_feedback_direction(phrase: str, expected: dict[str, object]) -> None:
+    change = parse_feedback(phrase)
+    got = {name: _sign(change, name) for name in NEUTRAL}
+    assert got == {**NEUTRAL, **expected}, change.understood
+    assert change.understood and not change.ignored
+
+
+def test_unreadable_feedback_is_ignored_not_guessed() -> None:
+    change = parse_feedback("嗯……我不知道")
+    assert change.empty and change.ignored
+    assert parse_feedback("").empty
+    # a fresh prompt is not feedback: no marker says "more" or "less"
+    for prompt in (
+        "一段充满东方禅意的古筝独奏,节奏舒缓",
+        "sad piano ballad in A minor",
+        "upbeat pop",
+    ):
+        assert parse_feedback(prompt).empty, prompt
+
+
+def _attrs(**kw: object) -> PromptAttributes:
+    base: dict[str, object] = dict(key="A minor", bpm=80.0, style="guofeng", mood="sad",
+                                   energy="low", understood=("style: guofeng (国风)",))  # fmt: skip
+    base.update(kw)
+    return PromptAttributes(**base)  # type: ignore[arg-type]
+
+
+def test_apply_too_dull_raises_energy_and_tempo() -> None:
+    out = apply_feedback(_attrs(), parse_feedback("太沉闷了"))
+    assert out.energy == "medium" and out.bpm == 86.0
+    assert out.key == "A minor" and out.style == "guofeng"
+    assert "feedback: energy low -> medium (太沉闷了)" in out.understood
+    assert "feedback: tempo 80 -> 86 bpm (太沉闷了)" in out.understood
+
+
+def test_apply_brighter_pentatonic_instrument_and_drums() -> None:
+    bright = apply_feedback(_attrs(), parse_feedback("brighter"))
+    assert bright.key == "A major" and bright.mood == "hopeful"
+    chinese = apply_feedback(_attrs(key="C major"), parse_feedback("不够中国风"))
+    assert chinese.key == "C gong" and chinese.programs["melody"] == 73
+    assert "melody" in chinese.named_programs
+    none = apply_feedback(_attrs(), parse_feedback("no drums"))
+    assert "drums" not in none.stems and none.stems_named
+    solo = apply_feedback(_attrs(stems=("melody",)), parse_feedback("more drums"))
+    assert solo.stems == ("melody", "drums")
+    top = apply_feedback(_attrs(energy="high"), parse_feedback("更有活力"))
+    assert top.energy == "high"  # already at the top: unchanged, no line
+    assert not any(u.startswith("feedback: energy") for u in top.understood)
+
+
+def test_change_round_trips_through_json() -> None:
+    change = parse_feedback("太沉闷了,再欢快一点")
+    assert FeedbackChange.from_json(change.to_json()) == FeedbackChange.from_json(
+        {**change.to_json()}
+    )
+    assert FeedbackChange.from_json(change.to_json()).energy == change.energy
