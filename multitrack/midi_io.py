@@ -46,12 +46,12 @@ from multitrack.song import (
     Song,
     Stem,
 )
+from multitrack.stems import CHANNELS
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
 from multitrack.theory import Key
 
 PPQ = 480
 TICKS_PER_STEP = PPQ // 4
-CHANNELS: dict[str, int] = {"melody": 0, "chords": 1, "bass": 2, "drums": 9}
 CONDUCTOR = "multitrack"
 _TEXT_PREFIX = "multitrack:"
 

@@ -14,17 +14,13 @@ from pathlib import Path
 
 from multitrack.errors import OutputError
 from multitrack.song import DRUM_CLASSES, STEMS, Song
+from multitrack.stems import STEM_SPECS
 
 WIDTH_INCHES = 12.0
 HEIGHT_INCHES = 7.0
 DPI = 100
-COLOURS: dict[str, str] = {
-    "melody": "#d1495b",
-    "chords": "#00798c",
-    "bass": "#edae49",
-    "drums": "#30638e",
-}
-_HEIGHTS = (3.0, 3.0, 2.0, 2.2)  # relative panel heights, melody to drums
+COLOURS: dict[str, str] = {s.name: s.colour for s in STEM_SPECS}
+_HEIGHTS = tuple(s.preview_height for s in STEM_SPECS)  # relative panel heights
 _GAP = 0.2  # steps cut from each note's end so repeated notes stay apart
 
 

@@ -28,15 +28,14 @@ from numpy.typing import NDArray
 
 from multitrack.errors import OutputError, SoundFontError
 from multitrack.song import DRUM_NOTES, STEMS, Song
+from multitrack.stems import CHANNELS
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATES: tuple[int, ...] = (44100, 48000)
 RELEASE_SECONDS = 1.5  # tail after the last bar so final notes ring out
 GAIN_DB = 0.0  # synth gain; TimGM6mb peaks near 0.75 on the example drums, clipped beyond 1
-DRUM_CHANNEL = 9
 DRUM_BANK = 128
-_CHANNELS: dict[str, int] = {"melody": 0, "chords": 1, "bass": 2, "drums": DRUM_CHANNEL}
 _FULL_SCALE = 1.0 - 2.0**-23  # the largest 24-bit sample
 
 Progress = Callable[[float, str], None]
@@ -121,7 +120,7 @@ class Synthesizer:
     def render(self, song: Song, stem: str) -> NDArray[np.float32]:
         """One stem as float32 audio of shape (audio_samples(song), 2), in [-1, 1]."""
         synth = self.synth
-        channel = _CHANNELS[stem]
+        channel = CHANNELS[stem]
         synth.sounds_off()
         self.select_program(channel, song.stems[stem].program, drums=stem == "drums")
         step = song.step_seconds() * self.sample_rate  # samples per grid step

@@ -27,13 +27,14 @@ from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
 from multitrack.render import Synthesizer, render_stems
-from multitrack.song import STEMS, ChordSpan, Meter, Song
+from multitrack.song import ChordSpan, Meter, Song
+from multitrack.stems import STEM_SPECS
 
 FORMAT = "multitrack.take/1"
 FILES: dict[str, str] = {
     "json": "song.json",
     "midi": "song.mid",
-    **{stem: f"{stem}.wav" for stem in STEMS},
+    **{spec.name: spec.wav_name for spec in STEM_SPECS},
     "preview": "preview.png",
 }
 TAKE_PREFIX = "take-"

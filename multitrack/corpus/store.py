@@ -136,7 +136,7 @@ def encode_examples(examples: Sequence[Example]) -> dict[str, Any]:
         ).reshape(-1, 2),
         "programs": np.asarray(
             [[ex.song.stems[n].program for n in STEMS] for ex in examples], np.int16
-        ).reshape(-1, 4),
+        ).reshape(-1, len(STEMS)),
         "style": np.asarray([style_index(ex.song.style) for ex in examples], np.int16),
         "meta": np.asarray(json.dumps(meta, ensure_ascii=False)),
     }
