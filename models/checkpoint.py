@@ -6,7 +6,6 @@ Shipped checkpoints hold only plain containers and tensors, so they load with
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import torch
 from models.autoencoder import Autoencoder
 from models.config import ModelConfig
 from models.denoiser import Denoiser
+from multitrack.atomic import atomic_file
 from multitrack.errors import MultitrackError
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "multitrack.pt"
@@ -62,9 +62,8 @@ def save_checkpoint(
         "meta": meta or {},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_file(path) as handle:
+        torch.save(payload, handle)
 
 
 def load_checkpoint(path: Path | None = None) -> LoadedModel:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,8 +28,9 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from multitrack.atomic import atomic_file
 from multitrack.chords import parse_chord
-from multitrack.errors import ChordSymbolError, MidiFileError, MusicError, OutputError
+from multitrack.errors import ChordSymbolError, MidiFileError, MusicError
 from multitrack.keyfinding import key_of_histogram
 from multitrack.song import (
     DRUM_NOTES,
@@ -71,17 +70,8 @@ def write_midi(song: Song, path: Path) -> None:
     """Write ``song`` to ``path`` as a type 1 MIDI file, atomically (temporary name, rename)."""
     mid = song_to_midi(song)
     path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            mid.save(file=handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        mid.save(file=handle)
 
 
 def song_to_midi(song: Song) -> mido.MidiFile:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import soundfile
 import tinysoundfont
 from numpy.typing import NDArray
 
+from multitrack.atomic import atomic_path
 from multitrack.errors import OutputError, SoundFontError
 from multitrack.song import DRUM_NOTES, STEMS, Song
 from multitrack.stems import CHANNELS
@@ -163,15 +162,6 @@ def write_wav(audio: NDArray[np.float32], path: Path, sample_rate: int) -> Path:
     scale (libsndfile would wrap around instead)."""
     path = Path(path)
     clipped = np.clip(audio, -1.0, _FULL_SCALE)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         soundfile.write(tmp, clipped, sample_rate, subtype="PCM_24", format="WAV")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

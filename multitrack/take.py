@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from multitrack.atomic import write_text_atomic
 from multitrack.errors import MidiFileError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
@@ -239,4 +240,4 @@ def _write_record(
         files=dict(FILES),
     )
     text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-    (tmp / FILES["json"]).write_text(text, encoding="utf-8")
+    write_text_atomic(tmp / FILES["json"], text)
