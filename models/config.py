@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from multitrack.stems import stem_spec
+
 # How a song is transposed before the network sees it (models.representation): "signature"
 # moves the key's relative major to C, "tonic" (checkpoints before 0.3) its tonic.
 KEY_FRAMES = ("signature", "tonic")
@@ -21,11 +23,12 @@ def check_key_frame(key_frame: str) -> str:
     return key_frame
 
 
-# Pitch windows of the model's rolls, in the key-normalised frame (C at the frame's anchor).
-MELODY_LOW, MELODY_ROWS = 48, 48  # C3..B6
-CHORDS_LOW, CHORDS_ROWS = 36, 48  # C2..B5
-BASS_LOW, BASS_ROWS = 24, 36  # C1..B3
-DRUM_ROWS = 9
+# Pitch windows of the model's rolls, in the key-normalised frame (C at the frame's anchor),
+# as multitrack.stems defines them.
+MELODY_LOW, MELODY_ROWS = stem_spec("melody").window  # C3..B6
+CHORDS_LOW, CHORDS_ROWS = stem_spec("chords").window  # C2..B5
+BASS_LOW, BASS_ROWS = stem_spec("bass").window  # C1..B3
+DRUM_ROWS = stem_spec("drums").window[1]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from multitrack.atomic import atomic_file
 from multitrack.song import Song
 
 MIN_NOTES = 5
@@ -52,9 +53,8 @@ class CopyGuard:
         return cls(np.asarray([h for s in songs for h in passage_hashes(s)], np.int64))
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp.npy")
-        np.save(tmp, self.hashes)
-        tmp.replace(path)
+        with atomic_file(path) as handle:
+            np.save(handle, self.hashes)
 
     @classmethod
     def load_beside(cls, checkpoint: Path | None) -> CopyGuard | None:

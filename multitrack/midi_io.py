@@ -21,8 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,8 +28,9 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from multitrack.atomic import atomic_file
 from multitrack.chords import parse_chord
-from multitrack.errors import ChordSymbolError, MidiFileError, MusicError, OutputError
+from multitrack.errors import ChordSymbolError, MidiFileError, MusicError
 from multitrack.keyfinding import key_of_histogram
 from multitrack.song import (
     DRUM_NOTES,
@@ -46,13 +45,13 @@ from multitrack.song import (
     Song,
     Stem,
 )
+from multitrack.stems import CHANNELS
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
 from multitrack.swing import swing_ticks, unswung
 from multitrack.theory import Key
 
 PPQ = 480
 TICKS_PER_STEP = PPQ // 4
-CHANNELS: dict[str, int] = {"melody": 0, "chords": 1, "bass": 2, "drums": 9}
 CONDUCTOR = "multitrack"
 _TEXT_PREFIX = "multitrack:"
 
@@ -73,17 +72,8 @@ def write_midi(song: Song, path: Path, *, swing: float = 0.5, swing_unit: int = 
     ``swing`` as in ``song_to_midi``."""
     mid = song_to_midi(song, swing=swing, swing_unit=swing_unit)
     path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            mid.save(file=handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        mid.save(file=handle)
 
 
 def song_to_midi(song: Song, *, swing: float = 0.5, swing_unit: int = 2) -> mido.MidiFile:

@@ -8,23 +8,17 @@ canvas directly (no pyplot state, so it is safe in a worker thread), written ato
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from multitrack.errors import OutputError
+from multitrack.atomic import atomic_file
 from multitrack.song import DRUM_CLASSES, STEMS, Song
+from multitrack.stems import STEM_SPECS
 
 WIDTH_INCHES = 12.0
 HEIGHT_INCHES = 7.0
 DPI = 100
-COLOURS: dict[str, str] = {
-    "melody": "#d1495b",
-    "chords": "#00798c",
-    "bass": "#edae49",
-    "drums": "#30638e",
-}
-_HEIGHTS = (3.0, 3.0, 2.0, 2.2)  # relative panel heights, melody to drums
+COLOURS: dict[str, str] = {s.name: s.colour for s in STEM_SPECS}
+_HEIGHTS = tuple(s.preview_height for s in STEM_SPECS)  # relative panel heights
 _GAP = 0.2  # steps cut from each note's end so repeated notes stay apart
 
 
@@ -78,17 +72,8 @@ def write_preview(song: Song, path: Path) -> None:
         f"{song.key} · {song.tempo:g} BPM · {song.meter} · {song.bars} bars{style}", fontsize=11
     )
     figure.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.07, hspace=0.12)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            canvas.print_png(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        canvas.print_png(handle)
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:

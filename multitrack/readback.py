@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from multitrack.errors import MidiFileError
-from multitrack.song import STEMS
+from multitrack.stems import DRUM_CHANNEL, STEMS
 
-DRUM_CHANNEL = 9  # 0-based; "channel 10" to a producer
 TEMPO_TOLERANCE_BPM = 0.01  # a MIDI tempo is whole microseconds a beat
 
 

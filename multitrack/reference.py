@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.errors import MultitrackError
+from multitrack.atomic import write_text_atomic
+from multitrack.errors import MultitrackError, OutputError
 from multitrack.metrics import FEATURES, MetricValue, song_metrics
 from multitrack.song import Song
 
@@ -159,11 +159,11 @@ def write_reference(
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(doc, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise ReferenceFileError(f"cannot write reference set {path}: {exc.strerror}") from None
+    except OutputError as exc:  # the atomic writer's "cannot write <path>: <reason>"
+        raise ReferenceFileError(f"reference set: {exc}") from None
     return ref
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,8 +24,10 @@ import soundfile
 import tinysoundfont
 from numpy.typing import NDArray
 
+from multitrack.atomic import atomic_path
 from multitrack.errors import OutputError, SoundFontError
 from multitrack.song import DRUM_NOTES, STEMS, Song
+from multitrack.stems import CHANNELS
 from multitrack.swing import swing_of, swing_ticks
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATES: tuple[int, ...] = (44100, 48000)
 RELEASE_SECONDS = 1.5  # tail after the last bar so final notes ring out
 GAIN_DB = 0.0  # synth gain; TimGM6mb peaks near 0.75 on the example drums, clipped beyond 1
-DRUM_CHANNEL = 9
 DRUM_BANK = 128
-_CHANNELS: dict[str, int] = {"melody": 0, "chords": 1, "bass": 2, "drums": DRUM_CHANNEL}
 _FULL_SCALE = 1.0 - 2.0**-23  # the largest 24-bit sample
 
 Progress = Callable[[float, str], None]
@@ -122,7 +120,7 @@ class Synthesizer:
     def render(self, song: Song, stem: str) -> NDArray[np.float32]:
         """One stem as float32 audio of shape (audio_samples(song), 2), in [-1, 1]."""
         synth = self.synth
-        channel = _CHANNELS[stem]
+        channel = CHANNELS[stem]
         synth.sounds_off()
         self.select_program(channel, song.stems[stem].program, drums=stem == "drums")
         step = song.step_seconds() * self.sample_rate  # samples per grid step
@@ -170,15 +168,6 @@ def write_wav(audio: NDArray[np.float32], path: Path, sample_rate: int) -> Path:
     scale (libsndfile would wrap around instead)."""
     path = Path(path)
     clipped = np.clip(audio, -1.0, _FULL_SCALE)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         soundfile.write(tmp, clipped, sample_rate, subtype="PCM_24", format="WAV")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

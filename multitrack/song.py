@@ -11,10 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from multitrack.errors import MusicError
+from multitrack.stems import DEFAULT_PROGRAMS as DEFAULT_PROGRAMS
+from multitrack.stems import DRUM_CLASS_COUNT, stem_spec
+from multitrack.stems import PITCHED_STEMS as PITCHED_STEMS
+from multitrack.stems import STEMS as STEMS
 
 STEPS_PER_BEAT = 4  # 16th notes per quarter note
-STEMS: tuple[str, ...] = ("melody", "chords", "bass", "drums")
-PITCHED_STEMS: tuple[str, ...] = ("melody", "chords", "bass")
 
 DRUM_CLASSES: tuple[str, ...] = (
     "kick",
@@ -27,6 +29,7 @@ DRUM_CLASSES: tuple[str, ...] = (
     "crash",
     "ride",
 )
+assert len(DRUM_CLASSES) == DRUM_CLASS_COUNT
 # The GM note each class is written as.
 DRUM_NOTES: tuple[int, ...] = (36, 38, 42, 46, 45, 47, 50, 49, 51)
 # Every GM percussion note (35-81) folded onto the nearest of the nine classes, for reading
@@ -52,9 +55,6 @@ def drum_class(gm_note: int) -> int | None:
         return 2  # remaining hand percussion reads best as a hat-like pulse
     return None
 
-
-# Default GM programs (0-based) per stem: piano melody, electric piano comping, fingered bass.
-DEFAULT_PROGRAMS: dict[str, int] = {"melody": 0, "chords": 4, "bass": 33, "drums": 0}
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0
@@ -140,11 +140,10 @@ class Stem:
     program: int = 0
 
     def __post_init__(self) -> None:
-        if self.name not in STEMS:
-            raise MusicError(f"unknown stem {self.name!r}; stems are {', '.join(STEMS)}")
+        pitched = stem_spec(self.name).pitched
         if not 0 <= self.program <= 127:
             raise MusicError(f"GM program must be 0-127, got {self.program}")
-        if self.name == "drums" and any(n.pitch >= len(DRUM_CLASSES) for n in self.notes):
+        if not pitched and any(n.pitch >= len(DRUM_CLASSES) for n in self.notes):
             raise MusicError("drum notes must be class indices 0-8")
         object.__setattr__(self, "notes", tuple(sorted(self.notes)))
 
@@ -221,9 +220,7 @@ class Song:
         return {name: stem.program for name, stem in self.stems.items()}
 
     def stem(self, name: str) -> Stem:
-        if name not in STEMS:
-            raise MusicError(f"unknown stem {name!r}; stems are {', '.join(STEMS)}")
-        return self.stems[name]
+        return self.stems[stem_spec(name).name]
 
     def with_stem(self, name: str, notes: Iterable[Note], program: int | None = None) -> Song:
         old = self.stem(name)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import mido
 
 from multitrack.song import DRUM_NOTES, STEMS, Note, Stem, drum_class
+from multitrack.stems import DRUM_CHANNEL
 
-DRUM_CHANNEL = 9
 MONOPHONIC_MAX = 0.2  # at most this share of notes may overlap another for a part to be "mono"
 BASS_MAX_MEAN_PITCH = 55.0  # G3: a part lower than this on average can be a bass line
 LEGATO_STEPS = 1  # an overlap this short (steps) is a smeared legato, not two voices

@@ -22,19 +22,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from multitrack.atomic import write_text_atomic
 from multitrack.errors import MidiFileError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
 from multitrack.render import Synthesizer, render_stems
-from multitrack.song import STEMS, ChordSpan, Meter, Song
+from multitrack.song import ChordSpan, Meter, Song
+from multitrack.stems import STEM_SPECS
 from multitrack.swing import swing_of
 
 FORMAT = "multitrack.take/1"
 FILES: dict[str, str] = {
     "json": "song.json",
     "midi": "song.mid",
-    **{stem: f"{stem}.wav" for stem in STEMS},
+    **{spec.name: spec.wav_name for spec in STEM_SPECS},
     "preview": "preview.png",
 }
 TAKE_PREFIX = "take-"
@@ -240,4 +242,4 @@ def _write_record(
         files=dict(FILES),
     )
     text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-    (tmp / FILES["json"]).write_text(text, encoding="utf-8")
+    write_text_atomic(tmp / FILES["json"], text)

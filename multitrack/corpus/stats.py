@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from multitrack.atomic import write_bytes_atomic
 from multitrack.corpus.store import iter_examples, iter_shards, read_manifest
 from multitrack.song import Song
 
@@ -37,12 +38,8 @@ def corpus_stats(root: Path, *, limit: int = 2000, reference: Path | None = None
         source=f"multitrack corpus {root.name}: held-out split, first {limit} windows",
     )
     if reference is not None:
-        import shutil
-
         Path(reference).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(reference).with_name(f".{Path(reference).name}.tmp")
-        shutil.copyfile(root / REFERENCE_FILENAME, tmp)
-        tmp.replace(reference)
+        write_bytes_atomic(reference, (root / REFERENCE_FILENAME).read_bytes())
     metrics = {name: _summary(values) for name, values in ref.features.items() if values}
     stats: dict[str, Any] = {
         "windows": manifest["windows"],

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from multitrack.atomic import atomic_file, write_text_atomic
 from multitrack.errors import OutputError
 from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.styles import STYLE_IDS, style_index
@@ -78,18 +79,14 @@ class ShardArrays:
 
 def _atomic_npz(path: Path, arrays: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_file(path) as fh:
         np.savez_compressed(fh, **arrays)
-    os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as indented UTF-8 JSON, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def replace_folder(built: Path, out: Path) -> None:
@@ -136,7 +133,7 @@ def encode_examples(examples: Sequence[Example]) -> dict[str, Any]:
         ).reshape(-1, 2),
         "programs": np.asarray(
             [[ex.song.stems[n].program for n in STEMS] for ex in examples], np.int16
-        ).reshape(-1, 4),
+        ).reshape(-1, len(STEMS)),
         "style": np.asarray([style_index(ex.song.style) for ex in examples], np.int16),
         "meta": np.asarray(json.dumps(meta, ensure_ascii=False)),
     }

@@ -1,0 +1,50 @@
+"""The atomic writer: whole file or the old one, never a temporary left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from multitrack.atomic import atomic_file, atomic_path, write_text_atomic
+from multitrack.errors import OutputError
+
+
+def test_writes_the_file_and_leaves_nothing_else(tmp_path: Path) -> None:
+    target = tmp_path / "song.json"
+    write_text_atomic(target, "新的 take\n")
+    assert target.read_text(encoding="utf-8") == "新的 take\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["song.json"]
+
+
+def test_a_failing_writer_keeps_the_old_file_and_removes_its_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "song.mid"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError, match="synth crashed"), atomic_file(target) as handle:
+        handle.write(b"half a fi")
+        raise RuntimeError("synth crashed")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["song.mid"]
+
+
+def test_a_path_writer_is_renamed_into_place(tmp_path: Path) -> None:
+    target = tmp_path / "melody.wav"
+    with atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".melody.wav.")
+        tmp.write_bytes(b"RIFF")
+    assert target.read_bytes() == b"RIFF"
+    assert [p.name for p in tmp_path.iterdir()] == ["melody.wav"]
+
+
+def test_a_missing_folder_is_an_output_error_naming_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "song.json"
+    with pytest.raises(OutputError, match=r"cannot write .*nowhere/song\.json"):
+        write_text_atomic(target, "{}")
+
+
+def test_a_file_system_error_inside_the_block_cleans_up(tmp_path: Path) -> None:
+    target = tmp_path / "x.npz"
+    with pytest.raises(OutputError, match="cannot write"), atomic_path(target) as tmp:
+        tmp.write_bytes(b"part")
+        raise OSError(28, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
