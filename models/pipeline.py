@@ -29,7 +29,7 @@ from models.editing import (
     voiced,
 )
 from models.guard import CopyGuard
-from models.ranking import candidate_rank, chords_key
+from models.ranking import candidate_rank, chords_key, distinct
 from models.representation import decode_logits, key_shift
 from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
@@ -42,9 +42,9 @@ from models.text import (
     parse_prompt,
 )
 from models.tracks import CHORD_ROWS, chord_track, song_tracks
-from multitrack.form import similarity
+from multitrack.dynamics import apply_dynamics
 from multitrack.recognise import recognise_song
-from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
+from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Song, Stem
 from multitrack.theory import Key
 
 ProgressFn = Callable[[float, str], None]
@@ -219,6 +219,7 @@ class Pipeline:
             t2 = time.perf_counter()
             chosen = [self._regroove(c, attrs, groove, text, request) for c in chosen]
             timings["fusion"] = time.perf_counter() - t2
+        chosen = [self._dynamics(c, attrs, request, keep, bars) for c in chosen]
         record = attrs.to_json()
         record["conflicts"] += conflicts
         return Generation(chosen[0], record, request.seed, resamples, timings, chosen[1:])
@@ -244,6 +245,24 @@ class Pipeline:
         pool = [splice(c, song, keep, None, playing) for c in sampled]
         best = max(pool, key=lambda c: candidate_rank(c, song.chords or None))
         return replace(best, chords=song.chords, sections=song.sections)
+
+    def _dynamics(
+        self,
+        song: Song,
+        attrs: PromptAttributes,
+        request: GenerateRequest,
+        keep: set[str],
+        bars: tuple[int, int] | None,
+    ) -> Song:
+        """Velocities from the style's accents, energy, dynamics and mood
+        (``multitrack.dynamics``), on what this request wrote: kept stems and kept bars keep
+        the source's."""
+        stems = [s for s in STEMS if s not in keep]
+        step = song.meter.steps_per_bar
+        span = None if bars is None else (bars[0] * step, bars[1] * step)
+        return apply_dynamics(song, style=song.style or attrs.style, energy=attrs.energy,
+                              dynamics=attrs.dynamics, mood=attrs.mood, seed=request.seed,
+                              stems=stems, span=span)  # fmt: skip
 
     def _finish(
         self, song: Song, spans: tuple[ChordSpan, ...] | None, request: GenerateRequest
@@ -365,31 +384,3 @@ class Pipeline:
         ]
         timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
         return songs
-
-
-# Variations of one request differ at least this much (multitrack.form.similarity of
-# their melodies over the whole take).
-DISTINCT_BELOW = 0.5
-
-
-def melody_similarity(a: Song, b: Song) -> float:
-    """``multitrack.form.similarity`` of two takes' melodies, bar for bar."""
-    shifted = (replace(n, start=n.start + a.steps) for n in b.stems["melody"].notes)
-    notes = [*a.stems["melody"].notes, *shifted]
-    bars = min(a.bars, b.bars)
-    return similarity(
-        notes, a.meter.steps_per_bar, Section(0, bars, "A"), Section(a.bars, bars, "A")
-    )
-
-
-def distinct(ranked: list[Song], n: int) -> list[Song]:
-    """The best ``n`` of ranked candidates whose melodies differ pairwise (similarity under
-    ``DISTINCT_BELOW``); the next best fill up when too few do."""
-    chosen: list[Song] = []
-    for song in ranked:
-        if len(chosen) < n and all(melody_similarity(song, c) < DISTINCT_BELOW for c in chosen):
-            chosen.append(song)
-    for song in ranked:
-        if len(chosen) < n and not any(song is c for c in chosen):
-            chosen.append(song)
-    return chosen

@@ -10,13 +10,15 @@ pipeline calls, kept apart from it so a metric's redefinition is a visible choic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord
+from multitrack.form import similarity
 from multitrack.keyfinding import key_of_histogram, scale_fit
 from multitrack.metrics import chord_tone_ratio, key_metrics, progression_histogram
-from multitrack.song import ChordSpan, Song
+from multitrack.song import ChordSpan, Section, Song
 from multitrack.theory import Key
 
 # A forced progression with less than this share of its pitch classes in the asked key's
@@ -100,3 +102,31 @@ def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float
         return chord_adherence(song, spans), harmonic_fit(song, spans)
     agrees = bool(key_metrics(song, asked_key=song.key)["key_agrees"])
     return float(agrees), harmonic_fit(song, spans)
+
+
+# Variations of one request differ at least this much (multitrack.form.similarity of
+# their melodies over the whole take).
+DISTINCT_BELOW = 0.5
+
+
+def melody_similarity(a: Song, b: Song) -> float:
+    """``multitrack.form.similarity`` of two takes' melodies, bar for bar."""
+    shifted = (replace(n, start=n.start + a.steps) for n in b.stems["melody"].notes)
+    notes = [*a.stems["melody"].notes, *shifted]
+    bars = min(a.bars, b.bars)
+    return similarity(
+        notes, a.meter.steps_per_bar, Section(0, bars, "A"), Section(a.bars, bars, "A")
+    )
+
+
+def distinct(ranked: list[Song], n: int) -> list[Song]:
+    """The best ``n`` of ranked candidates whose melodies differ pairwise (similarity under
+    ``DISTINCT_BELOW``); the next best fill up when too few do."""
+    chosen: list[Song] = []
+    for song in ranked:
+        if len(chosen) < n and all(melody_similarity(song, c) < DISTINCT_BELOW for c in chosen):
+            chosen.append(song)
+    for song in ranked:
+        if len(chosen) < n and not any(song is c for c in chosen):
+            chosen.append(song)
+    return chosen

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from models.pipeline import Pipeline, melody_similarity
+from models.pipeline import Pipeline
+from models.ranking import melody_similarity
 from models.request import GenerateRequest, RequestError
 from multitrack.form import FormError, similarity
 
