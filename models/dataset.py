@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -192,9 +192,13 @@ def load_training_arrays(
     *,
     max_steps: int = MAX_STEPS,
     min_steps: int = 0,
+    share: float = 1.0,
+    captions: int | None = None,
 ) -> TrainingArrays:
     """The split's windows of ``min_steps`` < steps <= ``max_steps`` in ``key_frame``, from
-    ``cache`` when it is newer than the corpus manifest and in that frame."""
+    ``cache`` when it is newer than the corpus manifest and in that frame. ``share`` keeps a
+    seeded random share of the windows and ``captions`` at most that many captions each
+    (embedding every caption of the corpus takes the sentence encoder ~30 min on 2 cores)."""
     manifest = corpus / "manifest.json"
     if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
         cached = TrainingArrays.frame_of(cache)
@@ -202,9 +206,13 @@ def load_training_arrays(
             return TrainingArrays.load(cache)
         log.warning("cache %s is in the %s frame; re-encoding", cache, cached)
     log.warning("encoding %s split of %s", split, corpus)
-    arrays = build_arrays(
-        iter_examples(corpus, split), key_frame=key_frame, max_steps=max_steps, min_steps=min_steps
+    rng = np.random.default_rng(0)
+    examples = (
+        replace(ex, captions=ex.captions[:captions] if captions else ex.captions)
+        for ex in iter_examples(corpus, split)
+        if share >= 1.0 or rng.random() < share
     )
+    arrays = build_arrays(examples, key_frame=key_frame, max_steps=max_steps, min_steps=min_steps)
     from models.text import embed_texts
 
     embed_captions(arrays, embed_texts)

@@ -27,6 +27,8 @@ def run_training(
     max_windows: int | None = None,
     init_from: Path | None = None,
     decoders_from: Path | None = None,
+    short_share: float = 1.0,
+    captions: int | None = None,
 ) -> Path:
     """The whole recipe: encode the corpus (short windows, and the long ones that carry
     whole forms), train the autoencoder, fit latent statistics, train diffusion, export the
@@ -34,7 +36,9 @@ def run_training(
     run from a checkpoint's networks (its autoencoder and latent statistics kept, layers it
     lacks at their initial values) instead of from scratch. ``decoders_from`` takes the
     stem decoders of a checkpoint with the same encoders (a decoder-tuning run made beside
-    this one) into the exported checkpoint."""
+    this one) into the exported checkpoint. ``short_share`` encodes a random share of the
+    short windows and ``captions`` at most that many captions a window (the sentence
+    encoder's time: models.dataset.load_training_arrays)."""
     from models.dataset import LONG_STEPS, load_training_arrays
     from models.guard import GUARD_FILE, CopyGuard
     from multitrack.corpus.store import iter_examples
@@ -43,14 +47,25 @@ def run_training(
     trainer = Trainer(model_cfg, train_cfg, run_dir)
     if init_from is not None and not trainer.state_path.exists():
         trainer.init_from(init_from)
-    shapes = (("train_arrays.npz", MAX_STEPS, 0), ("train_long.npz", LONG_STEPS, MAX_STEPS))
+    # (cache, width, shortest excluded, share of windows): the long windows are all kept
+    shapes = (
+        ("train_arrays.npz", MAX_STEPS, 0, short_share),
+        ("train_long.npz", LONG_STEPS, MAX_STEPS, 1.0),
+    )
 
     def load_all() -> list[TrainingArrays]:
         return [
             load_training_arrays(
-                corpus, "train", run_dir / name, model_cfg.key_frame, max_steps=width, min_steps=low
+                corpus,
+                "train",
+                run_dir / name,
+                model_cfg.key_frame,
+                max_steps=width,
+                min_steps=low,
+                share=share,
+                captions=captions,
             )
-            for name, width, low in shapes
+            for name, width, low, share in shapes
         ]
 
     if trainer.rank == 0:

@@ -52,6 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "same encoders)",
     )
     p.add_argument(
+        "--short-share",
+        type=float,
+        default=1.0,
+        help="encode this random share of the short (4/8-bar) windows (all long ones)",
+    )
+    p.add_argument("--captions", type=int, default=None, help="at most this many captions a window")
+    p.add_argument(
         "--long-share",
         type=float,
         default=0.3,
@@ -85,8 +92,11 @@ def run(args: argparse.Namespace) -> int:
             raise MultitrackError(f"--{name.replace('_', '-')} must be 0 or more")
     if not 0.0 <= args.mode_balance <= 1.0:
         raise MultitrackError("--mode-balance must be between 0 and 1")
-    if not 0.0 <= args.long_share <= 1.0:
-        raise MultitrackError("--long-share must be between 0 and 1")
+    for flag in ("long_share", "short_share"):
+        if not 0.0 <= getattr(args, flag) <= 1.0:
+            raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")
+    if args.captions is not None and not 1 <= args.captions <= 3:
+        raise MultitrackError("--captions must be 1-3")
     for flag in ("init_from", "decoders_from"):
         path = getattr(args, flag)
         if path is not None and not path.is_file():
@@ -119,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         max_windows=args.max_windows,
         init_from=args.init_from,
         decoders_from=args.decoders_from,
+        short_share=args.short_share,
+        captions=args.captions,
     )
     print(f"checkpoint: {path}")
     return 0

@@ -47,7 +47,7 @@ MANIFEST = "manifest.json"
 
 @dataclass(frozen=True)
 class Example:
-    """One training window: a song of 4 or 8 bars with its captions and where it came from.
+    """One training window: a song of 4 to 32 bars with its captions and where it came from.
 
     ``source`` names the collection ("essen", "oneill", "chorales", "prepare:<dir>" ...);
     ``piece`` identifies the tune inside it, the unit the train/test split holds out.
