@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from multitrack.errors import MultitrackError
 
@@ -59,7 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = args.func(args)
     except MultitrackError as exc:
-        print(f"multitrack: error: {exc}", file=sys.stderr)
+        print(f"multitrack: error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        from multitrack.take import DISK_FULL_ERRNOS, disk_full
+
+        if exc.errno not in DISK_FULL_ERRNOS:
+            raise
+        where = Path(exc.filename).parent if exc.filename else Path.cwd()
+        print(f"multitrack: error: {one_line(str(disk_full(exc, where)))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("multitrack: interrupted", file=sys.stderr)
@@ -67,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return int(code or 0)
+
+
+def one_line(message: str) -> str:
+    """A message as one line: a library's multi-line text joined with spaces."""
+    return " ".join(message.split())
 
 
 if __name__ == "__main__":

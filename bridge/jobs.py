@@ -10,7 +10,6 @@ shutdown.
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import queue
 import threading
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridge import protocol
-from bridge.protocol import GenerateSpec, JobSpec, ProtocolError, Reply
+from bridge.protocol import JobSpec, ProtocolError, Reply
 from models.request import Cancelled
 from multitrack.errors import MultitrackError
 
@@ -68,7 +67,7 @@ class Job:
         """The job as status JSON: state, progress and, once finished, its take or error."""
         record: dict[str, Any] = {
             "job": self.id,
-            "kind": "generate" if isinstance(self.spec, GenerateSpec) else "regenerate",
+            "kind": self.spec.kind,
             "state": self.state,
             "fraction": round(self.fraction, 4),
             "stage": self.stage,
@@ -348,8 +347,3 @@ def _send(job: Job, reply: Reply) -> None:
 
 def _plain_done(spec: JobSpec, take: Take) -> list[Reply]:
     return [protocol.done(spec.job, take.dir, take.files)]
-
-
-def status_json(record: dict[str, Any]) -> str:
-    """Status records travel as compact UTF-8 JSON strings."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))

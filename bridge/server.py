@@ -14,7 +14,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import shutil
 import socket
 import threading
 from collections.abc import Callable
@@ -23,18 +22,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge import protocol, wire
-from bridge.jobs import JobBoard, ReplyFn, Runner, status_json
-from bridge.protocol import (
-    CancelRequest,
-    GenerateSpec,
-    JobSpec,
-    PingRequest,
-    RegenerateSpec,
-    Reply,
-    StatusRequest,
-)
-from bridge.transport import Channel, Sender, TcpServer, UdpServer
+from bridge import protocol, verbs, wire
+from bridge.jobs import JobBoard, ReplyFn, Runner
+from bridge.outdir import FolderLock, clean_stale_takes, prepare_folder
+from bridge.protocol import JobSpec, Reply
+from bridge.transport import IDLE_TIMEOUT, Channel, Sender, TcpServer, UdpServer
 from multitrack.errors import MultitrackError
 from multitrack.song import DRUM_NOTES, STEMS, STEPS_PER_BEAT
 
@@ -61,18 +53,6 @@ def server_version() -> str:
     return f"multitrack {package} osc/{protocol.PROTOCOL_VERSION}"
 
 
-def clean_stale_takes(out: Path) -> list[Path]:
-    """Remove the hidden folders of takes that were being written when a server died
-    (``.take-*.tmp``, see multitrack.take); returns what was removed. Finished takes are
-    never touched."""
-    removed: list[Path] = []
-    for path in sorted(out.glob(".take-*.tmp")):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
-
-
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -85,7 +65,8 @@ def is_loopback(host: str) -> bool:
 @dataclass(frozen=True)
 class ServerConfig:
     """Where to listen and write. ``port`` 0 picks a free port; ``capacity`` bounds the
-    waiting jobs; ``grace`` is the seconds a shutdown lets the running job finish."""
+    waiting jobs; ``grace`` is the seconds a shutdown lets the running job finish;
+    ``idle_timeout`` the seconds a TCP connection with no request in flight may stay silent."""
 
     out: Path
     host: str = "127.0.0.1"
@@ -94,6 +75,7 @@ class ServerConfig:
     token: str | None = None
     capacity: int = 8
     grace: float = 30.0
+    idle_timeout: float = IDLE_TIMEOUT
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -110,23 +92,22 @@ class ServerConfig:
 
 
 def describe_request(spec: JobSpec) -> dict[str, Any]:
-    """The ``accepted`` record: the parsed prompt with the request's overrides applied, or
-    for a regenerate, what it changes."""
-    if isinstance(spec, GenerateSpec):
+    """The ``accepted`` record: for a new take, the parsed prompt with the request's
+    overrides applied; for an edit, what it changes."""
+    ask = spec.ask
+    if spec.source is None:
         from models.text import apply_overrides, parse_prompt
 
-        r = spec.request
-        attributes = apply_overrides(
-            parse_prompt(r.prompt), bars=r.bars, bpm=r.bpm, key=r.key, meter=r.meter, stems=r.stems
-        )
+        attributes = apply_overrides(parse_prompt(ask.prompt), bars=ask.bars, bpm=ask.bpm,
+                                     key=ask.key, meter=ask.meter, stems=ask.stems)  # fmt: skip
         return dict(attributes.to_json())
     return {
-        "from_job": spec.from_job,
-        "keep": list(spec.keep),
-        "chords": spec.chords,
-        "chord_notes": None if spec.chord_notes is None else len(spec.chord_notes),
-        "repaint": None if spec.repaint is None else list(spec.repaint),
-        "seed": spec.seed,
+        "from_job": spec.source,
+        "keep": list(ask.keep),
+        "chords": None if ask.progression is None else ask.progression.text,
+        "chord_notes": None if ask.chord_notes is None else len(ask.chord_notes),
+        "repaint": None if ask.repaint is None else list(ask.repaint),
+        "seed": ask.seed,
     }
 
 
@@ -200,8 +181,8 @@ class Bridge:
         if address in protocol.REPLIES:
             log.debug("ignored reply %s from %s:%d", address, *sender)
             return
-        job = protocol.error_job_of(address, args)
-        envelope = protocol.parse_envelope(address, args)
+        job = verbs.error_job_of(address, args)
+        envelope = verbs.parse_envelope(address, args)
         if self.config.token is not None and not hmac.compare_digest(
             (envelope.token or "").encode(), self.config.token.encode()
         ):
@@ -211,38 +192,28 @@ class Bridge:
             return
         reply = channel.reply_fn(sender, envelope.reply_port)
         try:
-            self._dispatch(protocol.parse_request(address, args), reply)
+            verb, request = verbs.parse_request(address, args)
+            verb.handle(self, request, reply)
         except MultitrackError as exc:
             reply(*protocol.error(job, getattr(exc, "code", "bad_request"), str(exc)))
         except Exception as exc:
             log.exception("request %s failed", address)
             reply(*protocol.error(job, "internal", f"internal error: {type(exc).__name__}: {exc}"))
 
-    def _dispatch(self, request: protocol.Request, reply: ReplyFn) -> None:
-        if isinstance(request, PingRequest):
-            reply(*protocol.pong(self.version))
-        elif isinstance(request, StatusRequest):
-            record = self.board.status(request.job)
-            if request.job is None:
-                record = {"version": self.version, **record}
-            reply(*protocol.state(request.job or "", status_json(record)))
-        elif isinstance(request, CancelRequest):
-            reply(*protocol.state(request.job, status_json(self.board.cancel(request.job))))
-        else:
-            self._submit(request, reply)
-
-    def _submit(self, spec: GenerateSpec | RegenerateSpec, reply: ReplyFn) -> None:
+    def submit(self, spec: JobSpec, reply: ReplyFn) -> None:
+        """Queue a job verb's request, refusing a job id whose take exists and an edit of a
+        take that is neither on disk nor queued."""
         out = self.config.out
         target = protocol.resolve_take_dir(out, spec.job)
         if target.exists() or target.is_symlink():
             raise protocol.ProtocolError(
                 "duplicate_job", f"a take named {spec.job!r} already exists in {out}"
             )
-        if isinstance(spec, RegenerateSpec):
-            source = protocol.resolve_take_dir(out, spec.from_job)
-            if not source.is_dir() and not self.board.knows(spec.from_job):
+        if spec.source is not None:
+            source = protocol.resolve_take_dir(out, spec.source)
+            if not source.is_dir() and not self.board.knows(spec.source):
                 raise protocol.ProtocolError(
-                    "unknown_take", f"no take or job named {spec.from_job!r} in {out}"
+                    "unknown_take", f"no take or job named {spec.source!r} in {out}"
                 )
 
         def accepted() -> Reply:  # made on the intake thread: parsing a prompt takes a while
@@ -263,6 +234,7 @@ class OscServer:
         *,
         describe: Describe = describe_request,
         version: str | None = None,
+        lock: FolderLock | None = None,
     ) -> None:
         self.config = config
         self.board = JobBoard(runner, capacity=config.capacity, done_replies=done_replies)
@@ -271,6 +243,8 @@ class OscServer:
         )
         self._server: UdpServer | TcpServer | None = None
         self._thread: threading.Thread | None = None
+        self.lock = lock or FolderLock(config.out)
+        self.removed: list[Path] = []
 
     @property
     def address(self) -> Sender:
@@ -285,17 +259,22 @@ class OscServer:
         return f"{'tcp' if self.config.tcp else 'udp'}://{host}:{port}"
 
     def start(self) -> None:
-        self.config.out.mkdir(parents=True, exist_ok=True)
+        """Own the output folder (one server each), bind, then remove the hidden takes of
+        writers that are gone (``self.removed``); a server that cannot bind removes nothing."""
+        out = prepare_folder(self.config.out)
+        self.lock.acquire()
         address = (self.config.host, self.config.port)
         try:
             if self.config.tcp:
-                self._server = TcpServer(address, self.bridge)
+                self._server = TcpServer(address, self.bridge, idle=self.config.idle_timeout)
             else:
                 self._server = UdpServer(address, self.bridge)
         except OSError as exc:
+            self.lock.release()
             raise ServerError(
                 f"cannot listen on {address[0]}:{address[1]}: {exc.strerror}"
             ) from None
+        self.removed = clean_stale_takes(out)
         self.board.start()
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
@@ -316,3 +295,4 @@ class OscServer:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+        self.lock.release()

@@ -26,12 +26,6 @@ def load_pipeline(checkpoint: Path | None = None) -> Pipeline:
 
 def take_meta(request: GenerateRequest, gen: Generation, pipeline: Pipeline) -> dict[str, Any]:
     """The song.json fields the pipeline knows and the take writer does not."""
-    edit: dict[str, Any] = {}
-    if request.source is not None:
-        edit["keep"] = list(request.keep)
-        edit["repaint"] = list(request.repaint) if request.repaint else None
-    if request.chords is not None:
-        edit["forced_chords"] = True
     return {
         "prompt": request.prompt,
         "attributes": gen.attributes,
@@ -40,7 +34,7 @@ def take_meta(request: GenerateRequest, gen: Generation, pipeline: Pipeline) -> 
         "guidance": request.guidance,
         "steps": request.steps,
         "copy_guard_resamples": gen.resamples,
-        "edit": edit or None,
+        "edit": request.edit_record(),
         "timings": {k: round(v, 4) for k, v in gen.timings.items()},
     }
 

@@ -85,7 +85,10 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
     except CheckpointError:
         raise
     except Exception as exc:  # any unreadable or mismatched file is the same user error
-        raise CheckpointError(f"checkpoint {path} is corrupt or incompatible: {exc}") from None
+        reason = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or incompatible ({type(exc).__name__}: {reason})"
+        ) from None
     ae.eval()
     den.eval()
     return LoadedModel(config, ae, den, dict(payload.get("meta", {})))

@@ -16,15 +16,14 @@ import torch
 from models.autoencoder import Autoencoder
 from models.representation import all_channels, song_to_arrays
 from models.request import GenerateRequest, RequestError
-from multitrack.chords import parse_progression
 from multitrack.song import STEMS, ChordSpan, Note, Section, Song, Stem
 from multitrack.voicing import voice_progression
 
 
 def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
     """The progression a request forces, as grid spans checked against the take's length."""
-    if request.chord_text is not None:
-        spans = parse_progression(request.chord_text, frame.meter, bars=frame.bars)
+    if request.progression is not None:
+        spans = request.progression.place(frame.meter, bars=frame.bars)
     elif request.chords is not None:
         spans = request.chords
     else:

@@ -41,3 +41,41 @@ class SoundFontError(MultitrackError):
     """A SoundFont that is missing or unreadable."""
 
     code = "bad_soundfont"
+
+
+class DiskFullError(OutputError):
+    """The disk holding the output folder ran out of space (nothing partial is left)."""
+
+    code = "disk_full"
+
+
+# Every error code the project answers with, and when: the one vocabulary. OSC sends the
+# code in ``/multitrack/error``; the CLI prints the same message on one line (exit 2).
+# docs/osc.md lists these (a test keeps the two equal).
+CODES: dict[str, str] = {
+    "bad_request": "the request's shape is wrong: a missing or repeated argument, an unknown "
+    "option, an option without a value, a wrong type, an empty prompt, options that exclude "
+    "each other",
+    "bad_value": "a value out of its range or unreadable: bars, bpm, guidance, steps, seed, "
+    "variations, key, meter, stems, a number that is not finite, reply_port",
+    "bad_job": "a job id or from_job that is not a valid name",
+    "bad_path": "a take name that resolves outside the output folder",
+    "bad_chord": "chords or chord_notes that do not parse, or hold no note inside the take",
+    "bad_midi": "a MIDI file that is missing, truncated or not MIDI",
+    "bad_output": "the output folder cannot be written, or a source take is not a take",
+    "disk_full": "the disk holding the output folder is full; nothing partial was left",
+    "bad_soundfont": "a SoundFont that is missing or unreadable",
+    "bad_checkpoint": "a model checkpoint that is missing, corrupt or incompatible",
+    "bad_reference": "a reference file for evaluation that cannot be read",
+    "mma_failed": "the accompaniment generator failed while building the corpus",
+    "unknown_address": "no such request address",
+    "unknown_job": "status or cancel of a job this server does not know",
+    "unknown_take": "regenerate from a take that is neither on disk nor queued",
+    "duplicate_job": "the job id is in use (a known job or an existing take folder)",
+    "busy": "the queue is full; try again",
+    "unauthorized": "a missing or wrong token",
+    "shutting_down": "the server is stopping",
+    "cancelled": "the job was cancelled (by request or by shutdown); nothing was written",
+    "server": "the server cannot start as configured (port in use, output folder locked)",
+    "internal": "a bug: the message names the exception; the server logs the traceback",
+}

@@ -12,6 +12,7 @@ Unnamed takes are numbered ``take-001``, ``take-002``... after the highest numbe
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrack.atomic import write_text_atomic
-from multitrack.errors import MidiFileError, OutputError
+from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
@@ -80,9 +81,11 @@ def write_take(
             raise OutputError(f"take {root / name} already exists; takes are never overwritten")
     try:
         root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".take-", suffix=".tmp"))
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=temp_prefix(), suffix=".tmp"))
     except OSError as exc:
-        raise OutputError(f"cannot write takes into {root}: {exc.strerror or exc}") from None
+        raise disk_full(exc, root) or OutputError(
+            f"cannot write takes into {root}: {exc.strerror or exc}"
+        ) from None
     try:
         report(0.0, "writing MIDI")
         swing, unit = swing_of(song.style)  # the style's feel, in the MIDI ticks only
@@ -98,11 +101,43 @@ def write_take(
         report(0.95, "writing song.json")
         final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
             tmp, song, meta, chosen, synth.sample_rate))  # fmt: skip
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        full = disk_full(exc, root)
+        if full is not None:
+            raise full from None
         raise
     report(1.0, f"take written to {final}")
     return Take(final, {key: final / file for key, file in FILES.items()})
+
+
+def temp_prefix(pid: int | None = None) -> str:
+    """The hidden folder prefix a process builds its takes under: ``.take-<pid>-``, so a
+    cleanup can tell the takes of a live writer from those of a dead one."""
+    return f".take-{os.getpid() if pid is None else pid}-"
+
+
+TEMP_TAKE = re.compile(r"^\.take-(?:(\d+)-)?.*\.tmp$")
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+DISK_FULL_MARGIN = 1 << 20  # bytes free below which a failed write is taken for a full disk
+
+
+def disk_full(exc: BaseException, root: Path) -> DiskFullError | None:
+    """A ``DiskFullError`` naming ``root`` when ``exc`` came from a full disk: an
+    ``OSError`` ENOSPC/EDQUOT, or any write error (libsndfile says only "System error.")
+    while the disk holding ``root`` has less than 1 MiB free. None otherwise."""
+    full = isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+    if not full and isinstance(exc, Exception) and not isinstance(exc, MultitrackError):
+        try:
+            full = shutil.disk_usage(root).free < DISK_FULL_MARGIN
+        except OSError:
+            full = False
+    if not full:
+        return None
+    return DiskFullError(
+        f"no space left on the disk holding {root}: free some space there (or choose another "
+        "output folder) and try again; nothing partial was written"
+    )
 
 
 def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
@@ -170,14 +205,14 @@ def check_take_name(name: str) -> None:
     bad = (
         not name
         or name != name.strip()
-        or name.startswith(".")
+        or name.startswith((".", "-"))
         or len(name) > MAX_NAME
         or any(c in name for c in "/\\\0:")
     )
     if bad:
         raise OutputError(
             f"take name {name!r} must be a plain folder name: 1-{MAX_NAME} characters, no "
-            "slashes or colons, not starting with a dot or a space"
+            "slashes or colons, not starting with a dot, a dash or a space"
         )
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bridge.arguments import finite_float
 from multitrack.errors import MultitrackError
 
 if TYPE_CHECKING:
@@ -35,10 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--seed", type=int, help="random seed, same seed same music (default 0; --from: the take's)"
     )
-    p.add_argument("--bpm", type=float, help="tempo, overrides the prompt")
+    p.add_argument("--bpm", type=finite_float, help="tempo, overrides the prompt")
     p.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "F#m"')
     p.add_argument("--meter", help="4/4, 3/4, 2/4 or 6/8, overrides the prompt")
-    p.add_argument("--guidance", type=float, help="classifier-free guidance scale (default 2)")
+    p.add_argument(
+        "--guidance", type=finite_float, help="classifier-free guidance scale (default 2)"
+    )
     p.add_argument("--steps", type=int, default=20, help="sampler steps (10-50 is typical)")
     p.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
     p.add_argument("--from", dest="source", type=Path, help="an earlier take folder to edit")
@@ -54,53 +57,50 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def build_request(args: argparse.Namespace) -> GenerateRequest:
-    """Turn CLI flags into a checked request (reads --from and --chords-midi)."""
-    from models.request import DEFAULT_GUIDANCE, GenerateRequest, parse_bar_range, parse_stem_list
+    """CLI flags -> the typed ``Ask`` (reading --chords-midi and --from) -> the request,
+    through the same ``models.request.build_request`` the OSC server uses."""
+    from models.request import Ask, build_request, parse_bar_range, parse_stem_list
+    from multitrack.chords import read_progression
+    from multitrack.song import Meter
+    from multitrack.theory import Key
 
-    guidance = DEFAULT_GUIDANCE if args.guidance is None else args.guidance
-
-    chords = None
+    chord_spans = None
     if args.chords_midi is not None:
         from multitrack.midi_io import read_midi
         from multitrack.recognise import recognise_song
 
-        chords = recognise_song(read_midi(args.chords_midi))
-        if not chords:
+        chord_spans = tuple(recognise_song(read_midi(args.chords_midi)))
+        if not chord_spans:
             raise MultitrackError(f"{args.chords_midi}: no chords recognised in the clip")
-    if args.keep and not args.keep.strip():
+    if args.keep is not None and not args.keep.strip():
         raise MultitrackError("--keep needs stem names, e.g. chords,bass")
-    keep = parse_stem_list(args.keep) if args.keep else ()
-    repaint = parse_bar_range(args.repaint) if args.repaint else None
-    stems = parse_stem_list(args.stems) if args.stems else None
-    if args.source is not None:
-        from bridge.resolution import edit_request
-        from multitrack.take import read_take
-
-        song, record = read_take(args.source)
-        return edit_request(song, record, prompt=args.prompt, seed=args.seed,
-                            guidance=guidance, steps=args.steps, keep=keep,
-                            repaint=repaint, chords=chords, chord_text=args.chords,
-                            stems=stems)  # fmt: skip
-    return GenerateRequest(
+    if args.chords is not None and not args.chords.strip():
+        raise MultitrackError("the chord progression is empty")
+    ask = Ask(
         prompt=args.prompt,
         bars=args.bars,
-        seed=0 if args.seed is None else args.seed,
+        seed=args.seed,
         bpm=args.bpm,
-        key=args.key,
-        meter=args.meter,
-        guidance=guidance,
+        key=None if args.key is None else Key.parse(args.key),
+        meter=None if args.meter is None else Meter.parse(args.meter),
+        guidance=args.guidance,
         steps=args.steps,
-        stems=stems,
-        keep=keep,
-        repaint=repaint,
-        chords=chords,
-        chord_text=args.chords,
+        stems=parse_stem_list(args.stems) if args.stems else None,
+        keep=parse_stem_list(args.keep) if args.keep else (),
+        repaint=parse_bar_range(args.repaint) if args.repaint else None,
+        progression=None if args.chords is None else read_progression(args.chords),
+        chord_spans=chord_spans,
     )
+    if args.source is None:
+        return build_request(ask)
+    from multitrack.take import read_take
+
+    return build_request(ask, read_take(args.source))
 
 
 def run(args: argparse.Namespace) -> int:
     request = build_request(args)
-    if not request.prompt.strip() and request.source is None and request.chord_text is None:
+    if not request.prompt.strip() and request.source is None and not request.forces_chords:
         raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')
     from tqdm import tqdm
 

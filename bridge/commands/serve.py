@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bridge.arguments import finite_float
+
 if TYPE_CHECKING:
     from bridge.jobs import CancelFn, ProgressFn, Runner
     from bridge.protocol import JobSpec
@@ -43,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV), help="shared secret clients send")
     p.add_argument("--queue", type=int, default=8, help="jobs that may wait (default 8)")
     p.add_argument(
-        "--grace", type=float, default=30.0, help="seconds a running job may finish on SIGTERM"
+        "--grace",
+        type=finite_float,
+        default=30.0,
+        help="seconds a running job may finish on SIGTERM",
     )
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
@@ -53,13 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="answer every job with the built-in example song (no model; for DAW script set-up)",
     )
-    p.add_argument("--example-pause", type=float, default=0.0, help=argparse.SUPPRESS)
+    p.add_argument("--example-pause", type=finite_float, default=0.0, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
 
-    from bridge.server import OscServer, ServerConfig, clean_stale_takes, describe_request
+    from bridge.outdir import FolderLock, prepare_folder
+    from bridge.server import OscServer, ServerConfig, describe_request
 
     config = ServerConfig(
         out=args.out.resolve(),
@@ -70,9 +76,8 @@ def run(args: argparse.Namespace) -> int:
         capacity=args.queue,
         grace=args.grace,
     )
-    config.out.mkdir(parents=True, exist_ok=True)
-    for stale in clean_stale_takes(config.out):
-        print(f"removed unfinished take {stale.name}", file=sys.stderr)
+    lock = FolderLock(prepare_folder(config.out))
+    lock.acquire()  # before the model loads: a second server on this folder stops at once
     if args.example:
         runner = example_runner(config.out, pause=args.example_pause, sample_rate=args.sample_rate)
     else:
@@ -81,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             config.out, args.checkpoint, soundfont=args.soundfont, sample_rate=args.sample_rate
         )
     describe_request(_warm_up_spec())  # the prompt parser's dictionaries load now, not later
-    server = OscServer(config, runner)
+    server = OscServer(config, runner, lock=lock)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -93,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server.start()
+    for stale in server.removed:
+        print(f"removed unfinished take {stale.name}", file=sys.stderr)
     print(f"ready {server.url} out={config.out}", flush=True)
     while not stop.wait(0.5):
         pass
@@ -110,13 +117,13 @@ def model_runner(
     out: Path, checkpoint: Path | None, *, soundfont: Path | None, sample_rate: int
 ) -> Runner:
     """The production runner: the pipeline loaded once, ``generate_take`` per job."""
-    from bridge.resolution import build_request
+    from bridge.resolution import job_request
     from bridge.service import generate_take, load_pipeline
 
     pipeline = load_pipeline(checkpoint)
 
     def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
-        request = build_request(spec, out)
+        request = job_request(spec, out)
         return generate_take(
             pipeline,
             request,
@@ -135,13 +142,13 @@ def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -
     """A model-free runner writing real takes of the built-in example song (tempo from the
     request), honouring progress and cancel between stages. ``pause`` seconds in each
     rendering stage (the take half written) stretch a job out for fault tests."""
-    from bridge.resolution import build_request
+    from bridge.resolution import job_request
     from models.request import Cancelled
     from multitrack.example import example_song
     from multitrack.take import write_take
 
     def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
-        request = build_request(spec, out)
+        request = job_request(spec, out)
 
         def stage(fraction: float, name: str) -> None:
             if cancelled():
@@ -173,7 +180,7 @@ def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -
 
 
 def _warm_up_spec() -> JobSpec:
-    from bridge.protocol import GenerateSpec
-    from models.request import GenerateRequest
+    from bridge.protocol import JobSpec
+    from models.request import Ask
 
-    return GenerateSpec("warm-up", GenerateRequest(prompt="warm up 热身"))
+    return JobSpec("warm-up", "generate", Ask(prompt="warm up 热身"))

@@ -27,14 +27,14 @@ def apply_overrides(
     *,
     bars: int | None = None,
     bpm: float | None = None,
-    key: str | None = None,
-    meter: str | None = None,
+    key: Key | str | None = None,
+    meter: Meter | str | None = None,
     stems: Sequence[str] | None = None,
 ) -> PromptAttributes:
     """``attrs`` with every given option in place of the prompt's value.
 
     ``bars``: 1-512; ``bpm``: 20-400 quarter notes a minute; ``key``: anything
-    ``multitrack.theory.Key.parse`` reads ("A minor", "Eb", "降E大调"); ``meter``: 4/4, 3/4,
+    ``multitrack.theory.Key.parse`` reads ("A minor", "Eb", "降E大调") or a ``Key``; ``meter``: 4/4, 3/4,
     2/4 or 6/8; ``stems``: names from melody, chords, bass, drums (at least one).
     Raises ``MusicError`` for a value out of range or unreadable.
     """
@@ -53,9 +53,9 @@ def apply_overrides(
         old = None if attrs.bpm is None else f"{attrs.bpm:g} bpm"
         notes.append(f"tempo: {float(bpm):g} bpm ({_said(old)})")
     if key is not None:
-        if not isinstance(key, str) or not key.strip():
+        if isinstance(key, str) and not key.strip():
             raise MusicError(f"key {key!r} is empty; write e.g. 'A minor', 'Eb major' or 'D zhi'")
-        name = str(Key.parse(key))
+        name = str(key if isinstance(key, Key) else Key.parse(key))
         changes["key"] = name
         notes.append(f"key: {name} ({_said(attrs.key)})")
     if meter is not None:

@@ -68,7 +68,7 @@ def test_send_error_reply_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[
         code, record = send(capsys, "generate", "p", "--bars", "0", "--job", "b", "--port", port)
         assert code == 1
         assert record == {
-            "ok": False, "job": "b", "code": "bad_request", "message": "bars must be 1-64, got 0",
+            "ok": False, "job": "b", "code": "bad_value", "message": "bars must be 1-64, got 0",
         }  # fmt: skip
         code, record = send(capsys, "regenerate", "missing", "--job", "r", "--wait", "--port", port)
         assert (code, record["code"]) == (1, "unknown_take")

@@ -11,6 +11,7 @@ from osc_testing import WAIT, ServeProcess, take_complete, tiny_checkpoint
 
 from bridge import protocol
 from bridge.client import OscClient, Reply
+from bridge.outdir import LOCK_NAME
 
 
 def snapshot(take_dir: Path) -> dict[str, bytes]:
@@ -22,7 +23,7 @@ def visible(out: Path) -> list[str]:
 
 
 def hidden(out: Path) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != LOCK_NAME)
 
 
 def wait_progress(client: OscClient, job: str, stage_prefix: str) -> Reply:

@@ -14,13 +14,14 @@ from osc_testing import WAIT, Collector, gated, take_complete, terminal_count
 from bridge import protocol
 from bridge.commands.serve import example_runner
 from bridge.jobs import JobBoard
-from bridge.protocol import GenerateSpec, ProtocolError, parse_request
+from bridge.protocol import JobSpec, ProtocolError
+from bridge.verbs import parse_request
 from multitrack.errors import MusicError
 
 
-def spec(job: str, prompt: str = "happy pop", *options: Any) -> GenerateSpec:
-    parsed = parse_request(protocol.GENERATE, [job, prompt, *options])
-    assert isinstance(parsed, GenerateSpec)
+def spec(job: str, prompt: str = "happy pop", *options: Any) -> JobSpec:
+    _, parsed = parse_request(protocol.GENERATE, [job, prompt, *options])
+    assert isinstance(parsed, JobSpec)
     return parsed
 
 

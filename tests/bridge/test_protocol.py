@@ -9,34 +9,34 @@ import pytest
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from bridge import protocol, wire
-from bridge.protocol import (
-    CancelRequest,
-    Envelope,
-    GenerateSpec,
-    PingRequest,
-    ProtocolError,
-    RegenerateSpec,
-    StatusRequest,
-    parse_request,
-)
-from multitrack.errors import MultitrackError
+from bridge import protocol, verbs, wire
+from bridge.protocol import Control, Envelope, JobSpec, ProtocolError
+from models.request import build_request
+from multitrack.errors import CODES, MultitrackError
+from multitrack.song import Meter
+from multitrack.theory import Key
+
+
+def parse_request(address: str, args: list[object]) -> object:
+    return verbs.parse_request(address, args)[1]
 
 
 def code_of(address: str, args: list[object]) -> str:
     with pytest.raises(MultitrackError) as info:
         parse_request(address, args)
-    return str(getattr(info.value, "code", ""))
+    code = str(getattr(info.value, "code", ""))
+    assert code in CODES
+    return code
 
 
 def test_ping_forms() -> None:
-    assert parse_request(protocol.PING, []) == PingRequest(Envelope())
-    assert parse_request(protocol.PING, [9001]) == PingRequest(Envelope(9001))
-    assert parse_request(protocol.PING, ["reply_port", 9002, "token", "s"]) == PingRequest(
-        Envelope(9002, "s")
+    assert parse_request(protocol.PING, []) == Control(None, Envelope())
+    assert parse_request(protocol.PING, [9001]) == Control(None, Envelope(9001))
+    assert parse_request(protocol.PING, ["reply_port", 9002, "token", "s"]) == Control(
+        None, Envelope(9002, "s")
     )
     assert code_of(protocol.PING, [0]) == "bad_value"
-    assert code_of(protocol.PING, ["reply_port"]) == "bad_request"
+    assert code_of(protocol.PING, [9001, "reply_port"]) == "bad_request"
 
 
 def test_generate_options_become_a_checked_request() -> None:
@@ -47,25 +47,26 @@ def test_generate_options_become_a_checked_request() -> None:
             *("meter", "3/4", "guidance", 2.5, "steps", 10, "stems", "melody,bass", "notes", 1),
         ],
     )
-    assert isinstance(spec, GenerateSpec)
-    assert spec.job == "take-1" and spec.notes is True
-    r = spec.request
+    assert isinstance(spec, JobSpec)
+    assert spec.job == "take-1" and spec.notes is True and spec.kind == "generate"
+    r = build_request(spec.ask)
     assert (r.prompt, r.bars, r.seed, r.bpm, r.key, r.meter) == (
         "欢快的流行歌",
         8,
         42,
         96.0,
-        "Am",
-        "3/4",
+        Key(9, "minor"),
+        Meter(3, 4),
     )
     assert (r.guidance, r.steps, r.stems) == (2.5, 10, ("melody", "bass"))
 
 
 def test_generate_defaults() -> None:
     spec = parse_request(protocol.GENERATE, ["a", "lofi"])
-    assert isinstance(spec, GenerateSpec)
-    assert (spec.request.seed, spec.request.guidance, spec.request.steps) == (0, 2.0, 20)
-    assert spec.request.bars is None and spec.notes is False
+    assert isinstance(spec, JobSpec)
+    request = build_request(spec.ask)
+    assert (request.seed, request.guidance, request.steps) == (0, 2.0, 20)
+    assert request.bars is None and spec.notes is False
 
 
 @pytest.mark.parametrize(
@@ -82,8 +83,8 @@ def test_generate_defaults() -> None:
         (["a", "   "], "bad_request"),
         (["a", "p" * 2001], "bad_request"),
         (["a", "p", "bars"], "bad_request"),
-        (["a", "p", "bars", 0], "bad_request"),
-        (["a", "p", "bars", 65], "bad_request"),
+        (["a", "p", "bars", 0], "bad_value"),
+        (["a", "p", "bars", 65], "bad_value"),
         (["a", "p", "bars", "eight"], "bad_value"),
         (["a", "p", "bars", 8, "bars", 8], "bad_request"),
         (["a", "p", "tempo", 120], "bad_request"),
@@ -92,13 +93,19 @@ def test_generate_defaults() -> None:
         (["a", "p", "bpm", "fast"], "bad_value"),
         (["a", "p", "meter", "5/4"], "bad_value"),
         (["a", "p", "key", "H minor"], "bad_value"),
-        (["a", "p", "stems", "vocals"], "bad_request"),
-        (["a", "p", "steps", 0], "bad_request"),
-        (["a", "p", "guidance", -1.0], "bad_request"),
-        (["a", "p", "seed", -3], "bad_request"),
+        (["a", "p", "stems", "vocals"], "bad_value"),
+        (["a", "p", "steps", 0], "bad_value"),
+        (["a", "p", "guidance", -1.0], "bad_value"),
+        (["a", "p", "seed", -3], "bad_value"),
         (["a", "p", "notes", 2], "bad_value"),
         (["a", "p", "reply_port", 70000], "bad_value"),
         (["a", "p", "token", 5], "unauthorized"),
+        (["a", "p", "guidance", float("nan")], "bad_value"),
+        (["a", "p", "guidance", float("inf")], "bad_value"),
+        (["a", "p", "guidance", "nan"], "bad_value"),
+        (["a", "p", "bpm", float("nan")], "bad_value"),
+        (["a", "p", "bpm", "-inf"], "bad_value"),
+        (["-rf", "p"], "bad_job"),
     ],
 )
 def test_generate_refusals(args: list[object], code: str) -> None:
@@ -113,15 +120,15 @@ def test_regenerate_options() -> None:
             *("chord_notes", "57 0 4, 60 0 4; 64 0 4  53 4 4 57 4 4 60 4 4"),
         ],
     )
-    assert isinstance(spec, RegenerateSpec)
-    assert (spec.job, spec.from_job, spec.keep, spec.repaint, spec.seed) == (
+    assert isinstance(spec, JobSpec) and spec.kind == "regenerate"
+    assert (spec.job, spec.source, spec.ask.keep, spec.ask.repaint, spec.ask.seed) == (
         "take-2",
         "take-1",
         ("chords", "bass"),
         (5, 8),
         7,
     )
-    assert spec.chord_notes == (
+    assert spec.ask.chord_notes == (
         (57, 0.0, 4.0),
         (60, 0.0, 4.0),
         (64, 0.0, 4.0),
@@ -130,7 +137,8 @@ def test_regenerate_options() -> None:
         (60, 4.0, 4.0),
     )
     chords = parse_request(protocol.REGENERATE, ["b", "a", "chords", "Am F C G"])
-    assert isinstance(chords, RegenerateSpec) and chords.chords == "Am F C G"
+    assert isinstance(chords, JobSpec) and chords.ask.progression is not None
+    assert [c.symbol for c in chords.ask.progression.chords] == ["Am", "F", "C", "G"]
 
 
 @pytest.mark.parametrize(
@@ -138,8 +146,8 @@ def test_regenerate_options() -> None:
     [
         (["a", "a"], "bad_request"),
         (["b", "../a"], "bad_job"),
-        (["b", "a", "keep", "guitar"], "bad_request"),
-        (["b", "a", "repaint", "8-5"], "bad_request"),
+        (["b", "a", "keep", "guitar"], "bad_value"),
+        (["b", "a", "repaint", "8-5"], "bad_value"),
         (["b", "a", "chords", "Am", "chord_notes", "57 0 4"], "bad_request"),
         (["b", "a", "chords", ""], "bad_chord"),
         (["b", "a", "chord_notes", "57 0"], "bad_chord"),
@@ -148,7 +156,13 @@ def test_regenerate_options() -> None:
         (["b", "a", "chord_notes", "60 0 0"], "bad_chord"),
         (["b", "a", "chord_notes", 60], "bad_value"),
         (["b", "a", "bars", 8], "bad_request"),
-        (["b", "a", "steps", 500], "bad_request"),
+        (["b", "a", "steps", 500], "bad_value"),
+        (["b", "a", "chords", "Xyz"], "bad_chord"),
+        (["b", "a", "chords", "Am Hmaj13"], "bad_chord"),
+        (["b", "a", "chords", "Am:x"], "bad_chord"),
+        (["b", "a", "chord_notes", "60 nan 4"], "bad_chord"),
+        (["b", "a", "guidance", float("nan")], "bad_value"),
+        (["b", "-a"], "bad_job"),
     ],
 )
 def test_regenerate_refusals(args: list[object], code: str) -> None:
@@ -156,29 +170,25 @@ def test_regenerate_refusals(args: list[object], code: str) -> None:
 
 
 def test_status_and_cancel_forms() -> None:
-    assert parse_request(protocol.STATUS, []) == StatusRequest(None, Envelope())
-    assert parse_request(protocol.STATUS, ["j1"]) == StatusRequest("j1", Envelope())
-    assert parse_request(protocol.STATUS, ["token", "t"]) == StatusRequest(
-        None, Envelope(None, "t")
-    )
-    assert parse_request(protocol.STATUS, ["j1", "reply_port", 9]) == StatusRequest(
-        "j1", Envelope(9)
-    )
-    assert parse_request(protocol.CANCEL, ["j1"]) == CancelRequest("j1", Envelope())
+    assert parse_request(protocol.STATUS, []) == Control(None, Envelope())
+    assert parse_request(protocol.STATUS, ["j1"]) == Control("j1", Envelope())
+    assert parse_request(protocol.STATUS, ["token", "t"]) == Control(None, Envelope(None, "t"))
+    assert parse_request(protocol.STATUS, ["j1", "reply_port", 9]) == Control("j1", Envelope(9))
+    assert parse_request(protocol.CANCEL, ["j1"]) == Control("j1", Envelope())
     assert code_of(protocol.CANCEL, []) == "bad_request"
     assert code_of("/multitrack/explode", []) == "unknown_address"
     assert code_of("/live/song/get/tempo", []) == "unknown_address"
 
 
 def test_parse_envelope_never_raises_and_finds_the_reply_port() -> None:
-    assert protocol.parse_envelope(
-        protocol.GENERATE, ["j", "p", "bars", "x", "reply_port", 9001]
-    ) == (Envelope(9001))
-    assert protocol.parse_envelope(protocol.PING, [9003]) == Envelope(9003)
-    assert protocol.parse_envelope(protocol.GENERATE, [1]) == Envelope()
-    assert protocol.parse_envelope("/nowhere", [None, b"x", "token", "t"]) == Envelope(None, "t")
-    assert protocol.error_job_of(protocol.GENERATE, ["j9", 1]) == "j9"
-    assert protocol.error_job_of(protocol.PING, ["j9"]) == ""
+    assert verbs.parse_envelope(protocol.GENERATE, ["j", "p", "bars", "x", "reply_port", 9001]) == (
+        Envelope(9001)
+    )
+    assert verbs.parse_envelope(protocol.PING, [9003]) == Envelope(9003)
+    assert verbs.parse_envelope(protocol.GENERATE, [1]) == Envelope()
+    assert verbs.parse_envelope("/nowhere", [None, b"x", "token", "t"]) == Envelope(None, "t")
+    assert verbs.error_job_of(protocol.GENERATE, ["j9", 1]) == "j9"
+    assert verbs.error_job_of(protocol.PING, ["j9"]) == ""
 
 
 def test_take_dirs_stay_inside_the_output_root(tmp_path: Path) -> None:

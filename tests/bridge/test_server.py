@@ -14,11 +14,14 @@ from osc_testing import WAIT, gated, running_server, take_complete
 from bridge import protocol, wire
 from bridge.client import OscClient, Reply
 from bridge.commands.serve import example_runner
-from bridge.protocol import RegenerateSpec, parse_request
-from bridge.resolution import build_request
-from bridge.server import ServerConfig, ServerError, clean_stale_takes
+from bridge.outdir import LOCK_NAME, clean_stale_takes
+from bridge.protocol import JobSpec
+from bridge.resolution import job_request
+from bridge.server import ServerConfig, ServerError
+from bridge.verbs import parse_request
 from multitrack.example import example_song
 from multitrack.take import read_take, write_take
+from multitrack.theory import Key
 
 ATTRIBUTE_KEYS = {
     "key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy", "dynamics",
@@ -76,7 +79,7 @@ def test_invalid_requests_get_error_replies(tmp_path: Path) -> None:
             ("/multitrack/explode", [], "", "unknown_address"),
             (protocol.GENERATE, ["../up", "p"], "../up", "bad_job"),
             (protocol.GENERATE, ["exists", "p"], "exists", "duplicate_job"),
-            (protocol.GENERATE, ["g", "p", "bars", 999], "g", "bad_request"),
+            (protocol.GENERATE, ["g", "p", "bars", 999], "g", "bad_value"),
             (protocol.REGENERATE, ["r", "nothing-here"], "r", "unknown_take"),
             (protocol.REGENERATE, ["r", "../exists"], "r", "bad_job"),
             (protocol.CANCEL, ["nobody"], "nobody", "unknown_job"),
@@ -185,13 +188,13 @@ def test_regenerate_from_edited_chord_notes(tmp_path: Path) -> None:
             "repaint": None, "seed": None,
         }  # fmt: skip
         assert take_complete(tmp_path / "edit") and take_complete(tmp_path / "src")
-    spec = parse_request(protocol.REGENERATE, ["e2", "src", "chord_notes", edited, "seed", 5])
-    assert isinstance(spec, RegenerateSpec)
-    request = build_request(spec, tmp_path)
+    _, spec = parse_request(protocol.REGENERATE, ["e2", "src", "chord_notes", edited, "seed", 5])
+    assert isinstance(spec, JobSpec)
+    request = job_request(spec, tmp_path)
     assert request.source is not None and request.seed == 5
     assert request.chords is not None
     assert [(c.start, c.symbol) for c in request.chords[:2]] == [(0, "Dm"), (16, "G")]
-    assert (request.bars, request.bpm, request.key) == (8, 96.0, "A minor")
+    assert (request.bars, request.bpm, request.key) == (8, 96.0, Key(9, "minor"))
 
 
 def test_stale_build_folders_are_cleaned_and_takes_kept(tmp_path: Path) -> None:
@@ -249,4 +252,4 @@ def test_load_20_clients_x_5_requests(tmp_path: Path) -> None:
                 assert reply.args[1] == "busy", reply
                 busy += 1
     assert done + busy == clients * per_client and done >= 1 and busy >= 1
-    assert len(list(tmp_path.iterdir())) == done
+    assert len([p for p in tmp_path.iterdir() if p.name != LOCK_NAME]) == done

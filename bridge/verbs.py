@@ -1,0 +1,273 @@
+"""The table of OSC verbs: each request is one ``Verb`` row (address, positional arguments,
+typed options with their limits, request builder, handler), the way python-osc's
+``Dispatcher.map`` ties an address to a handler.
+
+``parse_request`` reads a message through its row into a typed request; the server calls
+the row's ``handle``. Adding a verb is adding a row here (and its section in docs/osc.md);
+adding an option is adding a ``Param`` to a row. Job verbs (generate, regenerate …) build a
+``JobSpec`` holding an ``Ask``, whose field an option fills by name (``Param.field``), so a
+new option needs no new code when ``models.request.Ask`` already has the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bridge import protocol
+from bridge.arguments import (
+    ProtocolError,
+    Reader,
+    port_number,
+    read_bar_range,
+    read_chord_notes,
+    read_chords,
+    read_flag,
+    read_integer,
+    read_job,
+    read_key,
+    read_meter,
+    read_number,
+    read_port,
+    read_prompt,
+    read_stems,
+    short,
+    type_name,
+)
+from bridge.protocol import Control, Envelope, JobSpec
+from models.request import BARS, BPM, GUIDANCE, SEED, STEPS, Ask
+
+if TYPE_CHECKING:
+    from bridge.jobs import JobBoard, ReplyFn
+
+Values = Mapping[str, Any]
+Builder = Callable[[Values, Envelope], Any]
+Handler = Callable[["Context", Any, "ReplyFn"], None]
+
+
+class Context(Protocol):
+    """What a handler may use: the server's version, its job board and job intake."""
+
+    version: str
+    board: JobBoard
+
+    def submit(self, spec: JobSpec, reply: ReplyFn) -> None: ...
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument: its OSC name, how its value is read (type and limits), the ``Ask``
+    field it fills (default: its name) and a line for docs and ``--help``."""
+
+    name: str
+    read: Reader
+    help: str = ""
+    field: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.field or self.name
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One request: ``address <positional…> [optional] [key value]…``."""
+
+    address: str
+    positional: tuple[Param, ...]
+    build: Builder
+    handle: Handler
+    options: tuple[Param, ...] = ()
+    optional: Param | None = None  # a last positional that may be left out
+
+    @property
+    def name(self) -> str:
+        return self.address.rsplit("/", 1)[-1]
+
+    def fixed(self, args: Sequence[Any]) -> int:
+        """How many leading arguments are positional: the required ones, plus the optional
+        one when what follows them is odd (options come in pairs)."""
+        extra = self.optional is not None and (len(args) - len(self.positional)) % 2 == 1
+        return len(self.positional) + int(extra)
+
+    def option(self, name: str) -> Param | None:
+        return next((p for p in self.options if p.name == name), None)
+
+
+# -- the arguments, each defined once --------------------------------------------------------
+
+JOB = Param("job", read_job, "the job id, also the take folder name")
+FROM_JOB = Param("from_job", read_job, "the take to edit", field="source")
+PROMPT = Param("prompt", read_prompt, "Chinese, English or both, 1-2,000 characters")
+REPLY_PORT = Param("reply_port", read_port, "replies go to this port on the sender's host")
+TOKEN = Param("token", lambda name, value: value, "the server's shared secret")
+ENVELOPE: tuple[Param, ...] = (REPLY_PORT, TOKEN)
+
+BARS_OPT = Param("bars", read_integer(BARS), f"int {BARS.span}: length in bars")
+SEED_OPT = Param("seed", read_integer(SEED), "int >= 0: random seed")
+BPM_OPT = Param("bpm", read_number(BPM), f"number {BPM.span}: tempo")
+KEY_OPT = Param("key", read_key, 'string: "A minor", "Am", "Eb", "D zhi"')
+METER_OPT = Param("meter", read_meter, "string: 4/4, 3/4, 2/4 or 6/8")
+GUIDANCE_OPT = Param("guidance", read_number(GUIDANCE), f"number {GUIDANCE.span}")
+STEPS_OPT = Param("steps", read_integer(STEPS), f"int {STEPS.span}: sampler steps")
+STEMS_OPT = Param("stems", read_stems, "string: stems that play, e.g. melody,chords,bass")
+NOTES_OPT = Param("notes", read_flag, "0/1: also send every stem's notes before done")
+KEEP_OPT = Param("keep", read_stems, "string: stems kept note for note")
+CHORDS_OPT = Param("chords", read_chords, 'string: "Am F C G" or "Am:2 F:2"', "progression")
+CHORD_NOTES_OPT = Param("chord_notes", read_chord_notes, "string: pitch start length triples")
+REPAINT_OPT = Param("repaint", read_bar_range, "string: bars regenerated, 5-8 or 3")
+
+
+# -- builders and handlers -----------------------------------------------------------------
+
+
+def build_control(values: Values, envelope: Envelope) -> Control:
+    port = values.get("port")
+    if port is not None:
+        envelope = Envelope(port, envelope.token)
+    return Control(values.get("job"), envelope)
+
+
+def job_builder(kind: str) -> Builder:
+    """A job verb's builder: ``job``, ``from_job`` and ``notes`` go to the ``JobSpec``,
+    every other value to the ``Ask`` field of its name."""
+
+    def build(values: Values, envelope: Envelope) -> JobSpec:
+        fields = {k: v for k, v in values.items() if k not in ("job", "source", "notes")}
+        job, source = values["job"], values.get("source")
+        if source == job:
+            raise ProtocolError("bad_request", f"job {job!r} cannot {kind} from itself")
+        return JobSpec(job, kind, Ask(**fields), source, bool(values.get("notes", False)))
+
+    return build
+
+
+def answer_ping(ctx: Context, request: Control, reply: ReplyFn) -> None:
+    reply(*protocol.pong(ctx.version))
+
+
+def answer_status(ctx: Context, request: Control, reply: ReplyFn) -> None:
+    record = ctx.board.status(request.job)
+    if request.job is None:
+        record = {"version": ctx.version, **record}
+    reply(*protocol.state(request.job or "", record))
+
+
+def answer_cancel(ctx: Context, request: Control, reply: ReplyFn) -> None:
+    assert request.job is not None
+    reply(*protocol.state(request.job, ctx.board.cancel(request.job)))
+
+
+def submit_job(ctx: Context, spec: JobSpec, reply: ReplyFn) -> None:
+    ctx.submit(spec, reply)
+
+
+# -- the table -----------------------------------------------------------------------------
+
+VERBS: tuple[Verb, ...] = (
+    Verb(protocol.PING, (), build_control, answer_ping,
+         optional=Param("port", read_port, "int: reply port")),
+    Verb(protocol.STATUS, (), build_control, answer_status, optional=JOB),
+    Verb(protocol.CANCEL, (JOB,), build_control, answer_cancel),
+    Verb(protocol.GENERATE, (JOB, PROMPT), job_builder("generate"), submit_job,
+         options=(BARS_OPT, SEED_OPT, BPM_OPT, KEY_OPT, METER_OPT, GUIDANCE_OPT, STEPS_OPT,
+                  STEMS_OPT, NOTES_OPT)),
+    Verb(protocol.REGENERATE, (JOB, FROM_JOB), job_builder("regenerate"), submit_job,
+         options=(KEEP_OPT, CHORDS_OPT, CHORD_NOTES_OPT, REPAINT_OPT, SEED_OPT, GUIDANCE_OPT,
+                  STEPS_OPT, NOTES_OPT)),
+)  # fmt: skip
+BY_ADDRESS: dict[str, Verb] = {verb.address: verb for verb in VERBS}
+
+
+def parse_request(address: str, args: Sequence[Any]) -> tuple[Verb, Any]:
+    """One OSC message through its row: the verb and its typed request. Raises
+    ``ProtocolError`` for the request's shape, and the value errors of the readers."""
+    verb = BY_ADDRESS.get(address)
+    if verb is None:
+        raise ProtocolError(
+            "unknown_address", f"unknown address {short(address)}; try {protocol.PING}"
+        )
+    if len(args) < len(verb.positional):
+        names = " ".join(f"<{p.name}>" for p in verb.positional)
+        raise ProtocolError("bad_request", f"{address} needs {names}")
+    fixed = verb.fixed(args)
+    params = verb.positional + ((verb.optional,) if verb.optional is not None else ())
+    values = {
+        p.target: p.read(p.name, value) for p, value in zip(params, args[:fixed], strict=False)
+    }
+    options = _pairs(address, args[fixed:])
+    allowed = {p.name: p for p in (*verb.options, *ENVELOPE)}
+    for key, value in options.items():
+        param = allowed.get(key)
+        if param is None:
+            known = ", ".join(allowed)
+            raise ProtocolError(
+                "bad_request", f"{address}: unknown option {short(key)}; options are {known}"
+            )
+        if param in verb.options:
+            values[param.target] = param.read(key, value)
+    return verb, verb.build(values, _envelope(options))
+
+
+def parse_envelope(address: str, args: Sequence[Any]) -> Envelope:
+    """Best-effort reply port and token of a message, even one whose other arguments are bad,
+    so an error still reaches ``reply_port``. Never raises."""
+    verb = BY_ADDRESS.get(address)
+    fixed = verb.fixed(args) if verb is not None else 0
+    reply_port: int | None = None
+    token: str | None = None
+    rest = list(args[fixed:])
+    for i in range(0, len(rest) - 1, 2):
+        key, value = rest[i], rest[i + 1]
+        if key == "reply_port" and reply_port is None:
+            try:
+                reply_port = port_number(value)
+            except ValueError:
+                pass
+        elif key == "token" and isinstance(value, str) and token is None:
+            token = value
+    if verb is not None and verb.optional is not None and verb.optional.read is read_port:
+        if fixed > len(verb.positional):
+            try:
+                reply_port = port_number(args[len(verb.positional)])
+            except ValueError:
+                pass
+    return Envelope(reply_port, token)
+
+
+def error_job_of(address: str, args: Sequence[Any]) -> str:
+    """The job id to put in an error reply: the request's own job argument when it is a
+    string (truncated), else ""."""
+    verb = BY_ADDRESS.get(address)
+    if verb is None or not args or not isinstance(args[0], str):
+        return ""
+    first = verb.positional[0] if verb.positional else verb.optional
+    if first is JOB and verb.fixed(args) > 0:
+        return args[0][:100]
+    return ""
+
+
+def _pairs(address: str, rest: Sequence[Any]) -> dict[str, Any]:
+    if len(rest) % 2:
+        raise ProtocolError(
+            "bad_request",
+            f"{address}: options come in key value pairs; {short(rest[-1])} has no value",
+        )
+    options: dict[str, Any] = {}
+    for key, value in zip(rest[::2], rest[1::2], strict=True):
+        if not isinstance(key, str):
+            raise ProtocolError(
+                "bad_request", f"{address}: option names are strings, got {type_name(key)}"
+            )
+        if key in options:
+            raise ProtocolError("bad_request", f"{address}: option {short(key)} given twice")
+        options[key] = value
+    return options
+
+
+def _envelope(options: Mapping[str, Any]) -> Envelope:
+    port, token = options.get("reply_port"), options.get("token")
+    if token is not None and not isinstance(token, str):
+        raise ProtocolError("unauthorized", "token must be a string")
+    return Envelope(None if port is None else port_number(port), token)
