@@ -8,7 +8,7 @@ import pytest
 
 from models.pipeline import Pipeline
 from models.ranking import melody_similarity
-from models.request import GenerateRequest, RequestError
+from models.request import GenerateRequest, LimitError, RequestError
 from multitrack.form import FormError, similarity
 
 
@@ -89,5 +89,5 @@ def test_variations_are_distinct_takes(pipeline: Pipeline) -> None:
     assert len(takes) == 4
     sims = [melody_similarity(a, b) for i, a in enumerate(takes) for b in takes[i + 1 :]]
     assert all(s < 0.5 for s in sims) or not gen.song.stems["melody"].notes
-    with pytest.raises(RequestError, match="variations must be 1-8"):
+    with pytest.raises(LimitError, match="variations must be 1-8"):
         GenerateRequest("pop", variations=9)
