@@ -42,6 +42,7 @@ from multitrack.song import (
     ChordSpan,
     Meter,
     Note,
+    Section,
     Song,
     Stem,
 )
@@ -180,7 +181,10 @@ def song_from_midi(
         song = Song(bars=bars, tempo=tempo, meter=meter, key=key, stems=stems, style=record.style)
     except MusicError as exc:
         raise MidiFileError(f"{source}: {exc}") from None
-    return replace(song, chords=_chords(meta, ppq, song.steps, record.chord_ends))
+    sections = tuple(x for x in record.sections if x.end <= song.bars)
+    return replace(
+        song, chords=_chords(meta, ppq, song.steps, record.chord_ends), sections=sections
+    )
 
 
 def key_signature(key: str) -> str | None:
@@ -203,6 +207,21 @@ def estimate_key(notes: Sequence[Note]) -> str:
     return "C major" if found is None else found.name
 
 
+def _sections(rows: object) -> tuple[Section, ...]:
+    """Sections from the conductor record's rows [start bar, bars, letter, label]; none
+    when the rows are not well formed."""
+    if not isinstance(rows, list):
+        return ()
+    out = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 4 and isinstance(row[0], int)
+                and isinstance(row[1], int) and row[1] > 0 and isinstance(row[2], str)
+                and isinstance(row[3], str)):  # fmt: skip
+            return ()
+        out.append(Section(row[0], row[1], row[2], row[3]))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class _Record:
     """What our conductor track's text event says beyond MIDI; fields of the wrong type are
@@ -214,6 +233,7 @@ class _Record:
     bars: int | None = None
     chord_ends: tuple[int, ...] | None = None
     swing: tuple[float, int] | None = None
+    sections: tuple[Section, ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> _Record:
@@ -244,6 +264,7 @@ class _Record:
             if isinstance(ends, list) and all(isinstance(e, int) for e in ends)
             else None,
             swing=swing,
+            sections=_sections(data.get("sections")),
         )
 
 
@@ -309,6 +330,8 @@ def _conductor(song: Song, swing: tuple[float, int] = (0.5, 2)) -> mido.MidiTrac
         "bars": song.bars,
         "chord_ends": [c.start + c.duration for c in song.chords],
     }
+    if song.sections:
+        extra["sections"] = [[x.start, x.bars, x.letter, x.label] for x in song.sections]
     if swing[0] != 0.5:
         extra["swing"] = [swing[0], swing[1]]
     track = mido.MidiTrack()
@@ -329,8 +352,12 @@ def _conductor(song: Song, swing: tuple[float, int] = (0.5, 2)) -> mido.MidiTrac
     if signature is not None:
         track.append(mido.MetaMessage("key_signature", key=signature, time=0))
     track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo), time=0))
+    bar_ticks = meter.steps_per_bar * TICKS_PER_STEP
     markers = [
-        (c.start * TICKS_PER_STEP, 0, mido.MetaMessage("marker", text=c.symbol))
+        (x.start * bar_ticks, 0, mido.MetaMessage("marker", text=x.label or x.letter))
+        for x in song.sections
+    ] + [
+        (c.start * TICKS_PER_STEP, 1, mido.MetaMessage("marker", text=c.symbol))
         for c in song.chords
     ]
     _append_timed(track, markers, song.steps * TICKS_PER_STEP)

@@ -274,6 +274,10 @@ def _write_record(
         programs=song.programs,
         sample_rate=sample_rate,
         chords=chord_rows(song.chords, song.meter),
+        sections=[
+            {"label": x.label, "letter": x.letter, "bar": x.start + 1, "bars": x.bars}
+            for x in song.sections
+        ],
         files=dict(FILES),
     )
     text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"

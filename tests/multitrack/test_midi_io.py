@@ -246,3 +246,21 @@ def test_a_lone_piano_part_is_split_by_register() -> None:
     assert sorted(n.pitch for n in stems["chords"].notes) == [55, 64]
     pad = split_stems([_part(1, 0, "", 89, [Note(0, p, 16) for p in (60, 64, 67, 71)])])
     assert not pad["melody"].notes and len(pad["chords"].notes) == 4  # narrow: left whole
+
+
+def test_sections_are_markers_and_come_back(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    import mido
+
+    from multitrack.example import example_song
+    from multitrack.form import parse_form
+    from multitrack.midi_io import read_midi, write_midi
+
+    song = replace(example_song(), sections=parse_form("A B", 8))
+    write_midi(song, tmp_path / "s.mid")
+    texts = [m.text for m in mido.MidiFile(tmp_path / "s.mid").tracks[0] if m.type == "marker"]
+    assert texts[0] == "Verse" and "Chorus" in texts
+    back = read_midi(tmp_path / "s.mid")
+    assert back.sections == song.sections
+    assert [c.symbol for c in back.chords] == [c.symbol for c in song.chords]
