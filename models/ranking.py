@@ -30,18 +30,18 @@ CHORDS_IN_KEY = 0.85
 CHORD_TONE_SHARE = 0.7
 
 
-def chords_key(spans: Sequence[ChordSpan], asked: str) -> str:
+def chords_key(spans: Sequence[ChordSpan], asked: Key) -> Key:
     """The key a take with forced chords is made in: the asked one while the progression
     sits in its scale ("Am F C G" in G major: 92% of the chord tones), else the key the
     progression itself sounds in ("Am F C G" asked in Bb major: 75% -> C major). The model
     writes scale degrees of its key; a melody in Bb over C-major chords cannot fit them."""
     hist = progression_histogram(spans)
     found = key_of_histogram(hist)
-    fit = scale_fit(hist, Key.parse(asked))
+    fit = scale_fit(hist, asked)
     if found is None or fit >= CHORDS_IN_KEY:
         return asked
     own = Key(found.tonic, found.mode)
-    return str(own) if scale_fit(hist, own) > fit else asked
+    return own if scale_fit(hist, own) > fit else asked
 
 
 def harmonic_fit(song: Song, spans: Sequence[ChordSpan] | None) -> float:

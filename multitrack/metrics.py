@@ -25,6 +25,7 @@ from multitrack.keyfinding import (
     profiles,
 )
 from multitrack.song import PITCHED_STEMS, STEMS, ChordSpan, Meter, Note, Song
+from multitrack.theory import Key
 
 MetricValue = float | str | bool | None
 BoolArray = NDArray[np.bool_]
@@ -299,7 +300,7 @@ def find_key(
     return key_of_histogram(pitch_class_histogram(song, stems), method=method)
 
 
-def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:
+def key_metrics(song: Song, *, asked_key: Key | None = None) -> dict[str, MetricValue]:
     """key_found, key_correlation, and, with ``asked_key``, key_asked/key_relation/key_agrees."""
     found = find_key(song)
     out: dict[str, MetricValue] = dict.fromkeys(KEY_FIELDS)
@@ -307,9 +308,7 @@ def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, Metric
         out["key_found"] = found.name
         out["key_correlation"] = round(found.correlation, 6)
     if asked_key is not None:
-        from multitrack.theory import Key
-
-        out["key_asked"] = str(Key.parse(asked_key))
+        out["key_asked"] = str(asked_key)
         if found is None:
             out["key_relation"], out["key_agrees"] = None, False
         else:
@@ -320,7 +319,7 @@ def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, Metric
 # -- all together --------------------------------------------------------------------------
 
 
-def song_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:
+def song_metrics(song: Song, *, asked_key: Key | None = None) -> dict[str, MetricValue]:
     """Every metric of ``song`` under the stable names of ``KEY_FIELDS`` and ``FEATURES``,
     preceded by bars, tempo (BPM) and meter. Units per metric: docs/metrics.md."""
     notes = {s: _notes(song, s) for s in STEMS}

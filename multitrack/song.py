@@ -15,6 +15,7 @@ from multitrack.stems import DEFAULT_PROGRAMS as DEFAULT_PROGRAMS
 from multitrack.stems import DRUM_CLASS_COUNT, stem_spec
 from multitrack.stems import PITCHED_STEMS as PITCHED_STEMS
 from multitrack.stems import STEMS as STEMS
+from multitrack.theory import Key
 
 STEPS_PER_BEAT = 4  # 16th notes per quarter note
 
@@ -177,7 +178,9 @@ class Section:
 class Song:
     """A piece: four stems, tempo in BPM (quarter notes a minute), meter, key and length.
 
-    ``key`` is a key name as ``multitrack.theory.Key`` formats it ("A minor", "D zhi").
+    ``key`` is a typed ``multitrack.theory.Key``, parsed where it enters (a prompt, a MIDI
+    key signature, song.json, the corpus) and formatted only at the edges (``str(key)``:
+    "A minor", "D zhi").
     ``chords`` is the chord-symbol view (recognised or forced), kept with the song so the
     MIDI markers and song.json agree with what the producer saw.
     """
@@ -185,13 +188,15 @@ class Song:
     bars: int
     tempo: float = 120.0
     meter: Meter = field(default_factory=Meter)
-    key: str = "C major"
+    key: Key = field(default_factory=lambda: Key(0, "major"))
     stems: Mapping[str, Stem] = field(default_factory=dict)
     chords: tuple[ChordSpan, ...] = ()
     style: str | None = None
     sections: tuple[Section, ...] = ()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.key, Key):
+            raise TypeError(f"Song.key must be a multitrack.theory.Key, got {self.key!r}")
         if not 1 <= self.bars <= MAX_BARS:
             raise MusicError(f"length must be 1-{MAX_BARS} bars, got {self.bars}")
         if not MIN_BPM <= self.tempo <= MAX_BPM:

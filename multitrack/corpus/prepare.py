@@ -173,7 +173,7 @@ def _prepare_chunk(chunk: _Chunk) -> dict[str, dict[str, int]]:
             writers[split].add(ex)
             counts["split"][split] += 1
             counts["meter"][str(ex.song.meter)] += 1
-            counts["mode"][ex.song.key.split()[-1]] += 1
+            counts["mode"][ex.song.key.mode] += 1
     for writer in writers.values():
         writer.flush()
     return {k: dict(v) for k, v in counts.items()}

@@ -247,7 +247,7 @@ def assemble(
         bars=bars,
         tempo=float(tempo),
         meter=plan.meter,
-        key=str(plan.key),
+        key=plan.key,
         stems={
             "melody": Stem("melody", cut_notes(plan.melody, start, end), programs[0]),
             "chords": Stem("chords", cut_notes(acc.chords, start, end), programs[1]),
@@ -264,7 +264,7 @@ def assemble(
     )
     facts = CaptionFacts(
         style=plan.style,
-        key=str(plan.key),
+        key=plan.key,
         bpm=tempo,
         meter=str(plan.meter),
         bars=bars,

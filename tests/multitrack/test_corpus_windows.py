@@ -103,7 +103,7 @@ def test_chords_transpose_and_slice() -> None:
 
 
 def test_captions_in_three_languages_say_the_facts() -> None:
-    facts = CaptionFacts("guofeng", "D zhi", 72, "4/4", 8, 107, 46, 32)
+    facts = CaptionFacts("guofeng", Key.parse("D zhi"), 72, "4/4", 8, 107, 46, 32)
     zh, en, mixed = captions(facts, random.Random(3))
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
     assert en.isascii()

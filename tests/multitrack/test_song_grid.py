@@ -8,6 +8,7 @@ import pytest
 from multitrack.errors import MusicError
 from multitrack.grid import from_rolls, roll_to_notes, stem_to_roll, to_rolls
 from multitrack.song import DRUM_CLASSES, DRUM_NOTES, Meter, Note, Song, Stem, drum_class
+from multitrack.theory import Key
 
 
 def song_in(meter: Meter) -> Song:
@@ -16,7 +17,7 @@ def song_in(meter: Meter) -> Song:
         bars=2,
         tempo=93.5,
         meter=meter,
-        key="E minor",
+        key=Key(4, "minor"),
         stems={
             "melody": Stem(
                 "melody", (Note(0, 64, 3, 90), Note(3, 67, 1, 70), Note(bar, 71, bar, 100)), 73
