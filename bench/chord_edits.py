@@ -37,7 +37,7 @@ from models.pipeline import CANDIDATES, Pipeline
 from models.request import GenerateRequest
 from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord, parse_progression
 from multitrack.corpus.store import iter_examples
-from multitrack.metrics import chord_tone_ratio
+from multitrack.harmony import chord_tone_ratio
 from multitrack.recognise import recognise_song
 from multitrack.song import Song
 from multitrack.styles import STYLES

@@ -1,5 +1,6 @@
 """Best-of-k reranking: which of the sampled candidates a request keeps (music policy the
-pipeline calls, kept apart from it so a metric's redefinition is a visible choice here).
+pipeline calls). Its scores come from ``multitrack.harmony``, never from the evaluation
+metrics, so redefining a reported metric cannot change the generated notes.
 
 - Forced chords: the candidate whose stems sound the progression in the most of its spans
   (``chord_adherence``) wins; the melody's fit to it breaks ties.
@@ -16,8 +17,8 @@ import numpy as np
 
 from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord
 from multitrack.form import similarity
+from multitrack.harmony import chord_tone_ratio, key_agrees, progression_histogram
 from multitrack.keyfinding import key_of_histogram, scale_fit
-from multitrack.metrics import chord_tone_ratio, key_metrics, progression_histogram
 from multitrack.song import ChordSpan, Section, Song
 from multitrack.theory import Key
 
@@ -100,8 +101,7 @@ def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float
     came back sounding in the dominant minor or the relative major."""
     if spans is not None:
         return chord_adherence(song, spans), harmonic_fit(song, spans)
-    agrees = bool(key_metrics(song, asked_key=song.key)["key_agrees"])
-    return float(agrees), harmonic_fit(song, spans)
+    return float(key_agrees(song)), harmonic_fit(song, spans)
 
 
 # Variations of one request differ at least this much (multitrack.form.similarity of

@@ -41,7 +41,7 @@ from models.config import (
     check_key_frame,
 )
 from multitrack.grid import Roll, note_runs, roll_to_notes
-from multitrack.metrics import harmony_pitch_classes
+from multitrack.harmony import harmony_pitch_classes
 from multitrack.song import STEMS, Note, Song, Stem
 from multitrack.theory import Key
 

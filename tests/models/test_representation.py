@@ -106,7 +106,9 @@ def test_every_mode_round_trips_in_both_frames() -> None:
 
     for key in ("A minor", "D dorian", "G zhi", "E jue", "F# minor", "Bb mixolydian"):
         assert key_shift(Key.parse(key), "signature") in range(-6, 6)
-        song = Song(bars=1, key=Key.parse(key)).with_stem("melody", [Note(0, 62, 4), Note(4, 66, 12)])
+        song = Song(bars=1, key=Key.parse(key)).with_stem(
+            "melody", [Note(0, 62, 4), Note(4, 66, 12)]
+        )
         song = song.with_stem("chords", [Note(0, 50, 16), Note(0, 57, 16)])
         for frame in ("signature", "tonic"):
             channels = all_channels(song_to_arrays(song, key_frame=frame))

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from multitrack.harmony import chord_tone_ratio, strong_beat_steps
 from multitrack.metrics import (
     FEATURES,
     KEY_FIELDS,
     KeyEstimate,
-    chord_tone_ratio,
     drum_pattern_ratio,
     empty_bar_ratio,
     find_key,
@@ -24,7 +24,6 @@ from multitrack.metrics import (
     polyphony,
     qualified_note_ratio,
     song_metrics,
-    strong_beat_steps,
     tonal_centroid,
     tonal_distance,
     used_pitch_classes,
