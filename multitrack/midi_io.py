@@ -31,6 +31,7 @@ import numpy as np
 from multitrack.atomic import atomic_file
 from multitrack.chords import parse_chord
 from multitrack.errors import ChordSymbolError, MidiFileError, MusicError
+from multitrack.grid import cut_notes
 from multitrack.keyfinding import key_of_histogram
 from multitrack.song import (
     DRUM_NOTES,
@@ -44,7 +45,6 @@ from multitrack.song import (
     Note,
     Section,
     Song,
-    Stem,
 )
 from multitrack.stems import CHANNELS
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
@@ -167,7 +167,8 @@ def song_from_midi(
         bars = math.ceil(total / meter.steps_per_bar)
     if max_bars is not None:
         bars = min(bars, max_bars)
-        stems = {name: _cut(stem, bars * meter.steps_per_bar) for name, stem in stems.items()}
+        steps = bars * meter.steps_per_bar
+        stems = {n: replace(s, notes=cut_notes(s.notes, 0, steps)) for n, s in stems.items()}
     elif bars > MAX_BARS:
         raise MidiFileError(f"{source} is {bars} bars long; Multitrack reads at most {MAX_BARS}")
 
@@ -388,15 +389,6 @@ def _meter(signature: tuple[int, int] | None, source: str) -> Meter:
             f"{source} is in {signature[0]}/{signature[1]}; Multitrack reads 4/4, 3/4, 2/4 "
             "and 6/8 (and 2/2, 4/2, 4/8, 12/8, 3/8, 6/4, 3/2 as one of those)"
         ) from None
-
-
-def _cut(stem: Stem, steps: int) -> Stem:
-    notes = [
-        Note(n.start, n.pitch, min(n.duration, steps - n.start), n.velocity)
-        for n in stem.notes
-        if n.start < steps
-    ]
-    return Stem(stem.name, tuple(notes), stem.program)
 
 
 def _chords(

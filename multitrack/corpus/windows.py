@@ -22,6 +22,7 @@ from multitrack.corpus.captions import CaptionFacts, captions
 from multitrack.corpus.store import Example
 from multitrack.corpus.tunes import Tune
 from multitrack.form import label_sections, window_sections
+from multitrack.grid import cut_notes
 from multitrack.song import ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.styles import STYLES, style
 from multitrack.theory import Key
@@ -50,11 +51,6 @@ def rng_for(seed: int, *parts: object) -> random.Random:
     """A generator seeded by the build seed and a stable hash of ``parts``."""
     text = "\x1f".join(str(p) for p in parts)
     return random.Random(seed * 1_000_003 + zlib.crc32(text.encode("utf-8")))
-
-
-def styles_for_meter(meter: str) -> tuple[str, ...]:
-    """Style ids with at least one groove in ``meter`` (guofeng excluded: it is chosen)."""
-    return tuple(s.id for s in STYLES if s.id != "guofeng" and grooves_for(s.grooves, meter))
 
 
 def regrid(tune: Tune, style_id: str) -> tuple[str, str] | None:
@@ -198,15 +194,6 @@ def plan_versions(
             )
         )
     return plans
-
-
-def cut_notes(notes: Sequence[Note], start: int, end: int) -> tuple[Note, ...]:
-    """Notes starting in [start, end), shifted to start at 0 and cut at ``end``."""
-    return tuple(
-        Note(n.start - start, n.pitch, min(n.duration, end - n.start), n.velocity)
-        for n in notes
-        if start <= n.start < end
-    )
 
 
 def fill_bass(

@@ -10,12 +10,12 @@ from multitrack.corpus.tunes import Tune
 from multitrack.corpus.windows import (
     MELODY_HIGH,
     MELODY_LOW,
-    cut_notes,
     plan_versions,
     slice_spans,
     split_of,
     transpose_symbol,
 )
+from multitrack.grid import cut_notes
 from multitrack.song import ChordSpan, Meter
 from multitrack.theory import Key
 
