@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from multitrack.errors import MusicError
+from multitrack.limits import MAX_BARS as MAX_BARS
+from multitrack.limits import MAX_BPM as MAX_BPM
+from multitrack.limits import MIN_BPM as MIN_BPM
 from multitrack.stems import DEFAULT_PROGRAMS as DEFAULT_PROGRAMS
 from multitrack.stems import DRUM_CLASS_COUNT, stem_spec
 from multitrack.stems import PITCHED_STEMS as PITCHED_STEMS
@@ -55,11 +58,6 @@ def drum_class(gm_note: int) -> int | None:
     if 35 <= gm_note <= 81:
         return 2  # remaining hand percussion reads best as a hat-like pulse
     return None
-
-
-MIN_BPM = 20.0
-MAX_BPM = 400.0
-MAX_BARS = 512
 
 
 @dataclass(frozen=True, order=True)

@@ -16,11 +16,11 @@ from models.text.matcher import Hit
 from models.text.orchestration import Orchestrator
 from models.text.quantities import Finding
 from multitrack.default_keys import key_for_mode
+from multitrack.limits import MAX_BPM, MIN_BPM
+from multitrack.limits import MAX_GENERATE_BARS as MAX_BARS
 from multitrack.song import Meter
 from multitrack.styles import style
 
-MAX_BARS = 64  # the longest piece one request may generate (models.request.MAX_GENERATE_BARS)
-MIN_BPM, MAX_BPM = 20.0, 400.0
 DEFAULT_BPM = 100.0  # the pipeline's tempo when neither the prompt nor a style gives one
 _OPPOSED_DYNAMICS = (frozenset({"crescendo", "diminuendo"}), frozenset({"soft", "loud"}))
 
