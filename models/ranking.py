@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord
+from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.form import similarity
 from multitrack.harmony import chord_tone_ratio, key_agrees, progression_histogram
 from multitrack.keyfinding import key_of_histogram, scale_fit
@@ -86,7 +86,7 @@ def chord_adherence(song: Song, spans: Sequence[ChordSpan]) -> float:
     """Share of the forced spans' duration over which the stems sound their chord."""
     total = done = 0
     for s in spans:
-        chord = s.symbol if isinstance(s.symbol, Chord) else parse_chord(str(s.symbol))
+        chord = s.chord
         total += s.duration
         done += s.duration * span_sounds(song, chord, s.start, s.start + s.duration)
     return done / total if total else 1.0

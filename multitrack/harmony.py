@@ -14,7 +14,6 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.chords import parse_chord
 from multitrack.grid import stem_to_roll
 from multitrack.keyfinding import key_of_histogram, key_relation
 from multitrack.song import PITCHED_STEMS, ChordSpan, Meter, Song
@@ -53,7 +52,7 @@ def span_pitch_classes(spans: Sequence[ChordSpan], steps: int) -> BoolArray:
     """(steps, 12) bool: the pitch classes of the chord symbol held at each step (N.C. none)."""
     grid = np.zeros((steps, 12), np.bool_)
     for span in spans:
-        pcs = sorted(parse_chord(span.symbol).pitch_classes())
+        pcs = sorted(span.chord.pitch_classes())
         if pcs:
             grid[max(0, span.start) : max(0, min(steps, span.start + span.duration)), pcs] = True
     return grid

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from multitrack.errors import MusicError
 from multitrack.limits import MAX_BARS as MAX_BARS
@@ -19,6 +20,9 @@ from multitrack.stems import DRUM_CLASS_COUNT, stem_spec
 from multitrack.stems import PITCHED_STEMS as PITCHED_STEMS
 from multitrack.stems import STEMS as STEMS
 from multitrack.theory import Key
+
+if TYPE_CHECKING:
+    from multitrack.chords import Chord
 
 STEPS_PER_BEAT = 4  # 16th notes per quarter note
 
@@ -149,11 +153,24 @@ class Stem:
 
 @dataclass(frozen=True)
 class ChordSpan:
-    """A chord symbol held from ``start`` for ``duration`` grid steps."""
+    """A chord held from ``start`` for ``duration`` grid steps.
+
+    ``chord`` is the typed ``multitrack.chords.Chord``, parsed once, here, where a span is
+    made (``ChordSymbolError`` for a symbol that is not a chord); everything that reasons
+    about the harmony reads it. ``symbol`` is the chord's spelling as it was written or
+    recognised ("Am7", "A#", "N.C."), kept for the edges only (MIDI markers, song.json, the
+    preview), so a producer's "A#" comes back as "A#", not "Bb".
+    """
 
     start: int
     duration: int
     symbol: str
+    chord: Chord = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from multitrack.chords import parse_chord  # multitrack.chords imports this module
+
+        object.__setattr__(self, "chord", parse_chord(self.symbol))
 
 
 @dataclass(frozen=True)

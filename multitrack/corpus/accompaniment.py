@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from multitrack.chords import parse_chord
+from multitrack.chords import Chord
 from multitrack.corpus.smf import SmfError, SmfTrack, read_smf
 from multitrack.errors import MultitrackError
 from multitrack.grid import dedupe_notes
@@ -118,9 +118,8 @@ def grooves_for(files: Sequence[str], meter: str) -> tuple[Groove, ...]:
     return tuple(g for f in files for g in catalog.get(f, ()) if g.meter == meter)
 
 
-def mma_symbol(symbol: str) -> str:
-    """Our chord symbol in MMA's spelling: "Bdim" -> "Bmb5", "N.C." -> "z"."""
-    chord = parse_chord(symbol)
+def mma_symbol(chord: Chord) -> str:
+    """A chord in MMA's spelling: Bdim -> "Bmb5", N.C. -> "z"."""
     if chord.root is None:
         return "z"
     text = _NAMES[chord.root] + _MMA_SUFFIX[chord.quality]
@@ -164,7 +163,7 @@ def chart_lines(chart: Chart) -> list[str]:
             symbol = "z"
             for span in chart.chords:
                 if span.start <= step < span.start + span.duration:
-                    symbol = mma_symbol(span.symbol)
+                    symbol = mma_symbol(span.chord)
                     break
             tokens.append("/" if symbol == prev else symbol)
             prev = symbol
