@@ -35,9 +35,9 @@ import torch
 
 from models.pipeline import CANDIDATES, Pipeline
 from models.request import GenerateRequest
-from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord, parse_progression
+from multitrack.chords import QUALITY_INTERVALS, Chord, parse_progression
 from multitrack.corpus.store import iter_examples
-from multitrack.metrics import chord_tone_ratio
+from multitrack.harmony import chord_tone_ratio
 from multitrack.recognise import recognise_song
 from multitrack.song import Song
 from multitrack.styles import STYLES
@@ -78,7 +78,7 @@ def bar_chords(song: Song) -> list[Chord | None]:
     out: list[Chord | None] = []
     for b in range(song.bars):
         at = [s for s in spans if s.start <= b * bar < s.start + s.duration]
-        out.append(parse_chord(str(at[0].symbol)) if at else None)
+        out.append(at[0].chord if at else None)
     return out
 
 
@@ -143,7 +143,7 @@ def main() -> None:
         out = pipe.generate(GenerateRequest("", source=src, chord_text=chords, keep=keep,
                                             seed=i + 1000)).song  # fmt: skip
         forced = parse_progression(chords, out.meter, bars=out.bars)
-        want = [parse_chord(str(s.symbol)) for s in forced]
+        want = [s.chord for s in forced]
         got = bar_chords(out)
         bar = out.meter.steps_per_bar
         r = ref[st.id]

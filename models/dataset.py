@@ -32,7 +32,6 @@ from models.tracks import TRACK_ROWS, song_tracks
 from multitrack.corpus.store import Example, iter_examples
 from multitrack.song import STEMS
 from multitrack.styles import style_index
-from multitrack.theory import Key
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 128
@@ -126,7 +125,7 @@ def build_arrays(
         if not min_steps < song.steps <= max_steps:
             continue
         a = song_to_arrays(song, steps=max_steps, key_frame=key_frame)
-        key = Key.parse(song.key)
+        key = song.key
         cols["tracks"].append(
             song_tracks(
                 song.chords,

@@ -106,7 +106,7 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         bars=attrs.bars or DEFAULT_BARS,
         tempo=float(attrs.bpm or default_bpm(attrs.style)),
         meter=meter,
-        key=str(Key.parse(attrs.key or default_key(attrs, request.seed))),
+        key=Key.parse(attrs.key or default_key(attrs, request.seed)),
         stems={s: Stem(s, (), programs[s]) for s in STEMS},
         style=attrs.style,
     )
@@ -290,7 +290,7 @@ class Pipeline:
         comp = self.ae.cfg.compression
         frames = frame.steps // comp
         fpb = frame.meter.steps_per_bar // comp
-        shift = key_shift(Key.parse(frame.key), self.key_frame)
+        shift = key_shift(frame.key, self.key_frame)
         tracks = song_tracks(spans, frame.sections, bars=frame.bars, frames_per_bar=fpb,
                              frames=frames, shift=shift, compression=comp)  # fmt: skip
         if spans is not None:
@@ -302,7 +302,7 @@ class Pipeline:
         ends = bars is None or bars[1] == frame.bars
         if ends and (frame.sections if base is None else bars is not None):
             bar = frame.meter.steps_per_bar
-            tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(Key.parse(frame.key)))
+            tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key))
             last = chord_track((tonic,), frames, shift=shift, compression=comp)
             tracks[CHORD_ROWS, frames - fpb :] = last[:, frames - fpb :]
         return tracks
@@ -315,7 +315,7 @@ class Pipeline:
         tracks: np.ndarray | None = None,
     ) -> CondBatch:
         """The request's conditioning, one row."""
-        key = Key.parse(frame.key)
+        key = frame.key
         return collate([
             Condition(
                 style=attrs.style,

@@ -1,5 +1,6 @@
 """Best-of-k reranking: which of the sampled candidates a request keeps (music policy the
-pipeline calls, kept apart from it so a metric's redefinition is a visible choice here).
+pipeline calls). Its scores come from ``multitrack.harmony``, never from the evaluation
+metrics, so redefining a reported metric cannot change the generated notes.
 
 - Forced chords: the candidate whose stems sound the progression in the most of its spans
   (``chord_adherence``) wins; the melody's fit to it breaks ties.
@@ -14,10 +15,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from multitrack.chords import QUALITY_INTERVALS, Chord, parse_chord
+from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.form import similarity
+from multitrack.harmony import chord_tone_ratio, key_agrees, progression_histogram
 from multitrack.keyfinding import key_of_histogram, scale_fit
-from multitrack.metrics import chord_tone_ratio, key_metrics, progression_histogram
 from multitrack.song import ChordSpan, Section, Song
 from multitrack.theory import Key
 
@@ -30,18 +31,18 @@ CHORDS_IN_KEY = 0.85
 CHORD_TONE_SHARE = 0.7
 
 
-def chords_key(spans: Sequence[ChordSpan], asked: str) -> str:
+def chords_key(spans: Sequence[ChordSpan], asked: Key) -> Key:
     """The key a take with forced chords is made in: the asked one while the progression
     sits in its scale ("Am F C G" in G major: 92% of the chord tones), else the key the
     progression itself sounds in ("Am F C G" asked in Bb major: 75% -> C major). The model
     writes scale degrees of its key; a melody in Bb over C-major chords cannot fit them."""
     hist = progression_histogram(spans)
     found = key_of_histogram(hist)
-    fit = scale_fit(hist, Key.parse(asked))
+    fit = scale_fit(hist, asked)
     if found is None or fit >= CHORDS_IN_KEY:
         return asked
     own = Key(found.tonic, found.mode)
-    return str(own) if scale_fit(hist, own) > fit else asked
+    return own if scale_fit(hist, own) > fit else asked
 
 
 def harmonic_fit(song: Song, spans: Sequence[ChordSpan] | None) -> float:
@@ -85,7 +86,7 @@ def chord_adherence(song: Song, spans: Sequence[ChordSpan]) -> float:
     """Share of the forced spans' duration over which the stems sound their chord."""
     total = done = 0
     for s in spans:
-        chord = s.symbol if isinstance(s.symbol, Chord) else parse_chord(str(s.symbol))
+        chord = s.chord
         total += s.duration
         done += s.duration * span_sounds(song, chord, s.start, s.start + s.duration)
     return done / total if total else 1.0
@@ -100,8 +101,7 @@ def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float
     came back sounding in the dominant minor or the relative major."""
     if spans is not None:
         return chord_adherence(song, spans), harmonic_fit(song, spans)
-    agrees = bool(key_metrics(song, asked_key=song.key)["key_agrees"])
-    return float(agrees), harmonic_fit(song, spans)
+    return float(key_agrees(song)), harmonic_fit(song, spans)
 
 
 # Variations of one request differ at least this much (multitrack.form.similarity of

@@ -41,7 +41,7 @@ from models.config import (
     check_key_frame,
 )
 from multitrack.grid import Roll, note_runs, roll_to_notes
-from multitrack.metrics import harmony_pitch_classes
+from multitrack.harmony import harmony_pitch_classes
 from multitrack.song import STEMS, Note, Song, Stem
 from multitrack.theory import Key
 
@@ -127,7 +127,7 @@ def song_to_arrays(
 ) -> SongArrays:
     """Encode a song (any key) into the model's key frame. ``steps`` pads or cuts the length."""
     steps = song.steps if steps is None else steps
-    shift = key_shift(Key.parse(song.key), key_frame)
+    shift = key_shift(song.key, key_frame)
     mp, mo = _mono(song.stems["melody"].notes, steps, MELODY_LOW, MELODY_ROWS, shift, top=True)
     bp, bo = _mono(song.stems["bass"].notes, steps, BASS_LOW, BASS_ROWS, shift, top=False)
     hold = np.zeros((steps, CHORDS_ROWS), np.uint8)
@@ -251,7 +251,7 @@ def decode_logits(
     melody is decoded last, against the chords and bass (``_mono_notes``). Tempo, meter,
     key, programs and length come from ``template``; notes beyond its length are dropped.
     """
-    shift = key_shift(Key.parse(template.key), key_frame)
+    shift = key_shift(template.key, key_frame)
     steps = template.steps
     spb, bar = template.meter.steps_per_beat, template.meter.steps_per_bar
     stems: dict[str, Stem] = {}

@@ -7,6 +7,7 @@ it as a known song with all four stems and its chord symbols.
 from __future__ import annotations
 
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.theory import Key
 
 BAR = 16  # grid steps in a 4/4 bar
 PROGRESSION: tuple[str, ...] = ("Am", "F", "C", "G")
@@ -62,7 +63,7 @@ def example_song() -> Song:
         bars=bars,
         tempo=96.0,
         meter=Meter(4, 4),
-        key="A minor",
+        key=Key(9, "minor"),
         stems={
             "melody": Stem("melody", tuple(melody), 80),
             "chords": Stem("chords", tuple(chords), 0),

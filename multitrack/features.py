@@ -14,9 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from multitrack.metrics import chord_tone_ratio, harmony_pitch_classes
+from multitrack.harmony import chord_tone_ratio, harmony_pitch_classes
 from multitrack.song import Note, Song
-from multitrack.theory import Key
 
 FEATURES: tuple[str, ...] = (
     # melody pitch
@@ -122,7 +121,7 @@ def song_features(song: Song) -> dict[str, float]:
     bass = _sorted(song.stems["bass"].notes)
     chords = song.stems["chords"].notes
     drums = song.stems["drums"].notes
-    key = Key.parse(str(song.key))
+    key = song.key
     scale = set(key.pitch_classes())
     pcs = np.bincount([n.pitch % 12 for n in mel], minlength=12).astype(float)
     p = pcs / pcs.sum() if pcs.sum() else pcs

@@ -9,6 +9,7 @@ overlap within a stem.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -102,6 +103,31 @@ def from_rolls(song: Song, rolls: dict[str, Roll], *, threshold: float = 0.5) ->
     return replace(song, stems={**song.stems, **stems})
 
 
-def quantize_seconds(seconds: float, step_seconds: float) -> int:
-    """Nearest grid step of a time in seconds."""
-    return round(seconds / step_seconds)
+def cut_notes(notes: Iterable[Note], start: int, end: int) -> tuple[Note, ...]:
+    """The notes starting in [start, end), shifted to start at 0 and cut at ``end`` (steps):
+    a window of a stem, or (start 0) a stem cut to a length."""
+    return tuple(
+        Note(n.start - start, n.pitch, min(n.duration, end - n.start), n.velocity)
+        for n in notes
+        if start <= n.start < end
+    )
+
+
+def dedupe_notes(notes: Iterable[Note]) -> list[Note]:
+    """One note per (start, pitch), sorted: repeated strikes keep the loudest (then the
+    longest; the first on a full tie), and a note is cut where the next note of its pitch
+    starts."""
+    best: dict[tuple[int, int], Note] = {}
+    for note in notes:
+        key = (note.pitch, note.start)
+        old = best.get(key)
+        if old is None or (note.velocity, note.duration) > (old.velocity, old.duration):
+            best[key] = note
+    out: list[Note] = []
+    ordered = sorted(best.values(), key=lambda n: (n.pitch, n.start))
+    for i, note in enumerate(ordered):
+        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+        if nxt is not None and nxt.pitch == note.pitch and nxt.start < note.end:
+            note = Note(note.start, note.pitch, nxt.start - note.start, note.velocity)
+        out.append(note)
+    return sorted(out)

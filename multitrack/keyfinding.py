@@ -72,7 +72,7 @@ def key_of_histogram(hist: NDArray[np.float64], *, method: str = "krumhansl") ->
     return KeyEstimate(int(tonic), MODES_MAJOR_MINOR[int(m)], float(r[m, tonic]))
 
 
-def key_relation(found: KeyEstimate, asked: str) -> tuple[str, bool]:
+def key_relation(found: KeyEstimate, key: Key) -> tuple[str, bool]:
     """How the found key stands to the asked one, and whether that counts as agreement.
 
     Relations: "same" (tonic pitch class and major/minor equal; enharmonics are equal),
@@ -81,7 +81,6 @@ def key_relation(found: KeyEstimate, asked: str) -> tuple[str, bool]:
     minor flavour of ``Key.is_minor`` ("same"), or as the major/minor pair that shares its
     scale, e.g. D zhi -> G major / E minor ("relative"); both agree.
     """
-    key = Key.parse(asked)
     mode = "minor" if key.is_minor else "major"
     here = (found.tonic, found.mode)
     if key.mode in MODES_MAJOR_MINOR:

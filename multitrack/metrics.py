@@ -17,27 +17,25 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.grid import stem_to_roll
+from multitrack.harmony import (
+    chord_tone_ratio,
+    fold_pitch_classes,
+    pitch_class_histogram,
+    sounding,
+)
 from multitrack.keyfinding import (
     KeyEstimate,
     key_of_histogram,
     key_relation,
     profiles,
 )
-from multitrack.song import PITCHED_STEMS, STEMS, ChordSpan, Meter, Note, Song
+from multitrack.song import PITCHED_STEMS, STEMS, Note, Song
+from multitrack.theory import Key
 
 MetricValue = float | str | bool | None
-BoolArray = NDArray[np.bool_]
 
 # Notes at least this many grid steps long are "qualified" (MuseGAN's QN; see docs/metrics.md).
 QUALIFIED_STEPS = 2
-# Strong beats as step offsets within a bar, per meter.
-STRONG_BEATS: dict[str, tuple[int, ...]] = {
-    "4/4": (0, 8),
-    "3/4": (0,),
-    "2/4": (0,),
-    "6/8": (0, 6),
-}
 # Harte, Sandler & Gasser 2006: radii of the fifths, minor-thirds and major-thirds circles.
 _TC_RADII = (1.0, 1.0, 0.5)
 _TC_ANGLES = (7 * math.pi / 6, 3 * math.pi / 2, 2 * math.pi / 3)
@@ -74,21 +72,9 @@ KEY_FIELDS: tuple[str, ...] = (
 # -- rolls ---------------------------------------------------------------------------------
 
 
-def sounding(song: Song, stem: str) -> BoolArray:
-    """(steps, rows) bool: True where a note of ``stem`` sounds (onset or held)."""
-    return stem_to_roll(song.stem(stem), song.steps).hold > 0
-
-
 def _bars(song: Song, grid: NDArray[np.generic]) -> NDArray[np.generic]:
     """(steps, ...) -> (bars, steps_per_bar, ...)."""
     return grid.reshape(song.bars, song.meter.steps_per_bar, *grid.shape[1:])
-
-
-def fold_pitch_classes(grid: NDArray[np.generic]) -> NDArray[np.float64]:
-    """(..., 128) pitch rows -> (..., 12) pitch classes, summed."""
-    padded = np.zeros((*grid.shape[:-1], 132), np.float64)
-    padded[..., :128] = grid
-    return padded.reshape(*grid.shape[:-1], 11, 12).sum(axis=-2)
 
 
 def _notes(song: Song, stem: str) -> tuple[Note, ...]:
@@ -167,60 +153,6 @@ def tonal_distance(song: Song, first: str = "melody", second: str = "chords") ->
 # -- harmony and pitch ---------------------------------------------------------------------
 
 
-def strong_beat_steps(meter: Meter, bars: int) -> NDArray[np.int64]:
-    """Grid steps of the strong beats: 1 and 3 in 4/4, 1 in 3/4 and 2/4, 1 and 4 in 6/8."""
-    offsets = np.array(STRONG_BEATS[str(meter)], np.int64)
-    starts = np.arange(bars, dtype=np.int64)[:, None] * meter.steps_per_bar
-    return (starts + offsets[None, :]).reshape(-1)
-
-
-def span_pitch_classes(spans: Sequence[ChordSpan], steps: int) -> BoolArray:
-    """(steps, 12) bool: the pitch classes of the chord symbol held at each step (N.C. none)."""
-    from multitrack.chords import parse_chord
-
-    grid = np.zeros((steps, 12), np.bool_)
-    for span in spans:
-        pcs = sorted(parse_chord(span.symbol).pitch_classes())
-        if pcs:
-            grid[max(0, span.start) : max(0, min(steps, span.start + span.duration)), pcs] = True
-    return grid
-
-
-def progression_histogram(spans: Sequence[ChordSpan]) -> NDArray[np.float64]:
-    """(12,) duration-weighted pitch classes a chord progression sounds (N.C. adds none)."""
-    steps = max((s.start + s.duration for s in spans), default=0)
-    return span_pitch_classes(spans, steps).sum(axis=0).astype(np.float64)
-
-
-def harmony_pitch_classes(song: Song) -> BoolArray:
-    """(steps, 12) bool: the pitch classes the chords and bass stems sound at each step."""
-    return fold_pitch_classes(sounding(song, "chords") | sounding(song, "bass")) > 0
-
-
-def chord_tone_ratio(song: Song, *, spans: Sequence[ChordSpan] | None = None) -> float | None:
-    """The share (0-1) of melody notes sounding on strong beats whose pitch class is a chord tone.
-
-    Chord tones are the pitch classes sounding in the chords and bass stems at that step, or,
-    with ``spans``, those of the chord symbol held there. Strong beats with no chord sounding
-    are left out; ``None`` when no melody note sounds on a strong beat over a chord.
-    """
-    steps = strong_beat_steps(song.meter, song.bars)
-    melody = sounding(song, "melody")[steps]  # (strong, 128)
-    if spans is None:
-        harmony = harmony_pitch_classes(song)
-    else:
-        harmony = span_pitch_classes(spans, song.steps)
-    harmony = harmony[steps]  # (strong, 12)
-    tones = total = 0
-    for row, pcs in zip(melody, harmony, strict=True):
-        if not pcs.any():
-            continue
-        pitches = np.flatnonzero(row)
-        total += pitches.size
-        tones += int(pcs[pitches % 12].sum())
-    return tones / total if total else None
-
-
 def pitch_class_entropy(notes: Sequence[Note]) -> float | None:
     """Shannon entropy in bits (0 to log2 12 = 3.585) of the notes' pitch-class histogram
     (one count per note)."""
@@ -278,15 +210,6 @@ def mean_ioi(notes: Sequence[Note]) -> float | None:
 # -- key -----------------------------------------------------------------------------------
 
 
-def pitch_class_histogram(song: Song, stems: Sequence[str] = PITCHED_STEMS) -> NDArray[np.float64]:
-    """(12,) sounding length in quarter notes per pitch class, notes cut at the song's end."""
-    hist = np.zeros(12, np.float64)
-    for stem in stems:
-        for n in _notes(song, stem):
-            hist[n.pitch % 12] += min(n.end, song.steps) - n.start
-    return hist / 4.0
-
-
 def find_key(
     song: Song, *, stems: Sequence[str] = PITCHED_STEMS, method: str = "krumhansl"
 ) -> KeyEstimate | None:
@@ -299,7 +222,7 @@ def find_key(
     return key_of_histogram(pitch_class_histogram(song, stems), method=method)
 
 
-def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:
+def key_metrics(song: Song, *, asked_key: Key | None = None) -> dict[str, MetricValue]:
     """key_found, key_correlation, and, with ``asked_key``, key_asked/key_relation/key_agrees."""
     found = find_key(song)
     out: dict[str, MetricValue] = dict.fromkeys(KEY_FIELDS)
@@ -307,9 +230,7 @@ def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, Metric
         out["key_found"] = found.name
         out["key_correlation"] = round(found.correlation, 6)
     if asked_key is not None:
-        from multitrack.theory import Key
-
-        out["key_asked"] = str(Key.parse(asked_key))
+        out["key_asked"] = str(asked_key)
         if found is None:
             out["key_relation"], out["key_agrees"] = None, False
         else:
@@ -320,7 +241,7 @@ def key_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, Metric
 # -- all together --------------------------------------------------------------------------
 
 
-def song_metrics(song: Song, *, asked_key: str | None = None) -> dict[str, MetricValue]:
+def song_metrics(song: Song, *, asked_key: Key | None = None) -> dict[str, MetricValue]:
     """Every metric of ``song`` under the stable names of ``KEY_FIELDS`` and ``FEATURES``,
     preceded by bars, tempo (BPM) and meter. Units per metric: docs/metrics.md."""
     notes = {s: _notes(song, s) for s in STEMS}

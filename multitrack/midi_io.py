@@ -31,6 +31,7 @@ import numpy as np
 from multitrack.atomic import atomic_file
 from multitrack.chords import parse_chord
 from multitrack.errors import ChordSymbolError, MidiFileError, MusicError
+from multitrack.grid import cut_notes
 from multitrack.keyfinding import key_of_histogram
 from multitrack.song import (
     DRUM_NOTES,
@@ -44,7 +45,6 @@ from multitrack.song import (
     Note,
     Section,
     Song,
-    Stem,
 )
 from multitrack.stems import CHANNELS
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
@@ -167,15 +167,19 @@ def song_from_midi(
         bars = math.ceil(total / meter.steps_per_bar)
     if max_bars is not None:
         bars = min(bars, max_bars)
-        stems = {name: _cut(stem, bars * meter.steps_per_bar) for name, stem in stems.items()}
+        steps = bars * meter.steps_per_bar
+        stems = {n: replace(s, notes=cut_notes(s.notes, 0, steps)) for n, s in stems.items()}
     elif bars > MAX_BARS:
         raise MidiFileError(f"{source} is {bars} bars long; Multitrack reads at most {MAX_BARS}")
 
-    key = record.key
+    # The record's key name (a mode the signature cannot say) wins when the file's key
+    # signature agrees with it; else the signature; without one, the notes decide.
+    key = _parse_key(record.key)
     if meta.key_signature is not None:
-        if key is None or key_signature(key) != Key.parse(meta.key_signature).midi_signature():
-            key = _key_from_signature(meta.key_signature)
-    elif key is None or key_signature(key) is not None:
+        signed = Key.parse(meta.key_signature)
+        if key is None or key.midi_signature() != signed.midi_signature():
+            key = signed
+    else:
         key = estimate_key([n for name in PITCHED_STEMS for n in stems[name].notes])
     try:
         song = Song(bars=bars, tempo=tempo, meter=meter, key=key, stems=stems, style=record.style)
@@ -187,24 +191,22 @@ def song_from_midi(
     )
 
 
-def key_signature(key: str) -> str | None:
-    """The MIDI key signature (mido spelling, e.g. ``"Ebm"``) for a key name such as
-    ``"C minor"`` or ``"D zhi"`` (modes write their relative major's or minor's signature),
-    or None when the name is not a key."""
+def _parse_key(name: str | None) -> Key | None:
+    """The key a conductor record names, or None when it names none we read."""
     try:
-        return Key.parse(key).midi_signature()
+        return None if name is None else Key.parse(name)
     except MusicError:
         return None
 
 
-def estimate_key(notes: Sequence[Note]) -> str:
+def estimate_key(notes: Sequence[Note]) -> Key:
     """The major or minor key whose Krumhansl-Kessler profile best matches the notes' pitch
-    classes weighted by duration; ``"C major"`` for no notes."""
+    classes weighted by duration; C major for no notes."""
     weights = np.zeros(12, np.float64)
     for note in notes:
         weights[note.pitch % 12] += note.duration
     found = key_of_histogram(weights)
-    return "C major" if found is None else found.name
+    return Key(0, "major") if found is None else Key(found.tonic, found.mode)
 
 
 def _sections(rows: object) -> tuple[Section, ...]:
@@ -325,7 +327,7 @@ def _conductor(song: Song, swing: tuple[float, int] = (0.5, 2)) -> mido.MidiTrac
     meter = song.meter
     extra: dict[str, object] = {
         "tempo": song.tempo,
-        "key": song.key,
+        "key": str(song.key),
         "style": song.style,
         "bars": song.bars,
         "chord_ends": [c.start + c.duration for c in song.chords],
@@ -348,9 +350,7 @@ def _conductor(song: Song, swing: tuple[float, int] = (0.5, 2)) -> mido.MidiTrac
             time=0,
         )
     )
-    signature = key_signature(song.key)
-    if signature is not None:
-        track.append(mido.MetaMessage("key_signature", key=signature, time=0))
+    track.append(mido.MetaMessage("key_signature", key=song.key.midi_signature(), time=0))
     track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo), time=0))
     bar_ticks = meter.steps_per_bar * TICKS_PER_STEP
     markers = [
@@ -389,20 +389,6 @@ def _meter(signature: tuple[int, int] | None, source: str) -> Meter:
             f"{source} is in {signature[0]}/{signature[1]}; Multitrack reads 4/4, 3/4, 2/4 "
             "and 6/8 (and 2/2, 4/2, 4/8, 12/8, 3/8, 6/4, 3/2 as one of those)"
         ) from None
-
-
-def _key_from_signature(signature: str) -> str:
-    """A key name from mido's key signature name: 'Ebm' -> 'Eb minor', 'Cb' -> 'B major'."""
-    return str(Key.parse(signature))
-
-
-def _cut(stem: Stem, steps: int) -> Stem:
-    notes = [
-        Note(n.start, n.pitch, min(n.duration, steps - n.start), n.velocity)
-        for n in stem.notes
-        if n.start < steps
-    ]
-    return Stem(stem.name, tuple(notes), stem.program)
 
 
 def _chords(

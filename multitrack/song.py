@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from multitrack.errors import MusicError
+from multitrack.limits import MAX_BARS as MAX_BARS
+from multitrack.limits import MAX_BPM as MAX_BPM
+from multitrack.limits import MIN_BPM as MIN_BPM
 from multitrack.stems import DEFAULT_PROGRAMS as DEFAULT_PROGRAMS
 from multitrack.stems import DRUM_CLASS_COUNT, stem_spec
 from multitrack.stems import PITCHED_STEMS as PITCHED_STEMS
 from multitrack.stems import STEMS as STEMS
+from multitrack.theory import Key
+
+if TYPE_CHECKING:
+    from multitrack.chords import Chord
 
 STEPS_PER_BEAT = 4  # 16th notes per quarter note
 
@@ -54,11 +62,6 @@ def drum_class(gm_note: int) -> int | None:
     if 35 <= gm_note <= 81:
         return 2  # remaining hand percussion reads best as a hat-like pulse
     return None
-
-
-MIN_BPM = 20.0
-MAX_BPM = 400.0
-MAX_BARS = 512
 
 
 @dataclass(frozen=True, order=True)
@@ -150,11 +153,24 @@ class Stem:
 
 @dataclass(frozen=True)
 class ChordSpan:
-    """A chord symbol held from ``start`` for ``duration`` grid steps."""
+    """A chord held from ``start`` for ``duration`` grid steps.
+
+    ``chord`` is the typed ``multitrack.chords.Chord``, parsed once, here, where a span is
+    made (``ChordSymbolError`` for a symbol that is not a chord); everything that reasons
+    about the harmony reads it. ``symbol`` is the chord's spelling as it was written or
+    recognised ("Am7", "A#", "N.C."), kept for the edges only (MIDI markers, song.json, the
+    preview), so a producer's "A#" comes back as "A#", not "Bb".
+    """
 
     start: int
     duration: int
     symbol: str
+    chord: Chord = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from multitrack.chords import parse_chord  # multitrack.chords imports this module
+
+        object.__setattr__(self, "chord", parse_chord(self.symbol))
 
 
 @dataclass(frozen=True)
@@ -177,7 +193,9 @@ class Section:
 class Song:
     """A piece: four stems, tempo in BPM (quarter notes a minute), meter, key and length.
 
-    ``key`` is a key name as ``multitrack.theory.Key`` formats it ("A minor", "D zhi").
+    ``key`` is a typed ``multitrack.theory.Key``, parsed where it enters (a prompt, a MIDI
+    key signature, song.json, the corpus) and formatted only at the edges (``str(key)``:
+    "A minor", "D zhi").
     ``chords`` is the chord-symbol view (recognised or forced), kept with the song so the
     MIDI markers and song.json agree with what the producer saw.
     """
@@ -185,13 +203,15 @@ class Song:
     bars: int
     tempo: float = 120.0
     meter: Meter = field(default_factory=Meter)
-    key: str = "C major"
+    key: Key = field(default_factory=lambda: Key(0, "major"))
     stems: Mapping[str, Stem] = field(default_factory=dict)
     chords: tuple[ChordSpan, ...] = ()
     style: str | None = None
     sections: tuple[Section, ...] = ()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.key, Key):
+            raise TypeError(f"Song.key must be a multitrack.theory.Key, got {self.key!r}")
         if not 1 <= self.bars <= MAX_BARS:
             raise MusicError(f"length must be 1-{MAX_BARS} bars, got {self.bars}")
         if not MIN_BPM <= self.tempo <= MAX_BPM:

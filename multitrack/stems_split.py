@@ -21,11 +21,12 @@ pitch (the roll round trip in ``multitrack.grid`` needs that).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import mido
 
+from multitrack.grid import dedupe_notes
 from multitrack.song import DRUM_NOTES, STEMS, Note, Stem, drum_class
 from multitrack.stems import DRUM_CHANNEL
 
@@ -175,7 +176,7 @@ def split_stems(parts: Sequence[Part]) -> dict[str, Stem]:
         spill.extend(extra)
     chords = _merge("chords", chosen["chords"])
     if spill:
-        chords = Stem("chords", tuple(_dedupe([*chords.notes, *spill])), chords.program)
+        chords = Stem("chords", tuple(dedupe_notes([*chords.notes, *spill])), chords.program)
     stems["chords"] = chords
     stems["drums"] = _merge("drums", chosen["drums"])
     if not exact and len(free) == 1 and not stems["melody"].notes and not stems["bass"].notes:
@@ -197,7 +198,7 @@ def _split_keyboard(chords: Stem) -> dict[str, Stem]:
     return {
         "melody": Stem("melody", tuple(melody), program),
         "bass": Stem("bass", tuple(bass), program),
-        "chords": Stem("chords", tuple(_dedupe([*rest, *middle, *inner])), program),
+        "chords": Stem("chords", tuple(dedupe_notes([*rest, *middle, *inner])), program),
     }
 
 
@@ -268,27 +269,8 @@ def _merge(name: str, parts: Sequence[Part]) -> Stem:
             if cls is not None:
                 notes.append(Note(note.start, cls, note.duration, note.velocity))
     if len(parts) > 1 or name == "drums":
-        notes = _dedupe(notes)
+        notes = dedupe_notes(notes)
     return Stem(name, tuple(notes), _main_program(parts))
-
-
-def _dedupe(notes: Iterable[Note]) -> list[Note]:
-    """Drop repeated strikes of one pitch at one step (keep the loudest, longest) and cut a
-    note where the next note of its pitch starts."""
-    best: dict[tuple[int, int], Note] = {}
-    for note in notes:
-        key = (note.pitch, note.start)
-        old = best.get(key)
-        if old is None or (note.velocity, note.duration) > (old.velocity, old.duration):
-            best[key] = note
-    out: list[Note] = []
-    ordered = sorted(best.values(), key=lambda n: (n.pitch, n.start))
-    for i, note in enumerate(ordered):
-        nxt = ordered[i + 1] if i + 1 < len(ordered) else None
-        if nxt is not None and nxt.pitch == note.pitch and nxt.start < note.end:
-            note = Note(note.start, note.pitch, nxt.start - note.start, note.velocity)
-        out.append(note)
-    return sorted(out)
 
 
 def _monophonic(notes: Sequence[Note], *, top: bool) -> tuple[list[Note], list[Note]]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrack.atomic import write_text_atomic
-from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, OutputError
+from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, MusicError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
@@ -32,6 +32,7 @@ from multitrack.render import Synthesizer, render_stems
 from multitrack.song import ChordSpan, Meter, Song
 from multitrack.stems import STEM_SPECS
 from multitrack.swing import swing_of
+from multitrack.theory import Key
 
 FORMAT = "multitrack.take/1"
 FILES: dict[str, str] = {
@@ -169,7 +170,7 @@ def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
     style = record.get("style")
     song = replace(
         song,
-        key=key if isinstance(key, str) else song.key,
+        key=_record_key(key, directory) if isinstance(key, str) else song.key,
         style=style if isinstance(style, str) or style is None else song.style,
     )
     spans = spans_from_rows(record.get("chords"), song.meter, song.steps)
@@ -178,6 +179,14 @@ def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
     ]:
         song = replace(song, chords=spans)
     return song, record
+
+
+def _record_key(name: str, directory: Path) -> Key:
+    """The key song.json names (a DAW script may have edited it), parsed where it enters."""
+    try:
+        return Key.parse(name)
+    except MusicError as exc:
+        raise OutputError(f"{directory}: song.json's key is not a key: {exc}") from None
 
 
 def spans_from_rows(rows: object, meter: Meter, steps: int) -> tuple[ChordSpan, ...] | None:
@@ -269,7 +278,7 @@ def _write_record(
         bars=song.bars,
         tempo=song.tempo,
         meter=str(song.meter),
-        key=song.key,
+        key=str(song.key),
         style=song.style,
         programs=song.programs,
         sample_rate=sample_rate,

@@ -260,10 +260,6 @@ class Key:
             names[pc] = name + _ACCIDENTALS[offset]
         return tuple(names[pc] for pc in self.pitch_classes())
 
-    def contains(self, pc: int) -> bool:
-        """Whether a pitch class (0-11) belongs to the scale."""
-        return pc % 12 in self.pitch_classes()
-
     def degree(self, pc: int) -> int | None:
         """1-based scale degree of a pitch class, or None when it is outside the scale."""
         scale = self.pitch_classes()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from multitrack.chords import Chord, parse_chord
+from multitrack.chords import Chord
 from multitrack.song import ChordSpan, Meter, Note
 
 CHORD_LOW, CHORD_HIGH = 48, 72  # C3-C5, MIDI numbers (C4 = 60)
@@ -43,7 +43,7 @@ def voice_progression(
     voicing: tuple[int, ...] | None = tuple(sorted(previous)) if previous else None
     bass: int | None = None
     for span in spans:
-        chord = parse_chord(span.symbol)
+        chord = span.chord
         if chord.root is None or span.duration < 1:
             continue
         voicing = choose_voicing(chord, voicing)

@@ -10,6 +10,7 @@ import pytest
 from multitrack.corpus.store import Example, ShardWriter, write_json_atomic
 from multitrack.example import example_song
 from multitrack.song import Note, Section, Song, Stem
+from multitrack.theory import Key
 
 CAPTIONS = ("一首流行歌曲,A小调", "pop song in A minor, 96 bpm")
 
@@ -25,7 +26,7 @@ def transposed(song: Song, semitones: int, key: str) -> Song:
         )
         for name, stem in song.stems.items()
     }
-    return replace(song, stems=stems, key=key)
+    return replace(song, stems=stems, key=Key.parse(key))
 
 
 def tiny_examples() -> list[Example]:

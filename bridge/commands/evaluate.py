@@ -21,6 +21,7 @@ from multitrack.errors import MidiFileError
 if TYPE_CHECKING:
     from multitrack.reference import Reference
     from multitrack.song import Song
+    from multitrack.theory import Key
 
 MAX_COLUMNS = 4  # inputs shown side by side in the table; more show as mean/min/max
 
@@ -61,7 +62,7 @@ class Source:
     kind: str  # "take" | "midi"
     song: Song
     midi: Path
-    asked_key: str | None
+    asked_key: Key | None
     expected: dict[str, Any]  # what the take says it holds: tempo, meter, bars, programs
 
 
@@ -70,15 +71,14 @@ def run(args: argparse.Namespace) -> int:
 
     from multitrack.theory import Key
 
-    if args.key is not None:
-        args.key = str(Key.parse(args.key))
+    key = Key.parse(args.key) if args.key is not None else None
     paths = [_checked(p) for p in args.inputs]
     reference = _load_reference(args.reference) if args.reference is not None else None
     results = []
     for path in tqdm(
         paths, desc="eval", unit="song", file=sys.stderr, disable=len(paths) < 2 or None
     ):
-        results.append(evaluate(read_source(path, key=args.key)))
+        results.append(evaluate(read_source(path, key=key)))
     report = build_report(results, reference)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -95,7 +95,7 @@ def _checked(path: Path) -> Path:
     raise MidiFileError(f"{path} is neither a take folder nor a .mid file")
 
 
-def read_source(path: Path, *, key: str | None = None) -> Source:
+def read_source(path: Path, *, key: Key | None = None) -> Source:
     """Read a take folder (through ``multitrack.take.read_take``) or a MIDI file."""
     from multitrack.midi_io import read_midi
     from multitrack.readback import read_midi_facts
@@ -112,8 +112,7 @@ def read_source(path: Path, *, key: str | None = None) -> Source:
             "bars": int(meta.get("bars", song.bars)),
             "programs": dict(meta.get("programs", song.programs)),
         }
-        take_key = str(meta.get("key") or song.key)
-        return Source(path, "take", song, midi, key or take_key, expected)
+        return Source(path, "take", song, midi, key or song.key, expected)  # song.json's key
     song = read_midi(path)
     # without a key signature the reader guessed the key from the notes: nothing was asked
     signed = read_midi_facts(path).key_signature is not None

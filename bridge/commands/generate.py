@@ -133,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"take: {take.dir}")
     print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
     print(f"  chords: {chords}")
-    for stem in ("midi", "melody", "chords", "bass", "drums", "preview"):
+    from multitrack.stems import STEMS
+
+    for stem in ("midi", *STEMS, "preview"):
         print(f"  {stem:8s}{take.files[stem]}")
     return 0

@@ -90,5 +90,7 @@ def print_take(take: Take) -> None:
     print(f"take: {take.dir}")
     print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
     print(f"  chords: {chords}")
-    for key in ("midi", "melody", "chords", "bass", "drums", "preview", "json"):
+    from multitrack.stems import STEMS
+
+    for key in ("midi", *STEMS, "preview", "json"):
         print(f"  {key:8s}{take.files[key]}")

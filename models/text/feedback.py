@@ -24,6 +24,7 @@ from models.text.attributes import PromptAttributes
 from models.text.instruments import BY_ID, INSTRUMENTS
 from models.text.lexicon import MOOD_ENERGY
 from models.text.segmenter import normalise
+from multitrack.default_keys import MINOR_MOODS
 
 ENERGY_LEVELS = ("low", "medium", "high")
 TEMPO_STEP = 1.12  # "faster": 12% more BPM; "slower": 12% fewer
@@ -281,7 +282,7 @@ _DARKER = {"major": "minor", "mixolydian": "dorian", "lydian": "major", "ionian"
            "gong": "yu", "zhi": "shang"}  # fmt: skip
 _PENTATONIC = {"major": "gong", "minor": "yu", "dorian": "shang", "phrygian": "jue",
                "mixolydian": "zhi", "lydian": "gong", "aeolian": "yu"}  # fmt: skip
-_MINOR_MOODS = {"sad", "dark", "tense", "mysterious", "lonely", "angry", "nostalgic", "solemn"}
+_MINOR_MOODS = MINOR_MOODS  # the moods that ask for a minor key: multitrack.default_keys
 
 
 def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAttributes:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from models.text.attributes import PromptAttributes
-from models.text.resolve import MAX_BPM, MIN_BPM, default_bpm
+from models.text.resolve import default_bpm
 from multitrack.errors import MusicError
+from multitrack.limits import MAX_BPM, MIN_BPM
 from multitrack.song import MAX_BARS, STEMS, Meter
 from multitrack.theory import Key
 

@@ -15,21 +15,13 @@ from models.text.lexicon import MOOD_ENERGY, OPPOSED_MOODS, TEMPO_CLASSES
 from models.text.matcher import Hit
 from models.text.orchestration import Orchestrator
 from models.text.quantities import Finding
+from multitrack.default_keys import key_for_mode
+from multitrack.limits import MAX_BPM, MIN_BPM
+from multitrack.limits import MAX_GENERATE_BARS as MAX_BARS
 from multitrack.song import Meter
 from multitrack.styles import style
 
-MAX_BARS = 64  # the longest piece one request may generate (models.request.MAX_GENERATE_BARS)
-MIN_BPM, MAX_BPM = 20.0, 400.0
 DEFAULT_BPM = 100.0  # the pipeline's tempo when neither the prompt nor a style gives one
-_DEFAULT_TONIC = {
-    "major": "C",
-    "minor": "A",
-    "gong": "C",
-    "shang": "D",
-    "jue": "E",
-    "zhi": "G",
-    "yu": "A",
-}
 _OPPOSED_DYNAMICS = (frozenset({"crescendo", "diminuendo"}), frozenset({"soft", "loud"}))
 
 
@@ -171,10 +163,8 @@ class Resolver:
         modes = self._hits("mode")
         if not modes:
             return None
-        from multitrack.theory import Key
-
         mode = modes[0].values("mode")[0]
-        key = str(Key.parse(f"{_DEFAULT_TONIC[mode]} {mode}"))
+        key = str(key_for_mode(mode))
         self.understood.append(
             f"key: {key} ({modes[0].text}; no tonic named, {key.split()[0]} chosen)"
         )

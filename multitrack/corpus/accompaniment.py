@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from multitrack.chords import parse_chord
+from multitrack.chords import Chord
 from multitrack.corpus.smf import SmfError, SmfTrack, read_smf
 from multitrack.errors import MultitrackError
+from multitrack.grid import dedupe_notes
 from multitrack.song import ChordSpan, Meter, Note, drum_class
 
 MMA_STDLIB = Path("/usr/share/mma/lib/stdlib")
@@ -117,9 +118,8 @@ def grooves_for(files: Sequence[str], meter: str) -> tuple[Groove, ...]:
     return tuple(g for f in files for g in catalog.get(f, ()) if g.meter == meter)
 
 
-def mma_symbol(symbol: str) -> str:
-    """Our chord symbol in MMA's spelling: "Bdim" -> "Bmb5", "N.C." -> "z"."""
-    chord = parse_chord(symbol)
+def mma_symbol(chord: Chord) -> str:
+    """A chord in MMA's spelling: Bdim -> "Bmb5", N.C. -> "z"."""
     if chord.root is None:
         return "z"
     text = _NAMES[chord.root] + _MMA_SUFFIX[chord.quality]
@@ -163,7 +163,7 @@ def chart_lines(chart: Chart) -> list[str]:
             symbol = "z"
             for span in chart.chords:
                 if span.start <= step < span.start + span.duration:
-                    symbol = mma_symbol(span.symbol)
+                    symbol = mma_symbol(span.chord)
                     break
             tokens.append("/" if symbol == prev else symbol)
             prev = symbol
@@ -289,9 +289,9 @@ def _split_midi(
                 )
         out.append(
             Accompaniment(
-                chords=tuple(_dedupe(chords)),
+                chords=tuple(dedupe_notes(chords)),
                 bass=tuple(monophonic(bass)),
-                drums=tuple(_dedupe(drums)),
+                drums=tuple(dedupe_notes(drums)),
                 chord_program=programs.get(best.get("chords", (0, ""))[1], 0),
                 bass_program=programs.get(best.get("bass", (0, ""))[1], 32),
             )
@@ -321,23 +321,6 @@ def _grid_notes(
         d = 1 if drums else max(1, end - s)
         notes.append(Note(s, p, d, max(1, min(127, vel))))
     return notes
-
-
-def _dedupe(notes: list[Note]) -> list[Note]:
-    """One note per (start, pitch), the loudest; same-pitch overlaps cut at the next onset."""
-    by_key: dict[tuple[int, int], Note] = {}
-    for n in notes:
-        old = by_key.get((n.start, n.pitch))
-        if old is None or n.velocity > old.velocity:
-            by_key[(n.start, n.pitch)] = n
-    ordered = sorted(by_key.values(), key=lambda n: (n.pitch, n.start))
-    out: list[Note] = []
-    for j, n in enumerate(ordered):
-        nxt = ordered[j + 1] if j + 1 < len(ordered) else None
-        if nxt is not None and nxt.pitch == n.pitch and nxt.start < n.end:
-            n = Note(n.start, n.pitch, nxt.start - n.start, n.velocity)
-        out.append(n)
-    return sorted(out)
 
 
 def monophonic(notes: Sequence[Note]) -> list[Note]:

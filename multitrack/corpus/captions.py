@@ -82,7 +82,7 @@ class CaptionFacts:
     """What a caption may say about a window."""
 
     style: str | None  # None: a window from a user's library, style unknown
-    key: str  # as Key formats it
+    key: Key
     bpm: int
     meter: str
     bars: int
@@ -93,13 +93,13 @@ class CaptionFacts:
 
 def mood_words(facts: CaptionFacts, rng: random.Random) -> tuple[str, str]:
     """A mood (English, Chinese) fitting the tempo (fast from 110 BPM) and the mode."""
-    key = Key.parse(facts.key)
+    key = facts.key
     return rng.choice(_MOODS[(facts.bpm >= 110, not key.is_minor)])
 
 
 def captions(facts: CaptionFacts, rng: random.Random) -> tuple[str, str, str]:
     """One Chinese, one English and one mixed caption, templates drawn with ``rng``."""
-    key = Key.parse(facts.key)
+    key = facts.key
     if facts.style is None:
         en_style, zh_style = rng.choice((("track", "音乐"), ("song", "歌曲"), ("piece", "曲子")))
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from multitrack.chords import Chord, parse_chord
+from multitrack.chords import Chord
 from multitrack.corpus.harmoniser import HarmonyModel, harmonise
 from multitrack.corpus.tunes import Tune
 from multitrack.song import ChordSpan, Meter, Note
@@ -37,7 +37,7 @@ def rntxt_sequences(pieces: Sequence[dict[str, Any]]) -> list[tuple[Key, list[Ch
 def chord_at(spans: Sequence[ChordSpan], step: int) -> Chord | None:
     for span in spans:
         if span.start <= step < span.start + span.duration:
-            return parse_chord(span.symbol)
+            return span.chord
     return None
 
 
@@ -97,8 +97,7 @@ def evaluate_harmoniser(
                 train, test = folds[1 - k], folds[k]
                 model = (
                     HarmonyModel.learn(
-                        [(key_of(t), [parse_chord(s.symbol) for s in spans]) for t, spans in train]
-                        + list(extra)
+                        [(key_of(t), [s.chord for s in spans]) for t, spans in train] + list(extra)
                     )
                     if learned
                     else HarmonyModel()

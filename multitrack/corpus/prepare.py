@@ -35,7 +35,8 @@ from multitrack.corpus.store import (
 from multitrack.corpus.windows import WINDOWS, rng_for, slice_spans, split_of
 from multitrack.errors import MultitrackError, OutputError
 from multitrack.form import label_sections, window_sections
-from multitrack.song import Note, Song, Stem
+from multitrack.grid import cut_notes
+from multitrack.song import Song, Stem
 
 MIDI_SUFFIXES = (".mid", ".midi")
 
@@ -68,12 +69,7 @@ def cut_window(song: Song, first_bar: int, bars: int) -> Song:
     start, end = first_bar * bar, (first_bar + bars) * bar
     stems = {}
     for name, stem in song.stems.items():
-        notes = tuple(
-            Note(n.start - start, n.pitch, min(n.duration, end - n.start), n.velocity)
-            for n in stem.notes
-            if start <= n.start < end
-        )
-        stems[name] = Stem(name, notes, stem.program)
+        stems[name] = Stem(name, cut_notes(stem.notes, start, end), stem.program)
     return replace(
         song,
         bars=bars,
@@ -173,7 +169,7 @@ def _prepare_chunk(chunk: _Chunk) -> dict[str, dict[str, int]]:
             writers[split].add(ex)
             counts["split"][split] += 1
             counts["meter"][str(ex.song.meter)] += 1
-            counts["mode"][ex.song.key.split()[-1]] += 1
+            counts["mode"][ex.song.key.mode] += 1
     for writer in writers.values():
         writer.flush()
     return {k: dict(v) for k, v in counts.items()}

@@ -39,6 +39,7 @@ from multitrack.atomic import atomic_file, write_text_atomic
 from multitrack.errors import OutputError
 from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.styles import STYLE_IDS, style_index
+from multitrack.theory import Key
 
 SPLITS: tuple[str, ...] = ("train", "test")
 FORMAT = "multitrack.corpus/1"
@@ -112,7 +113,7 @@ def encode_examples(examples: Sequence[Example]) -> dict[str, Any]:
         offsets.append(len(rows))
         meta.append(
             {
-                "key": song.key,
+                "key": str(song.key),
                 "source": ex.source,
                 "piece": ex.piece,
                 "captions": list(ex.captions),
@@ -189,7 +190,7 @@ def decode_window(arrays: ShardArrays, w: int) -> Example:
         bars=int(arrays.bars[w]),
         tempo=float(arrays.tempo[w]),
         meter=Meter(num, den),
-        key=meta["key"],
+        key=Key.parse(meta["key"]),  # strings on disk, so corpora written before still load
         stems=stems,
         chords=tuple(ChordSpan(int(a), int(b), str(c)) for a, b, c in meta["chords"]),
         style=STYLE_IDS[style_i - 1] if style_i > 0 else None,

@@ -34,8 +34,7 @@ class Tune:
     """One melody. ``notes`` are ``(start, pitch, duration)`` in grid steps, with step 0 on a
     bar line of ``meter`` (a pickup has been shifted right to end on the first bar line);
     ``tonic`` a pitch class 0-11 and ``mode`` a ``multitrack.theory`` mode name; ``phrase_ends``
-    the steps where phrases end (fermatas, double bars); ``chords`` the source's own harmony as
-    ``(start, duration, symbol)`` when it has one."""
+    the steps where phrases end (fermatas, double bars)."""
 
     source: str
     piece: str
@@ -46,7 +45,6 @@ class Tune:
     notes: tuple[tuple[int, int, int], ...]
     chinese: bool = False
     phrase_ends: tuple[int, ...] = ()
-    chords: tuple[tuple[int, int, str], ...] = ()
     voices: tuple[tuple[tuple[int, int, int], ...], ...] = field(default=())
 
     @property
@@ -64,7 +62,6 @@ class Tune:
             "notes": [list(n) for n in self.notes],
             "chinese": self.chinese,
             "phrase_ends": list(self.phrase_ends),
-            "chords": [list(c) for c in self.chords],
             "voices": [[list(n) for n in v] for v in self.voices],
         }
 
@@ -80,7 +77,6 @@ class Tune:
             notes=tuple((int(a), int(b), int(c)) for a, b, c in data["notes"]),
             chinese=bool(data.get("chinese", False)),
             phrase_ends=tuple(int(x) for x in data.get("phrase_ends", ())),
-            chords=tuple((int(a), int(b), str(c)) for a, b, c in data.get("chords", ())),
             voices=tuple(
                 tuple((int(a), int(b), int(c)) for a, b, c in v) for v in data.get("voices", ())
             ),

@@ -22,6 +22,7 @@ from multitrack.corpus.captions import CaptionFacts, captions
 from multitrack.corpus.store import Example
 from multitrack.corpus.tunes import Tune
 from multitrack.form import label_sections, window_sections
+from multitrack.grid import cut_notes
 from multitrack.song import ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.styles import STYLES, style
 from multitrack.theory import Key
@@ -50,11 +51,6 @@ def rng_for(seed: int, *parts: object) -> random.Random:
     """A generator seeded by the build seed and a stable hash of ``parts``."""
     text = "\x1f".join(str(p) for p in parts)
     return random.Random(seed * 1_000_003 + zlib.crc32(text.encode("utf-8")))
-
-
-def styles_for_meter(meter: str) -> tuple[str, ...]:
-    """Style ids with at least one groove in ``meter`` (guofeng excluded: it is chosen)."""
-    return tuple(s.id for s in STYLES if s.id != "guofeng" and grooves_for(s.grooves, meter))
 
 
 def regrid(tune: Tune, style_id: str) -> tuple[str, str] | None:
@@ -200,15 +196,6 @@ def plan_versions(
     return plans
 
 
-def cut_notes(notes: Sequence[Note], start: int, end: int) -> tuple[Note, ...]:
-    """Notes starting in [start, end), shifted to start at 0 and cut at ``end``."""
-    return tuple(
-        Note(n.start - start, n.pitch, min(n.duration, end - n.start), n.velocity)
-        for n in notes
-        if start <= n.start < end
-    )
-
-
 def fill_bass(
     bass: Sequence[Note], chords: Sequence[ChordSpan], meter: Meter, bars: int
 ) -> list[Note]:
@@ -247,7 +234,7 @@ def assemble(
         bars=bars,
         tempo=float(tempo),
         meter=plan.meter,
-        key=str(plan.key),
+        key=plan.key,
         stems={
             "melody": Stem("melody", cut_notes(plan.melody, start, end), programs[0]),
             "chords": Stem("chords", cut_notes(acc.chords, start, end), programs[1]),
@@ -264,7 +251,7 @@ def assemble(
     )
     facts = CaptionFacts(
         style=plan.style,
-        key=str(plan.key),
+        key=plan.key,
         bpm=tempo,
         meter=str(plan.meter),
         bars=bars,

@@ -13,6 +13,7 @@ from multitrack.example import example_song
 from multitrack.midi_io import write_midi
 from multitrack.reference import write_reference
 from multitrack.take import write_take
+from multitrack.theory import Key
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_eval_many_inputs_against_a_reference(
     tmp_path: Path, example_mid: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     other = tmp_path / "other.mid"
-    write_midi(replace(example_song(), key="C major").with_stem("drums", []), other)
+    write_midi(replace(example_song(), key=Key(0, "major")).with_stem("drums", []), other)
     ref = tmp_path / "ref.json"
     write_reference(ref, [example_song()] * 3, source="three examples")
     report = run_json(capsys, str(example_mid), str(other), "--reference", str(ref))

@@ -13,9 +13,11 @@ from models.config import ModelConfig
 from models.text.embedding import TEXT_ENCODER, TextEncoderId
 
 
-def _saved(path: Path, config: ModelConfig | None = None, **kw: TextEncoderId) -> Path:
+def _saved(
+    path: Path, config: ModelConfig | None = None, *, encoder: TextEncoderId = TEXT_ENCODER
+) -> Path:
     config = config or ModelConfig.tiny()
-    save_checkpoint(path, config, *build(config), **kw)
+    save_checkpoint(path, config, *build(config), text_encoder=encoder)
     return path
 
 
@@ -28,7 +30,7 @@ def test_a_checkpoint_records_this_installs_encoder_and_loads(tmp_path: Path) ->
 
 
 def test_another_encoder_of_the_same_width_is_a_checkpoint_error(tmp_path: Path) -> None:
-    path = _saved(tmp_path / "m.pt", text_encoder=TextEncoderId("LaBSE", 512))
+    path = _saved(tmp_path / "m.pt", encoder=TextEncoderId("LaBSE", 512))
     with pytest.raises(CheckpointError, match=r"made with the text encoder LaBSE \(512-d\)"):
         load_checkpoint(path)
 

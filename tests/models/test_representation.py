@@ -7,6 +7,7 @@ import numpy as np
 from models.config import CHORDS_ROWS
 from models.representation import POS_WEIGHT, all_channels, decode_logits, song_to_arrays
 from multitrack.song import STEMS, Note, Song
+from multitrack.theory import Key
 
 
 def _logits_of(song: Song) -> dict[str, np.ndarray]:
@@ -15,7 +16,7 @@ def _logits_of(song: Song) -> dict[str, np.ndarray]:
 
 
 def test_arrays_round_trip_in_the_asked_key() -> None:
-    song = Song(bars=2, key="E minor").with_stem(
+    song = Song(bars=2, key=Key.parse("E minor")).with_stem(
         "melody", [Note(0, 64, 4), Note(4, 67, 2), Note(6, 71, 10)]
     )
     song = song.with_stem("chords", [Note(0, 52, 16), Note(0, 55, 16), Note(16, 59, 16)])
@@ -30,7 +31,7 @@ def test_arrays_round_trip_in_the_asked_key() -> None:
 
 def test_binary_rows_are_thresholded_for_their_positive_weight() -> None:
     """A chords row trained with positive weight w reads "on" only above logit log(w)."""
-    song = Song(bars=1, key="C major")
+    song = Song(bars=1, key=Key.parse("C major"))
     logits = {k: np.full_like(v, -20.0) for k, v in _logits_of(song).items()}
     row = 60 - 36  # middle C in the chords window (C2 = row 0)
     just_under = np.log(POS_WEIGHT["chords"]) - 0.1
@@ -46,7 +47,7 @@ def test_binary_rows_are_thresholded_for_their_positive_weight() -> None:
 def test_the_melodic_prior_settles_octave_doubt_but_keeps_sure_leaps() -> None:
     from models.config import MELODY_LOW, MELODY_ROWS
 
-    song = Song(bars=1, key="C major")
+    song = Song(bars=1, key=Key.parse("C major"))
     melody = np.full((MELODY_ROWS + 2, 16), -20.0, np.float32)
 
     def note(start: int, pitches: dict[int, float]) -> None:
@@ -68,7 +69,7 @@ def test_the_melodic_prior_settles_octave_doubt_but_keeps_sure_leaps() -> None:
 def test_the_melody_leans_to_a_chord_tone_only_where_the_network_hesitates() -> None:
     from models.config import MELODY_LOW, MELODY_ROWS
 
-    song = Song(bars=1, key="C major")
+    song = Song(bars=1, key=Key.parse("C major"))
     logits = {k: np.full_like(v, -20.0) for k, v in _logits_of(song).items()}
     for pitch in (48, 52, 55):  # C major triad held all bar
         logits["chords"][pitch - 36, :] = 20.0
@@ -92,8 +93,8 @@ def test_the_signature_frame_puts_relative_keys_on_the_same_rows() -> None:
     """A minor and C major share their notes, so in the signature frame the same notes give
     the same arrays; the tonic frame moves A minor's tonic to C, three rows down."""
     notes = [Note(0, 69, 4), Note(4, 72, 4), Note(8, 76, 8)]
-    minor = Song(bars=1, key="A minor").with_stem("melody", notes)
-    major = Song(bars=1, key="C major").with_stem("melody", notes)
+    minor = Song(bars=1, key=Key.parse("A minor")).with_stem("melody", notes)
+    major = Song(bars=1, key=Key.parse("C major")).with_stem("melody", notes)
     sig = song_to_arrays(minor, key_frame="signature").melody_pitch
     assert np.array_equal(sig, song_to_arrays(major, key_frame="signature").melody_pitch)
     tonic = song_to_arrays(minor, key_frame="tonic").melody_pitch
@@ -102,11 +103,12 @@ def test_the_signature_frame_puts_relative_keys_on_the_same_rows() -> None:
 
 def test_every_mode_round_trips_in_both_frames() -> None:
     from models.representation import key_shift
-    from multitrack.theory import Key
 
     for key in ("A minor", "D dorian", "G zhi", "E jue", "F# minor", "Bb mixolydian"):
         assert key_shift(Key.parse(key), "signature") in range(-6, 6)
-        song = Song(bars=1, key=key).with_stem("melody", [Note(0, 62, 4), Note(4, 66, 12)])
+        song = Song(bars=1, key=Key.parse(key)).with_stem(
+            "melody", [Note(0, 62, 4), Note(4, 66, 12)]
+        )
         song = song.with_stem("chords", [Note(0, 50, 16), Note(0, 57, 16)])
         for frame in ("signature", "tonic"):
             channels = all_channels(song_to_arrays(song, key_frame=frame))

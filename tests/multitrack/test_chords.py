@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from multitrack.chords import (
@@ -199,3 +201,12 @@ def test_progression_errors(text: str, fragment: str) -> None:
 def test_progression_rejects_zero_bars() -> None:
     with pytest.raises(MusicError, match="at least 1 bar"):
         parse_progression("Am", Meter(4, 4), bars=0)
+
+
+def test_a_span_carries_its_typed_chord_and_keeps_its_spelling() -> None:
+    span = ChordSpan(0, 16, "A#m7")
+    assert span.chord == Chord(10, "m7") and span.symbol == "A#m7"
+    assert replace(span, symbol="Bbm7").chord == span.chord  # same chord, other spelling
+    assert ChordSpan(0, 4, "N.C.").chord.is_no_chord
+    with pytest.raises(ChordSymbolError, match="'Hmaj13'"):
+        ChordSpan(0, 16, "Hmaj13")

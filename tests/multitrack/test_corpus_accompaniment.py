@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from multitrack.chords import parse_chord
 from multitrack.corpus.accompaniment import (
     Chart,
     chart_lines,
@@ -18,7 +19,7 @@ needs_mma = pytest.mark.skipif(not mma_available(), reason="Debian package mma n
 
 
 def test_chord_symbols_are_spelt_for_mma() -> None:
-    assert [mma_symbol(s) for s in ("C", "Bdim", "F#m7b5", "G7/B", "N.C.", "Ebmaj7")] == [
+    assert [mma_symbol(parse_chord(s)) for s in ("C", "Bdim", "F#m7b5", "G7/B", "N.C.", "Ebmaj7")] == [
         "C", "Bmb5", "F#m7b5", "G7/B", "z", "Ebmaj7",
     ]  # fmt: skip
 

@@ -18,6 +18,7 @@ from multitrack.corpus.store import (
 )
 from multitrack.errors import OutputError
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.theory import Key
 
 
 def _example(i: int) -> Example:
@@ -25,7 +26,7 @@ def _example(i: int) -> Example:
         bars=4,
         tempo=96.0 + i,
         meter=Meter(3, 4),
-        key="A minor",
+        key=Key(9, "minor"),
         stems={
             "melody": Stem("melody", (Note(0, 69, 4, 90), Note(4, 72, 8, 80)), 107),
             "chords": Stem("chords", (Note(0, 57, 12), Note(0, 60, 12), Note(0, 64, 12)), 48),

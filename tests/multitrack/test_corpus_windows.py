@@ -10,12 +10,12 @@ from multitrack.corpus.tunes import Tune
 from multitrack.corpus.windows import (
     MELODY_HIGH,
     MELODY_LOW,
-    cut_notes,
     plan_versions,
     slice_spans,
     split_of,
     transpose_symbol,
 )
+from multitrack.grid import cut_notes
 from multitrack.song import ChordSpan, Meter
 from multitrack.theory import Key
 
@@ -103,7 +103,7 @@ def test_chords_transpose_and_slice() -> None:
 
 
 def test_captions_in_three_languages_say_the_facts() -> None:
-    facts = CaptionFacts("guofeng", "D zhi", 72, "4/4", 8, 107, 46, 32)
+    facts = CaptionFacts("guofeng", Key.parse("D zhi"), 72, "4/4", 8, 107, 46, 32)
     zh, en, mixed = captions(facts, random.Random(3))
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
     assert en.isascii()

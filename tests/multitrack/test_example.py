@@ -11,7 +11,7 @@ ROOTS = {"Am": 9, "F": 5, "C": 0, "G": 7}
 
 def test_example_song_is_an_8_bar_a_minor_loop_with_all_stems() -> None:
     song = example_song()
-    assert (song.bars, song.tempo, song.meter, song.key, song.style) == (
+    assert (song.bars, song.tempo, song.meter, str(song.key), song.style) == (
         8, 96.0, Meter(4, 4), "A minor", "pop")  # fmt: skip
     assert [(c.start, c.duration, c.symbol) for c in song.chords] == [
         (bar * 16, 16, "Am F C G".split()[bar % 4]) for bar in range(8)

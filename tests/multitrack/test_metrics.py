@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from multitrack.harmony import chord_tone_ratio, strong_beat_steps
 from multitrack.metrics import (
     FEATURES,
     KEY_FIELDS,
     KeyEstimate,
-    chord_tone_ratio,
     drum_pattern_ratio,
     empty_bar_ratio,
     find_key,
@@ -24,12 +24,12 @@ from multitrack.metrics import (
     polyphony,
     qualified_note_ratio,
     song_metrics,
-    strong_beat_steps,
     tonal_centroid,
     tonal_distance,
     used_pitch_classes,
 )
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.theory import Key
 
 C_TRIAD = (48, 52, 55)
 
@@ -201,34 +201,36 @@ def test_find_key_is_music21s_krumhansl_analysis() -> None:
 
 def test_key_agreement_counts_enharmonics_as_equal() -> None:
     e_flat = KeyEstimate(3, "major", 0.9)
-    assert key_relation(e_flat, "D# major") == ("same", True)
-    assert key_relation(e_flat, "Eb") == ("same", True)
-    assert key_relation(e_flat, "C minor") == ("relative", False)
-    assert key_relation(e_flat, "Eb minor") == ("parallel", False)
-    assert key_relation(e_flat, "E major") == ("different", False)
+    assert key_relation(e_flat, Key.parse("D# major")) == ("same", True)
+    assert key_relation(e_flat, Key.parse("Eb")) == ("same", True)
+    assert key_relation(e_flat, Key.parse("C minor")) == ("relative", False)
+    assert key_relation(e_flat, Key.parse("Eb minor")) == ("parallel", False)
+    assert key_relation(e_flat, Key.parse("E major")) == ("different", False)
 
 
 def test_key_agreement_of_modes_goes_through_their_relative_major_and_minor() -> None:
     # D zhi (徵) uses the G gong collection G A B D E: G major and E minor agree, so does D major
-    assert key_relation(KeyEstimate(7, "major", 0.8), "D zhi") == ("relative", True)
-    assert key_relation(KeyEstimate(4, "minor", 0.8), "D 徵") == ("relative", True)
-    assert key_relation(KeyEstimate(2, "major", 0.8), "D zhi") == ("same", True)
-    assert key_relation(KeyEstimate(2, "minor", 0.8), "D zhi") == ("parallel", False)
-    assert key_relation(KeyEstimate(9, "minor", 0.8), "A yu") == ("same", True)
-    assert key_relation(KeyEstimate(0, "major", 0.8), "D dorian") == ("relative", True)
-    assert key_relation(KeyEstimate(5, "major", 0.8), "D dorian") == ("different", False)
+    assert key_relation(KeyEstimate(7, "major", 0.8), Key.parse("D zhi")) == ("relative", True)
+    assert key_relation(KeyEstimate(4, "minor", 0.8), Key.parse("D 徵")) == ("relative", True)
+    assert key_relation(KeyEstimate(2, "major", 0.8), Key.parse("D zhi")) == ("same", True)
+    assert key_relation(KeyEstimate(2, "minor", 0.8), Key.parse("D zhi")) == ("parallel", False)
+    assert key_relation(KeyEstimate(9, "minor", 0.8), Key.parse("A yu")) == ("same", True)
+    assert key_relation(KeyEstimate(0, "major", 0.8), Key.parse("D dorian")) == ("relative", True)
+    assert key_relation(KeyEstimate(5, "major", 0.8), Key.parse("D dorian")) == ("different", False)
 
 
 def test_song_metrics_compares_the_asked_key() -> None:
-    m = song_metrics(a_minor_song(), asked_key="a")
+    m = song_metrics(a_minor_song(), asked_key=Key.parse("a"))
     assert (m["key_found"], m["key_asked"], m["key_relation"], m["key_agrees"]) == (
         "A minor",
         "A minor",
         "same",
         True,
     )
-    assert song_metrics(a_minor_song(), asked_key="C major")["key_agrees"] is False
-    assert song_metrics(song(), asked_key="C major")["key_agrees"] is False  # no notes, no key
+    assert song_metrics(a_minor_song(), asked_key=Key.parse("C major"))["key_agrees"] is False
+    assert (
+        song_metrics(song(), asked_key=Key.parse("C major"))["key_agrees"] is False
+    )  # no notes, no key
 
 
 def test_example_song_metrics_are_in_range() -> None:

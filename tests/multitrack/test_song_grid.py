@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from multitrack.errors import MusicError
-from multitrack.grid import from_rolls, roll_to_notes, stem_to_roll, to_rolls
+from multitrack.grid import (
+    cut_notes,
+    dedupe_notes,
+    from_rolls,
+    roll_to_notes,
+    stem_to_roll,
+    to_rolls,
+)
 from multitrack.song import DRUM_CLASSES, DRUM_NOTES, Meter, Note, Song, Stem, drum_class
+from multitrack.theory import Key
 
 
 def song_in(meter: Meter) -> Song:
@@ -16,7 +24,7 @@ def song_in(meter: Meter) -> Song:
         bars=2,
         tempo=93.5,
         meter=meter,
-        key="E minor",
+        key=Key(4, "minor"),
         stems={
             "melody": Stem(
                 "melody", (Note(0, 64, 3, 90), Note(3, 67, 1, 70), Note(bar, 71, bar, 100)), 73
@@ -77,3 +85,17 @@ def test_bad_values_are_refused_with_their_numbers() -> None:
         Note(0, 60, 0)
     with pytest.raises(MusicError, match="unknown stem"):
         Song(bars=1).stem("vocals")
+
+
+def test_cut_notes_windows_and_truncates() -> None:
+    notes = [Note(0, 60, 8), Note(12, 62, 8), Note(20, 64, 4)]
+    assert cut_notes(notes, 0, 16) == (Note(0, 60, 8), Note(12, 62, 4))
+    assert cut_notes(notes, 16, 32) == (Note(4, 64, 4),)  # the note started before is left out
+
+
+def test_dedupe_notes_keeps_the_loudest_then_longest_strike_and_cuts_overlaps() -> None:
+    notes = [Note(0, 60, 4, 80), Note(0, 60, 8, 80), Note(0, 60, 2, 90), Note(2, 60, 4, 70)]
+    assert dedupe_notes(notes) == [Note(0, 60, 2, 90), Note(2, 60, 4, 70)]
+    assert dedupe_notes([Note(0, 60, 4, 80), Note(0, 60, 8, 80)]) == [Note(0, 60, 8, 80)]
+    assert dedupe_notes([Note(0, 62, 8), Note(4, 62, 2), Note(0, 60, 1)]) == [
+        Note(0, 60, 1), Note(0, 62, 4), Note(4, 62, 2)]  # fmt: skip

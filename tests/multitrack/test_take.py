@@ -10,6 +10,7 @@ from multitrack.errors import OutputError, SoundFontError
 from multitrack.example import example_song
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
 from multitrack.take import next_take_name, read_take, write_take
+from multitrack.theory import Key
 
 FILES = ["bass.wav", "chords.wav", "drums.wav", "melody.wav", "preview.png", "song.json",
          "song.mid"]  # fmt: skip
@@ -21,7 +22,7 @@ def _short_song() -> Song:
         bars=2,
         tempo=100.0,
         meter=Meter(3, 4),
-        key="D zhi",
+        key=Key.parse("D zhi"),
         stems={
             "melody": Stem("melody", (Note(0, 74, 12), Note(12, 76, 12)), 73),
             "chords": Stem("chords", tuple(Note(0, p, 24, 70) for p in (55, 59, 62)), 0),
@@ -89,7 +90,7 @@ def test_read_take_follows_chords_edited_in_song_json(tmp_path: Path) -> None:
     take.files["json"].write_text(json.dumps(record), encoding="utf-8")
     song, _ = read_take(take.dir)
     assert song.chords == (ChordSpan(0, 20, "Em"), ChordSpan(20, 4, "C"))
-    assert song.key == "E minor"
+    assert str(song.key) == "E minor"
     assert song.stems == _short_song().stems
 
 
