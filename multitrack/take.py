@@ -102,8 +102,8 @@ def write_take(
         final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
             tmp, song, meta, chosen, synth.sample_rate))  # fmt: skip
     except BaseException as exc:
+        full = disk_full(exc, root)  # before the cleanup frees the space again
         shutil.rmtree(tmp, ignore_errors=True)
-        full = disk_full(exc, root)
         if full is not None:
             raise full from None
         raise

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from bridge.arguments import finite_float
 from multitrack.errors import MultitrackError
 
 EXIT_ERROR, EXIT_TIMEOUT = 1, 3
@@ -31,10 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("prompt", help='e.g. "欢快的流行歌, 120 bpm" or "sad piano ballad in A minor"')
     gen.add_argument("--bars", type=int, help="length in bars (1-64)")
     gen.add_argument("--seed", type=int, help="random seed (same seed, same music)")
-    gen.add_argument("--bpm", type=float, help="tempo, overrides the prompt")
+    gen.add_argument("--bpm", type=finite_float, help="tempo, overrides the prompt")
     gen.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "D zhi"')
     gen.add_argument("--meter", help="4/4, 3/4, 2/4 or 6/8")
-    gen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    gen.add_argument("--guidance", type=finite_float, help="classifier-free guidance scale")
     gen.add_argument("--steps", type=int, help="sampler steps")
     gen.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
     _job_options(gen)
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     regen.add_argument("--repaint", help="bars to regenerate, e.g. 5-8")
     regen.add_argument("--seed", type=int, help="random seed (default: the source's)")
-    regen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
+    regen.add_argument("--guidance", type=finite_float, help="classifier-free guidance scale")
     regen.add_argument("--steps", type=int, help="sampler steps")
     _job_options(regen)
 
@@ -68,7 +69,9 @@ def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=9000, help="server port (default 9000)")
     p.add_argument("--tcp", action="store_true", help="use TCP (the server runs with --tcp)")
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV), help="the server's shared secret")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait (default 120)")
+    p.add_argument(
+        "--timeout", type=finite_float, default=120.0, help="seconds to wait (default 120)"
+    )
 
 
 def _job_options(p: argparse.ArgumentParser) -> None:
@@ -80,23 +83,21 @@ def _job_options(p: argparse.ArgumentParser) -> None:
 
 
 def job_arguments(args: argparse.Namespace, job: str) -> tuple[str, list[Any]]:
-    """The OSC address and arguments of a generate/regenerate from CLI flags."""
-    from bridge import protocol
+    """The OSC address and arguments of a job verb from CLI flags: every option of the
+    verb's row in ``bridge.verbs`` that a flag of the same name (``--chord-notes`` for
+    ``chord_notes``) gave."""
+    from bridge import protocol, verbs
 
-    names: tuple[str, ...]
-    if args.action == "generate":
-        address, head = protocol.GENERATE, [job, args.prompt]
-        names = ("bars", "seed", "bpm", "key", "meter", "guidance", "steps", "stems")
-    else:
-        address, head = protocol.REGENERATE, [job, args.from_job]
-        names = ("keep", "chords", "chord_notes", "repaint", "seed", "guidance", "steps")
+    address = protocol.GENERATE if args.action == "generate" else protocol.REGENERATE
+    verb = verbs.BY_ADDRESS[address]
+    head = [job, args.prompt if args.action == "generate" else args.from_job]
     options: list[Any] = []
-    for name in names:
-        value = getattr(args, name)
+    for param in verb.options:
+        value = getattr(args, param.name, None)
+        if param.name == "notes":
+            value = 1 if value else None
         if value is not None:
-            options += [name, value]
-    if args.notes:
-        options += ["notes", 1]
+            options += [param.name, value]
     return address, head + options
 
 
