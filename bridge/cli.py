@@ -13,8 +13,8 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 from multitrack.errors import MultitrackError
 

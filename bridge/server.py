@@ -87,6 +87,8 @@ class ServerConfig:
                 f"binding to {self.host} exposes the server to the network; "
                 "give --token SECRET (clients send it as 'token SECRET')"
             )
+        if not self.idle_timeout > 0:
+            raise ServerError(f"--idle-timeout must be positive seconds, got {self.idle_timeout:g}")
         if not 1 <= self.capacity <= 10_000:
             raise ServerError(f"queue capacity must be 1-10000, got {self.capacity}")
 

@@ -206,7 +206,7 @@ def test_disk_full_in_the_take_writer_server_and_cli(full_disk: Path) -> None:
 def test_disk_full_from_a_real_enospc() -> None:
     from multitrack.take import disk_full
 
-    with pytest.raises(OSError) as info, open("/dev/full", "wb") as sink:  # noqa: PTH123
+    with pytest.raises(OSError) as info, open("/dev/full", "wb") as sink:
         sink.write(b"x" * 65536)
         sink.flush()
     assert isinstance(disk_full(info.value, Path("/tmp")), DiskFullError)
