@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bridge import protocol
@@ -47,10 +48,13 @@ Handler = Callable[["Context", Any, "ReplyFn"], None]
 
 
 class Context(Protocol):
-    """What a handler may use: the server's version, its job board and job intake."""
+    """What a handler may use: the server's version, output folder, job board and intake."""
 
     version: str
     board: JobBoard
+
+    @property
+    def out(self) -> Path: ...
 
     def submit(self, spec: JobSpec, reply: ReplyFn) -> None: ...
 
