@@ -126,8 +126,12 @@ def disk_full(exc: BaseException, root: Path) -> DiskFullError | None:
     """A ``DiskFullError`` naming ``root`` when ``exc`` came from a full disk: an
     ``OSError`` ENOSPC/EDQUOT, or any write error (libsndfile says only "System error.")
     while the disk holding ``root`` has less than 1 MiB free. None otherwise."""
+    if isinstance(exc, DiskFullError):
+        return exc
     full = isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
-    if not full and isinstance(exc, Exception) and not isinstance(exc, MultitrackError):
+    # The atomic writer reports a failed write as a plain OutputError naming the file.
+    plain = not isinstance(exc, MultitrackError) or type(exc) is OutputError
+    if not full and isinstance(exc, Exception) and plain:
         try:
             full = shutil.disk_usage(root).free < DISK_FULL_MARGIN
         except OSError:

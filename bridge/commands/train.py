@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--short-share",
-        type=float,
+        type=finite_float,
         default=1.0,
         help="encode this random share of the short (4/8-bar) windows (all long ones)",
     )
