@@ -16,6 +16,7 @@ from typing import Any
 
 from bridge.arguments import ProtocolError, check_job_id
 from models.request import Ask
+from multitrack.stems import STEMS
 
 PROTOCOL_VERSION = "1"
 PREFIX = "/multitrack"
@@ -37,7 +38,7 @@ MAX_MESSAGE_CHARS = 1000  # error messages in replies stay well inside one datag
 MAX_STATE_BYTES = 8192
 STATE_MESSAGE_CHARS = 200  # error messages in a cut status record
 NOTES_PER_CHUNK = 128
-DONE_FILES: tuple[str, ...] = ("json", "midi", "melody", "chords", "bass", "drums")
+DONE_FILES: tuple[str, ...] = ("json", "midi", *STEMS)  # the done reply's paths, in order
 
 Reply = tuple[str, list[Any]]
 
