@@ -144,7 +144,7 @@ def tcp(scratch: Path, extra: list[str], idle: int) -> bool:
     try:
         base = proc_status(proc.pid, "Threads")
         conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(idle)]
-        time.sleep(0.5)
+        time.sleep(1.0)  # every connection's handler thread started (well inside 2 s)
         held = proc_status(proc.pid, "Threads")
         time.sleep(4)  # past the idle timeout
         after = proc_status(proc.pid, "Threads")
