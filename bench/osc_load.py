@@ -1,11 +1,16 @@
-"""OSC load: 20 clients x 5 generate requests at once against one `multitrack serve`.
+"""OSC load and faults in one run against `multitrack serve`: the figures the next attack
+starts from.
 
     .venv/bin/python bench/osc_load.py [--checkpoint PATH | --example] [--clients 20]
-        [--requests 5] [--queue 8]
+        [--requests 5] [--queue 8] [--junk 10000] [--idle 500]
 
-Every job must end done or refused `busy` by the bounded queue; every reply must reach the
-client that asked; every take must hold the request that made it. Prints counts and
-latencies, one `name value unit` line each; exits 1 if any of those checks fails.
+Load: 20 clients x 5 generate requests at once; every job must end done or refused `busy`,
+every reply reach the client that asked, every take hold the request that made it. Then the
+faults (bench/osc_faults.py): junk UDP packets and a burst (replies lost, RSS), well-formed
+invalid requests (one error each), the status reply's size, idle TCP connections (threads
+held, closed by the idle timeout), 50 simultaneous connects (the listen backlog), a second
+server on the same --out, bad CLI inputs (one line, non-zero exit) and a full disk (root
+only). Prints one `name value unit` line per figure; exits 1 if any check fails.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import threading
 import time
 from pathlib import Path
 
+from osc_faults import run_faults
 from osc_latency import model_args, pct, start
 
 from bridge import protocol
@@ -54,6 +60,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=5)
     parser.add_argument("--queue", type=int, default=8)
+    parser.add_argument("--junk", type=int, default=10_000, help="junk UDP packets to send")
+    parser.add_argument("--idle", type=int, default=500, help="idle TCP connections to open")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         extra, label = model_args(args, Path(scratch))
@@ -72,6 +80,7 @@ def main() -> int:
             for t in threads:
                 t.join()
             wall = time.perf_counter() - t0
+            faults_ok = run_faults(proc, port, out_dir, Path(scratch), extra, args)
         finally:
             proc.terminate()
             proc.wait(120)
@@ -116,6 +125,7 @@ def main() -> int:
             print(f"request_to_done_p50 {statistics.median(done_s):.2f} s")
             print(f"request_to_done_p95 {pct(done_s, 0.95):.2f} s")
         ok = done + busy == total and not (other or missing or duplicate or misrouted or mixed)
+        ok = ok and faults_ok
         print(f"all_checks {'pass' if ok else 'FAIL'}")
         return 0 if ok else 1
 

@@ -162,13 +162,6 @@ def read_port(name: str, value: Any) -> int:
     return port_number(value)
 
 
-def read_form(name: str, value: Any) -> str:
-    text = read_text(name, value, limit=200)
-    if not text.strip():
-        raise LimitError(f"{name} is empty; e.g. 'A A B A' or 'intro verse chorus outro'")
-    return text
-
-
 def read_chord_notes(name: str, value: Any) -> tuple[ChordNote, ...]:
     return parse_chord_notes(read_text(name, value, limit=MAX_CHORD_NOTES * 24))
 

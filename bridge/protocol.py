@@ -38,7 +38,7 @@ MAX_MESSAGE_CHARS = 1000  # error messages in replies stay well inside one datag
 MAX_STATE_BYTES = 8192
 STATE_MESSAGE_CHARS = 200  # error messages in a cut status record
 NOTES_PER_CHUNK = 128
-DONE_FILES: tuple[str, ...] = ("json", "midi", *STEMS)
+DONE_FILES: tuple[str, ...] = ("json", "midi", *STEMS)  # the done reply's paths, in order
 
 Reply = tuple[str, list[Any]]
 

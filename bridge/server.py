@@ -87,6 +87,8 @@ class ServerConfig:
                 f"binding to {self.host} exposes the server to the network; "
                 "give --token SECRET (clients send it as 'token SECRET')"
             )
+        if not self.idle_timeout > 0:
+            raise ServerError(f"--idle-timeout must be positive seconds, got {self.idle_timeout:g}")
         if not 1 <= self.capacity <= 10_000:
             raise ServerError(f"queue capacity must be 1-10000, got {self.capacity}")
 
@@ -158,6 +160,10 @@ class Bridge:
         self.version = version
         self.malformed = 0
 
+    @property
+    def out(self) -> Path:
+        return self.config.out
+
     def handle_packet(self, data: bytes, sender: Sender, channel: Channel) -> None:
         try:
             messages = wire.decode_packet(data)
@@ -203,7 +209,7 @@ class Bridge:
     def submit(self, spec: JobSpec, reply: ReplyFn) -> None:
         """Queue a job verb's request, refusing a job id whose take exists and an edit of a
         take that is neither on disk nor queued."""
-        out = self.config.out
+        out = self.out
         target = protocol.resolve_take_dir(out, spec.job)
         if target.exists() or target.is_symlink():
             raise protocol.ProtocolError(

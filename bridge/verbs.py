@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bridge import protocol
@@ -47,10 +48,13 @@ Handler = Callable[["Context", Any, "ReplyFn"], None]
 
 
 class Context(Protocol):
-    """What a handler may use: the server's version, its job board and job intake."""
+    """What a handler may use: the server's version, output folder, job board and intake."""
 
     version: str
     board: JobBoard
+
+    @property
+    def out(self) -> Path: ...
 
     def submit(self, spec: JobSpec, reply: ReplyFn) -> None: ...
 
@@ -64,6 +68,7 @@ class Param:
     read: Reader
     help: str = ""
     field: str | None = None
+    kind: type = str  # what a CLI flag of it takes: str, int, float or bool (a switch)
 
     @property
     def target(self) -> str:
@@ -85,6 +90,10 @@ class Verb:
     def name(self) -> str:
         return self.address.rsplit("/", 1)[-1]
 
+    @property
+    def makes_jobs(self) -> bool:
+        return self.handle is submit_job
+
     def fixed(self, args: Sequence[Any]) -> int:
         """How many leading arguments are positional: the required ones, plus the optional
         one when what follows them is odd (options come in pairs)."""
@@ -104,19 +113,25 @@ REPLY_PORT = Param("reply_port", read_port, "replies go to this port on the send
 TOKEN = Param("token", lambda name, value: value, "the server's shared secret")
 ENVELOPE: tuple[Param, ...] = (REPLY_PORT, TOKEN)
 
-BARS_OPT = Param("bars", read_integer(BARS), f"int {BARS.span}: length in bars")
-SEED_OPT = Param("seed", read_integer(SEED), "int >= 0: random seed")
-BPM_OPT = Param("bpm", read_number(BPM), f"number {BPM.span}: tempo")
-KEY_OPT = Param("key", read_key, 'string: "A minor", "Am", "Eb", "D zhi"')
-METER_OPT = Param("meter", read_meter, "string: 4/4, 3/4, 2/4 or 6/8")
-GUIDANCE_OPT = Param("guidance", read_number(GUIDANCE), f"number {GUIDANCE.span}")
-STEPS_OPT = Param("steps", read_integer(STEPS), f"int {STEPS.span}: sampler steps")
-STEMS_OPT = Param("stems", read_stems, "string: stems that play, e.g. melody,chords,bass")
-NOTES_OPT = Param("notes", read_flag, "0/1: also send every stem's notes before done")
-KEEP_OPT = Param("keep", read_stems, "string: stems kept note for note")
-CHORDS_OPT = Param("chords", read_chords, 'string: "Am F C G" or "Am:2 F:2"', "progression")
-CHORD_NOTES_OPT = Param("chord_notes", read_chord_notes, "string: pitch start length triples")
-REPAINT_OPT = Param("repaint", read_bar_range, "string: bars regenerated, 5-8 or 3")
+BARS_OPT = Param("bars", read_integer(BARS), f"int {BARS.span}: length in bars", kind=int)
+SEED_OPT = Param("seed", read_integer(SEED), "int >= 0: random seed", kind=int)
+BPM_OPT = Param("bpm", read_number(BPM), f"number {BPM.span}: tempo", kind=float)
+KEY_OPT = Param("key", read_key, 'key, e.g. "A minor", "Am", "Eb", "D zhi"')
+METER_OPT = Param("meter", read_meter, "meter: 4/4, 3/4, 2/4 or 6/8")
+GUIDANCE_OPT = Param(
+    "guidance", read_number(GUIDANCE), f"number {GUIDANCE.span}: guidance scale", kind=float
+)
+STEPS_OPT = Param("steps", read_integer(STEPS), f"int {STEPS.span}: sampler steps", kind=int)
+STEMS_OPT = Param("stems", read_stems, "stems that play, e.g. melody,chords,bass")
+NOTES_OPT = Param("notes", read_flag, "also send every stem's notes before done", kind=bool)
+KEEP_OPT = Param("keep", read_stems, "stems kept note for note, e.g. chords,bass")
+CHORDS_OPT = Param(
+    "chords", read_chords, 'forced progression: "Am F C G" or "Am:2 F:2"', "progression"
+)
+CHORD_NOTES_OPT = Param(
+    "chord_notes", read_chord_notes, 'the edited chords clip: "pitch start_beat length_beat …"'
+)
+REPAINT_OPT = Param("repaint", read_bar_range, "bars regenerated, e.g. 5-8 or 3")
 
 
 # -- builders and handlers -----------------------------------------------------------------

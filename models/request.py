@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from multitrack.chords import Progression, read_progression
-from multitrack.errors import MultitrackError, MusicError
+from multitrack.errors import MultitrackError
 from multitrack.song import (
     MAX_BARS,
     MAX_BPM,
@@ -38,8 +38,9 @@ class RequestError(MultitrackError):
     code = "bad_request"
 
 
-class LimitError(MultitrackError):
-    """A number outside its limit (or not finite)."""
+class LimitError(RequestError):
+    """A value outside its limit (a number too small, too large or not finite) or
+    unreadable (a stem name, a bar range)."""
 
     code = "bad_value"
 
@@ -141,7 +142,7 @@ class GenerateRequest:
             object.__setattr__(self, "meter", Meter.parse(self.meter))
         for name in (*(self.stems or ()), *self.keep):
             if name not in STEMS:
-                raise MusicError(f"unknown stem {name!r}; stems are {', '.join(STEMS)}")
+                raise LimitError(f"unknown stem {name!r}; stems are {', '.join(STEMS)}")
         if self.stems is not None and not self.stems:
             raise RequestError("at least one stem must play")
         if (self.keep or self.repaint) and self.source is None:
@@ -170,7 +171,7 @@ class GenerateRequest:
             lo, hi = self.repaint
             bars = self.source.bars if self.source is not None else MAX_BARS
             if not 1 <= lo <= hi <= bars:
-                raise MusicError(f"repaint range {lo}-{hi} is outside bars 1-{bars}")
+                raise LimitError(f"repaint range {lo}-{hi} is outside bars 1-{bars}")
 
     @property
     def forces_chords(self) -> bool:
@@ -283,9 +284,9 @@ def parse_bar_range(text: str) -> tuple[int, int]:
         else:
             raise ValueError
     except ValueError:
-        raise MusicError(f"bar range {text!r} is not of the form 5-8") from None
+        raise LimitError(f"bar range {text!r} is not of the form 5-8") from None
     if lo < 1 or hi < lo:
-        raise MusicError(f"bar range {text!r} must be increasing and start at 1 or later")
+        raise LimitError(f"bar range {text!r} must be increasing and start at 1 or later")
     return lo, hi
 
 
@@ -294,5 +295,5 @@ def parse_stem_list(text: str) -> tuple[str, ...]:
     names = tuple(s.strip() for s in text.split(",") if s.strip())
     for name in names:
         if name not in STEMS:
-            raise MusicError(f"unknown stem {name!r}; stems are {', '.join(STEMS)}")
+            raise LimitError(f"unknown stem {name!r}; stems are {', '.join(STEMS)}")
     return names

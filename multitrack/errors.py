@@ -54,10 +54,11 @@ class DiskFullError(OutputError):
 # docs/osc.md lists these (a test keeps the two equal).
 CODES: dict[str, str] = {
     "bad_request": "the request's shape is wrong: a missing or repeated argument, an unknown "
-    "option, an option without a value, a wrong type, an empty prompt, options that exclude "
-    "each other",
-    "bad_value": "a value out of its range or unreadable: bars, bpm, guidance, steps, seed, "
-    "variations, key, meter, stems, a number that is not finite, reply_port",
+    "option, an option without a value, a prompt that is not a string, empty or too long, "
+    "options that exclude each other, an edit option without a source take",
+    "bad_value": "an option's value is of the wrong type, out of its range or unreadable: "
+    "bars, bpm, guidance, steps, seed, variations (not finite, too small, too large), key, "
+    "meter, stems, keep, repaint, reply_port",
     "bad_job": "a job id or from_job that is not a valid name",
     "bad_path": "a take name that resolves outside the output folder",
     "bad_chord": "chords or chord_notes that do not parse, or hold no note inside the take",

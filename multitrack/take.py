@@ -103,8 +103,8 @@ def write_take(
         final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
             tmp, song, meta, chosen, synth.sample_rate))  # fmt: skip
     except BaseException as exc:
+        full = disk_full(exc, root)  # before the cleanup frees the space again
         shutil.rmtree(tmp, ignore_errors=True)
-        full = disk_full(exc, root)
         if full is not None:
             raise full from None
         raise
@@ -127,8 +127,12 @@ def disk_full(exc: BaseException, root: Path) -> DiskFullError | None:
     """A ``DiskFullError`` naming ``root`` when ``exc`` came from a full disk: an
     ``OSError`` ENOSPC/EDQUOT, or any write error (libsndfile says only "System error.")
     while the disk holding ``root`` has less than 1 MiB free. None otherwise."""
+    if isinstance(exc, DiskFullError):
+        return exc
     full = isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
-    if not full and isinstance(exc, Exception) and not isinstance(exc, MultitrackError):
+    # The atomic writer reports a failed write as a plain OutputError naming the file.
+    plain = not isinstance(exc, MultitrackError) or type(exc) is OutputError
+    if not full and isinstance(exc, Exception) and plain:
         try:
             full = shutil.disk_usage(root).free < DISK_FULL_MARGIN
         except OSError:

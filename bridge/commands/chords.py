@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bridge.arguments import finite_float
+
 if TYPE_CHECKING:
     from multitrack.song import Song
 
@@ -37,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--min-beats",
-        type=float,
+        type=finite_float,
         metavar="BEATS",
         help="shortest chord in beats (default: half a bar in 4/4 and 6/8, one beat in 3/4 "
         "and 2/4)",

@@ -99,6 +99,10 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.name is not None:
+        from multitrack.take import check_take_name
+
+        check_take_name(args.name)  # before the model loads
     request = build_request(args)
     if not request.prompt.strip() and request.source is None and not request.forces_chords:
         raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')

@@ -16,6 +16,8 @@ import argparse
 import json
 from typing import Any
 
+from bridge.arguments import finite_float
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("prompt", nargs="+", metavar="PROMPT", help="the prompt (quote it, or not)")
     p.add_argument("--json", action="store_true", help="print the attributes as JSON")
     p.add_argument("--bars", type=int, metavar="N", help="length in bars (overrides the prompt)")
-    p.add_argument("--bpm", type=float, metavar="BPM", help="tempo (overrides the prompt)")
+    p.add_argument("--bpm", type=finite_float, metavar="BPM", help="tempo (overrides the prompt)")
     p.add_argument("--key", metavar="KEY", help="key, e.g. 'A minor' or Eb (overrides)")
     p.add_argument("--meter", metavar="N/D", help="4/4, 3/4, 2/4 or 6/8 (overrides)")
     p.add_argument("--stems", metavar="LIST", help="stems that play, e.g. melody,chords")

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from bridge.arguments import finite_float
 from multitrack.errors import MultitrackError
 
 EXIT_ERROR, EXIT_TIMEOUT = 1, 3
@@ -27,30 +28,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    gen = actions.add_parser("generate", help="a new take from a prompt")
-    gen.add_argument("prompt", help='e.g. "欢快的流行歌, 120 bpm" or "sad piano ballad in A minor"')
-    gen.add_argument("--bars", type=int, help="length in bars (1-64)")
-    gen.add_argument("--seed", type=int, help="random seed (same seed, same music)")
-    gen.add_argument("--bpm", type=float, help="tempo, overrides the prompt")
-    gen.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "D zhi"')
-    gen.add_argument("--meter", help="4/4, 3/4, 2/4 or 6/8")
-    gen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
-    gen.add_argument("--steps", type=int, help="sampler steps")
-    gen.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
-    _job_options(gen)
+    from bridge import verbs
 
-    regen = actions.add_parser("regenerate", help="edit an earlier take (new take folder)")
-    regen.add_argument("from_job", help="the job id (take folder name) to start from")
-    regen.add_argument("--keep", help="stems kept note for note, e.g. chords,bass")
-    regen.add_argument("--chords", help='force a progression: "Am F C G" or "Am:2 F:2"')
-    regen.add_argument(
-        "--chord-notes", help='the edited chords clip: "pitch start_beat length_beat …" triples'
-    )
-    regen.add_argument("--repaint", help="bars to regenerate, e.g. 5-8")
-    regen.add_argument("--seed", type=int, help="random seed (default: the source's)")
-    regen.add_argument("--guidance", type=float, help="classifier-free guidance scale")
-    regen.add_argument("--steps", type=int, help="sampler steps")
-    _job_options(regen)
+    for verb in verbs.VERBS:  # every job verb of the table, with its options as flags
+        if not verb.makes_jobs:
+            continue
+        job_parser = actions.add_parser(verb.name, help=f"send {verb.address}")
+        for param in verb.positional[1:]:  # the job id is --job
+            job_parser.add_argument(param.name, help=param.help)
+        for param in verb.options:
+            flag = "--" + param.name.replace("_", "-")
+            if param.kind is bool:
+                job_parser.add_argument(flag, dest=param.name, action="store_true", help=param.help)
+            else:
+                kind = finite_float if param.kind is float else param.kind
+                job_parser.add_argument(flag, dest=param.name, type=kind, help=param.help)
+        _job_options(job_parser)
 
     ping = actions.add_parser("ping", help="is the server there? prints its version")
     _connection_options(ping)
@@ -68,36 +61,33 @@ def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=9000, help="server port (default 9000)")
     p.add_argument("--tcp", action="store_true", help="use TCP (the server runs with --tcp)")
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV), help="the server's shared secret")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait (default 120)")
+    p.add_argument(
+        "--timeout", type=finite_float, default=120.0, help="seconds to wait (default 120)"
+    )
 
 
 def _job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--job", help="job id = take folder name (default: job-<time>-<random>)")
     p.add_argument("--wait", action="store_true", help="wait for done/error (else: accepted)")
-    p.add_argument("--notes", action="store_true", help="include every stem's notes in the JSON")
     p.add_argument("--progress", action="store_true", help="print progress lines on stderr")
     _connection_options(p)
 
 
 def job_arguments(args: argparse.Namespace, job: str) -> tuple[str, list[Any]]:
-    """The OSC address and arguments of a generate/regenerate from CLI flags."""
-    from bridge import protocol
+    """The OSC address and arguments of a job verb from its flags: the verb's row in
+    ``bridge.verbs`` names them (``--chord-notes`` is ``chord_notes``)."""
+    from bridge import protocol, verbs
 
-    names: tuple[str, ...]
-    if args.action == "generate":
-        address, head = protocol.GENERATE, [job, args.prompt]
-        names = ("bars", "seed", "bpm", "key", "meter", "guidance", "steps", "stems")
-    else:
-        address, head = protocol.REGENERATE, [job, args.from_job]
-        names = ("keep", "chords", "chord_notes", "repaint", "seed", "guidance", "steps")
+    verb = verbs.BY_ADDRESS[f"{protocol.PREFIX}/{args.action}"]
+    head = [job, *(getattr(args, p.name) for p in verb.positional[1:])]
     options: list[Any] = []
-    for name in names:
-        value = getattr(args, name)
+    for param in verb.options:
+        value = getattr(args, param.name, None)
+        if param.kind is bool:
+            value = 1 if value else None
         if value is not None:
-            options += [name, value]
-    if args.notes:
-        options += ["notes", 1]
-    return address, head + options
+            options += [param.name, value]
+    return verb.address, head + options
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             {"ok": False, "code": "unreachable", "message": f"{args.host}:{args.port}: {exc}"}
         )
     with client:
-        if args.action in ("generate", "regenerate"):
+        if args.action not in ("ping", "status", "cancel"):
             job = args.job or new_job_id()
             address, osc_args = job_arguments(args, job)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bridge.arguments import finite_float
+from bridge.transport import IDLE_TIMEOUT
 
 if TYPE_CHECKING:
     from bridge.jobs import CancelFn, ProgressFn, Runner
@@ -50,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=30.0,
         help="seconds a running job may finish on SIGTERM",
     )
+    p.add_argument(
+        "--idle-timeout",
+        type=finite_float,
+        default=IDLE_TIMEOUT,
+        help=f"TCP: seconds a connection without a job in flight may stay silent (default {IDLE_TIMEOUT:g})",
+    )
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
     p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
@@ -75,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         token=args.token or None,
         capacity=args.queue,
         grace=args.grace,
+        idle_timeout=args.idle_timeout,
     )
     lock = FolderLock(prepare_folder(config.out))
     lock.acquire()  # before the model loads: a second server on this folder stops at once

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bridge.arguments import finite_float
 from multitrack.errors import MultitrackError
 
 
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--mode-balance",
-        type=float,
+        type=finite_float,
         default=0.0,
         help="diffusion draws a window of mode m with weight count(m)^-B (0 uniform, 0.5 sqrt)",
     )
@@ -53,14 +54,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--short-share",
-        type=float,
+        type=finite_float,
         default=1.0,
         help="encode this random share of the short (4/8-bar) windows (all long ones)",
     )
     p.add_argument("--captions", type=int, default=None, help="at most this many captions a window")
     p.add_argument(
         "--long-share",
-        type=float,
+        type=finite_float,
         default=0.3,
         help="share of diffusion steps on the long (16- and 32-bar) windows",
     )
