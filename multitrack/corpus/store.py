@@ -19,7 +19,8 @@ A shard holds
   label], ...]}`` (sections since the song-form build; older shards read as none).
 
 Only numbers and one string go into the file, so ``np.load`` runs with ``allow_pickle=False``.
-Files are written atomically (temporary name in the same folder, then ``os.replace``).
+Files are written through ``multitrack.atomic`` (temporary name in the same folder, fsync,
+rename); a rebuilt corpus folder replaces the old one by ``replace_folder``.
 """
 
 from __future__ import annotations
