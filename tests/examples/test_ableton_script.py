@@ -200,10 +200,10 @@ def test_server_down_and_malformed_replies_end_the_job_cleanly(tmp_path: Path) -
             clip = trigger(song, "!gen lofi")
             c.pump()
             (job,) = surface.jobs
-            data, reply_to = fake.recvfrom(65536)
+            _, reply_to = fake.recvfrom(65536)
             args = [a.format(job=job) if isinstance(a, str) else a for a in reply[1:]]
             fake.sendto(module.encode(reply[0], args), reply_to)
-            pump_until(c, lambda: "malformed reply" in clip.name)
+            pump_until(c, lambda clip=clip: "malformed reply" in clip.name)
             assert surface.jobs == {}
         assert song.state()[3:] == before[3:], "the Set is as it was"
         assert surface.malformed == 3
