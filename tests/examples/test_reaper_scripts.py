@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import Recorded
 
 HERE = Path(__file__).resolve().parent
