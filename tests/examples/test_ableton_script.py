@@ -234,3 +234,28 @@ def test_the_script_is_python_3_7_and_uses_no_log_message() -> None:
         ast.parse(source, feature_version=(3, 7))  # Live 11 runs Python 3.7
         assert "log_message" not in source, path
         assert "self.song()" not in source, path
+
+
+def test_mypy_checks_the_live_api_use(tmp_path: Path) -> None:
+    """`make typecheck` runs mypy on the script against ableton-live-stubs: a wrong call fails."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    bad = tmp_path / "Multitrack"
+    shutil.copytree(SCRIPT, bad, ignore=shutil.ignore_patterns("__pycache__"))
+    builder = bad / "builder.py"
+    text = builder.read_text(encoding="utf-8")
+    builder.write_text(text.replace("slot.create_clip(length)", "slot.create_clip(str(length))"))
+    mypy = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--config-file",
+        str(root / "tests/examples/mypy_live.ini"),
+    ]
+    good = subprocess.run(mypy, cwd=root, capture_output=True, text=True, timeout=300)
+    assert good.returncode == 0, good.stdout
+    wrong = subprocess.run([*mypy, str(bad)], cwd=root, capture_output=True, text=True, timeout=300)
+    assert wrong.returncode == 1 and '"create_clip" of "ClipSlot"' in wrong.stdout, wrong.stdout
