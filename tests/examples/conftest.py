@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bridge.commands.serve import example_runner
-from bridge.resolution import build_request
+from bridge.resolution import job_request
 from bridge.server import OscServer, ServerConfig
 from models.request import GenerateRequest
 
@@ -33,7 +33,7 @@ def server(tmp_path: Path) -> Iterator[Recorded]:
     inner = example_runner(tmp_path)
 
     def run_job(spec, progress, cancelled):  # type: ignore[no-untyped-def]
-        requests.append(build_request(spec, tmp_path))
+        requests.append(job_request(spec, tmp_path))
         return inner(spec, progress, cancelled)
 
     srv = OscServer(ServerConfig(out=tmp_path, port=0), run_job)

@@ -74,7 +74,7 @@ def test_generate_fits_the_set_then_regenerate_in_live_12(server: Recorded, tmp_
     take, record = read_take(tmp_path / job)
     assert record["prompt"] == "欢快的流行歌" and record["seed"] == 3
     request = server.requests[0]
-    assert (request.bpm, request.meter, request.bars) == (100.0, "3/4", 4), "the Set's own"
+    assert (request.bpm, str(request.meter), request.bars) == (100.0, "3/4", 4), "the Set's"
     assert record["tempo"] == 100.0  # (the example runner plays its own 8 bars of 4/4)
     assert (song.tempo, song.signature_numerator, song.signature_denominator) == (100.0, 3, 4)
     assert not any(name == "Song.tempo" for name, _ in live_stub.CALLS[2:]), "the Set's tempo stays"
