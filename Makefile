@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 OUT ?= out
-PROMPT ?= 一段充满东方禅意的古筝独奏,节奏舒缓
+PROMPT ?= 国风流行歌,古筝和笛子,贝斯和鼓
 APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: install demo test lint typecheck pytest sysdeps-test sysdeps-corpus corpus train bench clean
+.PHONY: install demo test lint typecheck pytest sysdeps-test sysdeps-corpus sysdeps-demo corpus train bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -31,7 +31,12 @@ sysdeps-test:
 sysdeps-corpus:
 	@command -v mma >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq mma >/dev/null; }
 
-demo: install
+# A better General MIDI font than the 6 MB TimGM6mb for the demo (multitrack.render.best_soundfont).
+sysdeps-demo:
+	@test -f /usr/share/sounds/sf2/FluidR3_GM.sf2 || \
+	  { $(APT_GET) update -qq && $(APT_GET) install -y -qq fluid-soundfont-gm >/dev/null; }
+
+demo: install sysdeps-demo
 	$(VENV)/bin/multitrack demo --out $(OUT) --prompt "$(PROMPT)"
 
 lint: install
@@ -40,6 +45,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --config-file tests/examples/mypy_live.ini  # the Ableton script vs ableton-live-stubs
 
 pytest: install sysdeps-test
 	$(VENV)/bin/pytest -q -x --durations=15

@@ -3,7 +3,11 @@
 
 Compares the shipped way (one synthesizer, stems one after another) against one pass with
 four synthesizers advanced in lockstep over the merged event list, and shows what writing the
-24-bit WAVs adds. Run: ``.venv/bin/python bench/render_speed.py``.
+24-bit WAVs adds. Then compares the General MIDI fonts that are installed (TimGM6mb, Debian's
+FluidR3_GM.sf2 and MuseScore General .sf3): load time, render speed of the 32-bar song, and
+each stem's loudness (RMS dBFS; the example's chords are a piano, which the Ogg-compressed
+.sf3 renders far quieter in tinysoundfont).
+Run: ``.venv/bin/python bench/render_speed.py``.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from multitrack.example import example_song
-from multitrack.render import Synthesizer, audio_samples, render_stems
+from multitrack.render import Synthesizer, audio_samples, default_soundfont, render_stems
 from multitrack.song import DRUM_NOTES, STEMS, ChordSpan, Note, Song, Stem
 
 REPEATS = 5
+FONTS = (
+    Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),  # apt-get install fluid-soundfont-gm
+    Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),  # musescore-general-soundfont-small
+)
 
 
 def repeated(song: Song, times: int) -> Song:
@@ -107,6 +115,32 @@ def main() -> None:
             f"per stem {seconds / t_stem:6.1f}x real time ({t_stem:.3f} s) | "
             f"lockstep one pass {seconds / t_lock:6.1f}x ({t_lock:.3f} s) | "
             f"render_stems incl. load + 24-bit WAVs {seconds / t_full:6.1f}x ({t_full:.3f} s)"
+        )
+
+    fonts()
+
+
+def loudness(audio: np.ndarray) -> float:
+    return float(20 * np.log10(max(float(np.sqrt(np.mean(audio**2))), 1e-9)))
+
+
+def fonts() -> None:
+    song = repeated(example_song(), 4)
+    base = None
+    for path in (default_soundfont(), *FONTS):
+        if not path.is_file():
+            print(f"{path.name}: not installed")
+            continue
+        start = time.perf_counter()
+        synth = Synthesizer(path)
+        load = time.perf_counter() - start
+        t = best_of(per_stem, song, synth)
+        base = base or t
+        levels = " ".join(f"{n} {loudness(synth.render(song, n)):.1f}" for n in STEMS)
+        print(
+            f"{path.name} ({path.resolve().stat().st_size / 1e6:.0f} MB): load {load:.2f} s | "
+            f"32 bars {t:.3f} s = {song.seconds / t:.0f}x real time, {t / base:.2f}x TimGM6mb's "
+            f"time | RMS dBFS {levels}"
         )
 
 

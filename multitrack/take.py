@@ -101,7 +101,7 @@ def write_take(
         write_preview(song, tmp / FILES["preview"])
         report(0.95, "writing song.json")
         final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
-            tmp, song, meta, chosen, synth.sample_rate))  # fmt: skip
+            tmp, song, meta, chosen, synth.sample_rate, synth.path.name))  # fmt: skip
     except BaseException as exc:
         full = disk_full(exc, root)  # before the cleanup frees the space again
         shutil.rmtree(tmp, ignore_errors=True)
@@ -266,7 +266,7 @@ def _move_into_place(
 
 
 def _write_record(
-    tmp: Path, song: Song, meta: Mapping[str, Any], name: str, sample_rate: int
+    tmp: Path, song: Song, meta: Mapping[str, Any], name: str, sample_rate: int, soundfont: str
 ) -> None:
     record: dict[str, Any] = {
         "format": FORMAT,
@@ -286,6 +286,7 @@ def _write_record(
         style=song.style,
         programs=song.programs,
         sample_rate=sample_rate,
+        soundfont=soundfont,
         chords=chord_rows(song.chords, song.meter),
         sections=[
             {"label": x.label, "letter": x.letter, "bar": x.start + 1, "bars": x.bars}

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from multitrack.take import Take
 
 
-DEFAULT_PROMPT = "一段充满东方禅意的古筝独奏,节奏舒缓"
+# Guofeng pop for a full band: all four stems play (the old guzheng-solo default left bass
+# and drums silent). Measured with seed 0: melody -17, chords -20, bass -22, drums -23 dB RMS.
+DEFAULT_PROMPT = "国风流行歌,古筝和笛子,贝斯和鼓"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prompt", default=DEFAULT_PROMPT, help="the prompt")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--name", help="take folder name (default: next take-NNN)")
-    p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with (default: TimGM6mb)")
+    p.add_argument(
+        "--soundfont",
+        type=Path,
+        help=".sf2/.sf3 to render with (default: FluidR3_GM.sf2 when installed, else TimGM6mb)",
+    )
     p.add_argument(
         "--sample-rate", type=int, default=44100, metavar="HZ", help="44100 (default) or 48000"
     )
@@ -68,6 +74,11 @@ def render_example(
 def run(args: argparse.Namespace) -> int:
     from bridge.commands.render import print_take, progress_bar
     from models.checkpoint import DEFAULT_CHECKPOINT
+    from multitrack.render import best_soundfont
+
+    if args.soundfont is None:
+        args.soundfont = best_soundfont()
+    print(f"soundfont: {args.soundfont}", file=sys.stderr)
 
     if DEFAULT_CHECKPOINT.is_file():
         from bridge.service import generate_take, load_pipeline

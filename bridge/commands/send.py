@@ -143,7 +143,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _emit(record: dict[str, Any]) -> int:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
+    # UTF-8 bytes whatever the console's code page: a DAW reads this pipe as UTF-8 (on Windows
+    # print() would encode in the ANSI code page and fail on, or mangle, a Chinese prompt).
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    stdout = getattr(sys.stdout, "buffer", None)
+    if stdout is None:
+        print(line.decode("utf-8"), end="", flush=True)
+    else:
+        sys.stdout.flush()
+        stdout.write(line)
+        stdout.flush()
     if record.get("ok"):
         return 0
     return EXIT_TIMEOUT if record.get("code") in ("timeout", "unreachable") else EXIT_ERROR

@@ -1,17 +1,22 @@
--- @description Multitrack - Generate: four stems from a prompt at the edit cursor's bar
+-- @description Multitrack - Generate: four stems from a prompt, fitted to the project
 -- @about Asks for a prompt (Chinese or English), runs `multitrack send generate … --wait`
---   against a running `multitrack serve`, sets the tempo and time signature at the edit
---   cursor's bar, puts the four WAVs on new named tracks and the four stems' MIDI on their own
---   tracks, and adds the chord symbols as project markers. See README.md.
+--   against a running `multitrack serve`, and puts the four WAVs and the four stems' MIDI on
+--   new named tracks at the time selection (else the edit cursor's bar), with the chord
+--   symbols as project markers. The take is made at the project's tempo and time signature,
+--   as long as the time selection; the project's tempo changes only when the prompt names a
+--   tempo and you say yes. See README.md.
 
 local script_dir = ({ reaper.get_action_context() })[2]:match("^(.*)[/\\]")
 local mt = dofile(script_dir .. "/multitrack_lib.lua")
 
-local function ask()
-  local last = mt.setting("last_prompt", "欢快的流行歌, 8 bars")
+local METERS = { ["4/4"] = true, ["3/4"] = true, ["2/4"] = true, ["6/8"] = true }
+local YES, NO = 6, 7
+
+local function ask(default_bars)
+  local last = mt.setting("last_prompt", "欢快的流行歌")
   local ok, csv = reaper.GetUserInputs("Multitrack: generate", 3,
     "Prompt (中文 / English):,Bars (1-64; blank = from the prompt):,Seed:,extrawidth=360,separator=\n",
-    last .. "\n\n0")
+    last .. "\n" .. default_bars .. "\n0")
   if not ok then return nil end
   local prompt, bars, seed = csv:match("^(.-)\n(.-)\n(.-)$")
   if not prompt or not prompt:match("%S") then
@@ -24,9 +29,25 @@ local function ask()
 end
 
 local function main()
-  local prompt, bars, seed = ask()
+  local sel_from, sel_to = mt.time_selection()
+  local start = sel_from and sel_from or mt.cursor_bar_start()
+  local num, den, bpm = mt.project_at(start)
+  local prompt, bars, seed = ask(sel_from and tostring(mt.bars_between(sel_from, sel_to)) or "")
   if not prompt then return end
-  local args = { "generate", prompt, "--wait", "--notes" }
+  local named = mt.prompt_tempo(prompt)
+  local change_tempo = false
+  if named and math.abs(named - bpm) > 0.005 then
+    local answer = reaper.ShowMessageBox(string.format(
+      "The prompt asks for %g BPM; the project is at %g BPM here.\n\nYes: set the project to %g BPM at this bar.\n"
+      .. "No: make the take at %g BPM and leave the project as it is.", named, bpm, named, bpm), "Multitrack", 3)
+    if answer ~= YES and answer ~= NO then return end
+    change_tempo = answer == YES
+  end
+  local args = { "generate", prompt, "--wait", "--notes", "--bpm", string.format("%g", change_tempo and named or bpm) }
+  if METERS[num .. "/" .. den] then
+    args[#args + 1] = "--meter"
+    args[#args + 1] = num .. "/" .. den
+  end
   if bars:match("^%s*%d+%s*$") then
     args[#args + 1] = "--bars"
     args[#args + 1] = bars:match("%d+")
@@ -38,13 +59,12 @@ local function main()
   local record = mt.send(args)
   if not record.ok then return mt.fail(record) end
   local song = record.song
-  local num, den = mt.meter(song.meter)
-  local _, bar_qn = mt.beat_and_bar_qn(num, den)
+  local snum, sden = mt.meter(song.meter)
+  local _, bar_qn = mt.beat_and_bar_qn(snum, sden)
 
   reaper.Undo_BeginBlock()
   reaper.PreventUIRefresh(1)
-  local start = mt.cursor_bar_start()
-  mt.set_tempo(start, song)
+  if change_tempo then mt.set_tempo(start, song.tempo, num, den) end
   for _, stem in ipairs(mt.STEMS) do
     local track = mt.new_track(stem .. " (audio)", "audio:" .. stem)
     mt.insert_audio(track, record.files[stem], start, record.job, record.take_dir)
@@ -54,7 +74,7 @@ local function main()
     mt.insert_midi(track, record.notes[stem], start, song.bars * bar_qn, stem == "drums",
       record.job, record.take_dir)
   end
-  mt.add_chord_markers(start, song)
+  mt.add_chord_markers(start, song, record.job)
   reaper.SetProjExtState(0, mt.SECTION, "last_job", record.job)
   reaper.PreventUIRefresh(-1)
   reaper.UpdateArrange()

@@ -115,7 +115,7 @@ local function main()
     end
   end
   mt.remove_chord_markers(start, mt.time_after(start, song.bars * bar_qn))
-  mt.add_chord_markers(start, song)
+  mt.add_chord_markers(start, song, record.job)
   reaper.SetProjExtState(0, mt.SECTION, "last_job", record.job)
   reaper.PreventUIRefresh(-1)
   reaper.UpdateArrange()

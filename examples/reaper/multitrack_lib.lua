@@ -133,38 +133,65 @@ local function is_windows()
   return reaper.GetOS():match("^Win") ~= nil
 end
 
---- Quote one argument for the platform's command line.
+--- Quote one argument for ExecProcess. REAPER runs no shell: on macOS/Linux it splits the
+--- command line on spaces itself and keeps a group in ' " or ` together, backslashes literal,
+--- so an argument is wrapped in a quote character it does not contain. On Windows the program
+--- splits its own command line by the C runtime's rules (double quotes, backslash escapes).
+--- Returns nil and a message when no quoting can carry the argument.
 function M.quote(arg)
   arg = tostring(arg)
   if is_windows() then
     return '"' .. arg:gsub('(\\*)"', '%1%1\\"'):gsub('(\\+)$', '%1%1') .. '"'
   end
-  return "'" .. arg:gsub("'", "'\\''") .. "'"
+  if arg ~= "" and not arg:find("[%s'\"`]") then return arg end
+  for _, q in ipairs({ '"', "'", "`" }) do
+    if not arg:find(q, 1, true) then return q .. arg .. q end
+  end
+  return nil, "text with all three of ' \" ` cannot be passed to multitrack on this system: " .. arg
 end
+
+--- Where the settings written by `multitrack daw install` live (next to this file).
+M.SETTINGS_FILE = "multitrack_settings.lua"
 
 function M.setting(key, default)
   local value = reaper.GetExtState(M.SECTION, key)
-  if value == nil or value == "" then return default end
-  return value
+  if value ~= nil and value ~= "" then return value end
+  if M.installed == nil then
+    local dir = (debug.getinfo(1, "S").source:match("^@(.*)[/\\]") or ".")
+    local ok, settings = pcall(dofile, dir .. "/" .. M.SETTINGS_FILE)
+    M.installed = (ok and type(settings) == "table") and settings or {}
+  end
+  local installed = M.installed[key]
+  if installed ~= nil and installed ~= "" then return tostring(installed) end
+  return default
 end
 
---- Run `multitrack send <args…>` and return the decoded JSON record (always a table with
---- `ok`; on failure `code` and `message`).
-function M.send(args)
-  local parts = { M.quote(M.setting("command", "multitrack")), "send" }
-  for _, a in ipairs(args) do parts[#parts + 1] = M.quote(a) end
+local function run(args, timeout_s)
+  local command_path = M.setting("command", "multitrack")
+  local first, why = M.quote(command_path)
+  if not first then return nil, nil, why end
+  local parts = { first, "send" }
+  for _, a in ipairs(args) do
+    local quoted, err = M.quote(a)
+    if not quoted then return nil, nil, err end
+    parts[#parts + 1] = quoted
+  end
   local port = M.setting("port", nil)
   if port then
     parts[#parts + 1] = "--port"
     parts[#parts + 1] = M.quote(port)
   end
-  local timeout_s = math.floor(M.TIMEOUT_MS / 1000) - 5
   parts[#parts + 1] = "--timeout"
   parts[#parts + 1] = tostring(timeout_s)
   local command = table.concat(parts, " ")
-  local output = reaper.ExecProcess(command, M.TIMEOUT_MS)
+  return reaper.ExecProcess(command, (timeout_s + 5) * 1000), command
+end
+
+local function record_of(output, command)
   if not output then
-    return { ok = false, code = "no_client", message = "could not run: " .. command }
+    return { ok = false, code = "no_client",
+             message = "Could not run multitrack (" .. tostring(command) .. ").\n\nRun `multitrack daw install reaper` "
+               .. "again, or set its path: reaper.SetExtState(\"Multitrack\", \"command\", \"/path/to/multitrack\", true)" }
   end
   local last
   for line in output:gmatch("[^\r\n]+") do
@@ -176,8 +203,40 @@ function M.send(args)
              message = "multitrack send exited " .. exit_code .. ": " .. output:sub(1, 400) }
   end
   local ok, record = pcall(M.json_decode, last)
-  if not ok or type(record) ~= "table" then
-    return { ok = false, code = "bad_reply", message = tostring(record) }
+  if not ok or type(record) ~= "table" or type(record.ok) ~= "boolean" then
+    return { ok = false, code = "bad_reply", message = "multitrack send printed a reply I cannot read: "
+             .. tostring(ok and last:sub(1, 200) or record) }
+  end
+  return record
+end
+
+--- Run `multitrack send <args…>` and return the decoded JSON record (always a table with
+--- `ok`; on failure `code` and `message`). The server is pinged first (3 s), so a server that
+--- is not running is reported at once rather than after the job timeout.
+function M.send(args)
+  local output, command, err = run({ "ping" }, 3)
+  if err then return { ok = false, code = "bad_text", message = err } end
+  local pong = record_of(output, command)
+  if not pong.ok then
+    if pong.code == "timeout" or pong.code == "unreachable" then
+      pong.message = "The Multitrack server does not answer (" .. tostring(pong.message)
+        .. ").\n\nStart it: multitrack serve"
+    end
+    return pong
+  end
+  output, command, err = run(args, math.floor(M.TIMEOUT_MS / 1000) - 5)
+  if err then return { ok = false, code = "bad_text", message = err } end
+  local record = record_of(output, command)
+  if record.ok then
+    local good = type(record.song) == "table" and type(record.files) == "table" and type(record.notes) == "table"
+      and type(record.job) == "string" and type(record.song.bars) == "number" and type(record.song.tempo) == "number"
+    for _, stem in ipairs(M.STEMS) do
+      good = good and type(record.files[stem]) == "string" and type(record.notes[stem] or {}) == "table"
+    end
+    if not good then
+      return { ok = false, code = "bad_reply", message = "The reply of multitrack send lacks the take: "
+               .. tostring(output):sub(1, 200) }
+    end
   end
   return record
 end
@@ -214,13 +273,51 @@ function M.time_after(start, qn)
   return reaper.TimeMap2_QNToTime(0, reaper.TimeMap2_timeToQN(0, start) + qn)
 end
 
---- Tempo and time signature from the take, at the bar where the take goes.
-function M.set_tempo(start, song)
-  local num, den = M.meter(song.meter)
-  if start <= 0 and reaper.CountTempoTimeSigMarkers(0) == 0 then
-    reaper.SetCurrentBPM(0, song.tempo, true)
+--- The project's time signature and tempo at time `t` (seconds).
+function M.project_at(t)
+  local num, den, bpm = reaper.TimeMap_GetTimeSigAtTime(0, t)
+  return num, den, bpm
+end
+
+--- The time selection (start, end in seconds), or nil when there is none.
+function M.time_selection()
+  local from, to = reaper.GetSet_LoopTimeRange2(0, false, false, 0, 0, false)
+  if to > from then return from, to end
+  return nil
+end
+
+--- Bars (rounded, 1-64) between two times in the meter at `from`.
+function M.bars_between(from, to)
+  local num, den = M.project_at(from)
+  local qn = reaper.TimeMap2_timeToQN(0, to) - reaper.TimeMap2_timeToQN(0, from)
+  return math.max(1, math.min(64, math.floor(qn / (num * 4 / den) + 0.5)))
+end
+
+--- The BPM a prompt names as a number ("85 bpm", "每分钟90拍", "速度 100", "tempo 72"), or nil.
+--- The same forms models/text/quantities.py reads (run_reaper.lua checks a list of them).
+function M.prompt_tempo(prompt)
+  local lower = prompt:lower()
+  for _, pattern in ipairs({ "(%d+%.?%d*)%s*bpm", "(%d+%.?%d*)%s*beats? per minute", "(%d+%.?%d*)%s*拍每分",
+                             "(%d+%.?%d*)%s*拍/分", "每分钟%s*(%d+%.?%d*)%s*拍", "tempo%s*[:=]?%s*o?f?%s*(%d+%.?%d*)",
+                             "速度%s*[:=为是]?%s*(%d+%.?%d*)", "♩%s*=%s*(%d+%.?%d*)" }) do
+    local n, after = lower:match(pattern .. "()")
+    if n and not lower:sub(after):match("^%s*[/小b]") then return tonumber(n) end
   end
-  reaper.SetTempoTimeSigMarker(0, -1, start, -1, -1, song.tempo, num, den, false)
+  return nil
+end
+
+--- A tempo/time-signature marker at `start`: the one already there is changed, never doubled.
+function M.set_tempo(start, bpm, num, den)
+  local index = reaper.FindTempoTimeSigMarker(0, start)
+  if index >= 0 then
+    local ok, pos = reaper.GetTempoTimeSigMarker(0, index)
+    if ok and math.abs(pos - start) < 1e-6 then
+      reaper.SetTempoTimeSigMarker(0, index, start, -1, -1, bpm, num, den, false)
+      reaper.UpdateTimeline()
+      return
+    end
+  end
+  reaper.SetTempoTimeSigMarker(0, -1, start, -1, -1, bpm, num, den, false)
   reaper.UpdateTimeline()
 end
 
@@ -296,27 +393,35 @@ function M.row_qn(row, num, den)
   return (row.bar - 1) * bar_qn + (row.beat - 1) * beat_qn
 end
 
---- One project marker per chord symbol, at its bar and beat after `start`.
-function M.add_chord_markers(start, song)
+--- One project marker per chord symbol, at its bar and beat after `start`. Each marker is
+--- tagged in the project (ext state "marker<index>" = "<job>\t<name>"), so Regenerate later
+--- removes only markers this script made and the producer has not renamed.
+function M.add_chord_markers(start, song, job)
   local num, den = M.meter(song.meter)
   for _, row in ipairs(song.chords or {}) do
-    reaper.AddProjectMarker2(0, false, M.time_after(start, M.row_qn(row, num, den)), 0, row.symbol, -1, 0)
+    local index = reaper.AddProjectMarker2(0, false, M.time_after(start, M.row_qn(row, num, den)), 0, row.symbol, -1, 0)
+    reaper.SetProjExtState(0, M.SECTION, "marker" .. index, job .. "\t" .. row.symbol)
   end
 end
 
---- Remove plain markers named like chord symbols between `from` and `to` (seconds).
+--- Remove this script's chord markers between `from` and `to` (seconds); every other marker
+--- ("Chorus", "Drop", one the producer renamed) stays.
 function M.remove_chord_markers(from, to)
   local found = {}
   local i = 0
   while true do
     local retval, isrgn, pos, _, name, index = reaper.EnumProjectMarkers3(0, i)
     if retval == 0 then break end
-    if not isrgn and pos >= from - 1e-9 and pos < to and (name == "N.C." or name:match("^[A-G][#b]?[%w/#b]*$")) then
-      found[#found + 1] = index
+    if not isrgn and pos >= from - 1e-9 and pos < to then
+      local _, tag = reaper.GetProjExtState(0, M.SECTION, "marker" .. index)
+      if tag ~= "" and tag:match("\t(.*)$") == name then found[#found + 1] = index end
     end
     i = i + 1
   end
-  for j = #found, 1, -1 do reaper.DeleteProjectMarker(0, found[j], false) end
+  for j = #found, 1, -1 do
+    reaper.DeleteProjectMarker(0, found[j], false)
+    reaper.SetProjExtState(0, M.SECTION, "marker" .. found[j], "")
+  end
 end
 
 --- The job id of the active take of `item`, or nil.

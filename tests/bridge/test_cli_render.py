@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 from bridge.cli import main
+from multitrack.render import best_soundfont
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "midi"
 TAKE_FILES = ["bass.wav", "chords.wav", "drums.wav", "melody.wav", "preview.png", "song.json",
@@ -92,9 +95,14 @@ def test_demo_generates_from_the_default_prompt_with_the_shipped_model(
     assert sorted(p.name for p in take.iterdir()) == TAKE_FILES
     assert f"take: {take}" in capsys.readouterr().out
     record = json.loads((take / "song.json").read_text(encoding="utf-8"))
-    assert record["prompt"] == "一段充满东方禅意的古筝独奏,节奏舒缓"
-    assert record["attributes"]["style"] == "guofeng" and record["programs"]["melody"] == 107
-    assert record["model"].startswith("multitrack-ldm")
+    assert record["prompt"] == "国风流行歌,古筝和笛子,贝斯和鼓"
+    assert record["attributes"]["style"] == "guofeng" and record["model"].startswith(
+        "multitrack-ldm"
+    )
+    assert record["soundfont"] == best_soundfont().name
+    for stem in ("melody", "chords", "bass", "drums"):  # a full band: every stem sounds
+        audio, _ = soundfile.read(take / f"{stem}.wav")
+        assert np.sqrt((audio**2).mean()) > 0.01, stem
 
 
 def test_render_example_writes_the_built_in_song(tmp_path: Path) -> None:

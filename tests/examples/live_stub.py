@@ -1,10 +1,22 @@
-"""A stub of the Live Object Model for the Multitrack Remote Script: the modules ``Live`` and
-``ableton.v2.control_surface``, and a Song with tracks, scenes, clip slots and clips.
+"""A stub of what Live gives a MIDI Remote Script, for the Multitrack script's tests.
 
-It records every call and checks arguments the way Live does (a slot holds one clip, MIDI
-clips only on MIDI tracks, notes inside the clip, pitches and velocities in range). ``version``
-picks the API: 12 has ``ClipSlot.create_audio_clip`` and the Live 11 note API
-(``add_new_notes``/``get_notes_extended``); 10 has only ``set_notes``/``get_notes``.
+Two parts, each shaped like the real thing for every member the script touches:
+
+* ``ableton.v2.control_surface``: ``SimpleControlSurface`` and ``ControlSurface`` as in Live's
+  own ``ableton/v2/control_surface/control_surface.py`` (decompiled, read in github
+  gluon/AbletonLive12_MIDIRemoteScripts and gluon/AbletonLive11_MIDIRemoteScripts):
+  ``__init__(c_instance=None, publish_self=True, …)`` asserts a c_instance and (ControlSurface)
+  calls ``c_instance.update_locks()``; ``song`` is a *property* returning
+  ``c_instance.song()``; ``show_message`` asserts a str and forwards to the c_instance;
+  ``schedule_message(delay_in_ticks, callback, parameter=None)`` asserts ``delay_in_ticks > 0``
+  and a callable and runs it from ``update_display`` (Live's ~100 ms timer) after that many
+  ticks; ``disconnect``. There is **no** ``log_message`` (only ``_Framework`` has one), so a
+  script calling it fails here as it does in Live.
+* ``Live``: Song, Track, ClipSlot, Clip, MidiNoteSpecification with the signatures of PyPI
+  ``ableton-live-stubs`` 12.3.6 (which the script is also type-checked against). ``version``
+  picks the API: 12 has ``ClipSlot.create_audio_clip`` (Live 12.0.5+), 11 does not. Arguments
+  are checked the way Live does (a slot holds one clip, MIDI clips only on MIDI tracks, notes
+  inside the clip, pitches and velocities in range).
 """
 
 from __future__ import annotations
@@ -12,7 +24,7 @@ from __future__ import annotations
 import sys
 import types
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +37,15 @@ def record(name: str, *args: Any) -> None:
 
 class MidiNoteSpecification:
     def __init__(
-        self, pitch: int, start_time: float, duration: float, velocity: float, mute: bool = False
+        self,
+        pitch: int,
+        start_time: float,
+        duration: float,
+        velocity: float = 100.0,
+        mute: bool = False,
+        probability: float = 1.0,
+        velocity_deviation: float = 0.0,
+        release_velocity: float = 64.0,
     ) -> None:
         self.pitch, self.start_time, self.duration = pitch, start_time, duration
         self.velocity, self.mute = velocity, mute
@@ -57,43 +77,21 @@ class Clip:
     def _add(self, pitch: int, start: float, duration: float, velocity: float, mute: bool) -> None:
         assert self.is_midi_clip, "notes only go into MIDI clips"
         assert isinstance(pitch, int) and 0 <= pitch <= 127, f"pitch {pitch}"
-        assert 0 <= start < self.length, (
-            f"note start {start} outside the clip (length {self.length})"
-        )
+        assert 0 <= start < self.length, f"note start {start} outside the clip ({self.length})"
         assert duration > 0, f"note duration {duration}"
         assert 1 <= velocity <= 127, f"velocity {velocity}"
         self.notes.append(MidiNote(pitch, float(start), float(duration), velocity, bool(mute)))
 
-    def set_notes(self, notes: tuple[tuple[int, float, float, int, bool], ...]) -> None:
-        assert isinstance(notes, tuple), "set_notes takes a tuple"
-        record("Clip.set_notes", len(notes))
-        for note in notes:
-            self._add(*note)
-
-    def get_notes(
-        self, from_time: float, from_pitch: int, time_span: float, pitch_span: int
-    ) -> tuple[Any, ...]:
-        record("Clip.get_notes", from_time, from_pitch, time_span, pitch_span)
-        return tuple(
-            (n.pitch, n.start_time, n.duration, n.velocity, n.mute)
-            for n in self.notes
-            if from_pitch <= n.pitch < from_pitch + pitch_span
-            and from_time <= n.start_time < from_time + time_span
-        )
-
-
-class Clip11(Clip):
-    def add_new_notes(self, specs: tuple[MidiNoteSpecification, ...]) -> None:
-        assert isinstance(specs, tuple), "add_new_notes takes a tuple"
+    def add_new_notes(self, specs: Iterable[MidiNoteSpecification], /) -> list[int]:
+        specs = tuple(specs)
         record("Clip.add_new_notes", len(specs))
         for s in specs:
-            assert isinstance(s, MidiNoteSpecification), (
-                "add_new_notes takes MidiNoteSpecifications"
-            )
+            assert isinstance(s, MidiNoteSpecification), "takes MidiNoteSpecifications"
             self._add(s.pitch, s.start_time, s.duration, s.velocity, s.mute)
+        return list(range(len(specs)))
 
     def get_notes_extended(
-        self, from_pitch: int, pitch_span: int, from_time: float, time_span: float
+        self, from_pitch: int, pitch_span: int, from_time: float, time_span: float, /
     ) -> tuple[MidiNote, ...]:
         record("Clip.get_notes_extended", from_pitch, pitch_span, from_time, time_span)
         return tuple(
@@ -105,41 +103,45 @@ class Clip11(Clip):
 
 
 class ClipSlot:
-    """Live's ClipSlot; the version's subclass decides which methods exist."""
-
-    clip_class: type[Clip] = Clip
+    """Live 11's ClipSlot: MIDI clips only."""
 
     def __init__(self, track: Track) -> None:
         self.track = track
-        self.clip: Clip | None = None
+        self._clip: Clip | None = None
+
+    @property
+    def clip(self) -> Clip | None:
+        return self._clip  # "Might be None" (Live-stubs ClipSlot.clip)
 
     @property
     def has_clip(self) -> bool:
-        return self.clip is not None
+        return self._clip is not None
 
-    def create_clip(self, length: float) -> None:
+    def create_clip(self, length: float, /) -> Clip:
         record("ClipSlot.create_clip", length)
-        if self.clip is not None:
+        if self._clip is not None:
             raise RuntimeError("Clip slot is not empty")
         if not self.track.has_midi_input:
             raise RuntimeError("MIDI clips can only be created on MIDI tracks")
         if length <= 0:
             raise RuntimeError("Invalid clip length")
-        self.clip = self.clip_class(length, midi=True)
+        self._clip = Clip(length, midi=True)
+        return self._clip
 
 
 class ClipSlot12(ClipSlot):
-    clip_class = Clip11
+    """Live 12.0.5+: ``create_audio_clip(file_path)`` exists."""
 
-    def create_audio_clip(self, file_path: str) -> None:
+    def create_audio_clip(self, file_path: str, /) -> Clip:
         record("ClipSlot.create_audio_clip", file_path)
-        if self.clip is not None:
+        if self._clip is not None:
             raise RuntimeError("Clip slot is not empty")
         if not self.track.has_audio_input:
             raise RuntimeError("Audio clips can only be created on audio tracks")
         with wave.open(file_path, "rb") as w:  # the file must really be a WAV
             seconds = w.getnframes() / w.getframerate()
-        self.clip = Clip(seconds, midi=False, file_path=file_path)
+        self._clip = Clip(seconds, midi=False, file_path=file_path)
+        return self._clip
 
 
 class Track:
@@ -171,7 +173,8 @@ class Song:
         self.tracks.append(Track(self, midi=True))  # a new set has one MIDI track
         self.view = View()
         self._tempo = 120.0
-        self._num, self._den = 4, 4
+        self.signature_numerator, self.signature_denominator = 4, 4
+        self.loop, self.loop_start, self.loop_length = False, 0.0, 16.0
 
     @property
     def tempo(self) -> float:
@@ -183,95 +186,123 @@ class Song:
         record("Song.tempo", value)
         self._tempo = value
 
-    @property
-    def signature_numerator(self) -> int:
-        return self._num
-
-    @signature_numerator.setter
-    def signature_numerator(self, value: int) -> None:
-        assert isinstance(value, int) and 1 <= value <= 99
-        record("Song.signature_numerator", value)
-        self._num = value
-
-    @property
-    def signature_denominator(self) -> int:
-        return self._den
-
-    @signature_denominator.setter
-    def signature_denominator(self, value: int) -> None:
-        assert value in (1, 2, 4, 8, 16)
-        record("Song.signature_denominator", value)
-        self._den = value
-
-    def _insert(self, index: int, midi: bool) -> None:
-        assert -1 <= index <= len(self.tracks), f"track index {index}"
+    def _insert(self, index: int | None, midi: bool) -> Track:
+        assert index is None or -1 <= index <= len(self.tracks), f"track index {index}"
         track = Track(self, midi=midi)
-        self.tracks.insert(len(self.tracks) if index == -1 else index, track)
+        self.tracks.insert(len(self.tracks) if index in (None, -1) else index, track)
+        return track
 
-    def create_midi_track(self, index: int) -> None:
+    def create_midi_track(self, index: int | None = None, /) -> Track:
         record("Song.create_midi_track", index)
-        self._insert(index, True)
+        return self._insert(index, True)
 
-    def create_audio_track(self, index: int) -> None:
+    def create_audio_track(self, index: int | None = None, /) -> Track:
         record("Song.create_audio_track", index)
-        self._insert(index, False)
+        return self._insert(index, False)
 
-    def create_scene(self, index: int) -> None:
+    def create_scene(self, index: int, /) -> object:
         record("Song.create_scene", index)
         assert -1 <= index <= len(self.scenes)
         at = len(self.scenes) if index == -1 else index
         self.scenes.insert(at, object())
         for track in self.tracks:
             track.clip_slots.insert(at, self.slot_class(track))
+        return self.scenes[at]
+
+    def state(self) -> tuple[Any, ...]:
+        """Everything a take may change, to show that a failure changed nothing."""
+        return (
+            self._tempo, self.signature_numerator, self.signature_denominator,
+            tuple(t.name for t in self.tracks), len(self.scenes),
+            tuple(tuple(s.has_clip for s in t.clip_slots) for t in self.tracks),
+        )  # fmt: skip
 
 
 class CInstance:
-    """What Live hands the script: the song, plus a scheduler the test pumps."""
+    """What Live hands the script (``c_instance``): its song, the status bar, and the
+    ``update_display`` timer the test pumps as Live does every ~100 ms."""
 
     def __init__(self, song: Song) -> None:
-        self.song = song
-        self.scheduled: list[tuple[int, Callable[[], None]]] = []
+        self._song = song
         self.messages: list[str] = []
-        self.log: list[str] = []
-
-    def pump(self) -> None:
-        due, self.scheduled = self.scheduled, []
-        for _, callback in due:
-            callback()
-
-
-class ControlSurface:
-    def __init__(self, c_instance: CInstance) -> None:
-        self._c_instance = c_instance
+        self.surface: SimpleControlSurface | None = None
 
     def song(self) -> Song:
-        return self._c_instance.song
+        return self._song
 
-    def schedule_message(self, delay: int, callback: Callable[[], None]) -> None:
-        assert isinstance(delay, int) and delay >= 0
-        self._c_instance.scheduled.append((delay, callback))
+    def show_message(self, message: str) -> None:
+        self.messages.append(message)
+
+    def update_locks(self) -> None:
+        pass
+
+    def set_session_highlight(self, *args: Any) -> None:
+        pass
+
+    def pump(self) -> None:
+        assert self.surface is not None
+        self.surface.update_display()
+
+
+class SimpleControlSurface:
+    def __init__(self, c_instance: CInstance | None = None, publish_self: bool = True) -> None:
+        assert c_instance
+        self._c_instance = c_instance
+        self._tasks: list[list[Any]] = []  # [ticks left, callback, parameter]
+        c_instance.surface = self
+
+    @property
+    def song(self) -> Song:
+        return self._c_instance.song()
 
     def show_message(self, message: str) -> None:
         assert isinstance(message, str)
-        self._c_instance.messages.append(message)
+        self._c_instance.show_message(message)
 
-    def log_message(self, *message: Any) -> None:
-        self._c_instance.log.append(" ".join(str(m) for m in message))
+    def schedule_message(
+        self, delay_in_ticks: int, callback: Callable[..., None], parameter: Any = None
+    ) -> None:
+        assert delay_in_ticks > 0
+        assert callable(callback)
+        self._tasks.append([delay_in_ticks, callback, parameter])
+
+    def update_display(self) -> None:
+        due = [t for t in self._tasks if t[0] <= 1]
+        for task in self._tasks:
+            task[0] -= 1
+        self._tasks = [t for t in self._tasks if t[0] > 0]
+        for _, callback, parameter in due:
+            callback(parameter) if parameter else callback()
+
+    @property
+    def scheduled(self) -> int:
+        return len(self._tasks)
 
     def disconnect(self) -> None:
         record("ControlSurface.disconnect")
+        self._tasks = []
+
+
+class ControlSurface(SimpleControlSurface):
+    def __init__(self, *a: Any, **k: Any) -> None:
+        super().__init__(*a, **k)
+        self._c_instance.update_locks()
 
 
 def install(version: int) -> Song:
-    """Put ``Live`` and ``ableton.v2.control_surface`` for ``version`` into sys.modules and
-    return a fresh Song."""
+    """Put ``Live`` and ``ableton.v2.control_surface`` for Live ``version`` (11 or 12) into
+    sys.modules and return a fresh Song."""
+    assert version in (11, 12), "Live 10 (Python 2.7) is not supported"
     CALLS.clear()
     slot_class = ClipSlot12 if version >= 12 else ClipSlot
     live = types.ModuleType("Live")
     live.Clip = types.SimpleNamespace(MidiNoteSpecification=MidiNoteSpecification, Clip=Clip)  # type: ignore[attr-defined]
     live.ClipSlot = types.SimpleNamespace(ClipSlot=slot_class)  # type: ignore[attr-defined]
+    live.Song = types.SimpleNamespace(Song=Song)  # type: ignore[attr-defined]
+    live.Track = types.SimpleNamespace(Track=Track)  # type: ignore[attr-defined]
     surface_module = types.ModuleType("ableton.v2.control_surface")
     surface_module.ControlSurface = ControlSurface  # type: ignore[attr-defined]
+    surface_module.SimpleControlSurface = SimpleControlSurface  # type: ignore[attr-defined]
     modules = {
         "Live": live,
         "ableton": types.ModuleType("ableton"),

@@ -6,8 +6,8 @@
 -- ExecProcess really runs the command (the real `multitrack send`) and returns REAPER's
 -- "exit code\noutput" string.
 
-local S = { calls = {}, tracks = {}, items = {}, markers = {}, tempo = {}, ext = {}, proj_ext = {},
-            cursor = 0.0, answers = {}, boxes = {}, commands = {}, outputs = {}, next_marker = 1,
+local S = { os = "Other", box_answers = {}, calls = {}, tracks = {}, items = {}, markers = {}, tempo = {}, ext = {}, proj_ext = {},
+            cursor = 0.0, answers = {}, argvs = {}, loop = { 0.0, 0.0 }, boxes = {}, commands = {}, outputs = {}, next_marker = 1,
             bpm = 120.0, num = 4, den = 4, ppq = 960, selected = {} }
 
 local function fail(fmt, ...)
@@ -91,12 +91,15 @@ end
 local R = {}
 
 function R.get_action_context() return false, S.script_path, 0, 0, 0, 0, 0 end
-function R.GetOS() return "Other" end
+function R.GetOS() return S.os end
 function R.ShowConsoleMsg(msg) check(type(msg) == "string", "ShowConsoleMsg: string") end
 function R.ShowMessageBox(msg, title, kind)
   check(type(msg) == "string" and type(title) == "string" and is_int(kind), "ShowMessageBox(msg, title, type)")
   S.boxes[#S.boxes + 1] = msg
-  return 1
+  local answer = table.remove(S.box_answers, 1)
+  if kind == 0 then return 1 end  -- OK
+  check(answer ~= nil, "ShowMessageBox asked (%s) but the test gave no answer", msg)
+  return answer
 end
 
 function R.GetUserInputs(title, num, captions, defaults)
@@ -132,14 +135,78 @@ end
 function R.SetProjExtState(proj, section, key, value)
   want_proj(proj, "SetProjExtState")
   check(type(section) == "string" and type(key) == "string" and type(value) == "string", "SetProjExtState strings")
-  S.proj_ext[section .. "/" .. key] = value
+  S.proj_ext[section .. "/" .. key] = value ~= "" and value or nil
   return 1
+end
+
+-- ExecProcess runs no shell. On macOS/Linux REAPER splits the command line on spaces itself,
+-- keeping a group in ' " or ` together, backslashes literal (DATA.md; a quote character inside
+-- a bare word is refused here, as the lib never writes one). On Windows the program gets the
+-- line and splits it by the C runtime's rules (what Python's argv does there).
+local function split_posix(cmd)
+  local args, i, n = {}, 1, #cmd
+  while i <= n do
+    local c = cmd:sub(i, i)
+    if c == " " then
+      i = i + 1
+    elseif c == '"' or c == "'" or c == "`" then
+      local j = cmd:find(c, i + 1, true)
+      check(j ~= nil, "ExecProcess: unterminated %s group in %s", c, cmd)
+      check(j == n or cmd:sub(j + 1, j + 1) == " ", "ExecProcess: text right after a quoted group in %s", cmd)
+      args[#args + 1] = cmd:sub(i + 1, j - 1)
+      i = j + 1
+    else
+      local j = cmd:find(" ", i, true) or n + 1
+      local word = cmd:sub(i, j - 1)
+      check(not word:find("[\"'`]"), "ExecProcess: a quote inside the bare word %s", word)
+      args[#args + 1] = word
+      i = j
+    end
+  end
+  return args
+end
+
+local function split_windows(cmd)
+  local args, cur, quoted, have, i = {}, {}, false, false, 1
+  while i <= #cmd do
+    local c = cmd:sub(i, i)
+    if c == "\\" then
+      local j = i
+      while cmd:sub(j, j) == "\\" do j = j + 1 end
+      local count = j - i
+      if cmd:sub(j, j) == '"' then
+        cur[#cur + 1] = string.rep("\\", count // 2)
+        if count % 2 == 1 then cur[#cur + 1] = '"'; j = j + 1 end
+      else
+        cur[#cur + 1] = string.rep("\\", count)
+      end
+      i, have = j, true
+    elseif c == '"' then
+      if quoted and cmd:sub(i + 1, i + 1) == '"' then cur[#cur + 1] = '"'; i = i + 2
+      else quoted = not quoted; i = i + 1 end
+      have = true
+    elseif (c == " " or c == "\t") and not quoted then
+      if have then args[#args + 1] = table.concat(cur); cur, have = {}, false end
+      i = i + 1
+    else
+      cur[#cur + 1] = c; have = true; i = i + 1
+    end
+  end
+  if have then args[#args + 1] = table.concat(cur) end
+  return args
 end
 
 function R.ExecProcess(command, timeout)
   check(type(command) == "string" and is_int(timeout), "ExecProcess(command, timeoutmsec)")
   S.commands[#S.commands + 1] = command
-  local pipe = io.popen(command .. " 2>&1", "r")  -- stderr too: the lib must pick the JSON line
+  local argv = S.os:match("^Win") and split_windows(command) or split_posix(command)
+  S.argvs[#S.argvs + 1] = argv
+  local exe = io.open(argv[1] or "", "rb")
+  if not exe then return nil end -- "NULL on total failure": no such program
+  exe:close()
+  local quoted = {}
+  for k, a in ipairs(argv) do quoted[k] = "'" .. a:gsub("'", "'\\''") .. "'" end
+  local pipe = io.popen(table.concat(quoted, " ") .. " 2>&1", "r") -- argv exactly, via the harness's sh
   local output = pipe:read("a")
   local _, _, code = pipe:close()
   S.outputs[#S.outputs + 1] = output
@@ -173,14 +240,42 @@ function R.TimeMap2_beatsToTime(proj, tpos, measures)
   return qn_to_time(qn)
 end
 function R.CountTempoTimeSigMarkers(proj) want_proj(proj, "CountTempoTimeSigMarkers"); return #S.tempo end
+local function sort_tempo() table.sort(S.tempo, function(a, b) return a.time < b.time end) end
 function R.SetTempoTimeSigMarker(proj, ptidx, timepos, measurepos, beatpos, bpm, num, den, linear)
   want_proj(proj, "SetTempoTimeSigMarker")
-  check(ptidx == -1 and type(timepos) == "number" and measurepos == -1 and beatpos == -1,
-    "SetTempoTimeSigMarker: new marker by time")
+  check(is_int(ptidx) and ptidx >= -1 and ptidx < #S.tempo, "SetTempoTimeSigMarker: no marker %s", ptidx)
+  check(type(timepos) == "number" and measurepos == -1 and beatpos == -1, "SetTempoTimeSigMarker: by time")
   check(type(bpm) == "number" and bpm > 0 and is_int(num) and is_int(den) and type(linear) == "boolean",
     "SetTempoTimeSigMarker bpm/num/den/linear")
-  S.tempo[#S.tempo + 1] = { time = timepos, bpm = bpm, num = math.tointeger(num), den = math.tointeger(den) }
+  local m = { time = timepos, bpm = bpm, num = math.tointeger(num), den = math.tointeger(den) }
+  if ptidx == -1 then S.tempo[#S.tempo + 1] = m else S.tempo[ptidx + 1] = m end
+  sort_tempo()
   return true
+end
+function R.FindTempoTimeSigMarker(proj, t)
+  want_proj(proj, "FindTempoTimeSigMarker")
+  local found = -1
+  for k, m in ipairs(S.tempo) do if m.time <= t + 1e-12 then found = k - 1 end end
+  return found
+end
+function R.GetTempoTimeSigMarker(proj, ptidx)
+  want_proj(proj, "GetTempoTimeSigMarker")
+  local m = S.tempo[ptidx + 1]
+  if not m then return false, -1, -1, -1, -1, -1, -1, false end
+  return true, m.time, 0, 0, m.bpm, m.num, m.den, false
+end
+function R.TimeMap_GetTimeSigAtTime(proj, t)
+  want_proj(proj, "TimeMap_GetTimeSigAtTime")
+  check(type(t) == "number", "TimeMap_GetTimeSigAtTime(proj, time)")
+  local s = seg_at_time(t)
+  return s.num, s.den, s.bpm
+end
+function R.GetSet_LoopTimeRange2(proj, set, loop, from, to, seek)
+  want_proj(proj, "GetSet_LoopTimeRange2")
+  check(type(set) == "boolean" and type(loop) == "boolean" and type(from) == "number" and type(to) == "number"
+    and type(seek) == "boolean", "GetSet_LoopTimeRange2(proj, isSet, isLoop, start, end, allowautoseek)")
+  check(not set, "the scripts never change the time selection")
+  return S.loop[1], S.loop[2]
 end
 function R.SetCurrentBPM(proj, bpm, undo)
   want_proj(proj, "SetCurrentBPM")
@@ -392,12 +487,39 @@ function R.PreventUIRefresh(n) check(is_int(n), "PreventUIRefresh(int)"); S.refr
 function R.UpdateArrange() end
 function R.UpdateTimeline() end
 
--- Every call is recorded; anything REAPER does not have is an error.
+-- Every call is recorded; a function the SDK header does not declare (reaper_api.lua), or a
+-- call with an argument count its prototype does not allow, is an error.
+local here = debug.getinfo(1, "S").source:match("^@(.*)[/\\]") or "."
+local API = dofile(here .. "/reaper_api.lua")
+
+local function arity(name)
+  local entry = API.functions[name]
+  if entry.lua then return entry.lua.min, entry.lua.max end
+  if API.overrides[name] then return API.overrides[name].min, API.overrides[name].max end
+  local params = entry.c:match("%((.*)%)")
+  local min, max = 0, 0
+  for param in params:gmatch("[^,]+") do
+    local pname = param:match("([%w_]+)%s*$")
+    if not (pname:match("Out$") or pname:match("OutOptional$") or pname:match("OutNeedBig$") or pname:match("_sz$")) then
+      max = max + 1
+      if not pname:match("Optional$") then min = max end
+    end
+  end
+  return min, max
+end
+
 local reaper = setmetatable({}, {
   __index = function(_, name)
+    check(API.functions[name] ~= nil, "REAPER has no function reaper.%s (not in reaper_plugin_functions.h)", tostring(name))
     local fn = R[name]
-    if fn == nil then error("reaper stub: REAPER has no function reaper." .. tostring(name), 2) end
+    check(fn ~= nil, "the stub does not model reaper.%s yet", name)
+    local min, max = arity(name)
     return function(...)
+      local n = select("#", ...)
+      if n < min or n > max then
+        error(string.format("reaper stub: reaper.%s takes %d-%d arguments (%s), got %d", name, min, max,
+          API.functions[name].c or "ReaScript", n), 2)
+      end
       S.calls[#S.calls + 1] = { name = name, args = { ... } }
       return fn(...)
     end
@@ -405,4 +527,5 @@ local reaper = setmetatable({}, {
   __newindex = function() error("reaper stub: scripts must not assign into reaper", 2) end,
 })
 
-return { reaper = reaper, state = S, time_to_qn = time_to_qn, qn_to_time = qn_to_time, wav_seconds = wav_seconds }
+return { reaper = reaper, state = S, time_to_qn = time_to_qn, qn_to_time = qn_to_time, wav_seconds = wav_seconds,
+         split_posix = split_posix, split_windows = split_windows, arity = arity, api = API }

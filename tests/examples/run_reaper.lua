@@ -2,7 +2,7 @@
 -- Usage: lua5.4 run_reaper.lua <examples/reaper dir> <multitrack executable> <port>
 -- Prints "ALL OK" and exits 0 when every check passes; any failed check raises.
 
-local scripts, command, port = arg[1], arg[2], arg[3]
+local scripts, command, port, free_port = arg[1], arg[2], arg[3], arg[4]
 local here = arg[0]:match("^(.*)[/\\]") or "."
 local stub = dofile(here .. "/reaper_stub.lua")
 local S = stub.state
@@ -17,10 +17,19 @@ end
 local function near(a, b) return math.abs(a - b) < 1e-6 end
 
 local function run(script)
+  local boxes = #S.boxes
   S.script_path = scripts .. "/" .. script
   dofile(S.script_path)
-  expect(#S.boxes == 0, "%s showed a message: %s", script, S.boxes[1] or "")
+  expect(#S.boxes == boxes, "%s showed a message: %s", script, S.boxes[#S.boxes] or "")
   expect((S.undo or 0) == 0 and (S.refresh or 0) == 0, "%s left an undo block or UI refresh open", script)
+end
+
+local function run_box(script, want)
+  local boxes = #S.boxes
+  S.script_path = scripts .. "/" .. script
+  dofile(S.script_path)
+  expect(#S.boxes == boxes + 1 and S.boxes[#S.boxes]:find(want, 1, true), "%s asked: %s", script, table.concat(S.boxes, " / ", boxes + 1))
+  expect((S.undo or 0) == 0 and (S.refresh or 0) == 0, "%s left an undo block open", script)
 end
 
 local function last_record()
@@ -40,22 +49,23 @@ S.ext["Multitrack/port"] = port
 S.cursor = 5.0
 local bar_start = 4.0 -- bar 3 starts at 4 s at 120 BPM in 4/4
 
--- 1. Generate ---------------------------------------------------------------------------------
+local function argv_line(k) return table.concat(S.argvs[k], " ", 2) end
+
+-- A marker the producer made, inside the take's range: nothing may touch it.
+reaper.AddProjectMarker2(0, false, 6.0, 0, "Bridge", -1, 0)
+
+-- 1. Generate: at the project's tempo and meter, the project's tempo map left alone ----------
 S.answers = { "欢快的流行歌\n8\n3" }
 run("Multitrack - Generate.lua")
-expect(#S.commands == 1, "one ExecProcess call")
-local cmd = S.commands[1]
-expect(cmd:find("send 'generate' '欢快的流行歌' '--wait' '--notes' '--bars' '8' '--seed' '3'", 1, true),
-  "generate command line: %s", cmd)
-expect(cmd:find("--port '" .. port .. "'", 1, true), "the port setting is used")
+expect(#S.commands == 2, "ping, then generate")
+expect(argv_line(1) == "send ping --port " .. port .. " --timeout 3", "ping argv: %s", argv_line(1))
+expect(argv_line(2):find("send generate 欢快的流行歌 --wait --notes --bpm 120 --meter 4/4 --bars 8 --seed 3 --port "
+  .. port, 1, true), "generate argv: %s", argv_line(2))
 local record = last_record()
 expect(record.ok == true, "generate succeeded")
 local song = record.song
 local num, den = mt.meter(song.meter)
-
-expect(#S.tempo == 1 and near(S.tempo[1].time, bar_start), "one tempo marker at the cursor's bar")
-expect(near(S.tempo[1].bpm, song.tempo) and S.tempo[1].num == num and S.tempo[1].den == den,
-  "tempo marker holds the take's tempo and meter")
+expect(#S.tempo == 0 and S.bpm == 120, "the project's tempo map is as it was")
 
 local names = {}
 for _, t in ipairs(S.tracks) do names[#names + 1] = t.name end
@@ -89,11 +99,18 @@ for _, stem in ipairs(mt.STEMS) do
   end
 end
 
-expect(#S.markers == #song.chords, "one marker per chord row")
+local function chord_markers()
+  local out = {}
+  for _, m in ipairs(S.markers) do if m.name ~= "Bridge" then out[#out + 1] = m end end
+  return out
+end
+expect(#chord_markers() == #song.chords, "one marker per chord row")
 local beat_qn, bar_qn = mt.beat_and_bar_qn(num, den)
 for k, row in ipairs(song.chords) do
   local want = stub.qn_to_time(stub.time_to_qn(bar_start) + (row.bar - 1) * bar_qn + (row.beat - 1) * beat_qn)
-  expect(S.markers[k].name == row.symbol and near(S.markers[k].pos, want), "marker %d is %s", k, row.symbol)
+  local m = chord_markers()[k]
+  expect(m.name == row.symbol and near(m.pos, want), "marker %d is %s", k, row.symbol)
+  expect(S.proj_ext["Multitrack/marker" .. m.index] == record.job .. "\t" .. row.symbol, "marker %d tagged", k)
 end
 expect(S.proj_ext["Multitrack/last_job"] == record.job, "the project remembers the job")
 local first_job = record.job
@@ -113,12 +130,11 @@ S.cursor = 0.0
 -- 3. Regenerate -------------------------------------------------------------------------------
 S.answers = { "drums\n\n5" }
 run("Multitrack - Regenerate from edited chords.lua")
-expect(#S.commands == 2, "a second ExecProcess call")
-cmd = S.commands[2]
+expect(#S.commands == 4, "ping and regenerate")
 local edited = "50 0.0000 4.0000 53 0.0000 4.0000 57 0.0000 4.0000 55 4.0000 4.0000 59 4.0000 4.0000 62 4.0000 4.0000"
-expect(cmd:find("send 'regenerate' '" .. first_job .. "' '--chord-notes' '" .. edited .. "'", 1, true),
-  "regenerate sends the edited, unmuted notes: %s", cmd)
-expect(cmd:find("'--keep' 'drums'", 1, true) and cmd:find("'--seed' '5'", 1, true), "keep and seed passed")
+expect(S.argvs[4][3] == "regenerate" and S.argvs[4][4] == first_job and S.argvs[4][5] == "--chord-notes"
+  and S.argvs[4][6] == edited, "regenerate sends the edited, unmuted notes: %s", argv_line(4))
+expect(argv_line(4):find("--keep drums", 1, true) and argv_line(4):find("--seed 5", 1, true), "keep and seed passed")
 local second = last_record()
 expect(second.ok == true and second.job ~= first_job, "regenerate succeeded")
 
@@ -134,28 +150,111 @@ for _, stem in ipairs(mt.STEMS) do
   expect(#midi_track.items[1].active.notes == #second.notes[stem], "%s MIDI: new notes", stem)
 end
 expect(#by_tag("midi:chords").items[1].takes[1].notes == 7, "the edited chords take stays as edited")
-expect(#S.markers == #second.song.chords, "markers replaced by the new chords")
+expect(#chord_markers() == #second.song.chords, "markers replaced by the new chords")
 for k, row in ipairs(second.song.chords) do
-  expect(S.markers[k].name == row.symbol, "new marker %d is %s", k, row.symbol)
+  expect(chord_markers()[k].name == row.symbol, "new marker %d is %s", k, row.symbol)
 end
+expect(#S.markers == #second.song.chords + 1 and S.markers[#S.markers].name ~= nil, "the producer's marker stays")
 expect(S.last_undo == "Multitrack: regenerate " .. second.job .. " from " .. first_job, "undo point named")
 
 -- 4. Cancelled dialogs and server errors end quietly or with one message box ------------------
+local function snapshot()
+  return string.format("%d tracks, %d items, %d markers, %d tempo, %g bpm", #S.tracks, #S.items, #S.markers, #S.tempo, S.bpm)
+end
+local function fails_cleanly(script, answers, want, what)
+  local before, boxes = snapshot(), #S.boxes
+  S.answers = answers
+  S.script_path = scripts .. "/" .. script
+  dofile(S.script_path)
+  expect(#S.boxes == boxes + 1 and S.boxes[#S.boxes]:find(want, 1, true), "%s: box says %s, got %s", what, want,
+    S.boxes[#S.boxes] or "nothing")
+  expect(snapshot() == before, "%s: the project is unchanged (%s, was %s)", what, snapshot(), before)
+  expect((S.undo or 0) == 0 and (S.refresh or 0) == 0, "%s: no undo block left open", what)
+end
+local calls = #S.commands
 S.answers = {}
 run("Multitrack - Generate.lua")
-expect(#S.commands == 2, "a cancelled dialog runs nothing")
-S.answers = { "something\n0\n0" }
-S.script_path = scripts .. "/Multitrack - Generate.lua"
-dofile(S.script_path)
-expect(#S.boxes == 1 and S.boxes[1]:find("bars must be 1-64", 1, true), "server error shown: %s", S.boxes[1] or "")
+expect(#S.commands == calls, "a cancelled dialog runs nothing")
+fails_cleanly("Multitrack - Generate.lua", { "something\n0\n0" }, "bars must be 1-64", "server error")
+S.ext["Multitrack/port"] = free_port
+fails_cleanly("Multitrack - Generate.lua", { "lofi\n4\n0" }, "does not answer", "server down")
+S.ext["Multitrack/port"] = port
+S.ext["Multitrack/command"] = "/no/such/multitrack"
+fails_cleanly("Multitrack - Generate.lua", { "lofi\n4\n0" }, "Could not run multitrack", "wrong path")
+local fake = os.tmpname()
+local f = io.open(fake, "w")
+f:write('#!/bin/sh\nif [ "$2" = ping ]; then echo \'{"ok": true, "version": "x"}\'; else echo \'{"ok": true, "job": 5, "so\'; fi\n')
+f:close()
+os.execute("chmod +x " .. fake)
+S.ext["Multitrack/command"] = fake
+fails_cleanly("Multitrack - Generate.lua", { "lofi\n4\n0" }, "cannot read", "malformed reply")
+f = io.open(fake, "w")
+f:write('#!/bin/sh\necho \'{"ok": true, "job": "j", "song": {"bars": 8}}\'\n')
+f:close()
+fails_cleanly("Multitrack - Generate.lua", { "lofi\n4\n0" }, "lacks the take", "reply without a take")
+os.remove(fake)
+S.ext["Multitrack/command"] = command
+fails_cleanly("Multitrack - Generate.lua", { "a'b\"c`d\n4\n0" }, "cannot be passed", "unquotable prompt")
+by_tag("midi:chords").items[1].active.notes = {}
+fails_cleanly("Multitrack - Regenerate from edited chords.lua", {}, "has no notes", "empty chord clip")
 
--- 5. The JSON decoder and quoting on their own ------------------------------------------------
+-- 5. Fit the project: the time selection's length and meter; a named tempo asked first ------
+S.loop = { stub.qn_to_time(48), stub.qn_to_time(48 + 3 * 6) } -- 6 bars of 3/4 once the meter changes
+S.tempo = { { time = stub.qn_to_time(48), bpm = 100, num = 3, den = 4 } }
+local sel_start = S.loop[1]
+S.loop[2] = sel_start + 6 * 3 * 60 / 100
+S.answers = { "lo-fi 85 bpm\n6\n1" }
+S.box_answers = { 7 } -- No: keep the project's tempo
+run_box("Multitrack - Generate.lua", "asks for 85 BPM; the project is at 100 BPM")
+expect(argv_line(#S.argvs):find("--bpm 100 --meter 3/4 --bars 6", 1, true), "project tempo, meter, bars: %s", argv_line(#S.argvs))
+expect(#S.tempo == 1 and S.tempo[1].bpm == 100, "No leaves the tempo map as it was")
+for _, bpm in ipairs({ 90, 85 }) do -- Yes, twice at the same bar: one marker, changed, never doubled
+  S.answers = { "lo-fi " .. bpm .. " bpm\n6\n1" }
+  S.box_answers = { 6 }
+  run_box("Multitrack - Generate.lua", "asks for " .. bpm .. " BPM")
+  expect(argv_line(#S.argvs):find("--bpm " .. bpm .. " --meter 3/4", 1, true), "the prompt's tempo: %s", argv_line(#S.argvs))
+end
+S.answers = { "lo-fi 85 bpm\n6\n1" }
+run("Multitrack - Generate.lua") -- the project is at 85 now: nothing to ask
+expect(#S.tempo == 1 and S.tempo[1].bpm == 85 and S.tempo[1].num == 3 and near(S.tempo[1].time, sel_start),
+  "Yes sets 85 BPM at the selection's bar, in one marker (%d markers)", #S.tempo)
+
+-- 6. Quoting: what the prompt holds reaches the server exactly, on POSIX and on Windows ------
+S.loop = { 0.0, 0.0 }
+for _, os_name in ipairs({ "OSX64", "Win64" }) do
+  S.os = os_name
+  for _, prompt in ipairs({ "80's synth, 中文 🎵", 'a "quoted" prompt \\ back\\slash', "it's \"both\" \\", "c:\\dir\\" }) do
+    S.answers = { prompt .. "\n2\n0" }
+    S.box_answers = {}
+    run("Multitrack - Generate.lua")
+    expect(S.argvs[#S.argvs][4] == prompt, "%s argv carries %s (got %s)", os_name, prompt, S.argvs[#S.argvs][4])
+    expect(last_record().song.prompt == prompt, "%s: the server got %s", os_name, prompt)
+  end
+end
+S.os = "Other"
+
+-- 7. The lib on its own: JSON, quoting, the prompt's tempo, the API table ---------------------
 local v = mt.json_decode('{"a":[1,2.5,-3e2,true,false,null],"s":"\\u4e2d\\ud83c\\udfb5\\n\\"q\\"","o":{}}')
 expect(v.a[1] == 1 and v.a[2] == 2.5 and v.a[3] == -300 and v.a[4] == true and v.a[5] == false, "JSON values")
 expect(v.a[6] == mt.null and v.s == "中🎵\n\"q\"" and next(v.o) == nil, "JSON strings and null")
 for _, bad in ipairs({ "{", '{"a":}', "[1,]", '"open', "01x", "{} x" }) do
   expect(not pcall(mt.json_decode, bad), "bad JSON %s refused", bad)
 end
-expect(mt.quote("it's") == "'it'\\''s'", "POSIX quoting: %s", mt.quote("it's"))
+for prompt, bpm in pairs({ ["lo-fi 85 bpm"] = 85, ["每分钟90拍的民谣"] = 90, ["速度 100 的摇滚"] = 100, ["tempo of 72"] = 72,
+                           ["♩=60 慢板"] = 60, ["120拍每分钟"] = 120, ["欢快的流行歌"] = false, ["8 bars of rock"] = false,
+                           ["速度 100 小节"] = false }) do
+  expect(mt.prompt_tempo(prompt) == (bpm or nil), "prompt_tempo(%s) = %s", prompt, tostring(mt.prompt_tempo(prompt)))
+end
+local a = stub.split_windows('"C:\\Program Files\\mt.exe" "a \\"b\\"" "c:\\dir\\\\" x')
+expect(a[1] == "C:\\Program Files\\mt.exe" and a[2] == 'a "b"' and a[3] == "c:\\dir\\" and a[4] == "x", "Windows rules")
+a = stub.split_posix([['it"s' "a 'b'" `c "d" 'e'` back\slash]])
+expect(a[1] == 'it"s' and a[2] == "a 'b'" and a[3] == [[c "d" 'e']] and a[4] == [[back\slash]], "POSIX rules")
+expect(not pcall(function() return reaper.CreateTrackSend end), "a function the stub lacks is refused")
+expect(not pcall(function() return reaper.NoSuchFunction end), "a function REAPER lacks is refused")
+expect(not pcall(reaper.GetCursorPosition, 0), "a wrong argument count is refused")
+local min, max = stub.arity("MIDI_InsertNote")
+expect(min == 8 and max == 9, "MIDI_InsertNote takes 8-9 arguments (%d-%d)", min, max)
+min, max = stub.arity("EnumProjectMarkers3")
+expect(min == 2 and max == 2, "EnumProjectMarkers3's outputs are return values")
 
 print(string.format("ALL OK (%d checks, %d reaper calls)", checks, #S.calls))

@@ -1,9 +1,12 @@
-"""The Ableton Live Remote Script against a recording stub of the Live API, talking to a real
-server over UDP: generate from a '!gen' clip, regenerate from an edited chords clip, errors,
-malformed packets, and the Live 10 API without audio clips."""
+"""The Ableton Live Remote Script on a stub of Live's real v2 framework and Live API
+(live_stub.py), talking to a real server over UDP: generate into the Set's tempo and meter,
+regenerate from an edited chords clip, the prompt's tempo asked about first, Live 11 without
+audio clips, and bad input (server down, malformed replies, empty chords) leaving the Set as it
+was."""
 
 from __future__ import annotations
 
+import ast
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -12,9 +15,9 @@ from typing import Any
 
 import live_stub
 import pytest
+from conftest import Recorded
 
-from bridge.commands.serve import example_runner
-from bridge.server import OscServer, ServerConfig
+from models.text.parser import parse_prompt
 from multitrack.take import read_take
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "ableton" / "Multitrack"
@@ -22,28 +25,22 @@ WAIT = 60.0
 STEMS = ("melody", "chords", "bass", "drums")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[OscServer]:
-    srv = OscServer(ServerConfig(out=tmp_path, port=0), example_runner(tmp_path))
-    srv.start()
-    yield srv
-    srv.stop(grace=0)
-
-
-def start_surface(version: int, server: OscServer) -> tuple[Any, live_stub.CInstance]:
+def start_surface(
+    version: int, address: tuple[str, int]
+) -> tuple[Any, live_stub.CInstance, live_stub.Song]:
     song = live_stub.install(version)
     module = live_stub.load_script(SCRIPT)
     c_instance = live_stub.CInstance(song)
     surface = module.create_instance(c_instance)
-    surface.server = server.address
-    return surface, c_instance
+    surface.server = address
+    return surface, c_instance, song
 
 
-def pump_until(c_instance: live_stub.CInstance, done: Callable[[], bool]) -> None:
+def pump_until(c: live_stub.CInstance, done: Callable[[], bool]) -> None:
     deadline = time.monotonic() + WAIT
     while not done():
-        assert time.monotonic() < deadline, f"timed out; messages: {c_instance.messages[-5:]}"
-        c_instance.pump()
+        assert time.monotonic() < deadline, f"timed out; messages: {c.messages[-5:]}"
+        c.pump()
         time.sleep(0.01)
 
 
@@ -51,11 +48,11 @@ def track(song: live_stub.Song, name: str) -> live_stub.Track:
     return next(t for t in song.tracks if t.name == name)
 
 
-def trigger(song: live_stub.Song, name: str) -> live_stub.Clip:
+def trigger(song: live_stub.Song, name: str, length: float = 4.0) -> live_stub.Clip:
     """The producer names a clip in the first MIDI track and selects it."""
     slot = song.tracks[0].clip_slots[0]
     if slot.clip is None:
-        slot.create_clip(4.0)
+        slot.create_clip(length)
     assert slot.clip is not None
     slot.clip.name = name
     song.view.detail_clip = slot.clip
@@ -68,21 +65,25 @@ def clean_modules() -> Iterator[None]:
     live_stub.uninstall()
 
 
-def test_generate_then_regenerate_in_live_12(server: OscServer, tmp_path: Path) -> None:
-    surface, c = start_surface(12, server)
-    song = c.song
-    gen = trigger(song, "!gen 欢快的流行歌 bars=8 seed=3")
-    pump_until(c, lambda: any(m.endswith("is in scene 1") for m in c.messages))
+def test_generate_fits_the_set_then_regenerate_in_live_12(server: Recorded, tmp_path: Path) -> None:
+    surface, c, song = start_surface(12, server.address)
+    song.tempo, song.signature_numerator, song.signature_denominator = 100.0, 3, 4
+    gen = trigger(song, "!gen 欢快的流行歌 seed=3", length=12.0)  # a 4-bar clip in 3/4
+    pump_until(c, lambda: any("is in scene 1" in m for m in c.messages))
     job = gen.name.split("(done ")[1].rstrip(")")
     take, record = read_take(tmp_path / job)
     assert record["prompt"] == "欢快的流行歌" and record["seed"] == 3
-    assert (song.tempo, song.signature_numerator, song.signature_denominator) == (96.0, 4, 4)
+    request = server.requests[0]
+    assert (request.bpm, str(request.meter), request.bars) == (100.0, "3/4", 4), "the Set's"
+    assert record["tempo"] == 100.0  # (the example runner plays its own 8 bars of 4/4)
+    assert (song.tempo, song.signature_numerator, song.signature_denominator) == (100.0, 3, 4)
+    assert not any(name == "Song.tempo" for name, _ in live_stub.CALLS[2:]), "the Set's tempo stays"
     names = [t.name for t in song.tracks]
     assert names[1:] == [f"MT {s}" for s in STEMS] + [f"MT {s} audio" for s in STEMS]
     symbols = " ".join(row["symbol"] for row in record["chords"])
     for stem in STEMS:
         clip = track(song, f"MT {stem}").clip_slots[0].clip
-        assert clip is not None and clip.length == 32.0
+        assert clip is not None and clip.length == record["bars"] * 4.0
         assert clip.name == f"{job} {stem}" + (f": {symbols}" if stem == "chords" else "")
         expected = sorted(
             (
@@ -100,7 +101,7 @@ def test_generate_then_regenerate_in_live_12(server: OscServer, tmp_path: Path) 
 
     # The producer rewrites the chords clip (Dm then G) and asks for a regenerate.
     chords = track(song, "MT chords").clip_slots[0].clip
-    assert isinstance(chords, live_stub.Clip11)
+    assert chords is not None
     chords.notes = []
     chords.add_new_notes(tuple(
         live_stub.MidiNoteSpecification(pitch=p, start_time=s, duration=4.0, velocity=90)
@@ -108,7 +109,7 @@ def test_generate_then_regenerate_in_live_12(server: OscServer, tmp_path: Path) 
     ))  # fmt: skip
     chords.name = f"{job} chords !regen keep=drums seed=5"
     song.view.detail_clip = chords
-    pump_until(c, lambda: any(m.endswith("is in scene 2") for m in c.messages))
+    pump_until(c, lambda: any("is in scene 2" in m for m in c.messages))
     new_job = chords.name.split("(done ")[1].rstrip(")")
     assert chords.name.startswith(f"{job} chords (done ")
     _, new_record = read_take(tmp_path / new_job)
@@ -119,11 +120,46 @@ def test_generate_then_regenerate_in_live_12(server: OscServer, tmp_path: Path) 
         assert slots[1].clip.name.startswith(f"{new_job} {stem}")
     assert len(song.scenes) == 2
     surface.disconnect()
+    assert ("ControlSurface.disconnect", ()) in live_stub.CALLS
 
 
-def test_server_errors_and_garbage_never_reach_live(server: OscServer) -> None:
-    surface, c = start_surface(12, server)
-    clip = trigger(c.song, "!gen lofi bars=99")
+def test_a_tempo_the_prompt_names_is_asked_about_first(server: Recorded, tmp_path: Path) -> None:
+    _surface, c, song = start_surface(12, server.address)
+    song.loop, song.loop_length = True, 8.0  # the arrangement loop: 2 bars of 4/4
+    clip = trigger(song, "!gen lo-fi 85 bpm seed=1")
+    for _ in range(3):
+        c.pump()
+    assert clip.name == "!gen lo-fi 85 bpm seed=1 tempo=?"
+    assert any("asks for 85 BPM, the Set is at 120 BPM" in m for m in c.messages)
+    assert not any(p.is_dir() for p in tmp_path.iterdir()), "nothing sent before the answer"
+    clip.name = "!gen lo-fi 85 bpm seed=1 tempo=no"
+    pump_until(c, lambda: any("is in scene 1" in m for m in c.messages))
+    job = clip.name.split("(done ")[1].rstrip(")")
+    _, record = read_take(tmp_path / job)
+    assert (server.requests[0].bpm, server.requests[0].bars) == (120.0, 2)
+    assert (record["tempo"], song.tempo) == (120.0, 120.0)
+    clip2 = song.tracks[0].clip_slots[0].clip
+    assert clip2 is not None
+    clip2.name = "!gen lo-fi 85 bpm seed=1 tempo=yes"
+    pump_until(c, lambda: any("is in scene 2" in m for m in c.messages))
+    job = clip2.name.split("(done ")[1].rstrip(")")
+    _, record = read_take(tmp_path / job)
+    assert (record["tempo"], song.tempo) == (85.0, 85.0)
+
+
+def test_live_11_gets_midi_clips_without_audio(server: Recorded) -> None:
+    _surface, c, song = start_surface(11, server.address)
+    trigger(song, "!gen ballad bars=4")
+    pump_until(c, lambda: any("is in scene 1" in m for m in c.messages))
+    assert [t.name for t in song.tracks][1:] == [f"MT {s}" for s in STEMS]
+    assert not any(name == "ClipSlot.create_audio_clip" for name, _ in live_stub.CALLS)
+    assert any("audio clips need Live 12.0.5+" in m for m in c.messages)
+
+
+def test_server_errors_and_garbage_never_reach_live(server: Recorded) -> None:
+    surface, c, song = start_surface(12, server.address)
+    clip = trigger(song, "!gen lofi bars=99")
+    before = song.state()
     pump_until(c, lambda: "(error" in clip.name)
     assert "bars must be 1-64, got 99" in clip.name
     assert any("bars must be 1-64" in m for m in c.messages)
@@ -132,24 +168,94 @@ def test_server_errors_and_garbage_never_reach_live(server: OscServer) -> None:
         for junk in (b"", b"/x\0\0,q\0\0", b"#bundle\0" + b"\xff" * 30, b"\x00" * 7):
             evil.sendto(junk, ("127.0.0.1", port))
         pump_until(c, lambda: surface.malformed == 4)
-    empty = trigger(c.song, "!gen")
+    empty = trigger(song, "!gen")
     for _ in range(5):
         c.pump()
     assert empty.name.startswith("(generate needs a prompt")
-    not_ours = trigger(c.song, "my riff !regen")
+    not_ours = trigger(song, "my riff !regen")
     not_ours.notes = []
     for _ in range(5):
         c.pump()
     assert not_ours.name == "my riff (regenerate needs a '<job> chords' clip with notes)"
-    assert surface.jobs == {} and c.scheduled, "nothing pending; the tick keeps rescheduling"
+    assert any("chords clip is empty" in m for m in c.messages)
+    assert surface.jobs == {} and surface.scheduled == 1, "nothing pending; the tick goes on"
+    assert song.state()[3:] == before[3:], "no track, scene or clip was added"
 
 
-def test_live_10_gets_midi_clips_without_audio(server: OscServer, tmp_path: Path) -> None:
-    _surface, c = start_surface(10, server)
-    trigger(c.song, "!gen ballad bars=4")
-    pump_until(c, lambda: any(m.endswith("is in scene 1") for m in c.messages))
-    names = [t.name for t in c.song.tracks]
-    assert names[1:] == [f"MT {s}" for s in STEMS]
-    assert any(name == "Clip.set_notes" for name, _ in live_stub.CALLS)
-    assert not any(name == "Clip.add_new_notes" for name, _ in live_stub.CALLS)
-    assert any("audio clips need Live 12" in line for line in c.log)
+def test_server_down_and_malformed_replies_end_the_job_cleanly(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as fake:  # a "server" that is silent
+        fake.bind(("127.0.0.1", 0))
+        surface, c, song = start_surface(12, fake.getsockname())
+        surface.accept_timeout = 0.2
+        clip = trigger(song, "!gen lofi")
+        before = song.state()
+        pump_until(c, lambda: "no answer from" in clip.name)
+        assert any("is `multitrack serve` running?" in m for m in c.messages)
+        module = __import__("Multitrack.osc", fromlist=["encode"])
+        for reply in (
+            ["/multitrack/done", "{job}", str(tmp_path), str(tmp_path / "missing.json")],
+            ["/multitrack/notes", "{job}", "melody", 0, 1, 60, 0.0],
+            ["/multitrack/progress", "{job}", "half"],
+        ):
+            clip = trigger(song, "!gen lofi")
+            c.pump()
+            (job,) = surface.jobs
+            _, reply_to = fake.recvfrom(65536)
+            args = [a.format(job=job) if isinstance(a, str) else a for a in reply[1:]]
+            fake.sendto(module.encode(reply[0], args), reply_to)
+            pump_until(c, lambda clip=clip: "malformed reply" in clip.name)
+            assert surface.jobs == {}
+        assert song.state()[3:] == before[3:], "the Set is as it was"
+        assert surface.malformed == 3
+
+
+def test_the_prompt_tempo_is_the_parsers() -> None:
+    live_stub.install(12)
+    module = live_stub.load_script(SCRIPT)
+    prompts = {
+        "lo-fi 85 bpm": 85.0, "每分钟90拍的民谣": 90.0, "速度 100 的摇滚": 100.0,
+        "tempo of 72, sad piano": 72.0, "♩=60 慢板": 60.0, "120拍每分钟": 120.0,
+        "欢快的流行歌": None, "慢一点的古筝": None, "8 bars of rock": None, "3/4 waltz": None,
+    }  # fmt: skip
+    for prompt, bpm in prompts.items():
+        assert module.surface.prompt_tempo(prompt) == bpm, prompt
+        said = [
+            u
+            for u in parse_prompt(prompt, use_embedding=False).understood
+            if u.startswith("tempo:")
+        ]
+        named = [u for u in said if "bpm (" in u and "->" not in u]
+        assert bool(named) == (bpm is not None), (prompt, said)
+
+
+def test_the_script_is_python_3_7_and_uses_no_log_message() -> None:
+    for path in SCRIPT.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        ast.parse(source, feature_version=(3, 7))  # Live 11 runs Python 3.7
+        assert "log_message" not in source, path
+        assert "self.song()" not in source, path
+
+
+def test_mypy_checks_the_live_api_use(tmp_path: Path) -> None:
+    """`make typecheck` runs mypy on the script against ableton-live-stubs: a wrong call fails."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    bad = tmp_path / "Multitrack"
+    shutil.copytree(SCRIPT, bad, ignore=shutil.ignore_patterns("__pycache__"))
+    builder = bad / "builder.py"
+    text = builder.read_text(encoding="utf-8")
+    builder.write_text(text.replace("slot.create_clip(length)", "slot.create_clip(str(length))"))
+    mypy = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--config-file",
+        str(root / "tests/examples/mypy_live.ini"),
+    ]
+    good = subprocess.run(mypy, cwd=root, capture_output=True, text=True, timeout=300)
+    assert good.returncode == 0, good.stdout
+    wrong = subprocess.run([*mypy, str(bad)], cwd=root, capture_output=True, text=True, timeout=300)
+    assert wrong.returncode == 1 and '"create_clip" of "ClipSlot"' in wrong.stdout, wrong.stdout

@@ -5,19 +5,20 @@
 """
 
 import struct
+from typing import Any, List, Tuple
 
 MAX_DEPTH = 8
 
 
-def _pad(data):
+def _pad(data: bytes) -> bytes:
     return data + b"\0" * (4 - len(data) % 4)
 
 
-def _string(text):
+def _string(text: str) -> bytes:
     return _pad(text.encode("utf-8"))
 
 
-def encode(address, args):
+def encode(address: str, args: List[Any]) -> bytes:
     tags, body = ",", b""
     for value in args:
         if value is True or value is False:
@@ -36,20 +37,20 @@ def encode(address, args):
     return _string(address) + _string(tags) + body
 
 
-def _read_string(data, index):
+def _read_string(data: bytes, index: int) -> Tuple[str, int]:
     end = data.index(b"\0", index)
     text = data[index:end].decode("utf-8")
     return text, index + ((end - index) // 4 + 1) * 4
 
 
-def _message(data):
+def _message(data: bytes) -> Tuple[str, List[Any]]:
     address, index = _read_string(data, 0)
     if index >= len(data):
         return address, []
     tags, index = _read_string(data, index)
     if not tags.startswith(","):
         raise ValueError("type tags must start with ','")
-    args = []
+    args: List[Any] = []
     for tag in tags[1:]:
         if tag in "if":
             args.append(struct.unpack(">" + tag, data[index:index + 4])[0])
@@ -73,13 +74,14 @@ def _message(data):
     return address, args
 
 
-def decode(data, depth=0):
+def decode(data: bytes, depth: int = 0) -> List[Tuple[str, List[Any]]]:
     """Every message in a packet, in order."""
     try:
         if data.startswith(b"#bundle\0"):
             if depth >= MAX_DEPTH:
                 raise ValueError("bundles nested too deep")
-            messages, index = [], 16
+            messages: List[Tuple[str, List[Any]]] = []
+            index = 16
             while index < len(data):
                 size = struct.unpack(">i", data[index:index + 4])[0]
                 if size <= 0 or index + 4 + size > len(data):

@@ -1,44 +1,74 @@
 """The Multitrack control surface: OSC to `multitrack serve`, takes into Live's Session view.
 
-Built the way AbletonOSC is: a ControlSurface whose ``tick`` (rescheduled every Live tick,
-~100 ms) drains a non-blocking UDP socket and does a bounded slice of Live API work, and
-never lets an exception reach Live: everything is caught, logged and shown in the status bar.
+Built on Live's own framework, ``ableton.v2.control_surface.ControlSurface`` (Live 11 and 12):
+``self.song`` is a property, ``schedule_message(ticks, callback)`` runs the callback from
+Live's ~100 ms ``update_display`` timer, ``show_message`` writes the status bar, and logging
+goes through Python's ``logging`` (Live writes it to Log.txt). Like AbletonOSC, each tick
+drains a non-blocking UDP socket and does a bounded slice of Live API work, and no exception
+ever reaches Live: everything is caught, logged and shown in the status bar.
 
 How a producer drives it (Live has no text dialog for scripts, so clip names are the input):
 
-* Generate: name any MIDI clip ``!gen <prompt> [bars=8] [seed=3] [bpm=90] [key=Am]`` and
-  select it (it shows in the Detail view). The script sends ``/multitrack/generate``; when the
-  take is done it sets the tempo and time signature, adds four MIDI tracks ``MT melody`` …
-  ``MT drums`` (once) with one clip per stem in the next free scene, and, in Live 12, four audio
-  tracks with the WAVs (``ClipSlot.create_audio_clip``).
+* Generate: name any MIDI clip ``!gen <prompt> [bars=8] [seed=3] [key=Am]`` and select it.
+  The take fits the Set: its tempo and time signature, and as many bars as the arrangement
+  loop (when on) or the selected clip. A tempo the prompt names ("85 bpm") is asked about
+  first: the clip's name gets ``tempo=?``; replace it with ``tempo=yes`` (the Set takes the
+  prompt's tempo) or ``tempo=no`` (the take is made at the Set's tempo). Nothing else in the
+  Set changes: four MIDI tracks ``MT melody`` … ``MT drums`` are added once, and each take
+  goes into the next free scene (with audio clips of the WAVs from Live 12.0.5 on).
 * Regenerate from edited chords: edit the notes of a ``<job> chords`` clip, add
-  ``!regen [keep=drums] [repaint=5-8] [seed=5]`` to its name and select it. Its notes go to the
-  server as ``chord_notes``; the new take lands in the next scene, the old clips stay.
+  ``!regen [keep=drums] [repaint=5-8] [seed=5]`` to its name and select it.
 """
 
+from __future__ import annotations
+
 import json
+import logging
 import os
 import random
+import re
 import socket
 import time
 import traceback
+from typing import Any, Dict, List, Optional, Tuple
 
-try:
-    from ableton.v2.control_surface import ControlSurface
-except ImportError:  # Live 10 and older keep the legacy framework only
-    from _Framework.ControlSurface import ControlSurface
+import Live
+from ableton.v2.control_surface import ControlSurface
 
 from . import osc
-from .builder import TakeBuilder
+from .builder import METERS, STEMS, Note, TakeBuilder
+
+logger = logging.getLogger(__name__)
 
 SERVER = ("127.0.0.1", 9000)
-OPTION_KEYS = ("bars", "seed", "bpm", "key", "meter", "steps", "guidance", "stems")
+SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "settings.json")
+OPTION_KEYS = ("bars", "seed", "bpm", "key", "steps", "guidance", "stems", "tempo")
 REGEN_KEYS = ("keep", "repaint", "seed", "steps", "guidance")
+ACCEPT_TIMEOUT = 5.0  # seconds for the server to accept a request before it counts as down
 JOB_TIMEOUT = 300.0  # seconds without a terminal reply before a job is given up
 WORK_PER_TICK = 8  # Live API calls batches per tick, so the UI stays responsive
+# A tempo the prompt names as a number, as models/text/quantities.py's _BPM_PATTERNS read it
+# (tests/examples/test_ableton_script.py checks this against the real parser).
+_NUM = r"(\d+(?:\.\d+)?)"
+TEMPO_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    _NUM + r"\s*(?:bpm(?![a-z])|b\.p\.m|beats?\s+(?:per|a|each)\s+minute|beats?/min|拍每分钟?|拍/分钟?|拍一分钟)",
+    r"每分钟\s*" + _NUM + r"\s*(?:拍|下|beats?)",
+    r"(?:(?<![a-z])bpm|(?<![a-z])tempo|速度|拍速)\s*(?:[:=]|为|是|设为|大约|约|of|at|around)?\s*" + _NUM
+    + r"(?!\s*(?:小节|bars?|measures?|秒|分钟|seconds?|minutes?|/|\d))",
+    r"(?:♩|(?<![a-z])q)\s*=\s*" + _NUM,
+))  # fmt: skip
 
 
-def split_options(text, keys):
+def prompt_tempo(prompt: str) -> Optional[float]:
+    """The BPM a prompt names as a number ("85 bpm", "每分钟90拍", "速度 100"), else None."""
+    for pattern in TEMPO_PATTERNS:
+        found = pattern.search(prompt)
+        if found:
+            return float(found.group(1))
+    return None
+
+
+def split_options(text: str, keys: Tuple[str, ...]) -> Tuple[str, List[Tuple[str, str]]]:
     """'lofi bars=8 seed=3' -> ('lofi', [('bars', '8'), ('seed', '3')])."""
     words, options = [], []
     for word in text.split():
@@ -50,7 +80,7 @@ def split_options(text, keys):
     return " ".join(words), options
 
 
-def osc_value(key, value):
+def osc_value(key: str, value: str) -> Any:
     if key in ("bars", "seed", "steps") and value.isdigit():
         return int(value)
     if key in ("bpm", "guidance"):
@@ -61,29 +91,42 @@ def osc_value(key, value):
     return value
 
 
+def load_settings(path: str = SETTINGS) -> Tuple[str, int]:
+    """The server address `multitrack daw install` wrote, else 127.0.0.1:9000."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        return str(data["host"]), int(data["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return SERVER
+
+
 class Job(object):
-    def __init__(self, job, kind, clip, label):
+    def __init__(self, job: str, kind: str, clip: Live.Clip.Clip, label: str, set_tempo: bool) -> None:
         self.job, self.kind, self.clip, self.label = job, kind, clip, label
-        self.notes = {}
+        self.set_tempo = set_tempo
+        self.notes: Dict[str, List[Note]] = {}
         self.started = time.time()
+        self.accepted = False
 
 
 class Multitrack(ControlSurface):
-    def __init__(self, c_instance):
+    def __init__(self, c_instance: Any) -> None:
         ControlSurface.__init__(self, c_instance)
-        self.server = SERVER
-        self.jobs = {}
-        self.work = []
+        self.server = load_settings()
+        self.accept_timeout = ACCEPT_TIMEOUT
+        self.jobs: Dict[str, Job] = {}
+        self.work: List[Any] = []
         self.malformed = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.setblocking(False)
         self.builder = TakeBuilder(self)
-        self.log_message("Multitrack: replies on 127.0.0.1:%d" % self.sock.getsockname()[1])
+        logger.info("Multitrack: replies on 127.0.0.1:%d", self.sock.getsockname()[1])
         self.show_message("Multitrack: name a MIDI clip '!gen <prompt>' and select it")
         self.schedule_message(1, self.tick)
 
-    def disconnect(self):
+    def disconnect(self) -> None:
         try:
             self.sock.close()
         finally:
@@ -91,7 +134,7 @@ class Multitrack(ControlSurface):
 
     # -- the tick -------------------------------------------------------------------------
 
-    def tick(self):
+    def tick(self) -> None:
         try:
             self.drain()
             self.scan_selected_clip()
@@ -106,35 +149,35 @@ class Multitrack(ControlSurface):
         finally:
             self.schedule_message(1, self.tick)
 
-    def report(self, message, detail=None):
-        self.log_message(message if detail is None else message + "\n" + detail)
+    def report(self, message: str, detail: Optional[str] = None) -> None:
+        logger.warning("%s%s", message, "" if detail is None else "\n" + detail)
         self.show_message(message)
 
-    def send(self, address, args):
+    def send(self, address: str, args: List[Any]) -> None:
         self.sock.sendto(osc.encode(address, args), self.server)
 
-    def drain(self):
+    def drain(self) -> None:
         while True:
             try:
                 data, _ = self.sock.recvfrom(65536)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # e.g. an ICMP 'port unreachable': no server running
-                self.report("Multitrack: is `multitrack serve` running? (%s)" % exc)
+                self.fail_all("no server at %s:%d (%s); start `multitrack serve`" % (self.server + (exc,)))
                 return
             try:
                 messages = osc.decode(data)
             except ValueError as exc:
                 self.malformed += 1
-                self.log_message("Multitrack: dropped a malformed packet: %s" % exc)
+                logger.warning("Multitrack: dropped a malformed packet: %s", exc)
                 continue
             for address, args in messages:
                 self.on_reply(address, args)
 
     # -- requests -------------------------------------------------------------------------
 
-    def scan_selected_clip(self):
-        clip = self.song().view.detail_clip
+    def scan_selected_clip(self) -> None:
+        clip = self.song.view.detail_clip
         if clip is None or not clip.is_midi_clip:
             return
         name = clip.name
@@ -143,24 +186,49 @@ class Multitrack(ControlSurface):
         elif "!regen" in name:
             self.regenerate(clip, name)
 
-    def new_job(self):
+    def new_job(self) -> str:
         return "live-%s-%06x" % (time.strftime("%Y%m%d-%H%M%S"), random.getrandbits(24))
 
-    def generate(self, clip, text):
+    def generate(self, clip: Live.Clip.Clip, text: str) -> None:
         prompt, options = split_options(text, OPTION_KEYS)
+        given = dict(options)
         if not prompt:
             clip.name = "(generate needs a prompt, e.g. '!gen 欢快的流行歌 bars=8')"
             return
+        tempo, num, den = self.builder.project()
+        named = prompt_tempo(prompt)
+        if "bpm" in given:
+            try:
+                named = float(given["bpm"])
+            except ValueError:
+                clip.name = "!gen %s (bpm must be a number)" % prompt
+                return
+        answer = given.get("tempo", "")
+        if answer == "?":
+            return  # waiting for the producer's yes or no
+        asks = named is not None and abs(named - tempo) > 0.005
+        if asks and answer not in ("yes", "no"):
+            clip.name = "!gen %s tempo=?" % text.replace("tempo=" + answer, "").strip()
+            self.show_message("Multitrack: the prompt asks for %g BPM, the Set is at %g BPM. In the "
+                              "clip name, write tempo=yes to change the Set, tempo=no to keep it" % (named or 0, tempo))  # fmt: skip
+            return
+        set_tempo = asks and answer == "yes"
         job = self.new_job()
-        args = [job, prompt]
+        args: List[Any] = [job, prompt]
         for key, value in options:
-            args += [key, osc_value(key, value)]
+            if key not in ("tempo", "bpm"):
+                args += [key, osc_value(key, value)]
+        args += ["bpm", named if set_tempo and named is not None else tempo]
+        if "bars" not in given:
+            args += ["bars", self.builder.wanted_bars(clip)]
+        if "%d/%d" % (num, den) in METERS:
+            args += ["meter", "%d/%d" % (num, den)]
         self.send("/multitrack/generate", args + ["notes", 1])
-        self.jobs[job] = Job(job, "generate", clip, prompt)
+        self.jobs[job] = Job(job, "generate", clip, prompt, set_tempo)
         clip.name = "%s (queued %s)" % (prompt, job)
         self.show_message("Multitrack: generating %s…" % job)
 
-    def regenerate(self, clip, name):
+    def regenerate(self, clip: Live.Clip.Clip, name: str) -> None:
         head, _, tail = name.partition("!regen")
         from_job = head.split()[0] if head.split() else ""
         _, options = split_options(tail, REGEN_KEYS)
@@ -168,52 +236,77 @@ class Multitrack(ControlSurface):
         label = head.strip()
         if not from_job or not notes:
             clip.name = label + " (regenerate needs a '<job> chords' clip with notes)"
+            self.show_message("Multitrack: the chords clip is empty or not a Multitrack take")
             return
         job = self.new_job()
-        args = [job, from_job, "chord_notes", notes]
+        args: List[Any] = [job, from_job, "chord_notes", notes]
         for key, value in options:
             args += [key, osc_value(key, value)]
         self.send("/multitrack/regenerate", args + ["notes", 1])
-        self.jobs[job] = Job(job, "regenerate", clip, label)
+        self.jobs[job] = Job(job, "regenerate", clip, label, False)
         clip.name = "%s (regenerating %s)" % (label, job)
         self.show_message("Multitrack: regenerating %s from %s…" % (job, from_job))
 
     # -- replies --------------------------------------------------------------------------
 
-    def on_reply(self, address, args):
+    def on_reply(self, address: str, args: List[Any]) -> None:
         job = self.jobs.get(args[0]) if args and isinstance(args[0], str) else None
         if job is None:
             return
-        if address == "/multitrack/progress":
+        try:
+            self.handle(job, address, args)
+        except Exception as exc:  # a reply we cannot read: the job ends, Live is untouched
+            self.malformed += 1
+            self.fail(job, "malformed reply %s (%s: %s)" % (address, type(exc).__name__, exc))
+
+    def handle(self, job: Job, address: str, args: List[Any]) -> None:
+        if address == "/multitrack/accepted":
+            job.accepted = True
+        elif address == "/multitrack/progress":
+            job.accepted = True
             self.show_message("Multitrack %s: %d%% %s" % (job.job, int(args[1] * 100), args[2]))
         elif address == "/multitrack/notes":
-            stem, flat = args[1], args[4:]
+            stem, flat = str(args[1]), args[4:]
+            if stem not in STEMS or len(flat) % 4:
+                raise ValueError("notes for %r with %d numbers" % (stem, len(flat)))
             rows = job.notes.setdefault(stem, [])
-            for i in range(0, len(flat) - 3, 4):
+            for i in range(0, len(flat), 4):
                 rows.append((int(flat[i]), float(flat[i + 1]), float(flat[i + 2]), int(flat[i + 3])))
         elif address == "/multitrack/error":
-            del self.jobs[job.job]
-            self.safe_rename(job.clip, "%s (error %s: %s)" % (job.label, args[1], args[2]))
-            self.report("Multitrack %s: %s" % (job.job, args[2]))
+            self.fail(job, "error %s: %s" % (args[1], args[2]))
         elif address == "/multitrack/done":
-            del self.jobs[job.job]
-            take_dir, song_json = args[1], args[2]
+            take_dir, song_json = str(args[1]), str(args[2])
+            wavs = dict(zip(STEMS, (str(a) for a in args[4:8])))
+            if len(wavs) != len(STEMS):
+                raise ValueError("done lists %d WAVs" % len(wavs))
             with open(song_json, encoding="utf-8") as f:
                 song = json.load(f)
-            wavs = dict(zip(("melody", "chords", "bass", "drums"), args[4:8]))
-            self.work += self.builder.plan(job.job, song, job.notes, wavs)
+            int(song["bars"]), float(song["tempo"])  # the record must have these
+            del self.jobs[job.job]
+            self.work += self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo)
             self.safe_rename(job.clip, "%s (done %s)" % (job.label, os.path.basename(take_dir)))
 
-    def safe_rename(self, clip, name):
+    def fail(self, job: Job, message: str) -> None:
+        self.jobs.pop(job.job, None)
+        self.safe_rename(job.clip, "%s (%s)" % (job.label, message))
+        self.report("Multitrack %s: %s" % (job.job, message))
+
+    def fail_all(self, message: str) -> None:
+        if not self.jobs:
+            self.report("Multitrack: " + message)
+        for job in list(self.jobs.values()):
+            self.fail(job, message)
+
+    def safe_rename(self, clip: Live.Clip.Clip, name: str) -> None:
         try:
             clip.name = name
         except Exception:  # the clip may have been deleted meanwhile
-            self.log_message("Multitrack: could not rename a clip to %r" % name)
+            logger.warning("Multitrack: could not rename a clip to %r", name)
 
-    def expire(self):
+    def expire(self) -> None:
         now = time.time()
         for job in list(self.jobs.values()):
-            if now - job.started > JOB_TIMEOUT:
-                del self.jobs[job.job]
-                self.safe_rename(job.clip, "%s (no reply from the server)" % job.label)
-                self.report("Multitrack %s: no reply in %d s" % (job.job, JOB_TIMEOUT))
+            if not job.accepted and now - job.started > self.accept_timeout:
+                self.fail(job, "no answer from %s:%d; is `multitrack serve` running?" % self.server)
+            elif now - job.started > JOB_TIMEOUT:
+                self.fail(job, "no reply from the server in %d s" % JOB_TIMEOUT)

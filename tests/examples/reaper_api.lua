@@ -1,0 +1,80 @@
+-- The REAPER API functions the Multitrack ReaScripts call, with their C prototypes exactly as
+-- declared in sdk/reaper_plugin_functions.h of github justinfrankel/reaper-sdk
+-- (commit b5da337e747a1af79e0d3514ad82137b457f8c51, 2026-07-18). reaper_stub.lua refuses any
+-- function not listed here and any call whose argument count the prototype does not allow.
+--
+-- Lua arguments follow ReaScript's rules: a parameter named ...Out / ...OutOptional /
+-- ...OutNeedBig is a return value, not an argument; a buffer size (..._sz) is dropped; a
+-- trailing ...Optional parameter may be left out. `lua` overrides the few whose ReaScript
+-- form differs from that rule (REAPER's ReaScript help documents them).
+return {
+  source = "https://github.com/justinfrankel/reaper-sdk/blob/b5da337e747a1af79e0d3514ad82137b457f8c51/sdk/reaper_plugin_functions.h",
+  functions = {
+    AddMediaItemToTrack = { c = "MediaItem* AddMediaItemToTrack(MediaTrack* tr);" },
+    AddProjectMarker2 = { c = "int AddProjectMarker2(ReaProject* proj, bool isrgn, double pos, double rgnend, const char* name, int wantidx, int color);" },
+    AddTakeToMediaItem = { c = "MediaItem_Take* AddTakeToMediaItem(MediaItem* item);" },
+    CountSelectedMediaItems = { c = "int CountSelectedMediaItems(ReaProject* proj);" },
+    CountTempoTimeSigMarkers = { c = "int CountTempoTimeSigMarkers(ReaProject* proj);" },
+    CountTrackMediaItems = { c = "int CountTrackMediaItems(MediaTrack* track);" },
+    CountTracks = { c = "int CountTracks(ReaProject* projOptional);" },
+    CreateNewMIDIItemInProj = { c = "MediaItem* CreateNewMIDIItemInProj(MediaTrack* track, double starttime, double endtime, const bool* qnInOptional);" },
+    DeleteProjectMarker = { c = "bool DeleteProjectMarker(ReaProject* proj, int markrgnindexnumber, bool isrgn);" },
+    EnumProjectMarkers3 = { c = "int EnumProjectMarkers3(ReaProject* proj, int idx, bool* isrgnOut, double* posOut, double* rgnendOut, const char** nameOut, int* markrgnindexnumberOut, int* colorOut);" },
+    ExecProcess = { c = "const char* ExecProcess(const char* cmdline, int timeoutmsec);" },
+    FindTempoTimeSigMarker = { c = "int FindTempoTimeSigMarker(ReaProject* project, double time);" },
+    GetActiveTake = { c = "MediaItem_Take* GetActiveTake(MediaItem* item);" },
+    GetCursorPosition = { c = "double GetCursorPosition();" },
+    GetExtState = { c = "const char* GetExtState(const char* section, const char* key);" },
+    GetMediaItemInfo_Value = { c = "double GetMediaItemInfo_Value(MediaItem* item, const char* parmname);" },
+    GetMediaItemNumTakes = { c = "int GetMediaItemNumTakes(MediaItem* item);" },
+    GetMediaItem_Track = { c = "MediaTrack* GetMediaItem_Track(MediaItem* item);" },
+    GetMediaSourceLength = { c = "double GetMediaSourceLength(PCM_source* source, bool* lengthIsQNOut);" },
+    GetOS = { c = "const char* GetOS();" },
+    GetProjExtState = { c = "int GetProjExtState(ReaProject* proj, const char* extname, const char* key, char* valOutNeedBig, int valOutNeedBig_sz);" },
+    GetResourcePath = { c = "const char* GetResourcePath();" },
+    GetSelectedMediaItem = { c = "MediaItem* GetSelectedMediaItem(ReaProject* proj, int selitem);" },
+    GetSetMediaItemTakeInfo_String = { c = "bool GetSetMediaItemTakeInfo_String(MediaItem_Take* tk, const char* parmname, char* stringNeedBig, bool setNewValue);" },
+    GetSetMediaTrackInfo_String = { c = "bool GetSetMediaTrackInfo_String(MediaTrack* tr, const char* parmname, char* stringNeedBig, bool setNewValue);" },
+    GetSet_LoopTimeRange2 = { c = "void GetSet_LoopTimeRange2(ReaProject* proj, bool isSet, bool isLoop, double* startOut, double* endOut, bool allowautoseek);" },
+    GetTake = { c = "MediaItem_Take* GetTake(MediaItem* item, int takeidx);" },
+    GetTempoTimeSigMarker = { c = "bool GetTempoTimeSigMarker(ReaProject* proj, int ptidx, double* timeposOut, int* measureposOut, double* beatposOut, double* bpmOut, int* timesig_numOut, int* timesig_denomOut, bool* lineartempoOut);" },
+    GetTrack = { c = "MediaTrack* GetTrack(ReaProject* proj, int trackidx);" },
+    GetTrackMediaItem = { c = "MediaItem* GetTrackMediaItem(MediaTrack* tr, int itemidx);" },
+    GetUserInputs = { c = "bool GetUserInputs(const char* title, int num_inputs, const char* captions_csv, char* retvals_csv, int retvals_csv_sz);" },
+    InsertTrackAtIndex = { c = "void InsertTrackAtIndex(int idx, bool wantDefaults);" },
+    MIDI_CountEvts = { c = "int MIDI_CountEvts(MediaItem_Take* take, int* notecntOut, int* ccevtcntOut, int* textsyxevtcntOut);" },
+    MIDI_GetNote = { c = "bool MIDI_GetNote(MediaItem_Take* take, int noteidx, bool* selectedOut, bool* mutedOut, double* startppqposOut, double* endppqposOut, int* chanOut, int* pitchOut, int* velOut);" },
+    MIDI_GetPPQPosFromProjQN = { c = "double MIDI_GetPPQPosFromProjQN(MediaItem_Take* take, double projqn);" },
+    MIDI_GetProjQNFromPPQPos = { c = "double MIDI_GetProjQNFromPPQPos(MediaItem_Take* take, double ppqpos);" },
+    MIDI_InsertNote = { c = "bool MIDI_InsertNote(MediaItem_Take* take, bool selected, bool muted, double startppqpos, double endppqpos, int chan, int pitch, int vel, const bool* noSortInOptional);" },
+    MIDI_Sort = { c = "void MIDI_Sort(MediaItem_Take* take);" },
+    Main_OnCommand = { c = "void Main_OnCommand(int command, int flag);" },
+    PCM_Source_CreateFromFile = { c = "PCM_source* PCM_Source_CreateFromFile(const char* filename);" },
+    PreventUIRefresh = { c = "void PreventUIRefresh(int prevent_count);" },
+    SelectAllMediaItems = { c = "void SelectAllMediaItems(ReaProject* proj, bool selected);" },
+    SetActiveTake = { c = "void SetActiveTake(MediaItem_Take* take);" },
+    SetCurrentBPM = { c = "void SetCurrentBPM(ReaProject* __proj, double bpm, bool wantUndo);" },
+    SetExtState = { c = "void SetExtState(const char* section, const char* key, const char* value, bool persist);" },
+    SetMediaItemInfo_Value = { c = "bool SetMediaItemInfo_Value(MediaItem* item, const char* parmname, double newvalue);" },
+    SetMediaItemSelected = { c = "void SetMediaItemSelected(MediaItem* item, bool selected);" },
+    SetMediaItemTake_Source = { c = "bool SetMediaItemTake_Source(MediaItem_Take* take, PCM_source* source);" },
+    SetProjExtState = { c = "int SetProjExtState(ReaProject* proj, const char* extname, const char* key, const char* value);" },
+    SetTempoTimeSigMarker = { c = "bool SetTempoTimeSigMarker(ReaProject* proj, int ptidx, double timepos, int measurepos, double beatpos, double bpm, int timesig_num, int timesig_denom, bool lineartempo);" },
+    ShowConsoleMsg = { c = "void ShowConsoleMsg(const char* msg);" },
+    ShowMessageBox = { c = "int ShowMessageBox(const char* msg, const char* title, int type);" },
+    TimeMap2_QNToTime = { c = "double TimeMap2_QNToTime(ReaProject* proj, double qn);" },
+    TimeMap2_beatsToTime = { c = "double TimeMap2_beatsToTime(ReaProject* proj, double tpos, const int* measuresInOptional);" },
+    TimeMap2_timeToBeats = { c = "double TimeMap2_timeToBeats(ReaProject* proj, double tpos, int* measuresOutOptional, int* cmlOutOptional, double* fullbeatsOutOptional, int* cdenomOutOptional);" },
+    TimeMap2_timeToQN = { c = "double TimeMap2_timeToQN(ReaProject* proj, double tpos);" },
+    TimeMap_GetTimeSigAtTime = { c = "void TimeMap_GetTimeSigAtTime(ReaProject* proj, double time, int* timesig_numOut, int* timesig_denomOut, double* tempoOut);" },
+    Undo_BeginBlock = { c = "void Undo_BeginBlock();" },
+    Undo_EndBlock = { c = "void Undo_EndBlock(const char* descchange, int extraflags);" },
+    UpdateArrange = { c = "void UpdateArrange();" },
+    UpdateTimeline = { c = "void UpdateTimeline();" },
+    -- ReaScript built-in (not in the C header): is_new_value, filename, sectionID, cmdID, mode, resolution, val, contextstr
+    get_action_context = { lua = { min = 0, max = 0 } },
+  },
+  -- ReaScript form of GetSet_LoopTimeRange2: start and end are passed in and returned
+  -- (`start, end = reaper.GetSet_LoopTimeRange2(proj, isSet, isLoop, start, end, allowautoseek)`).
+  overrides = { GetSet_LoopTimeRange2 = { min = 6, max = 6 } },
+}
