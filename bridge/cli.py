@@ -20,6 +20,9 @@ from multitrack.errors import MultitrackError
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "generate",
+    "refine",
+    "rate",
+    "prefs",
     "render",
     "chords",
     "parse",
