@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bridge import protocol
@@ -36,7 +37,9 @@ from bridge.arguments import (
     type_name,
 )
 from bridge.protocol import Control, Envelope, JobSpec
-from models.request import BARS, BPM, GUIDANCE, SEED, STEPS, Ask
+from models.request import BARS, BPM, GUIDANCE, SEED, STEPS, Ask, Limit, LimitError
+
+RATING_LIMIT = Limit("rating", -1, 1, integer=True)
 
 if TYPE_CHECKING:
     from bridge.jobs import JobBoard, ReplyFn
@@ -46,11 +49,20 @@ Builder = Callable[[Values, Envelope], Any]
 Handler = Callable[["Context", Any, "ReplyFn"], None]
 
 
+class Settings(Protocol):
+    @property
+    def out(self) -> Path: ...
+
+
 class Context(Protocol):
-    """What a handler may use: the server's version, its job board and job intake."""
+    """What a handler may use: the server's version, settings (its output folder), its job
+    board and job intake."""
 
     version: str
     board: JobBoard
+
+    @property
+    def config(self) -> Settings: ...
 
     def submit(self, spec: JobSpec, reply: ReplyFn) -> None: ...
 
@@ -117,6 +129,18 @@ KEEP_OPT = Param("keep", read_stems, "string: stems kept note for note")
 CHORDS_OPT = Param("chords", read_chords, 'string: "Am F C G" or "Am:2 F:2"', "progression")
 CHORD_NOTES_OPT = Param("chord_notes", read_chord_notes, "string: pitch start length triples")
 REPAINT_OPT = Param("repaint", read_bar_range, "string: bars regenerated, 5-8 or 3")
+FEEDBACK = Param("feedback", read_prompt, 'what to change: "太沉闷了", "more drums"', "prompt")
+
+
+def read_rating(name: str, value: Any) -> int:
+    """-1, 0 or 1 (as an integer or a digit string)."""
+    try:
+        return read_integer(RATING_LIMIT)(name, value)
+    except LimitError:
+        raise LimitError(f"{name} must be -1, 0 or 1, got {short(value)}") from None
+
+
+RATING = Param("rating", read_rating, "int -1, 0 or 1: discard, neutral, keep")
 
 
 # -- builders and handlers -----------------------------------------------------------------
@@ -163,6 +187,41 @@ def submit_job(ctx: Context, spec: JobSpec, reply: ReplyFn) -> None:
     ctx.submit(spec, reply)
 
 
+@dataclass(frozen=True)
+class Rating:
+    """``/multitrack/rate``: a take (by job id) and -1, 0 or 1."""
+
+    job: str
+    rating: int
+
+
+def build_rating(values: Values, envelope: Envelope) -> Rating:
+    return Rating(values["job"], values["rating"])
+
+
+def answer_rate(ctx: Context, request: Rating, reply: ReplyFn) -> None:
+    """Store the rating with the take's features (``multitrack.prefs``) and answer at once
+    with ``state``: the take, its rating, how many takes are rated, whether the preference
+    model is active. A take that does not exist is ``unknown_take``."""
+    from multitrack.prefs import PreferenceStore
+    from multitrack.take import read_take
+
+    out = ctx.config.out
+    take_dir = protocol.resolve_take_dir(out, request.job)
+    if not take_dir.is_dir():
+        raise ProtocolError("unknown_take", f"no take named {request.job!r} in {out}")
+    song, _ = read_take(take_dir)
+    store = PreferenceStore.open(out)
+    try:
+        store.add_rating(request.job, request.rating, song)
+        rated = len(store.ratings())
+        active = store.model() is not None
+    finally:
+        store.close()
+    record = {"rated": request.rating, "ratings": rated, "preferences_active": active}
+    reply(*protocol.state(request.job, record))
+
+
 # -- the table -----------------------------------------------------------------------------
 
 VERBS: tuple[Verb, ...] = (
@@ -176,6 +235,9 @@ VERBS: tuple[Verb, ...] = (
     Verb(protocol.REGENERATE, (JOB, FROM_JOB), job_builder("regenerate"), submit_job,
          options=(KEEP_OPT, CHORDS_OPT, CHORD_NOTES_OPT, REPAINT_OPT, SEED_OPT, GUIDANCE_OPT,
                   STEPS_OPT, NOTES_OPT)),
+    Verb(protocol.REFINE, (JOB, FROM_JOB, FEEDBACK), job_builder("refine"), submit_job,
+         options=(SEED_OPT, STEPS_OPT, NOTES_OPT)),
+    Verb(protocol.RATE, (JOB, RATING), build_rating, answer_rate),
 )  # fmt: skip
 BY_ADDRESS: dict[str, Verb] = {verb.address: verb for verb in VERBS}
 
