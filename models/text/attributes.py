@@ -17,6 +17,7 @@ from multitrack.song import DEFAULT_PROGRAMS, STEMS
 JSON_KEYS: tuple[str, ...] = (
     "key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy", "dynamics",
     "understood", "ignored", "conflicts", "nearest", "named_programs", "seconds", "form",
+    "groove_style", "ambience",
 )  # fmt: skip
 
 
@@ -36,6 +37,10 @@ class PromptAttributes:
     from which ``bars`` was derived (kept so a tempo override can redo the sum).
     ``form``: the song form asked for, normalised for ``multitrack.form.parse_form``
     ("A A B A", "intro A B A B outro"; verse A, chorus B, bridge C) or None.
+    ``groove_style``: a second style for the drums when the prompt fuses two ("国风电音":
+    ``style`` guofeng for melody and harmony, ``groove_style`` edm), else None.
+    ``ambience``: sounds for the ambience stem (``multitrack.ambience.SOUNDS``), each with an
+    optional place: ("rain",), ("drops@end",).
     """
 
     key: str | None = None
@@ -56,6 +61,8 @@ class PromptAttributes:
     named_programs: tuple[str, ...] = ()
     seconds: float | None = None
     form: str | None = None
+    groove_style: str | None = None
+    ambience: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (song.json's ``attributes``, the bridge's ``accepted`` reply)."""
@@ -81,6 +88,8 @@ class PromptAttributes:
             "named_programs": list(self.named_programs),
             "seconds": self.seconds,
             "form": self.form,
+            "groove_style": self.groove_style,
+            "ambience": list(self.ambience),
         }
 
     @classmethod
@@ -113,6 +122,8 @@ class PromptAttributes:
             named_programs=tuple(record.get("named_programs") or ()),
             seconds=record.get("seconds"),
             form=record.get("form"),
+            groove_style=record.get("groove_style"),
+            ambience=tuple(record.get("ambience") or ()),
         )
 
 

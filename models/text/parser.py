@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import replace
 
+from models.text.ambience_words import read_ambience
 from models.text.attributes import PromptAttributes
 from models.text.form_words import read_form
 from models.text.keys import read_keys
@@ -25,6 +27,9 @@ from models.text.resolve import Resolver
 from models.text.segmenter import SEPARATOR, normalise, tokenize
 
 MAX_PROMPT_CHARS = 1000
+_FUSION = re.compile(
+    r"融合|结合|混搭|混合|跨界|(?<![a-z])(?:fusion|meets|crossover|x|mixed with)(?![a-z])"
+)
 MAX_IGNORED = 20
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,7 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
         text = text[:MAX_PROMPT_CHARS]
     cased = normalise(text, lower=False)
     forms, cased_form = read_form(cased)
+    sounds, cased_form = read_ambience(cased_form)
     keys, cased_blank = read_keys(cased_form)
     lower = "".join(
         SEPARATOR if b == SEPARATOR else c
@@ -86,13 +92,14 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
             hit.text = cased[hit.negator.start : hit.end]
     findings = [
         replace(f, text=cased[f.start : f.end].strip())  # as written, case and all
-        for f in sorted([*forms, *keys, *quantities], key=lambda f: f.start)
+        for f in sorted([*forms, *sounds, *keys, *quantities], key=lambda f: f.start)
     ]
     ignored = _ignored(items, cased) + notes
     resolver = Resolver(
         hits=[item.hit for item in items if item.hit is not None],
         findings=findings,
         ignored=ignored,
+        fusion_word=bool(_FUSION.search(lower)),
     )
     attrs = resolver.resolve(use_embedding=use_embedding, unnamed=_unnamed_text(items, cased))
     if len(attrs.ignored) > MAX_IGNORED:
