@@ -13,6 +13,7 @@ from typing import Any
 
 from models.pipeline import Generation, Pipeline
 from models.request import Cancelled, GenerateRequest
+from multitrack.prefs import preference_scorer
 from multitrack.take import Take, write_take
 
 ProgressFn = Callable[[float, str], None]
@@ -57,7 +58,8 @@ def generate_take(
     """
     if progress is not None:
         progress(0.0, "parsing")
-    gen = pipeline.generate(request, progress=progress, cancelled=cancelled)
+    prefer = preference_scorer(out_root)  # None until the producer has rated enough takes
+    gen = pipeline.generate(request, progress=progress, cancelled=cancelled, prefer=prefer)
     if cancelled is not None and cancelled():
         raise Cancelled("cancelled")
     t0 = time.perf_counter()

@@ -29,7 +29,7 @@ from models.editing import (
     voiced,
 )
 from models.guard import CopyGuard
-from models.ranking import candidate_rank, chords_key, distinct
+from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank
 from models.representation import decode_logits, key_shift
 from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
@@ -166,9 +166,11 @@ class Pipeline:
         *,
         progress: ProgressFn | None = None,
         cancelled: CancelFn | None = None,
+        prefer: Scorer | None = None,
     ) -> Generation:
         """Generate or edit one song (and ``request.variations - 1`` more, best first);
-        the same request and seed give the same notes."""
+        the same request and seed give the same notes. ``prefer`` is this producer's
+        preference model (``multitrack.prefs``): its score joins the best-of-k ranking."""
         t0 = time.perf_counter()
         attrs = self.attributes(request)
         frame = song_frame(attrs, request)
@@ -210,7 +212,7 @@ class Pipeline:
             if fresh or attempt == MAX_RESAMPLES:
                 pool = fresh or spliced
                 # a stable sort: the first of equals wins
-                ranked = sorted(pool, key=lambda c: candidate_rank(c, spans), reverse=True)
+                ranked = sorted(pool, key=lambda c: rank(c, spans, prefer), reverse=True)
                 break
             resamples += 1
         chosen = [self._finish(c, spans, request) for c in distinct(ranked, request.variations)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.form import similarity
 from multitrack.harmony import chord_tone_ratio, key_agrees, progression_histogram
 from multitrack.keyfinding import key_of_histogram, scale_fit
+from multitrack.prefs import rerank_key
 from multitrack.song import ChordSpan, Section, Song
 from multitrack.theory import Key
 
@@ -90,6 +92,21 @@ def chord_adherence(song: Song, spans: Sequence[ChordSpan]) -> float:
         total += s.duration
         done += s.duration * span_sounds(song, chord, s.start, s.start + s.duration)
     return done / total if total else 1.0
+
+
+class Scorer(Protocol):
+    """A producer's preference model (``multitrack.prefs.PreferenceModel``)."""
+
+    def score_song(self, song: Song) -> float: ...
+
+
+def rank(
+    song: Song, spans: Sequence[ChordSpan] | None, prefer: Scorer | None
+) -> tuple[float, float]:
+    """``candidate_rank`` with a preference score folded into its second term, when there
+    is a preference model (``multitrack.prefs.rerank_key``)."""
+    base = candidate_rank(song, spans)
+    return base if prefer is None else rerank_key(base, prefer.score_song(song))
 
 
 def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float, float]:
