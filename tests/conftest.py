@@ -6,27 +6,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from song_testing import transposed
 
 from multitrack.corpus.store import Example, ShardWriter, write_json_atomic
 from multitrack.example import example_song
 from multitrack.song import Note, Section, Song, Stem
-from multitrack.theory import Key
 
 CAPTIONS = ("一首流行歌曲,A小调", "pop song in A minor, 96 bpm")
-
-
-def transposed(song: Song, semitones: int, key: str) -> Song:
-    stems = {
-        name: Stem(
-            name,
-            tuple(
-                n if name == "drums" else replace(n, pitch=n.pitch + semitones) for n in stem.notes
-            ),
-            stem.program,
-        )
-        for name, stem in song.stems.items()
-    }
-    return replace(song, stems=stems, key=Key.parse(key))
 
 
 def tiny_examples() -> list[Example]:

@@ -15,16 +15,9 @@ from bridge.resolution import job_request
 from bridge.server import OscServer, ServerConfig
 from models.request import GenerateRequest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # live_stub
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # live_stub, daw_testing
 
-
-class Recorded:
-    def __init__(self, server: OscServer, requests: list[GenerateRequest]) -> None:
-        self.server, self.requests = server, requests
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.server.address
+from daw_testing import Recorded
 
 
 @pytest.fixture

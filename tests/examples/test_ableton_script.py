@@ -15,7 +15,7 @@ from typing import Any
 
 import live_stub
 import pytest
-from conftest import Recorded
+from daw_testing import Recorded
 
 from models.text.parser import parse_prompt
 from multitrack.take import read_take

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import live_stub
 import pytest
-from conftest import Recorded
+from daw_testing import Recorded
 
 from bridge.cli import main
 from bridge.commands.daw import user_folder

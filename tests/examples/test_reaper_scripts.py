@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Recorded
+from daw_testing import Recorded
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE.parents[1] / "examples" / "reaper"

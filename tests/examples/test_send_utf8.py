@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Recorded
+from daw_testing import Recorded
 
 MULTITRACK = str(Path(sys.executable).with_name("multitrack"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import transposed
+from song_testing import transposed
 
 from models.guard import CopyGuard, passage_hashes
 from multitrack.example import example_song
