@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import daw_server
 import live_stub
 import pytest
-from daw_testing import Recorded
+from daw_server import Recorded
 
 from models.text.parser import parse_prompt
 from multitrack.take import read_take
@@ -23,6 +24,8 @@ from multitrack.take import read_take
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "ableton" / "Multitrack"
 WAIT = 60.0
 STEMS = ("melody", "chords", "bass", "drums")
+
+server = daw_server.server  # the real-server fixture
 
 
 def start_surface(

@@ -11,9 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import daw_server
 import live_stub
 import pytest
-from daw_testing import Recorded
+from daw_server import Recorded
 
 from bridge.cli import main
 from bridge.commands.daw import user_folder
@@ -21,6 +22,8 @@ from bridge.commands.daw import user_folder
 HERE = Path(__file__).resolve().parent
 LUA = shutil.which("lua5.4")
 MULTITRACK = str(Path(sys.executable).with_name("multitrack"))
+
+server = daw_server.server  # the real-server fixture
 
 
 def test_user_folders_per_os(tmp_path: Path) -> None:

@@ -9,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import daw_server
 import pytest
-from daw_testing import Recorded
+from daw_server import Recorded
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE.parents[1] / "examples" / "reaper"
 LUA = shutil.which("lua5.4")
+
+server = daw_server.server  # the real-server fixture
 
 
 @pytest.mark.skipif(LUA is None, reason="lua5.4 is not installed (make sysdeps-test)")

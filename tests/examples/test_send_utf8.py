@@ -9,10 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import daw_server
 import pytest
-from daw_testing import Recorded
+from daw_server import Recorded
 
 MULTITRACK = str(Path(sys.executable).with_name("multitrack"))
+
+server = daw_server.server  # the real-server fixture
 
 
 @pytest.mark.parametrize("code_page", ["cp1252", "cp936", "ascii"])

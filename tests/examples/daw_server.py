@@ -1,10 +1,10 @@
-"""A real OSC server on 127.0.0.1 for the DAW-script tests. Its runner writes real takes of the
+"""A real OSC server on 127.0.0.1 for the DAW-script tests (the ``server`` fixture; imported
+by the test modules, not a conftest.py, which would shadow tests/conftest.py's helpers). Its runner writes real takes of the
 built-in example song (no model) and records every request as the server built it, so a test
 can check what the script asked for (tempo, meter, bars) apart from what the example plays."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +15,14 @@ from bridge.resolution import job_request
 from bridge.server import OscServer, ServerConfig
 from models.request import GenerateRequest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # live_stub, daw_testing
 
-from daw_testing import Recorded
+class Recorded:
+    def __init__(self, server: OscServer, requests: list[GenerateRequest]) -> None:
+        self.server, self.requests = server, requests
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.server.address
 
 
 @pytest.fixture
