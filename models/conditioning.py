@@ -15,6 +15,8 @@ import torch
 
 from models.tracks import TRACK_ROWS
 from multitrack.song import STEMS
+from multitrack.stems import NULL_STEMS as NULL_STEMS  # one index per subset of stems + unknown
+from multitrack.stems import PROGRAM_STEMS
 from multitrack.styles import STYLE_IDS, style_index
 
 MODES: tuple[str, ...] = (
@@ -32,7 +34,6 @@ MODES: tuple[str, ...] = (
 )
 METERS: tuple[str, ...] = ("4/4", "3/4", "2/4", "6/8")
 NULL_PROGRAM = 128
-NULL_STEMS = 16
 N_STYLES = len(STYLE_IDS) + 1
 N_MODES = len(MODES) + 1
 N_METERS = len(METERS) + 1
@@ -61,7 +62,7 @@ class Condition:
     mode: str | None = None
     meter: str | None = None
     bpm: float | None = None
-    programs: tuple[int | None, int | None, int | None] = (None, None, None)
+    programs: tuple[int | None, ...] = (None,) * len(PROGRAM_STEMS)
     stems: tuple[str, ...] | None = None
     text: np.ndarray | None = None  # (512,) float32 sentence embedding
     tracks: np.ndarray | None = None  # (6, F) int models.tracks rows; None = all unknown

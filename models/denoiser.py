@@ -22,6 +22,7 @@ from models.attention import linear_attention, rotary_tables
 from models.conditioning import N_METERS, N_MODES, N_STYLES, NULL_PROGRAM, NULL_STEMS, CondBatch
 from models.config import DenoiserConfig
 from models.tracks import TRACK_SIZES
+from multitrack.stems import PROGRAM_STEMS
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, *, max_period: float = 10000.0) -> torch.Tensor:
@@ -95,7 +96,7 @@ class Denoiser(nn.Module):
         self.meter = nn.Embedding(N_METERS, w)
         self.bpm = nn.Sequential(nn.Linear(w, w), nn.SiLU(), nn.Linear(w, w))
         self.bpm_null = nn.Parameter(torch.zeros(w))
-        self.programs = nn.ModuleList([nn.Embedding(NULL_PROGRAM + 1, w) for _ in range(3)])
+        self.programs = nn.ModuleList([nn.Embedding(NULL_PROGRAM + 1, w) for _ in PROGRAM_STEMS])
         self.stems = nn.Embedding(NULL_STEMS + 1, w)
         self.text = nn.Linear(cfg.text_dim, cfg.text_tokens * w)
         self.text_null = nn.Parameter(torch.zeros(cfg.text_tokens, w))

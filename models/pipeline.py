@@ -42,9 +42,11 @@ from models.text import (
     parse_prompt,
 )
 from models.tracks import CHORD_ROWS, chord_track, song_tracks
+from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Song, Stem
+from multitrack.stems import PROGRAM_STEMS
 from multitrack.theory import Key
 
 ProgressFn = Callable[[float, str], None]
@@ -77,24 +79,6 @@ class Generation:
     variations: list[Song] = field(default_factory=list)  # further takes, best first
 
 
-MINOR_MOODS = frozenset(
-    {"sad", "dark", "tense", "mysterious", "lonely", "angry", "nostalgic", "solemn"}
-)
-_MAJOR_TONICS = ("C", "G", "D", "F", "Bb", "Eb", "A", "E")
-_MINOR_TONICS = ("A", "E", "D", "B", "G", "C", "F#", "F")
-
-
-def default_key(attrs: PromptAttributes, seed: int) -> str:
-    """A key for a prompt that names none: minor for dark moods, a pentatonic mode for
-    guofeng, major otherwise; the tonic drawn from common keys by the request's seed."""
-    rng = np.random.default_rng(seed)
-    if attrs.style == "guofeng":
-        return f"{_MAJOR_TONICS[int(rng.integers(5))]} {('gong', 'zhi', 'yu', 'shang')[int(rng.integers(4))]}"
-    if attrs.mood in MINOR_MOODS:
-        return f"{_MINOR_TONICS[int(rng.integers(len(_MINOR_TONICS)))]} minor"
-    return f"{_MAJOR_TONICS[int(rng.integers(len(_MAJOR_TONICS)))]} major"
-
-
 def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     """The empty song the sampler fills: length, tempo, meter, key, programs, style."""
     src = placed_source(request)
@@ -106,7 +90,9 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         bars=attrs.bars or DEFAULT_BARS,
         tempo=float(attrs.bpm or default_bpm(attrs.style)),
         meter=meter,
-        key=Key.parse(attrs.key or default_key(attrs, request.seed)),
+        key=Key.parse(attrs.key)
+        if attrs.key
+        else default_key(style=attrs.style, mood=attrs.mood, seed=request.seed),
         stems={s: Stem(s, (), programs[s]) for s in STEMS},
         style=attrs.style,
     )
@@ -324,7 +310,7 @@ class Pipeline:
                 mode=key.mode,
                 meter=str(frame.meter),
                 bpm=frame.tempo,
-                programs=tuple(frame.stems[s].program for s in STEMS[:3]),  # type: ignore[arg-type]
+                programs=tuple(frame.stems[s].program for s in PROGRAM_STEMS),
                 # stems the prompt did not name are the model's to choose for the style
                 # (a hymn or a classical piece often has no drums in the corpus)
                 stems=tuple(attrs.stems) if attrs.stems_named else None,

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.chords import QUALITIES, Chord, parse_chord
+from multitrack.chords import QUALITIES, Chord
 from multitrack.form import LETTERS, MAX_BAR_IN_SECTION, section_track
 from multitrack.song import ChordSpan, Section
 
@@ -32,10 +32,6 @@ SECTION_ROWS = slice(3, 6)
 TRACK_SIZES = (14, len(QUALITIES) + 1, 13, len(LETTERS) + 3, MAX_BAR_IN_SECTION + 1, 3)
 
 Track = NDArray[np.int64]
-
-
-def _chord(symbol: object) -> Chord:
-    return symbol if isinstance(symbol, Chord) else parse_chord(str(symbol))
 
 
 def chord_values(chord: Chord, shift: int) -> tuple[int, int, int]:
@@ -55,7 +51,7 @@ def chord_track(spans: Sequence[ChordSpan], frames: int, *, shift: int, compress
     """The chord rows (3, frames) of a progression (grid spans in the song's key)."""
     out = np.zeros((3, frames), np.int64)
     for span in spans:
-        values = chord_values(_chord(span.symbol), shift)
+        values = chord_values(span.chord, shift)
         lo = -(-span.start // compression)
         hi = -(-(span.start + span.duration) // compression)
         out[:, lo : min(hi, frames)] = np.array(values)[:, None]

@@ -29,6 +29,7 @@ from models.checkpoint import build, save_checkpoint
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
 from models.schedule import add_noise, cosine_alpha_bar, v_target
+from multitrack.atomic import atomic_file
 from multitrack.song import STEMS
 
 log = logging.getLogger(__name__)
@@ -164,9 +165,8 @@ class Trainer:
             "step_dec": self.step_dec,
             "opt_dec": self.opt_dec.state_dict(),
         }
-        tmp = self.state_path.with_suffix(".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, self.state_path)
+        with atomic_file(self.state_path) as handle:
+            torch.save(state, handle)
 
     def export(self, path: Path, meta: dict[str, Any]) -> None:
         if self.rank == 0:
