@@ -219,3 +219,17 @@ def type_name(value: Any) -> str:
 def short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:60] + "…"
+
+
+def read_form(name: str, value: Any) -> str:
+    """A song form ("AABA", "intro A A B A outro", "主歌-副歌-主歌-副歌"), its words checked
+    now (whether it fits the take's bars is checked when the job runs)."""
+    from multitrack.form import FormError, form_letters
+
+    if not isinstance(value, str):
+        raise ProtocolError("bad_value", f"{name} must be a string, got {type_name(value)}")
+    try:
+        form_letters(value)
+    except FormError as exc:
+        raise ProtocolError("bad_value", str(exc)) from None
+    return value

@@ -23,6 +23,7 @@ PREFIX = "/multitrack"
 PING, GENERATE, REGENERATE = f"{PREFIX}/ping", f"{PREFIX}/generate", f"{PREFIX}/regenerate"
 CANCEL, STATUS = f"{PREFIX}/cancel", f"{PREFIX}/status"
 REFINE, RATE = f"{PREFIX}/refine", f"{PREFIX}/rate"
+EXTEND = f"{PREFIX}/extend"
 PONG, ACCEPTED, PROGRESS = f"{PREFIX}/pong", f"{PREFIX}/accepted", f"{PREFIX}/progress"
 NOTES, DONE, ERROR, STATE = (
     f"{PREFIX}/notes",

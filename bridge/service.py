@@ -71,6 +71,8 @@ def generate_take(
             progress(0.8 + 0.2 * fraction, stage)
 
     meta = take_meta(request, gen, pipeline)
+    if gen.variations:
+        meta["variations"] = len(gen.variations) + 1
     take = write_take(
         gen.song,
         out_root,
@@ -80,6 +82,16 @@ def generate_take(
         sample_rate=sample_rate,
         progress=write_progress,
     )
+    # Variations: full take folders beside the first, named <take>-2 ... <take>-K.
+    for k, song in enumerate(gen.variations, start=2):
+        write_take(
+            song,
+            out_root,
+            name=f"{take.dir.name}-{k}",
+            meta={**meta, "variation": k, "variation_of": take.dir.name},
+            soundfont=soundfont,
+            sample_rate=sample_rate,
+        )
     gen.timings["write"] = time.perf_counter() - t0
     if progress is not None:
         progress(1.0, "done")

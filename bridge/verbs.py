@@ -25,6 +25,7 @@ from bridge.arguments import (
     read_chord_notes,
     read_chords,
     read_flag,
+    read_form,
     read_integer,
     read_job,
     read_key,
@@ -37,7 +38,18 @@ from bridge.arguments import (
     type_name,
 )
 from bridge.protocol import Control, Envelope, JobSpec
-from models.request import BARS, BPM, GUIDANCE, SEED, STEPS, Ask, Limit, LimitError
+from models.request import (
+    BARS,
+    BPM,
+    EXTEND,
+    GUIDANCE,
+    SEED,
+    STEPS,
+    VARIATIONS,
+    Ask,
+    Limit,
+    LimitError,
+)
 
 RATING_LIMIT = Limit("rating", -1, 1, integer=True)
 
@@ -134,6 +146,21 @@ CHORD_NOTES_OPT = Param(
     "chord_notes", read_chord_notes, 'the edited chords clip: "pitch start_beat length_beat …"'
 )
 REPAINT_OPT = Param("repaint", read_bar_range, "bars regenerated, e.g. 5-8 or 3")
+FORM_OPT = Param(
+    "form", read_form, 'sections: "AABA", "intro A A B A outro", "主歌-副歌-主歌-副歌"'
+)
+VARIATIONS_OPT = Param(
+    "variations",
+    read_integer(VARIATIONS),
+    f"int {VARIATIONS.span}: takes from one request",
+    kind=int,
+)
+EXTEND_OPT = Param(
+    "bars", read_integer(EXTEND), "int: bars added after the take (an ending)", "extend", kind=int
+)
+INTRO_OPT = Param(
+    "intro", read_integer(EXTEND), "int: bars added before the take", "prepend", kind=int
+)
 FEEDBACK = Param("feedback", read_prompt, 'what to change: "太沉闷了", "more drums"', "prompt")
 
 
@@ -236,13 +263,15 @@ VERBS: tuple[Verb, ...] = (
     Verb(protocol.CANCEL, (JOB,), build_control, answer_cancel),
     Verb(protocol.GENERATE, (JOB, PROMPT), job_builder("generate"), submit_job,
          options=(BARS_OPT, SEED_OPT, BPM_OPT, KEY_OPT, METER_OPT, GUIDANCE_OPT, STEPS_OPT,
-                  STEMS_OPT, NOTES_OPT)),
+                  STEMS_OPT, NOTES_OPT, FORM_OPT, VARIATIONS_OPT)),
     Verb(protocol.REGENERATE, (JOB, FROM_JOB), job_builder("regenerate"), submit_job,
          options=(KEEP_OPT, CHORDS_OPT, CHORD_NOTES_OPT, REPAINT_OPT, SEED_OPT, GUIDANCE_OPT,
                   STEPS_OPT, NOTES_OPT)),
     Verb(protocol.REFINE, (JOB, FROM_JOB, FEEDBACK), job_builder("refine"), submit_job,
          options=(SEED_OPT, STEPS_OPT, NOTES_OPT)),
     Verb(protocol.RATE, (JOB, RATING), build_rating, answer_rate),
+    Verb(protocol.EXTEND, (JOB, FROM_JOB), job_builder("extend"), submit_job,
+         options=(EXTEND_OPT, INTRO_OPT, SEED_OPT, GUIDANCE_OPT, STEPS_OPT, NOTES_OPT)),
 )  # fmt: skip
 BY_ADDRESS: dict[str, Verb] = {verb.address: verb for verb in VERBS}
 

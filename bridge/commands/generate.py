@@ -49,6 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repaint", help="with --from: bars to regenerate, e.g. 5-8")
     p.add_argument("--chords", help='force a progression: "Am F C G" (a bar each) or "Am:2 F:2"')
     p.add_argument("--chords-midi", type=Path, help="force the progression of an edited chord clip")
+    p.add_argument(
+        "--form", help='sections, e.g. "AABA", "intro A A B A outro", "主歌-副歌-主歌-副歌"'
+    )
+    p.add_argument("--variations", type=int, default=1, help="takes from one request (1-8)")
+    p.add_argument("--extend", type=int, default=0, help="with --from: bars added after the take")
+    p.add_argument("--intro", type=int, default=0, help="with --from: bars added before the take")
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
     p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
@@ -90,12 +96,23 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
         repaint=parse_bar_range(args.repaint) if args.repaint else None,
         progression=None if args.chords is None else read_progression(args.chords),
         chord_spans=chord_spans,
+        form=None if args.form is None else _form(args.form),
+        extend=args.extend,
+        prepend=args.intro,
+        variations=args.variations,
     )
     if args.source is None:
         return build_request(ask)
     from multitrack.take import read_take
 
     return build_request(ask, read_take(args.source))
+
+
+def _form(text: str) -> str:
+    from multitrack.form import form_letters
+
+    form_letters(text)  # an unknown section word is a one-line error before the model loads
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     chords = " ".join(row["symbol"] for row in record.get("chords", []))
     print(f"take: {take.dir}")
+    if record.get("variations"):
+        print(f"  variations: {take.dir.name}-2 .. {take.dir.name}-{record['variations']}")
+    if record.get("sections"):
+        print("  sections: " + " ".join(row["label"] for row in record["sections"]))
     print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
     print(f"  chords: {chords}")
     from multitrack.stems import STEMS
