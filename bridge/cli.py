@@ -21,6 +21,9 @@ from multitrack.errors import MultitrackError
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "generate",
+    "refine",
+    "rate",
+    "prefs",
     "render",
     "chords",
     "parse",

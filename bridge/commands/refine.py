@@ -1,0 +1,95 @@
+"""``multitrack refine TAKE FEEDBACK``: a new take from an earlier one and what the producer
+said about it ("太沉闷了", "再欢快一点", "不够中国风", "more drums", "slower", "brighter").
+
+The take's attributes are changed by the feedback (``models.text.feedback``), a new take is
+generated with the take's prompt and seed and the changed tempo, key and stems, the changes
+the model is not told are made on its notes (``models.refinement.realise``), and the new
+take's song.json records the chain: ``refine.source``, ``refine.feedback``, ``refine.change``,
+``refine.changed``. The feedback also goes into the preference store (``multitrack prefs``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "refine",
+        help='a new take from an earlier one and feedback ("太沉闷了", "more drums")',
+        description=(
+            "Generate a new take from TAKE changed by relative FEEDBACK in Chinese or English: "
+            "energy, tempo, brighter or darker, register, more or fewer drums, more Chinese. "
+            "Try `multitrack parse --feedback TEXT` to see what a phrase changes."
+        ),
+    )
+    p.add_argument("take", type=Path, help="the take folder the feedback is about")
+    p.add_argument("feedback", nargs="+", help='e.g. "太沉闷了" or "more drums, slower"')
+    p.add_argument("--out", type=Path, help="folder for the new take (default: TAKE's folder)")
+    p.add_argument("--name", help="new take folder name (default: next take-NNN)")
+    p.add_argument("--seed", type=int, help="random seed (default: the take's)")
+    p.add_argument("--steps", type=int, default=20, help="sampler steps")
+    p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
+    p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
+    p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
+    p.add_argument("--json", action="store_true", help="print song.json instead of a summary")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from models.refinement import chain_meta, plan_refinement, realise, refine_request
+    from multitrack.errors import OutputError
+    from multitrack.take import read_take, write_take
+
+    feedback = " ".join(args.feedback)
+    if not args.take.is_dir():
+        raise OutputError(f"no take {args.take}: there is no such folder to refine")
+    song, record = read_take(args.take)
+    refinement = plan_refinement(song, record, feedback)
+    request = refine_request(refinement, record, seed=args.seed, steps=args.steps)
+    out_root = args.out if args.out is not None else args.take.parent
+
+    from bridge.service import load_pipeline, take_meta
+
+    pipeline = load_pipeline(args.checkpoint)
+    gen = pipeline.generate(request)
+    new_song = realise(gen.song, refinement, seed=request.seed)
+    meta = {**take_meta(request, gen, pipeline), **chain_meta(refinement, args.take, record)}
+    take = write_take(
+        new_song,
+        out_root,
+        name=args.name,
+        meta=meta,
+        soundfont=args.soundfont,
+        sample_rate=args.sample_rate,
+    )
+    _remember(out_root, record, feedback, refinement.change.to_json(), take.dir.name)
+    new_record = json.loads(take.files["json"].read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(new_record, ensure_ascii=False, indent=2))
+        return 0
+    print(f"take: {take.dir}  (refined from {args.take})")
+    for line in new_record["refine"]["changed"] or ["(nothing changed)"]:
+        print(f"  {line}")
+    return 0
+
+
+def _remember(
+    root: Path, record: dict[str, object], feedback: str, change: dict[str, object], new: str
+) -> None:
+    """Feedback into the preference store; a store that cannot be written only warns (the
+    take is already written, and preferences never block generation)."""
+    from multitrack.errors import MultitrackError
+    from multitrack.prefs import PreferenceStore
+
+    try:
+        store = PreferenceStore.open(root)
+        store.add_feedback(str(record.get("take") or ""), feedback, change, new_take=new)
+    except MultitrackError as exc:
+        print(f"multitrack: warning: {exc}", file=sys.stderr)

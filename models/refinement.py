@@ -1,0 +1,158 @@
+"""Refine a take from feedback: the source take's attributes, changed by the feedback,
+become a new request; the generated song then gets the changes the model is not told
+(velocities from the new energy, drum density, the melody's octave and instrument); the new
+take's song.json records the chain.
+
+Shared by ``multitrack refine`` and the OSC ``/multitrack/refine`` verb. No torch here: the
+caller runs the pipeline between ``refine_request`` and ``realise``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from models.request import DEFAULT_GUIDANCE, GenerateRequest, RequestError
+from models.text.attributes import PromptAttributes
+from models.text.feedback import FeedbackChange, apply_feedback, parse_feedback
+from multitrack.arrangement import denser_drums, shift_melody, sparser_drums
+from multitrack.dynamics import apply_dynamics
+from multitrack.song import STEMS, Song
+
+MAX_FEEDBACK_CHARS = 500
+
+
+class FeedbackError(RequestError):
+    code = "bad_feedback"
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What a refine does: the source's attributes, the change, the attributes after it."""
+
+    source: PromptAttributes
+    change: FeedbackChange
+    attributes: PromptAttributes
+
+
+def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
+    """A take's attributes from its song.json, with what the take itself fixes (tempo, key,
+    meter, bars, style, programs) taken from its song."""
+    raw = record.get("attributes")
+    attrs = PromptAttributes.from_json(raw if isinstance(raw, Mapping) else {})
+    return replace(
+        attrs,
+        bpm=song.tempo,
+        key=song.key,
+        meter=str(song.meter),
+        bars=song.bars,
+        style=song.style if song.style is not None else attrs.style,
+        programs={**attrs.programs, **song.programs},
+    )
+
+
+def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Refinement:
+    """Read ``feedback`` and apply it to the take's attributes. ``FeedbackError`` when the
+    feedback is empty, too long, or names nothing that can change."""
+    text = feedback.strip()
+    if not text:
+        raise FeedbackError(
+            'the feedback is empty; say what to change, e.g. "太沉闷了" or "more drums"'
+        )
+    if len(text) > MAX_FEEDBACK_CHARS:
+        raise FeedbackError(f"the feedback is {len(text)} characters; at most {MAX_FEEDBACK_CHARS}")
+    change = parse_feedback(text)
+    if change.empty:
+        raise FeedbackError(
+            f"nothing in {text!r} says what to change; try e.g. 太沉闷了, 再欢快一点, 不够中国风, "
+            "more drums, slower, brighter"
+        )
+    source = take_attributes(song, record)
+    return Refinement(source, change, apply_feedback(source, change))
+
+
+def refine_request(
+    refinement: Refinement,
+    record: Mapping[str, Any],
+    *,
+    seed: int | None = None,
+    guidance: float = DEFAULT_GUIDANCE,
+    steps: int = 20,
+) -> GenerateRequest:
+    """A fresh generation with the take's prompt and seed (so the new take is a sibling of
+    the source, not a stranger) and the changed tempo, key, length, meter and stems."""
+    attrs = refinement.attributes
+    prompt = record.get("prompt")
+    own_seed = record.get("seed")
+    if seed is None:
+        seed = own_seed if isinstance(own_seed, int) and not isinstance(own_seed, bool) else 0
+    return GenerateRequest(
+        prompt=prompt if isinstance(prompt, str) else "",
+        bars=attrs.bars,
+        seed=seed,
+        bpm=attrs.bpm,
+        key=attrs.key,
+        meter=attrs.meter,
+        guidance=guidance,
+        steps=steps,
+        stems=tuple(attrs.stems) if attrs.stems_named else None,
+        form=attrs.form,
+    )
+
+
+def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
+    """The changes the model is not told, made on the generated song: velocities from the
+    new energy, dynamics and mood; more or fewer drums; the melody an octave up or down; the
+    melody's instrument."""
+    attrs, change = refinement.attributes, refinement.change
+    if change.drums == 1:
+        song = denser_drums(song)
+    elif change.drums == -1:
+        song = sparser_drums(song)
+    if change.register:
+        song = shift_melody(song, change.register)
+    if "melody" in attrs.named_programs:
+        melody = song.stems["melody"]
+        song = song.with_stem("melody", melody.notes, program=int(attrs.programs["melody"]))
+    return apply_dynamics(
+        song,
+        style=song.style,
+        energy=attrs.energy,
+        dynamics=attrs.dynamics,
+        mood=attrs.mood,
+        seed=seed,
+    )
+
+
+def chain_meta(
+    refinement: Refinement, source_dir: Path, record: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The song.json fields of a refined take: its attributes after the change, and the
+    chain (source take, feedback, the change read, what changed)."""
+    changed = [
+        line
+        for line in refinement.attributes.understood
+        if line not in refinement.source.understood
+    ]
+    previous = record.get("refine")
+    depth = previous.get("depth", 1) + 1 if isinstance(previous, Mapping) else 1
+    return {
+        "attributes": refinement.attributes.to_json(),
+        "refine": {
+            "source": str(source_dir),
+            "source_take": record.get("take"),
+            "feedback": refinement.change.text,
+            "change": refinement.change.to_json(),
+            "changed": changed,
+            "depth": depth,
+        },
+    }
+
+
+def note_stats(song: Song) -> dict[str, float]:
+    """Mean velocity and notes per bar over every stem (what a refine is measured on)."""
+    notes = [n for name in STEMS for n in song.stems[name].notes]
+    mean = sum(n.velocity for n in notes) / len(notes) if notes else 0.0
+    return {"mean_velocity": mean, "notes_per_bar": len(notes) / song.bars, "tempo": song.tempo}
