@@ -11,16 +11,6 @@ import argparse
 from pathlib import Path
 
 
-def _rating(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value not in (-1, 0, 1):
-        raise argparse.ArgumentTypeError(f"a rating is -1, 0 or 1, got {text!r}")
-    return value
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "rate",
@@ -28,26 +18,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Rate a take; ratings shape which candidates later takes keep.",
     )
     p.add_argument("take", type=Path, help="the take folder")
-    p.add_argument("rating", type=_rating, help="-1, 0 or 1")
+    p.add_argument("rating", help="-1, 0 or 1")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from multitrack.errors import OutputError
-    from multitrack.prefs import MIN_RATINGS, PreferenceStore
+    from multitrack.prefs import MIN_RATINGS, RATINGS, PreferenceError, PreferenceStore
     from multitrack.take import read_take
 
+    text = args.rating.strip()
+    if text not in {str(r) for r in RATINGS} | {"+1"}:
+        raise PreferenceError(f"a rating is -1, 0 or 1, got {args.rating!r}")
+    rating = int(text)
     if not args.take.is_dir():
         raise OutputError(f"no take {args.take}: there is no such folder to rate")
     song, record = read_take(args.take)
     root = args.take.parent
     store = PreferenceStore.open(root)
     try:
-        store.add_rating(str(record.get("take") or args.take.name), args.rating, song)
+        store.add_rating(str(record.get("take") or args.take.name), rating, song)
         count = len(store.ratings())
         active = store.model() is not None
     finally:
         store.close()
     state = "active" if active else f"learning ({count}/{MIN_RATINGS} ratings, both kinds)"
-    print(f"rated {args.take.name} {args.rating:+d}; {count} rated takes, preferences {state}")
+    print(f"rated {args.take.name} {rating:+d}; {count} rated takes, preferences {state}")
     return 0

@@ -1,0 +1,143 @@
+"""`multitrack refine`, `rate`, `prefs` and `parse --feedback` on the tiny model: takes on
+disk, the chain in song.json, the preference store, and bad input refused in one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bridge.cli import main
+from multitrack.prefs import STORE_NAME, PreferenceStore
+
+
+def _generate(ckpt: Path, out: Path, prompt: str = "一段舒缓的古筝曲") -> Path:
+    args = ["generate", prompt, "--out", str(out), "--checkpoint", str(ckpt), "--steps", "3"]
+    assert main([*args, "--bars", "4"]) == 0
+    return sorted(out.glob("take-*"))[-1]
+
+
+def _refine(ckpt: Path, take: Path, *feedback: str) -> int:
+    return main(["refine", str(take), *feedback, "--checkpoint", str(ckpt), "--steps", "3"])
+
+
+def test_refine_writes_a_new_take_with_the_chain(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    source = _generate(tiny_checkpoint, tmp_path)
+    before = {p.name: p.read_bytes() for p in source.iterdir()}
+    assert _refine(tiny_checkpoint, source, "太沉闷了,再快一点") == 0
+    new = tmp_path / "take-002"
+    record = json.loads((new / "song.json").read_text(encoding="utf-8"))
+    old = json.loads((source / "song.json").read_text(encoding="utf-8"))
+    chain = record["refine"]
+    assert chain["source"] == str(source) and chain["source_take"] == "take-001"
+    assert chain["feedback"] == "太沉闷了,再快一点"
+    assert chain["change"]["energy"] == 1 and chain["change"]["tempo"] > 1.2
+    assert any(line.startswith("feedback: tempo") for line in chain["changed"])
+    assert record["tempo"] > old["tempo"] and record["bars"] == old["bars"]
+    assert record["attributes"]["energy"] != old["attributes"]["energy"]
+    assert {p.name: p.read_bytes() for p in source.iterdir()} == before  # source untouched
+    store = PreferenceStore.open(tmp_path)
+    assert store.feedback() == [("take-001", "太沉闷了,再快一点", "take-002")]
+    store.close()
+    # a refine of a refine counts the chain
+    assert _refine(tiny_checkpoint, new, "slower") == 0
+    third = json.loads((tmp_path / "take-003" / "song.json").read_text(encoding="utf-8"))
+    assert third["refine"]["depth"] == 2 and third["tempo"] < record["tempo"]
+
+
+def test_refine_bad_input_is_one_line(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _refine(tiny_checkpoint, tmp_path / "take-404", "太沉闷了") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no take" in err
+    source = _generate(tiny_checkpoint, tmp_path)
+    capsys.readouterr()
+    assert _refine(tiny_checkpoint, source, "嗯……") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "says what to change" in err
+    assert not (tmp_path / "take-002").exists()
+
+
+def test_rate_and_prefs(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    take = _generate(tiny_checkpoint, tmp_path)
+    capsys.readouterr()
+    assert main(["rate", str(take), "1"]) == 0
+    assert "rated take-001 +1" in capsys.readouterr().out
+    assert main(["rate", str(take), "-1"]) == 0  # a later rating replaces the earlier
+    capsys.readouterr()
+    assert main(["prefs", "show", "--out", str(tmp_path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["ratings"] == {"take-001": -1} and shown["active"] is False
+    for bad in ("2", "x", "-2"):
+        assert main(["rate", str(take), bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "-1, 0 or 1" in err
+    assert main(["rate", str(tmp_path / "nope"), "1"]) == 2
+    assert "no take" in capsys.readouterr().err
+    assert main(["prefs", "reset", "--out", str(tmp_path)]) == 0
+    assert "2 entries removed" in capsys.readouterr().out
+    assert main(["prefs", "show", "--out", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ratings"] == {}
+
+
+def test_a_corrupt_store_is_set_aside_and_never_blocks(
+    tiny_checkpoint: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    take = _generate(tiny_checkpoint, tmp_path)
+    (tmp_path / STORE_NAME).write_bytes(b"this is not a database" * 100)
+    assert main(["rate", str(take), "1"]) == 0
+    assert (tmp_path / f"{STORE_NAME}.corrupt-1").read_bytes().startswith(b"this is not")
+    assert "unreadable" in caplog.text
+    with sqlite3.connect(tmp_path / STORE_NAME) as db:
+        assert db.execute("SELECT rating FROM ratings").fetchall() == [(1,)]
+    # generation does not read the store's health at all; a refine still writes its take
+    (tmp_path / STORE_NAME).write_bytes(b"garbage again")
+    assert _refine(tiny_checkpoint, take, "more drums") == 0
+    assert (tmp_path / "take-002" / "song.json").is_file()
+
+
+def test_an_unwritable_store_is_a_one_line_error(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    take = _generate(tiny_checkpoint, tmp_path)
+    capsys.readouterr()
+    (tmp_path / STORE_NAME).mkdir()  # a folder where the file should be: cannot be opened
+    assert main(["rate", str(take), "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write the preference store" in err
+    assert (tmp_path / STORE_NAME).is_dir()  # nothing set aside: it was not a corrupt file
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["prefs", "show", "--out", str(blocker / "sub")]) == 2
+    assert "cannot write the preference store" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only folders")
+def test_a_read_only_folder_is_a_one_line_error(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    take = _generate(tiny_checkpoint, tmp_path)
+    capsys.readouterr()
+    tmp_path.chmod(0o500)
+    try:
+        assert main(["rate", str(take), "1"]) == 2
+    finally:
+        tmp_path.chmod(0o700)
+    assert "cannot write the preference store" in capsys.readouterr().err
+
+
+def test_parse_shows_the_feedback_change(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse", "民谣", "--no-embedding", "--json", "--feedback", "太沉闷了"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["feedback"]["energy"] == 1 and record["feedback"]["text"] == "太沉闷了"
+    assert any(u.startswith("feedback: tempo") for u in record["understood"])
+    assert main(["parse", "more drums", "--no-embedding", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["feedback"]["drums"] == 1
+    assert main(["parse", "sad piano ballad", "--no-embedding", "--json"]) == 0
+    assert "feedback" not in json.loads(capsys.readouterr().out)
