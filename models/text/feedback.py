@@ -297,14 +297,24 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
     out = attrs
     if change.energy:
         now = attrs.energy or (MOOD_ENERGY.get(attrs.mood or "") or "medium")
-        i = max(0, min(2, ENERGY_LEVELS.index(now) + change.energy))
+        want = ENERGY_LEVELS.index(now) + change.energy
+        i = max(0, min(2, want))
         if ENERGY_LEVELS[i] != now:
             out = replace(out, energy=ENERGY_LEVELS[i])
             notes.append(f"energy {now} -> {ENERGY_LEVELS[i]}")
+        # past the top or bottom level, or against a soft/loud marking: the dynamics move
+        louder = "loud" if want > 2 else None
+        softer = "soft" if want < 0 else None
+        level = louder if change.energy > 0 else softer
         if change.energy > 0 and attrs.dynamics == "soft":
-            out = replace(out, dynamics=None)
-        if change.energy < 0 and attrs.dynamics == "loud":
-            out = replace(out, dynamics=None)
+            out = replace(out, dynamics=level)
+            notes.append(f"dynamics soft -> {level or '-'}")
+        elif change.energy < 0 and attrs.dynamics == "loud":
+            out = replace(out, dynamics=level)
+            notes.append(f"dynamics loud -> {level or '-'}")
+        elif level is not None and attrs.dynamics not in ("crescendo", "diminuendo", level):
+            out = replace(out, dynamics=level)
+            notes.append(f"dynamics {attrs.dynamics or '-'} -> {level}")
     if change.tempo != 1.0:
         base = attrs.bpm if attrs.bpm is not None else default_bpm(attrs.style)
         bpm = float(round(max(MIN_BPM, min(MAX_BPM, base * change.tempo))))

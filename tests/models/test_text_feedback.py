@@ -127,8 +127,12 @@ def test_apply_brighter_pentatonic_instrument_and_drums() -> None:
     solo = apply_feedback(_attrs(stems=("melody",)), parse_feedback("more drums"))
     assert solo.stems == ("melody", "drums")
     top = apply_feedback(_attrs(energy="high"), parse_feedback("更有活力"))
-    assert top.energy == "high"  # already at the top: unchanged, no line
+    assert top.energy == "high" and top.dynamics == "loud"  # past the top: louder
     assert not any(u.startswith("feedback: energy") for u in top.understood)
+    quiet = apply_feedback(_attrs(energy="low"), parse_feedback("安静一点"))
+    assert quiet.energy == "low" and quiet.dynamics == "soft"
+    back = apply_feedback(_attrs(energy="low", dynamics="soft"), parse_feedback("more energy"))
+    assert back.energy == "medium" and back.dynamics is None
 
 
 def test_change_round_trips_through_json() -> None:

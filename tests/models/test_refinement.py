@@ -1,0 +1,98 @@
+"""Refine on the shipped model, measured on the notes (issue 17): each feedback phrase moves
+the new take the way it says against its source.
+
+The source takes get their velocities from ``multitrack.dynamics`` with their own attributes,
+as every take does once the pipeline runs the velocity layer after decoding."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from models.pipeline import Pipeline
+from models.refinement import note_stats, plan_refinement, realise, refine_request
+from models.request import GenerateRequest
+from multitrack.dynamics import apply_dynamics
+from multitrack.song import Song
+from multitrack.theory import Key
+
+PROMPTS = ("一段舒缓的古筝曲,宁静", "chill lo-fi hip hop with piano", "欢快的流行歌曲")
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline.load(candidates=1)
+
+
+@pytest.fixture(scope="module")
+def sources(pipeline: Pipeline) -> list[tuple[Song, dict[str, object]]]:
+    out = []
+    for i, prompt in enumerate(PROMPTS):
+        request = GenerateRequest(prompt=prompt, bars=4, seed=11 + i, steps=8)
+        gen = pipeline.generate(request)
+        a = gen.attributes
+        song = apply_dynamics(gen.song, style=gen.song.style, energy=a["energy"],
+                              dynamics=a["dynamics"], mood=a["mood"], seed=request.seed)  # fmt: skip
+        record = {"prompt": prompt, "seed": request.seed, "attributes": a, "take": f"t{i}"}
+        out.append((song, record))
+    return out
+
+
+def _refined(pipeline: Pipeline, song: Song, record: dict[str, object], text: str) -> Song:
+    plan = plan_refinement(song, record, text)
+    request = refine_request(plan, record, steps=8)
+    return realise(pipeline.generate(request).song, plan, seed=request.seed)
+
+
+def _melody_pitch(song: Song) -> float:
+    return float(np.mean([n.pitch for n in song.stems["melody"].notes]))
+
+
+def _drums_per_bar(song: Song) -> float:
+    return len(song.stems["drums"].notes) / song.bars
+
+
+@pytest.mark.parametrize(
+    "phrase", ["太沉闷了", "too dull", "再欢快一点", "更有活力", "more energy"]
+)
+def test_livelier_feedback_raises_velocity_or_density_and_never_slows(
+    pipeline: Pipeline, sources: list[tuple[Song, dict[str, object]]], phrase: str
+) -> None:
+    for song, record in sources:
+        new = _refined(pipeline, song, record, phrase)
+        before, after = note_stats(song), note_stats(new)
+        assert after["tempo"] >= before["tempo"]
+        assert (
+            after["mean_velocity"] > before["mean_velocity"]
+            or after["notes_per_bar"] > before["notes_per_bar"]
+        ), (record["prompt"], before, after)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "check"),
+    [
+        ("slower", lambda a, b: b.tempo < a.tempo),
+        ("快一点", lambda a, b: b.tempo > a.tempo),
+        ("more drums", lambda a, b: _drums_per_bar(b) > _drums_per_bar(a)),
+        ("鼓少一点", lambda a, b: _drums_per_bar(b) < _drums_per_bar(a)),
+        ("高一点", lambda a, b: _melody_pitch(b) > _melody_pitch(a)),
+        ("安静一点", lambda a, b: note_stats(b)["mean_velocity"] < note_stats(a)["mean_velocity"]),
+        (
+            "不够中国风",
+            lambda a, b: (
+                Key.parse(b.key).mode in ("gong", "shang", "jue", "zhi", "yu")
+                and b.stems["melody"].program == 73
+            ),
+        ),
+        ("brighter", lambda a, b: Key.parse(b.key).mode in ("major", "gong", "zhi")),
+    ],
+)
+def test_each_feedback_moves_its_own_measure(
+    pipeline: Pipeline, sources: list[tuple[Song, dict[str, object]]], phrase: str, check: object
+) -> None:
+    for song, record in sources:
+        new = _refined(pipeline, song, record, phrase)
+        assert check(song, new), (record["prompt"], phrase)  # type: ignore[operator]
+        assert replace(new, stems={}).bars == song.bars
