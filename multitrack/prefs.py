@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 
 STORE_NAME = ".preferences.sqlite3"
 MIN_RATINGS = 6
+# In best-of-k reranking the preference score (P(liked) - 0.5) is added, times this weight,
+# to the candidate's second rank term (models.ranking.candidate_rank's harmonic fit, 0-1):
+# it breaks near-ties and can outweigh a small fit difference, never the key check.
+PREFERENCE_WEIGHT = 0.5
 RATINGS = (-1, 0, 1)
 FEATURES: tuple[str, ...] = (
     "notes_per_bar", "melody_notes_per_bar", "mean_velocity", "melody_range",
@@ -120,6 +124,11 @@ class PreferenceModel:
 
     def describe(self) -> dict[str, float]:
         return {name: round(float(w), 3) for name, w in zip(FEATURES, self.weights, strict=True)}
+
+
+def rerank_key(rank: tuple[float, float], score: float) -> tuple[float, float]:
+    """A candidate's best-of-k order with the preference ``score`` folded in."""
+    return rank[0], rank[1] + PREFERENCE_WEIGHT * score
 
 
 def fit_preferences(rows: Sequence[tuple[int, np.ndarray]]) -> PreferenceModel | None:

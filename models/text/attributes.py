@@ -17,6 +17,7 @@ from multitrack.song import DEFAULT_PROGRAMS, STEMS
 JSON_KEYS: tuple[str, ...] = (
     "key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy", "dynamics",
     "understood", "ignored", "conflicts", "nearest", "named_programs", "seconds", "form",
+    "groove_style",
 )  # fmt: skip
 
 
@@ -36,6 +37,8 @@ class PromptAttributes:
     from which ``bars`` was derived (kept so a tempo override can redo the sum).
     ``form``: the song form asked for, normalised for ``multitrack.form.parse_form``
     ("A A B A", "intro A B A B outro"; verse A, chorus B, bridge C) or None.
+    ``groove_style``: a second style for the drums when the prompt fuses two ("国风电音":
+    ``style`` guofeng for melody and harmony, ``groove_style`` edm), else None.
     """
 
     key: str | None = None
@@ -56,6 +59,7 @@ class PromptAttributes:
     named_programs: tuple[str, ...] = ()
     seconds: float | None = None
     form: str | None = None
+    groove_style: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (song.json's ``attributes``, the bridge's ``accepted`` reply)."""
@@ -81,6 +85,7 @@ class PromptAttributes:
             "named_programs": list(self.named_programs),
             "seconds": self.seconds,
             "form": self.form,
+            "groove_style": self.groove_style,
         }
 
     @classmethod
@@ -113,6 +118,7 @@ class PromptAttributes:
             named_programs=tuple(record.get("named_programs") or ()),
             seconds=record.get("seconds"),
             form=record.get("form"),
+            groove_style=record.get("groove_style"),
         )
 
 

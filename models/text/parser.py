@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import replace
 
 from models.text.attributes import PromptAttributes
@@ -25,6 +26,9 @@ from models.text.resolve import Resolver
 from models.text.segmenter import SEPARATOR, normalise, tokenize
 
 MAX_PROMPT_CHARS = 1000
+_FUSION = re.compile(
+    r"融合|结合|混搭|混合|跨界|(?<![a-z])(?:fusion|meets|crossover|x|mixed with)(?![a-z])"
+)
 MAX_IGNORED = 20
 
 log = logging.getLogger(__name__)
@@ -93,6 +97,7 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
         hits=[item.hit for item in items if item.hit is not None],
         findings=findings,
         ignored=ignored,
+        fusion_word=bool(_FUSION.search(lower)),
     )
     attrs = resolver.resolve(use_embedding=use_embedding, unnamed=_unnamed_text(items, cased))
     if len(attrs.ignored) > MAX_IGNORED:

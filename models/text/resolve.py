@@ -22,6 +22,14 @@ from multitrack.song import Meter
 from multitrack.styles import style
 
 DEFAULT_BPM = 100.0  # the pipeline's tempo when neither the prompt nor a style gives one
+# Fused styles: a melodic/cultural style takes melody and harmony, a groove style the drums.
+MELODIC_STYLES = frozenset(
+    {"guofeng", "classical", "folk", "celtic", "hymn", "lullaby", "ballad", "country", "bluegrass"}
+)
+GROOVE_STYLES = frozenset(
+    {"edm", "hiphop", "lofi", "rock", "punk", "funk", "disco", "reggae", "ska", "samba", "salsa",
+     "bossa_nova", "rumba", "cha_cha", "tango", "rnb", "swing"}
+)  # fmt: skip
 _OPPOSED_DYNAMICS = (frozenset({"crescendo", "diminuendo"}), frozenset({"soft", "loud"}))
 
 
@@ -45,6 +53,10 @@ def _share(unnamed: str, hits: Sequence[Hit]) -> float:
     return free / (free + named) if free else 0.0
 
 
+def _is_weak(hit: Hit) -> bool:
+    return any(s.weak for s in hit.senses if s.field == "style")
+
+
 def _kept(field: str, kept: str, other: str) -> str:
     return f"{field}: {kept} vs {other} — kept {kept}"
 
@@ -53,8 +65,15 @@ class Resolver:
     """Decides every attribute of one prompt from its hits and findings."""
 
     def __init__(
-        self, *, hits: Sequence[Hit], findings: Sequence[Finding], ignored: Sequence[str]
+        self,
+        *,
+        hits: Sequence[Hit],
+        findings: Sequence[Finding],
+        ignored: Sequence[str],
+        fusion_word: bool = False,
     ) -> None:
+        self.fusion_word = fusion_word
+        self.groove_style: str | None = None
         self.hits = list(hits)
         self.findings = list(findings)
         self.understood: list[str] = []
@@ -80,6 +99,9 @@ class Resolver:
         key = self._key()
         meter = self._meter(style_id)
         bpm = self._tempo(style_id)
+        if bpm is None and self.groove_style is not None:
+            bpm = default_bpm(self.groove_style)
+            self.understood.append(f"tempo: {bpm:g} bpm (the groove's, {self.groove_style})")
         bars, seconds = self._length(bpm, style_id, meter)
         orchestrator = Orchestrator(self.hits, self.understood, self.conflicts)
         programs, named, stems = orchestrator.assign(style_id)
@@ -105,6 +127,7 @@ class Resolver:
             energy=energy,
             dynamics=dynamics,
             form=form,
+            groove_style=self.groove_style,
             understood=tuple(self.understood),
             ignored=tuple(self.ignored),
             conflicts=tuple(self.conflicts),
@@ -114,9 +137,46 @@ class Resolver:
         )
 
     # -- style -----------------------------------------------------------------------------
+    def _fusion(self, hits: list[Hit]) -> str | None:
+        """Two styles named together ("国风电音", "赛博朋克电音融合京剧唱腔", "jazz meets
+        reggae"): the melodic one takes melody and harmony, the groove one the drums (or,
+        after a fusion word, the first and the second). Sets ``groove_style``; returns the
+        melody-and-harmony style, or None when the styles do not fuse."""
+        firsts: dict[str, Hit] = {}
+        for hit in hits:  # each style's first strong word names it (else its first hint)
+            sid = hit.values("style")[0]
+            weak = any(s.weak for s in hit.senses if s.field == "style")
+            if sid not in firsts or (not weak and _is_weak(firsts[sid])):
+                firsts[sid] = hit
+        if len(firsts) < 2:
+            return None
+        ids = list(firsts)
+        melodic = [i for i in ids if i in MELODIC_STYLES]
+        groove = [i for i in ids if i in GROOVE_STYLES]
+        if melodic and groove:
+            lead, beat = melodic[0], groove[0]
+        elif self.fusion_word:
+            lead, beat = ids[0], ids[1]
+        else:
+            return None
+        self.groove_style = beat
+        self.understood.append(
+            f"style: {lead} for melody and harmony ({firsts[lead].text}), {beat} for the "
+            f"groove ({firsts[beat].text})"
+        )
+        for other in ids:
+            if other not in (lead, beat):
+                self.conflicts.append(
+                    _kept("style", f"{lead} + {beat}", f"{other} ({firsts[other].text})")
+                )
+        return lead
+
     def _style(self, nearest: dict[str, object]) -> str | None:
         hits = self._hits("style")
         strong = [h for h in hits if not any(s.weak for s in h.senses if s.field == "style")]
+        fused = self._fusion(hits)
+        if fused is not None:
+            return fused
         if strong or hits:
             chosen = (strong or hits)[0]
             sid = chosen.values("style")[0]

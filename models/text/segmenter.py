@@ -56,6 +56,11 @@ def normalise(text: str, *, lower: bool = True) -> str:
     )
 
 
+# jieba words that straddle two of ours in music prompts: 国风电音 is 国风 + 电音, not 风电
+# (wind power).
+NOT_WORDS: tuple[str, ...] = ("风电",)
+
+
 class _Jieba:
     """One private jieba tokenizer with our words added; built on first use."""
 
@@ -74,6 +79,8 @@ class _Jieba:
                 for word in (*LEXICON, *FILLERS):
                     if word and all("\u3400" <= c <= "\u9fff" for c in word):
                         tokenizer.add_word(word)
+                for word in NOT_WORDS:
+                    tokenizer.del_word(word)
                 self._tokenizer = tokenizer
             return self._tokenizer
 

@@ -55,9 +55,33 @@ def test_jiangnan_garden_pipa_xiao() -> None:
 
 def test_cyberpunk_edm_with_peking_opera() -> None:
     a = parse_prompt("赛博朋克电音融合京剧唱腔")
-    assert a.style == "edm"
+    # fused (issue 17): the opera's style takes melody and harmony, EDM the groove
+    assert (a.style, a.groove_style) == ("guofeng", "edm")
     assert a.programs["melody"] == 53  # 唱腔: Voice Oohs
-    assert any("guofeng (京剧)" in c for c in a.conflicts)  # the second style is reported
+    assert "style: guofeng for melody and harmony (京剧), edm for the groove (电音)" in a.understood
+    assert a.bpm == 126  # the groove's tempo
+    assert not a.conflicts
+
+
+@pytest.mark.parametrize(
+    ("prompt", "style", "groove"),
+    [
+        ("国风电音", "guofeng", "edm"),
+        ("电音国风,古筝", "guofeng", "edm"),
+        ("中国风摇滚", "guofeng", "rock"),
+        ("古典嘻哈", "classical", "hiphop"),
+        ("celtic reggae", "celtic", "reggae"),
+        ("jazz meets reggae", "jazz", "reggae"),
+        ("爵士融合放克", "jazz", "funk"),
+        ("jazz trio, swing feel", "jazz", None),  # a hint, no fusion word: not fused
+        ("苏格兰风笛进行曲", "march", None),
+        ("摇滚", "rock", None),
+    ],
+)
+def test_fused_styles(prompt: str, style: str, groove: str | None) -> None:
+    a = parse_prompt(prompt, use_embedding=False)
+    assert (a.style, a.groove_style) == (style, groove)
+    assert PromptAttributes.from_json(a.to_json()).groove_style == groove
 
 
 def test_guofeng_dizi_with_a_famous_piece() -> None:
