@@ -2,7 +2,7 @@
 
 A simulated producer likes dense takes: for each of the training prompts the pipeline
 returns ``k`` distinct candidates (``variations``); each is rated +1 when its notes per bar
-are above its pool's median, else -1, and stored in a real preference store
+are above the median of all training candidates, else -1, and stored in a real preference store
 (``multitrack.prefs``). The model fitted to those ratings then reranks the candidate pools
 of held-out prompts the way the pipeline would (``rerank_key`` on ``candidate_rank``), and
 the kept take's notes per bar is compared with today's pick (the pool's first).
@@ -57,16 +57,18 @@ def main() -> None:
     train = pools(pipeline, TRAIN, args.k, args.bars, args.steps)
     with tempfile.TemporaryDirectory() as root:
         store = PreferenceStore.open(Path(root))
+        median = float(np.median([candidate_features(s)[DENSITY] for p in train for s in p]))
         for p, pool in enumerate(train):
             density = [candidate_features(s)[DENSITY] for s in pool]
-            median = float(np.median(density))
             for c, (song, d) in enumerate(zip(pool, density, strict=True)):
                 store.add_rating(f"take-{p:02d}-{c}", 1 if d > median else -1, song)
         model = store.model()
         rated = len(store.ratings())
         store.close()
     assert model is not None
-    print(f"ratings: {rated} takes from {len(TRAIN)} prompts (denser half of each pool liked)")
+    print(
+        f"ratings: {rated} takes from {len(TRAIN)} prompts (denser than {median:.1f} notes/bar liked)"
+    )
     print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in model.describe().items()))
     held = pools(pipeline, HELD_OUT, args.k, args.bars, args.steps)
     base, kept, best = [], [], []

@@ -35,7 +35,7 @@ MIN_RATINGS = 6
 # In best-of-k reranking the preference score (P(liked) - 0.5) is added, times this weight,
 # to the candidate's second rank term (models.ranking.candidate_rank's harmonic fit, 0-1):
 # it breaks near-ties and can outweigh a small fit difference, never the key check.
-PREFERENCE_WEIGHT = 0.5
+PREFERENCE_WEIGHT = 1.0
 RATINGS = (-1, 0, 1)
 FEATURES: tuple[str, ...] = (
     "notes_per_bar", "melody_notes_per_bar", "mean_velocity", "melody_range",
@@ -96,7 +96,7 @@ class PreferenceModel:
 
     @classmethod
     def fit(
-        cls, features: np.ndarray, liked: np.ndarray, *, l2: float = 0.1, iterations: int = 500
+        cls, features: np.ndarray, liked: np.ndarray, *, l2: float = 0.01, iterations: int = 2000
     ) -> PreferenceModel:
         """Fit to (n, F) features and n booleans by gradient descent on the mean log loss
         plus ``l2`` times the squared weights (deterministic: no random draws)."""

@@ -1,9 +1,10 @@
 """Takes: one folder per result, holding everything a DAW needs, never overwritten.
 
 A take folder holds ``song.mid``, ``melody.wav``, ``chords.wav``, ``bass.wav``, ``drums.wav``,
-``preview.png`` and ``song.json`` (format ``multitrack.take/1``: prompt, attributes, chord
+``preview.png``, ``song.json`` (format ``multitrack.take/1``: prompt, attributes, chord
 rows, seed, model, bars, tempo, meter, key, style, programs, sample rate, file names, plus
-whatever the caller's ``meta`` adds; values computed from the song win over ``meta``).
+whatever the caller's ``meta`` adds; values computed from the song win over ``meta``), and
+``ambience.wav`` when the prompt asked for rain, birds, waves ... (``multitrack.ambience``).
 
 It is built in a hidden temporary folder inside the output root and renamed into place in one
 step, so a DAW watching the root never sees half a take, and a failure leaves nothing behind.
@@ -18,23 +19,25 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from multitrack.ambience import render_ambience
 from multitrack.atomic import write_text_atomic
 from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, MusicError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
-from multitrack.render import Synthesizer, render_stems
+from multitrack.render import Synthesizer, render_stems, write_wav
 from multitrack.song import ChordSpan, Meter, Song
 from multitrack.stems import STEM_SPECS
 from multitrack.swing import swing_of
 from multitrack.theory import Key
 
 FORMAT = "multitrack.take/1"
+AMBIENCE_FILE = "ambience.wav"  # the optional fifth audio file (multitrack.ambience)
 FILES: dict[str, str] = {
     "json": "song.json",
     "midi": "song.mid",
@@ -66,8 +69,13 @@ def write_take(
     soundfont: Path | None = None,
     sample_rate: int = 44100,
     progress: Progress | None = None,
+    ambience: Sequence[str] | None = None,
 ) -> Take:
     """Write ``song`` as a new take folder under ``root`` and return it.
+
+    ``ambience`` (sounds of ``multitrack.ambience``, e.g. ``("rain", "drops@end")``; None:
+    the ``ambience`` of ``meta["attributes"]``, the prompt's) adds a fifth audio file,
+    ``ambience.wav``, as long as the stems, seeded by ``meta["seed"]``.
 
     ``name`` None picks the next free ``take-NNN``. Raises ``OutputError`` when the name is
     taken or not a plain folder name, or ``root`` cannot be written; ``SoundFontError`` for a
@@ -97,11 +105,21 @@ def write_take(
             synthesizer=synth,
             progress=lambda f, message: report(0.05 + 0.75 * f, message),
         )
+        sounds = _ambience_of(meta) if ambience is None else tuple(ambience)
+        files = dict(FILES)
+        if sounds:
+            report(0.8, "rendering ambience")
+            seed = meta.get("seed")
+            audio = render_ambience(song, sounds, sample_rate=synth.sample_rate,
+                                    seed=seed if isinstance(seed, int) else 0)  # fmt: skip
+            write_wav(audio, tmp / AMBIENCE_FILE, synth.sample_rate)
+            files["ambience"] = AMBIENCE_FILE
         report(0.85, "drawing preview")
         write_preview(song, tmp / FILES["preview"])
         report(0.95, "writing song.json")
         final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
-            tmp, song, meta, chosen, synth.sample_rate, synth.path.name))  # fmt: skip
+            tmp, song, meta, chosen, synth.sample_rate, synth.path.name, files,
+            sounds))  # fmt: skip
     except BaseException as exc:
         full = disk_full(exc, root)  # before the cleanup frees the space again
         shutil.rmtree(tmp, ignore_errors=True)
@@ -109,7 +127,7 @@ def write_take(
             raise full from None
         raise
     report(1.0, f"take written to {final}")
-    return Take(final, {key: final / file for key, file in FILES.items()})
+    return Take(final, {key: final / file for key, file in files.items()})
 
 
 def temp_prefix(pid: int | None = None) -> str:
@@ -265,8 +283,23 @@ def _move_into_place(
     raise OutputError(f"could not find a free take name under {root}")
 
 
+def _ambience_of(meta: Mapping[str, Any]) -> tuple[str, ...]:
+    attributes = meta.get("attributes")
+    sounds = attributes.get("ambience") if isinstance(attributes, Mapping) else None
+    if isinstance(sounds, list | tuple) and all(isinstance(x, str) for x in sounds):
+        return tuple(sounds)
+    return ()
+
+
 def _write_record(
-    tmp: Path, song: Song, meta: Mapping[str, Any], name: str, sample_rate: int, soundfont: str
+    tmp: Path,
+    song: Song,
+    meta: Mapping[str, Any],
+    name: str,
+    sample_rate: int,
+    soundfont: str,
+    files: Mapping[str, str],
+    ambience: Sequence[str] = (),
 ) -> None:
     record: dict[str, Any] = {
         "format": FORMAT,
@@ -292,7 +325,9 @@ def _write_record(
             {"label": x.label, "letter": x.letter, "bar": x.start + 1, "bars": x.bars}
             for x in song.sections
         ],
-        files=dict(FILES),
+        files=dict(files),
     )
+    if ambience:
+        record["ambience"] = list(ambience)
     text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
     write_text_atomic(tmp / FILES["json"], text)

@@ -17,7 +17,7 @@ from multitrack.song import DEFAULT_PROGRAMS, STEMS
 JSON_KEYS: tuple[str, ...] = (
     "key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy", "dynamics",
     "understood", "ignored", "conflicts", "nearest", "named_programs", "seconds", "form",
-    "groove_style",
+    "groove_style", "ambience",
 )  # fmt: skip
 
 
@@ -39,6 +39,8 @@ class PromptAttributes:
     ("A A B A", "intro A B A B outro"; verse A, chorus B, bridge C) or None.
     ``groove_style``: a second style for the drums when the prompt fuses two ("国风电音":
     ``style`` guofeng for melody and harmony, ``groove_style`` edm), else None.
+    ``ambience``: sounds for the ambience stem (``multitrack.ambience.SOUNDS``), each with an
+    optional place: ("rain",), ("drops@end",).
     """
 
     key: str | None = None
@@ -60,6 +62,7 @@ class PromptAttributes:
     seconds: float | None = None
     form: str | None = None
     groove_style: str | None = None
+    ambience: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (song.json's ``attributes``, the bridge's ``accepted`` reply)."""
@@ -86,6 +89,7 @@ class PromptAttributes:
             "seconds": self.seconds,
             "form": self.form,
             "groove_style": self.groove_style,
+            "ambience": list(self.ambience),
         }
 
     @classmethod
@@ -119,6 +123,7 @@ class PromptAttributes:
             seconds=record.get("seconds"),
             form=record.get("form"),
             groove_style=record.get("groove_style"),
+            ambience=tuple(record.get("ambience") or ()),
         )
 
 

@@ -17,6 +17,7 @@ import logging
 import re
 from dataclasses import replace
 
+from models.text.ambience_words import read_ambience
 from models.text.attributes import PromptAttributes
 from models.text.form_words import read_form
 from models.text.keys import read_keys
@@ -74,6 +75,7 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
         text = text[:MAX_PROMPT_CHARS]
     cased = normalise(text, lower=False)
     forms, cased_form = read_form(cased)
+    sounds, cased_form = read_ambience(cased_form)
     keys, cased_blank = read_keys(cased_form)
     lower = "".join(
         SEPARATOR if b == SEPARATOR else c
@@ -90,7 +92,7 @@ def _parse(prompt: object, *, use_embedding: bool) -> PromptAttributes:
             hit.text = cased[hit.negator.start : hit.end]
     findings = [
         replace(f, text=cased[f.start : f.end].strip())  # as written, case and all
-        for f in sorted([*forms, *keys, *quantities], key=lambda f: f.start)
+        for f in sorted([*forms, *sounds, *keys, *quantities], key=lambda f: f.start)
     ]
     ignored = _ignored(items, cased) + notes
     resolver = Resolver(

@@ -109,6 +109,7 @@ class Resolver:
         energy = self._energy(mood)
         dynamics = self._dynamics()
         form = self._form()
+        ambience = self._ambience()
         self._negations()
         for finding in self._found("unsupported_meter"):
             self.ignored.append(
@@ -128,6 +129,7 @@ class Resolver:
             dynamics=dynamics,
             form=form,
             groove_style=self.groove_style,
+            ambience=ambience,
             understood=tuple(self.understood),
             ignored=tuple(self.ignored),
             conflicts=tuple(self.conflicts),
@@ -428,6 +430,15 @@ class Resolver:
                     _kept("form", f"{first.value} ({first.text})", f"{other.value} ({other.text})")
                 )
         return str(first.value)
+
+    def _ambience(self) -> tuple[str, ...]:
+        out = []
+        for finding in self._found("ambience"):
+            sound, _, place = str(finding.value).partition("@")
+            where = {"end": ", at the end", "start": ", at the start"}.get(place, "")
+            self.understood.append(f"ambience: {sound}{where} ({finding.text})")
+            out.append(str(finding.value))
+        return tuple(out)
 
     def _negations(self) -> None:
         for hit in self.hits:

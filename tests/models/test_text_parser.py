@@ -29,7 +29,8 @@ def test_zen_guzheng_solo() -> None:
     assert a.programs["melody"] == 107 and a.programs["chords"] == 107  # Koto for 古筝
     assert a.stems == ("melody", "chords")  # a solo: one instrument, no bass, no drums
     assert a.bpm is not None and 60 <= a.bpm <= 76  # slow, inside guofeng's range
-    assert any("雨声" in s for s in a.ignored)  # no ambience stem: said, not hidden
+    assert a.ambience == ("rain",) and not a.ignored  # the ambience stem (issue 17)
+    assert "ambience: rain (雨声环境音)" in a.understood
 
 
 def test_happy_children_piano_piece() -> None:
