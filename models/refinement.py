@@ -123,6 +123,7 @@ def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
         dynamics=attrs.dynamics,
         mood=attrs.mood,
         seed=seed,
+        groove_style=attrs.groove_style,
     )
 
 

@@ -156,6 +156,7 @@ def apply_dynamics(
     humanise: bool = True,
     stems: Iterable[str] | None = None,
     span: tuple[int, int] | None = None,
+    groove_style: str | None = None,
 ) -> Song:
     """``song`` with every note's velocity set from the style's accents, the energy level,
     the dynamics shape and the mood (see the module docstring); pitches, onsets and
@@ -163,10 +164,13 @@ def apply_dynamics(
 
     An edit keeps what the producer kept: only ``stems`` (default all) and only notes that
     start in grid steps ``span`` = [start, end) (default all) get new velocities; the
-    dynamics shape still runs over the whole take."""
+    dynamics shape still runs over the whole take. A fused prompt's ``groove_style`` gives
+    the drums and bass their accents ("国风电音": EDM's four on the floor under a guofeng
+    melody)."""
     from multitrack.styles import style as style_of
 
     family = style_of(style).accents if style is not None else "metric"
+    groove = style_of(groove_style).accents if groove_style is not None else family
     depth_factor, nudge = MOOD_FEEL.get(mood or "", (1.0, 0.0))
     depth = ACCENT_DEPTH * depth_factor
     level = ENERGY_LEVEL.get(energy, ENERGY_LEVEL[None]) + nudge
@@ -180,8 +184,9 @@ def apply_dynamics(
         stem = song.stems[name]
         if not stem.notes or name not in chosen:
             continue
+        fam = groove if name in ("drums", "bass") else family
         weights = {
-            d: accent_weights(family, name, song.meter, drum=d)
+            d: accent_weights(fam, name, song.meter, drum=d)
             for d in (DRUM_CLASSES if name == "drums" else (None,))
         }
         notes: Sequence[Note] = stem.notes

@@ -150,3 +150,12 @@ def test_an_edit_keeps_the_velocities_of_kept_stems_and_bars() -> None:
         if n.velocity != m.velocity
     ]
     assert changed and all(32 <= s < 64 for s in changed)
+
+
+def test_a_fused_groove_style_accents_the_drums() -> None:
+    song = _song()
+    fused = apply_dynamics(song, style="guofeng", groove_style="rock", humanise=False)
+    rock = apply_dynamics(song, style="rock", humanise=False)
+    plain = apply_dynamics(song, style="guofeng", humanise=False)
+    assert fused.stems["drums"] == rock.stems["drums"]
+    assert fused.stems["melody"] == plain.stems["melody"]
