@@ -22,6 +22,7 @@ PROTOCOL_VERSION = "1"
 PREFIX = "/multitrack"
 PING, GENERATE, REGENERATE = f"{PREFIX}/ping", f"{PREFIX}/generate", f"{PREFIX}/regenerate"
 CANCEL, STATUS = f"{PREFIX}/cancel", f"{PREFIX}/status"
+REFINE, RATE = f"{PREFIX}/refine", f"{PREFIX}/rate"
 PONG, ACCEPTED, PROGRESS = f"{PREFIX}/pong", f"{PREFIX}/accepted", f"{PREFIX}/progress"
 NOTES, DONE, ERROR, STATE = (
     f"{PREFIX}/notes",

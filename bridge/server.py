@@ -103,6 +103,16 @@ def describe_request(spec: JobSpec) -> dict[str, Any]:
         attributes = apply_overrides(parse_prompt(ask.prompt), bars=ask.bars, bpm=ask.bpm,
                                      key=ask.key, meter=ask.meter, stems=ask.stems)  # fmt: skip
         return dict(attributes.to_json())
+    if spec.kind == "refine":
+        from models.text.feedback import parse_feedback
+
+        change = parse_feedback(ask.prompt)
+        if change.empty:
+            from models.refinement import FeedbackError
+
+            raise FeedbackError(f"nothing in {ask.prompt!r} says what to change; try e.g. "
+                                "太沉闷了, 再欢快一点, 不够中国风, more drums, slower, brighter")  # fmt: skip
+        return {"from_job": spec.source, "feedback": change.to_json(), "seed": ask.seed}
     return {
         "from_job": spec.source,
         "keep": list(ask.keep),

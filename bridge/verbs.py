@@ -37,7 +37,9 @@ from bridge.arguments import (
     type_name,
 )
 from bridge.protocol import Control, Envelope, JobSpec
-from models.request import BARS, BPM, GUIDANCE, SEED, STEPS, Ask
+from models.request import BARS, BPM, GUIDANCE, SEED, STEPS, Ask, Limit, LimitError
+
+RATING_LIMIT = Limit("rating", -1, 1, integer=True)
 
 if TYPE_CHECKING:
     from bridge.jobs import JobBoard, ReplyFn
@@ -132,6 +134,18 @@ CHORD_NOTES_OPT = Param(
     "chord_notes", read_chord_notes, 'the edited chords clip: "pitch start_beat length_beat …"'
 )
 REPAINT_OPT = Param("repaint", read_bar_range, "bars regenerated, e.g. 5-8 or 3")
+FEEDBACK = Param("feedback", read_prompt, 'what to change: "太沉闷了", "more drums"', "prompt")
+
+
+def read_rating(name: str, value: Any) -> int:
+    """-1, 0 or 1 (as an integer or a digit string)."""
+    try:
+        return read_integer(RATING_LIMIT)(name, value)
+    except LimitError:
+        raise LimitError(f"{name} must be -1, 0 or 1, got {short(value)}") from None
+
+
+RATING = Param("rating", read_rating, "int -1, 0 or 1: discard, neutral, keep")
 
 
 # -- builders and handlers -----------------------------------------------------------------
@@ -178,6 +192,41 @@ def submit_job(ctx: Context, spec: JobSpec, reply: ReplyFn) -> None:
     ctx.submit(spec, reply)
 
 
+@dataclass(frozen=True)
+class Rating:
+    """``/multitrack/rate``: a take (by job id) and -1, 0 or 1."""
+
+    job: str
+    rating: int
+
+
+def build_rating(values: Values, envelope: Envelope) -> Rating:
+    return Rating(values["job"], values["rating"])
+
+
+def answer_rate(ctx: Context, request: Rating, reply: ReplyFn) -> None:
+    """Store the rating with the take's features (``multitrack.prefs``) and answer at once
+    with ``state``: the take, its rating, how many takes are rated, whether the preference
+    model is active. A take that does not exist is ``unknown_take``."""
+    from multitrack.prefs import PreferenceStore
+    from multitrack.take import read_take
+
+    out = ctx.out
+    take_dir = protocol.resolve_take_dir(out, request.job)
+    if not take_dir.is_dir():
+        raise ProtocolError("unknown_take", f"no take named {request.job!r} in {out}")
+    song, _ = read_take(take_dir)
+    store = PreferenceStore.open(out)
+    try:
+        store.add_rating(request.job, request.rating, song)
+        rated = len(store.ratings())
+        active = store.model() is not None
+    finally:
+        store.close()
+    record = {"rated": request.rating, "ratings": rated, "preferences_active": active}
+    reply(*protocol.state(request.job, record))
+
+
 # -- the table -----------------------------------------------------------------------------
 
 VERBS: tuple[Verb, ...] = (
@@ -191,6 +240,9 @@ VERBS: tuple[Verb, ...] = (
     Verb(protocol.REGENERATE, (JOB, FROM_JOB), job_builder("regenerate"), submit_job,
          options=(KEEP_OPT, CHORDS_OPT, CHORD_NOTES_OPT, REPAINT_OPT, SEED_OPT, GUIDANCE_OPT,
                   STEPS_OPT, NOTES_OPT)),
+    Verb(protocol.REFINE, (JOB, FROM_JOB, FEEDBACK), job_builder("refine"), submit_job,
+         options=(SEED_OPT, STEPS_OPT, NOTES_OPT)),
+    Verb(protocol.RATE, (JOB, RATING), build_rating, answer_rate),
 )  # fmt: skip
 BY_ADDRESS: dict[str, Verb] = {verb.address: verb for verb in VERBS}
 

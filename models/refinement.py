@@ -45,7 +45,7 @@ def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
     return replace(
         attrs,
         bpm=song.tempo,
-        key=song.key,
+        key=str(song.key),
         meter=str(song.meter),
         bars=song.bars,
         style=song.style if song.style is not None else attrs.style,

@@ -14,9 +14,17 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.pipeline import Pipeline
+    from multitrack.take import Take
 
 log = logging.getLogger(__name__)
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,34 +50,67 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def refine_take(
+    pipeline: Pipeline,
+    source_dir: Path,
+    feedback: str,
+    out_root: Path,
+    *,
+    name: str | None = None,
+    seed: int | None = None,
+    steps: int = 20,
+    progress: ProgressFn | None = None,
+    cancelled: CancelFn | None = None,
+    soundfont: Path | None = None,
+    sample_rate: int = 44100,
+) -> Take:
+    """A new take under ``out_root`` from the take in ``source_dir`` and ``feedback``, for
+    ``multitrack refine`` and OSC ``/multitrack/refine`` alike; the feedback also goes into
+    the preference store (a store that cannot be written only warns)."""
+    from bridge.service import take_meta
     from models.refinement import chain_meta, plan_refinement, realise, refine_request
-    from multitrack.errors import OutputError
+    from models.request import Cancelled
     from multitrack.take import read_take, write_take
+
+    song, record = read_take(source_dir)
+    refinement = plan_refinement(song, record, feedback)
+    request = refine_request(refinement, record, seed=seed, steps=steps)
+    if progress is not None:
+        progress(0.0, "refining")
+    gen = pipeline.generate(request, progress=progress, cancelled=cancelled)
+    if cancelled is not None and cancelled():
+        raise Cancelled("cancelled")
+    new_song = realise(gen.song, refinement, seed=request.seed)
+    meta = {**take_meta(request, gen, pipeline), **chain_meta(refinement, source_dir, record)}
+
+    def write_progress(fraction: float, stage: str) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled("cancelled")
+        if progress is not None:
+            progress(0.8 + 0.2 * fraction, stage)
+
+    take = write_take(new_song, out_root, name=name, meta=meta, soundfont=soundfont,
+                      sample_rate=sample_rate, progress=write_progress)  # fmt: skip
+    _remember(out_root, record, feedback, refinement.change.to_json(), take.dir.name)
+    return take
+
+
+def run(args: argparse.Namespace) -> int:
+    from bridge.service import load_pipeline
+    from models.refinement import plan_refinement
+    from multitrack.errors import OutputError
+    from multitrack.take import read_take
 
     feedback = " ".join(args.feedback)
     if not args.take.is_dir():
         raise OutputError(f"no take {args.take}: there is no such folder to refine")
     song, record = read_take(args.take)
-    refinement = plan_refinement(song, record, feedback)
-    request = refine_request(refinement, record, seed=args.seed, steps=args.steps)
+    plan_refinement(song, record, feedback)  # bad feedback: refused before the model loads
     out_root = args.out if args.out is not None else args.take.parent
-
-    from bridge.service import load_pipeline, take_meta
-
     pipeline = load_pipeline(args.checkpoint)
-    gen = pipeline.generate(request)
-    new_song = realise(gen.song, refinement, seed=request.seed)
-    meta = {**take_meta(request, gen, pipeline), **chain_meta(refinement, args.take, record)}
-    take = write_take(
-        new_song,
-        out_root,
-        name=args.name,
-        meta=meta,
-        soundfont=args.soundfont,
-        sample_rate=args.sample_rate,
-    )
-    _remember(out_root, record, feedback, refinement.change.to_json(), take.dir.name)
+    take = refine_take(pipeline, args.take, feedback, out_root, name=args.name, seed=args.seed,
+                       steps=args.steps, soundfont=args.soundfont,
+                       sample_rate=args.sample_rate)  # fmt: skip
     new_record = json.loads(take.files["json"].read_text(encoding="utf-8"))
     if args.json:
         print(json.dumps(new_record, ensure_ascii=False, indent=2))

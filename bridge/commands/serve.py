@@ -131,6 +131,18 @@ def model_runner(
     pipeline = load_pipeline(checkpoint)
 
     def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
+        if spec.kind == "refine":
+            from bridge import protocol
+            from bridge.commands.refine import refine_take
+            from bridge.resolution import read_source
+
+            assert spec.source is not None
+            read_source(spec.source, out)  # unknown_take when it is not there (any more)
+            return refine_take(pipeline, protocol.resolve_take_dir(out, spec.source),
+                               spec.ask.prompt, out, name=spec.job, seed=spec.ask.seed,
+                               steps=spec.ask.steps or 20, progress=progress,
+                               cancelled=cancelled, soundfont=soundfont,
+                               sample_rate=sample_rate)  # fmt: skip
         request = job_request(spec, out)
         return generate_take(
             pipeline,

@@ -1,0 +1,57 @@
+"""OSC ``/multitrack/refine`` and ``/multitrack/rate`` over real UDP on 127.0.0.1, with the
+tiny model writing real takes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from osc_testing import WAIT, running_server, take_complete
+
+from bridge import protocol
+from bridge.client import OscClient
+from bridge.commands.serve import model_runner
+from multitrack.prefs import PreferenceStore
+
+
+def _state_or_error(client: OscClient, address: str, args: list[object]) -> tuple[str, list]:
+    job = str(args[0])
+    reply = client.request(
+        address, args, timeout=WAIT,
+        until=lambda r: r.job == job and r.address in (protocol.STATE, protocol.ERROR),
+    )  # fmt: skip
+    assert reply is not None
+    return reply.address, list(reply.args)
+
+
+def test_refine_and_rate_over_osc(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    runner = model_runner(tmp_path, tiny_checkpoint, soundfont=None, sample_rate=44100)
+    with running_server(tmp_path, runner) as server, OscClient(*server.address, timeout=WAIT) as c:
+        first = c.run_job(protocol.GENERATE, ["t1", "一段舒缓的古筝曲", "bars", 4, "steps", 2])
+        assert first.ok, first.to_json()
+        result = c.run_job(protocol.REFINE, ["t2", "t1", "太沉闷了,再快一点", "steps", 2])
+        assert result.ok, result.to_json()
+        assert result.attributes is not None
+        assert result.attributes["from_job"] == "t1"
+        assert result.attributes["feedback"]["energy"] == 1
+        assert take_complete(tmp_path / "t2")
+        record = json.loads((tmp_path / "t2" / "song.json").read_text(encoding="utf-8"))
+        old = json.loads((tmp_path / "t1" / "song.json").read_text(encoding="utf-8"))
+        assert record["refine"]["source_take"] == "t1" and record["tempo"] > old["tempo"]
+
+        address, args = _state_or_error(c, protocol.RATE, ["t2", 1])
+        assert address == protocol.STATE, args
+        assert json.loads(args[1]) == {"rated": 1, "ratings": 1, "preferences_active": False}
+        store = PreferenceStore.open(tmp_path)
+        assert [(t, r) for t, r, _ in store.ratings()] == [("t2", 1)]
+        assert store.feedback() == [("t1", "太沉闷了,再快一点", "t2")]
+        store.close()
+
+        # bad input: one error reply each, nothing written
+        assert _state_or_error(c, protocol.RATE, ["t2", 2])[1][1] == "bad_value"
+        assert _state_or_error(c, protocol.RATE, ["nope", 1])[1][1] == "unknown_take"
+        bad = c.run_job(protocol.REFINE, ["t3", "t1", "嗯……"])
+        assert bad.terminal is not None and bad.terminal.args[1] == "bad_feedback"
+        missing = c.run_job(protocol.REFINE, ["t4", "nope", "more drums"])
+        assert missing.terminal is not None and missing.terminal.args[1] == "unknown_take"
+        assert not (tmp_path / "t3").exists() and not (tmp_path / "t4").exists()
