@@ -82,11 +82,11 @@ def test_livelier_feedback_raises_velocity_or_density_and_never_slows(
         (
             "不够中国风",
             lambda a, b: (
-                Key.parse(b.key).mode in ("gong", "shang", "jue", "zhi", "yu")
+                Key.parse(str(b.key)).mode in ("gong", "shang", "jue", "zhi", "yu")
                 and b.stems["melody"].program == 73
             ),
         ),
-        ("brighter", lambda a, b: Key.parse(b.key).mode in ("major", "gong", "zhi")),
+        ("brighter", lambda a, b: Key.parse(str(b.key)).mode in ("major", "gong", "zhi")),
     ],
 )
 def test_each_feedback_moves_its_own_measure(
