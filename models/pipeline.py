@@ -250,7 +250,8 @@ class Pipeline:
         span = None if bars is None else (bars[0] * step, bars[1] * step)
         return apply_dynamics(song, style=song.style or attrs.style, energy=attrs.energy,
                               dynamics=attrs.dynamics, mood=attrs.mood, seed=request.seed,
-                              stems=stems, span=span)  # fmt: skip
+                              stems=stems, span=span,
+                              groove_style=getattr(attrs, "groove_style", None))  # fmt: skip
 
     def _finish(
         self, song: Song, spans: tuple[ChordSpan, ...] | None, request: GenerateRequest
