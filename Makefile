@@ -57,7 +57,7 @@ corpus: install sysdeps-corpus
 
 train: install
 	$(VENV)/bin/multitrack train --corpus data/corpus --out models/checkpoints --run-dir runs/default \
-		--ae-steps 6000 --diffusion-steps 32750 --threads 1  # v0.3's steps, from scratch (docs/model.md)
+		--ae-steps 6000 --decoder-steps 600 --diffusion-steps 32750 --threads 1  # from scratch (docs/model.md)
 
 bench: install
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -21,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", type=Path, default=Path("data/corpus"), help="built corpus folder")
     p.add_argument("--out", type=Path, default=Path("models/checkpoints"), help="checkpoint folder")
     p.add_argument("--run-dir", type=Path, default=Path("runs/default"), help="state and logs")
-    p.add_argument("--ae-steps", type=int, default=2000)
-    p.add_argument("--diffusion-steps", type=int, default=6000)
+    # The defaults are the from-scratch recipe `make train` runs (docs/model.md, Training).
+    p.add_argument("--ae-steps", type=int, default=6000)
+    p.add_argument("--diffusion-steps", type=int, default=32750)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument(
         "--decoder-steps",
