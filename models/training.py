@@ -181,6 +181,18 @@ class Trainer:
             log.warning("%s", " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                        for k, v in record.items()))  # fmt: skip
 
+    def _crops(self, data: TrainingArrays) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """A batch of autoencoder crops {stem: (B, C, AE_CROP)} and their step mask (B,
+        AE_CROP). The autoencoder is convolutional: it trains on 4-bar crops (a quarter of
+        the cost), starting on a bar line of 4/4 so the stride phase matches inference."""
+        idx = self.rng.integers(len(data), size=self.cfg.ae_batch)
+        start = 16 * int(self.rng.integers(0, (data.width - AE_CROP) // 16 + 1))
+        rolls = {
+            k: v[:, :, start : start + AE_CROP]
+            for k, v in batch_rolls(data, idx, data.width).items()
+        }
+        return rolls, step_mask(data, idx, data.width)[:, start : start + AE_CROP]
+
     # -- stage 1: autoencoder ---------------------------------------------------------
     def train_autoencoder(
         self, data: TrainingArrays, on_step: Callable[[int], None] | None = None
@@ -190,15 +202,7 @@ class Trainer:
         cfg = self.cfg
         t0 = time.time()
         while self.step_ae < cfg.ae_steps:
-            idx = self.rng.integers(len(data), size=cfg.ae_batch)
-            # The autoencoder is convolutional: train on 4-bar crops (a quarter of the cost);
-            # crops start on a bar line of 4/4 so the stride phase matches inference.
-            start = 16 * int(self.rng.integers(0, (data.width - AE_CROP) // 16 + 1))
-            rolls = {
-                k: v[:, :, start : start + AE_CROP]
-                for k, v in batch_rolls(data, idx, data.width).items()
-            }
-            mask = step_mask(data, idx, data.width)[:, start : start + AE_CROP]
+            rolls, mask = self._crops(data)
             for g in self.opt_ae.param_groups:
                 g["lr"] = _lr(self.step_ae, cfg.ae_steps, cfg.lr_ae)
             with _autocast(cfg.bf16):
@@ -253,16 +257,10 @@ class Trainer:
         t0 = time.time()
         std = self.ae.latent_std[None, :, None]
         while self.step_dec < cfg.decoder_steps:
-            idx = self.rng.integers(len(data), size=cfg.ae_batch)
-            start = 16 * int(self.rng.integers(0, (data.width - AE_CROP) // 16 + 1))
-            rolls = {
-                k: v[:, :, start : start + AE_CROP]
-                for k, v in batch_rolls(data, idx, data.width).items()
-            }
-            mask = step_mask(data, idx, data.width)[:, start : start + AE_CROP]
+            rolls, mask = self._crops(data)
             with torch.no_grad():
                 z = self.ae.encode_raw(rolls)
-            sigma = torch.from_numpy(self.rng.random(len(idx)).astype(np.float32))
+            sigma = torch.from_numpy(self.rng.random(cfg.ae_batch).astype(np.float32))
             noise = torch.from_numpy(self.rng.standard_normal(z.shape).astype(np.float32))
             z = z + cfg.decoder_noise * sigma[:, None, None] * std * noise
             for g in self.opt_dec.param_groups:
