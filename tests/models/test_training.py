@@ -105,3 +105,34 @@ def test_train_refuses_a_mode_balance_outside_0_1(
     err = capsys.readouterr().err.splitlines()
     assert err == ["multitrack: error: --mode-balance must be between 0 and 1"]
     assert not (tmp_path / "run").exists()
+
+
+def test_decoder_tuning_keeps_the_encoders_and_its_decoders_can_be_taken(
+    tiny_corpus: Path, tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    from models.recipe import run_training
+
+    before = load_checkpoint(tiny_checkpoint).autoencoder.state_dict()
+    tuned = run_training(
+        tiny_corpus,
+        tmp_path / "out",
+        model_cfg=ModelConfig.tiny(),
+        train_cfg=TrainConfig(
+            ae_steps=1, diffusion_steps=0, decoder_steps=3, batch=4, ae_batch=4, bf16=False
+        ),
+        run_dir=tmp_path / "run",
+        init_from=tiny_checkpoint,
+    )
+    after = load_checkpoint(tuned).autoencoder.state_dict()
+    encoders = [k for k in before if k.startswith("encoders.")]
+    decoders = [k for k in before if k.startswith("decoders.") and before[k].is_floating_point()]
+    assert all(torch.equal(before[k], after[k]) for k in encoders)
+    assert any(not torch.equal(before[k], after[k]) for k in decoders)
+    # a run on the same encoders takes the tuned decoders; other encoders are refused
+    trainer = Trainer(ModelConfig.tiny(), TrainConfig(bf16=False), tmp_path / "other")
+    with pytest.raises(ValueError, match="other encoders"):
+        trainer.take_decoders(tuned)
+    trainer.init_from(tiny_checkpoint)
+    trainer.take_decoders(tuned)
+    mine = trainer.ae.state_dict()
+    assert all(torch.equal(mine[k], after[k].float()) for k in decoders)
