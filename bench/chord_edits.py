@@ -35,9 +35,10 @@ import torch
 
 from models.pipeline import CANDIDATES, Pipeline
 from models.request import GenerateRequest
-from multitrack.chords import QUALITY_INTERVALS, Chord, parse_progression
+from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.corpus.store import iter_examples
 from multitrack.harmony import chord_tone_ratio
+from multitrack.progression import parse_progression
 from multitrack.recognise import recognise_song
 from multitrack.song import Song
 from multitrack.styles import STYLES

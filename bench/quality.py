@@ -40,10 +40,10 @@ from style_classifier import StyleClassifier
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import CANDIDATES, Pipeline
 from models.request import DEFAULT_GUIDANCE, GenerateRequest
-from multitrack.chords import parse_progression
 from multitrack.corpus.store import iter_examples
 from multitrack.metrics import chord_tone_ratio, song_metrics
 from multitrack.midi_io import write_midi
+from multitrack.progression import parse_progression
 from multitrack.readback import read_midi_facts
 from multitrack.reference import collect_features, compare_to_reference
 from multitrack.styles import STYLES

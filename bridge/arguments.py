@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from models.request import ChordNote, Limit, LimitError, parse_bar_range, parse_stem_list
-from multitrack.chords import Progression, read_progression
 from multitrack.errors import CODES, ChordSymbolError, MultitrackError
+from multitrack.progression import Progression, read_progression
 from multitrack.song import Meter
 from multitrack.theory import Key
 

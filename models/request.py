@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from multitrack.chords import Progression, read_progression
 from multitrack.errors import MultitrackError
+from multitrack.progression import Progression, read_progression
 from multitrack.song import (
     MAX_BARS,
     MAX_BPM,

@@ -66,7 +66,7 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
     """CLI flags -> the typed ``Ask`` (reading --chords-midi and --from) -> the request,
     through the same ``models.request.build_request`` the OSC server uses."""
     from models.request import Ask, build_request, parse_bar_range, parse_stem_list
-    from multitrack.chords import read_progression
+    from multitrack.progression import read_progression
     from multitrack.song import Meter
     from multitrack.theory import Key
 

@@ -9,8 +9,8 @@ import mido
 import pytest
 
 from bridge.cli import main
-from multitrack.chords import parse_progression
 from multitrack.midi_io import write_midi
+from multitrack.progression import parse_progression
 from multitrack.song import Meter, Note, Song, Stem
 from multitrack.voicing import voice_progression
 

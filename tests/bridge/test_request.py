@@ -17,8 +17,8 @@ from bridge.commands.serve import model_runner
 from bridge.protocol import JobSpec
 from bridge.resolution import job_request
 from models.request import GenerateRequest
-from multitrack.chords import read_progression
 from multitrack.example import example_song
+from multitrack.progression import read_progression
 from multitrack.take import write_take
 
 EDITS: list[tuple[list[str], list[object]]] = [

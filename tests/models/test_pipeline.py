@@ -158,7 +158,7 @@ def test_request_checks() -> None:
 
 def test_chords_key_follows_a_progression_outside_the_asked_key() -> None:
     from models.pipeline import chords_key
-    from multitrack.chords import parse_progression
+    from multitrack.progression import parse_progression
     from multitrack.song import Meter
 
     spans = parse_progression("Am F C G", Meter())
@@ -195,7 +195,7 @@ def test_forced_chords_outside_the_key_move_the_take_to_their_key(pipeline: Pipe
 
 def test_candidates_in_the_asked_key_win(pipeline: Pipeline) -> None:
     from models.pipeline import candidate_rank
-    from multitrack.chords import parse_progression
+    from multitrack.progression import parse_progression
     from multitrack.song import Note, Song
 
     base = pipeline.generate(GenerateRequest("pop in C major", bars=2, steps=3)).song

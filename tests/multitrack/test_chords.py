@@ -13,9 +13,9 @@ from multitrack.chords import (
     format_chord,
     normalise_symbol,
     parse_chord,
-    parse_progression,
 )
 from multitrack.errors import ChordSymbolError, MusicError
+from multitrack.progression import parse_progression
 from multitrack.song import ChordSpan, Meter
 
 

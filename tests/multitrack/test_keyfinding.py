@@ -32,8 +32,8 @@ def test_unknown_method_is_refused() -> None:
 
 
 def test_progression_histogram_weighs_chord_tones_by_duration() -> None:
-    from multitrack.chords import parse_progression
     from multitrack.harmony import progression_histogram
+    from multitrack.progression import parse_progression
     from multitrack.song import Meter
 
     hist = progression_histogram(parse_progression("Am:2 F:2 N.C. C", Meter()))
@@ -45,9 +45,9 @@ def test_progression_histogram_weighs_chord_tones_by_duration() -> None:
 
 
 def test_scale_fit_is_the_share_inside_the_diatonic_scale() -> None:
-    from multitrack.chords import parse_progression
     from multitrack.harmony import progression_histogram
     from multitrack.keyfinding import scale_fit
+    from multitrack.progression import parse_progression
     from multitrack.song import Meter
     from multitrack.theory import Key
 

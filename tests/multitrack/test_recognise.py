@@ -7,8 +7,9 @@ import random
 
 import pytest
 
-from multitrack.chords import QUALITIES, Chord, format_chord, parse_chord, parse_progression
+from multitrack.chords import QUALITIES, Chord, format_chord, parse_chord
 from multitrack.errors import MusicError
+from multitrack.progression import parse_progression
 from multitrack.recognise import chord_rows, default_min_steps, recognise, recognise_song
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
 from multitrack.voicing import voice_progression

@@ -7,8 +7,9 @@ from collections import defaultdict
 
 import pytest
 
-from multitrack.chords import parse_chord, parse_progression
+from multitrack.chords import parse_chord
 from multitrack.errors import ChordSymbolError
+from multitrack.progression import parse_progression
 from multitrack.song import ChordSpan, Meter, Note
 from multitrack.voicing import choose_voicing, voice_progression
 
