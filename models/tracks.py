@@ -61,7 +61,10 @@ def chord_track(spans: Sequence[ChordSpan], frames: int, *, shift: int, compress
 def section_rows(sections: Sequence[Section], bars: int, frames_per_bar: int, frames: int) -> Track:
     """The section rows (3, frames) of a form over ``bars`` bars."""
     st = section_track(sections, bars)
-    per_bar = np.stack([st.letter, st.position, st.phrase_end])  # (3, bars)
+    # The corpus labels letters only (A-D): intro and outro rows were never trained, so
+    # the model reads their bars' letter as unknown (their position and phrase end stand).
+    letter = np.where(st.letter > len(LETTERS), 0, st.letter)
+    per_bar = np.stack([letter, st.position, st.phrase_end])  # (3, bars)
     out = np.repeat(per_bar, frames_per_bar, axis=1)[:, :frames]
     if out.shape[1] < frames:
         out = np.pad(out, ((0, 0), (0, frames - out.shape[1])))

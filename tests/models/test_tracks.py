@@ -44,3 +44,11 @@ def test_tonic_chords() -> None:
     assert [tonic_chord(Key.parse(k)) for k in ("C major", "A minor", "G zhi", "D shang")] == [
         "C", "Am", "G", "Dm"
     ]  # fmt: skip
+
+
+def test_intro_and_outro_bars_read_as_an_unknown_letter() -> None:
+    from models.tracks import section_rows
+
+    rows = section_rows(parse_form("intro A A outro", 8), 8, 1, 8)
+    assert rows[0].tolist() == [0, 0, 1, 1, 1, 1, 0, 0]  # letters: untrained intro/outro -> 0
+    assert rows[1].tolist() == [1, 2, 1, 2, 1, 2, 1, 2]  # positions stand
