@@ -34,7 +34,7 @@ def plan_sections(
         if not added:
             return request.source.sections
         start = 0 if request.prepend else frame.bars - added
-        letter = INTRO if request.prepend else (OUTRO if request.form == "outro" else "A")
+        letter = INTRO if request.prepend else OUTRO  # new music: no earlier letter returns
         new = Section(start, added, letter, "Intro" if request.prepend else "Extension")
         return tuple(sorted((*kept, new), key=lambda s: s.start))
     text = request.form or getattr(attrs, "form", None) or default_form(attrs.style, frame.bars)
