@@ -6,10 +6,11 @@ Shipped checkpoints hold only plain containers and tensors, so they load with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from models.autoencoder import Autoencoder
@@ -37,6 +38,8 @@ class LoadedModel:
     autoencoder: Autoencoder
     denoiser: Denoiser
     meta: dict[str, Any]
+    # the decoders' fitted note-to-note tables by stem (models.prior); empty before 0.4.1
+    priors: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def build(config: ModelConfig) -> tuple[Autoencoder, Denoiser]:
@@ -53,9 +56,11 @@ def save_checkpoint(
     meta: dict[str, Any] | None = None,
     half: bool = False,
     text_encoder: TextEncoderId = TEXT_ENCODER,
+    priors: dict[str, np.ndarray] | None = None,
 ) -> None:
     """Write weights + config atomically; ``half`` stores float tensors as float16.
-    ``text_encoder`` names the sentence encoder the denoiser was trained on."""
+    ``text_encoder`` names the sentence encoder the denoiser was trained on; ``priors`` the
+    decoders' note-to-note tables (``models.prior``), kept in float32."""
 
     def pack(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if not half:
@@ -69,6 +74,9 @@ def save_checkpoint(
         "denoiser": pack(denoiser.state_dict()),
         "meta": meta or {},
         "text_encoder": text_encoder.to_dict(),
+        "priors": {
+            k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in (priors or {}).items()
+        },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path) as handle:
@@ -87,6 +95,14 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
         ae, den = build(config)
         ae.load_state_dict({k: v.float() for k, v in payload["autoencoder"].items()})
         den.load_state_dict({k: v.float() for k, v in payload["denoiser"].items()})
+        priors = {k: v.float().numpy() for k, v in payload.get("priors", {}).items()}
+        for stem, table in priors.items():
+            if (
+                stem not in ("melody", "bass")
+                or table.ndim != 2
+                or table.shape[0] != table.shape[1]
+            ):
+                raise ValueError(f"prior {stem!r} of shape {tuple(table.shape)}")
     except CheckpointError:
         raise
     except Exception as exc:  # any unreadable or mismatched file is the same user error
@@ -96,7 +112,16 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
         ) from None
     ae.eval()
     den.eval()
-    return LoadedModel(config, ae, den, dict(payload.get("meta", {})))
+    return LoadedModel(config, ae, den, dict(payload.get("meta", {})), priors)
+
+
+def store_priors(path: Path, priors: dict[str, np.ndarray]) -> None:
+    """Write ``priors`` (``models.prior``) into the checkpoint at ``path``, in place and
+    atomically; its weights, config and meta are left as they are."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload["priors"] = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in priors.items()}
+    with atomic_file(path) as handle:
+        torch.save(payload, handle)
 
 
 def check_text_encoder(path: Path, recorded: Any, config: ModelConfig) -> TextEncoderId:

@@ -367,7 +367,10 @@ class Pipeline:
         decoded = self.ae.decode(x)
         songs = [
             decode_logits(
-                {s: v[i].numpy() for s, v in decoded.items()}, frame, key_frame=self.key_frame
+                {s: v[i].numpy() for s, v in decoded.items()},
+                frame,
+                key_frame=self.key_frame,
+                priors=self.model.priors,
             )
             for i in range(k)
         ]

@@ -41,6 +41,7 @@ def run_training(
     encoder's time: models.dataset.load_training_arrays)."""
     from models.dataset import LONG_STEPS, load_training_arrays
     from models.guard import GUARD_FILE, CopyGuard
+    from models.prior import corpus_priors
     from multitrack.corpus.store import iter_examples
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,7 @@ def run_training(
             "world_size": trainer.world,
             "init_from": None if init_from is None else init_from.name,
         }
-        trainer.export(checkpoint, meta)
+        trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame))
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
         guard.save(out / GUARD_FILE)
     if trainer.world > 1:

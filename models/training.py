@@ -168,11 +168,15 @@ class Trainer:
         with atomic_file(self.state_path) as handle:
             torch.save(state, handle)
 
-    def export(self, path: Path, meta: dict[str, Any]) -> None:
+    def export(
+        self, path: Path, meta: dict[str, Any], priors: dict[str, np.ndarray] | None = None
+    ) -> None:
         if self.rank == 0:
             meta = {**meta, "ae_steps": self.step_ae, "diffusion_steps": self.step_den,
                     "train_config": asdict(self.cfg)}  # fmt: skip
-            save_checkpoint(path, self.model_cfg, self.ae, self.den, meta=meta, half=True)
+            save_checkpoint(
+                path, self.model_cfg, self.ae, self.den, meta=meta, half=True, priors=priors
+            )
 
     def _log(self, record: dict[str, Any]) -> None:
         if self.rank == 0:

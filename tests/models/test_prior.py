@@ -1,0 +1,111 @@
+"""The decoders' fitted note-to-note prior: counted from real lines, used between notes, and
+carried by the checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models.checkpoint import CheckpointError, build, load_checkpoint, save_checkpoint, store_priors
+from models.config import MELODY_LOW, MELODY_ROWS, ModelConfig
+from models.prior import fit_transitions
+from models.representation import decode_logits
+from multitrack.song import Note, Song
+from multitrack.theory import Key
+
+C_MAJOR = Key.parse("C major")
+
+
+def _scale_tune(start: int) -> Song:
+    """Two bars of a C-major line moving by step, up then down."""
+    pitches = [60, 62, 64, 65, 67, 65, 64, 62]
+    notes = [Note(4 * i, start + p - 60, 4) for i, p in enumerate(pitches)]
+    return Song(bars=2, key=C_MAJOR).with_stem("melody", notes)
+
+
+def _row(pitch: int) -> int:
+    return pitch - MELODY_LOW
+
+
+def test_a_stepwise_corpus_makes_steps_the_likely_moves() -> None:
+    table = fit_transitions([_scale_tune(60), _scale_tune(72)], "melody", "signature")
+    assert table.shape == (MELODY_ROWS, MELODY_ROWS)
+    np.testing.assert_allclose(np.exp(table).sum(axis=1), 1.0, rtol=1e-5)
+    e = _row(64)
+    assert table[e, _row(65)] > table[e, _row(64)]  # a step beats a repeat it never saw
+    assert table[e, _row(65)] > table[e, _row(71)] + 1.5  # and a leap of a seventh by far
+    # a row the tunes never touch still moves by their intervals (the smoothing)
+    far = _row(50)
+    assert table[far, far + 2] > table[far, far + 9]
+
+
+def test_only_the_monophonic_stems_have_tables() -> None:
+    with pytest.raises(ValueError, match="monophonic"):
+        fit_transitions([_scale_tune(60)], "chords", "signature")
+
+
+def _melody_logits(notes: list[tuple[int, int, dict[int, float], float]]) -> np.ndarray:
+    """(rows + 2, 16) melody logits: each (start, length, {pitch: logit}, onset logit)."""
+    melody = np.full((MELODY_ROWS + 2, 16), -20.0, np.float32)
+    for start, length, pitches, onset in notes:
+        for t in range(start, start + length):
+            for pitch, logit in pitches.items():
+                melody[_row(pitch) + 1, t] = logit
+        melody[MELODY_ROWS + 1, start] = onset
+    return melody
+
+
+def _decode(melody: np.ndarray, table: np.ndarray | None) -> list[tuple[int, int, int]]:
+    song = Song(bars=1, key=C_MAJOR)
+    logits = {
+        "melody": melody,
+        "bass": np.full((38, 16), -20.0, np.float32),
+        "chords": np.full((96, 16), -20.0, np.float32),
+        "drums": np.full((9, 16), -20.0, np.float32),
+    }
+    priors = None if table is None else {"melody": table}
+    notes = decode_logits(logits, song, priors=priors).stems["melody"].notes
+    return [(n.start, n.pitch, n.duration) for n in notes]
+
+
+def test_where_the_network_hesitates_the_line_steps_and_where_it_is_sure_it_leaps() -> None:
+    table = fit_transitions([_scale_tune(60), _scale_tune(72)], "melody", "signature")
+    hesitant = _melody_logits(
+        [(0, 4, {64: 10.0}, 20.0), (4, 4, {65: 9.8, 69: 10.0}, 20.0), (8, 8, {67: 10.0}, 20.0)]
+    )
+    assert [p for _, p, _ in _decode(hesitant, None)] == [64, 69, 67]
+    assert [p for _, p, _ in _decode(hesitant, table)] == [64, 65, 67]
+    sure = _melody_logits(
+        [(0, 4, {64: 10.0}, 20.0), (4, 4, {65: 2.0, 69: 10.0}, 20.0), (8, 8, {67: 10.0}, 20.0)]
+    )
+    assert [p for _, p, _ in _decode(sure, table)] == [64, 69, 67]
+
+
+def test_a_weak_onset_inside_a_held_pitch_is_one_note_and_a_sure_one_is_a_repeat() -> None:
+    table = fit_transitions([_scale_tune(60)], "melody", "signature")
+    threshold = float(np.log(3.0))  # the melody onset row's calibrated threshold
+    weak = _melody_logits([(0, 8, {64: 10.0}, 20.0), (8, 8, {64: 10.0}, threshold + 0.3)])
+    assert _decode(weak, None) == [(0, 64, 8), (8, 64, 8)]
+    assert _decode(weak, table) == [(0, 64, 16)]
+    sure = _melody_logits([(0, 8, {64: 10.0}, 20.0), (8, 8, {64: 10.0}, 20.0)])
+    assert _decode(sure, table) == [(0, 64, 8), (8, 64, 8)]
+
+
+def test_the_checkpoint_carries_the_tables(tmp_path: Path) -> None:
+    config = ModelConfig.tiny()
+    table = fit_transitions([_scale_tune(60)], "melody", "signature")
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, config, *build(config))
+    assert load_checkpoint(path).priors == {}  # a checkpoint before 0.4.1 decodes as before
+    weights = torch.load(path, weights_only=True)["denoiser"]
+    store_priors(path, {"melody": table})
+    loaded = load_checkpoint(path)
+    np.testing.assert_array_equal(loaded.priors["melody"], table)
+    for name, value in torch.load(path, weights_only=True)["denoiser"].items():
+        assert torch.equal(value, weights[name]), name
+    store_priors(path, {"melody": table[:5]})
+    with pytest.raises(CheckpointError, match="corrupt or incompatible"):
+        load_checkpoint(path)
