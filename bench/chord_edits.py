@@ -10,7 +10,8 @@ degree patterns); every third edit keeps the melody (reharmonisation). Measured 
   of bars whose chords+bass chroma (duration-weighted) has cosine >= 0.8 with the forced
   chord's template (root 1.5, other chord tones 1);
 - comping onsets a bar and bass notes a bar, against the same style's held-out 8-bar windows
-  (target: within 20%);
+  (target: within 20%), and the source take's own beside them (the model's density before
+  any edit);
 - the melody's strong-beat chord-tone ratio against the forced chords, against the style's
   windows' own (target: at least the reference's);
 - kept stems identical, note for note.
@@ -18,7 +19,7 @@ degree patterns); every third edit keeps the melody (reharmonisation). Measured 
 ``--candidates 1`` shows the network alone (no best-of-k).
 
     .venv/bin/python bench/chord_edits.py --corpus data/corpus --n 102 [--candidates 6]
-        [--checkpoint PATH] [--json docs/chord_edits.json]
+        [--checkpoint PATH] [--chord-guidance G] [--json docs/chord_edits.json]
 """
 
 from __future__ import annotations
@@ -127,21 +128,32 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=102)
     ap.add_argument("--candidates", type=int, default=CANDIDATES)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--chord-guidance",
+        type=float,
+        default=None,
+        help="extra guidance toward the forced chords (default: the pipeline's)",
+    )
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     ref = reference(args.corpus)
     pipe = Pipeline.load(args.checkpoint, candidates=args.candidates)
+    if args.chord_guidance is not None:
+        pipe.chord_guidance = args.chord_guidance
     styles = [s for s in STYLES if s.id in ref and (s.meter in (None, "4/4"))]
     rows: list[dict[str, Any]] = []
     t0 = time.time()
     for i in range(args.n):
         st = styles[i % len(styles)]
         key = Key.parse(KEYS[i % len(KEYS)])
-        src = pipe.generate(GenerateRequest(f"{st.english} in {key}", bars=8, seed=i,
-                                            meter="4/4")).song  # fmt: skip
+        prompt = f"{st.english} in {key}"
+        src = pipe.generate(GenerateRequest(prompt, bars=8, seed=i, meter="4/4")).song
         chords = progression(key, i)
         keep = ("melody",) if i % 3 == 2 else ()
-        out = pipe.generate(GenerateRequest("", source=src, chord_text=chords, keep=keep,
+        # an edit keeps the take's prompt, as a regenerate with no new prompt does
+        # (models.request.build_request)
+        out = pipe.generate(GenerateRequest(prompt, source=src, chord_text=chords, keep=keep,
                                             seed=i + 1000)).song  # fmt: skip
         forced = parse_progression(chords, out.meter, bars=out.bars)
         want = [s.chord for s in forced]
@@ -155,6 +167,8 @@ def main() -> None:
                                      for b, w in enumerate(want)])),
             "comping": per_bar(out, "chords") / max(r["comping"], 1e-9),
             "bass": per_bar(out, "bass") / max(r["bass"], 1e-9),
+            "comping_source": per_bar(src, "chords") / max(r["comping"], 1e-9),
+            "bass_source": per_bar(src, "bass") / max(r["bass"], 1e-9),
             "fit": float(chord_tone_ratio(out, spans=forced) or 0.0) - r["fit"],
             "kept_identical": all(out.stems[k].notes == src.stems[k].notes for k in keep),
         })  # fmt: skip
@@ -163,10 +177,13 @@ def main() -> None:
         "edits": n,
         "styles": len({r["style"] for r in rows}),
         "candidates": args.candidates,
+        "chord_guidance": pipe.chord_guidance,
         "bars_recogniser": round(float(np.mean([r["recogniser"] for r in rows])), 4),
         "bars_chroma": round(float(np.mean([r["chroma"] for r in rows])), 4),
         "comping_ratio_median": round(float(np.median([r["comping"] for r in rows])), 3),
         "bass_ratio_median": round(float(np.median([r["bass"] for r in rows])), 3),
+        "source_comping_ratio_median": round(float(np.median([r["comping_source"] for r in rows])), 3),
+        "source_bass_ratio_median": round(float(np.median([r["bass_source"] for r in rows])), 3),
         "comping_within_20pct": round(float(np.mean([abs(r["comping"] - 1) <= 0.2 for r in rows])), 3),
         "bass_within_20pct": round(float(np.mean([abs(r["bass"] - 1) <= 0.2 for r in rows])), 3),
         "melody_fit_minus_reference": round(float(np.mean([r["fit"] for r in rows])), 4),

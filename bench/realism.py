@@ -12,7 +12,7 @@ Also printed: every feature's mean on both sides, and issue 11's melody/harmony 
 share within 15%; bass in-chord ratio and chords per bar within 10%).
 
     .venv/bin/python bench/realism.py --corpus data/corpus --n 200 [--checkpoint PATH]
-        [--untrained] [--json docs/realism.json]
+        [--untrained] [--no-priors] [--json docs/realism.json]
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def within(name: str, ref: float, got: float) -> bool:
 def untrained(model: LoadedModel) -> LoadedModel:
     ae, den = build(model.config)
     ae.load_state_dict(model.autoencoder.state_dict())  # the same decoder; a blank denoiser
-    return LoadedModel(model.config, ae.eval(), den.eval(), {})
+    return LoadedModel(model.config, ae.eval(), den.eval(), {}, model.priors)
 
 
 def main() -> None:
@@ -75,6 +75,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--untrained", action="store_true", help="score the blank denoiser too")
+    ap.add_argument(
+        "--no-priors",
+        action="store_true",
+        help="score the model without its decoders' note-to-note tables too",
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -84,6 +89,9 @@ def main() -> None:
     windows = pool[: args.n]
     model = load_checkpoint(args.checkpoint)
     runs: dict[str, Pipeline] = {model.config.version: Pipeline(model)}
+    if args.no_priors:
+        plain = LoadedModel(model.config, model.autoencoder, model.denoiser, model.meta, {})
+        runs[f"{model.config.version} without priors"] = Pipeline(plain)
     if args.untrained:
         runs["untrained"] = Pipeline(untrained(model))
     real = feature_matrix([ex.song for ex in windows])

@@ -65,6 +65,9 @@ CANDIDATE_BARS = 128
 # 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
 SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSolverScheduler}
 DEFAULT_SAMPLER = "ddim"
+# Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
+# under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
+CHORD_GUIDANCE = 0.0
 
 
 @dataclass
@@ -98,6 +101,13 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     )
 
 
+def _without_chords(cond: CondBatch) -> CondBatch:
+    """``cond`` with its chord track unknown (the section track and the prompt stay)."""
+    tracks = cond.tracks.clone()
+    tracks[:, CHORD_ROWS] = 0
+    return replace(cond, tracks=tracks)
+
+
 class Pipeline:
     """A loaded model ready to generate. Thread-compatible: one call at a time."""
 
@@ -114,6 +124,7 @@ class Pipeline:
         if sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; samplers: {', '.join(SAMPLERS)}")
         self.candidates = candidates
+        self.chord_guidance = CHORD_GUIDANCE
         self.model = model
         self.ae, self.den = model.autoencoder, model.denoiser
         self.scheduler = SAMPLERS[sampler](model.config.diffusion.train_timesteps)
@@ -192,7 +203,7 @@ class Pipeline:
         for attempt in range(MAX_RESAMPLES + 1):
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
-                                   cancelled, timings)  # fmt: skip
+                                   cancelled, timings, forced=spans is not None)  # fmt: skip
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             fresh = [c for c in spliced if self.guard is None or not self.guard.copies(c)]
             if fresh or attempt == MAX_RESAMPLES:
@@ -332,6 +343,7 @@ class Pipeline:
         progress: ProgressFn | None,
         cancelled: CancelFn | None,
         timings: dict[str, float],
+        forced: bool = False,
     ) -> list[Song]:
         """``self.candidates`` songs (fewer for long songs: ``CANDIDATE_BARS``; at least
         ``request.variations``) sampled together from one seeded noise draw; frames in one
@@ -343,8 +355,13 @@ class Pipeline:
         k = max(1, request.variations, min(self.candidates, CANDIDATE_BARS // frame.bars))
         gen = torch.Generator().manual_seed(seed)
         x = tie(torch.randn(k, c, frames, generator=gen), ties)
-        both = CondBatch.cat([cond] * k + [null] * k)
-        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * 2 * k)
+        # under a forced progression, a third pass without it: v_cond - v_unforced is the
+        # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
+        gc = self.chord_guidance if forced else 0.0
+        passes = [cond, null] + ([_without_chords(cond)] if gc else [])
+        m = len(passes)
+        both = CondBatch.cat([p for p in passes for _ in range(k)])
+        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * m * k)
         known = known.expand(k, -1, -1)
         mask = mask.expand(k, -1, -1)
         self.scheduler.set_timesteps(request.steps)
@@ -354,10 +371,13 @@ class Pipeline:
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled")
             x = mask * known + (1 - mask) * x
-            xx = torch.cat([x, x])
-            v2 = self.den(xx, torch.full((2 * k,), t), both, known=torch.cat([known, known]),
-                          mask=torch.cat([mask, mask]), frames_per_bar=fpb_t)  # fmt: skip
-            v = tie(v2[k:] + g * (v2[:k] - v2[k:]), ties)
+            vs = self.den(torch.cat([x] * m), torch.full((m * k,), t), both,
+                          known=torch.cat([known] * m), mask=torch.cat([mask] * m),
+                          frames_per_bar=fpb_t).split(k)  # fmt: skip
+            v = vs[1] + g * (vs[0] - vs[1])
+            if gc:
+                v = v + gc * (vs[0] - vs[2])
+            v = tie(v, ties)
             x, _ = self.scheduler.step(v, t, x)
             if progress is not None:
                 progress(0.1 + 0.7 * (i + 1) / n, "sampling")

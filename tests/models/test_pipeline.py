@@ -6,10 +6,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
+import torch
 
 from models.editing import known_region
 from models.pipeline import Pipeline
 from models.request import Cancelled, GenerateRequest, RequestError
+from models.tracks import CHORD_ROWS, SECTION_ROWS
 from multitrack.errors import ChordSymbolError
 from multitrack.theory import Key
 
@@ -97,6 +99,35 @@ def test_forced_chords_reach_the_model_as_its_chord_track(pipeline: Pipeline) ->
     # the model writes the stems: nothing is pinned from a rule voicing
     _, mask = known_region(pipeline.ae, frame, None, (), None, key_frame=pipeline.key_frame)
     assert float(mask.sum()) == 0.0
+
+
+def test_chord_guidance_pushes_only_toward_a_forced_progression(
+    tiny_checkpoint: Path,
+) -> None:
+    """A third pass without the progression is made only under forced chords: a fresh take
+    is the same with or without chord guidance, an edit is not."""
+    plain, pushed = Pipeline.load(tiny_checkpoint), Pipeline.load(tiny_checkpoint)
+    plain.chord_guidance, pushed.chord_guidance = 0.0, 4.0
+    fresh = GenerateRequest("pop in A minor", bars=4, seed=3, steps=3)
+    assert plain.generate(fresh).song == pushed.generate(fresh).song
+    calls: list[torch.Tensor] = []
+    den = pushed.den
+    forward = den.forward
+
+    def recording(x, t, cond, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(cond.tracks.clone())
+        return forward(x, t, cond, **kwargs)
+
+    den.forward = recording  # type: ignore[method-assign]
+    pushed.generate(replace(fresh, chord_text="Am F C G"))
+    den.forward = forward  # type: ignore[method-assign]
+    assert calls
+    for tracks in calls:  # cond, null, cond without its chords: k rows each
+        cond, null, unforced = tracks.split(tracks.shape[0] // 3)
+        assert bool((cond[:, CHORD_ROWS] > 0).all())
+        assert not null.any()
+        assert not unforced[:, CHORD_ROWS].any()
+        assert torch.equal(unforced[:, SECTION_ROWS], cond[:, SECTION_ROWS])
 
 
 def test_a_model_without_tracks_pins_voiced_chords(
