@@ -13,7 +13,8 @@ degree patterns); every third edit keeps the melody (reharmonisation). Measured 
   (target: within 20%), and the source take's own beside them (the model's density before
   any edit);
 - the melody's strong-beat chord-tone ratio against the forced chords, against the style's
-  windows' own (target: at least the reference's);
+  windows' own (target: at least the reference's), for the melodies the model wrote and,
+  apart, for kept ones (the bench picks the progression without looking at the melody);
 - kept stems identical, note for note.
 
 ``--candidates 1`` shows the network alone (no best-of-k).
@@ -187,6 +188,11 @@ def main() -> None:
         "comping_within_20pct": round(float(np.mean([abs(r["comping"] - 1) <= 0.2 for r in rows])), 3),
         "bass_within_20pct": round(float(np.mean([abs(r["bass"] - 1) <= 0.2 for r in rows])), 3),
         "melody_fit_minus_reference": round(float(np.mean([r["fit"] for r in rows])), 4),
+        # the model's own melodies; a kept melody meets a progression the bench chose blind
+        "new_melody_fit_minus_reference": round(
+            float(np.mean([r["fit"] for r in rows if not r["keep"]])), 4),
+        "kept_melody_fit_minus_reference": round(
+            float(np.mean([r["fit"] for r in rows if r["keep"]] or [np.nan])), 4),
         "kept_identical": sum(r["kept_identical"] for r in rows),
         "seconds": round(time.time() - t0, 1),
     }  # fmt: skip

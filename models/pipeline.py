@@ -67,7 +67,7 @@ SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSol
 DEFAULT_SAMPLER = "ddim"
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
-CHORD_GUIDANCE = 0.0
+CHORD_GUIDANCE = 2.0
 
 
 @dataclass
