@@ -10,11 +10,10 @@ prompt read by the real parser: the take then has song.json ``sections`` and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from dataclasses import replace
 
 from bridge.jobs import CancelFn, ProgressFn
 from bridge.protocol import JobSpec
