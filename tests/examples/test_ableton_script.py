@@ -199,13 +199,23 @@ def test_a_tempo_the_prompt_names_is_asked_about_first(server: Recorded, tmp_pat
     assert (record["tempo"], song.tempo) == (85.0, 85.0)
 
 
-def test_live_11_gets_midi_clips_without_audio(server: Recorded) -> None:
-    _surface, c, song = start_surface(11, server.address)
-    trigger(song, "!gen ballad 雨声 bars=4")  # ambience.wav: no audio clips before 12.0.5
+def test_live_11_gets_midi_clips_without_audio(
+    server: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    surface, c, song = start_surface(11, server.address)
+
+    def refuse(cue: live_stub.CuePoint, value: str) -> None:
+        raise RuntimeError("read-only")  # should a Live version refuse to name a cue point
+
+    monkeypatch.setattr(live_stub.CuePoint, "name", property(lambda cue: cue._name, refuse))
+    trigger(song, "!gen ballad 主歌-副歌 雨声 bars=4")  # ambience.wav: no audio clips before 12.0.5
     pump_until(c, lambda: any("is in scene 1" in m for m in c.messages))
     assert [t.name for t in song.tracks][1:] == [f"MT {s}" for s in STEMS]
     assert not any(name == "ClipSlot.create_audio_clip" for name, _ in live_stub.CALLS)
     assert any("audio clips need Live 12.0.5+" in m for m in c.messages)
+    pump_until(c, lambda: not surface.work)
+    assert [(q.time, q.name) for q in song.cue_points] == [(0.0, "1"), (16.0, "2")], "Live's names"
+    assert not any("internal error" in m for m in c.messages)
 
 
 def test_server_errors_and_garbage_never_reach_live(server: Recorded) -> None:

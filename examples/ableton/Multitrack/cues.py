@@ -52,6 +52,15 @@ def sections_at(song: Any, start: float) -> List[Tuple[float, str]]:
     return out
 
 
+def name_cue(cue: Live.Song.CuePoint, label: str) -> str:
+    """Name a cue point ``label``; the name it has afterwards (Live's own, if it refuses)."""
+    try:
+        cue.name = label
+    except Exception as exc:  # not settable in some Live version: keep Live's name
+        logger.warning("Multitrack: could not name the cue point at %g %r (%s)", cue.time, label, exc)
+    return str(cue.name)
+
+
 class SectionCues(object):
     """A work item for the surface's tick: call it until it returns False (done); True means
     "again on a later tick"."""
@@ -117,8 +126,7 @@ class SectionCues(object):
         existing = self.cue_at(time)
         if label is not None and existing is not None:  # no move needed
             if self.is_ours(existing):
-                existing.name = label
-                self.remember(time, label)
+                self.remember(time, name_cue(existing, label))
             self.next()
             return True
         if label is None and (existing is None or not self.is_ours(existing)):
@@ -142,8 +150,7 @@ class SectionCues(object):
             live.set_or_delete_cue()  # on no cue point: makes one
             made = self.cue_at(time)
             if made is not None:
-                made.name = label
-                self.remember(time, label)
+                self.remember(time, name_cue(made, label))
         self.next()
         return True
 

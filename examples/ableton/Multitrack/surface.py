@@ -15,7 +15,10 @@ How a producer drives it (Live has no text dialog for scripts, so clip names are
   first: the clip's name gets ``tempo=?``; replace it with ``tempo=yes`` (the Set takes the
   prompt's tempo) or ``tempo=no`` (the take is made at the Set's tempo). Nothing else in the
   Set changes: four MIDI tracks ``MT melody`` … ``MT drums`` are added once, and each take
-  goes into the next free scene (with audio clips of the WAVs from Live 12.0.5 on).
+  goes into the next free scene (with audio clips of the WAVs from Live 12.0.5 on, and of
+  ``ambience.wav`` on ``MT ambience audio`` when the take has one). The take's sections
+  ("Verse 1", "Chorus 1") become Arrangement cue points from the loop's start (loop on) or
+  the song time's bar, once the Set is stopped (``cues.py``; a producer's are never touched).
 * Regenerate from edited chords: edit the notes of a ``<job> chords`` clip, add
   ``!regen [keep=drums] [repaint=5-8] [seed=5]`` to its name and select it.
 """
