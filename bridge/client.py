@@ -63,9 +63,8 @@ class JobResult:
         elif self.terminal.address == protocol.ERROR:
             record.update(code=self.terminal.args[1], message=self.terminal.args[2])
         elif self.terminal.address == protocol.DONE:
-            take_dir, *paths = self.terminal.args[1:]
-            record["take_dir"] = take_dir
-            record["files"] = dict(zip(protocol.DONE_FILES, paths, strict=False))
+            record["take_dir"] = self.terminal.args[1]
+            record["files"] = protocol.done_files(self.terminal.args)
             song_json = Path(record["files"].get("json", ""))
             if read_song and song_json.is_file():
                 record["song"] = json.loads(song_json.read_text(encoding="utf-8"))

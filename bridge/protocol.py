@@ -41,6 +41,9 @@ MAX_STATE_BYTES = 8192
 STATE_MESSAGE_CHARS = 200  # error messages in a cut status record
 NOTES_PER_CHUNK = 128
 DONE_FILES: tuple[str, ...] = ("json", "midi", *STEMS)  # the done reply's paths, in order
+# Paths ``done`` appends after DONE_FILES only when the take has them, in this order: a peer
+# that reads 8 arguments keeps working, one that knows reads a 9th when it is there.
+OPTIONAL_DONE_FILES: tuple[str, ...] = ("ambience",)
 
 Reply = tuple[str, list[Any]]
 
@@ -101,8 +104,17 @@ def progress(job: str, fraction: float, stage: str) -> Reply:
 
 def done(job: str, take_dir: Path, files: dict[str, Path]) -> Reply:
     """``done <job> <take_dir> <song.json> <song.mid> <melody.wav> <chords.wav> <bass.wav>
-    <drums.wav>``, absolute paths."""
-    return DONE, [job, str(take_dir), *(str(files[key]) for key in DONE_FILES)]
+    <drums.wav> [<ambience.wav>]``, absolute paths; the ambience path only when the take has
+    one (the prompt asked for rain, birds ...)."""
+    extra = [str(files[key]) for key in OPTIONAL_DONE_FILES if key in files]
+    return DONE, [job, str(take_dir), *(str(files[key]) for key in DONE_FILES), *extra]
+
+
+def done_files(args: Sequence[Any]) -> dict[str, str]:
+    """The files of a ``done`` reply's arguments by key (json, midi, the stems, and ambience
+    when it was sent)."""
+    paths = [str(a) for a in args[2:]]
+    return dict(zip((*DONE_FILES, *OPTIONAL_DONE_FILES), paths, strict=False))
 
 
 def error(job: str, code: str, message: str) -> Reply:

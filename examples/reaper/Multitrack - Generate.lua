@@ -1,10 +1,12 @@
 -- @description Multitrack - Generate: four stems from a prompt, fitted to the project
 -- @about Asks for a prompt (Chinese or English), runs `multitrack send generate … --wait`
 --   against a running `multitrack serve`, and puts the four WAVs and the four stems' MIDI on
---   new named tracks at the time selection (else the edit cursor's bar), with the chord
---   symbols as project markers. The take is made at the project's tempo and time signature,
---   as long as the time selection; the project's tempo changes only when the prompt names a
---   tempo and you say yes. See README.md.
+--   new named tracks at the time selection (else the edit cursor's bar), the take's
+--   ambience.wav (when the prompt asked for rain, birds ...) on an `ambience (audio)` track,
+--   and the song's sections ("Verse 1", "Chorus 1") and chord symbols as project markers.
+--   The take is made at the project's tempo and time signature, as long as the time
+--   selection; the project's tempo changes only when the prompt names a tempo and you say
+--   yes. See README.md.
 
 local script_dir = ({ reaper.get_action_context() })[2]:match("^(.*)[/\\]")
 local mt = dofile(script_dir .. "/multitrack_lib.lua")
@@ -74,6 +76,8 @@ local function main()
     mt.insert_midi(track, record.notes[stem], start, song.bars * bar_qn, stem == "drums",
       record.job, record.take_dir)
   end
+  mt.place_ambience(record, start)
+  mt.add_section_markers(start, song, record.job)
   mt.add_chord_markers(start, song, record.job)
   reaper.SetProjExtState(0, mt.SECTION, "last_job", record.job)
   reaper.PreventUIRefresh(-1)

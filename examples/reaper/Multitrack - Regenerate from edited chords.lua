@@ -44,14 +44,6 @@ local function chord_notes(item)
   return table.concat(parts, " "), #parts
 end
 
-local function item_on(track, start)
-  for i = 0, reaper.CountTrackMediaItems(track) - 1 do
-    local item = reaper.GetTrackMediaItem(track, i)
-    if math.abs(reaper.GetMediaItemInfo_Value(item, "D_POSITION") - start) < 1e-6 then return item end
-  end
-  return nil
-end
-
 local function ask()
   local ok, csv = reaper.GetUserInputs("Multitrack: regenerate from edited chords", 3,
     "Keep stems (e.g. drums):,Repaint bars (e.g. 5-8; blank = all):,Seed (blank = same):,separator=\n",
@@ -91,7 +83,7 @@ local function main()
   reaper.PreventUIRefresh(1)
   for _, stem in ipairs(mt.STEMS) do
     local track = mt.find_track("audio:" .. stem) or mt.new_track(stem .. " (audio)", "audio:" .. stem)
-    local old = item_on(track, start)
+    local old = mt.item_at(track, start)
     if old then
       mt.add_audio_take(old, record.files[stem], record.job, record.take_dir)
     else
@@ -100,7 +92,7 @@ local function main()
   end
   for _, stem in ipairs(mt.STEMS) do
     local track = mt.find_track("midi:" .. stem) or mt.new_track(stem .. " (MIDI)", "midi:" .. stem)
-    local old = item_on(track, start)
+    local old = mt.item_at(track, start)
     local new = mt.insert_midi(track, record.notes[stem], start, song.bars * bar_qn,
       stem == "drums", record.job, record.take_dir)
     if old then
@@ -114,7 +106,9 @@ local function main()
       reaper.SetActiveTake(reaper.GetTake(merged, reaper.GetMediaItemNumTakes(merged) - 1))
     end
   end
-  mt.remove_chord_markers(start, mt.time_after(start, song.bars * bar_qn))
+  mt.place_ambience(record, start, true)
+  mt.remove_own_markers(start, mt.time_after(start, song.bars * bar_qn))
+  mt.add_section_markers(start, song, record.job)
   mt.add_chord_markers(start, song, record.job)
   reaper.SetProjExtState(0, mt.SECTION, "last_job", record.job)
   reaper.PreventUIRefresh(-1)

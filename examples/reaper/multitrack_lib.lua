@@ -393,20 +393,40 @@ function M.row_qn(row, num, den)
   return (row.bar - 1) * bar_qn + (row.beat - 1) * beat_qn
 end
 
---- One project marker per chord symbol, at its bar and beat after `start`. Each marker is
---- tagged in the project (ext state "marker<index>" = "<job>\t<name>"), so Regenerate later
---- removes only markers this script made and the producer has not renamed.
+--- A project marker at `pos` named `name`, tagged in the project as this script's own
+--- (ext state "marker<index>" = "<job>\t<name>"), so Regenerate later removes only markers
+--- this script made and the producer has not renamed.
+local function own_marker(pos, name, job)
+  local index = reaper.AddProjectMarker2(0, false, pos, 0, name, -1, 0)
+  reaper.SetProjExtState(0, M.SECTION, "marker" .. index, job .. "\t" .. name)
+  return index
+end
+
+--- One project marker per chord symbol, at its bar and beat after `start`.
 function M.add_chord_markers(start, song, job)
   local num, den = M.meter(song.meter)
   for _, row in ipairs(song.chords or {}) do
-    local index = reaper.AddProjectMarker2(0, false, M.time_after(start, M.row_qn(row, num, den)), 0, row.symbol, -1, 0)
-    reaper.SetProjExtState(0, M.SECTION, "marker" .. index, job .. "\t" .. row.symbol)
+    own_marker(M.time_after(start, M.row_qn(row, num, den)), row.symbol, job)
   end
 end
 
---- Remove this script's chord markers between `from` and `to` (seconds); every other marker
---- ("Chorus", "Drop", one the producer renamed) stays.
-function M.remove_chord_markers(from, to)
+--- One project marker per section of song.json's `sections` ({label, letter, bar from 1,
+--- bars}), at its first bar after `start`, named by its label ("Verse 1", "Chorus 1").
+function M.add_section_markers(start, song, job)
+  local num, den = M.meter(song.meter)
+  local _, bar_qn = M.beat_and_bar_qn(num, den)
+  for _, section in ipairs(song.sections or {}) do
+    if type(section) == "table" and type(section.bar) == "number" then
+      local name = (type(section.label) == "string" and section.label ~= "") and section.label
+        or tostring(section.letter or "?")
+      own_marker(M.time_after(start, (section.bar - 1) * bar_qn), name, job)
+    end
+  end
+end
+
+--- Remove this script's markers (chords, sections) between `from` and `to` (seconds); every
+--- other marker ("Chorus", "Drop", one the producer renamed) stays.
+function M.remove_own_markers(from, to)
   local found = {}
   local i = 0
   while true do
@@ -422,6 +442,31 @@ function M.remove_chord_markers(from, to)
     reaper.DeleteProjectMarker(0, found[j], false)
     reaper.SetProjExtState(0, M.SECTION, "marker" .. found[j], "")
   end
+end
+
+--- The take's ambience.wav (rain, birds ... when the prompt asked for them) on its own track
+--- `ambience (audio)` from `start`, like the stems: a new item on a new track (Generate), or,
+--- with `reuse`, a new take in the item already at `start` on the ambience track
+--- (Regenerate). A take without ambience adds nothing.
+function M.place_ambience(record, start, reuse)
+  local path = record.files and record.files.ambience
+  if type(path) ~= "string" then return nil end
+  local track = reuse and M.find_track("audio:ambience") or M.new_track("ambience (audio)", "audio:ambience")
+  local old = reuse and M.item_at(track, start)
+  if old then
+    M.add_audio_take(old, path, record.job, record.take_dir)
+    return old
+  end
+  return M.insert_audio(track, path, start, record.job, record.take_dir)
+end
+
+--- The item on `track` that starts at `start` (seconds), or nil.
+function M.item_at(track, start)
+  for i = 0, reaper.CountTrackMediaItems(track) - 1 do
+    local item = reaper.GetTrackMediaItem(track, i)
+    if math.abs(reaper.GetMediaItemInfo_Value(item, "D_POSITION") - start) < 1e-6 then return item end
+  end
+  return nil
 end
 
 --- The job id of the active take of `item`, or nil.

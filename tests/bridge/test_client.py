@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from osc_testing import running_server, take_complete
+from osc_testing import ServeProcess, running_server, take_complete, tiny_checkpoint
 
 from bridge.arguments import JOB_ID
 from bridge.cli import main
@@ -48,6 +48,29 @@ def test_send_generate_wait_prints_the_take(
         assert code == 0 and record["state"]["state"] == "done"
         code, record = send(capsys, "ping", "--port", port)
         assert code == 0 and record["version"].endswith("osc/1")
+
+
+def test_send_wait_shows_the_ambience_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A prompt asking for rain gets ambience.wav; `done` carries its path (a 9th argument)
+    and the JSON's files name it. The real server, model pipeline and take writer."""
+    out = tmp_path / "out"
+    server = ServeProcess(out, "--checkpoint", str(tiny_checkpoint()), log=tmp_path / "serve.log")
+    try:
+        port = str(server.port)
+        code, record = send(capsys, "generate", "一段古筝独奏,带有雨声环境音", "--bars", "2",
+                            "--steps", "2", "--job", "rain", "--wait", "--port", port)  # fmt: skip
+        assert code == 0 and record["ok"] is True, record
+        ambience = out.resolve() / "rain" / "ambience.wav"
+        assert record["files"]["ambience"] == str(ambience) and ambience.is_file()
+        assert record["song"]["files"]["ambience"] == "ambience.wav"
+        code, record = send(capsys, "generate", "一段古筝独奏", "--bars", "2", "--steps", "2",
+                            "--job", "dry", "--wait", "--port", port)  # fmt: skip
+        assert code == 0 and "ambience" not in record["files"]
+        assert len(record["files"]) == 6
+    finally:
+        server.kill()
 
 
 def test_send_without_wait_prints_accepted(

@@ -101,6 +101,28 @@ def test_liblo_udp_generate_and_ping(tmp_path: Path) -> None:
     assert take_complete(out / "zh-1")
 
 
+def test_liblo_done_carries_the_ambience_path_last(tmp_path: Path) -> None:
+    """A take with ambience.wav: liblo's oscdump sees `done` with 9 strings, the 8 it always
+    had in their places and the ambience path appended."""
+    out = tmp_path / "out"
+    server = ServeProcess(out, "--checkpoint", str(tiny_checkpoint()), log=tmp_path / "serve.log")
+    port = free_port()
+    try:
+        with dump(str(port), tmp_path / "dump.txt", ["localhost", str(port)]) as d:
+            oscsend("localhost", str(server.port), "/multitrack/generate", "sssisisi", "rain-1",
+                    "古筝独奏,带有雨声环境音", "bars", "2", "steps", "2", "reply_port", str(port))  # fmt: skip
+            done = d.wait_for("/multitrack/done", "rain-1").split(" ", 3)
+    finally:
+        server.kill()
+    assert done[2] == "sssssssss"
+    paths = [p.strip('"') for p in done[3].split(" ")]
+    assert [Path(p).name for p in paths[2:]] == [
+        "song.json", "song.mid", "melody.wav", "chords.wav", "bass.wav", "drums.wav",
+        "ambience.wav",
+    ]  # fmt: skip
+    assert Path(paths[8]) == out.resolve() / "rain-1" / "ambience.wav" and Path(paths[8]).is_file()
+
+
 def test_liblo_tcp_generate(tmp_path: Path) -> None:
     out = tmp_path / "out"
     server = ServeProcess(out, "--tcp", "--example", log=tmp_path / "serve.log")

@@ -212,6 +212,12 @@ def test_replies() -> None:
         "/multitrack/done",
         ["j", "/t", "/t/json", "/t/midi", "/t/melody", "/t/chords", "/t/bass", "/t/drums"],
     )
+    _, args = protocol.done("j", Path("/t"), {**files, "ambience": Path("/t/ambience.wav")})
+    assert args[2:8] == [str(files[k]) for k in protocol.DONE_FILES], "the first 8 stay put"
+    assert args[8:] == ["/t/ambience.wav"], "ambience is a 9th argument, appended"
+    assert protocol.done_files(args) == {**{k: f"/t/{k}" for k in protocol.DONE_FILES},
+                                         "ambience": "/t/ambience.wav"}  # fmt: skip
+    assert "ambience" not in protocol.done_files(protocol.done("j", Path("/t"), files)[1])
     assert protocol.progress("j", 1.5, "render") == ("/multitrack/progress", ["j", 1.0, "render"])
     address, args = protocol.error("j", "busy", "x" * 5000)
     assert address == "/multitrack/error" and len(args[2]) == protocol.MAX_MESSAGE_CHARS + 1
@@ -293,3 +299,14 @@ def test_frame_reader_splits_a_stream_in_any_pieces(framing: str) -> None:
 def test_frame_reader_refuses_oversized_frames() -> None:
     with pytest.raises(wire.MalformedPacket):
         wire.FrameReader().feed(struct.pack(">I", wire.MAX_FRAME + 1))
+
+
+def test_docs_done_row_lists_the_paths_in_order() -> None:
+    """docs/osc.md's `done` row: the always-sent paths, then the optional ones in brackets."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "osc.md").read_text(encoding="utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `/multitrack/done` |"))
+    arguments = row.split("|")[2].strip().strip("`").split()
+    names = {"json": "song.json:s", "midi": "song.mid:s"}
+    fixed = [names.get(key, f"{key}.wav:s") for key in protocol.DONE_FILES]
+    optional = [f"[{key}.wav:s]" for key in protocol.OPTIONAL_DONE_FILES]
+    assert arguments == ["job:s", "take_dir:s", *fixed, *optional]

@@ -12,11 +12,16 @@ Two parts, each shaped like the real thing for every member the script touches:
   and a callable and runs it from ``update_display`` (Live's ~100 ms timer) after that many
   ticks; ``disconnect``. There is **no** ``log_message`` (only ``_Framework`` has one), so a
   script calling it fails here as it does in Live.
-* ``Live``: Song, Track, ClipSlot, Clip, MidiNoteSpecification with the signatures of PyPI
-  ``ableton-live-stubs`` 12.3.6 (which the script is also type-checked against). ``version``
+* ``Live``: Song, Track, ClipSlot, Clip, MidiNoteSpecification, CuePoint with the signatures
+  of PyPI ``ableton-live-stubs`` 12.3.6 (which the script is also type-checked against). ``version``
   picks the API: 12 has ``ClipSlot.create_audio_clip`` (Live 12.0.5+), 11 does not. Arguments
   are checked the way Live does (a slot holds one clip, MIDI clips only on MIDI tracks, notes
   inside the clip, pitches and velocities in range).
+  Cue points as Live makes them: ``Song.set_or_delete_cue()`` deletes the cue point at the
+  song time if there is one (``is_cue_point_selected()``), else makes one there named by
+  Live ("1", "2" ...); ``CuePoint.time`` is read-only, ``name`` settable. A new
+  ``current_song_time`` takes effect only when Live next runs (the next ``pump``), as Live 11
+  does inside a script's callback; ``get_data``/``set_data`` keep data in the Set.
 """
 
 from __future__ import annotations
@@ -144,6 +149,25 @@ class ClipSlot12(ClipSlot):
         return self._clip
 
 
+class CuePoint:
+    def __init__(self, time: float, name: str) -> None:
+        self._time, self._name = float(time), name
+
+    @property
+    def time(self) -> float:
+        return self._time
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        assert isinstance(value, str), "CuePoint.name must be a str"
+        record("CuePoint.name", value)
+        self._name = value
+
+
 class Track:
     def __init__(self, song: Song, *, midi: bool) -> None:
         self.has_midi_input, self.has_audio_input = midi, not midi
@@ -175,6 +199,55 @@ class Song:
         self._tempo = 120.0
         self.signature_numerator, self.signature_denominator = 4, 4
         self.loop, self.loop_start, self.loop_length = False, 0.0, 16.0
+        self._time = 0.0
+        self._time_pending: float | None = None
+        self.is_playing = False
+        self._cues: list[CuePoint] = []
+        self._made = 0
+        self._data: dict[str, Any] = {}
+
+    @property
+    def current_song_time(self) -> float:
+        return self._time
+
+    @current_song_time.setter
+    def current_song_time(self, value: float) -> None:
+        assert isinstance(value, float) and value >= 0, f"song time {value}"
+        record("Song.current_song_time", value)
+        self._time_pending = value  # applied when Live next runs (pump)
+
+    def settle(self) -> None:
+        """Live between two callbacks: a song-time move takes effect."""
+        if self._time_pending is not None:
+            self._time, self._time_pending = self._time_pending, None
+
+    @property
+    def cue_points(self) -> tuple[CuePoint, ...]:
+        return tuple(sorted(self._cues, key=lambda c: c.time))  # Vector: read-only
+
+    def is_cue_point_selected(self) -> bool:
+        return any(abs(c.time - self._time) < 1e-9 for c in self._cues)
+
+    def set_or_delete_cue(self) -> None:
+        record("Song.set_or_delete_cue", self._time)
+        here = [c for c in self._cues if abs(c.time - self._time) < 1e-9]
+        if here:
+            self._cues.remove(here[0])
+        else:
+            self._made += 1
+            self._cues.append(CuePoint(self._time, str(self._made)))
+
+    def get_data(self, key: str, default_value: Any, /) -> Any:
+        return self._data.get(key, default_value)
+
+    def set_data(self, key: str, value: Any, /) -> None:
+        self._data[key] = value
+
+    def add_cue(self, time: float, name: str) -> CuePoint:
+        """A locator the producer made (in Live's UI)."""
+        cue = CuePoint(time, name)
+        self._cues.append(cue)
+        return cue
 
     @property
     def tempo(self) -> float:
@@ -215,6 +288,7 @@ class Song:
             self._tempo, self.signature_numerator, self.signature_denominator,
             tuple(t.name for t in self.tracks), len(self.scenes),
             tuple(tuple(s.has_clip for s in t.clip_slots) for t in self.tracks),
+            tuple((c.time, c.name) for c in self.cue_points), self._time,
         )  # fmt: skip
 
 
@@ -241,6 +315,7 @@ class CInstance:
 
     def pump(self) -> None:
         assert self.surface is not None
+        self._song.settle()
         self.surface.update_display()
 
 
@@ -298,7 +373,7 @@ def install(version: int) -> Song:
     live = types.ModuleType("Live")
     live.Clip = types.SimpleNamespace(MidiNoteSpecification=MidiNoteSpecification, Clip=Clip)  # type: ignore[attr-defined]
     live.ClipSlot = types.SimpleNamespace(ClipSlot=slot_class)  # type: ignore[attr-defined]
-    live.Song = types.SimpleNamespace(Song=Song)  # type: ignore[attr-defined]
+    live.Song = types.SimpleNamespace(Song=Song, CuePoint=CuePoint)  # type: ignore[attr-defined]
     live.Track = types.SimpleNamespace(Track=Track)  # type: ignore[attr-defined]
     surface_module = types.ModuleType("ableton.v2.control_surface")
     surface_module.ControlSurface = ControlSurface  # type: ignore[attr-defined]

@@ -51,15 +51,18 @@ local bar_start = 4.0 -- bar 3 starts at 4 s at 120 BPM in 4/4
 
 local function argv_line(k) return table.concat(S.argvs[k], " ", 2) end
 
--- A marker the producer made, inside the take's range: nothing may touch it.
+-- Markers the producer made, inside the take's range: nothing may touch them. "Drop" is at
+-- bar 7, where the take's "Chorus 1" section and a chord marker will also start.
 reaper.AddProjectMarker2(0, false, 6.0, 0, "Bridge", -1, 0)
+reaper.AddProjectMarker2(0, false, 12.0, 0, "Drop", -1, 0)
+local PROMPT = "欢快的流行歌 AABB 雨声" -- a form (4 sections of 2 bars) and rain (ambience.wav)
 
 -- 1. Generate: at the project's tempo and meter, the project's tempo map left alone ----------
-S.answers = { "欢快的流行歌\n8\n3" }
+S.answers = { PROMPT .. "\n8\n3" }
 run("Multitrack - Generate.lua")
 expect(#S.commands == 2, "ping, then generate")
 expect(argv_line(1) == "send ping --port " .. port .. " --timeout 3", "ping argv: %s", argv_line(1))
-expect(argv_line(2):find("send generate 欢快的流行歌 --wait --notes --bpm 120 --meter 4/4 --bars 8 --seed 3 --port "
+expect(argv_line(2):find("send generate " .. PROMPT .. " --wait --notes --bpm 120 --meter 4/4 --bars 8 --seed 3 --port "
   .. port, 1, true), "generate argv: %s", argv_line(2))
 local record = last_record()
 expect(record.ok == true, "generate succeeded")
@@ -70,7 +73,8 @@ expect(#S.tempo == 0 and S.bpm == 120, "the project's tempo map is as it was")
 local names = {}
 for _, t in ipairs(S.tracks) do names[#names + 1] = t.name end
 expect(table.concat(names, ",") == "melody (audio),chords (audio),bass (audio),drums (audio),"
-  .. "melody (MIDI),chords (MIDI),bass (MIDI),drums (MIDI)", "eight named tracks: %s", table.concat(names, ","))
+  .. "melody (MIDI),chords (MIDI),bass (MIDI),drums (MIDI),ambience (audio)",
+  "eight named tracks and the ambience: %s", table.concat(names, ","))
 
 local length_qn = song.bars * num * 4 / den
 local item_end = stub.qn_to_time(stub.time_to_qn(bar_start) + length_qn)
@@ -99,10 +103,34 @@ for _, stem in ipairs(mt.STEMS) do
   end
 end
 
-local function chord_markers()
+-- The ambience: its own track, one item from the take's start playing ambience.wav.
+expect(type(record.files.ambience) == "string" and record.files.ambience:match("ambience%.wav$"),
+  "the reply names ambience.wav: %s", tostring(record.files.ambience))
+local ambience_item = by_tag("audio:ambience").items[1]
+expect(#by_tag("audio:ambience").items == 1 and ambience_item.active.source.path == record.files.ambience,
+  "the ambience track plays ambience.wav")
+expect(near(ambience_item.position, bar_start) and near(ambience_item.length, ambience_item.active.source.length)
+  and near(ambience_item.length, by_tag("audio:melody").items[1].length), "ambience from the bar, as long as the stems")
+expect(ambience_item.active.ext.multitrack_job == record.job, "ambience take tagged")
+
+local function is_own(m) return S.proj_ext["Multitrack/marker" .. m.index] ~= nil end
+local function labels_of(s)
   local out = {}
-  for _, m in ipairs(S.markers) do if m.name ~= "Bridge" then out[#out + 1] = m end end
+  for _, x in ipairs(s.sections or {}) do out[x.label] = true end
   return out
+end
+local function own_markers(which, s)
+  local labels, out = labels_of(s), {}
+  for _, m in ipairs(S.markers) do
+    if is_own(m) and (labels[m.name] == true) == (which == "section") then out[#out + 1] = m end
+  end
+  return out
+end
+local function chord_markers() return own_markers("chord", song) end
+local function producers()
+  local out = {}
+  for _, m in ipairs(S.markers) do if not is_own(m) then out[#out + 1] = m.name .. "@" .. m.pos end end
+  return table.concat(out, ",")
 end
 expect(#chord_markers() == #song.chords, "one marker per chord row")
 local beat_qn, bar_qn = mt.beat_and_bar_qn(num, den)
@@ -113,6 +141,20 @@ for k, row in ipairs(song.chords) do
   expect(S.proj_ext["Multitrack/marker" .. m.index] == record.job .. "\t" .. row.symbol, "marker %d tagged", k)
 end
 expect(S.proj_ext["Multitrack/last_job"] == record.job, "the project remembers the job")
+
+-- The song's sections: a marker at each section's first bar, named by its label, tagged.
+expect(#song.sections == 4, "AABB in 8 bars: 4 sections, got %d", #song.sections)
+local section_marks = own_markers("section", song)
+expect(#section_marks == #song.sections, "one marker per section (%d)", #section_marks)
+for k, section in ipairs(song.sections) do
+  local want = stub.qn_to_time(stub.time_to_qn(bar_start) + (section.bar - 1) * bar_qn)
+  local m = section_marks[k]
+  expect(m.name == section.label and near(m.pos, want), "section marker %d is %s at %f (got %s at %f)",
+    k, section.label, want, m.name, m.pos)
+  expect(S.proj_ext["Multitrack/marker" .. m.index] == record.job .. "\t" .. section.label, "section marker %d tagged", k)
+end
+expect(song.sections[3].label == "Chorus 1" and near(section_marks[3].pos, 12.0), "Chorus 1 is at the producer's Drop")
+expect(producers() == "Bridge@6.0,Drop@12.0", "the producer's markers are as they were: %s", producers())
 local first_job = record.job
 
 -- 2. The producer rewrites the chords clip: Dm for a bar, then G (quarter notes from the item).
@@ -150,11 +192,23 @@ for _, stem in ipairs(mt.STEMS) do
   expect(#midi_track.items[1].active.notes == #second.notes[stem], "%s MIDI: new notes", stem)
 end
 expect(#by_tag("midi:chords").items[1].takes[1].notes == 7, "the edited chords take stays as edited")
-expect(#chord_markers() == #second.song.chords, "markers replaced by the new chords")
+local function regen_chords() return own_markers("chord", second.song) end
+expect(#regen_chords() == #second.song.chords, "markers replaced by the new chords")
 for k, row in ipairs(second.song.chords) do
-  expect(chord_markers()[k].name == row.symbol, "new marker %d is %s", k, row.symbol)
+  expect(regen_chords()[k].name == row.symbol, "new marker %d is %s", k, row.symbol)
 end
-expect(#S.markers == #second.song.chords + 1 and S.markers[#S.markers].name ~= nil, "the producer's marker stays")
+local new_sections = own_markers("section", second.song)
+expect(#new_sections == #second.song.sections and #second.song.sections == 4, "section markers replaced, not doubled")
+for k, m in ipairs(new_sections) do
+  expect(S.proj_ext["Multitrack/marker" .. m.index] == second.job .. "\t" .. second.song.sections[k].label,
+    "section marker %d is the new take's", k)
+end
+expect(#S.markers == #second.song.chords + #second.song.sections + 2, "only the script's markers were replaced")
+expect(producers() == "Bridge@6.0,Drop@12.0", "the producer's markers stay, Drop beside Chorus 1: %s", producers())
+local ambience_track = by_tag("audio:ambience")
+expect(#ambience_track.items == 1 and #ambience_track.items[1].takes == 2, "ambience: old and new take in one item")
+expect(ambience_track.items[1].takes[1].source.path == record.files.ambience
+  and ambience_track.items[1].active.source.path == second.files.ambience, "ambience plays the new take, keeps the old")
 expect(S.last_undo == "Multitrack: regenerate " .. second.job .. " from " .. first_job, "undo point named")
 
 -- 4. Cancelled dialogs and server errors end quietly or with one message box ------------------
@@ -215,7 +269,13 @@ for _, bpm in ipairs({ 90, 85 }) do -- Yes, twice at the same bar: one marker, c
   expect(argv_line(#S.argvs):find("--bpm " .. bpm .. " --meter 3/4", 1, true), "the prompt's tempo: %s", argv_line(#S.argvs))
 end
 S.answers = { "lo-fi 85 bpm\n6\n1" }
+local tracks_before, markers_before = #S.tracks, #S.markers
 run("Multitrack - Generate.lua") -- the project is at 85 now: nothing to ask
+local plain = last_record()
+expect(plain.files.ambience == nil and #S.tracks == tracks_before + 8, "no ambience: no ambience track (%d new)",
+  #S.tracks - tracks_before)
+for k = tracks_before + 1, #S.tracks do expect(S.tracks[k].ext.multitrack ~= "audio:ambience", "no ambience track") end
+expect(#plain.song.sections == 0 and #S.markers == markers_before + #plain.song.chords, "no sections: chord markers only")
 expect(#S.tempo == 1 and S.tempo[1].bpm == 85 and S.tempo[1].num == 3 and near(S.tempo[1].time, sel_start),
   "Yes sets 85 BPM at the selection's bar, in one marker (%d markers)", #S.tempo)
 

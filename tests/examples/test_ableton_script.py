@@ -126,6 +126,55 @@ def test_generate_fits_the_set_then_regenerate_in_live_12(server: Recorded, tmp_
     assert ("ControlSurface.disconnect", ()) in live_stub.CALLS
 
 
+def test_ambience_track_and_section_cue_points_in_live_12(server: Recorded, tmp_path: Path) -> None:
+    """ambience.wav on its own audio track in the take's scene; the sections as cue points
+    from the bar the song time is in, made only while the Set is stopped; a producer's cue
+    point is never moved, renamed or deleted, even at a section's start."""
+    surface, c, song = start_surface(12, server.address)
+    song.current_song_time = 17.0  # inside bar 5 of 4/4: the take starts at beat 16
+    song.settle()
+    mark = len(live_stub.CALLS)
+    drop = song.add_cue(32.0, "Drop")  # the producer's, where the take's Chorus 1 starts
+    song.is_playing = True
+    gen = trigger(song, "!gen 欢快的流行歌 AABB 雨声 seed=3")
+    pump_until(c, lambda: any("is in scene 1" in m for m in c.messages))
+    job = gen.name.split("(done ")[1].rstrip(")")
+    _, record = read_take(tmp_path / job)
+    labels = [x["label"] for x in record["sections"]]
+    assert labels == ["Verse 1", "Verse 2", "Chorus 1", "Chorus 2"]
+    ambience = track(song, "MT ambience audio").clip_slots[0].clip
+    assert ambience is not None and ambience.file_path == str(tmp_path / job / "ambience.wav")
+    assert ambience.name == f"{job} ambience"
+    for _ in range(5):
+        c.pump()
+    assert song.cue_points == (drop,) and song.current_song_time == 17.0, "nothing while playing"
+    assert not any(name == "Song.current_song_time" for name, _ in live_stub.CALLS[mark:])
+
+    song.is_playing = False
+    settled = lambda: not surface.work and song.current_song_time == 17.0  # noqa: E731
+    pump_until(c, lambda: settled() and len(song.cue_points) == 4)
+    assert [(q.time, q.name) for q in song.cue_points] == [
+        (16.0, "Verse 1"), (24.0, "Verse 2"), (32.0, "Drop"), (40.0, "Chorus 2"),
+    ]  # fmt: skip
+    assert drop in song.cue_points and drop.name == "Drop"
+    assert not any(n == "Song.set_or_delete_cue" and a == (32.0,) for n, a in live_stub.CALLS)
+
+    # The producer renames our "Verse 2"; a second take (verse-chorus) at the same bar renames
+    # our Verse 1, deletes our Chorus 2 (no section there now), keeps "Hook" and "Drop".
+    song.cue_points[1].name = "Hook"
+    gen = trigger(song, "!gen 欢快的流行歌 主歌-副歌 雨声 seed=4")
+    pump_until(c, lambda: any("is in scene 2" in m for m in c.messages))
+    pump_until(c, settled)
+    assert [(q.time, q.name) for q in song.cue_points] == [
+        (16.0, "Verse"), (24.0, "Hook"), (32.0, "Drop"),
+    ]  # fmt: skip
+    assert drop in song.cue_points and drop.name == "Drop"
+    assert [t.name for t in song.tracks].count("MT ambience audio") == 1
+    job2 = gen.name.split("(done ")[1].rstrip(")")
+    second = track(song, "MT ambience audio").clip_slots[1].clip
+    assert second is not None and second.file_path == str(tmp_path / job2 / "ambience.wav")
+
+
 def test_a_tempo_the_prompt_names_is_asked_about_first(server: Recorded, tmp_path: Path) -> None:
     _surface, c, song = start_surface(12, server.address)
     song.loop, song.loop_length = True, 8.0  # the arrangement loop: 2 bars of 4/4
@@ -150,13 +199,23 @@ def test_a_tempo_the_prompt_names_is_asked_about_first(server: Recorded, tmp_pat
     assert (record["tempo"], song.tempo) == (85.0, 85.0)
 
 
-def test_live_11_gets_midi_clips_without_audio(server: Recorded) -> None:
-    _surface, c, song = start_surface(11, server.address)
-    trigger(song, "!gen ballad bars=4")
+def test_live_11_gets_midi_clips_without_audio(
+    server: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    surface, c, song = start_surface(11, server.address)
+
+    def refuse(cue: live_stub.CuePoint, value: str) -> None:
+        raise RuntimeError("read-only")  # should a Live version refuse to name a cue point
+
+    monkeypatch.setattr(live_stub.CuePoint, "name", property(lambda cue: cue._name, refuse))
+    trigger(song, "!gen ballad 主歌-副歌 雨声 bars=4")  # ambience.wav: no audio clips before 12.0.5
     pump_until(c, lambda: any("is in scene 1" in m for m in c.messages))
     assert [t.name for t in song.tracks][1:] == [f"MT {s}" for s in STEMS]
     assert not any(name == "ClipSlot.create_audio_clip" for name, _ in live_stub.CALLS)
     assert any("audio clips need Live 12.0.5+" in m for m in c.messages)
+    pump_until(c, lambda: not surface.work)
+    assert [(q.time, q.name) for q in song.cue_points] == [(0.0, "1"), (16.0, "2")], "Live's names"
+    assert not any("internal error" in m for m in c.messages)
 
 
 def test_server_errors_and_garbage_never_reach_live(server: Recorded) -> None:

@@ -7,16 +7,20 @@ Live 11 (Python 3.7) and Live 12 (Python 3.11): no syntax newer than 3.7.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import Live
 
+from .cues import SectionCues, sections_at
+
 STEMS = ("melody", "chords", "bass", "drums")
+AMBIENCE = "ambience"  # the take's optional ambience.wav (rain, birds ...): audio only
 NOTES_PER_CHUNK = 64
 METERS = ("4/4", "3/4", "2/4", "6/8")  # what Multitrack makes (multitrack.song.Meter)
 
 Note = Tuple[int, float, float, int]  # pitch, start beat, length beat, velocity
-Work = Callable[[], None]
+Work = Callable[[], Optional[bool]]  # True: "call me again on a later tick"
 
 
 def meter_of(song: Dict[str, Any]) -> Tuple[int, int]:
@@ -55,6 +59,17 @@ class TakeBuilder(object):
         beats = float(live.loop_length) if live.loop else float(clip.length)
         return max(1, min(64, int(beats / bar + 0.5)))
 
+    def take_start(self) -> float:
+        """Where the take starts in the Arrangement (beats), for its section cue points: the
+        arrangement loop's start when the loop is on (the take is as long as the loop), else
+        the start of the bar the song time is in."""
+        live = self.song
+        if live.loop:
+            return float(live.loop_start)
+        _, num, den = self.project()
+        bar = num * 4.0 / den
+        return math.floor(float(live.current_song_time) / bar + 1e-9) * bar
+
     def clip_chord_notes(self, clip: Live.Clip.Clip) -> str:
         """'pitch start length …' (quarter-note beats from the clip start), unmuted notes."""
         notes = [(n.pitch, n.start_time, n.duration, n.mute)
@@ -72,18 +87,23 @@ class TakeBuilder(object):
         wavs: Dict[str, str],
         *,
         set_tempo: bool,
+        ambience: Optional[str] = None,
+        start: float = 0.0,
     ) -> List[Work]:
-        """Work items that put take ``job`` into the next free scene. The Set's tempo changes
-        only when ``set_tempo`` (the producer said yes to the prompt's tempo)."""
+        """Work items that put take ``job`` into the next free scene, its ``ambience`` WAV (if
+        any) on the track ``MT ambience audio``, and its sections as cue points from beat
+        ``start`` of the Arrangement. The Set's tempo changes only when ``set_tempo`` (the
+        producer said yes to the prompt's tempo)."""
         num, den = meter_of(song)
         length = song["bars"] * num * 4.0 / den
         audio = audio_clips_supported()
+        with_ambience = audio and ambience is not None
         where: Dict[str, int] = {}
         work: List[Work] = []
         if set_tempo:
             work.append(lambda: self.set_tempo(float(song["tempo"])))
         work += [
-            lambda: self.ensure_tracks(audio),
+            lambda: self.ensure_tracks(audio, with_ambience),
             lambda: where.update(scene=self.free_scene(audio)),
         ]
         chords = " ".join(row["symbol"] for row in song.get("chords", []))
@@ -97,6 +117,12 @@ class TakeBuilder(object):
             if audio:
                 path = wavs[stem]
                 work.append(lambda stem=stem, path=path: self.new_audio_clip(stem, where, path, job))  # type: ignore[misc]
+        if with_ambience and ambience is not None:
+            path = ambience
+            work.append(lambda: self.new_audio_clip(AMBIENCE, where, path, job))
+        sections = sections_at(song, start)
+        if sections:
+            work.append(SectionCues(self.song, sections, (start, start + length)))
         where_text = "" if audio else " (audio clips need Live 12.0.5+; the WAVs are in %s)" % song.get("take", job)
         work.append(lambda: self.surface.show_message(
             "Multitrack: %s is in scene %d%s" % (job, where["scene"] + 1, where_text)))  # fmt: skip
@@ -113,7 +139,7 @@ class TakeBuilder(object):
                 return track
         return None
 
-    def ensure_tracks(self, audio: bool) -> None:
+    def ensure_tracks(self, audio: bool, ambience: bool = False) -> None:
         live = self.song
         for stem in STEMS:
             if self.track("MT " + stem) is None:
@@ -124,9 +150,13 @@ class TakeBuilder(object):
                 if self.track("MT %s audio" % stem) is None:
                     live.create_audio_track(len(live.tracks))
                     live.tracks[len(live.tracks) - 1].name = "MT %s audio" % stem
+        if ambience and self.track("MT %s audio" % AMBIENCE) is None:
+            live.create_audio_track(len(live.tracks))
+            live.tracks[len(live.tracks) - 1].name = "MT %s audio" % AMBIENCE
 
     def our_tracks(self, audio: bool) -> Sequence[Live.Track.Track]:
-        names = ["MT " + s for s in STEMS] + (["MT %s audio" % s for s in STEMS] if audio else [])
+        audio_stems = STEMS + (AMBIENCE,)
+        names = ["MT " + s for s in STEMS] + (["MT %s audio" % s for s in audio_stems] if audio else [])
         tracks = [self.track(n) for n in names]
         return [t for t in tracks if t is not None]
 

@@ -15,7 +15,10 @@ How a producer drives it (Live has no text dialog for scripts, so clip names are
   first: the clip's name gets ``tempo=?``; replace it with ``tempo=yes`` (the Set takes the
   prompt's tempo) or ``tempo=no`` (the take is made at the Set's tempo). Nothing else in the
   Set changes: four MIDI tracks ``MT melody`` … ``MT drums`` are added once, and each take
-  goes into the next free scene (with audio clips of the WAVs from Live 12.0.5 on).
+  goes into the next free scene (with audio clips of the WAVs from Live 12.0.5 on, and of
+  ``ambience.wav`` on ``MT ambience audio`` when the take has one). The take's sections
+  ("Verse 1", "Chorus 1") become Arrangement cue points from the loop's start (loop on) or
+  the song time's bar, once the Set is stopped (``cues.py``; a producer's are never touched).
 * Regenerate from edited chords: edit the notes of a ``<job> chords`` clip, add
   ``!regen [keep=drums] [repaint=5-8] [seed=5]`` to its name and select it.
 """
@@ -102,9 +105,11 @@ def load_settings(path: str = SETTINGS) -> Tuple[str, int]:
 
 
 class Job(object):
-    def __init__(self, job: str, kind: str, clip: Live.Clip.Clip, label: str, set_tempo: bool) -> None:
+    def __init__(self, job: str, kind: str, clip: Live.Clip.Clip, label: str, set_tempo: bool,
+                 start: float = 0.0) -> None:  # fmt: skip
         self.job, self.kind, self.clip, self.label = job, kind, clip, label
         self.set_tempo = set_tempo
+        self.start = start  # where the take's section cue points go in the Arrangement (beats)
         self.notes: Dict[str, List[Note]] = {}
         self.started = time.time()
         self.accepted = False
@@ -141,7 +146,10 @@ class Multitrack(ControlSurface):
             for _ in range(WORK_PER_TICK):
                 if not self.work:
                     break
-                self.work.pop(0)()
+                item = self.work.pop(0)
+                if item():  # a step that waits for Live (cue points): again on a later tick
+                    self.work.append(item)
+                    break
             self.expire()
         except Exception:
             self.report("Multitrack: internal error (see Log.txt)", traceback.format_exc())
@@ -224,7 +232,7 @@ class Multitrack(ControlSurface):
         if "%d/%d" % (num, den) in METERS:
             args += ["meter", "%d/%d" % (num, den)]
         self.send("/multitrack/generate", args + ["notes", 1])
-        self.jobs[job] = Job(job, "generate", clip, prompt, set_tempo)
+        self.jobs[job] = Job(job, "generate", clip, prompt, set_tempo, self.builder.take_start())
         clip.name = "%s (queued %s)" % (prompt, job)
         self.show_message("Multitrack: generating %s…" % job)
 
@@ -243,7 +251,7 @@ class Multitrack(ControlSurface):
         for key, value in options:
             args += [key, osc_value(key, value)]
         self.send("/multitrack/regenerate", args + ["notes", 1])
-        self.jobs[job] = Job(job, "regenerate", clip, label, False)
+        self.jobs[job] = Job(job, "regenerate", clip, label, False, self.builder.take_start())
         clip.name = "%s (regenerating %s)" % (label, job)
         self.show_message("Multitrack: regenerating %s from %s…" % (job, from_job))
 
@@ -279,11 +287,13 @@ class Multitrack(ControlSurface):
             wavs = dict(zip(STEMS, (str(a) for a in args[4:8])))
             if len(wavs) != len(STEMS):
                 raise ValueError("done lists %d WAVs" % len(wavs))
+            ambience = str(args[8]) if len(args) > 8 else None  # only when the take has one
             with open(song_json, encoding="utf-8") as f:
                 song = json.load(f)
             int(song["bars"]), float(song["tempo"])  # the record must have these
             del self.jobs[job.job]
-            self.work += self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo)
+            self.work += self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo,
+                                           ambience=ambience, start=job.start)  # fmt: skip
             self.safe_rename(job.clip, "%s (done %s)" % (job.label, os.path.basename(take_dir)))
 
     def fail(self, job: Job, message: str) -> None:
