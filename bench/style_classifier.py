@@ -16,7 +16,6 @@ import torch
 
 from multitrack.song import Song
 from multitrack.styles import STYLE_IDS
-from multitrack.theory import Key
 
 METERS = ("4/4", "3/4", "2/4", "6/8")
 
@@ -44,7 +43,7 @@ def features(song: Song) -> np.ndarray:
             if n.pitch == cls:
                 pos[min(15, (n.start % bar) * 16 // bar)] += 1
         parts.append(pos / bars)
-    tonic = Key.parse(song.key).tonic
+    tonic = song.key.tonic
     degrees = np.zeros(12)
     for n in song.stems["melody"].notes:
         degrees[(n.pitch - tonic) % 12] += n.duration

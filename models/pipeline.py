@@ -47,6 +47,7 @@ from multitrack.dynamics import apply_dynamics
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Song, Stem
 from multitrack.stems import PROGRAM_STEMS
+from multitrack.styles import style as style_of
 from multitrack.theory import Key
 
 ProgressFn = Callable[[float, str], None]
@@ -231,17 +232,28 @@ class Pipeline:
         text: np.ndarray | None,
         request: GenerateRequest,
     ) -> Song:
-        """A fused style's second pass: the melody and the chords stay as the first style
-        wrote them, and the bass and drums are written again conditioned on the groove's
-        style (the model takes each stem's style from its own pass)."""
+        """A fused style's second pass: the bass and drums are written again as the groove
+        style plays them, over the first pass's chords, and the melody and chords stay as the
+        first style wrote them (the model takes each stem's style from its own pass).
+
+        The groove pass sees what its style's windows know: the groove style, all stems
+        playing, its own bass program, the key's parent major or minor (an EDM window is
+        never in a zhi mode), the chord track, and neither the prompt's text nor the first
+        pass's notes. Given those, 0.4 left the drums out of most 国风电音 takes, as
+        guofeng windows do (bench/fusion.py, docs/model.md)."""
         keep = {"melody", "chords"}
-        known, mask = known_region(self.ae, song, song, keep, None, key_frame=self.key_frame)
+        key = song.key
+        parent = (Key(key.relative_minor_tonic, "minor") if key.is_minor
+                  else Key(key.relative_major_tonic, "major"))  # fmt: skip
+        bass = replace(song.stems["bass"], program=style_of(groove).programs[2])
+        frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
+        known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
         tracks = self._tracks(song, song.chords or None, None, None)
-        cond = self._condition(replace(attrs, style=groove), song, text, tracks)
-        sampled = self._sample(replace(request, variations=1), song, known, mask, cond,
+        cond = self._condition(replace(attrs, style=groove, stems_named=True), frame, None, tracks)
+        sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {})  # fmt: skip
         playing = tuple(attrs.stems)
-        pool = [splice(c, song, keep, None, playing) for c in sampled]
+        pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
         best = max(pool, key=lambda c: candidate_rank(c, song.chords or None))
         return replace(best, chords=song.chords, sections=song.sections)
 

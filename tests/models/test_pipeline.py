@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from models.conditioning import CondBatch
 from models.editing import known_region
 from models.pipeline import Pipeline
 from models.request import Cancelled, GenerateRequest, RequestError
@@ -243,3 +244,44 @@ def test_candidates_in_the_asked_key_win(pipeline: Pipeline) -> None:
     # under forced chords the fit to them alone decides
     spans = parse_progression("F#", base.meter, bars=2)
     assert candidate_rank(song_in(6), spans) > candidate_rank(song_in(0), spans)
+
+
+def test_a_fused_prompt_writes_its_groove_as_the_groove_style_plays_it(
+    pipeline: Pipeline,
+) -> None:
+    """国风电音: the second pass is conditioned as an EDM window would be (its style, all
+    stems playing, its bass program, the parent major or minor, no prompt text, no known
+    notes), and the melody and chords of the first pass stay note for note."""
+    from models.conditioning import mode_index
+    from multitrack.styles import style, style_index
+
+    calls: list[tuple[CondBatch, torch.Tensor]] = []
+    den = pipeline.den
+    forward = den.forward
+
+    def recording(x, t, cond, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((cond, kwargs["mask"]))
+        return forward(x, t, cond, **kwargs)
+
+    request = GenerateRequest("国风电音", bars=4, seed=2, steps=2, key="D zhi")
+    den.forward = recording  # type: ignore[method-assign]
+    try:
+        fused = pipeline.generate(request).song
+    finally:
+        den.forward = forward  # type: ignore[method-assign]
+    first, second = calls[0][0], calls[-1][0]
+    assert int(first.style[0]) == style_index("guofeng")
+    assert int(second.style[0]) == style_index("edm")
+    assert int(second.mode[0]) == mode_index("major")  # D zhi's notes are G major's
+    assert float(second.text_on[0]) == 0.0
+    assert int(second.programs[0, 2]) == style("edm").programs[2]
+    assert float(calls[-1][1].sum()) == 0.0  # nothing pinned: the groove is written whole
+    assert fused.key == Key.parse("D zhi")
+    assert fused.stems["bass"].program == style("edm").programs[2]
+    plain = Pipeline(pipeline.model, guard=pipeline.guard)
+    plain._regroove = lambda song, *args: song  # type: ignore[method-assign]
+    first_pass = plain.generate(request).song
+    for stem in ("melody", "chords"):
+        assert [(n.start, n.pitch, n.duration) for n in fused.stems[stem].notes] == [
+            (n.start, n.pitch, n.duration) for n in first_pass.stems[stem].notes
+        ]
