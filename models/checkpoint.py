@@ -98,7 +98,7 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
         priors = {k: v.float().numpy() for k, v in payload.get("priors", {}).items()}
         for stem, table in priors.items():
             if (
-                stem not in ("melody", "bass")
+                stem.split("/")[0] not in ("melody", "bass")
                 or table.ndim != 2
                 or table.shape[0] != table.shape[1]
             ):

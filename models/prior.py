@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.representation import _WINDOW, song_to_arrays
+from models.representation import _WINDOW, PENTATONIC, song_to_arrays
 from multitrack.song import Song
 
 F32 = NDArray[np.float32]
@@ -73,4 +73,8 @@ def corpus_priors(corpus: Path, key_frame: str) -> dict[str, F32]:
 
     songs = [ex.song for ex in iter_examples(corpus, "train")]
     tiles = [s for s in songs if s.bars == TILE_BARS] or songs
-    return {stem: fit_transitions(tiles, stem, key_frame) for stem in ("melody", "bass")}
+    priors = {stem: fit_transitions(tiles, stem, key_frame) for stem in ("melody", "bass")}
+    pentatonic = [s for s in tiles if s.key.is_pentatonic]
+    if pentatonic:
+        priors[f"melody{PENTATONIC}"] = fit_transitions(pentatonic, "melody", key_frame)
+    return priors

@@ -198,6 +198,19 @@ CHORD_TONE_BONUS = 2.0
 # (bass in chord 0.50 -> 0.55 with its own table; windows 0.58).
 PRIOR_WEIGHT = 2.5
 MERGE_SCALE = 2.0
+# Key suffix of a table fitted on the pentatonic-mode tunes alone (gong ... yu): in the key
+# frame they keep to five rows an octave, which the all-tunes table dilutes with the 77% that
+# are major (bench/fusion.py: 国风电音 melodies had 0.93 of their notes pentatonic, guofeng
+# windows 0.99).
+PENTATONIC = "/pentatonic"
+
+
+def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
+    """The note-to-note table ``stem`` decodes with in ``key``: the pentatonic tunes' own
+    for a pentatonic mode when the checkpoint has one, else the stem's."""
+    if key.is_pentatonic and f"{stem}{PENTATONIC}" in priors:
+        return priors[f"{stem}{PENTATONIC}"]
+    return priors.get(stem)
 
 
 def _leap_costs(rows: int) -> F32:
@@ -306,7 +319,7 @@ def decode_logits(
                 harmony = harmony_pitch_classes(so_far)
             else:  # the bass against the chords stem alone
                 harmony = fold_pitch_classes(sounding(so_far, "chords")) > 0
-            table = None if priors is None else priors.get(stem)
+            table = None if priors is None else table_for(priors, stem, template.key)
             notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table)
         elif stem == "chords":
             roll = Roll(

@@ -109,3 +109,16 @@ def test_the_checkpoint_carries_the_tables(tmp_path: Path) -> None:
     store_priors(path, {"melody": table[:5]})
     with pytest.raises(CheckpointError, match="corrupt or incompatible"):
         load_checkpoint(path)
+
+
+def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
+    from models.representation import PENTATONIC, table_for
+
+    major = fit_transitions([_scale_tune(60)], "melody", "signature")
+    pentatonic = fit_transitions([_scale_tune(72)], "melody", "signature")
+    priors = {"melody": major, f"melody{PENTATONIC}": pentatonic}
+    assert table_for(priors, "melody", Key.parse("D zhi")) is pentatonic
+    assert table_for(priors, "melody", Key.parse("A yu")) is pentatonic
+    assert table_for(priors, "melody", C_MAJOR) is major
+    assert table_for({"melody": major}, "melody", Key.parse("D zhi")) is major
+    assert table_for(priors, "bass", C_MAJOR) is None
