@@ -279,7 +279,7 @@ def parse_feedback(text: str) -> FeedbackChange:
 _BRIGHTER = {"minor": "major", "dorian": "mixolydian", "phrygian": "minor", "aeolian": "major",
              "yu": "gong", "jue": "gong", "shang": "zhi"}  # fmt: skip
 _DARKER = {"major": "minor", "mixolydian": "dorian", "lydian": "major", "ionian": "minor",
-           "gong": "yu", "zhi": "shang"}  # fmt: skip
+           "dorian": "minor", "gong": "yu", "zhi": "shang", "shang": "yu"}  # fmt: skip
 _PENTATONIC = {"major": "gong", "minor": "yu", "dorian": "shang", "phrygian": "jue",
                "mixolydian": "zhi", "lydian": "gong", "aeolian": "yu"}  # fmt: skip
 _MINOR_MOODS = MINOR_MOODS  # the moods that ask for a minor key: multitrack.default_keys
