@@ -1,13 +1,18 @@
 """Prompt to all files written (song.mid, four WAVs, song.json, preview.png) on a warm model.
 
-Each configuration (sampler, steps, candidates, precision) is timed in the same run, so
-they compare as ratios to the first one ("today's": DDIM, 20 steps, 6 candidates). For each:
-the median wall time over runs for 8 and 32 bars, its split (text, sampling, decode,
-render + write), and the speed against the music's own length. Then, for the last
-configuration: 64 bars and 4 variations of 8 bars; the denoiser's measured GFLOP/s beside
-this machine's fp32 and bf16 matmul rates (the floor, issue 16); and the peak RSS.
+Each configuration (sampler, steps, candidates, precision) is timed in the same run, runs
+interleaved (configuration 1, 2, 3, 1, 2, 3 ...) so a busy machine's drift falls on all
+alike, and compared as ratios to the first one ("today's": DDIM, 20 steps, 6 candidates,
+fp32). For each: the median wall time for 8 and 32 bars up to every file a DAW needs (the
+server's ``done``: preview.png is drawn after it), its split (text, sampling, decode, render
++ write, preview), the speed against the music's own length, and the denoiser's measured
+GFLOP/s. ``--precision fp32,bf16,int8`` sweeps precisions on today's sampler (with the
+denoiser's saved state in MB); ``--samplers`` adds the DPM configurations at fp32. Then: 64
+bars and 4 variations of 8 bars; this machine's fp32 and bf16 matmul rates beside the
+denoiser's (the floor, issue 16); and the peak RSS.
 
-    .venv/bin/python bench/generate_speed.py [--runs 5] [--checkpoint PATH] [--threads 2]
+    .venv/bin/python bench/generate_speed.py [--runs 5] [--precision fp32,bf16,int8]
+        [--samplers] [--checkpoint PATH] [--threads 2]
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +31,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from bridge.service import generate_take, load_pipeline
 from models.conditioning import CondBatch, Condition, collate
-from models.pipeline import SAMPLERS, Pipeline
+from models.pipeline import Pipeline
+from models.precision import PRECISIONS, state_megabytes
 from models.request import GenerateRequest
+from multitrack.take import finish_take
 
 PROMPTS = [
     "lo-fi hip hop in A minor, 85 bpm, mellow electric piano",
@@ -34,50 +42,81 @@ PROMPTS = [
     "upbeat pop in C major, 120 bpm",
     "一首欢快的儿童钢琴曲,C大调,四四拍",
 ]
-# (name, sampler, steps, candidates)
-CONFIGS = [
-    ("ddim-20 x6 (0.3's)", "ddim", 20, 6),
-    ("dpm-10 x6", "dpm", 10, 6),
-    ("dpm-10 x4", "dpm", 10, 4),
-]
+SPLIT = ("text", "sampling", "decode", "render+write", "preview")
 
 
-def time_takes(pipe: Pipeline, tmp: Path, bars: int, runs: int, steps: int, variations: int = 1):  # type: ignore[no-untyped-def]
-    totals, splits = [], []
+@dataclass(frozen=True)
+class Config:
+    name: str
+    sampler: str
+    steps: int
+    candidates: int
+    precision: str = "fp32"
+
+
+SAMPLER_CONFIGS = [Config("dpm-10 x6", "dpm", 10, 6), Config("dpm-10 x4", "dpm", 10, 4)]
+
+
+def time_take(pipe: Pipeline, tmp: Path, req: GenerateRequest) -> tuple[float, list[float]]:
+    """Seconds to every file a DAW needs (preview deferred, as the server does) and the
+    split, preview drawing last."""
+    t = time.perf_counter()
+    take = generate_take(pipe, req, tmp, defer_preview=True)
+    to_done = time.perf_counter() - t
+    t = time.perf_counter()
+    finish_take(take)
+    preview = time.perf_counter() - t
+    gen_t = json.loads(take.files["json"].read_text(encoding="utf-8"))["timings"]
+    write = to_done - sum(gen_t.values())
+    return to_done, [gen_t.get("text", 0), gen_t.get("sampling", 0), gen_t.get("decode", 0),
+                     write, preview]  # fmt: skip
+
+
+def time_configs(pipes: list[Pipeline], configs: list[Config], tmp: Path, bars: int, runs: int,
+                 variations: int = 1) -> list[tuple[float, np.ndarray]]:  # fmt: skip
+    """Per configuration: median seconds to done and the median split, runs interleaved."""
+    totals: list[list[float]] = [[] for _ in configs]
+    splits: list[list[list[float]]] = [[] for _ in configs]
     for i in range(runs):
-        req = GenerateRequest(PROMPTS[i % len(PROMPTS)], bars=bars, bpm=120, seed=i,
-                              steps=steps, variations=variations)  # fmt: skip
-        t = time.perf_counter()
-        take = generate_take(pipe, req, tmp)
-        total = time.perf_counter() - t
-        record = json.loads(take.files["json"].read_text(encoding="utf-8"))
-        gen_t = record["timings"]
-        write = total - sum(gen_t.values())
-        splits.append(
-            [gen_t.get("text", 0), gen_t.get("sampling", 0), gen_t.get("decode", 0), write]
-        )
-        totals.append(total)
-    return float(np.median(totals)), np.median(np.array(splits), axis=0)
+        for j, (pipe, cfg) in enumerate(zip(pipes, configs, strict=True)):
+            req = GenerateRequest(PROMPTS[i % len(PROMPTS)], bars=bars, bpm=120, seed=i,
+                                  steps=cfg.steps, variations=variations)  # fmt: skip
+            total, split = time_take(pipe, tmp, req)
+            totals[j].append(total)
+            splits[j].append(split)
+    return [(float(np.median(t)), np.median(np.array(s), axis=0)) for t, s in zip(totals, splits, strict=True)]  # fmt: skip
 
 
 def matmul_rate(dtype: torch.dtype, n: int = 1024, reps: int = 20) -> float:
     a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-    a @ b
+    torch.mm(a, b)
     t = time.perf_counter()
     for _ in range(reps):
-        a @ b
+        torch.mm(a, b)
     return 2 * n**3 * reps / (time.perf_counter() - t) / 1e9
 
 
 def denoiser_flops(pipe: Pipeline, bars: int, candidates: int) -> float:
-    """FLOPs of one guided sampler step (cond + uncond batch) for ``bars`` bars of 4/4."""
-    b, f = 2 * candidates, bars * 4
+    """FLOPs of one guided sampler step (cond + uncond batch) for ``bars`` bars of 4/4,
+    counted on the fp32 network (an int8 copy does the same arithmetic in other kernels)."""
+    b, f = 2 * min(candidates, 128 // bars), bars * 4
     x = torch.zeros(b, pipe.ae.latent_channels, f)
     cond = CondBatch.cat([collate([Condition()], frames=f)] * b)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
-        pipe.den(x, torch.full((b,), 500), cond, known=x, mask=x,
-                 frames_per_bar=torch.full((b,), 4))  # fmt: skip
+        pipe.model.denoiser(x, torch.full((b,), 500), cond, known=x, mask=x,
+                            frames_per_bar=torch.full((b,), 4))  # fmt: skip
     return float(counter.get_total_flops())
+
+
+def evaluations(pipe: Pipeline, steps: int) -> int:
+    pipe.scheduler.set_timesteps(steps)
+    return len(pipe.scheduler.timesteps)
+
+
+def configure(base: Pipeline, cfg: Config) -> Pipeline:
+    pipe = Pipeline(base.model, guard=base.guard, candidates=cfg.candidates, sampler=cfg.sampler,
+                    precision=cfg.precision)  # fmt: skip
+    return pipe
 
 
 def main() -> None:
@@ -85,37 +124,58 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", default="fp32", help="comma list of " + ", ".join(PRECISIONS))
+    ap.add_argument("--samplers", action="store_true", help="also DPM-10 x6 and x4 at fp32")
+    ap.add_argument("--bars", default="8,32", help="comma list of lengths")
+    ap.add_argument("--skip-extra", action="store_true", help="no 64 bars / variations")
     args = ap.parse_args()
+    precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
+    if bad := [p for p in precisions if p not in PRECISIONS]:
+        ap.error(f"unknown precision {bad[0]!r}; choose from {', '.join(PRECISIONS)}")
+    if "fp32" in precisions:
+        precisions.remove("fp32")
+    configs = [Config("ddim-20 x6 fp32 (0.3's)", "ddim", 20, 6)]
+    configs += [Config(f"ddim-20 x6 {p}", "ddim", 20, 6, p) for p in precisions]
+    if args.samplers:
+        configs += SAMPLER_CONFIGS
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    pipeline = load_pipeline(args.checkpoint)
+    base = load_pipeline(args.checkpoint)
     print(f"model load {time.perf_counter() - t0:.2f} s; threads {torch.get_num_threads()}")
-    base: dict[int, float] = {}
+    pipes = [configure(base, cfg) for cfg in configs]
+    for cfg, pipe in zip(configs, pipes, strict=True):
+        used = pipe.precision.used
+        size = state_megabytes(pipe.den)
+        print(f"{cfg.name:24s} runs {used}: denoiser state {size:.2f} MB "
+              f"({size / state_megabytes(base.den):.2f} of fp32); decoders "
+              f"{state_megabytes(base.ae.decoders):.2f} MB (fp32 in every precision)")  # fmt: skip
+    rates = {}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
-        generate_take(pipeline, GenerateRequest("warm up", bars=8, bpm=120), tmp)
-        last_sampling = 0.0
-        for name, sampler, steps, cands in CONFIGS:
-            pipeline.scheduler = SAMPLERS[sampler](pipeline.model.config.diffusion.train_timesteps)
-            pipeline.candidates = cands
-            for bars in (8, 32):
-                med, s = time_takes(pipeline, tmp, bars, args.runs, steps)
-                base.setdefault(bars, med)
-                music = bars * 4 * 60 / 120
-                print(f"{name:20s} {bars:>2} bars: median {med:.3f} s ({med / base[bars]:.2f} of "
-                      f"0.3's) = {music / med:.1f}x real time | text {s[0]:.3f} sampling "
-                      f"{s[1]:.3f} decode {s[2]:.3f} render+write {s[3]:.3f}")  # fmt: skip
-                if bars == 8:
-                    last_sampling = float(s[1])
-        _, sampler, steps, cands = CONFIGS[-1]
-        med64, _ = time_takes(pipeline, tmp, 64, max(1, args.runs // 2), steps)
-        var, _ = time_takes(pipeline, tmp, 8, args.runs, steps, variations=4)
-        print(f"{CONFIGS[-1][0]}: 64 bars {med64:.3f} s; 4 variations of 8 bars {var:.3f} s")
-    flops = denoiser_flops(pipeline, 8, cands) * steps
-    print(f"denoiser: {flops / 1e9:.1f} GFLOP for 8 bars ({steps} steps x {2 * cands} rows) in "
-          f"{last_sampling:.3f} s = {flops / 1e9 / max(last_sampling, 1e-9):.0f} GFLOP/s; "
-          f"matmul here: fp32 {matmul_rate(torch.float32):.0f} GFLOP/s, "
-          f"bf16 {matmul_rate(torch.bfloat16):.0f} GFLOP/s")  # fmt: skip
+        for pipe in pipes:
+            generate_take(pipe, GenerateRequest("warm up", bars=8, bpm=120), tmp)
+        for bars in (int(b) for b in args.bars.split(",")):
+            rows = time_configs(pipes, configs, tmp, bars, args.runs)
+            first = rows[0][0]
+            music = bars * 4 * 60 / 120
+            for cfg, pipe, (med, s) in zip(configs, pipes, rows, strict=True):
+                flops = denoiser_flops(pipe, bars, cfg.candidates) * evaluations(pipe, cfg.steps)
+                rate = flops / 1e9 / max(float(s[1]), 1e-9)
+                rates[(cfg.name, bars)] = (flops, rate)
+                split = " ".join(f"{n} {v:.3f}" for n, v in zip(SPLIT, s, strict=True))
+                print(f"{cfg.name:24s} {bars:>2} bars: to done {med:.3f} s ({med / first:.2f} "
+                      f"of the first) = {music / med:.1f}x real time | {split} | denoiser "
+                      f"{flops / 1e9:.1f} GFLOP = {rate:.0f} GFLOP/s")  # fmt: skip
+        if not args.skip_extra:
+            ((med64, _),) = time_configs(pipes[:1], configs[:1], tmp, 64, max(1, args.runs // 2))
+            ((var, _),) = time_configs(pipes[:1], configs[:1], tmp, 8, args.runs, variations=4)
+            print(f"{configs[0].name}: 64 bars {med64:.3f} s; 4 variations of 8 bars {var:.3f} s")
+    fp32, bf16 = matmul_rate(torch.float32), matmul_rate(torch.bfloat16)
+    flops8, rate8 = rates.get((configs[0].name, 8), next(iter(rates.values())))
+    print(f"the floor: 1024x1024 torch.mm here runs fp32 {fp32:.0f} GFLOP/s, bf16 {bf16:.0f} "
+          f"GFLOP/s; the denoiser ({configs[0].name}, 8 bars, {flops8 / 1e9:.1f} GFLOP) runs "
+          f"{rate8:.0f} GFLOP/s = {rate8 / fp32:.2f} of fp32 matmul: its sampling would take "
+          f"{flops8 / 1e9 / fp32:.3f} s at the fp32 rate, {flops8 / 1e9 / bf16:.3f} s at bf16")  # fmt: skip
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MB")
 

@@ -49,6 +49,19 @@ def finite_float(text: str) -> float:
     return value
 
 
+def add_precision(parser: argparse.ArgumentParser) -> None:
+    """``--precision fp32|bf16|int8`` (models.precision), shared by generate and serve."""
+    from models.precision import DEFAULT_PRECISION, PRECISIONS
+
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=DEFAULT_PRECISION,
+        help=f"inference precision (default {DEFAULT_PRECISION}; int8 falls back to fp32 "
+        "where torch has no quantised engine, and says so)",
+    )
+
+
 def check_job_id(value: Any, *, what: str = "job id") -> str:
     """A job id is also a take folder name: 1-64 of A-Z a-z 0-9 . _ -, not starting with
     '.' or '-' (a folder named ``-rf`` is a trap in any shell)."""

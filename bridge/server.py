@@ -169,6 +169,9 @@ class Bridge:
         self.describe = describe
         self.version = version
         self.malformed = 0
+        # takes whose deferred work (preview.png) runs once their `done` is sent, by job id
+        self._unfinished: dict[str, Take] = {}
+        self._unfinished_lock = threading.Lock()
 
     @property
     def out(self) -> Path:
@@ -236,7 +239,47 @@ class Bridge:
             record = json.dumps(self.describe(spec), ensure_ascii=False, separators=(",", ":"))
             return protocol.accepted(spec.job, record)
 
-        self.board.submit(spec, reply, accepted)
+        self.board.submit(spec, self._finishing(spec.job, reply), accepted)
+
+    def done_first(self, spec: JobSpec, take: Take, *more: Any) -> list[Reply]:
+        """The board's ``done_replies``: those of ``done_replies``, with the take's deferred
+        work (its preview) held until ``done`` has gone out (``_finishing``)."""
+        try:
+            made = done_replies(spec, take, *more)
+        except BaseException:
+            _finish_take(take)
+            raise
+        if take.pending:
+            with self._unfinished_lock:
+                self._unfinished[spec.job] = take
+        return made
+
+    def _finishing(self, job: str, reply: ReplyFn) -> ReplyFn:
+        """``reply``, then, once ``done`` of ``job`` is sent (or failed to send), the take's
+        deferred work: the DAW does not wait for preview.png."""
+
+        def send(address: str, args: list[Any]) -> None:
+            try:
+                reply(address, args)
+            finally:
+                if address == protocol.DONE:
+                    self.finish(job)
+
+        return send
+
+    def finish(self, job: str | None = None) -> None:
+        """Run the deferred work of ``job``'s take (None: of every take still holding some)."""
+        with self._unfinished_lock:
+            jobs = list(self._unfinished) if job is None else [job]
+            takes = [t for t in (self._unfinished.pop(j, None) for j in jobs) if t is not None]
+        for take in takes:
+            _finish_take(take)
+
+
+def _finish_take(take: Take) -> None:
+    from multitrack.take import finish_take
+
+    finish_take(take)
 
 
 class OscServer:
@@ -253,7 +296,7 @@ class OscServer:
         lock: FolderLock | None = None,
     ) -> None:
         self.config = config
-        self.board = JobBoard(runner, capacity=config.capacity, done_replies=done_replies)
+        self.board = JobBoard(runner, capacity=config.capacity, done_replies=self._done_replies)
         self.bridge = Bridge(
             config, self.board, describe=describe, version=version or server_version()
         )
@@ -261,6 +304,9 @@ class OscServer:
         self._thread: threading.Thread | None = None
         self.lock = lock or FolderLock(config.out)
         self.removed: list[Path] = []
+
+    def _done_replies(self, spec: JobSpec, take: Take) -> list[Reply]:
+        return self.bridge.done_first(spec, take)
 
     @property
     def address(self) -> Sender:
@@ -311,4 +357,5 @@ class OscServer:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+        self.bridge.finish()  # a take whose done never went out still gets its preview
         self.lock.release()

@@ -6,23 +6,32 @@ folders with the same song.json.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from models.pipeline import Generation, Pipeline
+from models.precision import DEFAULT_PRECISION
 from models.request import Cancelled, GenerateRequest
 from multitrack.prefs import preference_scorer
-from multitrack.take import Take, write_take
+from multitrack.take import Take, finish_take, write_take
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
 
-def load_pipeline(checkpoint: Path | None = None) -> Pipeline:
-    """Load the model once (default: the shipped checkpoint) and warm it up."""
-    return Pipeline.load(checkpoint)
+def load_pipeline(
+    checkpoint: Path | None = None, *, precision: str = DEFAULT_PRECISION
+) -> Pipeline:
+    """Load the model once (default: the shipped checkpoint) at ``precision`` (fp32, bf16 or
+    int8; models.precision). int8 without a quantised engine runs fp32 and warns once on
+    stderr; song.json records the precision used either way."""
+    pipeline = Pipeline.load(checkpoint, precision=precision)
+    if pipeline.precision.note is not None:
+        print(f"multitrack: warning: {pipeline.precision.note}", file=sys.stderr)
+    return pipeline
 
 
 def take_meta(request: GenerateRequest, gen: Generation, pipeline: Pipeline) -> dict[str, Any]:
@@ -37,6 +46,8 @@ def take_meta(request: GenerateRequest, gen: Generation, pipeline: Pipeline) -> 
         "copy_guard_resamples": gen.resamples,
         "edit": request.edit_record(),
         "timings": {k: round(v, 4) for k, v in gen.timings.items()},
+        "precision": pipeline.precision.used,
+        **({"precision_note": pipeline.precision.note} if pipeline.precision.note else {}),
     }
 
 
@@ -50,8 +61,12 @@ def generate_take(
     cancelled: CancelFn | None = None,
     soundfont: Path | None = None,
     sample_rate: int = 44100,
+    defer_preview: bool = False,
 ) -> Take:
     """Generate (or edit) and write a new take folder under ``out_root``.
+
+    ``defer_preview``: the takes go into place before their preview.png is drawn, which
+    ``multitrack.take.finish_take(take)`` does (the server: after its ``done`` reply).
 
     Raises ``Cancelled`` if ``cancelled()`` turns true before the take is in place; nothing
     is left behind in that case (the take writer builds in a hidden folder).
@@ -81,17 +96,24 @@ def generate_take(
         soundfont=soundfont,
         sample_rate=sample_rate,
         progress=write_progress,
+        defer_preview=defer_preview,
     )
     # Variations: full take folders beside the first, named <take>-2 ... <take>-K.
-    for k, song in enumerate(gen.variations, start=2):
-        write_take(
-            song,
-            out_root,
-            name=f"{take.dir.name}-{k}",
-            meta={**meta, "variation": k, "variation_of": take.dir.name},
-            soundfont=soundfont,
-            sample_rate=sample_rate,
-        )
+    try:
+        for k, song in enumerate(gen.variations, start=2):
+            variation = write_take(
+                song,
+                out_root,
+                name=f"{take.dir.name}-{k}",
+                meta={**meta, "variation": k, "variation_of": take.dir.name},
+                soundfont=soundfont,
+                sample_rate=sample_rate,
+                defer_preview=defer_preview,
+            )
+            take.pending.extend(variation.pending)
+    except BaseException:
+        finish_take(take)  # the takes in place get their previews before the error goes up
+        raise
     gen.timings["write"] = time.perf_counter() - t0
     if progress is not None:
         progress(1.0, "done")

@@ -29,6 +29,7 @@ from models.editing import (
     voiced,
 )
 from models.guard import CopyGuard
+from models.precision import DEFAULT_PRECISION, apply_precision, autocast
 from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank
 from models.representation import decode_logits, key_shift
 from models.request import Cancelled, GenerateRequest
@@ -119,6 +120,7 @@ class Pipeline:
         guard: CopyGuard | None = None,
         candidates: int = CANDIDATES,
         sampler: str = DEFAULT_SAMPLER,
+        precision: str = DEFAULT_PRECISION,
     ) -> None:
         if candidates < 1:
             raise ValueError(f"candidates must be at least 1, got {candidates}")
@@ -127,7 +129,9 @@ class Pipeline:
         self.candidates = candidates
         self.chord_guidance = CHORD_GUIDANCE
         self.model = model
-        self.ae, self.den = model.autoencoder, model.denoiser
+        self.ae = model.autoencoder
+        # the denoiser to sample with (int8: a quantised copy) and the precision it runs at
+        self.den, self.precision = apply_precision(model.denoiser, precision)
         self.scheduler = SAMPLERS[sampler](model.config.diffusion.train_timesteps)
         self.guard = guard
         self.version = model.config.version
@@ -140,10 +144,11 @@ class Pipeline:
         *,
         candidates: int = CANDIDATES,
         sampler: str = DEFAULT_SAMPLER,
+        precision: str = DEFAULT_PRECISION,
     ) -> Pipeline:
         model = load_checkpoint(checkpoint)
         guard = CopyGuard.load_beside(checkpoint)
-        return cls(model, guard=guard, candidates=candidates, sampler=sampler)
+        return cls(model, guard=guard, candidates=candidates, sampler=sampler, precision=precision)
 
     def attributes(self, request: GenerateRequest) -> PromptAttributes:
         attrs = parse_prompt(request.prompt)
@@ -383,9 +388,10 @@ class Pipeline:
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled")
             x = mask * known + (1 - mask) * x
-            vs = self.den(torch.cat([x] * m), torch.full((m * k,), t), both,
-                          known=torch.cat([known] * m), mask=torch.cat([mask] * m),
-                          frames_per_bar=fpb_t).split(k)  # fmt: skip
+            with autocast(self.precision.used):
+                vs = self.den(torch.cat([x] * m), torch.full((m * k,), t), both,
+                              known=torch.cat([known] * m), mask=torch.cat([mask] * m),
+                              frames_per_bar=fpb_t).float().split(k)  # fmt: skip
             v = vs[1] + g * (vs[0] - vs[1])
             if gc:
                 v = v + gc * (vs[0] - vs[2])
@@ -396,7 +402,8 @@ class Pipeline:
         x = mask * known + (1 - mask) * x
         timings["sampling"] = timings.get("sampling", 0.0) + time.perf_counter() - t0
         t1 = time.perf_counter()
-        decoded = self.ae.decode(x)
+        with autocast(self.precision.used):
+            decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
         songs = [
             decode_logits(
                 {s: v[i].numpy() for s, v in decoded.items()},

@@ -8,6 +8,9 @@ whatever the caller's ``meta`` adds; values computed from the song win over ``me
 
 It is built in a hidden temporary folder inside the output root and renamed into place in one
 step, so a DAW watching the root never sees half a take, and a failure leaves nothing behind.
+A server may defer ``preview.png`` (``defer_preview``): the take goes into place with every
+file a DAW reads, its song.json already listing the preview, and ``finish_take`` draws the
+preview into it afterwards (atomically; a failure is logged, the take stands).
 Unnamed takes are numbered ``take-001``, ``take-002``... after the highest number present.
 """
 
@@ -15,12 +18,13 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +54,29 @@ _NUMBERED = re.compile(rf"^{TAKE_PREFIX}(\d+)$")
 _ATTEMPTS = 20  # unnamed takes: how often to move on to the next number if another writer won
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Take:
-    """A finished take: its folder and its files by key (json, midi, the stems, preview)."""
+    """A finished take: its folder and its files by key (json, midi, the stems, preview).
+    ``pending`` holds work deferred past the take's publication (its preview drawing), run
+    once by ``finish_take``."""
 
     dir: Path
     files: dict[str, Path]
+    pending: list[Callable[[], None]] = field(default_factory=list, compare=False, repr=False)
+
+
+def finish_take(take: Take) -> None:
+    """Run a take's deferred work (draw its preview.png); each failure is logged, never
+    raised: the take is already in place and complete for a DAW."""
+    while take.pending:
+        job = take.pending.pop(0)
+        try:
+            job()
+        except Exception:
+            log.exception("could not finish take %s (its preview.png is missing)", take.dir)
 
 
 def write_take(
@@ -70,8 +89,12 @@ def write_take(
     sample_rate: int = 44100,
     progress: Progress | None = None,
     ambience: Sequence[str] | None = None,
+    defer_preview: bool = False,
 ) -> Take:
     """Write ``song`` as a new take folder under ``root`` and return it.
+
+    ``defer_preview``: put the take in place without preview.png (song.json lists it all the
+    same) and leave drawing it to ``finish_take(take)``, e.g. after the server's ``done``.
 
     ``ambience`` (sounds of ``multitrack.ambience``, e.g. ``("rain", "drops@end")``; None:
     the ``ambience`` of ``meta["attributes"]``, the prompt's) adds a fifth audio file,
@@ -114,8 +137,9 @@ def write_take(
                                     seed=seed if isinstance(seed, int) else 0)  # fmt: skip
             write_wav(audio, tmp / AMBIENCE_FILE, synth.sample_rate)
             files["ambience"] = AMBIENCE_FILE
-        report(0.85, "drawing preview")
-        write_preview(song, tmp / FILES["preview"])
+        if not defer_preview:
+            report(0.85, "drawing preview")
+            write_preview(song, tmp / FILES["preview"])
         report(0.95, "writing song.json")
         final = _move_into_place(tmp, root, name, lambda chosen: _write_record(
             tmp, song, meta, chosen, synth.sample_rate, synth.path.name, files, sounds))  # fmt: skip
@@ -126,7 +150,10 @@ def write_take(
             raise full from None
         raise
     report(1.0, f"take written to {final}")
-    return Take(final, {key: final / file for key, file in files.items()})
+    take = Take(final, {key: final / file for key, file in files.items()})
+    if defer_preview:
+        take.pending.append(lambda: write_preview(song, take.files["preview"]))
+    return take
 
 
 def temp_prefix(pid: int | None = None) -> str:

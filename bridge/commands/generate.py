@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.arguments import finite_float
+from bridge.arguments import add_precision, finite_float
 from multitrack.errors import MultitrackError
 
 if TYPE_CHECKING:
@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
     p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
+    add_precision(p)
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help="run here even when a multitrack serve owning --out answers on port 9000",
+    )
     p.add_argument("--json", action="store_true", help="print song.json instead of a summary")
     p.set_defaults(func=run)
 
@@ -123,11 +129,20 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args)
     if not request.prompt.strip() and request.source is None and not request.forces_chords:
         raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')
+    from bridge.handoff import hand_off
+
+    take_dir = hand_off(args)  # a warm server owning --out makes it in a fraction of the time
+    if take_dir is None:
+        take_dir = _generate_here(args, request)
+    return _print_take(take_dir, as_json=args.json)
+
+
+def _generate_here(args: argparse.Namespace, request: GenerateRequest) -> Path:
     from tqdm import tqdm
 
     from bridge.service import generate_take, load_pipeline
 
-    pipeline = load_pipeline(args.checkpoint)
+    pipeline = load_pipeline(args.checkpoint, precision=args.precision)
     # disable=None: no bar when stderr is not a terminal (scripts, DAWs, logs)
     with tqdm(
         total=100, desc="generating", unit="%", file=sys.stderr, leave=False, disable=None
@@ -146,20 +161,27 @@ def run(args: argparse.Namespace) -> int:
             soundfont=args.soundfont,
             sample_rate=args.sample_rate,
         )
-    record = json.loads(take.files["json"].read_text(encoding="utf-8"))
-    if args.json:
+    return take.dir
+
+
+def _print_take(take_dir: Path, *, as_json: bool) -> int:
+    from multitrack.take import FILES
+
+    record = json.loads((take_dir / FILES["json"]).read_text(encoding="utf-8"))
+    if as_json:
         print(json.dumps(record, ensure_ascii=False, indent=2))
         return 0
     chords = " ".join(row["symbol"] for row in record.get("chords", []))
-    print(f"take: {take.dir}")
+    print(f"take: {take_dir}")
     if record.get("variations"):
-        print(f"  variations: {take.dir.name}-2 .. {take.dir.name}-{record['variations']}")
+        print(f"  variations: {take_dir.name}-2 .. {take_dir.name}-{record['variations']}")
     if record.get("sections"):
         print("  sections: " + " ".join(row["label"] for row in record["sections"]))
     print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
     print(f"  chords: {chords}")
     from multitrack.stems import STEMS
 
+    files = record.get("files") or FILES
     for stem in ("midi", *STEMS, "preview"):
-        print(f"  {stem:8s}{take.files[stem]}")
+        print(f"  {stem:8s}{take_dir / files.get(stem, FILES[stem])}")
     return 0

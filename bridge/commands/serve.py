@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge.arguments import finite_float
+from bridge.arguments import add_precision, finite_float
 from bridge.transport import IDLE_TIMEOUT
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
     p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
+    add_precision(p)
     p.add_argument(
         "--example",
         action="store_true",
@@ -90,9 +91,8 @@ def run(args: argparse.Namespace) -> int:
         runner = example_runner(config.out, pause=args.example_pause, sample_rate=args.sample_rate)
     else:
         print("loading model…", file=sys.stderr, flush=True)
-        runner = model_runner(
-            config.out, args.checkpoint, soundfont=args.soundfont, sample_rate=args.sample_rate
-        )
+        runner = model_runner(config.out, args.checkpoint, soundfont=args.soundfont,
+                              sample_rate=args.sample_rate, precision=args.precision)  # fmt: skip
     describe_request(_warm_up_spec())  # the prompt parser's dictionaries load now, not later
     server = OscServer(config, runner, lock=lock)
     stop = threading.Event()
@@ -122,13 +122,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def model_runner(
-    out: Path, checkpoint: Path | None, *, soundfont: Path | None, sample_rate: int
+    out: Path,
+    checkpoint: Path | None,
+    *,
+    soundfont: Path | None,
+    sample_rate: int,
+    precision: str = "fp32",
 ) -> Runner:
     """The production runner: the pipeline loaded once, ``generate_take`` per job."""
     from bridge.resolution import job_request
     from bridge.service import generate_take, load_pipeline
 
-    pipeline = load_pipeline(checkpoint)
+    pipeline = load_pipeline(checkpoint, precision=precision)
 
     def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
         if spec.kind == "refine":
@@ -153,6 +158,7 @@ def model_runner(
             cancelled=cancelled,
             soundfont=soundfont,
             sample_rate=sample_rate,
+            defer_preview=True,  # drawn after `done` (bridge.server): the DAW does not wait
         )
 
     return run_job
@@ -190,9 +196,8 @@ def example_runner(out: Path, *, pause: float = 0.0, sample_rate: int = 44100) -
             "model": "example",
             "job": spec.job,
         }
-        take = write_take(
-            song, out, name=spec.job, meta=meta, sample_rate=sample_rate, progress=stage
-        )
+        take = write_take(song, out, name=spec.job, meta=meta, sample_rate=sample_rate,
+                          progress=stage, defer_preview=True)  # fmt: skip
         progress(1.0, "done")
         return take
 

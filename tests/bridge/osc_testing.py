@@ -133,13 +133,26 @@ class ServeProcess:
 
 
 def take_complete(take_dir: Path) -> bool:
-    """A visible take folder is whole: every file there and song.json readable."""
+    """A visible take folder is whole: every file a DAW reads there, song.json readable and
+    listing preview.png, which the server draws just after `done` (it may still be coming)."""
     from multitrack.take import FILES, read_take
 
-    if not all((take_dir / name).is_file() for name in FILES.values()):
+    needed = [name for key, name in FILES.items() if key != "preview"]
+    if not all((take_dir / name).is_file() for name in needed):
         return False
-    read_take(take_dir)
-    return True
+    _, record = read_take(take_dir)
+    return bool(record["files"]["preview"] == FILES["preview"])
+
+
+def preview_appears(take_dir: Path, timeout: float = WAIT) -> bool:
+    """preview.png shows up in ``take_dir`` (drawn after `done`), whole."""
+    deadline = time.monotonic() + timeout
+    path = take_dir / "preview.png"
+    while not path.is_file():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return path.read_bytes().startswith(b"\x89PNG")
 
 
 @functools.cache

@@ -7,9 +7,10 @@ import socket
 import struct
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from osc_testing import WAIT, gated, running_server, take_complete
+from osc_testing import WAIT, gated, preview_appears, running_server, take_complete
 
 from bridge import protocol, wire
 from bridge.client import OscClient, Reply
@@ -58,6 +59,7 @@ def test_generate_end_to_end_with_notes(tmp_path: Path) -> None:
         record = result.to_json()
         assert record["take_dir"] == str(tmp_path / "t1")
         assert take_complete(tmp_path / "t1")
+        assert preview_appears(tmp_path / "t1")
         assert record["song"]["tempo"] == 100.0
         song, _ = read_take(tmp_path / "t1")
         assert sorted(record["notes"]) == ["bass", "chords", "drums", "melody"]
@@ -253,3 +255,44 @@ def test_load_20_clients_x_5_requests(tmp_path: Path) -> None:
                 busy += 1
     assert done + busy == clients * per_client and done >= 1 and busy >= 1
     assert len([p for p in tmp_path.iterdir() if p.name != LOCK_NAME]) == done
+
+
+def test_done_goes_out_before_the_preview_is_drawn(tmp_path: Path) -> None:
+    """The DAW does not wait for preview.png: the take is in place with every other file
+    and `done` is sent while the preview is still held back; it is drawn right after."""
+    gate = threading.Event()
+    example = example_runner(tmp_path)
+
+    def runner(spec: JobSpec, progress: Any, cancelled: Any) -> Any:
+        take = example(spec, progress, cancelled)
+        assert len(take.pending) == 1 and not take.files["preview"].exists()
+        draw = take.pending.pop()
+        take.pending.append(lambda: (gate.wait(WAIT), draw()))
+        return take
+
+    with running_server(tmp_path, runner) as server, OscClient(*server.address, timeout=WAIT) as client:  # fmt: skip
+        result = client.run_job(protocol.GENERATE, ["p1", "pop"])
+        assert result.ok, result.to_json()
+        take_dir = tmp_path / "p1"
+        assert not (take_dir / "preview.png").exists()
+        assert take_complete(take_dir)  # song.json already lists preview.png
+        gate.set()
+        assert preview_appears(take_dir)
+
+
+def test_a_failed_preview_is_logged_and_the_take_stands(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    example = example_runner(tmp_path)
+
+    def runner(spec: JobSpec, progress: Any, cancelled: Any) -> Any:
+        take = example(spec, progress, cancelled)
+        take.pending[:] = [lambda: (_ for _ in ()).throw(OSError("disk gone"))]
+        return take
+
+    with running_server(tmp_path, runner) as server, OscClient(*server.address, timeout=WAIT) as client:  # fmt: skip
+        first = client.run_job(protocol.GENERATE, ["f1", "pop"])
+        second = client.run_job(protocol.GENERATE, ["f2", "pop"])  # the worker lives on
+    assert first.ok and second.ok
+    assert take_complete(tmp_path / "f1") and not (tmp_path / "f1" / "preview.png").exists()
+    assert "could not finish take" in caplog.text and "disk gone" in caplog.text
