@@ -18,6 +18,7 @@ unmatched set weighs that by the corpus's counts, the prompts by their own.
 
     .venv/bin/python bench/quality.py [--n 204] [--corpus data/corpus] [--json docs/quality.json]
                                       [--candidates 6] [--skip-untrained] [--checkpoint PATH]
+                                      [--precision fp32,bf16,int8]
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ def by_mode(asks: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str,
     apart: a model that learnt major well and minor badly shows it here, not in the mean."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for ask, row in zip(asks, rows, strict=True):
-        groups.setdefault(Key.parse(ask["key"]).mode, []).append(row)
+        key = ask["key"] if isinstance(ask["key"], Key) else Key.parse(ask["key"])
+        groups.setdefault(key.mode, []).append(row)
     return {mode: _mode_means(group) for mode, group in sorted(groups.items())}
 
 
@@ -219,6 +221,9 @@ def main() -> None:
     ap.add_argument(
         "--candidates", type=int, default=CANDIDATES, help="best-of-k reranking (1 = off)"
     )
+    ap.add_argument(
+        "--precision", default="fp32", help="comma list of fp32, bf16, int8: each scored apart"
+    )
     args = ap.parse_args()
 
     t0 = time.time()
@@ -239,7 +244,7 @@ def main() -> None:
           f"style classifier held-out accuracy {classifier.holdout_accuracy:.3f} ({time.time() - t0:.0f}s)")  # fmt: skip
 
     model = load_checkpoint(args.checkpoint)
-    trained = Pipeline.load(args.checkpoint, candidates=args.candidates)
+    precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
     results = {"reference": {"windows": len(ref_songs), "key_agreement": ref_key,
                              "style_matched_rows": len(matched_rows),
                              "style_matched_key_agreement": matched_key,
@@ -249,7 +254,11 @@ def main() -> None:
                                          by_mode([{"key": s.key} for s in ref_songs],
                                                  ref_rows).items()
                                          if mode in ("major", "minor")}}}  # fmt: skip
-    runs = [("trained", trained)]
+    runs = [
+        ("trained" if p == "fp32" else f"trained {p}",
+         Pipeline.load(args.checkpoint, candidates=args.candidates, precision=p))
+        for p in precisions
+    ]  # fmt: skip
     if not args.skip_untrained:
         runs.append(("untrained", untrained_like(model, args.candidates)))
     for name, pipe in runs:

