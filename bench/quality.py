@@ -134,7 +134,7 @@ def score(pipeline: Pipeline, asks: list[dict[str, Any]], classifier: StyleClass
                                 if song.stems[s].notes),
                 "style_attr": gen.attributes.get("style") == ask["style"],
             })  # fmt: skip
-            rows.append(song_metrics(song, asked_key=ask["key"]))
+            rows.append(song_metrics(song, asked_key=Key.parse(ask["key"])))
             styles_ok.append(classifier.predict(song) == ask["style"])
     features = collect_features(rows)
     comparison = compare_to_reference(features, reference)
