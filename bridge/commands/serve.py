@@ -1,7 +1,9 @@
 """``multitrack serve``: the OSC server a DAW script talks to.
 
-The model loads once at start; the server prints one ``ready <url> out=<dir>`` line on stdout
-when it answers. SIGTERM or Ctrl-C stops it cleanly: queued jobs are cancelled, the running
+The server binds and prints one ``ready <url> out=<dir>`` line on stdout as soon as it
+answers (``ping``, ``status``, and jobs are accepted); the model and the text models load
+meanwhile in a background thread, and the first job waits for them. A model that cannot load
+stops the server with its one-line error. SIGTERM or Ctrl-C stops it cleanly: queued jobs are cancelled, the running
 one gets ``--grace`` seconds to finish, and every job is answered before the process exits.
 """
 
@@ -14,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +27,7 @@ from bridge.transport import IDLE_TIMEOUT
 if TYPE_CHECKING:
     from bridge.jobs import CancelFn, ProgressFn, Runner
     from bridge.protocol import JobSpec
+    from models.pipeline import Pipeline
     from multitrack.take import Take
 
 log = logging.getLogger(__name__)
@@ -73,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
 
     from bridge.outdir import FolderLock, prepare_folder
-    from bridge.server import OscServer, ServerConfig, describe_request
+    from bridge.server import OscServer, ServerConfig
 
     config = ServerConfig(
         out=args.out.resolve(),
@@ -89,11 +93,14 @@ def run(args: argparse.Namespace) -> int:
     lock.acquire()  # before the model loads: a second server on this folder stops at once
     if args.example:
         runner = example_runner(config.out, pause=args.example_pause, sample_rate=args.sample_rate)
+        loading = Loading(lambda: None)
     else:
         print("loading model…", file=sys.stderr, flush=True)
+        from bridge.service import load_pipeline
+
+        loading = Loading(lambda: load_pipeline(args.checkpoint, precision=args.precision))
         runner = model_runner(config.out, args.checkpoint, soundfont=args.soundfont,
-                              sample_rate=args.sample_rate, precision=args.precision)  # fmt: skip
-    describe_request(_warm_up_spec())  # the prompt parser's dictionaries load now, not later
+                              sample_rate=args.sample_rate, loading=loading)  # fmt: skip
     server = OscServer(config, runner, lock=lock)
     stop = threading.Event()
 
@@ -109,8 +116,10 @@ def run(args: argparse.Namespace) -> int:
     for stale in server.removed:
         print(f"removed unfinished take {stale.name}", file=sys.stderr)
     print(f"ready {server.url} out={config.out}", flush=True)
-    while not stop.wait(0.5):
-        pass
+    while not stop.wait(0.1):
+        if loading.error is not None:
+            server.stop(grace=0.0)
+            raise loading.error
     print(
         "stopping: answering in-flight jobs… (Ctrl-C again to quit now)",
         file=sys.stderr,
@@ -121,6 +130,51 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class Loading:
+    """The model (``load()``), then the prompt parser's dictionaries and the sentence
+    encoder, loading in a background thread from the server's start; ``get`` waits for the
+    model and raises what its loading raised."""
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self._load = load
+        self._loaded = threading.Event()
+        self._value: Any = None
+        self.error: BaseException | None = None
+        threading.Thread(target=self._run, name="multitrack-load", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._load()
+        except BaseException as exc:  # raised again by get() and by the serve loop
+            self.error = exc
+        finally:
+            self._loaded.set()
+        if self.error is None:
+            try:
+                describe_warm_up()
+            except Exception:
+                log.exception("warming the prompt parser up failed; it loads on first use")
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded.is_set()
+
+    def get(self) -> Any:
+        self._loaded.wait()
+        if self.error is not None:
+            raise self.error
+        return self._value
+
+
+def describe_warm_up() -> None:
+    """Load jieba, the lexicon and the sentence encoder now rather than in the first job."""
+    from bridge.server import describe_request
+    from models.text import load_text_models
+
+    describe_request(_warm_up_spec())
+    load_text_models()
+
+
 def model_runner(
     out: Path,
     checkpoint: Path | None,
@@ -128,14 +182,22 @@ def model_runner(
     soundfont: Path | None,
     sample_rate: int,
     precision: str = "fp32",
+    loading: Loading | None = None,
 ) -> Runner:
-    """The production runner: the pipeline loaded once, ``generate_take`` per job."""
+    """The production runner: the pipeline loaded once (now, or by ``loading`` in the
+    background, which the first job waits for), ``generate_take`` per job."""
     from bridge.resolution import job_request
     from bridge.service import generate_take, load_pipeline
 
-    pipeline = load_pipeline(checkpoint, precision=precision)
+    if loading is None:
+        loaded = load_pipeline(checkpoint, precision=precision)
+        loading = Loading(lambda: loaded)
 
     def run_job(spec: JobSpec, progress: ProgressFn, cancelled: CancelFn) -> Take:
+        assert loading is not None
+        if not loading.ready:
+            progress(0.0, "loading model")  # a job sent while the server starts waits here
+        pipeline: Pipeline = loading.get()
         if spec.kind == "refine":
             from bridge import protocol
             from bridge.commands.refine import refine_take

@@ -151,7 +151,11 @@ _ENCODER = _Encoder()
 
 
 def load_embedding() -> None:
-    """Load the encoder and the description tables now (about a second)."""
+    """Load the encoder and the description tables now (about a second), e.g. at server
+    start: a new prompt then finds the encoder loaded even when the tables come from the
+    cache."""
+    with _ENCODER._lock:
+        _ENCODER._load()
     _ENCODER.table("style")
     _ENCODER.table("mood")
 
