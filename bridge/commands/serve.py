@@ -93,12 +93,16 @@ def run(args: argparse.Namespace) -> int:
     lock.acquire()  # before the model loads: a second server on this folder stops at once
     if args.example:
         runner = example_runner(config.out, pause=args.example_pause, sample_rate=args.sample_rate)
-        loading = Loading(lambda: None)
+        loading = Loading(lambda: None, start=False)
     else:
         print("loading model…", file=sys.stderr, flush=True)
-        from bridge.service import load_pipeline
 
-        loading = Loading(lambda: load_pipeline(args.checkpoint, precision=args.precision))
+        def load() -> Pipeline:
+            from bridge.service import load_pipeline  # torch: in the loading thread
+
+            return load_pipeline(args.checkpoint, precision=args.precision)
+
+        loading = Loading(load, start=False)
         runner = model_runner(config.out, args.checkpoint, soundfont=args.soundfont,
                               sample_rate=args.sample_rate, loading=loading)  # fmt: skip
     server = OscServer(config, runner, lock=lock)
@@ -116,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     for stale in server.removed:
         print(f"removed unfinished take {stale.name}", file=sys.stderr)
     print(f"ready {server.url} out={config.out}", flush=True)
+    loading.start()
     while not stop.wait(0.1):
         if loading.error is not None:
             server.stop(grace=0.0)
@@ -135,12 +140,20 @@ class Loading:
     encoder, loading in a background thread from the server's start; ``get`` waits for the
     model and raises what its loading raised."""
 
-    def __init__(self, load: Callable[[], Any]) -> None:
+    def __init__(self, load: Callable[[], Any], *, start: bool = True) -> None:
         self._load = load
         self._loaded = threading.Event()
         self._value: Any = None
         self.error: BaseException | None = None
-        threading.Thread(target=self._run, name="multitrack-load", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="multitrack-load", daemon=True)
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Begin loading (once); ``serve`` starts it once it answers, so importing torch
+        does not hold the interpreter while the socket comes up."""
+        if not self._thread.is_alive() and not self._loaded.is_set():
+            self._thread.start()
 
     def _run(self) -> None:
         try:
@@ -187,9 +200,10 @@ def model_runner(
     """The production runner: the pipeline loaded once (now, or by ``loading`` in the
     background, which the first job waits for), ``generate_take`` per job."""
     from bridge.resolution import job_request
-    from bridge.service import generate_take, load_pipeline
 
     if loading is None:
+        from bridge.service import load_pipeline
+
         loaded = load_pipeline(checkpoint, precision=precision)
         loading = Loading(lambda: loaded)
 
@@ -198,6 +212,8 @@ def model_runner(
         if not loading.ready:
             progress(0.0, "loading model")  # a job sent while the server starts waits here
         pipeline: Pipeline = loading.get()
+        from bridge.service import generate_take  # loaded with the model: torch is in
+
         if spec.kind == "refine":
             from bridge import protocol
             from bridge.commands.refine import refine_take
