@@ -18,6 +18,7 @@ from typing import Any
 
 from bridge import protocol
 from bridge.arguments import JOB_ID
+from models.precision import DEFAULT_PRECISION
 from multitrack.errors import MultitrackError
 
 DEFAULT_PORT = 9000
@@ -30,7 +31,7 @@ OPTIONS = ("bars", "seed", "bpm", "key", "meter", "guidance", "steps", "stems", 
 # rate or precision of the command's own
 LOCAL_ONLY = {"source": None, "keep": None, "repaint": None, "chords": None,
               "chords_midi": None, "extend": 0, "intro": 0, "checkpoint": None,
-              "soundfont": None, "sample_rate": 44100, "precision": "fp32"}  # fmt: skip
+              "soundfont": None, "sample_rate": 44100, "precision": DEFAULT_PRECISION}  # fmt: skip
 
 
 def can_hand_off(args: argparse.Namespace) -> bool:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.arguments import add_precision, finite_float
 from bridge.transport import IDLE_TIMEOUT
+from models.precision import DEFAULT_PRECISION
 
 if TYPE_CHECKING:
     from bridge.jobs import CancelFn, ProgressFn, Runner
@@ -194,7 +195,7 @@ def model_runner(
     *,
     soundfont: Path | None,
     sample_rate: int,
-    precision: str = "fp32",
+    precision: str = DEFAULT_PRECISION,
     loading: Loading | None = None,
 ) -> Runner:
     """The production runner: the pipeline loaded once (now, or by ``loading`` in the
