@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import logging
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ DEFAULT_PRECISION = "fp32"
 # Engines whose dynamic-quantised Linear kernels we can run on a CPU.
 INT8_ENGINES: tuple[str, ...] = ("x86", "fbgemm", "onednn", "qnnpack")
 
-log = logging.getLogger(__name__)
 M = TypeVar("M", bound="nn.Module")
 
 
@@ -102,8 +100,7 @@ def apply_precision(denoiser: M, precision: str) -> tuple[M, Precision]:
             f"(supported: {', '.join(torch.backends.quantized.supported_engines) or 'none'}); "
             "running fp32"
         )
-        log.warning(note)
-        return denoiser, Precision(precision, "fp32", note)
+        return denoiser, Precision(precision, "fp32", note)  # the caller says so
     quantised = quantise_int8(denoiser)
     quantised.eval()
     return quantised, Precision(precision, "int8")

@@ -7,7 +7,7 @@ import json
 import signal
 from pathlib import Path
 
-from osc_testing import WAIT, ServeProcess, take_complete, tiny_checkpoint
+from osc_testing import WAIT, ServeProcess, preview_appears, take_complete, tiny_checkpoint
 
 from bridge import protocol
 from bridge.client import OscClient, Reply
@@ -55,6 +55,7 @@ def test_sigkill_mid_job_then_restart_then_cancel(tmp_path: Path) -> None:
     server = ServeProcess(out, *model, log=log)
     with OscClient("127.0.0.1", server.port, timeout=WAIT) as client:
         assert client.run_job(protocol.GENERATE, ["before", "pop", "bars", 2, "steps", 4]).ok
+        assert preview_appears(out / "before")  # drawn just after `done`
         before = snapshot(out / "before")
         client.send(protocol.GENERATE, ["victim", "pop", "bars", 2, "steps", 4])
         wait_progress(client, "victim", "rendering")  # the take is being written now
