@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +15,10 @@ from multitrack.example import example_song
 from multitrack.song import Note, Section, Song, Stem
 
 CAPTIONS = ("一首流行歌曲,A小调", "pop song in A minor, 96 bpm")
+
+# The text-vector cache (models.text.cache) of this test session, and of the servers and
+# CLIs it starts, lives in a temporary folder: tests never write the producer's own cache.
+os.environ["MULTITRACK_CACHE_DIR"] = tempfile.mkdtemp(prefix="multitrack-test-cache-")
 
 
 def tiny_examples() -> list[Example]:
