@@ -38,7 +38,7 @@ class LoadedModel:
     autoencoder: Autoencoder
     denoiser: Denoiser
     meta: dict[str, Any]
-    # the decoders' fitted note-to-note tables by stem (models.prior); empty before 0.4.1
+    # the decoders' fitted note-to-note tables by stem (models.prior); empty in checkpoints saved before they existed (0.4 as first shipped, 0.3)
     priors: dict[str, np.ndarray] = field(default_factory=dict)
 
 

@@ -241,8 +241,9 @@ def _mono_notes(
     scores ``PRIOR_WEIGHT`` times them between notes, and where one note follows another
     without a rest the decoder may also read the onset between them as a held note: the two
     merge when the onset's calibrated log-odds, scaled by ``MERGE_SCALE``, say so more than the
-    prior's log-probability of repeating the pitch does. Without it (checkpoints before
-    0.4.1), a hand-set prior charges ``LEAP_COST`` per semitone of a leap beyond ``FREE_LEAP``.
+    prior's log-probability of repeating the pitch does. Without it (checkpoints saved
+    without tables), a hand-set prior charges ``LEAP_COST`` per semitone of a leap beyond
+    ``FREE_LEAP``.
     """
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)

@@ -99,7 +99,7 @@ def test_the_checkpoint_carries_the_tables(tmp_path: Path) -> None:
     table = fit_transitions([_scale_tune(60)], "melody", "signature")
     path = tmp_path / "m.pt"
     save_checkpoint(path, config, *build(config))
-    assert load_checkpoint(path).priors == {}  # a checkpoint before 0.4.1 decodes as before
+    assert load_checkpoint(path).priors == {}  # a checkpoint without tables decodes as before
     weights = torch.load(path, weights_only=True)["denoiser"]
     store_priors(path, {"melody": table})
     loaded = load_checkpoint(path)
