@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_refinement import source_takes
 from test_text_feedback import DOWN, TABLE, UP
 
 from models.pipeline import Pipeline
 from models.refinement import note_stats, plan_refinement, realise, refine_request
-from models.request import GenerateRequest
 from models.text.instruments import BY_ID
-from multitrack.dynamics import apply_dynamics
 from multitrack.song import Song
 
 PROMPTS = ("一段舒缓的古筝曲,宁静", "chill lo-fi hip hop with piano, drums")
@@ -23,16 +22,7 @@ PROMPTS = ("一段舒缓的古筝曲,宁静", "chill lo-fi hip hop with piano, d
 @pytest.fixture(scope="module")
 def sources() -> list[tuple[Pipeline, Song, dict[str, object]]]:
     pipeline = Pipeline.load(candidates=1)
-    out = []
-    for i, prompt in enumerate(PROMPTS):
-        request = GenerateRequest(prompt=prompt, bars=4, seed=21 + i, steps=6)
-        gen = pipeline.generate(request)
-        a = gen.attributes
-        song = apply_dynamics(gen.song, style=gen.song.style, energy=a["energy"],
-                              dynamics=a["dynamics"], mood=a["mood"], seed=request.seed)  # fmt: skip
-        record = {"prompt": prompt, "seed": request.seed, "attributes": a, "take": f"t{i}"}
-        out.append((pipeline, song, record))
-    return out
+    return [(pipeline, song, record) for song, record in source_takes(pipeline, PROMPTS, 21, 6)]
 
 
 def _pitch(song: Song) -> float:

@@ -26,11 +26,13 @@ def pipeline() -> Pipeline:
     return Pipeline.load(candidates=1)
 
 
-@pytest.fixture(scope="module")
-def sources(pipeline: Pipeline) -> list[tuple[Song, dict[str, object]]]:
+def source_takes(
+    pipeline: Pipeline, prompts: tuple[str, ...], seed: int, steps: int
+) -> list[tuple[Song, dict[str, object]]]:
+    """4-bar takes of ``prompts`` with their velocities, and the records a refine reads."""
     out = []
-    for i, prompt in enumerate(PROMPTS):
-        request = GenerateRequest(prompt=prompt, bars=4, seed=11 + i, steps=8)
+    for i, prompt in enumerate(prompts):
+        request = GenerateRequest(prompt=prompt, bars=4, seed=seed + i, steps=steps)
         gen = pipeline.generate(request)
         a = gen.attributes
         song = apply_dynamics(gen.song, style=gen.song.style, energy=a["energy"],
@@ -38,6 +40,11 @@ def sources(pipeline: Pipeline) -> list[tuple[Song, dict[str, object]]]:
         record = {"prompt": prompt, "seed": request.seed, "attributes": a, "take": f"t{i}"}
         out.append((song, record))
     return out
+
+
+@pytest.fixture(scope="module")
+def sources(pipeline: Pipeline) -> list[tuple[Song, dict[str, object]]]:
+    return source_takes(pipeline, PROMPTS, 11, 8)
 
 
 def _refined(pipeline: Pipeline, song: Song, record: dict[str, object], text: str) -> Song:
