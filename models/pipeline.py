@@ -222,7 +222,7 @@ class Pipeline:
         groove = getattr(attrs, "groove_style", None)
         if groove and request.source is None:
             t2 = time.perf_counter()
-            chosen = [self._regroove(c, attrs, groove, text, request) for c in chosen]
+            chosen = [self._regroove(c, attrs, groove, request) for c in chosen]
             timings["fusion"] = time.perf_counter() - t2
         chosen = [self._dynamics(c, attrs, request, keep, bars) for c in chosen]
         record = attrs.to_json()
@@ -234,7 +234,6 @@ class Pipeline:
         song: Song,
         attrs: PromptAttributes,
         groove: str,
-        text: np.ndarray | None,
         request: GenerateRequest,
     ) -> Song:
         """A fused style's second pass: the bass and drums are written again as the groove
