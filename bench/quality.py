@@ -19,6 +19,10 @@ unmatched set weighs that by the corpus's counts, the prompts by their own.
     .venv/bin/python bench/quality.py [--n 204] [--corpus data/corpus] [--json docs/quality.json]
                                       [--candidates 6] [--skip-untrained] [--checkpoint PATH]
                                       [--precision fp32,bf16,int8]
+                                      [--variants ddim-20x6-fp32,dpm-10x4-int8]
+
+``--variants`` scores sampler settings (bench/variants.py: sampler, steps, candidates,
+precision) each apart, in place of ``--precision``'s runs.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from style_classifier import StyleClassifier
+from variants import parse_variants
 
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import CANDIDATES, Pipeline
@@ -224,7 +229,11 @@ def main() -> None:
     ap.add_argument(
         "--precision", default="fp32", help="comma list of fp32, bf16, int8: each scored apart"
     )
+    ap.add_argument(
+        "--variants", default=None, help="comma list, e.g. ddim-20x6-fp32,dpm-10x4-int8"
+    )
     args = ap.parse_args()
+    variants = parse_variants(args.variants) if args.variants else []
 
     t0 = time.time()
     ref_examples = list(islice(iter_examples(args.corpus, "test"), args.reference_windows))
@@ -258,15 +267,17 @@ def main() -> None:
         ("trained" if p == "fp32" else f"trained {p}",
          Pipeline.load(args.checkpoint, candidates=args.candidates, precision=p))
         for p in precisions
-    ]  # fmt: skip
+    ] if not variants else [(v.name, v.pipeline(checkpoint=args.checkpoint)) for v in variants]  # fmt: skip
+    steps = {v.name: v.steps for v in variants}
     if not args.skip_untrained:
         runs.append(("untrained", untrained_like(model, args.candidates)))
     for name, pipe in runs:
         t1 = time.time()
+        n_steps = steps.get(name, args.steps)
         res = score(
-            pipe, asks, classifier, reference, unmatched, steps=args.steps, guidance=args.guidance
+            pipe, asks, classifier, reference, unmatched, steps=n_steps, guidance=args.guidance
         )
-        res["edits"] = edits(pipe, asks[:24], steps=args.steps, guidance=args.guidance)
+        res["edits"] = edits(pipe, asks[:24], steps=n_steps, guidance=args.guidance)
         results[name] = res
         if args.json:  # after every run, so a report that fails later loses nothing
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

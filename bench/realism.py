@@ -12,7 +12,12 @@ Also printed: every feature's mean on both sides, and issue 11's melody/harmony 
 share within 15%; bass in-chord ratio and chords per bar within 10%).
 
     .venv/bin/python bench/realism.py --corpus data/corpus --n 200 [--checkpoint PATH]
-        [--untrained] [--no-priors] [--json docs/realism.json]
+        [--untrained] [--no-priors] [--variants ddim-20x6-fp32,dpm-10x4-int8]
+        [--json docs/realism.json]
+
+``--variants`` scores sampler settings (bench/variants.py) instead of the shipped one. Each
+run also lists the features that tell the two apart most: the standardised mean difference
+(Cohen's d) of every feature, largest first.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,9 @@ from models.request import GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.features import FEATURES, feature_matrix
 
+sys.path.insert(0, str(Path(__file__).parent))
+from variants import parse_variants
+
 # issue 11's tolerance per feature: (relative, absolute floor under 0.1, or None)
 TARGETS: dict[str, tuple[float, float | None]] = {
     "iv_repeat": (0.15, 0.02), "iv_step": (0.15, 0.02), "iv_third": (0.15, 0.02),
@@ -53,6 +62,15 @@ def two_sample_accuracy(real: np.ndarray, fake: np.ndarray, seed: int = 0) -> fl
     clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, C=1.0))
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     return float(cross_val_score(clf, x, y, cv=folds, scoring="accuracy").mean())
+
+
+def effect_sizes(real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
+    """Cohen's d (take mean - corpus mean over the pooled standard deviation) per feature,
+    largest magnitude first."""
+    pooled = np.sqrt((real.var(axis=0) + fake.var(axis=0)) / 2)
+    d = (fake.mean(axis=0) - real.mean(axis=0)) / np.maximum(pooled, 1e-9)
+    order = np.argsort(-np.abs(d))
+    return {FEATURES[j]: round(float(d[j]), 3) for j in order}
 
 
 def within(name: str, ref: float, got: float) -> bool:
@@ -80,6 +98,9 @@ def main() -> None:
         action="store_true",
         help="score the model without its decoders' note-to-note tables too",
     )
+    ap.add_argument(
+        "--variants", default=None, help="comma list, e.g. ddim-20x6-fp32,dpm-10x4-int8"
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -89,6 +110,11 @@ def main() -> None:
     windows = pool[: args.n]
     model = load_checkpoint(args.checkpoint)
     runs: dict[str, Pipeline] = {model.config.version: Pipeline(model)}
+    steps = {model.config.version: args.steps}
+    if args.variants:
+        variants = parse_variants(args.variants)
+        runs = {v.name: v.pipeline(model) for v in variants}
+        steps = {v.name: v.steps for v in variants}
     if args.no_priors:
         plain = LoadedModel(model.config, model.autoencoder, model.denoiser, model.meta, {})
         runs[f"{model.config.version} without priors"] = Pipeline(plain)
@@ -102,20 +128,24 @@ def main() -> None:
         for i, ex in enumerate(windows):
             s = ex.song
             req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
-                                  key=str(s.key), meter=str(s.meter), seed=i, steps=args.steps)  # fmt: skip
+                                  key=str(s.key), meter=str(s.meter), seed=i,
+                                  steps=steps.get(name, args.steps))  # fmt: skip
             songs.append(pipe.generate(req).song)
         fake = feature_matrix(songs)
         acc = two_sample_accuracy(real, fake)
         means = {f: (round(float(real[:, j].mean()), 4), round(float(fake[:, j].mean()), 4))
                  for j, f in enumerate(FEATURES)}  # fmt: skip
         targets = {f: within(f, *means[f]) for f in TARGETS}
+        effect = effect_sizes(real, fake)
         report["runs"][name] = {"accuracy": round(acc, 4), "means": means, "targets": targets,
-                                "seconds": round(time.time() - t0, 1)}  # fmt: skip
+                                "effect": effect, "seconds": round(time.time() - t0, 1)}  # fmt: skip
         print(f"== {name}: classifier accuracy {acc:.3f} (target <= 0.65), "
               f"{sum(targets.values())}/{len(targets)} feature targets met")  # fmt: skip
         for f in FEATURES:
             flag = "" if f not in targets else ("  ok" if targets[f] else "  MISS")
             print(f"  {f:24s} corpus {means[f][0]:8.3f}  take {means[f][1]:8.3f}{flag}")
+        print("  tells apart most (Cohen's d): " + ", ".join(
+            f"{f} {d:+.2f}" for f, d in list(effect.items())[:8]))  # fmt: skip
         if args.json:
             args.json.write_text(json.dumps(report, indent=1) + "\n")
 

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # a real command line (not main() called from Python: tests, scripts) may return before
+    # its take's preview.png is drawn (bridge.commands.generate)
+    args.from_shell = argv is None
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

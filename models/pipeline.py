@@ -70,6 +70,12 @@ DEFAULT_SAMPLER = "ddim"
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
 CHORD_GUIDANCE = 2.0
+# When the prompt's sentence vector conditions the model: ``unnamed``, only when the lexicon
+# left words it could not name (``PromptAttributes.nearest``; the attributes carry the rest),
+# so a prompt of known words never loads the encoder (~1.2 s cold); ``always``, every prompt
+# (0.4's habit). Measured with bench/quality.py and bench/realism.py (docs/model.md).
+TEXT_VECTORS = ("unnamed", "always")
+DEFAULT_TEXT_VECTOR = "unnamed"
 
 
 @dataclass
@@ -121,12 +127,16 @@ class Pipeline:
         candidates: int = CANDIDATES,
         sampler: str = DEFAULT_SAMPLER,
         precision: str = DEFAULT_PRECISION,
+        text_vector: str = DEFAULT_TEXT_VECTOR,
     ) -> None:
         if candidates < 1:
             raise ValueError(f"candidates must be at least 1, got {candidates}")
         if sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {sampler!r}; samplers: {', '.join(SAMPLERS)}")
+        if text_vector not in TEXT_VECTORS:
+            raise ValueError(f"unknown text_vector {text_vector!r}: {', '.join(TEXT_VECTORS)}")
         self.candidates = candidates
+        self.text_vector = text_vector
         self.chord_guidance = CHORD_GUIDANCE
         self.model = model
         self.ae = model.autoencoder
@@ -195,7 +205,8 @@ class Pipeline:
             # a model without a chord track: the progression is voiced by rule and pinned
             base = voiced(base if base is not None else frame, spans)
             keep |= {"chords", "bass"}
-        text = embed_prompt(request.prompt) if request.prompt.strip() else None
+        wants_text = self.text_vector == "always" or bool(attrs.nearest)
+        text = embed_prompt(request.prompt) if wants_text and request.prompt.strip() else None
         timings = {"text": time.perf_counter() - t0}
         playing = tuple(attrs.stems)
         t1 = time.perf_counter()

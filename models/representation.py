@@ -205,6 +205,52 @@ MERGE_SCALE = 2.0
 PENTATONIC = "/pentatonic"
 
 
+# Rhythmic motifs in the melody decoder (``_motif_rhythm``): a bar takes the rhythm of an
+# earlier bar when the network finds that rhythm at most this many nats less likely than its
+# own best guess (per-step independent sounding and onset probabilities). 0 turns it off.
+MOTIF_NATS = 0.0
+
+
+def _log_sigmoid(x: F32) -> F32:
+    return -np.logaddexp(0.0, -x)
+
+
+def _motif_rhythm(
+    sound: F32, onset: F32, bar: int, nats: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Sounding and onset steps of a monophonic line from their log-odds (T,), each bar
+    either the network's own most likely rhythm or, within ``nats`` of it, the rhythm of an
+    earlier bar (the closest such): melodies state a rhythm and return to it, which per-step
+    thresholds rarely reproduce exactly."""
+    s_on, o_on = sound > 0, onset > 0
+    if nats <= 0 or bar <= 0:
+        return s_on, o_on
+    ls_pos, ls_neg = _log_sigmoid(sound), _log_sigmoid(-sound)
+    lo_pos, lo_neg = _log_sigmoid(onset), _log_sigmoid(-onset)
+    bars = len(sound) // bar
+    for b in range(1, bars):
+        at = slice(b * bar, (b + 1) * bar)
+
+        def loglik(s: NDArray[np.bool_], o: NDArray[np.bool_], at: slice = at) -> float:
+            body = np.where(s, ls_pos[at], ls_neg[at])
+            hits = np.where(o, lo_pos[at], lo_neg[at])
+            return float(body.sum() + (s * hits).sum())
+
+        own = loglik(s_on[at], o_on[at])
+        best, choice = nats, None
+        for j in range(b):
+            src = slice(j * bar, (j + 1) * bar)
+            s, o = s_on[src], o_on[src] & s_on[src]
+            if not s.any() or (np.array_equal(s, s_on[at]) and np.array_equal(o, o_on[at] & s)):
+                continue
+            cost = own - loglik(s, o)
+            if cost <= best:
+                best, choice = cost, (s.copy(), o.copy())
+        if choice is not None:
+            s_on[at], o_on[at] = choice
+    return s_on, o_on
+
+
 def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
     """The note-to-note table ``stem`` decodes with in ``key``: the pentatonic tunes' own
     for a pentatonic mode when the checkpoint has one, else the stem's."""
@@ -226,6 +272,8 @@ def _mono_notes(
     shift: int,
     harmony: NDArray[np.bool_] | None = None,
     transitions: F32 | None = None,
+    bar: int = 0,
+    motif: float = 0.0,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -248,8 +296,11 @@ def _mono_notes(
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)
     logp = logp - np.log(np.exp(logp).sum(axis=0, keepdims=True))
-    sounding = logp.argmax(axis=0) != 0
-    onset = logits[rows + 1] > onset_logit
+    rest = logp[0]
+    sound = np.log1p(-np.minimum(np.exp(rest), 1 - 1e-6)) - rest  # log-odds of sounding
+    sounding, onset = _motif_rhythm(sound, logits[rows + 1] - onset_logit, bar, motif)
+    if not motif:  # as 0.4 decoded: sound where the rest row is not the most likely
+        sounding = logp.argmax(axis=0) != 0
     runs = note_runs(sounding, onset)
     if not runs:
         return []
@@ -321,7 +372,8 @@ def decode_logits(
             else:  # the bass against the chords stem alone
                 harmony = fold_pitch_classes(sounding(so_far, "chords")) > 0
             table = None if priors is None else table_for(priors, stem, template.key)
-            notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table)
+            motif = MOTIF_NATS if stem == "melody" else 0.0
+            notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif)
         elif stem == "chords":
             roll = Roll(
                 onset=(out[CHORDS_ROWS:] > logit_t).T.astype(np.float32),

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,7 +100,8 @@ def render_stems(
         for index, name in enumerate(STEMS):
             if progress is not None:
                 progress(index / len(STEMS), f"rendering {name}")
-            audio = synth.render(song, name)
+            with synth.lock:  # one synthesizer may serve several threads' takes
+                audio = synth.render(song, name)
             written[name] = write_wav(audio, out_dir / f"{name}.wav", sample_rate)
     except BaseException:
         for path in written.values():
@@ -114,14 +117,45 @@ def check_sample_rate(sample_rate: int) -> None:
         raise OutputError(f"sample rate {sample_rate} Hz is not supported; use 44100 or 48000")
 
 
+# Loaded synthesizers kept by ``shared_synthesizer``: loading FluidR3_GM (141 MB) takes
+# ~0.6 s, which a server would otherwise pay on every take (TimGM6mb: ~0.02 s).
+_SHARED_MAX = 2
+_shared: OrderedDict[tuple[str, int, int, int], Synthesizer] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def shared_synthesizer(soundfont: Path | None = None, *, sample_rate: int = 44100) -> Synthesizer:
+    """A loaded synthesizer for this font and rate, kept for the next take (the last
+    ``_SHARED_MAX`` fonts; a font file changed on disk is loaded again). Same errors as
+    ``Synthesizer``."""
+    check_sample_rate(sample_rate)
+    path = Path(soundfont) if soundfont is not None else default_soundfont()
+    try:
+        stat = path.resolve().stat()
+    except OSError:
+        return Synthesizer(path, sample_rate=sample_rate)  # raises the clear error
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, sample_rate)
+    with _shared_lock:
+        synth = _shared.get(key)
+        if synth is None:
+            synth = Synthesizer(path, sample_rate=sample_rate)
+            _shared[key] = synth
+            while len(_shared) > _SHARED_MAX:
+                _shared.popitem(last=False)
+        _shared.move_to_end(key)
+        return synth
+
+
 class Synthesizer:
-    """One tinysoundfont synth with a SoundFont loaded; renders a song's stems one by one."""
+    """One tinysoundfont synth with a SoundFont loaded; renders a song's stems one by one.
+    ``lock`` is held around each ``render`` by ``render_stems``."""
 
     def __init__(self, soundfont: Path | None = None, *, sample_rate: int = 44100) -> None:
         check_sample_rate(sample_rate)
         path = Path(soundfont) if soundfont is not None else default_soundfont()
         if not path.is_file():
             raise SoundFontError(f"SoundFont {path} does not exist")
+        self.lock = threading.Lock()
         self.sample_rate = sample_rate
         self.synth = tinysoundfont.Synth(gain=GAIN_DB, samplerate=sample_rate)
         try:

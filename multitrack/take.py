@@ -34,7 +34,7 @@ from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, Mus
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
-from multitrack.render import Synthesizer, render_stems, write_wav
+from multitrack.render import render_stems, shared_synthesizer, write_wav
 from multitrack.song import ChordSpan, Meter, Song
 from multitrack.stems import STEM_SPECS
 from multitrack.swing import swing_of
@@ -105,7 +105,8 @@ def write_take(
     bad SoundFont. ``progress(fraction 0-1, message)`` reports the stages.
     """
     report = progress or (lambda fraction, message: None)
-    synth = Synthesizer(soundfont, sample_rate=sample_rate)  # bad font or rate: fail first
+    # bad font or rate: fail first; a font loaded for an earlier take is reused
+    synth = shared_synthesizer(soundfont, sample_rate=sample_rate)
     root = Path(root)
     if name is not None:
         check_take_name(name)

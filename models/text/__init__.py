@@ -15,6 +15,16 @@ from models.text.resolve import DEFAULT_BPM, default_bpm
 from models.text.segmenter import load_segmenter
 
 
+def warm_text(prompt: str) -> None:
+    """Load what reading ``prompt`` needs and read it, so the generate call that follows
+    finds it done: jieba for Chinese text, the sentence encoder only when the lexicon leaves
+    words unnamed (``PromptAttributes.nearest``). numpy-only and thread-safe: a cold command
+    runs it in a thread while torch imports."""
+    attrs = parse_prompt(prompt)
+    if attrs.nearest:
+        embed_prompt(prompt)
+
+
 def load_text_models() -> None:
     """Load jieba and the sentence encoder now (about two seconds), e.g. at server start."""
     load_segmenter()
@@ -36,4 +46,5 @@ __all__ = [
     "load_segmenter",
     "load_text_models",
     "parse_prompt",
+    "warm_text",
 ]

@@ -285,3 +285,33 @@ def test_a_fused_prompt_writes_its_groove_as_the_groove_style_plays_it(
         assert [(n.start, n.pitch, n.duration) for n in fused.stems[stem].notes] == [
             (n.start, n.pitch, n.duration) for n in first_pass.stems[stem].notes
         ]
+
+
+def test_the_sentence_vector_conditions_only_prompts_the_lexicon_falls_short_on(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prompt of known words is all attributes, so it never loads the encoder; words the
+    lexicon cannot name reach the model as the prompt's vector; ``always`` embeds both."""
+    import models.pipeline as module
+
+    embedded: list[str] = []
+    real = module.embed_prompt
+
+    def recording(text: str):  # type: ignore[no-untyped-def]
+        embedded.append(text)
+        return real(text)
+
+    monkeypatch.setattr(module, "embed_prompt", recording)
+    known, vague = "upbeat pop in C major, 120 bpm", "pop like a rainy afternoon in Lisbon"
+    for prompt in (known, vague):
+        pipeline.generate(GenerateRequest(prompt, bars=2, seed=1, steps=2))
+    assert embedded == [vague]
+    embedded.clear()
+    pipeline.text_vector = "always"
+    try:
+        pipeline.generate(GenerateRequest(known, bars=2, seed=1, steps=2))
+    finally:
+        pipeline.text_vector = "unnamed"
+    assert embedded == [known]
+    with pytest.raises(ValueError, match="text_vector"):
+        Pipeline(pipeline.model, text_vector="sometimes")

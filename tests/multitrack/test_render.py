@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from multitrack.render import (
     audio_samples,
     default_soundfont,
     render_stems,
+    shared_synthesizer,
 )
 from multitrack.song import Note, Song, Stem
 
@@ -102,3 +104,18 @@ def test_unwritable_output_folder_is_an_output_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(OutputError, match="cannot create output folder"):
         render_stems(_one_note_song(), blocker / "out")
+
+
+def test_a_loaded_font_is_kept_for_the_next_take_and_reloaded_when_the_file_changes(
+    tmp_path: Path,
+) -> None:
+    font = tmp_path / "font.sf2"
+    shutil.copy(default_soundfont(), font)
+    first = shared_synthesizer(font)
+    assert shared_synthesizer(font) is first
+    assert shared_synthesizer(font, sample_rate=48000) is not first
+    os.utime(font, ns=(0, 1))  # the file changed on disk: the old synth is not used
+    assert shared_synthesizer(font) is not first
+    font.unlink()
+    with pytest.raises(SoundFontError, match="does not exist"):
+        shared_synthesizer(font)
