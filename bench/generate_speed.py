@@ -1,18 +1,17 @@
 """Prompt to all files written (song.mid, four WAVs, song.json, preview.png) on a warm model.
 
-Each configuration (sampler, steps, candidates, precision) is timed in the same run, runs
-interleaved (configuration 1, 2, 3, 1, 2, 3 ...) so a busy machine's drift falls on all
-alike, and compared as ratios to the first one ("today's": DDIM, 20 steps, 6 candidates,
-fp32). For each: the median wall time for 8 and 32 bars up to every file a DAW needs (the
-server's ``done``: preview.png is drawn after it), its split (text, sampling, decode, render
-+ write, preview), the speed against the music's own length, and the denoiser's measured
-GFLOP/s. ``--precision fp32,bf16,int8`` sweeps precisions on today's sampler (with the
-denoiser's saved state in MB); ``--samplers`` adds the DPM configurations at fp32. Then: 64
-bars and 4 variations of 8 bars; this machine's fp32 and bf16 matmul rates beside the
-denoiser's (the floor, issue 16); and the peak RSS.
+Each configuration (``--variants``, bench/variants.py: sampler, steps, candidates, precision)
+is timed in the same run, runs interleaved (configuration 1, 2, 3, 1, 2, 3 ...) so a busy
+machine's drift falls on all alike, and compared as ratios to the first one (by default 0.4's
+``ddim-20x6-fp32+text``, then the shipped default). For each: the median wall time for 8 and
+32 bars up to every file a DAW needs (the server's ``done``: preview.png is drawn after it),
+its split (text, sampling, decode, render + write, preview), the speed against the music's
+own length, the denoiser's measured GFLOP/s and its saved state in MB. Then, for the last
+variant: 64 bars and 4 variations of 8 bars; this machine's fp32 and bf16 matmul rates
+beside the denoiser's (the floor, issue 16); and the peak RSS.
 
-    .venv/bin/python bench/generate_speed.py [--runs 5] [--precision fp32,bf16,int8]
-        [--samplers] [--checkpoint PATH] [--threads 2]
+    .venv/bin/python bench/generate_speed.py [--runs 5] [--threads 2] [--checkpoint PATH]
+        [--variants ddim-20x6-fp32+text,dpm-10x4-fp32,dpm-10x4-int8,dpm-10x4-bf16]
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +30,15 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from bridge.service import generate_take, load_pipeline
 from models.conditioning import CondBatch, Condition, collate
-from models.pipeline import Pipeline
-from models.precision import PRECISIONS, state_megabytes
+from models.pipeline import CANDIDATE_BARS, CANDIDATES, DEFAULT_SAMPLER, Pipeline
+from models.precision import DEFAULT_PRECISION, state_megabytes
 from models.request import GenerateRequest
 from multitrack.take import finish_take
+
+sys.path.insert(0, str(Path(__file__).parent))
+from variants import Variant, parse_variants
+
+SHIPPED = f"{DEFAULT_SAMPLER}-{{steps}}x{CANDIDATES}-{DEFAULT_PRECISION}"
 
 PROMPTS = [
     "lo-fi hip hop in A minor, 85 bpm, mellow electric piano",
@@ -43,18 +47,6 @@ PROMPTS = [
     "一首欢快的儿童钢琴曲,C大调,四四拍",
 ]
 SPLIT = ("text", "sampling", "decode", "render+write", "preview")
-
-
-@dataclass(frozen=True)
-class Config:
-    name: str
-    sampler: str
-    steps: int
-    candidates: int
-    precision: str = "fp32"
-
-
-SAMPLER_CONFIGS = [Config("dpm-10 x6", "dpm", 10, 6), Config("dpm-10 x4", "dpm", 10, 4)]
 
 
 def time_take(pipe: Pipeline, tmp: Path, req: GenerateRequest) -> tuple[float, list[float]]:
@@ -72,7 +64,7 @@ def time_take(pipe: Pipeline, tmp: Path, req: GenerateRequest) -> tuple[float, l
                      write, preview]  # fmt: skip
 
 
-def time_configs(pipes: list[Pipeline], configs: list[Config], tmp: Path, bars: int, runs: int,
+def time_configs(pipes: list[Pipeline], configs: list[Variant], tmp: Path, bars: int, runs: int,
                  variations: int = 1) -> list[tuple[float, np.ndarray]]:  # fmt: skip
     """Per configuration: median seconds to done and the median split, runs interleaved."""
     totals: list[list[float]] = [[] for _ in configs]
@@ -99,7 +91,7 @@ def matmul_rate(dtype: torch.dtype, n: int = 1024, reps: int = 20) -> float:
 def denoiser_flops(pipe: Pipeline, bars: int, candidates: int) -> float:
     """FLOPs of one guided sampler step (cond + uncond batch) for ``bars`` bars of 4/4,
     counted on the fp32 network (an int8 copy does the same arithmetic in other kernels)."""
-    b, f = 2 * min(candidates, 128 // bars), bars * 4
+    b, f = 2 * max(1, min(candidates, CANDIDATE_BARS // bars)), bars * 4
     x = torch.zeros(b, pipe.ae.latent_channels, f)
     cond = CondBatch.cat([collate([Condition()], frames=f)] * b)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
@@ -113,36 +105,26 @@ def evaluations(pipe: Pipeline, steps: int) -> int:
     return len(pipe.scheduler.timesteps)
 
 
-def configure(base: Pipeline, cfg: Config) -> Pipeline:
-    pipe = Pipeline(base.model, guard=base.guard, candidates=cfg.candidates, sampler=cfg.sampler,
-                    precision=cfg.precision)  # fmt: skip
-    return pipe
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--precision", default="fp32", help="comma list of " + ", ".join(PRECISIONS))
-    ap.add_argument("--samplers", action="store_true", help="also DPM-10 x6 and x4 at fp32")
+    ap.add_argument("--variants", default=None, help="comma list; default: 0.4's, then shipped")
     ap.add_argument("--bars", default="8,32", help="comma list of lengths")
     ap.add_argument("--skip-extra", action="store_true", help="no 64 bars / variations")
     args = ap.parse_args()
-    precisions = [p.strip() for p in args.precision.split(",") if p.strip()]
-    if bad := [p for p in precisions if p not in PRECISIONS]:
-        ap.error(f"unknown precision {bad[0]!r}; choose from {', '.join(PRECISIONS)}")
-    if "fp32" in precisions:
-        precisions.remove("fp32")
-    configs = [Config("ddim-20 x6 fp32 (0.3's)", "ddim", 20, 6)]
-    configs += [Config(f"ddim-20 x6 {p}", "ddim", 20, 6, p) for p in precisions]
-    if args.samplers:
-        configs += SAMPLER_CONFIGS
+    from models.request import DEFAULT_STEPS
+
+    default = "ddim-20x6-fp32+text," + SHIPPED.format(steps=DEFAULT_STEPS)
+    configs = parse_variants(args.variants or default)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     base = load_pipeline(args.checkpoint)
     print(f"model load {time.perf_counter() - t0:.2f} s; threads {torch.get_num_threads()}")
-    pipes = [configure(base, cfg) for cfg in configs]
+    pipes = [cfg.pipeline(base.model) for cfg in configs]
+    for pipe in pipes:
+        pipe.guard = base.guard
     for cfg, pipe in zip(configs, pipes, strict=True):
         used = pipe.precision.used
         size = state_megabytes(pipe.den)
@@ -167,9 +149,12 @@ def main() -> None:
                       f"of the first) = {music / med:.1f}x real time | {split} | denoiser "
                       f"{flops / 1e9:.1f} GFLOP = {rate:.0f} GFLOP/s")  # fmt: skip
         if not args.skip_extra:
-            ((med64, _),) = time_configs(pipes[:1], configs[:1], tmp, 64, max(1, args.runs // 2))
-            ((var, _),) = time_configs(pipes[:1], configs[:1], tmp, 8, args.runs, variations=4)
-            print(f"{configs[0].name}: 64 bars {med64:.3f} s; 4 variations of 8 bars {var:.3f} s")
+            last = slice(len(pipes) - 1, None)
+            ((med64, _),) = time_configs(
+                pipes[last], configs[last], tmp, 64, max(1, args.runs // 2)
+            )
+            ((var, _),) = time_configs(pipes[last], configs[last], tmp, 8, args.runs, variations=4)
+            print(f"{configs[-1].name}: 64 bars {med64:.3f} s; 4 variations of 8 bars {var:.3f} s")
     fp32, bf16 = matmul_rate(torch.float32), matmul_rate(torch.bfloat16)
     flops8, rate8 = rates.get((configs[0].name, 8), next(iter(rates.values())))
     print(f"the floor: 1024x1024 torch.mm here runs fp32 {fp32:.0f} GFLOP/s, bf16 {bf16:.0f} "

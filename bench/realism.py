@@ -12,7 +12,7 @@ Also printed: every feature's mean on both sides, and issue 11's melody/harmony 
 share within 15%; bass in-chord ratio and chords per bar within 10%).
 
     .venv/bin/python bench/realism.py --corpus data/corpus --n 200 [--checkpoint PATH]
-        [--untrained] [--no-priors] [--variants ddim-20x6-fp32,dpm-10x4-int8]
+        [--untrained] [--no-priors] [--variants ddim-20x6-fp32,dpm-10x4-int8] [--decoded-as-0.4]
         [--json docs/realism.json]
 
 ``--variants`` scores sampler settings (bench/variants.py) instead of the shipped one. Each
@@ -37,6 +37,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from models import representation
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import GenerateRequest
@@ -101,6 +102,12 @@ def main() -> None:
     ap.add_argument(
         "--variants", default=None, help="comma list, e.g. ddim-20x6-fp32,dpm-10x4-int8"
     )
+    ap.add_argument(
+        "--decoded-as-0.4",
+        dest="as_04",
+        action="store_true",
+        help="also 0.4's sampler and decoder (DDIM-20 x6, every prompt's vector, no motifs)",
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -120,17 +127,27 @@ def main() -> None:
         runs[f"{model.config.version} without priors"] = Pipeline(plain)
     if args.untrained:
         runs["untrained"] = Pipeline(untrained(model))
+    old: dict[str, dict[str, float]] = {}
+    if args.as_04:
+        runs["0.4 as shipped"] = Pipeline(model, candidates=6, sampler="ddim", text_vector="always")
+        steps["0.4 as shipped"] = 20
+        old["0.4 as shipped"] = {"MOTIF_NATS": 0.0, "CHORDS_ONSET_SHIFT": 0.0}
     real = feature_matrix([ex.song for ex in windows])
     report: dict[str, Any] = {"n": len(windows), "features": list(FEATURES), "runs": {}}
     for name, pipe in runs.items():
         t0 = time.time()
         songs = []
+        saved = {k: getattr(representation, k) for k in old.get(name, {})}
+        for k, v in old.get(name, {}).items():
+            setattr(representation, k, v)
         for i, ex in enumerate(windows):
             s = ex.song
             req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
                                   key=str(s.key), meter=str(s.meter), seed=i,
                                   steps=steps.get(name, args.steps))  # fmt: skip
             songs.append(pipe.generate(req).song)
+        for k, v in saved.items():
+            setattr(representation, k, v)
         fake = feature_matrix(songs)
         acc = two_sample_accuracy(real, fake)
         means = {f: (round(float(real[:, j].mean()), 4), round(float(fake[:, j].mean()), 4))

@@ -211,6 +211,11 @@ PENTATONIC = "/pentatonic"
 MOTIF_NATS = 0.0
 
 
+# Extra log-odds a chords onset must clear beyond the calibrated threshold (see
+# ``decode_logits``). 0 decodes as 0.4 did.
+CHORDS_ONSET_SHIFT = 0.0
+
+
 def _log_sigmoid(x: F32) -> F32:
     return -np.logaddexp(0.0, -x)
 
@@ -376,7 +381,7 @@ def decode_logits(
             notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif)
         elif stem == "chords":
             roll = Roll(
-                onset=(out[CHORDS_ROWS:] > logit_t).T.astype(np.float32),
+                onset=(out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT).T.astype(np.float32),
                 hold=(out[:CHORDS_ROWS] > logit_t).T.astype(np.float32),
                 velocity=np.zeros((steps, CHORDS_ROWS), np.float32),
             )

@@ -118,3 +118,23 @@ def test_every_mode_round_trips_in_both_frames() -> None:
                 got = {(n.start, n.pitch, n.duration) for n in back.stems[stem].notes}
                 want = {(n.start, n.pitch, n.duration) for n in song.stems[stem].notes}
                 assert got == want, (key, frame, stem)
+
+
+def test_a_bar_takes_an_earlier_bars_rhythm_only_when_the_network_nearly_says_so() -> None:
+    """Bar 1 plays quarter notes. Bar 2's onset on beat 3 is a coin toss (log-odds -0.2): it
+    becomes bar 1's rhythm. Bar 3 is sure of its own, different rhythm and keeps it."""
+    from models.representation import _motif_rhythm
+
+    bar = 16
+    sound = np.full(3 * bar, 8.0, np.float32)
+    onset = np.full(3 * bar, -8.0, np.float32)
+    onset[[0, 4, 8, 12]] = 8.0  # bar 1: four quarter notes
+    onset[[16, 20, 28]] = 8.0  # bar 2: beat 3 in doubt
+    onset[24] = -0.2
+    onset[[32, 38, 44]] = 8.0  # bar 3: a sure dotted rhythm
+    s, o = _motif_rhythm(sound, onset, bar, nats=2.0)
+    starts = [set(np.flatnonzero(o[b * bar : (b + 1) * bar] & s[b * bar : (b + 1) * bar]))
+              for b in range(3)]  # fmt: skip
+    assert starts == [{0, 4, 8, 12}, {0, 4, 8, 12}, {0, 6, 12}]
+    s0, o0 = _motif_rhythm(sound, onset, bar, nats=0.0)  # off: the thresholds as they are
+    assert set(np.flatnonzero(o0[bar : 2 * bar])) == {0, 4, 12} and s0.all()
