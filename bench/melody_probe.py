@@ -25,7 +25,7 @@ from models import representation
 from models.config import MELODY_ROWS
 from models.pipeline import Pipeline
 from models.representation import all_channels, decode_logits, song_to_arrays
-from models.request import GenerateRequest
+from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.song import Song
 
@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=60)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--split", default="test")
     ap.add_argument("--bars", type=int, default=8)
     args = ap.parse_args()

@@ -45,7 +45,7 @@ from variants import parse_variants
 
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import CANDIDATES, Pipeline
-from models.request import DEFAULT_GUIDANCE, GenerateRequest
+from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.metrics import chord_tone_ratio, song_metrics
 from multitrack.midi_io import write_midi
@@ -218,7 +218,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=204)
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
     ap.add_argument("--reference-windows", type=int, default=None, help="default: all")
     ap.add_argument("--json", type=Path, default=None)

@@ -40,7 +40,7 @@ from sklearn.preprocessing import StandardScaler
 from models import representation
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
-from models.request import GenerateRequest
+from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.features import FEATURES, feature_matrix
 
@@ -92,7 +92,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--untrained", action="store_true", help="score the blank denoiser too")
     ap.add_argument(
         "--no-priors",

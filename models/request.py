@@ -87,7 +87,9 @@ EXTEND = Limit("extend", 0, MAX_GENERATE_BARS, integer=True)
 # gives key agreement 0.93 and style 0.77 where 3.0 gives 0.83 and 0.79; higher guidance
 # pushed minor requests toward their relative major.
 DEFAULT_GUIDANCE = 2.0
-DEFAULT_STEPS = 20
+# Sampler steps (``models.pipeline.DEFAULT_SAMPLER``, DPM-Solver++(2M)): 10 against DDIM's
+# 20 at equal quality on bench/quality.py (docs/model.md, "Speed defaults").
+DEFAULT_STEPS = 10
 
 
 @dataclass(frozen=True)

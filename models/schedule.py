@@ -95,10 +95,11 @@ def dpm_solver_2m_update(
     """One DPM-Solver++(2M) step in data prediction (Lu et al. 2022, eq. 18): from x_t to
     the next level, with the current and the previous x0 predictions. ``lam`` are
     log(alpha / sigma); ``sigma_ratio`` is sigma_prev / sigma_t. First order when
-    ``x0_last`` is None."""
+    ``x0_last`` is None, or where the clamped schedule leaves two levels equal (many steps:
+    the noisiest timesteps share alpha_bar's floor, so ``h`` or the last step is 0)."""
     h = lam_prev - lam_t
     d = x0
-    if x0_last is not None and lam_last is not None:
+    if x0_last is not None and lam_last is not None and h != 0 and lam_t != lam_last:
         r = (lam_t - lam_last) / h
         d = (1 + 1 / (2 * r)) * x0 - (1 / (2 * r)) * x0_last
     return sigma_ratio * x_t - alpha_prev * math.expm1(-h) * d

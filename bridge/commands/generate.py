@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bridge.arguments import add_precision, finite_float
+from models.request import DEFAULT_STEPS
 from multitrack.errors import MultitrackError
 
 PREVIEW_SECONDS = 60  # a detached preview drawing that takes longer is killed
@@ -50,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--guidance", type=finite_float, help="classifier-free guidance scale (default 2)"
     )
-    p.add_argument("--steps", type=int, default=20, help="sampler steps (10-50 is typical)")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                   help=f"sampler steps (default {DEFAULT_STEPS}; 10-50 is typical)")  # fmt: skip
     p.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
     p.add_argument("--from", dest="source", type=Path, help="an earlier take folder to edit")
     p.add_argument("--keep", help="with --from: stems kept note for note, e.g. chords,bass")

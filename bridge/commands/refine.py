@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from models.request import DEFAULT_STEPS
+
 if TYPE_CHECKING:
     from models.pipeline import Pipeline
     from multitrack.take import Take
@@ -42,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="folder for the new take (default: TAKE's folder)")
     p.add_argument("--name", help="new take folder name (default: next take-NNN)")
     p.add_argument("--seed", type=int, help="random seed (default: the take's)")
-    p.add_argument("--steps", type=int, default=20, help="sampler steps")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="sampler steps")
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
     p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
@@ -58,7 +60,7 @@ def refine_take(
     *,
     name: str | None = None,
     seed: int | None = None,
-    steps: int = 20,
+    steps: int = DEFAULT_STEPS,
     progress: ProgressFn | None = None,
     cancelled: CancelFn | None = None,
     soundfont: Path | None = None,

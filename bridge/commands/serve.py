@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bridge.arguments import add_precision, finite_float
 from bridge.transport import IDLE_TIMEOUT
 from models.precision import DEFAULT_PRECISION
+from models.request import DEFAULT_STEPS
 
 if TYPE_CHECKING:
     from bridge.jobs import CancelFn, ProgressFn, Runner
@@ -224,7 +225,7 @@ def model_runner(
             read_source(spec.source, out)  # unknown_take when it is not there (any more)
             return refine_take(pipeline, protocol.resolve_take_dir(out, spec.source),
                                spec.ask.prompt, out, name=spec.job, seed=spec.ask.seed,
-                               steps=spec.ask.steps or 20, progress=progress,
+                               steps=spec.ask.steps or DEFAULT_STEPS, progress=progress,
                                cancelled=cancelled, soundfont=soundfont,
                                sample_rate=sample_rate)  # fmt: skip
         request = job_request(spec, out)
