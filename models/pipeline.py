@@ -61,10 +61,10 @@ MAX_RESAMPLES = 4
 # 0.55 -> 0.62; 8 bars took 0.63 / 0.79 / 1.07 s with 4 / 6 / 8 (bench/generate_speed.py's
 # setting), so 6 keeps a take under a second. Sampling time grows with candidates x bars,
 # so long songs get fewer: at most ``CANDIDATE_BARS`` in all (4 at 32 bars, 2 at 64).
-# 4 since 0.4's speed work (issue 16): reranking 1 against 6 left the melody's intervals
-# where they were (issue 11), and 4 with DPM-Solver++ at 10 steps kept the quality bench
-# within its noise (docs/model.md, "Speed defaults").
-CANDIDATES = 4
+# Still 6 with DPM-Solver++ at 10 steps: bench/quality.py (204 prompts, session 6) with 4
+# candidates moved TD from the reference +12.4% -> +14.8% and the melody's chord-tone ratio
+# +6.6% -> +0.7% (docs/model.md, "Session 6").
+CANDIDATES = 6
 CANDIDATE_BARS = 128
 # Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
 # 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).

@@ -88,7 +88,8 @@ EXTEND = Limit("extend", 0, MAX_GENERATE_BARS, integer=True)
 # pushed minor requests toward their relative major.
 DEFAULT_GUIDANCE = 2.0
 # Sampler steps (``models.pipeline.DEFAULT_SAMPLER``, DPM-Solver++(2M)): 10 against DDIM's
-# 20 at equal quality on bench/quality.py (docs/model.md, "Speed defaults").
+# 20 within the noise of bench/quality.py's 204 prompts (TD +11.1% / +10.7% from the
+# reference, mean OA 0.807 / 0.816, key 0.985 both; docs/model.md, "Session 6").
 DEFAULT_STEPS = 10
 
 
