@@ -230,40 +230,35 @@ def _log_sigmoid(x: F32) -> F32:
 
 
 def _motif_rhythm(
-    sound: F32, onset: F32, bar: int, nats: float, sounding: NDArray[np.bool_] | None = None
+    sound: F32, onset: F32, bar: int, nats: float, sounding: NDArray[np.bool_]
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Sounding and onset steps of a monophonic line from their log-odds (T,), each bar
-    either its own rhythm (``sounding``, else where the log-odds are positive, and the
-    positive onsets) or, within ``nats`` of it, the rhythm of an earlier bar (the closest
-    such; a bar that strikes nothing is no rhythm to return to): melodies state a rhythm and
-    return to it, which per-step thresholds rarely reproduce exactly."""
-    s_on = sound > 0 if sounding is None else sounding.copy()
-    o_on = onset > 0
-    if nats <= 0 or bar <= 0:
+    either its own rhythm (``sounding`` and the positive onsets) or, within ``nats`` of it,
+    the rhythm of an earlier bar (the closest such; a bar that strikes nothing is no rhythm
+    to return to): melodies state a rhythm and return to it, which per-step thresholds rarely
+    reproduce exactly."""
+    s_on, o_on = sounding.copy(), onset > 0
+    bars = len(sound) // bar if bar > 0 else 0
+    if nats <= 0 or bars < 2:
         return s_on, o_on
     ls_pos, ls_neg = _log_sigmoid(sound), _log_sigmoid(-sound)
     lo_pos, lo_neg = _log_sigmoid(onset), _log_sigmoid(-onset)
-    bars = len(sound) // bar
+    s_bars = s_on[: bars * bar].reshape(bars, bar)  # views: a bar's new rhythm is a source
+    o_bars = o_on[: bars * bar].reshape(bars, bar)  # for the bars after it
     for b in range(1, bars):
         at = slice(b * bar, (b + 1) * bar)
-
-        def loglik(s: NDArray[np.bool_], o: NDArray[np.bool_], at: slice = at) -> float:
-            body = np.where(s, ls_pos[at], ls_neg[at])
-            hits = np.where(o, lo_pos[at], lo_neg[at])
-            return float(body.sum() + (s * hits).sum())
-
-        own = loglik(s_on[at], o_on[at])
-        best, choice = nats, None
-        for j in range(b):
-            src = slice(j * bar, (j + 1) * bar)
-            s, o = s_on[src], o_on[src] & s_on[src]
-            if not o.any() or (np.array_equal(s, s_on[at]) and np.array_equal(o, o_on[at] & s)):
-                continue
-            cost = own - loglik(s, o)
-            if cost <= best:
-                best, choice = cost, (s.copy(), o.copy())
-        if choice is not None:
-            s_on[at], o_on[at] = choice
+        # Every candidate rhythm at once: the bar's own (row 0) and each earlier bar's.
+        s = np.concatenate([s_bars[b : b + 1], s_bars[:b]])
+        o = np.concatenate([o_bars[b : b + 1], o_bars[:b]]) & s
+        body = np.where(s, ls_pos[at], ls_neg[at])
+        hits = np.where(o, lo_pos[at], lo_neg[at])
+        loglik = body.sum(axis=1) + (s * hits).sum(axis=1)
+        cost = loglik[0] - loglik
+        same = (s[1:] == s[0]).all(axis=1) & (o[1:] == o[0]).all(axis=1)
+        ok = np.flatnonzero(o[1:].any(axis=1) & ~same & (cost[1:] <= nats))
+        if len(ok):
+            j = ok[cost[1:][ok] <= cost[1:][ok].min()][-1]  # the closest of the cheapest
+            s_bars[b], o_bars[b] = s[1 + j], o[1 + j]
     return s_on, o_on
 
 

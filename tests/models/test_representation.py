@@ -132,9 +132,11 @@ def test_a_bar_takes_an_earlier_bars_rhythm_only_when_the_network_nearly_says_so
     onset[[16, 20, 28]] = 8.0  # bar 2: beat 3 in doubt
     onset[24] = -0.2
     onset[[32, 38, 44]] = 8.0  # bar 3: a sure dotted rhythm
-    s, o = _motif_rhythm(sound, onset, bar, nats=2.0)
+    s, o = _motif_rhythm(sound, onset, bar, nats=2.0, sounding=sound > 0)
     starts = [set(np.flatnonzero(o[b * bar : (b + 1) * bar] & s[b * bar : (b + 1) * bar]))
               for b in range(3)]  # fmt: skip
     assert starts == [{0, 4, 8, 12}, {0, 4, 8, 12}, {0, 6, 12}]
-    s0, o0 = _motif_rhythm(sound, onset, bar, nats=0.0)  # off: the thresholds as they are
+    s0, o0 = _motif_rhythm(
+        sound, onset, bar, nats=0.0, sounding=sound > 0
+    )  # off: the thresholds as they are
     assert set(np.flatnonzero(o0[bar : 2 * bar])) == {0, 4, 12} and s0.all()
