@@ -32,13 +32,13 @@ from bridge.service import generate_take, load_pipeline
 from models.conditioning import CondBatch, Condition, collate
 from models.pipeline import CANDIDATE_BARS, CANDIDATES, DEFAULT_SAMPLER, Pipeline
 from models.precision import DEFAULT_PRECISION, state_megabytes
-from models.request import GenerateRequest
+from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.take import finish_take
 
 sys.path.insert(0, str(Path(__file__).parent))
 from variants import Variant, parse_variants
 
-SHIPPED = f"{DEFAULT_SAMPLER}-{{steps}}x{CANDIDATES}-{DEFAULT_PRECISION}"
+SHIPPED = f"{DEFAULT_SAMPLER}-{DEFAULT_STEPS}x{CANDIDATES}-{DEFAULT_PRECISION}"
 
 PROMPTS = [
     "lo-fi hip hop in A minor, 85 bpm, mellow electric piano",
@@ -114,10 +114,7 @@ def main() -> None:
     ap.add_argument("--bars", default="8,32", help="comma list of lengths")
     ap.add_argument("--skip-extra", action="store_true", help="no 64 bars / variations")
     args = ap.parse_args()
-    from models.request import DEFAULT_STEPS
-
-    default = "ddim-20x6-fp32+text," + SHIPPED.format(steps=DEFAULT_STEPS)
-    configs = parse_variants(args.variants or default)
+    configs = parse_variants(args.variants or f"ddim-20x6-fp32+text,{SHIPPED}")
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     base = load_pipeline(args.checkpoint)

@@ -47,6 +47,8 @@ from multitrack.features import FEATURES, feature_matrix
 sys.path.insert(0, str(Path(__file__).parent))
 from variants import parse_variants
 
+AS_SHIPPED_04 = "ddim-20x6-fp32+text"  # 0.4's sampler (bench/variants.py)
+
 # issue 11's tolerance per feature: (relative, absolute floor under 0.1, or None)
 TARGETS: dict[str, tuple[float, float | None]] = {
     "iv_repeat": (0.15, 0.02), "iv_step": (0.15, 0.02), "iv_third": (0.15, 0.02),
@@ -129,8 +131,9 @@ def main() -> None:
         runs["untrained"] = Pipeline(untrained(model))
     old: dict[str, dict[str, float]] = {}
     if args.as_04:
-        runs["0.4 as shipped"] = Pipeline(model, candidates=6, sampler="ddim", text_vector="always")
-        steps["0.4 as shipped"] = 20
+        (shipped,) = parse_variants(AS_SHIPPED_04)
+        runs["0.4 as shipped"] = shipped.pipeline(model)
+        steps["0.4 as shipped"] = shipped.steps
         old["0.4 as shipped"] = {"MOTIF_NATS": 0.0, "CHORDS_ONSET_SHIFT": 0.0}
     real = feature_matrix([ex.song for ex in windows])
     report: dict[str, Any] = {"n": len(windows), "features": list(FEATURES), "runs": {}}
