@@ -60,6 +60,10 @@ class TrainConfig:
     decoder_steps: int = 0
     decoder_noise: float = 0.8
     lr_decoder: float = 3e-4
+    # Weight of the melody's latent channels in the diffusion loss (1 = every channel alike).
+    # The melody's pitch content is what tells takes from the corpus (docs/model.md), and its
+    # 8 channels are a quarter of the latent; a weight w gives them w / (w + 3) of the loss.
+    melody_weight: float = 1.0
 
 
 def distributed() -> tuple[int, int]:
@@ -89,6 +93,16 @@ def mode_weights(modes: np.ndarray, balance: float) -> np.ndarray:
     _, inverse, counts = np.unique(modes, return_inverse=True, return_counts=True)
     weights = counts.astype(np.float64)[inverse] ** -balance
     return weights / weights.sum()
+
+
+def weighted_mean(
+    err: torch.Tensor, weight: torch.Tensor, channel_weight: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Mean of ``err`` (B, C, F), already multiplied by ``weight`` (1 on the frames the loss
+    counts), with each channel counted ``channel_weight`` (1, C, 1) times."""
+    if channel_weight is None:
+        return err.sum() / weight.sum().clamp(min=1)
+    return (err * channel_weight).sum() / (weight * channel_weight).sum().clamp(min=1)
 
 
 def _lr(step: int, total: int, base: float, warmup: int = 200) -> float:
@@ -314,6 +328,8 @@ class Trainer:
         comp = self.ae.cfg.compression
         t0 = time.time()
         weights = [np.cumsum(mode_weights(data.mode, cfg.mode_balance)) for data, _ in sets]
+        channel_weight = torch.ones(1, sets[0][1].shape[1], 1)
+        channel_weight[:, self.ae.stem_slice("melody")] = cfg.melody_weight
         while self.step_den < cfg.diffusion_steps:
             which = 1 if len(sets) > 1 and self.rng.random() < cfg.long_share else 0
             data, latents = sets[which]
@@ -344,17 +360,21 @@ class Trainer:
                 )
             target = v_target(x0, noise, t, alpha_bar)
             weight = (1 - known_mask) * fmask[:, None]
-            loss = (
-                F.mse_loss(v.float(), target, reduction="none") * weight
-            ).sum() / weight.sum().clamp(min=1)
+            err = F.mse_loss(v.float(), target, reduction="none") * weight
+            loss = weighted_mean(err, weight, channel_weight)
             self.opt_den.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(self.den.parameters(), 1.0)
             self.opt_den.step()
             self.step_den += 1
             if self.step_den % 50 == 0 or self.step_den == cfg.diffusion_steps:
+                per_stem = {  # each stem's own mean squared error, unweighted
+                    s: weighted_mean(err[:, self.ae.stem_slice(s)],
+                                     weight[:, self.ae.stem_slice(s)]).item()
+                    for s in STEMS
+                }  # fmt: skip
                 self._log({"stage": "diffusion", "step": self.step_den, "loss": loss.item(),
-                           "set": which, "sec": round(time.time() - t0, 1)})  # fmt: skip
+                           **per_stem, "set": which, "sec": round(time.time() - t0, 1)})  # fmt: skip
             if self.step_den % cfg.save_every == 0:
                 self.save()
             if self.step_den % (4 * cfg.save_every) == 0:

@@ -66,6 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.3,
         help="share of diffusion steps on the long (16- and 32-bar) windows",
     )
+    p.add_argument(
+        "--lr", type=finite_float, default=4e-4, help="peak learning rate of diffusion"
+    )
+    p.add_argument(
+        "--melody-weight",
+        type=finite_float,
+        default=1.0,
+        help="weight of the melody's latent channels in the diffusion loss (1: all alike)",
+    )
     p.add_argument("--tiny", action="store_true", help="the debug-size model (tests)")
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
     p.add_argument(
@@ -97,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
     for flag in ("long_share", "short_share"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")
+    if not 0.0 < args.lr <= 1e-2:
+        raise MultitrackError("--lr must be above 0 and at most 0.01")
+    if not 0.0 < args.melody_weight <= 100.0:
+        raise MultitrackError("--melody-weight must be above 0 and at most 100")
     if args.captions is not None and not 1 <= args.captions <= 3:
         raise MultitrackError("--captions must be 1-3")
     for flag in ("init_from", "decoders_from"):
@@ -121,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         mode_balance=args.mode_balance,
         long_share=args.long_share,
         decoder_steps=args.decoder_steps,
+        lr_diffusion=args.lr,
+        melody_weight=args.melody_weight,
     )
     path = run_training(
         args.corpus,

@@ -13,7 +13,7 @@ import torch
 
 from models.checkpoint import load_checkpoint
 from models.config import ModelConfig
-from models.training import TrainConfig, Trainer
+from models.training import TrainConfig, Trainer, weighted_mean
 
 
 def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) -> None:
@@ -32,6 +32,19 @@ def test_training_resumes_from_saved_state(tiny_checkpoint: Path) -> None:
     assert (trainer.step_ae, trainer.step_den) == (3, 3)
     lines = [json.loads(x) for x in (run / "log.jsonl").read_text().splitlines()]
     assert {r["stage"] for r in lines} == {"ae", "diffusion"}
+    diffusion = [r for r in lines if r["stage"] == "diffusion"]
+    # each stem's own loss is logged beside the (weighted) total
+    assert all(r[s] >= 0 for r in diffusion for s in ("melody", "chords", "bass", "drums"))
+
+
+def test_melody_weight_counts_the_melody_channels_that_many_times() -> None:
+    weight = torch.ones(1, 32, 4)
+    err = torch.zeros(1, 32, 4)
+    err[:, :8] = 1.0  # only the first stem's channels miss
+    channels = torch.ones(1, 32, 1)
+    assert float(weighted_mean(err, weight)) == pytest.approx(8 / 32)
+    channels[:, :8] = 3.0
+    assert float(weighted_mean(err, weight, channels)) == pytest.approx(24 / (24 + 24))
 
 
 def test_two_ddp_steps_under_torchrun(tiny_corpus: Path, tmp_path: Path) -> None:
