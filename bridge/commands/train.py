@@ -66,9 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.3,
         help="share of diffusion steps on the long (16- and 32-bar) windows",
     )
-    p.add_argument(
-        "--lr", type=finite_float, default=4e-4, help="peak learning rate of diffusion"
-    )
+    p.add_argument("--lr", type=finite_float, default=4e-4, help="peak learning rate of diffusion")
     p.add_argument(
         "--melody-weight",
         type=finite_float,
