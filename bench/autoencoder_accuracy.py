@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from models.checkpoint import load_checkpoint
-from models.representation import all_channels, decode_logits, song_to_arrays
+from models.decoding import decode_logits
+from models.representation import all_channels, song_to_arrays
 from multitrack.corpus.store import iter_examples
 from multitrack.song import STEMS, Song
 

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models import representation
+from models import decoding
 from models.config import MELODY_ROWS
+from models.decoding import decode_logits
 from models.pipeline import Pipeline
-from models.representation import all_channels, decode_logits, song_to_arrays
+from models.representation import all_channels, song_to_arrays
 from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.song import Song
@@ -72,7 +73,7 @@ def main() -> None:
     torch.set_num_threads(2)
     pipe = Pipeline.load(args.checkpoint)
     captured: list[dict[str, np.ndarray]] = []
-    original = representation.decode_logits
+    original = decoding.decode_logits
 
     def capture(logits, template, **kw):  # type: ignore[no-untyped-def]
         captured.append(logits)

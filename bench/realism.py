@@ -37,7 +37,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models import representation
+from models import decoding
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
@@ -140,9 +140,9 @@ def main() -> None:
     for name, pipe in runs.items():
         t0 = time.time()
         songs = []
-        saved = {k: getattr(representation, k) for k in old.get(name, {})}
+        saved = {k: getattr(decoding, k) for k in old.get(name, {})}  # AttributeError if gone
         for k, v in old.get(name, {}).items():
-            setattr(representation, k, v)
+            setattr(decoding, k, v)
         for i, ex in enumerate(windows):
             s = ex.song
             req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
@@ -150,7 +150,7 @@ def main() -> None:
                                   steps=steps.get(name, args.steps))  # fmt: skip
             songs.append(pipe.generate(req).song)
         for k, v in saved.items():
-            setattr(representation, k, v)
+            setattr(decoding, k, v)
         fake = feature_matrix(songs)
         acc = two_sample_accuracy(real, fake)
         means = {f: (round(float(real[:, j].mean()), 4), round(float(fake[:, j].mean()), 4))

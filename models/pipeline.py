@@ -19,6 +19,7 @@ import torch
 
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.conditioning import CondBatch, Condition, collate
+from models.decoding import decode_logits
 from models.editing import (
     forced_spans,
     kept_sections,
@@ -31,7 +32,7 @@ from models.editing import (
 from models.guard import CopyGuard
 from models.precision import DEFAULT_PRECISION, apply_precision, autocast
 from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank
-from models.representation import decode_logits, key_shift
+from models.representation import key_shift
 from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import plan_sections, tie, tie_groups, tonic_chord

@@ -10,7 +10,7 @@ against the windows' 0.17 / 0.47 / 0.08).
 A transition table ``log P(next row | row)`` in the model's key frame, counted over the
 training split's non-overlapping 4-bar windows and smoothed toward the interval distribution
 (so a rare row still moves by the usual intervals), is the decoder's melodic language model:
-``models.representation._mono_notes`` adds ``PRIOR_WEIGHT`` times it between consecutive notes
+``models.decoding._mono_notes`` adds ``PRIOR_WEIGHT`` times it between consecutive notes
 (an HMM with the network as emission). It lives in the checkpoint, so a model retrained on a
 producer's library decodes with that library's line.
 """
@@ -24,12 +24,17 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.representation import _WINDOW, PENTATONIC, song_to_arrays
+from models.representation import _WINDOW, song_to_arrays
 from multitrack.song import Song
 
 F32 = NDArray[np.float32]
 
 # How many counts of the interval distribution a row's own counts are mixed with.
+# Key suffix of a table fitted on the pentatonic-mode tunes alone (gong ... yu): in the key
+# frame they keep to five rows an octave, which the all-tunes table dilutes with the 77% that
+# are major (bench/fusion.py: 国风电音 melodies had 0.93 of their notes pentatonic, guofeng
+# windows 0.99).
+PENTATONIC = "/pentatonic"
 SMOOTHING = 20.0
 # The corpus's non-overlapping windows (multitrack.corpus.windows: 4 bars, hop 4).
 TILE_BARS = 4

@@ -11,8 +11,8 @@ import torch
 
 from models.checkpoint import CheckpointError, build, load_checkpoint, save_checkpoint, store_priors
 from models.config import MELODY_LOW, MELODY_ROWS, ModelConfig
+from models.decoding import decode_logits
 from models.prior import fit_transitions
-from models.representation import decode_logits
 from multitrack.song import Note, Song
 from multitrack.theory import Key
 
@@ -112,7 +112,8 @@ def test_the_checkpoint_carries_the_tables(tmp_path: Path) -> None:
 
 
 def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
-    from models.representation import PENTATONIC, table_for
+    from models.decoding import table_for
+    from models.prior import PENTATONIC
 
     major = fit_transitions([_scale_tune(60)], "melody", "signature")
     pentatonic = fit_transitions([_scale_tune(72)], "melody", "signature")

@@ -1,0 +1,266 @@
+"""Notes from the autoencoder decoder's logits: the model's output read back as a Song.
+
+``models.representation`` defines the arrays the network sees and predicts; this module
+decides which notes those predictions are. Binary rows (chord hold/onset, drum onsets) are
+thresholded at calibrated logits; the chords stem is read as strikes (``_chord_notes``); the
+monophonic stems are segmented into notes whose pitches are chosen together under the
+checkpoint's fitted note-to-note tables and the decoded harmony (``_mono_notes``).
+
+The module-level constants are the decoder's settings; each says how it was chosen. The
+benches override them by ``setattr`` on this module (bench/realism.py ``--decoded-as-0.4``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.config import CHORDS_LOW, CHORDS_ROWS, DEFAULT_KEY_FRAME
+from models.prior import PENTATONIC
+from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
+from multitrack.grid import Roll, note_runs, roll_to_notes
+from multitrack.harmony import fold_pitch_classes, harmony_pitch_classes, sounding
+from multitrack.song import STEMS, Note, Song, Stem
+from multitrack.theory import Key
+
+# Velocities are not modelled: a producer gets even, metrically accented velocities that the
+# DAW's MIDI clips make easy to reshape. Per stem: base velocity, extra on strong beats.
+_VELOCITY = {"melody": (88, 12), "chords": (72, 8), "bass": (92, 10), "drums": (84, 24)}
+
+
+def _velocity(stem: str, start: int, steps_per_beat: int, steps_per_bar: int) -> int:
+    base, accent = _VELOCITY[stem]
+    if start % steps_per_bar == 0:
+        return base + accent
+    if start % steps_per_beat == 0:
+        return base + accent // 2
+    return base
+
+
+# Melodic prior of the monophonic decoder: log-probability cost per semitone of a leap
+# beyond a fifth between consecutive notes (see ``_mono_notes``).
+LEAP_COST = 0.5
+FREE_LEAP = 7
+# Harmonic prior of the melody decoder: log-probability bonus of a note whose pitch class
+# sounds in the decoded chords or bass where it starts (see ``_mono_notes``). 2 rather than
+# 1 with 0.3 (bench/quality.py, 204 prompts): TD +10.7% -> +9.0%, chord-tone ratio +1.5% ->
+# +3.3% of the reference; melody UPC, entropy and range barely move (docs/model.md).
+CHORD_TONE_BONUS = 2.0
+
+
+# Weight of the fitted note-to-note prior (``models.prior``) against the network's summed
+# per-step log-probabilities, and of an onset's log-odds against a repeated pitch's prior when
+# the decoder weighs a held note against a repeat. Chosen on 60 training-split 8-bar windows'
+# captions (the bench's held-out windows not looked at), over 1.5-3 and 1-3: repeats 0.27 ->
+# 0.23, steps 0.29 -> 0.46, fourths-fifths 0.18 -> 0.08, notes a bar 5.1 -> 4.7 (windows:
+# 0.13 / 0.46 / 0.12, 4.8). Stronger weights give more steps and fewer notes a bar; a smaller
+# MERGE_SCALE merges more (1.5: repeats 0.21, but bars repeat their rhythm less, motif share
+# 0.10 -> 0.09). The bass is decoded against the chords stem with the same chord-tone bonus
+# (bass in chord 0.50 -> 0.55 with its own table; windows 0.58).
+PRIOR_WEIGHT = 2.5
+MERGE_SCALE = 2.0
+
+
+# Rhythmic motifs in the melody decoder (``_motif_rhythm``): a bar takes the rhythm of an
+# earlier bar when the network finds that rhythm at most this many nats less likely than its
+# own best guess (per-step independent sounding and onset probabilities). 0 turns it off.
+# Chosen on 100 training-split 4/8-bar windows' captions (sampled latents replayed through the
+# decoder; realism classifier 0.76 -> 0.75 at 8, 0.725 at 16; noise +-0.03), then checked on
+# bench/realism.py's 200 held-out windows (DPM-10 x4; corpus: motif share 0.206, melody
+# notes a bar 4.42): off 0.773 / 0.071 / 3.92, 8 nats 0.760 / 0.137 / 3.79, 16 nats
+# 0.775 / 0.174 / 3.70. 16 returns to rhythms as often as the corpus does but thins the
+# melody past issue 11's 15% notes-a-bar line; 8 keeps it (docs/model.md, "Session 6").
+MOTIF_NATS = 8.0
+
+
+# Extra log-odds a chords onset must clear beyond the calibrated threshold (see
+# ``decode_logits``). 0 decodes as 0.4 did: its chords stem re-struck more often than the
+# windows (chords onsets a bar 4.13 against 3.49 on bench/realism.py's 200 held-out windows,
+# DPM-10 x4); 1.5: 3.93 (3.96 with 8 motif nats). On 100 training-split windows' captions the
+# realism classifier went 0.76 -> 0.74 with it alone.
+CHORDS_ONSET_SHIFT = 1.5
+
+
+def _log_sigmoid(x: F32) -> F32:
+    return -np.logaddexp(0.0, -x)
+
+
+def _motif_rhythm(
+    sound: F32, onset: F32, bar: int, nats: float, sounding: NDArray[np.bool_]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Sounding and onset steps of a monophonic line from their log-odds (T,), each bar
+    either its own rhythm (``sounding`` and the positive onsets) or, within ``nats`` of it,
+    the rhythm of an earlier bar (the closest such; a bar that strikes nothing is no rhythm
+    to return to): melodies state a rhythm and return to it, which per-step thresholds rarely
+    reproduce exactly."""
+    s_on, o_on = sounding.copy(), onset > 0
+    bars = len(sound) // bar if bar > 0 else 0
+    if nats <= 0 or bars < 2:
+        return s_on, o_on
+    ls_pos, ls_neg = _log_sigmoid(sound), _log_sigmoid(-sound)
+    lo_pos, lo_neg = _log_sigmoid(onset), _log_sigmoid(-onset)
+    s_bars = s_on[: bars * bar].reshape(bars, bar)  # views: a bar's new rhythm is a source
+    o_bars = o_on[: bars * bar].reshape(bars, bar)  # for the bars after it
+    for b in range(1, bars):
+        at = slice(b * bar, (b + 1) * bar)
+        # Every candidate rhythm at once: the bar's own (row 0) and each earlier bar's.
+        s = np.concatenate([s_bars[b : b + 1], s_bars[:b]])
+        o = np.concatenate([o_bars[b : b + 1], o_bars[:b]]) & s
+        body = np.where(s, ls_pos[at], ls_neg[at])
+        hits = np.where(o, lo_pos[at], lo_neg[at])
+        loglik = body.sum(axis=1) + (s * hits).sum(axis=1)
+        cost = loglik[0] - loglik
+        same = (s[1:] == s[0]).all(axis=1) & (o[1:] == o[0]).all(axis=1)
+        ok = np.flatnonzero(o[1:].any(axis=1) & ~same & (cost[1:] <= nats))
+        if len(ok):
+            j = ok[cost[1:][ok] <= cost[1:][ok].min()][-1]  # the closest of the cheapest
+            s_bars[b], o_bars[b] = s[1 + j], o[1 + j]
+    return s_on, o_on
+
+
+def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
+    """The note-to-note table ``stem`` decodes with in ``key``: the pentatonic tunes' own
+    for a pentatonic mode when the checkpoint has one, else the stem's."""
+    if key.is_pentatonic and f"{stem}{PENTATONIC}" in priors:
+        return priors[f"{stem}{PENTATONIC}"]
+    return priors.get(stem)
+
+
+def _leap_costs(rows: int) -> F32:
+    d = np.abs(np.arange(rows)[:, None] - np.arange(rows)[None, :])
+    return (LEAP_COST * np.maximum(0, d - FREE_LEAP)).astype(np.float32)
+
+
+def _mono_notes(
+    logits: F32,
+    rows: int,
+    onset_logit: float,
+    low: int,
+    shift: int,
+    harmony: NDArray[np.bool_] | None = None,
+    transitions: F32 | None = None,
+    bar: int = 0,
+    motif: float = 0.0,
+) -> list[Note]:
+    """Segment decoding of a monophonic stem from (rows + 2, T) logits.
+
+    A step sounds when the rest row is not the most likely; sounding runs are cut at
+    predicted onsets; each segment takes a pitch by its summed log-probability over its
+    steps. Deciding pitch per note rather than per step keeps a held note from flickering
+    between neighbouring rows into fragments. The pitches of consecutive notes are chosen
+    together (Viterbi). With ``harmony`` (steps, 12), a note whose pitch class sounds where it
+    starts gains ``CHORD_TONE_BONUS``: where the network hesitates between neighbours, the
+    chord tone wins.
+
+    With ``transitions`` (rows, rows: ``log P(next | previous)``, ``models.prior``), the path
+    scores ``PRIOR_WEIGHT`` times them between notes, and where one note follows another
+    without a rest the decoder may also read the onset between them as a held note: the two
+    merge when the onset's calibrated log-odds, scaled by ``MERGE_SCALE``, say so more than the
+    prior's log-probability of repeating the pitch does. Without it (checkpoints saved
+    without tables), a hand-set prior charges ``LEAP_COST`` per semitone of a leap beyond
+    ``FREE_LEAP``.
+    """
+    z = logits[: rows + 1]
+    logp = z - z.max(axis=0, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(axis=0, keepdims=True))
+    rest = logp[0]
+    sound = np.log1p(-np.minimum(np.exp(rest), 1 - 1e-6)) - rest  # log-odds of sounding
+    # A step sounds where the rest row is not the most likely (as 0.4 decoded); a bar may
+    # then take an earlier bar's rhythm (``MOTIF_NATS``).
+    own = logp.argmax(axis=0) != 0
+    sounding, onset = _motif_rhythm(sound, logits[rows + 1] - onset_logit, bar, motif, own)
+    runs = note_runs(sounding, onset)
+    if not runs:
+        return []
+    emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
+    if harmony is not None:
+        pcs = (low + np.arange(rows) - shift) % 12
+        emit = emit + CHORD_TONE_BONUS * harmony[[a for a, _ in runs]][:, pcs]
+    gain = -_leap_costs(rows) if transitions is None else PRIOR_WEIGHT * transitions
+    same = np.arange(rows)
+    score = emit[0]
+    back = np.zeros((len(runs), rows), np.int64)
+    held = np.full(len(runs), -np.inf)  # gain of reading boundary i as a held note
+    for i in range(1, len(runs)):
+        step = gain
+        if transitions is not None and runs[i - 1][1] == runs[i][0]:
+            held[i] = -MERGE_SCALE * (float(logits[rows + 1, runs[i][0]]) - onset_logit)
+            step = gain.copy()
+            step[same, same] = np.maximum(gain[same, same], held[i])
+        total = score[:, None] + step  # (from, to)
+        back[i] = total.argmax(axis=0)
+        score = total.max(axis=0) + emit[i]
+    path = [int(score.argmax())]
+    for i in range(len(runs) - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    path.reverse()
+    notes: list[Note] = []
+    for i, ((a, b), row) in enumerate(zip(runs, path, strict=True)):
+        if i and path[i - 1] == row and held[i] > gain[row, row]:
+            held_note = notes[-1]
+            notes[-1] = Note(held_note.start, held_note.pitch, b - held_note.start)
+        else:
+            notes.append(Note(a, low + row - shift, b - a))
+    return notes
+
+
+def decode_logits(
+    logits: dict[str, F32],
+    template: Song,
+    *,
+    threshold: float = 0.5,
+    key_frame: str = DEFAULT_KEY_FRAME,
+    priors: Mapping[str, F32] | None = None,
+) -> Song:
+    """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
+
+    Monophonic stems take the most likely row per step (rest included); onsets and
+    polyphonic rows are thresholded sigmoid probabilities, calibrated for ``POS_WEIGHT``. The
+    bass is decoded against the chords, the melody last, against the chords and bass
+    (``_mono_notes``). Tempo, meter,
+    key, programs and length come from ``template``; notes beyond its length are dropped.
+    ``priors`` maps "melody" / "bass" to the checkpoint's fitted note-to-note tables
+    (``models.prior``).
+    """
+    shift = key_shift(template.key, key_frame)
+    steps = template.steps
+    spb, bar = template.meter.steps_per_beat, template.meter.steps_per_bar
+    stems: dict[str, Stem] = {}
+    # chords and bass first: the melody is decoded against the harmony they sound
+    for stem in ("chords", "bass", "drums", "melody"):
+        out = logits[stem][:, :steps]
+        logit_t = float(np.log(threshold / (1 - threshold)) + np.log(POS_WEIGHT[stem]))
+        notes: list[Note]
+        if stem in ("melody", "bass"):
+            low, rows = _WINDOW[stem]
+            harmony = None
+            so_far = replace(template, stems={**template.stems, **stems})
+            if stem == "melody":
+                harmony = harmony_pitch_classes(so_far)
+            else:  # the bass against the chords stem alone
+                harmony = fold_pitch_classes(sounding(so_far, "chords")) > 0
+            table = None if priors is None else table_for(priors, stem, template.key)
+            motif = MOTIF_NATS if stem == "melody" else 0.0
+            notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif)
+        elif stem == "chords":
+            roll = Roll(
+                onset=(out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT).T.astype(np.float32),
+                hold=(out[:CHORDS_ROWS] > logit_t).T.astype(np.float32),
+                velocity=np.zeros((steps, CHORDS_ROWS), np.float32),
+            )
+            notes = [
+                Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in roll_to_notes(roll)
+            ]
+        else:
+            hits = np.argwhere(out > logit_t)
+            notes = [Note(int(t), int(r), 1) for r, t in hits]
+        notes = [
+            Note(n.start, min(127, max(0, n.pitch)), n.duration, _velocity(stem, n.start, spb, bar))
+            for n in notes
+        ]
+        stems[stem] = Stem(stem, tuple(notes), template.stems[stem].program)
+    stems = {s: stems[s] for s in STEMS}
+    return replace(template, stems=stems)
