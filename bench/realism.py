@@ -13,8 +13,10 @@ share within 15%; bass in-chord ratio and chords per bar within 10%).
 
     .venv/bin/python bench/realism.py --corpus data/corpus --n 200 [--checkpoint PATH]
         [--untrained] [--no-priors] [--variants ddim-20x6-fp32,dpm-10x4-int8] [--decoded-as-0.4]
+        [--decoder CHORD_STRIKES=0 ...]
         [--json docs/realism.json]
 
+``--decoder`` adds a run of the shipped sampler with other ``models.decoding`` constants.
 ``--variants`` scores sampler settings (bench/variants.py) instead of the shipped one. Each
 run also lists the features that tell the two apart most: the standardised mean difference
 (Cohen's d) of every feature, largest first.
@@ -83,6 +85,18 @@ def within(name: str, ref: float, got: float) -> bool:
     return abs(got - ref) <= rel * abs(ref)
 
 
+def decoder_settings(spec: str) -> dict[str, float]:
+    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding`` constants; SystemExit for a
+    name the module does not have (a setting that would silently do nothing)."""
+    out: dict[str, float] = {}
+    for item in spec.split(","):
+        name, _, value = item.partition("=")
+        if not name.isupper() or not hasattr(decoding, name) or not value:
+            raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding constant")
+        out[name] = float(value)
+    return out
+
+
 def untrained(model: LoadedModel) -> LoadedModel:
     ae, den = build(model.config)
     ae.load_state_dict(model.autoencoder.state_dict())  # the same decoder; a blank denoiser
@@ -110,6 +124,14 @@ def main() -> None:
         action="store_true",
         help="also 0.4's sampler and decoder (DDIM-20 x6, every prompt's vector, no motifs)",
     )
+    ap.add_argument(
+        "--decoder",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE[,NAME=VALUE]",
+        help="also the shipped sampler with these models.decoding constants (repeatable), "
+        "e.g. CHORD_STRIKES=0",
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -134,7 +156,11 @@ def main() -> None:
         (shipped,) = parse_variants(AS_SHIPPED_04)
         runs["0.4 as shipped"] = shipped.pipeline(model)
         steps["0.4 as shipped"] = shipped.steps
-        old["0.4 as shipped"] = {"MOTIF_NATS": 0.0, "CHORDS_ONSET_SHIFT": 0.0}
+        old["0.4 as shipped"] = {"MOTIF_NATS": 0.0, "CHORDS_ONSET_SHIFT": 0.0, "CHORD_STRIKES": 0}
+    for spec in args.decoder:
+        settings = decoder_settings(spec)
+        runs[f"decoder {spec}"] = Pipeline(model)
+        old[f"decoder {spec}"] = settings
     real = feature_matrix([ex.song for ex in windows])
     report: dict[str, Any] = {"n": len(windows), "features": list(FEATURES), "runs": {}}
     for name, pipe in runs.items():

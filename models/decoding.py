@@ -12,6 +12,7 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -82,6 +83,50 @@ MOTIF_NATS = 8.0
 # DPM-10 x4); 1.5: 3.93 (3.96 with 8 motif nats). On 100 training-split windows' captions the
 # realism classifier went 0.76 -> 0.74 with it alone.
 CHORDS_ONSET_SHIFT = 1.5
+
+# The chords stem is read as strikes (``_chord_notes``): voices struck on one step are
+# released together, a voice still held when two or more others strike is struck with them,
+# and a held run no onset starts that is shorter than ``CHORD_STRAY_STEPS`` is dropped. Off
+# (``CHORD_STRIKES = False``), each pitch row is read on its own as 0.4 did: beside held-out
+# windows its comping voices came and went one by one (docs/model.md, "Session 7").
+CHORD_STRIKES = True
+CHORD_STRAY_STEPS = 2
+
+
+def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_]) -> list[Note]:
+    """Notes of a polyphonic stem from its thresholded hold and onset rows (rows, T), as a
+    band's comping plays. A step where two or more voices' onsets fire is a block strike: a
+    voice still held there is struck again with the others. Voices struck on the same step
+    end together, at the upper median of their own ends, and no later than the next block
+    strike (never into the same row's next note). A voice struck alone (a broken chord) may
+    ring on under the next one. A held run that no onset starts and that is shorter than
+    ``CHORD_STRAY_STEPS`` is a stray and dropped. Pitches are row indices."""
+    sounding = hold | struck
+    blocks = np.flatnonzero(struck.sum(axis=0) >= 2)
+    pieces: list[tuple[int, int, int]] = []  # (start, end, row), sorted by row then start
+    for row in np.flatnonzero(sounding.any(axis=1)):
+        for a, b in note_runs(sounding[row], struck[row]):
+            if not struck[row, a] and b - a < CHORD_STRAY_STEPS:
+                continue
+            cuts = blocks[(blocks > a) & (blocks < b)].tolist()
+            pieces.extend((x, y, int(row)) for x, y in zip([a, *cuts], [*cuts, b], strict=True))
+    limit: dict[tuple[int, int], int] = {}  # (row, start) -> the row's next piece's start
+    for (a, _, r), (a2, _, r2) in itertools.pairwise(pieces):
+        if r2 == r:
+            limit[r, a] = a2
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for a, b, r in pieces:
+        groups.setdefault(a, []).append((b, r))
+    notes: list[Note] = []
+    for a, members in groups.items():
+        ends = sorted(b for b, _ in members)
+        end = ends[len(ends) // 2]
+        later = blocks[blocks > a]
+        if len(members) > 1 and len(later):
+            end = min(end, int(later[0]))
+        for _, r in members:
+            notes.append(Note(a, r, min(end, limit.get((r, a), end)) - a))
+    return sorted(notes)
 
 
 def _log_sigmoid(x: F32) -> F32:
@@ -246,14 +291,15 @@ def decode_logits(
             motif = MOTIF_NATS if stem == "melody" else 0.0
             notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif)
         elif stem == "chords":
-            roll = Roll(
-                onset=(out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT).T.astype(np.float32),
-                hold=(out[:CHORDS_ROWS] > logit_t).T.astype(np.float32),
-                velocity=np.zeros((steps, CHORDS_ROWS), np.float32),
-            )
-            notes = [
-                Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in roll_to_notes(roll)
-            ]
+            struck = out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT
+            hold = out[:CHORDS_ROWS] > logit_t
+            if CHORD_STRIKES:
+                frame_notes = _chord_notes(hold, struck)
+            else:
+                roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
+                            velocity=np.zeros((steps, CHORDS_ROWS), np.float32))  # fmt: skip
+                frame_notes = roll_to_notes(roll)
+            notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]
         else:
             hits = np.argwhere(out > logit_t)
             notes = [Note(int(t), int(r), 1) for r, t in hits]

@@ -26,6 +26,7 @@ FEATURES: tuple[str, ...] = (
     "mel_notes_per_bar", "mel_mean_duration", "mel_on_beat", "mel_rest_share", "mel_motif",
     # harmony
     "mel_chord_tone", "chords_onsets_per_bar", "chords_polyphony", "chord_changes_per_bar",
+    "chords_struck_alone", "chords_release_together",
     # bass
     "bass_notes_per_bar", "bass_in_chord", "bass_on_beat",
     # drums
@@ -134,6 +135,10 @@ def song_features(song: Song) -> dict[str, float]:
     starts: dict[int, int] = {}
     for n in chords:
         starts[n.start] = starts.get(n.start, 0) + 1
+    ends: dict[int, set[int]] = {}
+    for n in chords:
+        ends.setdefault(n.start, set()).add(n.end)
+    strikes = [len(ends[t]) == 1 for t, k in starts.items() if k > 1]
     out = {
         "mel_mean_pitch": float(np.mean([n.pitch for n in mel])) if mel else 0.0,
         "mel_range": float(max(n.pitch for n in mel) - min(n.pitch for n in mel)) if mel else 0.0,
@@ -149,6 +154,9 @@ def song_features(song: Song) -> dict[str, float]:
         "chords_onsets_per_bar": len(onsets) / bars,
         "chords_polyphony": float(np.mean(list(starts.values()))) if starts else 0.0,
         "chord_changes_per_bar": _chord_changes(song),
+        # comping voices strike and release together (a block chord), or one by one
+        "chords_struck_alone": _share([starts[n.start] == 1 for n in chords]),
+        "chords_release_together": _share(strikes),
         "bass_notes_per_bar": len(bass) / bars,
         "bass_in_chord": _share(bass_in),
         "bass_on_beat": _on_beat(bass, song),

@@ -1,0 +1,34 @@
+"""Realism features (multitrack.features): comping synchrony and the feature vector."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from multitrack.features import FEATURES, feature_matrix, song_features
+from multitrack.song import Note, Song
+from multitrack.theory import Key
+
+
+def _with_chords(notes: list[Note]) -> Song:
+    return Song(bars=1, key=Key.parse("C major")).with_stem("chords", notes)
+
+
+def test_block_chords_strike_and_release_together() -> None:
+    block = _with_chords([Note(t, p, 4) for t in (0, 8) for p in (60, 64, 67)])
+    f = song_features(block)
+    assert f["chords_struck_alone"] == 0.0
+    assert f["chords_release_together"] == 1.0
+    assert f["chords_polyphony"] == 3.0
+
+
+def test_voices_that_come_and_go_one_by_one_are_told_apart() -> None:
+    broken = _with_chords([Note(0, 60, 16), Note(1, 64, 15), Note(2, 67, 14)])
+    ragged = _with_chords([Note(0, 60, 2), Note(0, 64, 7), Note(0, 67, 12), Note(9, 72, 1)])
+    assert song_features(broken)["chords_struck_alone"] == 1.0
+    assert song_features(ragged)["chords_struck_alone"] == 0.25
+    assert song_features(ragged)["chords_release_together"] == 0.0
+
+
+def test_every_feature_is_a_finite_number_for_an_empty_song() -> None:
+    row = feature_matrix([Song(bars=2, key=Key.parse("A minor"))])
+    assert row.shape == (1, len(FEATURES)) and np.isfinite(row).all()
