@@ -3,7 +3,8 @@
 
 Compares the shipped way (one synthesizer, stems one after another) against one pass with
 four synthesizers advanced in lockstep over the merged event list, and shows what writing the
-24-bit WAVs adds. Then compares the General MIDI fonts that are installed (TimGM6mb, Debian's
+24-bit WAVs adds, and writing each stem in turn against writer threads that write while the
+next stem renders (``multitrack.render.WRITERS``). Then compares the General MIDI fonts that are installed (TimGM6mb, Debian's
 FluidR3_GM.sf2 and MuseScore General .sf3): load time, render speed of the 32-bar song, and
 each stem's loudness (RMS dBFS; the example's chords are a piano, which the Ogg-compressed
 .sf3 renders far quieter in tinysoundfont).
@@ -15,12 +16,20 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from multitrack import render
 from multitrack.example import example_song
-from multitrack.render import Synthesizer, audio_samples, default_soundfont, render_stems
+from multitrack.render import (
+    Synthesizer,
+    audio_samples,
+    default_soundfont,
+    render_stems,
+    shared_synthesizer,
+)
 from multitrack.song import DRUM_NOTES, STEMS, ChordSpan, Note, Song, Stem
 
 REPEATS = 5
@@ -108,13 +117,26 @@ def main() -> None:
         seconds = song.seconds
         t_stem = best_of(per_stem, song, synth)
         t_lock = best_of(lockstep, song, synths)
+        shared = shared_synthesizer()
         with tempfile.TemporaryDirectory() as tmp:
             t_full = best_of(render_stems, song, Path(tmp))
+            saved = render.WRITERS
+            try:
+                render.WRITERS = 0
+                t_turn = best_of(partial(render_stems, song, Path(tmp), synthesizer=shared))
+                render.WRITERS = saved
+                t_writers = best_of(partial(render_stems, song, Path(tmp), synthesizer=shared))
+            finally:
+                render.WRITERS = saved
         print(
             f"{bars:>2} bars ({seconds:.1f} s of song, 4 stems): "
             f"per stem {seconds / t_stem:6.1f}x real time ({t_stem:.3f} s) | "
             f"lockstep one pass {seconds / t_lock:6.1f}x ({t_lock:.3f} s) | "
             f"render_stems incl. load + 24-bit WAVs {seconds / t_full:6.1f}x ({t_full:.3f} s)"
+        )
+        print(
+            f"   loaded font, render + write: stems written in turn {t_turn:.3f} s | "
+            f"{saved} writer threads {t_writers:.3f} s ({t_writers / t_turn:.2f}x)"
         )
 
     fonts()

@@ -119,3 +119,26 @@ def test_a_loaded_font_is_kept_for_the_next_take_and_reloaded_when_the_file_chan
     font.unlink()
     with pytest.raises(SoundFontError, match="does not exist"):
         shared_synthesizer(font)
+
+
+@pytest.mark.parametrize("writers", [0, 2])
+def test_a_failed_write_leaves_none_of_this_calls_files_and_keeps_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writers: int
+) -> None:
+    """A stem that cannot be written (here the bass) takes the stems written beside it
+    with it, in turn or in writer threads; a file that was in the folder before stays."""
+    from multitrack import render
+
+    (tmp_path / "mine.wav").write_bytes(b"a producer's file")
+    real = render.write_wav
+
+    def failing(audio: np.ndarray, path: Path, rate: int) -> Path:
+        if path.name == "bass.wav":
+            raise OutputError(f"cannot write {path}: disk full")
+        return real(audio, path, rate)
+
+    monkeypatch.setattr(render, "write_wav", failing)
+    monkeypatch.setattr(render, "WRITERS", writers)
+    with pytest.raises(OutputError, match="disk full"):
+        render_stems(_one_note_song(), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.wav"]
