@@ -132,6 +132,11 @@ def main() -> None:
         help="also the shipped sampler with these models.decoding constants (repeatable), "
         "e.g. CHORD_STRIKES=0",
     )
+    ap.add_argument(
+        "--decoders-only",
+        action="store_true",
+        help="score only the --decoder runs (the shipped one was scored before: same seeds)",
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -161,6 +166,8 @@ def main() -> None:
         settings = decoder_settings(spec)
         runs[f"decoder {spec}"] = Pipeline(model)
         old[f"decoder {spec}"] = settings
+    if args.decoders_only:
+        runs = {name: pipe for name, pipe in runs.items() if name.startswith("decoder ")}
     real = feature_matrix([ex.song for ex in windows])
     report: dict[str, Any] = {"n": len(windows), "features": list(FEATURES), "runs": {}}
     for name, pipe in runs.items():
