@@ -84,6 +84,12 @@ MOTIF_NATS = 8.0
 # realism classifier went 0.76 -> 0.74 with it alone.
 CHORDS_ONSET_SHIFT = 1.5
 
+# A monophonic line is also cut where the network's most likely pitch changes and holds
+# (``_pitch_changes``): it held ``PITCH_CUTS`` steps before the change and holds as many
+# after it. 0 cuts at predicted onsets only, as 0.4 did, which read a figure whose onsets the
+# onset row missed (a 6/8 jig's D-F-C-F, the pitch rows sure of each) as one held D.
+PITCH_CUTS = 2
+
 # The chords stem is read as strikes (``_chord_notes``): voices struck on one step are
 # released together, a voice still held when two or more others strike is struck with them,
 # and a held run no onset starts that is shorter than ``CHORD_STRAY_STEPS`` is dropped. Off
@@ -127,6 +133,20 @@ def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_]) -> list[Not
         for _, r in members:
             notes.append(Note(a, r, min(end, limit.get((r, a), end)) - a))
     return sorted(notes)
+
+
+def _pitch_changes(best: NDArray[np.int64], own: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
+    """(T,) True at the steps where the most likely pitch row ``best`` changes between two
+    sounding steps (``own``) and each side holds its pitch ``k`` steps."""
+    fwd, bwd = own.copy(), own.copy()  # the k steps from t on (up to t) share t's pitch
+    for j in range(1, k):
+        fwd[:-j] &= (best[j:] == best[:-j]) & own[j:]
+        fwd[len(fwd) - j :] = False
+        bwd[j:] &= (best[:-j] == best[j:]) & own[:-j]
+        bwd[:j] = False
+    change = np.zeros(len(best), bool)
+    change[1:] = (best[1:] != best[:-1]) & fwd[1:] & bwd[:-1]
+    return change
 
 
 def _log_sigmoid(x: F32) -> F32:
@@ -216,7 +236,11 @@ def _mono_notes(
     # A step sounds where the rest row is not the most likely (as 0.4 decoded); a bar may
     # then take an earlier bar's rhythm (``MOTIF_NATS``).
     own = logp.argmax(axis=0) != 0
-    sounding, onset = _motif_rhythm(sound, logits[rows + 1] - onset_logit, bar, motif, own)
+    onset_lo = logits[rows + 1] - onset_logit
+    if PITCH_CUTS > 0:
+        cuts = _pitch_changes(logp[1:].argmax(axis=0), own, int(PITCH_CUTS))
+        onset_lo = np.where(cuts, np.maximum(onset_lo, 1.0), onset_lo)  # an onset, if weak
+    sounding, onset = _motif_rhythm(sound, onset_lo, bar, motif, own)
     runs = note_runs(sounding, onset)
     if not runs:
         return []
@@ -232,7 +256,7 @@ def _mono_notes(
     for i in range(1, len(runs)):
         step = gain
         if transitions is not None and runs[i - 1][1] == runs[i][0]:
-            held[i] = -MERGE_SCALE * (float(logits[rows + 1, runs[i][0]]) - onset_logit)
+            held[i] = -MERGE_SCALE * float(onset_lo[runs[i][0]])
             step = gain.copy()
             step[same, same] = np.maximum(gain[same, same], held[i])
         total = score[:, None] + step  # (from, to)

@@ -49,3 +49,35 @@ def test_broken_chords_stay_broken_and_no_note_overlaps_its_row() -> None:
     for row in range(8):
         mine = sorted(n for n in notes if n.pitch == row)
         assert all(a.end <= b.start for a, b in itertools.pairwise(mine))
+
+
+def test_a_pitch_that_changes_and_holds_cuts_a_note_where_the_onset_row_was_silent() -> None:
+    from models.decoding import _pitch_changes
+
+    best = np.array([5, 5, 5, 9, 9, 9, 7, 9, 9, 4, 4, 4])
+    own = np.ones(12, bool)
+    own[11] = False  # a rest at the end
+    # 5 -> 9 holds on both sides; 9 -> 7 -> 9 is a one-step flicker; 9 -> 4 holds 2 steps
+    assert np.flatnonzero(_pitch_changes(best, own, 2)).tolist() == [3, 9]
+    assert not _pitch_changes(best, own, 4).any()
+
+
+def test_the_melody_decoder_reads_the_pitch_rows_figure_not_one_held_note() -> None:
+    from models import decoding
+    from models.config import MELODY_ROWS
+    from models.decoding import _mono_notes
+
+    steps = 16
+    logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
+    for a, b, row in ((0, 6, 20), (6, 10, 23), (10, 16, 20)):
+        logits[1 + row, a:b] = 10.0  # sure pitch rows; rest row 0 stays unlikely
+    logits[MELODY_ROWS + 1] = -10.0
+    logits[MELODY_ROWS + 1, 0] = 10.0  # the onset row fires once, at the start
+    cut = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0)
+    assert [(n.start, n.pitch, n.duration) for n in cut] == [(0, 20, 6), (6, 23, 4), (10, 20, 6)]
+    saved = decoding.PITCH_CUTS
+    try:
+        decoding.PITCH_CUTS = 0  # as 0.4 read it: one note, its pitch the run's likeliest
+        assert len(_mono_notes(logits, MELODY_ROWS, 0.0, 0, 0)) == 1
+    finally:
+        decoding.PITCH_CUTS = saved
