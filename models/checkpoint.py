@@ -124,6 +124,15 @@ def store_priors(path: Path, priors: dict[str, np.ndarray]) -> None:
         torch.save(payload, handle)
 
 
+def store_meta(path: Path, **entries: Any) -> None:
+    """Add ``entries`` to the meta of the checkpoint at ``path``, in place and atomically;
+    weights, config and tables are left as they are."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    payload["meta"] = {**payload.get("meta", {}), **entries}
+    with atomic_file(path) as handle:
+        torch.save(payload, handle)
+
+
 def check_text_encoder(path: Path, recorded: Any, config: ModelConfig) -> TextEncoderId:
     """The text encoder a checkpoint names (``UNRECORDED_ENCODER`` for one that names none);
     CheckpointError when it is not this install's, or when the denoiser's text input is not

@@ -7,7 +7,7 @@ that does not say something is conditioned on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +103,30 @@ class CondBatch:
 
 
 _FIELDS = ("style", "mode", "meter", "bpm", "programs", "stems", "text", "text_on", "tracks")
+
+
+def known_programs(
+    programs: Sequence[int | None], seen: Mapping[str, Sequence[int]] | None
+) -> tuple[int | None, ...]:
+    """The program tokens to condition on: each of ``PROGRAM_STEMS``' programs as asked when
+    the training corpus had that stem play it (``seen``, the checkpoint's ``programs_seen``),
+    else the nearest such program of its General MIDI family (the eight programs from
+    ``8 * (p // 8)``), else None (the null token). A program the network never saw has an
+    embedding training never moved from its random start: guofeng's default chords program,
+    104 Sitar, made 18 of 20 guofeng takes play drums where 2 of 20 windows do. The take
+    still sounds the asked program; only the conditioning changes. Without ``seen`` (a
+    checkpoint saved before it was recorded) the programs are taken as asked."""
+    if seen is None:
+        return tuple(programs)
+    out: list[int | None] = []
+    for stem, program in zip(PROGRAM_STEMS, programs, strict=True):
+        known = seen.get(stem, ())
+        if program is None or program in known:
+            out.append(program)
+            continue
+        family = [q for q in known if q // 8 == program // 8]
+        out.append(min(family, key=lambda q: (abs(q - program), q)) if family else None)
+    return tuple(out)
 
 
 def collate(conds: Sequence[Condition], *, text_dim: int = 512, frames: int = 1) -> CondBatch:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from models.checkpoint import LoadedModel, load_checkpoint
-from models.conditioning import CondBatch, Condition, collate
+from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.decoding import decode_logits
 from models.editing import (
     forced_spans,
@@ -150,6 +150,10 @@ class Pipeline:
         self.guard = guard
         self.version = model.config.version
         self.key_frame = model.config.key_frame
+        # programs each stem played in training (checkpoint meta; models.conditioning)
+        self.programs_seen: dict[str, list[int]] | None = model.meta.get("programs_seen")
+        # share of each style's training windows with drums (checkpoint meta; ``_playing``)
+        self.drums_by_style: dict[str, float] = dict(model.meta.get("drums_by_style", {}))
 
     @classmethod
     def load(
@@ -212,10 +216,10 @@ class Pipeline:
         wants_text = self.text_vector == "always" or bool(attrs.nearest)
         text = embed_prompt(request.prompt) if wants_text and request.prompt.strip() else None
         timings = {"text": time.perf_counter() - t0}
-        playing = tuple(attrs.stems)
+        playing, told = self._playing(attrs, request)
         t1 = time.perf_counter()
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
-        cond = self._condition(attrs, frame, text, self._tracks(frame, spans, base, bars))
+        cond = self._condition(attrs, frame, text, self._tracks(frame, spans, base, bars), told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(sections, fpb, known.shape[2]) if request.source is None else []
         timings["encode"] = time.perf_counter() - t1
@@ -338,14 +342,39 @@ class Pipeline:
             tracks[CHORD_ROWS, frames - fpb :] = last[:, frames - fpb :]
         return tracks
 
+    def _playing(
+        self, attrs: PromptAttributes, request: GenerateRequest
+    ) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+        """(the stems that play, the stems token the denoiser is told: None for null).
+
+        Stems the prompt names are as named. For a new take whose prompt names none, in a
+        style the checkpoint knows, whether drums play is drawn (seeded by the request) with
+        the share of that style's training windows that have them, and the denoiser is told
+        the drawn set, as 85% of its training examples were: its null token, seen in the
+        other 15%, played drums in 18 of 20 guofeng takes (13 of 20 with known programs)
+        where 2 of 20 guofeng windows have them (``bench/quality.py`` style; docs/model.md).
+        Otherwise (an edit, an unknown style, a checkpoint without the table) the null
+        token: the model chooses, and every stem may play."""
+        named = tuple(attrs.stems)
+        share = self.drums_by_style.get(attrs.style or "")
+        if attrs.stems_named:
+            return named, named
+        if share is None or request.source is not None:
+            return named, None
+        drums = np.random.default_rng([request.seed, 0xD4]).random() < share
+        told = tuple(s for s in STEMS if s != "drums" or drums)
+        return told, told
+
     def _condition(
         self,
         attrs: PromptAttributes,
         frame: Song,
         text: np.ndarray | None,
         tracks: np.ndarray | None = None,
+        stems: tuple[str, ...] | None = None,
     ) -> CondBatch:
-        """The request's conditioning, one row."""
+        """The request's conditioning, one row; ``stems`` the stems token (None: null, or
+        the prompt's named stems)."""
         key = frame.key
         return collate([
             Condition(
@@ -353,10 +382,14 @@ class Pipeline:
                 mode=key.mode,
                 meter=str(frame.meter),
                 bpm=frame.tempo,
-                programs=tuple(frame.stems[s].program for s in PROGRAM_STEMS),
+                programs=known_programs(
+                    [frame.stems[s].program for s in PROGRAM_STEMS], self.programs_seen
+                ),
                 # stems the prompt did not name are the model's to choose for the style
                 # (a hymn or a classical piece often has no drums in the corpus)
-                stems=tuple(attrs.stems) if attrs.stems_named else None,
+                stems=stems if stems is not None else (
+                    tuple(attrs.stems) if attrs.stems_named else None
+                ),
                 text=text,
                 tracks=tracks,
             )

@@ -15,6 +15,7 @@ import torch.distributed as dist
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays
 from models.training import TrainConfig, Trainer
+from multitrack.stems import PROGRAM_STEMS
 
 
 def run_training(
@@ -102,6 +103,8 @@ def run_training(
             "train_seconds": round(time.time() - started, 1),
             "world_size": trainer.world,
             "init_from": None if init_from is None else init_from.name,
+            "programs_seen": programs_seen(corpus),
+            "drums_by_style": drums_by_style(corpus),
         }
         trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame))
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
@@ -109,6 +112,31 @@ def run_training(
     if trainer.world > 1:
         dist.barrier()
     return checkpoint
+
+
+def programs_seen(corpus: Path, split: str = "train") -> dict[str, list[int]]:
+    """The General MIDI programs each of ``PROGRAM_STEMS`` plays in a corpus split: the
+    program embeddings training moved (``models.conditioning.known_programs``)."""
+    from multitrack.corpus.store import iter_examples
+
+    seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
+    for ex in iter_examples(corpus, split):
+        for stem in PROGRAM_STEMS:
+            seen[stem].add(ex.song.stems[stem].program)
+    return {stem: sorted(programs) for stem, programs in seen.items()}
+
+
+def drums_by_style(corpus: Path, split: str = "train") -> dict[str, float]:
+    """The share of each style's windows in a corpus split whose drums play
+    (``models.pipeline.Pipeline._playing``)."""
+    from multitrack.corpus.store import iter_examples
+
+    counts: dict[str, list[int]] = {}
+    for ex in iter_examples(corpus, split):
+        seen = counts.setdefault(ex.song.style or "", [0, 0])
+        seen[0] += bool(ex.song.stems["drums"].notes)
+        seen[1] += 1
+    return {style: round(d / n, 4) for style, (d, n) in sorted(counts.items()) if style}
 
 
 def _subset(data: TrainingArrays, n: int) -> TrainingArrays:

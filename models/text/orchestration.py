@@ -162,7 +162,14 @@ class Orchestrator:
         ]
         duet = next((h for h in self.hits if h.has("duet") and not h.negated), None)
         reason = ""
-        self.stems_named = bool(only or solo or duet or on or off)
+        # Naming a part that plays anyway (伴奏, a bass instrument, "with piano chords")
+        # leaves the set as it was, drums undecided: the model (models.pipeline) decides
+        # them for the style. Drums said on, anything said off, only, solo or duet settle it.
+        drums_said = any(
+            hit.has("stem") and not hit.negated and "drums" in hit.values("stem")
+            for hit in self.hits
+        )
+        self.stems_named = bool(only or solo or duet or off or drums_said)
         if only:
             stems = set(only)
             reason = "only " + ", ".join(dict.fromkeys(only.values()))

@@ -331,6 +331,20 @@ def test_stems_named_only_when_the_prompt_speaks_of_them() -> None:
     assert lex("钢琴独奏").stems_named
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "轻松一点的中国风伴奏,8小节",
+        "温暖的古风音乐,二胡旋律,竖琴伴奏,原声贝斯",
+        "jazz with upright bass",
+    ],
+)
+def test_naming_a_part_that_plays_anyway_leaves_the_drums_to_the_style(prompt: str) -> None:
+    """伴奏 or a bass instrument does not say drums play: the set stays unnamed (all four)."""
+    a = lex(prompt)
+    assert a.stems == STEMS and not a.stems_named
+
+
 def test_negation_beats_a_mention() -> None:
     a = lex("no drums with heavy drums")
     assert a.stems == ("melody", "chords", "bass")
