@@ -24,6 +24,31 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     assert model.meta["ae_steps"] == 3 and model.meta["diffusion_steps"] == 3
     # latent statistics were fitted, not left at the identity
     assert bool((model.autoencoder.latent_std != 1).any())
+    # what the conditioning needs to know of the training data (models.conditioning,
+    # models.pipeline): the programs each stem played, the share of each style with drums
+    seen = model.meta["programs_seen"]
+    assert set(seen) == {"melody", "chords", "bass"} and all(seen.values())
+    shares = model.meta["drums_by_style"]
+    assert shares and all(0.0 <= v <= 1.0 for v in shares.values())
+
+
+def test_store_meta_adds_entries_and_leaves_the_weights(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    from models.checkpoint import store_meta
+
+    copy = tmp_path / "multitrack.pt"
+    copy.write_bytes(tiny_checkpoint.read_bytes())
+    store_meta(copy, drums_by_style={"lullaby": 0.0})
+    before, after = load_checkpoint(tiny_checkpoint), load_checkpoint(copy)
+    assert after.meta["drums_by_style"] == {"lullaby": 0.0}
+    assert after.meta["diffusion_steps"] == before.meta["diffusion_steps"]
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            before.denoiser.state_dict().values(), after.denoiser.state_dict().values(), strict=True
+        )
+    )
 
 
 def test_training_resumes_from_saved_state(tiny_checkpoint: Path) -> None:
