@@ -352,7 +352,7 @@ class Pipeline:
         the share of that style's training windows that have them, and the denoiser is told
         the drawn set, as 85% of its training examples were: its null token, seen in the
         other 15%, played drums in 18 of 20 guofeng takes (13 of 20 with known programs)
-        where 2 of 20 guofeng windows have them (``bench/quality.py`` style; docs/model.md).
+        where 2 of 20 guofeng windows have them (docs/model.md, "Session 7").
         Otherwise (an edit, an unknown style, a checkpoint without the table) the null
         token: the model chooses, and every stem may play."""
         named = tuple(attrs.stems)
@@ -385,8 +385,8 @@ class Pipeline:
                 programs=known_programs(
                     [frame.stems[s].program for s in PROGRAM_STEMS], self.programs_seen
                 ),
-                # stems the prompt did not name are the model's to choose for the style
-                # (a hymn or a classical piece often has no drums in the corpus)
+                # the stems token: named, drawn for the style (``_playing``), or null for
+                # the model to choose (a hymn often has no drums in the corpus)
                 stems=stems if stems is not None else (
                     tuple(attrs.stems) if attrs.stems_named else None
                 ),
