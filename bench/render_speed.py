@@ -4,10 +4,10 @@
 Compares the shipped way (one synthesizer, stems one after another) against one pass with
 four synthesizers advanced in lockstep over the merged event list, and shows what writing the
 24-bit WAVs adds, and writing each stem in turn against writer threads that write while the
-next stem renders (``multitrack.render.WRITERS``). Then compares the General MIDI fonts that are installed (TimGM6mb, Debian's
-FluidR3_GM.sf2 and MuseScore General .sf3): load time, render speed of the 32-bar song, and
-each stem's loudness (RMS dBFS; the example's chords are a piano, which the Ogg-compressed
-.sf3 renders far quieter in tinysoundfont).
+next stem renders (``multitrack.render.WRITERS``). Then compares the General MIDI fonts that
+are installed (TimGM6mb, Debian's FluidR3_GM.sf2 and MuseScore General .sf3): load time,
+render speed of the 32-bar song, and each stem's loudness (RMS dBFS; the example's chords are
+a piano, which the Ogg-compressed .sf3 renders far quieter in tinysoundfont).
 Run: ``.venv/bin/python bench/render_speed.py``.
 """
 
@@ -120,12 +120,10 @@ def main() -> None:
         shared = shared_synthesizer()
         with tempfile.TemporaryDirectory() as tmp:
             t_full = best_of(render_stems, song, Path(tmp))
-            saved = render.WRITERS
+            t_writers = best_of(partial(render_stems, song, Path(tmp), synthesizer=shared))
+            saved, render.WRITERS = render.WRITERS, 0
             try:
-                render.WRITERS = 0
                 t_turn = best_of(partial(render_stems, song, Path(tmp), synthesizer=shared))
-                render.WRITERS = saved
-                t_writers = best_of(partial(render_stems, song, Path(tmp), synthesizer=shared))
             finally:
                 render.WRITERS = saved
         print(

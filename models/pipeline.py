@@ -272,10 +272,10 @@ class Pipeline:
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
         tracks = self._tracks(song, song.chords or None, None, None)
-        cond = self._condition(replace(attrs, style=groove, stems_named=True), frame, None, tracks)
+        playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
+        cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {})  # fmt: skip
-        playing = tuple(attrs.stems)
         pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
         best = max(pool, key=lambda c: candidate_rank(c, song.chords or None))
         return replace(best, chords=song.chords, sections=song.sections)
@@ -356,9 +356,9 @@ class Pipeline:
         Otherwise (an edit, an unknown style, a checkpoint without the table) the null
         token: the model chooses, and every stem may play."""
         named = tuple(attrs.stems)
-        share = self.drums_by_style.get(attrs.style or "")
         if attrs.stems_named:
             return named, named
+        share = self.drums_by_style.get(attrs.style or "")
         if share is None or request.source is not None:
             return named, None
         drums = np.random.default_rng([request.seed, 0xD4]).random() < share
@@ -373,8 +373,8 @@ class Pipeline:
         tracks: np.ndarray | None = None,
         stems: tuple[str, ...] | None = None,
     ) -> CondBatch:
-        """The request's conditioning, one row; ``stems`` the stems token (None: null, or
-        the prompt's named stems)."""
+        """The request's conditioning, one row; ``stems`` the stems token (None: null, the
+        model chooses; ``_playing`` says which)."""
         key = frame.key
         return collate([
             Condition(
@@ -385,11 +385,7 @@ class Pipeline:
                 programs=known_programs(
                     [frame.stems[s].program for s in PROGRAM_STEMS], self.programs_seen
                 ),
-                # the stems token: named, drawn for the style (``_playing``), or null for
-                # the model to choose (a hymn often has no drums in the corpus)
-                stems=stems if stems is not None else (
-                    tuple(attrs.stems) if attrs.stems_named else None
-                ),
+                stems=stems,
                 text=text,
                 tracks=tracks,
             )

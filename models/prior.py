@@ -29,12 +29,12 @@ from multitrack.song import Song
 
 F32 = NDArray[np.float32]
 
-# How many counts of the interval distribution a row's own counts are mixed with.
 # Key suffix of a table fitted on the pentatonic-mode tunes alone (gong ... yu): in the key
 # frame they keep to five rows an octave, which the all-tunes table dilutes with the 77% that
 # are major (bench/fusion.py: 国风电音 melodies had 0.93 of their notes pentatonic, guofeng
 # windows 0.99).
 PENTATONIC = "/pentatonic"
+# How many counts of the interval distribution a row's own counts are mixed with.
 SMOOTHING = 20.0
 # The corpus's non-overlapping windows (multitrack.corpus.windows: 4 bars, hop 4).
 TILE_BARS = 4

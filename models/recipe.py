@@ -103,8 +103,7 @@ def run_training(
             "train_seconds": round(time.time() - started, 1),
             "world_size": trainer.world,
             "init_from": None if init_from is None else init_from.name,
-            "programs_seen": programs_seen(corpus),
-            "drums_by_style": drums_by_style(corpus),
+            **corpus_facts(corpus),
         }
         trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame))
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
@@ -114,29 +113,28 @@ def run_training(
     return checkpoint
 
 
-def programs_seen(corpus: Path, split: str = "train") -> dict[str, list[int]]:
-    """The General MIDI programs each of ``PROGRAM_STEMS`` plays in a corpus split: the
-    program embeddings training moved (``models.conditioning.known_programs``)."""
-    from multitrack.corpus.store import iter_examples
-
-    seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
-    for ex in iter_examples(corpus, split):
-        for stem in PROGRAM_STEMS:
-            seen[stem].add(ex.song.stems[stem].program)
-    return {stem: sorted(programs) for stem, programs in seen.items()}
-
-
-def drums_by_style(corpus: Path, split: str = "train") -> dict[str, float]:
-    """The share of each style's windows in a corpus split whose drums play
+def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
+    """What the conditioning needs to know of a corpus split, in one pass over it:
+    ``programs_seen``, the General MIDI programs each of ``PROGRAM_STEMS`` plays (the
+    program embeddings training moved; ``models.conditioning.known_programs``), and
+    ``drums_by_style``, the share of each style's windows whose drums play
     (``models.pipeline.Pipeline._playing``)."""
     from multitrack.corpus.store import iter_examples
 
-    counts: dict[str, list[int]] = {}
+    seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
+    counts: dict[str, list[int]] = {}  # style -> [windows with drums, windows]
     for ex in iter_examples(corpus, split):
-        seen = counts.setdefault(ex.song.style or "", [0, 0])
-        seen[0] += bool(ex.song.stems["drums"].notes)
-        seen[1] += 1
-    return {style: round(d / n, 4) for style, (d, n) in sorted(counts.items()) if style}
+        song = ex.song
+        for stem in PROGRAM_STEMS:
+            seen[stem].add(song.stems[stem].program)
+        tally = counts.setdefault(song.style or "", [0, 0])
+        tally[0] += bool(song.stems["drums"].notes)
+        tally[1] += 1
+    shares = {style: round(d / n, 4) for style, (d, n) in sorted(counts.items()) if style}
+    return {
+        "programs_seen": {stem: sorted(programs) for stem, programs in seen.items()},
+        "drums_by_style": shares,
+    }
 
 
 def _subset(data: TrainingArrays, n: int) -> TrainingArrays:

@@ -133,10 +133,9 @@ def song_features(song: Song) -> dict[str, float]:
     bass_in = [bool(grid[n.start, n.pitch % 12]) for n in bass if n.start < song.steps]
     onsets = {n.start for n in chords}
     starts: dict[int, int] = {}
+    ends: dict[int, set[int]] = {}  # the steps a strike's notes end on
     for n in chords:
         starts[n.start] = starts.get(n.start, 0) + 1
-    ends: dict[int, set[int]] = {}
-    for n in chords:
         ends.setdefault(n.start, set()).add(n.end)
     strikes = [len(ends[t]) == 1 for t, k in starts.items() if k > 1]
     out = {
