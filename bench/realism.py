@@ -39,7 +39,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models import decoding
+from models import decoding, ranking
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
@@ -85,16 +85,30 @@ def within(name: str, ref: float, got: float) -> bool:
     return abs(got - ref) <= rel * abs(ref)
 
 
+# Modules whose constants ``--decoder`` may set: ``NAME`` is models.decoding's, ``ranking.NAME``
+# models.ranking's (the best-of-k policy).
+POLICY = {"": decoding, "ranking.": ranking}
+
+
 def decoder_settings(spec: str) -> dict[str, float]:
-    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding`` constants; SystemExit for a
-    name the module does not have (a setting that would silently do nothing)."""
+    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding`` constants (``ranking.NAME``:
+    ``models.ranking``'s); SystemExit for a name the module does not have (a setting that
+    would silently do nothing)."""
     out: dict[str, float] = {}
     for item in spec.split(","):
         name, _, value = item.partition("=")
-        if not name.isupper() or not hasattr(decoding, name) or not value:
-            raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding constant")
+        prefix, _, const = name.rpartition(".")
+        module = POLICY.get(prefix + "." if prefix else "")
+        if module is None or not const.isupper() or not hasattr(module, const) or not value:
+            raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding constant "
+                             "(or ranking.NAME, a models.ranking one)")  # fmt: skip
         out[name] = float(value)
     return out
+
+
+def _module_of(name: str) -> tuple[Any, str]:
+    prefix, _, const = name.rpartition(".")
+    return POLICY[prefix + "." if prefix else ""], const
 
 
 def untrained(model: LoadedModel) -> LoadedModel:
@@ -137,11 +151,18 @@ def main() -> None:
         action="store_true",
         help="score only the --decoder runs (the shipped one was scored before: same seeds)",
     )
+    ap.add_argument(
+        "--split",
+        choices=("test", "train"),
+        default="test",
+        help="whose windows: the held-out ones (the bench), or the training split's, to choose "
+        "a setting on without looking at the bench's windows",
+    )
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    pool = [ex for ex in iter_examples(args.corpus, "test") if ex.song.bars in (4, 8)]
+    pool = [ex for ex in iter_examples(args.corpus, args.split) if ex.song.bars in (4, 8)]
     random.Random(0).shuffle(pool)
     windows = pool[: args.n]
     model = load_checkpoint(args.checkpoint)
@@ -173,9 +194,9 @@ def main() -> None:
     for name, pipe in runs.items():
         t0 = time.time()
         songs = []
-        saved = {k: getattr(decoding, k) for k in old.get(name, {})}  # AttributeError if gone
+        saved = {k: getattr(*_module_of(k)) for k in old.get(name, {})}  # AttributeError if gone
         for k, v in old.get(name, {}).items():
-            setattr(decoding, k, v)
+            setattr(*_module_of(k), v)
         for i, ex in enumerate(windows):
             s = ex.song
             req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
@@ -183,7 +204,7 @@ def main() -> None:
                                   steps=steps.get(name, args.steps))  # fmt: skip
             songs.append(pipe.generate(req).song)
         for k, v in saved.items():
-            setattr(decoding, k, v)
+            setattr(*_module_of(k), v)
         fake = feature_matrix(songs)
         acc = two_sample_accuracy(real, fake)
         means = {f: (round(float(real[:, j].mean()), 4), round(float(fake[:, j].mean()), 4))

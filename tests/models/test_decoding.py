@@ -81,3 +81,50 @@ def test_the_melody_decoder_reads_the_pitch_rows_figure_not_one_held_note() -> N
         assert len(_mono_notes(logits, MELODY_ROWS, 0.0, 0, 0)) == 1
     finally:
         decoding.PITCH_CUTS = saved
+
+
+def _flat_gain(i: int, r0: int, r1: int) -> float:
+    return 0.0
+
+
+def test_a_bar_returns_to_an_earlier_bars_pitches_when_the_network_hardly_minds() -> None:
+    from models.decoding import _motif_pitches
+
+    bar = 8
+    runs = [(0, 4), (4, 8), (8, 12), (12, 16), (16, 20), (20, 24)]  # three bars, two notes each
+    emit = np.zeros((6, 12), np.float32)
+    path = [0, 4, 2, 5, 7, 9]
+    for i, r in enumerate(path):
+        emit[i, r] = 1.0  # each note's own pitch is 1 nat likelier than any other
+    # bar 1 (notes 2, 3) costs 2 nats to become bar 0; bar 2 costs 2 as well
+    assert _motif_pitches(path, runs, emit, _flat_gain, bar, 1.0) == path
+    assert _motif_pitches(path, runs, emit, _flat_gain, bar, 2.0) == [0, 4, 0, 4, 0, 4]
+    assert _motif_pitches(path, runs, emit, _flat_gain, bar, 0.0) == path  # off
+
+
+def test_only_a_bar_with_the_same_note_places_can_return() -> None:
+    from models.decoding import _motif_pitches
+
+    bar = 8
+    runs = [(0, 4), (4, 8), (8, 10), (10, 16)]  # bar 1 is placed differently
+    emit = np.zeros((4, 12), np.float32)
+    path = [0, 4, 2, 5]
+    assert _motif_pitches(path, runs, emit, _flat_gain, bar, 100.0) == path
+
+
+def test_a_return_is_scored_with_the_steps_into_and_out_of_the_bar() -> None:
+    from models.decoding import _motif_pitches
+
+    bar = 4
+    runs = [(0, 4), (4, 8), (8, 12)]
+    emit = np.zeros((3, 12), np.float32)
+    emit[1, 5] = 12.0  # the middle note's own pitch is 12 nats likelier than bar 0's
+    path = [0, 5, 0]
+
+    def no_leaps(i: int, r0: int, r1: int) -> float:
+        return -abs(r1 - r0)  # a leap costs a nat a row
+
+    # returning to row 0 loses 12 nats of emission and saves the 5 + 5 of leaping in and out
+    assert _motif_pitches(path, runs, emit, no_leaps, bar, 1.9) == path
+    assert _motif_pitches(path, runs, emit, no_leaps, bar, 2.0) == [0, 0, 0]
+    assert _motif_pitches(path, runs, emit, _flat_gain, bar, 11.9) == path  # no leap costs
