@@ -46,6 +46,7 @@ from models.text import (
 from models.tracks import CHORD_ROWS, chord_track, song_tracks
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
+from multitrack.harmony import key_agrees
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Song, Stem
 from multitrack.stems import PROGRAM_STEMS
@@ -55,17 +56,17 @@ from multitrack.theory import Key
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 DEFAULT_BARS = 8
-MAX_RESAMPLES = 4
-# Candidates sampled in one batch per request; the best by ``candidate_rank`` is kept
-# (best-of-k reranking, see docs/model.md). On the 3,000-step snapshot of v0.2 (68 prompts)
-# 8 against 4 raised key agreement 0.91 -> 0.94 and the melody's chord-tone ratio
-# 0.55 -> 0.62; 8 bars took 0.63 / 0.79 / 1.07 s with 4 / 6 / 8 (bench/generate_speed.py's
-# setting), so 6 keeps a take under a second. Sampling time grows with candidates x bars,
-# so long songs get fewer: at most ``CANDIDATE_BARS`` in all (4 at 32 bars, 2 at 64).
-# Still 6 with DPM-Solver++ at 10 steps: bench/quality.py (204 prompts, session 6) with 4
-# candidates moved TD from the reference +12.4% -> +14.8% and the melody's chord-tone ratio
-# +6.6% -> +0.7% (docs/model.md, "Session 6").
-CANDIDATES = 6
+MAX_RESAMPLES = 4  # draws again while every candidate copies a training window
+# Candidates sampled in one batch per request; the first in its key is kept, unless its
+# melody fits its chords less than the others up to ``models.ranking.FIT_ENOUGH`` (best-of-k
+# reranking, see docs/model.md). Since the order no longer seeks the most chord tones
+# (session 8), the candidates are mainly there for the key: on bench/quality.py's 204
+# prompts key agreement was 0.990 / 0.951 / 0.902 with 6 / 3 / 2, and nothing else moved
+# beyond its noise. So 3, and when none of them sounds in its key, ``KEY_RETRIES`` more
+# draws of as many (about one take in twenty). Sampling time grows with candidates x bars,
+# so long songs get fewer: at most ``CANDIDATE_BARS`` bars in all (2 at 64 bars).
+CANDIDATES = 3
+KEY_RETRIES = 1
 CANDIDATE_BARS = 128
 # Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
 # 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
@@ -224,19 +225,24 @@ class Pipeline:
         ties = tie_groups(sections, fpb, known.shape[2]) if request.source is None else []
         timings["encode"] = time.perf_counter() - t1
         resamples = 0
-        ranked: list[Song] = []
-        for attempt in range(MAX_RESAMPLES + 1):
+        pool: list[Song] = []
+        retries = KEY_RETRIES if spans is None else 0
+        for attempt in range(MAX_RESAMPLES + retries + 1):
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None)  # fmt: skip
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             fresh = [c for c in spliced if self.guard is None or not self.guard.copies(c)]
-            if fresh or attempt == MAX_RESAMPLES:
-                pool = fresh or spliced
-                # a stable sort: the first of equals wins
-                ranked = sorted(pool, key=lambda c: rank(c, spans, prefer), reverse=True)
-                break
-            resamples += 1
+            if not fresh and resamples < MAX_RESAMPLES:
+                resamples += 1  # every candidate copies a training window: draw again
+                continue
+            pool += fresh or spliced
+            if retries and not any(key_agrees(c) for c in pool):
+                retries -= 1  # none sounds in its key: draw more to choose from
+                continue
+            break
+        # a stable sort: the first of equals wins
+        ranked = sorted(pool, key=lambda c: rank(c, spans, prefer), reverse=True)
         chosen = [self._finish(c, spans, request) for c in distinct(ranked, request.variations)]
         groove = getattr(attrs, "groove_style", None)
         if groove and request.source is None:

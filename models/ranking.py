@@ -5,7 +5,7 @@ metrics, so redefining a reported metric cannot change the generated notes.
 - Forced chords: the candidate whose stems sound the progression in the most of its spans
   (``chord_adherence``) wins; the melody's fit to it breaks ties.
 - Otherwise a candidate that sounds in its asked key beats one that does not; among
-  equals the first sampled wins (``RANK_BY_FIT``: the better ``harmonic_fit``, as 0.4.1).
+  equals the better ``harmonic_fit`` up to ``FIT_ENOUGH`` wins, then the first sampled.
 """
 
 from __future__ import annotations
@@ -31,12 +31,14 @@ CHORDS_IN_KEY = 0.85
 # stems' sounding weight there, and the root and the quality's third (or its defining
 # interval) both sound.
 CHORD_TONE_SHARE = 0.7
-# Whether the unforced order's second term is the melody's ``harmonic_fit`` (0.4.1) or
-# nothing (the sampler's own order among takes in key). Best of 6 by the fit picked melodies
-# that leap between chord tones: on bench/realism.py's 200 held-out windows the strong-beat
-# chord-tone ratio was 0.79 against the windows' 0.66 and steps 0.39 against 0.51, where one
-# candidate (no choice at all) gave 0.59 and 0.44 (docs/model.md, "Session 8").
-RANK_BY_FIT = False
+# The unforced order's second term is the melody's ``harmonic_fit`` counted up to this ratio:
+# candidates at or above it are equals, and the first sampled of them wins; below it, the
+# better fit. 1.0 ranks by the fit itself (0.4.1), 0.0 leaves the sampler's order. Best of 6
+# by the fit itself picked melodies that leap between chord tones: on bench/realism.py's 200
+# held-out windows the strong-beat chord-tone ratio was 0.79 against the windows' 0.66 and
+# steps 0.39 against 0.51, where one candidate (no choice at all) gave 0.59 and 0.44
+# (docs/model.md, "Session 8").
+FIT_ENOUGH = 0.5
 
 
 def chords_key(spans: Sequence[ChordSpan], asked: Key) -> Key:
@@ -118,14 +120,14 @@ def rank(
 def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float, float]:
     """Best-of-k order (higher is better). Under forced chords: adherence, then the
     melody's fit to them. Otherwise: sounding in the asked key (the key-profile analysis
-    names it, or the relative pair of a modal key), then the sampler's order (``harmonic_fit``
-    with ``RANK_BY_FIT``). The tonic is exact
+    names it, or the relative pair of a modal key), then ``harmonic_fit`` up to
+    ``FIT_ENOUGH`` (then the sampler's order). The tonic is exact
     by construction in the model's key-normalised frame, but the major/minor colour is
     sampled, and minor is the corpus's minority: without this, a quarter of minor requests
     came back sounding in the dominant minor or the relative major."""
     if spans is not None:
         return chord_adherence(song, spans), harmonic_fit(song, spans)
-    return float(key_agrees(song)), harmonic_fit(song, spans) if RANK_BY_FIT else 0.0
+    return float(key_agrees(song)), min(harmonic_fit(song, spans), FIT_ENOUGH)
 
 
 # Variations of one request differ at least this much (multitrack.form.similarity of

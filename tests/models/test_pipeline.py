@@ -244,6 +244,19 @@ def test_candidates_in_the_asked_key_win(pipeline: Pipeline) -> None:
     # under forced chords the fit to them alone decides
     spans = parse_progression("F#", base.meter, bars=2)
     assert candidate_rank(song_in(6), spans) > candidate_rank(song_in(0), spans)
+    # among takes in key, a melody fitting its chords well enough is as good as one fitting
+    # them better (the sampler's order decides); one that fits them less loses
+    from models.ranking import FIT_ENOUGH, harmonic_fit
+
+    def over_c(pitches: list[int]) -> Song:
+        melody = [Note(4 * i, p, 4) for i, p in enumerate(pitches)]
+        return song_in(0).with_stem("melody", melody)
+
+    arpeggio, tunes, clash = over_c([60, 64, 67] * 3), song_in(0), over_c([62, 65, 69, 71] * 2)
+    assert harmonic_fit(arpeggio, None) == 1.0 > harmonic_fit(tunes, None) >= FIT_ENOUGH
+    assert candidate_rank(arpeggio, None) == candidate_rank(tunes, None) == (1.0, FIT_ENOUGH)
+    assert harmonic_fit(clash, None) < FIT_ENOUGH
+    assert candidate_rank(clash, None) < candidate_rank(tunes, None)
 
 
 def test_a_fused_prompt_writes_its_groove_as_the_groove_style_plays_it(
@@ -360,3 +373,29 @@ def test_unnamed_drums_are_drawn_with_the_styles_share_and_named_ones_are_kept(
         assert pipeline._playing(pipeline.attributes(quiet), quiet) == (STEMS, None)  # null
     finally:
         pipeline.drums_by_style = saved
+
+
+def test_when_no_candidate_sounds_in_its_key_the_pipeline_draws_once_more(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models.pipeline as mp
+
+    draws: list[int] = []
+    sample = pipeline._sample
+
+    def counted(*args: object, **kwargs: object) -> list[object]:
+        draws.append(1)
+        return sample(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_sample", counted)
+    req = GenerateRequest("pop in C major", bars=2, seed=3, steps=3)
+    monkeypatch.setattr(mp, "key_agrees", lambda song: True)
+    pipeline.generate(req)
+    in_key = len(draws)
+    monkeypatch.setattr(mp, "key_agrees", lambda song: False)
+    draws.clear()
+    pipeline.generate(req)
+    assert (in_key, len(draws)) == (1, 1 + mp.KEY_RETRIES)
+    draws.clear()  # forced chords: the adherence decides, no key retry
+    pipeline.generate(GenerateRequest("pop in C major", bars=2, seed=3, steps=3, chord_text="C G"))
+    assert len(draws) == 1
