@@ -130,6 +130,12 @@ def candidate_rank(song: Song, spans: Sequence[ChordSpan] | None) -> tuple[float
     return float(key_agrees(song)), min(harmonic_fit(song, spans), FIT_ENOUGH)
 
 
+def top_ranked(song: Song) -> bool:
+    """Whether an unforced candidate ranks as high as any can (in key, its melody's fit at
+    least ``FIT_ENOUGH``): any batch it comes first in keeps it."""
+    return candidate_rank(song, None) >= (1.0, FIT_ENOUGH)
+
+
 # Variations of one request differ at least this much (multitrack.form.similarity of
 # their melodies over the whole take).
 DISTINCT_BELOW = 0.5

@@ -375,7 +375,7 @@ def test_unnamed_drums_are_drawn_with_the_styles_share_and_named_ones_are_kept(
         pipeline.drums_by_style = saved
 
 
-def test_when_no_candidate_sounds_in_its_key_the_pipeline_draws_once_more(
+def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key(
     pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import models.pipeline as mp
@@ -383,19 +383,25 @@ def test_when_no_candidate_sounds_in_its_key_the_pipeline_draws_once_more(
     draws: list[int] = []
     sample = pipeline._sample
 
-    def counted(*args: object, **kwargs: object) -> list[object]:
-        draws.append(1)
-        return sample(*args, **kwargs)  # type: ignore[arg-type]
+    def counted(*args: object, k: int | None = None, **kwargs: object) -> list[object]:
+        out = sample(*args, k=k, **kwargs)  # type: ignore[arg-type,misc]
+        draws.append(len(out))
+        return out  # type: ignore[return-value]
 
     monkeypatch.setattr(pipeline, "_sample", counted)
     req = GenerateRequest("pop in C major", bars=2, seed=3, steps=3)
-    monkeypatch.setattr(mp, "key_agrees", lambda song: True)
-    pipeline.generate(req)
-    in_key = len(draws)
-    monkeypatch.setattr(mp, "key_agrees", lambda song: False)
-    draws.clear()
-    pipeline.generate(req)
-    assert (in_key, len(draws)) == (1, 1 + mp.KEY_RETRIES)
-    draws.clear()  # forced chords: the adherence decides, no key retry
-    pipeline.generate(GenerateRequest("pop in C major", bars=2, seed=3, steps=3, chord_text="C G"))
-    assert len(draws) == 1
+    k = pipeline.candidates
+
+    def run(top: bool, in_key: bool, request: GenerateRequest = req) -> list[int]:
+        monkeypatch.setattr(mp, "top_ranked", lambda song: top)
+        monkeypatch.setattr(mp, "key_agrees", lambda song: in_key)
+        draws.clear()
+        pipeline.generate(request)
+        return list(draws)
+
+    assert run(True, True) == [1]  # the first candidate could not be outranked: kept
+    assert run(False, True) == [1, k]
+    assert run(False, False) == [1, k] + [k] * mp.KEY_RETRIES
+    # forced chords: one batch, ranked by adherence; variations: one batch
+    assert run(False, False, replace(req, chord_text="C G")) == [k]
+    assert run(False, True, replace(req, variations=2)) == [max(2, k)]
