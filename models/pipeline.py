@@ -35,7 +35,7 @@ from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank, t
 from models.representation import key_shift
 from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
-from models.structure import plan_sections, tie, tie_groups, tonic_chord
+from models.structure import plan_sections, tie, tie_groups, tie_notes, tonic_chord
 from models.text import (
     PromptAttributes,
     apply_overrides,
@@ -233,6 +233,8 @@ class Pipeline:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None, k=k)  # fmt: skip
+            if ties:  # sections sampled as one play as one (models.structure.tie_notes)
+                sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
 

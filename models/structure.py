@@ -9,12 +9,14 @@ untied, so it may vary into its phrase end or the next section.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from models.request import GenerateRequest
 from models.text import PromptAttributes
 from multitrack.form import INTRO, OUTRO, default_form, parse_form
-from multitrack.song import Section, Song
+from multitrack.song import Note, Section, Song
 from multitrack.theory import Key
 
 # A repeat's bars left untied at its end (the variation it may make), in sections of at
@@ -41,31 +43,70 @@ def plan_sections(
     return parse_form(text, frame.bars) if text else ()
 
 
-def tie_groups(
-    sections: tuple[Section, ...], frames_per_bar: int, frames: int
-) -> list[list[torch.Tensor]]:
-    """Groups of equally long frame-index tensors sampled as one: for each letter that
-    returns, its first section's frames and each later section's, all but the last
+def returns(sections: tuple[Section, ...]) -> list[tuple[Section, Section, int]]:
+    """(first section, later section, tied bars) for each section whose letter came before:
+    the first ``tied bars`` of both are sampled as one (``tie_groups``), all but the last
     ``UNTIED_BARS`` of the shorter (from ``UNTIED_FROM`` bars)."""
-    groups: list[list[torch.Tensor]] = []
     by_letter: dict[str, list[Section]] = {}
     for s in sections:
         if s.letter not in (INTRO, OUTRO):
             by_letter.setdefault(s.letter, []).append(s)
+    out: list[tuple[Section, Section, int]] = []
     for members in by_letter.values():
         if len(members) < 2:
             continue
         shortest = min(s.bars for s in members)
         bars = shortest - (UNTIED_BARS if shortest >= UNTIED_FROM else 0)
-        if bars < 1:
+        if bars >= 1:
+            out += [(members[0], later, bars) for later in members[1:]]
+    return out
+
+
+def tie_groups(
+    sections: tuple[Section, ...], frames_per_bar: int, frames: int
+) -> list[list[torch.Tensor]]:
+    """Groups of equally long frame-index tensors sampled as one: for each letter that
+    returns, its first section's frames and each later section's (``returns``)."""
+    groups: dict[int, list[torch.Tensor]] = {}
+    for first, later, bars in returns(sections):
+
+        def frames_of(s: Section, bars: int = bars) -> torch.Tensor:
+            return torch.arange(s.start * frames_per_bar, (s.start + bars) * frames_per_bar)
+
+        groups.setdefault(first.start, [frames_of(first)]).append(frames_of(later))
+    return [g for g in groups.values() if all(int(t[-1]) < frames for t in g)]
+
+
+def tie_notes(song: Song) -> Song:
+    """``song`` with each return's tied bars (``returns`` of its sections) playing the notes
+    of its first section's, in every stem. Their latents were sampled as one, but the
+    melody decoder reads a bar against the bars before it (``models.decoding``: returning
+    rhythms and pitches), so the same latents could decode to different notes in another
+    place; this keeps a section's return the music it returns to. A note running past the
+    tied bars is cut where they end."""
+    bar = song.meter.steps_per_bar
+    stems = dict(song.stems)
+    for first, later, bars in returns(song.sections):
+        a, b = first.start * bar, (first.start + bars) * bar
+        shift = (later.start - first.start) * bar
+        if b + shift > song.steps:
             continue
-        group = [
-            torch.arange(s.start * frames_per_bar, (s.start + bars) * frames_per_bar)
-            for s in members
-        ]
-        if all(int(g[-1]) < frames for g in group):
-            groups.append(group)
-    return groups
+        for name, stem in stems.items():
+            kept = [
+                replace(n, duration=min(n.duration, a + shift - n.start))
+                if n.start < a + shift
+                else n
+                for n in stem.notes
+                if not a + shift <= n.start < b + shift
+            ]
+            moved = [replace(n, start=n.start + shift, duration=min(n.duration, b - n.start))
+                     for n in stem.notes if a <= n.start < b]  # fmt: skip
+            stems[name] = replace(stem, notes=tuple(sorted([*kept, *moved], key=_order)))
+    return replace(song, stems=stems)
+
+
+def _order(n: Note) -> tuple[int, int]:
+    return n.start, n.pitch
 
 
 def tie(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tensor:

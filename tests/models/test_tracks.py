@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from models.structure import tie, tie_groups, tonic_chord
+from models.structure import tie, tie_groups, tie_notes, tonic_chord
 from models.tracks import chord_track, song_tracks
 from multitrack.form import parse_form
-from multitrack.song import ChordSpan
+from multitrack.song import ChordSpan, Note, Song
 from multitrack.theory import Key
 
 
@@ -38,6 +38,22 @@ def test_repeated_sections_are_tied_except_their_last_bar() -> None:
     assert torch.equal(y[:, :, 28:64], x[:, :, 28:64]) and torch.equal(y[:, :, 92:], x[:, :, 92:])
     short = tie_groups(parse_form("A B A", 12), 4, 48)  # 4-bar sections return whole
     assert short[0][1].tolist() == list(range(32, 48))
+
+
+def test_a_return_plays_the_notes_of_the_section_it_returns_to() -> None:
+    song = Song(bars=24, sections=parse_form("A B A", 24))  # 16 steps a bar
+    a1 = [Note(0, 60, 4), Note(6 * 16, 62, 40)]  # the second runs past the tied 7 bars
+    b = [Note(8 * 16, 50, 16), Note(16 * 16 - 4, 51, 12)]  # held into the return
+    a2 = [Note(16 * 16, 70, 4), Note(23 * 16, 72, 8)]  # the return's free 8th bar
+    song = song.with_stem("melody", [*a1, *b, *a2]).with_stem("drums", [Note(16 * 16 + 2, 0, 1)])
+    tied = tie_notes(song)
+    melody = [(n.start, n.pitch, n.duration) for n in tied.stems["melody"].notes]
+    assert melody == [
+        (0, 60, 4), (96, 62, 40), (128, 50, 16), (252, 51, 4),  # cut where the return starts
+        (256, 60, 4), (352, 62, 16), (368, 72, 8),  # the first A again, cut after 7 bars
+    ]  # fmt: skip
+    assert tied.stems["drums"].notes == ()  # every stem: the first A had no drums
+    assert tie_notes(Song(bars=8)) == Song(bars=8)  # no form: nothing returns
 
 
 def test_tonic_chords() -> None:
