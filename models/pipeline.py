@@ -69,7 +69,7 @@ CANDIDATES = 3
 KEY_RETRIES = 1
 # A plain take (no forced chords, one variation, no preference model) samples one candidate
 # first and keeps it when nothing could rank above it (in key, melody fit at least
-# ``models.ranking.FIT_ENOUGH``); else it samples ``CANDIDATES`` more and ranks them all.
+# ``models.ranking.FIT_ENOUGH``); else it samples the rest of a batch and ranks them all.
 FIRST_ALONE = True
 CANDIDATE_BARS = 128
 # Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
@@ -240,17 +240,18 @@ class Pipeline:
 
         resamples = attempt = 0
         pool: list[Song] = []
-        done = False
+        done = lone = False
         if spans is None and prefer is None and request.variations == 1 and FIRST_ALONE:
             # one candidate first, kept when nothing could rank above it (any batch it came
             # first in would keep it: the first of equals wins), at a third of the sampling
             _, pool = draw(0, 1)
-            attempt = 1
+            attempt, lone = 1, True
             done = bool(pool) and top_ranked(pool[0])
         retries = KEY_RETRIES if spans is None else 0
         while not done:
-            spliced, fresh = draw(attempt)
-            attempt += 1
+            # after a lone first candidate, as many more as make one batch
+            spliced, fresh = draw(attempt, max(1, self._batch(request, frame) - lone))
+            attempt, lone = attempt + 1, False
             if not fresh and resamples < MAX_RESAMPLES:
                 resamples += 1  # every candidate copies a training window: draw again
                 continue
@@ -415,6 +416,11 @@ class Pipeline:
             )
         ], frames=frame.steps // self.ae.cfg.compression)  # fmt: skip
 
+    def _batch(self, request: GenerateRequest, frame: Song) -> int:
+        """How many candidates one draw samples: ``self.candidates``, fewer for long songs
+        (``CANDIDATE_BARS``), at least ``request.variations``."""
+        return max(1, request.variations, min(self.candidates, CANDIDATE_BARS // frame.bars))
+
     def _sample(
         self,
         request: GenerateRequest,
@@ -438,7 +444,7 @@ class Pipeline:
         c, frames = known.shape[1], known.shape[2]
         null = cond.nulled(torch.tensor([True]))
         if k is None:
-            k = max(1, request.variations, min(self.candidates, CANDIDATE_BARS // frame.bars))
+            k = self._batch(request, frame)
         gen = torch.Generator().manual_seed(seed)
         x = tie(torch.randn(k, c, frames, generator=gen), ties)
         # under a forced progression, a third pass without it: v_cond - v_unforced is the
