@@ -125,6 +125,20 @@ def _without_chords(cond: CondBatch) -> CondBatch:
     return replace(cond, tracks=tracks)
 
 
+def _forward_only(progress: ProgressFn | None) -> ProgressFn | None:
+    """``progress`` called only with fractions at least the last one it was called with."""
+    if progress is None:
+        return None
+    last = [0.0]
+
+    def report(fraction: float, stage: str) -> None:
+        if fraction >= last[0]:
+            last[0] = fraction
+            progress(fraction, stage)
+
+    return report
+
+
 class Pipeline:
     """A loaded model ready to generate. Thread-compatible: one call at a time."""
 
@@ -198,6 +212,7 @@ class Pipeline:
         the same request and seed give the same notes. ``prefer`` is this producer's
         preference model (``multitrack.prefs``): its score joins the best-of-k ranking."""
         t0 = time.perf_counter()
+        progress = _forward_only(progress)  # a second draw does not move the bar back
         attrs = self.attributes(request)
         frame = song_frame(attrs, request)
         spans = forced_spans(request, frame)

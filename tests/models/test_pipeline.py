@@ -396,7 +396,9 @@ def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key
         monkeypatch.setattr(mp, "top_ranked", lambda song: top)
         monkeypatch.setattr(mp, "key_agrees", lambda song: in_key)
         draws.clear()
-        pipeline.generate(request)
+        fractions: list[float] = []
+        pipeline.generate(request, progress=lambda f, stage: fractions.append(f))
+        assert fractions == sorted(fractions)  # a second draw does not move the bar back
         return list(draws)
 
     assert run(True, True) == [1]  # the first candidate could not be outranked: kept
