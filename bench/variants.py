@@ -3,7 +3,8 @@
 ``ddim-20x6-fp32+text`` is 0.4's shipped setting, ``dpm-10x4-int8`` a faster one. The steps
 go in each request; sampler, candidates and precision make the pipeline. ``+text``: the
 prompt's sentence vector conditions every take (``Pipeline(text_vector="always")``), not only
-prompts with words the lexicon left unnamed.
+prompts with words the lexicon left unnamed. ``+batch``: every candidate is sampled in one
+batch, as 0.4.1 did (``Pipeline.first_alone`` off), not one first.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from models.pipeline import SAMPLERS, Pipeline
 from models.precision import PRECISIONS
 
 _SPEC = re.compile(
-    r"(?P<sampler>[a-z]+)-(?P<steps>\d+)x(?P<candidates>\d+)-(?P<precision>[a-z0-9]+)(?P<text>\+text)?"
+    r"(?P<sampler>[a-z]+)-(?P<steps>\d+)x(?P<candidates>\d+)-(?P<precision>[a-z0-9]+)(?P<text>\+text)?(?P<batch>\+batch)?"
 )
 
 
@@ -28,11 +29,13 @@ class Variant:
     candidates: int
     precision: str
     text: bool = False
+    batch: bool = False
 
     @property
     def name(self) -> str:
         text = "+text" if self.text else ""
-        return f"{self.sampler}-{self.steps}x{self.candidates}-{self.precision}{text}"
+        batch = "+batch" if self.batch else ""
+        return f"{self.sampler}-{self.steps}x{self.candidates}-{self.precision}{text}{batch}"
 
     def pipeline(
         self, model: LoadedModel | None = None, checkpoint: Path | None = None
@@ -45,6 +48,7 @@ class Variant:
             pipe = Pipeline(model, candidates=self.candidates, sampler=self.sampler,
                             precision=self.precision)  # fmt: skip
         pipe.text_vector = "always" if self.text else "unnamed"
+        pipe.first_alone = not self.batch
         return pipe
 
 
@@ -57,5 +61,5 @@ def parse_variants(text: str) -> list[Variant]:
             raise SystemExit(f"bad variant {spec!r}: want SAMPLER-STEPSxK-PRECISION with a "
                              f"sampler in {sorted(SAMPLERS)} and a precision in {list(PRECISIONS)}")  # fmt: skip
         out.append(Variant(m["sampler"], int(m["steps"]), int(m["candidates"]), m["precision"],
-                           bool(m["text"])))  # fmt: skip
+                           bool(m["text"]), bool(m["batch"])))  # fmt: skip
     return out

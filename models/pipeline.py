@@ -160,6 +160,7 @@ class Pipeline:
             raise ValueError(f"unknown text_vector {text_vector!r}: {', '.join(TEXT_VECTORS)}")
         self.candidates = candidates
         self.text_vector = text_vector
+        self.first_alone = FIRST_ALONE
         self.chord_guidance = CHORD_GUIDANCE
         self.model = model
         self.ae = model.autoencoder
@@ -256,7 +257,7 @@ class Pipeline:
         resamples = attempt = 0
         pool: list[Song] = []
         done = lone = False
-        if spans is None and prefer is None and request.variations == 1 and FIRST_ALONE:
+        if spans is None and prefer is None and request.variations == 1 and self.first_alone:
             # one candidate first, kept when nothing could rank above it (any batch it came
             # first in would keep it: the first of equals wins), at a third of the sampling
             _, pool = draw(0, 1)
