@@ -1,4 +1,5 @@
-"""Inference precision: fp32 (the default), bf16 autocast, or dynamic int8.
+"""Inference precision: dynamic int8 (the default since session 8: every quality bench within
+its noise of fp32, 0.56-0.80 of 0.4.1's time to a take; docs/model.md), fp32, bf16 autocast.
 
 ``apply_precision(denoiser, precision)`` returns the network to sample with and what it runs
 at. int8 is ``torch.ao.quantization.quantize_dynamic`` of the denoiser's ``nn.Linear``
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # torch loads when a model does: the CLI reads PRECISIONS wit
     from torch import nn
 
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16", "int8")
-DEFAULT_PRECISION = "fp32"
+DEFAULT_PRECISION = "int8"
 # Engines whose dynamic-quantised Linear kernels we can run on a CPU.
 INT8_ENGINES: tuple[str, ...] = ("x86", "fbgemm", "onednn", "qnnpack")
 

@@ -10,17 +10,21 @@ from osc_testing import free_port, preview_appears, running_server, take_complet
 
 from bridge.cli import build_parser, main
 from bridge.handoff import can_hand_off, hand_off, served
+from models.precision import DEFAULT_PRECISION, PRECISIONS
 
 
 def _args(*flags: str) -> object:
     return build_parser().parse_args(["generate", "pop", *flags])
 
 
+NOT_DEFAULT = next(p for p in PRECISIONS if p != DEFAULT_PRECISION)
+
+
 def test_only_plain_new_takes_are_handed_off() -> None:
     assert can_hand_off(_args("--bars", "4", "--seed", "2", "--key", "Am", "--form", "AABA"))
     for flags in (["--local"], ["--from", "out/take-001"], ["--chords", "Am F"],
                   ["--checkpoint", "x.pt"], ["--soundfont", "a.sf2"], ["--sample-rate", "48000"],
-                  ["--precision", "int8"], ["--extend", "4"], ["--keep", "bass"]):  # fmt: skip
+                  ["--precision", NOT_DEFAULT], ["--extend", "4"], ["--keep", "bass"]):  # fmt: skip
         assert not can_hand_off(_args(*flags)), flags
 
 
