@@ -259,7 +259,7 @@ class Pipeline:
         done = lone = False
         if spans is None and prefer is None and request.variations == 1 and self.first_alone:
             # one candidate first, kept when nothing could rank above it (any batch it came
-            # first in would keep it: the first of equals wins), at a third of the sampling
+            # first in would keep it: the first of equals wins), sampling one instead of three
             _, pool = draw(0, 1)
             attempt, lone = 1, True
             done = bool(pool) and top_ranked(pool[0])

@@ -69,11 +69,9 @@ def tie_groups(
     returns, its first section's frames and each later section's (``returns``)."""
     groups: dict[int, list[torch.Tensor]] = {}
     for first, later, bars in returns(sections):
-
-        def frames_of(s: Section, bars: int = bars) -> torch.Tensor:
-            return torch.arange(s.start * frames_per_bar, (s.start + bars) * frames_per_bar)
-
-        groups.setdefault(first.start, [frames_of(first)]).append(frames_of(later))
+        a, b = (torch.arange(s.start * frames_per_bar, (s.start + bars) * frames_per_bar)
+                for s in (first, later))  # fmt: skip
+        groups.setdefault(first.start, [a]).append(b)
     return [g for g in groups.values() if all(int(t[-1]) < frames for t in g)]
 
 
