@@ -90,6 +90,12 @@ def within(name: str, ref: float, got: float) -> bool:
 POLICY = {"": decoding, "ranking.": ranking}
 
 
+def _module_of(name: str) -> tuple[Any, str]:
+    """(the module a ``--decoder`` name sets a constant of, or None, the constant's name)."""
+    prefix, _, const = name.rpartition(".")
+    return POLICY.get(prefix + "." if prefix else ""), const
+
+
 def decoder_settings(spec: str) -> dict[str, float]:
     """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding`` constants (``ranking.NAME``:
     ``models.ranking``'s); SystemExit for a name the module does not have (a setting that
@@ -97,18 +103,12 @@ def decoder_settings(spec: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in spec.split(","):
         name, _, value = item.partition("=")
-        prefix, _, const = name.rpartition(".")
-        module = POLICY.get(prefix + "." if prefix else "")
+        module, const = _module_of(name)
         if module is None or not const.isupper() or not hasattr(module, const) or not value:
             raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding constant "
                              "(or ranking.NAME, a models.ranking one)")  # fmt: skip
         out[name] = float(value)
     return out
-
-
-def _module_of(name: str) -> tuple[Any, str]:
-    prefix, _, const = name.rpartition(".")
-    return POLICY[prefix + "." if prefix else ""], const
 
 
 def untrained(model: LoadedModel) -> LoadedModel:

@@ -245,7 +245,7 @@ class Pipeline:
         ties = tie_groups(sections, fpb, known.shape[2]) if request.source is None else []
         timings["encode"] = time.perf_counter() - t1
 
-        def draw(attempt: int, k: int | None = None) -> tuple[list[Song], list[Song]]:
+        def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None, k=k)  # fmt: skip
@@ -452,9 +452,8 @@ class Pipeline:
         forced: bool = False,
         k: int | None = None,
     ) -> list[Song]:
-        """``k`` songs, by default ``self.candidates`` (fewer for long songs:
-        ``CANDIDATE_BARS``; at least ``request.variations``), sampled together from one seeded noise draw; frames in one
-        of ``ties`` are sampled as one (models.structure)."""
+        """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
+        draw; frames in one of ``ties`` are sampled as one (models.structure)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
