@@ -61,6 +61,11 @@ class DenoiserConfig:
     # Time-aligned chord and section tracks (models.tracks), from 0.4; configs saved
     # before read as without them.
     tracks: bool = True
+    # A depthwise convolution over neighbouring frames in every block (``models.denoiser.
+    # LocalMix``), from 0.4.2: linear attention spreads its weight over the whole take and
+    # cannot look sharply at the next beat, which a melody's next note depends on. Its
+    # output projection starts at zero. Configs saved before read as 0 (none).
+    local_kernel: int = 5
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class ModelConfig:
     autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    version: str = "multitrack-ldm-0.4.1"
+    version: str = "multitrack-ldm-0.4.2"
     key_frame: str = DEFAULT_KEY_FRAME
 
     def __post_init__(self) -> None:
@@ -91,7 +96,9 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         return cls(
             autoencoder=AutoencoderConfig(**data["autoencoder"]),
-            denoiser=DenoiserConfig(**{"tracks": False, **data["denoiser"]}),  # before 0.4
+            denoiser=DenoiserConfig(  # saved before 0.4: no tracks; before 0.4.2: no local mix
+                **{"tracks": False, "local_kernel": 0, **data["denoiser"]}
+            ),
             diffusion=DiffusionConfig(**data["diffusion"]),
             version=str(data.get("version", "unknown")),
             key_frame=str(data.get("key_frame", "tonic")),  # saved before 0.3: tonic frame

@@ -7,6 +7,8 @@ attribute (style, mode, meter, tempo, three programs, playing stems) and ``text_
 projected from the sentence embedding. The timestep enters every block by adaptive norm. With ``cfg.tracks``, each frame also gets
 the chord and section tracks (models.tracks): one embedding per row, summed, through a
 projection that starts at zero (so a model trained without tracks starts where it was).
+With ``cfg.local_kernel``, every block also mixes each frame with its neighbours by a
+depthwise convolution (``LocalMix``), likewise starting at zero.
 The denoiser knows nothing of noise levels beyond its timestep input (diffusers' split).
 """
 
@@ -53,10 +55,31 @@ class LinearSelfAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, n, w))
 
 
+class LocalMix(nn.Module):
+    """A depthwise convolution over the frame tokens (``kernel`` frames, centred), then a
+    projection that starts at zero, so a block gains it without changing its output. Linear
+    attention sees the take as one smoothed summary; this lets a frame read its neighbours
+    exactly (the melody's next note, the bass's step to it). Padded frames read as silence."""
+
+    def __init__(self, width: int, kernel: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(width, elementwise_affine=False)
+        self.conv = nn.Conv1d(width, width, kernel, padding=kernel // 2, groups=width)
+        self.out = nn.Linear(width, width)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, frames: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        """frames (B, F, W), frame_mask (B, F) -> the update (B, F, W)."""
+        u = self.norm(frames) * frame_mask[:, :, None]
+        return self.out(F.gelu(self.conv(u.transpose(1, 2)).transpose(1, 2)))
+
+
 class Block(nn.Module):
     def __init__(self, cfg: DenoiserConfig) -> None:
         super().__init__()
         w = cfg.width
+        self.local = LocalMix(w, cfg.local_kernel) if cfg.local_kernel else None
         self.norm1 = nn.LayerNorm(w, elementwise_affine=False)
         self.attn = LinearSelfAttention(w, cfg.heads)
         self.norm2 = nn.LayerNorm(w, elementwise_affine=False)
@@ -74,9 +97,14 @@ class Block(nn.Module):
         cos: torch.Tensor,
         sin: torch.Tensor,
         key_mask: torch.Tensor,
+        prefix: int = 0,
     ) -> torch.Tensor:
+        """``prefix``: how many leading tokens are conditioning, not frames."""
         s1, sc1, g1, s2, sc2, g2 = self.ada(F.silu(c)).chunk(6, dim=-1)
         x = x + g1[:, None] * self.attn(modulate(self.norm1(x), s1, sc1), cos, sin, key_mask)
+        if self.local is not None:
+            p = prefix
+            x = torch.cat([x[:, :p], x[:, p:] + self.local(x[:, p:], key_mask[:, p:])], dim=1)
         return x + g2[:, None] * self.mlp(modulate(self.norm2(x), s2, sc2))
 
 
@@ -172,7 +200,7 @@ class Denoiser(nn.Module):
         key_mask = torch.cat([torch.ones(b, p, device=x.device), fm], dim=1)
         c = self.time_mlp(timestep_embedding(t, self.cfg.width)) + prefix.mean(dim=1)
         for block in self.blocks:
-            tokens = block(tokens, c, cos, sin, key_mask)
+            tokens = block(tokens, c, cos, sin, key_mask, p)
         shift, scale = self.ada_out(F.silu(c)).chunk(2, dim=-1)
         out = self.out(modulate(self.norm_out(tokens[:, p:]), shift, scale))  # (B, F, C)
         return out.transpose(1, 2)

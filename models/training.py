@@ -95,6 +95,12 @@ def mode_weights(modes: np.ndarray, balance: float) -> np.ndarray:
     return weights / weights.sum()
 
 
+def _new_layer(name: str) -> bool:
+    """A denoiser parameter a checkpoint may lack: layers added since, which start at zero
+    (the tracks of 0.4, the local mix of 0.4.2)."""
+    return name.startswith("track_") or ".local." in name
+
+
 def weighted_mean(
     err: torch.Tensor, weight: torch.Tensor, channel_weight: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -134,7 +140,7 @@ class Trainer:
 
     def init_from(self, path: Path) -> None:
         """Start from a checkpoint's autoencoder (with its latent statistics) and denoiser;
-        denoiser layers the checkpoint lacks (e.g. the tracks of 0.4) keep their initial
+        denoiser layers the checkpoint lacks (the tracks of 0.4, the local mix of 0.4.2) keep their initial
         values, which leave the network's output as it was. The autoencoder is not trained
         again."""
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -142,7 +148,7 @@ class Trainer:
         missing, unexpected = self.den.load_state_dict(
             {k: v.float() for k, v in payload["denoiser"].items()}, strict=False
         )
-        if unexpected or any(not k.startswith("track_") for k in missing):
+        if unexpected or any(not _new_layer(k) for k in missing):
             raise ValueError(f"{path} does not fit this denoiser: {unexpected or missing}")
         self.step_ae = self.cfg.ae_steps
         self.initialised = True

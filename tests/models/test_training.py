@@ -174,3 +174,39 @@ def test_decoder_tuning_keeps_the_encoders_and_its_decoders_can_be_taken(
     trainer.take_decoders(tuned)
     mine = trainer.ae.state_dict()
     assert all(torch.equal(mine[k], after[k].float()) for k in decoders)
+
+
+def test_a_denoiser_without_the_local_mix_starts_where_it_was_and_padding_is_not_read() -> None:
+    from dataclasses import replace
+
+    from models.conditioning import Condition, collate
+    from models.denoiser import Denoiser
+
+    cfg = ModelConfig.tiny().denoiser
+    old = Denoiser(replace(cfg, local_kernel=0), latent_channels=4).eval()
+    new = Denoiser(cfg, latent_channels=4).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert not unexpected and missing and all(".local." in k for k in missing)
+    torch.manual_seed(0)
+    for p in old.parameters():  # leave the zero-initialised gates' start behind
+        p.data.normal_(0, 0.2)
+    new.load_state_dict(old.state_dict(), strict=False)
+    x, known = torch.randn(2, 4, 16), torch.randn(2, 4, 16)
+    mask, fpb = torch.zeros(2, 4, 16), torch.tensor([4, 4])
+    cond = collate([Condition(), Condition(style="rock")], text_dim=cfg.text_dim, frames=16)
+    args = dict(known=known, mask=mask, frames_per_bar=fpb)
+    t = torch.tensor([10, 500])
+    with torch.no_grad():
+        assert torch.allclose(old(x, t, cond, **args), new(x, t, cond, **args), atol=1e-6)
+        for p in new.parameters():
+            p.data.normal_(0, 0.2)
+        # a take padded to 16 frames reads its 12 real frames as it reads them unpadded
+        fm = torch.ones(2, 16)
+        fm[:, 12:] = 0
+        padded = x.clone()
+        padded[:, :, 12:] = 100.0
+        short = {k: v[:, :, :12] if k != "frames_per_bar" else v for k, v in args.items()}
+        cut = new(x[:, :, :12], t, cond, **short)[:, :, :12]
+        assert torch.allclose(
+            cut, new(padded, t, cond, **args, frame_mask=fm)[:, :, :12], atol=1e-4
+        )
