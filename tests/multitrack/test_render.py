@@ -142,3 +142,60 @@ def test_a_failed_write_leaves_none_of_this_calls_files_and_keeps_the_rest(
     with pytest.raises(OutputError, match="disk full"):
         render_stems(_one_note_song(), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.wav"]
+
+
+@pytest.fixture
+def workers() -> object:
+    from multitrack import render
+
+    started = render.start_render_workers(count=1)
+    yield started
+    render.stop_render_workers()
+
+
+def _audio(paths: dict[str, Path]) -> dict[str, np.ndarray]:
+    return {name: soundfile.read(str(p))[0] for name, p in paths.items()}
+
+
+def test_render_workers_write_the_same_stems_as_one_process(
+    tmp_path: Path, workers: object
+) -> None:
+    from multitrack import render
+
+    song = example_song()
+    shares = render.share_out(song, 2)
+    assert sorted(n for share in shares for n in share) == sorted(render.STEMS) and all(shares)
+    shared = render_stems(song, tmp_path / "shared")
+    render.stop_render_workers()
+    alone = render_stems(song, tmp_path / "alone")
+    one, other = _audio(shared), _audio(alone)
+    assert all(np.array_equal(one[n], other[n]) for n in render.STEMS)
+
+
+def test_a_workers_failed_share_takes_this_calls_files_with_it(
+    tmp_path: Path, workers: object
+) -> None:
+    from multitrack import render
+
+    song = example_song()
+    theirs = render.share_out(song, 2)[1][0]
+    (tmp_path / f"{theirs}.wav").mkdir()  # the worker cannot put its file in place
+    (tmp_path / "mine.wav").write_bytes(b"a producer's file")
+    with pytest.raises((OutputError, OSError)):
+        render_stems(song, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{theirs}.wav", "mine.wav"])
+    assert not any((tmp_path / f"{theirs}.wav").iterdir())
+
+
+def test_a_dead_workers_share_is_rendered_here(tmp_path: Path, workers: object) -> None:
+    import signal
+
+    from multitrack import render
+
+    song = example_song()
+    expected = _audio(render_stems(song, tmp_path / "before"))
+    for pid in list(render._workers._pool._processes):  # type: ignore[union-attr]
+        os.kill(pid, signal.SIGKILL)
+    got = _audio(render_stems(song, tmp_path / "after"))
+    assert all(np.array_equal(got[n], expected[n]) for n in render.STEMS)
+    assert render._workers is None  # stopped: later takes render in this process
