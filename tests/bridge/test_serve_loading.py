@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from osc_testing import WAIT, running_server, tiny_checkpoint
 
 from bridge import protocol
