@@ -8,9 +8,7 @@ machine's drift falls on all alike, and compared as ratios to the first one (by 
 its split (text, sampling, decode, render + write, preview), the speed against the music's
 own length, the denoiser's measured GFLOP/s and its saved state in MB. Then, for the last
 variant: 64 bars and 4 variations of 8 bars; this machine's fp32 and bf16 matmul rates
-beside the denoiser's (the floor, issue 16); and the peak RSS. Takes render as
-``multitrack serve`` renders them, with its render worker process beside the bench's own
-(``+oneproc``: this process alone).
+beside the denoiser's (the floor, issue 16); and the peak RSS.
 
     .venv/bin/python bench/generate_speed.py [--runs 5] [--threads 2] [--checkpoint PATH]
         [--variants ddim-20x6-fp32+text,dpm-10x4-fp32,dpm-10x4-int8,dpm-10x4-bf16]
@@ -35,7 +33,6 @@ from models.conditioning import CondBatch, Condition, collate
 from models.pipeline import CANDIDATE_BARS, CANDIDATES, DEFAULT_SAMPLER, Pipeline
 from models.precision import DEFAULT_PRECISION, state_megabytes
 from models.request import DEFAULT_STEPS, GenerateRequest
-from multitrack import render
 from multitrack.take import finish_take
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -67,16 +64,6 @@ def time_take(pipe: Pipeline, tmp: Path, req: GenerateRequest) -> tuple[float, l
                      write, preview]  # fmt: skip
 
 
-def render_in(*, one_process: bool) -> None:
-    """Render the next take's stems as ``multitrack serve`` does (with its render worker
-    processes running) or in this process only (``+oneproc``)."""
-    running = render._workers is not None
-    if one_process and running:
-        render.stop_render_workers()
-    elif not one_process and not running and render.RENDER_WORKERS:
-        render.start_render_workers(count=render.RENDER_WORKERS)
-
-
 def time_configs(pipes: list[Pipeline], configs: list[Variant], tmp: Path, bars: int, runs: int,
                  variations: int = 1) -> list[tuple[float, np.ndarray]]:  # fmt: skip
     """Per configuration: median seconds to done and the median split, runs interleaved."""
@@ -86,7 +73,6 @@ def time_configs(pipes: list[Pipeline], configs: list[Variant], tmp: Path, bars:
         for j, (pipe, cfg) in enumerate(zip(pipes, configs, strict=True)):
             req = GenerateRequest(PROMPTS[i % len(PROMPTS)], bars=bars, bpm=120, seed=i,
                                   steps=cfg.steps, variations=variations)  # fmt: skip
-            render_in(one_process=cfg.oneproc)  # not timed
             total, split = time_take(pipe, tmp, req)
             totals[j].append(total)
             splits[j].append(split)

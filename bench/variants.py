@@ -4,9 +4,7 @@
 go in each request; sampler, candidates and precision make the pipeline. ``+text``: the
 prompt's sentence vector conditions every take (``Pipeline(text_vector="always")``), not only
 prompts with words the lexicon left unnamed. ``+batch``: every candidate is sampled in one
-batch, as 0.4.1 did (``Pipeline.first_alone`` off), not one first. ``+oneproc``: the stems
-render in the bench's own process only, as before session 9, not shared with a render worker
-process as ``multitrack serve`` does (``multitrack.render.start_render_workers``).
+batch, as 0.4.1 did (``Pipeline.first_alone`` off), not one first.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from models.pipeline import SAMPLERS, Pipeline
 from models.precision import PRECISIONS
 
 _SPEC = re.compile(
-    r"(?P<sampler>[a-z]+)-(?P<steps>\d+)x(?P<candidates>\d+)-(?P<precision>[a-z0-9]+)(?P<text>\+text)?(?P<batch>\+batch)?(?P<oneproc>\+oneproc)?"
+    r"(?P<sampler>[a-z]+)-(?P<steps>\d+)x(?P<candidates>\d+)-(?P<precision>[a-z0-9]+)(?P<text>\+text)?(?P<batch>\+batch)?"
 )
 
 
@@ -32,15 +30,12 @@ class Variant:
     precision: str
     text: bool = False
     batch: bool = False
-    oneproc: bool = False
 
     @property
     def name(self) -> str:
         text = "+text" if self.text else ""
         batch = "+batch" if self.batch else ""
-        oneproc = "+oneproc" if self.oneproc else ""
-        head = f"{self.sampler}-{self.steps}x{self.candidates}-{self.precision}"
-        return f"{head}{text}{batch}{oneproc}"
+        return f"{self.sampler}-{self.steps}x{self.candidates}-{self.precision}{text}{batch}"
 
     def pipeline(
         self, model: LoadedModel | None = None, checkpoint: Path | None = None
@@ -66,5 +61,5 @@ def parse_variants(text: str) -> list[Variant]:
             raise SystemExit(f"bad variant {spec!r}: want SAMPLER-STEPSxK-PRECISION with a "
                              f"sampler in {sorted(SAMPLERS)} and a precision in {list(PRECISIONS)}")  # fmt: skip
         out.append(Variant(m["sampler"], int(m["steps"]), int(m["candidates"]), m["precision"],
-                           bool(m["text"]), bool(m["batch"]), bool(m["oneproc"])))  # fmt: skip
+                           bool(m["text"]), bool(m["batch"])))  # fmt: skip
     return out

@@ -12,24 +12,16 @@ render_speed.py measures both). Each stem's WAV is written in a writer thread wh
 stem renders: libsndfile converts to 24-bit and writes without the GIL, and at 32 bars the
 writes took twice the rendering (bench/render_speed.py). Files appear atomically: written
 under a hidden temporary name in the same folder, then renamed.
-
-tinysoundfont holds the GIL while it renders, so threads cannot render two stems at once. A
-long-running process (``multitrack serve``) may start ``RenderWorkers``
-(``start_render_workers``): worker processes, each with its own synthesizer, that render
-a share of a take's stems and write their WAVs while the calling process renders the rest.
-A one-shot command does not: starting a worker costs more than it saves on one take.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-import multiprocessing
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +44,6 @@ DRUM_BANK = 128
 _FULL_SCALE = 1.0 - 2.0**-23  # the largest 24-bit sample
 
 Progress = Callable[[float, str], None]
-# Worker processes a long-running server starts to render stems beside its own process
-# (``start_render_workers``): on 2 cores, one worker and the server each render half a take.
-RENDER_WORKERS = 1
 WRITERS = 2  # threads writing finished stems while the next one renders (0: write in turn)
 
 
@@ -98,13 +87,10 @@ def render_stems(
 ) -> dict[str, Path]:
     """Render each stem to ``out_dir/<stem>.wav``; returns the paths by stem name.
 
-    ``synthesizer`` reuses one already loaded (it then decides font and sample rate). With
-    render workers started for that font and rate (``start_render_workers``), they render
-    a share of the stems (``share_out``) while this process renders the rest; a worker that
-    died has its share rendered here. ``progress(fraction 0-1, message)`` is called before
-    each stem this process renders. Raises ``SoundFontError`` for a missing or unreadable
-    SoundFont, ``OutputError`` for an unsupported sample rate or a folder that cannot be
-    written. On failure no stem file of this call is left behind.
+    ``synthesizer`` reuses one already loaded (it then decides font and sample rate).
+    ``progress(fraction 0-1, message)`` is called before each stem. Raises ``SoundFontError`` for a missing or unreadable SoundFont, ``OutputError`` for an
+    unsupported sample rate or a folder that cannot be written. On failure no stem file of
+    this call is left behind.
     """
     synth = synthesizer or Synthesizer(soundfont, sample_rate=sample_rate)
     sample_rate = synth.sample_rate
@@ -114,25 +100,13 @@ def render_stems(
     except OSError as exc:
         raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror}") from None
     paths = {name: out_dir / f"{name}.wav" for name in STEMS}
-    workers = _workers_for(synth)
-    local: list[str] = list(STEMS)
-    remote: list[tuple[list[str], Future[list[Path]]]] = []  # (stems, their worker's job)
-    if workers is not None:
-        local, *shares = share_out(song, workers.count + 1)
-        for share in filter(None, shares):
-            try:
-                remote.append((share, workers.submit(song, [(n, paths[n]) for n in share])))
-            except BrokenProcessPool:  # a worker died since the last take
-                log.warning("a render worker stopped; rendering %s here", ", ".join(share))
-                stop_render_workers()
-                local += share
     pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="wav") if WRITERS else None
     writes: list[Future[Path]] = []
-    written: list[Path] = []  # written in turn (no writer threads), or by a worker
+    written: list[Path] = []  # written in turn (no writer threads)
     try:
-        for index, name in enumerate(local):
+        for index, name in enumerate(STEMS):
             if progress is not None:
-                progress(index / len(local), f"rendering {name}")
+                progress(index / len(STEMS), f"rendering {name}")
             with synth.lock:  # one synthesizer may serve several threads' takes
                 audio = synth.render(song, name)
             if pool is None:
@@ -142,26 +116,11 @@ def render_stems(
             del audio
         for write in writes:
             write.result()  # raises a writer's error
-        for share, job in remote:
-            try:
-                written += job.result()
-            except BrokenProcessPool:  # a worker died: this process renders its share
-                log.warning("a render worker stopped; rendering %s here", ", ".join(share))
-                stop_render_workers()
-                for name in share:
-                    with synth.lock:
-                        audio = synth.render(song, name)
-                    written.append(write_wav(audio, paths[name], sample_rate))
     except BaseException:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)  # every write has ended
         written += [w.result() for w in writes if w.done() and not w.cancelled()
                     and w.exception() is None]  # fmt: skip
-        for _, job in remote:  # wait for every worker's share: its files go too
-            try:
-                written += job.result()
-            except Exception:  # a failed share has removed its own files
-                pass
         for path in written:  # this call's files only
             path.unlink(missing_ok=True)
         raise
@@ -271,112 +230,6 @@ class Synthesizer:
                         program, bank)  # fmt: skip
             program = 0
         self.synth.program_select(channel, self.sfid, bank, program, drums)
-
-
-def share_out(song: Song, parts: int) -> list[list[str]]:
-    """``STEMS`` in ``parts`` groups of about equal rendering cost, the first for the calling
-    process. A stem costs its length (every stem file is as long as the song, and writing it
-    as much again) plus its notes' sounding time: voices the synthesizer mixes."""
-    base = 2.0 * song.steps
-    cost = {n: base + sum(note.end - note.start for note in song.stems[n].notes) for n in STEMS}
-    groups: list[list[str]] = [[] for _ in range(parts)]
-    load = [0.0] * parts
-    for name in sorted(STEMS, key=lambda n: -cost[n]):
-        i = min(range(parts), key=lambda j: (load[j], j))
-        groups[i].append(name)
-        load[i] += cost[name]
-    return [sorted(g, key=STEMS.index) for g in groups]
-
-
-# -- worker processes ------------------------------------------------------------------
-_worker_synth: Synthesizer | None = None  # in a worker process: its own synthesizer
-
-
-def _start_worker(soundfont: str, sample_rate: int) -> None:
-    global _worker_synth
-    _worker_synth = Synthesizer(Path(soundfont), sample_rate=sample_rate)
-
-
-def _render_share(song: Song, jobs: Sequence[tuple[str, Path]]) -> list[Path]:
-    """In a worker: render and write each (stem, path); on failure remove what it wrote."""
-    assert _worker_synth is not None
-    done: list[Path] = []
-    try:
-        for name, path in jobs:
-            done.append(
-                write_wav(_worker_synth.render(song, name), path, _worker_synth.sample_rate)
-            )
-    except BaseException:
-        for path in done:
-            path.unlink(missing_ok=True)
-        raise
-    return done
-
-
-def _ready() -> bool:
-    return _worker_synth is not None
-
-
-class RenderWorkers:
-    """``count`` worker processes (forkserver: started clean, without the parent's threads
-    or torch) that each load ``soundfont`` once and render stems to WAV files."""
-
-    def __init__(self, soundfont: Path, sample_rate: int, count: int = 1) -> None:
-        self.path, self.sample_rate, self.count = Path(soundfont).resolve(), sample_rate, count
-        self._pool = ProcessPoolExecutor(
-            count,
-            mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_start_worker,
-            initargs=(str(self.path), sample_rate),
-        )
-
-    def warm(self) -> None:
-        """Start every worker and load its font now, not in the first take."""
-        for job in [self._pool.submit(_ready) for _ in range(self.count)]:
-            job.result()
-
-    def submit(self, song: Song, jobs: Sequence[tuple[str, Path]]) -> Future[list[Path]]:
-        return self._pool.submit(_render_share, song, list(jobs))
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-_workers: RenderWorkers | None = None
-_workers_lock = threading.Lock()
-
-
-def start_render_workers(
-    soundfont: Path | None = None, *, sample_rate: int = 44100, count: int = 1
-) -> RenderWorkers:
-    """Start (and warm) the process's render workers for this font and rate; from now on
-    ``render_stems`` shares out every take it renders with that font and rate. Same errors
-    as ``Synthesizer``, raised here before any worker starts."""
-    synth = shared_synthesizer(soundfont, sample_rate=sample_rate)
-    workers = RenderWorkers(synth.path, synth.sample_rate, count)
-    workers.warm()
-    global _workers
-    with _workers_lock:
-        old, _workers = _workers, workers
-    if old is not None:
-        old.close()
-    return workers
-
-
-def stop_render_workers() -> None:
-    """Stop the render workers (takes then render in this process)."""
-    global _workers
-    with _workers_lock:
-        old, _workers = _workers, None
-    if old is not None:
-        old.close()
-
-
-def _workers_for(synth: Synthesizer) -> RenderWorkers | None:
-    workers = _workers
-    if workers is None or workers.sample_rate != synth.sample_rate:
-        return None
-    return workers if workers.path == synth.path.resolve() else None
 
 
 def write_wav(audio: NDArray[np.float32], path: Path, sample_rate: int) -> Path:

@@ -102,9 +102,7 @@ def run(args: argparse.Namespace) -> int:
         def load() -> Pipeline:
             from bridge.service import load_pipeline  # torch: in the loading thread
 
-            pipeline = load_pipeline(args.checkpoint, precision=args.precision)
-            start_workers(args.soundfont, args.sample_rate)
-            return pipeline
+            return load_pipeline(args.checkpoint, precision=args.precision)
 
         loading = Loading(load, start=False)
         runner = model_runner(config.out, args.checkpoint, soundfont=args.soundfont,
@@ -135,9 +133,6 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     server.stop()
-    from multitrack.render import stop_render_workers
-
-    stop_render_workers()
     print("stopped", flush=True)
     return 0
 
@@ -184,20 +179,6 @@ class Loading:
         if self.error is not None:
             raise self.error
         return self._value
-
-
-def start_workers(soundfont: Path | None, sample_rate: int) -> None:
-    """Start the render workers (``multitrack.render.RENDER_WORKERS`` processes) that render
-    a share of every take's stems beside the server's own process. A server whose workers
-    cannot start renders every stem itself, and says so."""
-    from multitrack.render import RENDER_WORKERS, start_render_workers
-
-    if RENDER_WORKERS < 1:
-        return
-    try:
-        start_render_workers(soundfont, sample_rate=sample_rate, count=RENDER_WORKERS)
-    except Exception as exc:  # a bad font fails every take with its own clear error
-        log.warning("render workers not started (%s); stems render in the server", exc)
 
 
 def describe_warm_up() -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
-
-import pytest
 
 from osc_testing import WAIT, running_server, tiny_checkpoint
 
@@ -48,20 +45,3 @@ def test_a_model_that_cannot_load_fails_the_job_with_its_error(tmp_path: Path) -
     assert result.terminal is not None and result.terminal.address == protocol.ERROR
     assert result.terminal.args[1:] == ("bad_checkpoint", "checkpoint x.pt is corrupt or incompatible (EOFError)")  # fmt: skip
     assert isinstance(loading.error, CheckpointError)
-
-
-def test_the_server_renders_with_a_worker_and_without_one_when_it_cannot_start(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    from bridge.commands.serve import start_workers
-    from multitrack import render
-
-    try:
-        start_workers(None, 44100)
-        assert render._workers is not None and render._workers.count == render.RENDER_WORKERS
-        render.stop_render_workers()
-        with caplog.at_level(logging.WARNING):
-            start_workers(tmp_path / "missing.sf2", 44100)  # the takes will say what is wrong
-        assert render._workers is None and "render workers not started" in caplog.text
-    finally:
-        render.stop_render_workers()
