@@ -50,6 +50,10 @@ FREE_LEAP = 7
 # 1 with 0.3 (bench/quality.py, 204 prompts): TD +10.7% -> +9.0%, chord-tone ratio +1.5% ->
 # +3.3% of the reference; melody UPC, entropy and range barely move (docs/model.md).
 CHORD_TONE_BONUS = 2.0
+# Share of ``CHORD_TONE_BONUS`` a melody note gets when it starts off the beat. 1.0 treats
+# every note alike; below it, notes between the beats are freer to pass between chord tones
+# by step, as melodies do (passing and neighbour notes fall between beats).
+CHORD_TONE_OFFBEAT = 1.0
 
 
 # Weight of the fitted note-to-note prior (``models.prior``) against the network's summed
@@ -272,6 +276,7 @@ def _mono_notes(
     transitions: F32 | None = None,
     bar: int = 0,
     motif: float = 0.0,
+    beat: int = 4,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -280,8 +285,8 @@ def _mono_notes(
     steps. Deciding pitch per note rather than per step keeps a held note from flickering
     between neighbouring rows into fragments. The pitches of consecutive notes are chosen
     together (Viterbi). With ``harmony`` (steps, 12), a note whose pitch class sounds where it
-    starts gains ``CHORD_TONE_BONUS``: where the network hesitates between neighbours, the
-    chord tone wins.
+    starts gains ``CHORD_TONE_BONUS`` (``CHORD_TONE_OFFBEAT`` of it when it starts off the
+    ``beat``, in steps): where the network hesitates between neighbours, the chord tone wins.
 
     With ``transitions`` (rows, rows: ``log P(next | previous)``, ``models.prior``), the path
     scores ``PRIOR_WEIGHT`` times them between notes, and where one note follows another
@@ -311,7 +316,9 @@ def _mono_notes(
     emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
     if harmony is not None:
         pcs = (low + np.arange(rows) - shift) % 12
-        emit = emit + CHORD_TONE_BONUS * harmony[[a for a, _ in runs]][:, pcs]
+        starts = np.array([a for a, _ in runs])
+        bonus = np.where(starts % beat == 0, 1.0, CHORD_TONE_OFFBEAT) * CHORD_TONE_BONUS
+        emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     gain = -_leap_costs(rows) if transitions is None else PRIOR_WEIGHT * transitions
     same = np.arange(rows)
     score = emit[0]
@@ -384,7 +391,7 @@ def decode_logits(
                 harmony = fold_pitch_classes(sounding(so_far, "chords")) > 0
             table = None if priors is None else table_for(priors, stem, template.key)
             motif = MOTIF_NATS if stem == "melody" else 0.0
-            notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif)
+            notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif, spb)
         elif stem == "chords":
             struck = out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT
             hold = out[:CHORDS_ROWS] > logit_t
