@@ -50,10 +50,15 @@ FREE_LEAP = 7
 # 1 with 0.3 (bench/quality.py, 204 prompts): TD +10.7% -> +9.0%, chord-tone ratio +1.5% ->
 # +3.3% of the reference; melody UPC, entropy and range barely move (docs/model.md).
 CHORD_TONE_BONUS = 2.0
-# Share of ``CHORD_TONE_BONUS`` a melody note gets when it starts off the beat. 1.0 treats
-# every note alike; below it, notes between the beats are freer to pass between chord tones
-# by step, as melodies do (passing and neighbour notes fall between beats).
-CHORD_TONE_OFFBEAT = 1.0
+# Share of ``CHORD_TONE_BONUS`` a melody note gets when it starts off the beat (the bass
+# gets it whole). 1.0 treats every note alike, as 0.4.1 did; 0 leaves notes between the
+# beats free to pass between chord tones by step, as melodies do (passing and neighbour
+# notes fall between beats). Chosen on 200 training-split windows' captions over 1, 0.5 and
+# 0 (realism classifier 0.745 / 0.740 / 0.730, steps 0.401 / 0.411 / 0.424 against 0.480),
+# then checked on bench/realism.py's 200 held-out windows: 0.762 -> 0.710, steps 0.414 ->
+# 0.436 (corpus 0.507), pitch-class entropy 2.13 -> 2.17 (2.34), strong-beat chord tones
+# 0.644 -> 0.647 (0.656); that run also freed the bass's off-beat notes (docs/model.md).
+CHORD_TONE_OFFBEAT = 0.0
 
 
 # Weight of the fitted note-to-note prior (``models.prior``) against the network's summed
@@ -277,6 +282,7 @@ def _mono_notes(
     bar: int = 0,
     motif: float = 0.0,
     beat: int = 4,
+    offbeat: float = 1.0,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -285,8 +291,8 @@ def _mono_notes(
     steps. Deciding pitch per note rather than per step keeps a held note from flickering
     between neighbouring rows into fragments. The pitches of consecutive notes are chosen
     together (Viterbi). With ``harmony`` (steps, 12), a note whose pitch class sounds where it
-    starts gains ``CHORD_TONE_BONUS`` (``CHORD_TONE_OFFBEAT`` of it when it starts off the
-    ``beat``, in steps): where the network hesitates between neighbours, the chord tone wins.
+    starts gains ``CHORD_TONE_BONUS`` (``offbeat`` of it when it starts off the ``beat``, in
+    steps): where the network hesitates between neighbours, the chord tone wins.
 
     With ``transitions`` (rows, rows: ``log P(next | previous)``, ``models.prior``), the path
     scores ``PRIOR_WEIGHT`` times them between notes, and where one note follows another
@@ -317,7 +323,7 @@ def _mono_notes(
     if harmony is not None:
         pcs = (low + np.arange(rows) - shift) % 12
         starts = np.array([a for a, _ in runs])
-        bonus = np.where(starts % beat == 0, 1.0, CHORD_TONE_OFFBEAT) * CHORD_TONE_BONUS
+        bonus = np.where(starts % beat == 0, 1.0, offbeat) * CHORD_TONE_BONUS
         emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     gain = -_leap_costs(rows) if transitions is None else PRIOR_WEIGHT * transitions
     same = np.arange(rows)
@@ -391,7 +397,10 @@ def decode_logits(
                 harmony = fold_pitch_classes(sounding(so_far, "chords")) > 0
             table = None if priors is None else table_for(priors, stem, template.key)
             motif = MOTIF_NATS if stem == "melody" else 0.0
-            notes = _mono_notes(out, rows, logit_t, low, shift, harmony, table, bar, motif, spb)
+            offbeat = CHORD_TONE_OFFBEAT if stem == "melody" else 1.0
+            notes = _mono_notes(
+                out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat
+            )
         elif stem == "chords":
             struck = out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT
             hold = out[:CHORDS_ROWS] > logit_t

@@ -128,3 +128,26 @@ def test_a_return_is_scored_with_the_steps_into_and_out_of_the_bar() -> None:
     assert _motif_pitches(path, runs, emit, no_leaps, bar, 1.9) == path
     assert _motif_pitches(path, runs, emit, no_leaps, bar, 2.0) == [0, 0, 0]
     assert _motif_pitches(path, runs, emit, _flat_gain, bar, 11.9) == path  # no leap costs
+
+
+def test_a_note_off_the_beat_may_pass_by_step_where_one_on_the_beat_takes_the_chord_tone() -> None:
+    from models.config import MELODY_ROWS
+    from models.decoding import _mono_notes
+
+    # four eighth notes (2 steps each, beats of 4 steps); the network leans a little to row
+    # 22 (D, a step) over row 24 (E, a chord tone of C) for every note
+    steps = 8
+    logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
+    logits[1 + 22] = 1.0
+    logits[1 + 24] = 0.6
+    logits[MELODY_ROWS + 1] = -10.0
+    logits[MELODY_ROWS + 1, ::2] = 10.0  # an onset every 2 steps
+    harmony = np.zeros((steps, 12), bool)
+    harmony[:, [0, 4, 7]] = True  # C major sounds throughout
+
+    def pitches(offbeat: float) -> list[int]:
+        notes = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, harmony, beat=4, offbeat=offbeat)
+        return [n.pitch for n in notes]
+
+    assert pitches(1.0) == [24, 24, 24, 24]  # every note pulled onto the chord tone
+    assert pitches(0.0) == [24, 22, 24, 22]  # on the beats only
