@@ -107,6 +107,12 @@ PITCH_CUTS = 2
 CHORD_STRIKES = True
 CHORD_STRAY_STEPS = 2
 
+# Comping that returns (``_chord_bars``): a bar of the chords stem that sounds the same pitch
+# classes as an earlier bar plays that bar's notes when the network finds them at most this
+# many nats (summed log-odds over the thresholds) less likely than its own reading. 0 turns
+# it off, as 0.4.1 decoded.
+CHORD_BAR_NATS = 0.0
+
 # Melodic motifs (``_motif_pitches``): a bar whose notes fall where an earlier bar's do takes
 # that bar's pitches when the network and the note-to-note prior find them at most this many
 # nats less likely than the bar's own best pitches. 0 turns it off. Chosen on 200
@@ -201,6 +207,47 @@ def _motif_rhythm(
             j = ok[cost[1:][ok] <= cost[1:][ok].min()][-1]  # the closest of the cheapest
             s_bars[b], o_bars[b] = s[1 + j], o[1 + j]
     return s_on, o_on
+
+
+def _chord_bars(
+    hold_lo: F32, struck_lo: F32, bar: int, nats: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Hold and strike rows of the chords stem from their log-odds over their thresholds
+    (rows, T): each bar either its own (the positive log-odds) or, within ``nats`` of it, an
+    earlier bar that sounds the same pitch classes, note for note: a band comps a chord the
+    way it comped it before, which per-row thresholds rarely reproduce exactly. A bar that
+    strikes nothing is no pattern to return to. Rows are 12 to an octave."""
+    hold, struck = hold_lo > 0, struck_lo > 0
+    bars = hold.shape[1] // bar if bar > 0 else 0
+    if nats <= 0 or bars < 2:
+        return hold, struck
+    octaves = -(-hold.shape[0] // 12)
+
+    def classes(roll: NDArray[np.bool_]) -> NDArray[np.bool_]:  # (rows, steps) -> (12,)
+        padded = np.zeros((octaves * 12, roll.shape[1]), bool)
+        padded[: roll.shape[0]] = roll
+        return np.asarray(padded.reshape(octaves, 12, -1).any(axis=(0, 2)), dtype=bool)
+
+    for b in range(1, bars):
+        at = slice(b * bar, (b + 1) * bar)
+        mine = classes(hold[:, at] | struck[:, at])
+        best, cost = -1, float(nats)
+        for j in range(b - 1, -1, -1):  # the closest earlier bar first
+            was = slice(j * bar, (j + 1) * bar)
+            h, o = hold[:, was], struck[:, was]
+            if not o.any() or not np.array_equal(classes(h | o), mine):
+                continue
+            # what reading bar j's notes here costs against the bar's own reading
+            c = float(
+                (np.maximum(hold_lo[:, at], 0) - np.where(h, hold_lo[:, at], 0)).sum()
+                + (np.maximum(struck_lo[:, at], 0) - np.where(o, struck_lo[:, at], 0)).sum()
+            )
+            if c < cost:
+                best, cost = j, c
+        if best >= 0:
+            was = slice(best * bar, (best + 1) * bar)
+            hold[:, at], struck[:, at] = hold[:, was], struck[:, was]
+    return hold, struck
 
 
 def _motif_pitches(
@@ -402,8 +449,12 @@ def decode_logits(
                 out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat
             )
         elif stem == "chords":
-            struck = out[CHORDS_ROWS:] > logit_t + CHORDS_ONSET_SHIFT
-            hold = out[:CHORDS_ROWS] > logit_t
+            hold, struck = _chord_bars(
+                out[:CHORDS_ROWS] - logit_t,
+                out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT),
+                bar,
+                CHORD_BAR_NATS,
+            )
             if CHORD_STRIKES:
                 frame_notes = _chord_notes(hold, struck)
             else:

@@ -151,3 +151,38 @@ def test_a_note_off_the_beat_may_pass_by_step_where_one_on_the_beat_takes_the_ch
 
     assert pitches(1.0) == [24, 24, 24, 24]  # every note pulled onto the chord tone
     assert pitches(0.0) == [24, 22, 24, 22]  # on the beats only
+
+
+def test_a_bar_of_comping_returns_to_an_earlier_bar_with_its_chord_when_the_network_hardly_minds() -> (
+    None
+):
+    from models.decoding import _chord_bars
+
+    bar, rows_n = 8, 24
+    hold = np.full((rows_n, 3 * bar), -3.0, np.float32)
+    struck = np.full((rows_n, 3 * bar), -3.0, np.float32)
+    chord = [0, 4, 7]  # C E G in the first octave
+    for b in range(3):
+        for r in chord:
+            hold[r, b * bar : b * bar + 6] = 3.0
+            struck[r, b * bar] = 3.0
+    for r in chord:  # bar 0 (and bar 2) strike again on step 4
+        struck[r, 4] = 3.0
+        struck[r, 2 * bar + 4] = 0.5
+    struck[[0, 4, 7], bar + 4] = -0.5  # bar 1 leans a little against that second strike
+    hold[[12 + 4], 2 * bar : 2 * bar + 2] = 3.0  # bar 2 adds an E an octave up: same classes
+
+    def strikes(nats: float) -> list[list[int]]:
+        _, o = _chord_bars(hold, struck, bar, nats)
+        return [
+            np.flatnonzero(o[:, b * bar : (b + 1) * bar].any(axis=0)).tolist() for b in range(3)
+        ]
+
+    assert strikes(0.0) == [[0, 4], [0], [0, 4]]  # each bar read alone
+    assert strikes(2.0) == [[0, 4], [0, 4], [0, 4]]  # bar 1 returns to bar 0's comping
+    # a bar with other pitch classes never returns to it
+    other = hold.copy()
+    other[7, bar : bar + 6] = -3.0
+    other[9, bar : bar + 6] = 3.0
+    _, o = _chord_bars(other, struck, bar, 50.0)
+    assert np.flatnonzero(o[:, bar : 2 * bar].any(axis=0)).tolist() == [0]
