@@ -61,11 +61,14 @@ class DenoiserConfig:
     # Time-aligned chord and section tracks (models.tracks), from 0.4; configs saved
     # before read as without them.
     tracks: bool = True
-    # A depthwise convolution over neighbouring frames in every block (``models.denoiser.
-    # LocalMix``), from 0.4.2: linear attention spreads its weight over the whole take and
-    # cannot look sharply at the next beat, which a melody's next note depends on. Its
-    # output projection starts at zero. Configs saved before read as 0 (none).
-    local_kernel: int = 5
+    # A depthwise convolution over ``local_kernel`` neighbouring frames in every block
+    # (``models.denoiser.LocalMix``; 0: none). Linear attention spreads its weight over the
+    # whole take and cannot look sharply at the next beat. Its output projection starts at
+    # zero, so a checkpoint without it starts where it was. Tried in session 9 (runs/v10,
+    # ``multitrack train --local-kernel 5``): held-out loss down on every stem, the style
+    # classifier down 0.77 -> 0.735, so not shipped (docs/model.md). Configs saved before
+    # read as 0.
+    local_kernel: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class ModelConfig:
     autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    version: str = "multitrack-ldm-0.4.2"
+    version: str = "multitrack-ldm-0.4.1"
     key_frame: str = DEFAULT_KEY_FRAME
 
     def __post_init__(self) -> None:
@@ -96,7 +99,7 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         return cls(
             autoencoder=AutoencoderConfig(**data["autoencoder"]),
-            denoiser=DenoiserConfig(  # saved before 0.4: no tracks; before 0.4.2: no local mix
+            denoiser=DenoiserConfig(  # saved before 0.4: no tracks; before session 9: no local mix
                 **{"tracks": False, "local_kernel": 0, **data["denoiser"]}
             ),
             diffusion=DiffusionConfig(**data["diffusion"]),

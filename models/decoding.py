@@ -225,31 +225,28 @@ def _chord_bars(
     if nats <= 0 or bars < 2:
         return hold, struck
     octaves = -(-hold.shape[0] // 12)
-
-    def classes(roll: NDArray[np.bool_]) -> NDArray[np.bool_]:  # (rows, steps) -> (12,)
-        padded = np.zeros((octaves * 12, roll.shape[1]), bool)
-        padded[: roll.shape[0]] = roll
-        return np.asarray(padded.reshape(octaves, 12, -1).any(axis=(0, 2)), dtype=bool)
-
-    for b in range(1, bars):
+    padded = np.zeros((octaves * 12, bars, bar), bool)
+    padded[: hold.shape[0]] = (hold | struck)[:, : bars * bar].reshape(-1, bars, bar)
+    classes = np.asarray(padded.reshape(octaves, 12, bars, bar).any(axis=(0, 3))).T  # (bars, 12)
+    strikes = np.asarray(struck[:, : bars * bar].reshape(-1, bars, bar).any(axis=(0, 2)))  # (bars,)
+    for b in range(1, bars):  # a copied bar keeps its classes: ``classes`` stays true
         at = slice(b * bar, (b + 1) * bar)
-        mine = classes(hold[:, at] | struck[:, at])
-        best, cost = -1, float(nats)
-        for j in range(b - 1, -1, -1):  # the closest earlier bar first
+        same = np.flatnonzero(strikes[:b] & (classes[:b] == classes[b]).all(axis=1))
+        if not len(same):
+            continue
+        h_lo, o_lo = hold_lo[:, at], struck_lo[:, at]
+        own = float(np.maximum(h_lo, 0).sum() + np.maximum(o_lo, 0).sum())
+        rows = hold.shape[0]
+        h = hold[:, : b * bar].reshape(rows, b, bar)[:, same]  # (rows, candidates, bar)
+        o = struck[:, : b * bar].reshape(rows, b, bar)[:, same]
+        # what reading each earlier bar's notes here costs against the bar's own reading
+        cost = own - (h * h_lo[:, None]).sum(axis=(0, 2)) - (o * o_lo[:, None]).sum(axis=(0, 2))
+        ok = np.flatnonzero(cost <= nats)
+        if len(ok):
+            j = int(same[ok[cost[ok] <= cost[ok].min()][-1]])  # the closest of the cheapest
             was = slice(j * bar, (j + 1) * bar)
-            h, o = hold[:, was], struck[:, was]
-            if not o.any() or not np.array_equal(classes(h | o), mine):
-                continue
-            # what reading bar j's notes here costs against the bar's own reading
-            c = float(
-                (np.maximum(hold_lo[:, at], 0) - np.where(h, hold_lo[:, at], 0)).sum()
-                + (np.maximum(struck_lo[:, at], 0) - np.where(o, struck_lo[:, at], 0)).sum()
-            )
-            if c < cost:
-                best, cost = j, c
-        if best >= 0:
-            was = slice(best * bar, (best + 1) * bar)
             hold[:, at], struck[:, at] = hold[:, was], struck[:, was]
+            strikes[b] = True
     return hold, struck
 
 

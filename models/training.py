@@ -97,7 +97,7 @@ def mode_weights(modes: np.ndarray, balance: float) -> np.ndarray:
 
 def _new_layer(name: str) -> bool:
     """A denoiser parameter a checkpoint may lack: layers added since, which start at zero
-    (the tracks of 0.4, the local mix of 0.4.2)."""
+    (the tracks of 0.4, the local mix of ``local_kernel``)."""
     return name.startswith("track_") or ".local." in name
 
 
@@ -140,7 +140,7 @@ class Trainer:
 
     def init_from(self, path: Path) -> None:
         """Start from a checkpoint's autoencoder (with its latent statistics) and denoiser;
-        denoiser layers the checkpoint lacks (the tracks of 0.4, the local mix of 0.4.2) keep their initial
+        denoiser layers the checkpoint lacks (the tracks of 0.4, the local mix of ``local_kernel``) keep their initial
         values, which leave the network's output as it was. The autoencoder is not trained
         again."""
         payload = torch.load(path, map_location="cpu", weights_only=True)

@@ -142,6 +142,10 @@ def test_train_refuses_a_mode_balance_outside_0_1(
     assert main([*args, "--mode-balance", "1.5"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == ["multitrack: error: --mode-balance must be between 0 and 1"]
+    for kernel in ("4", "-1"):
+        assert main([*args, "--local-kernel", kernel]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert err == ["multitrack: error: --local-kernel must be 0 or an odd number up to 15"]
     assert not (tmp_path / "run").exists()
 
 
@@ -182,7 +186,7 @@ def test_a_denoiser_without_the_local_mix_starts_where_it_was_and_padding_is_not
     from models.conditioning import Condition, collate
     from models.denoiser import Denoiser
 
-    cfg = ModelConfig.tiny().denoiser
+    cfg = replace(ModelConfig.tiny().denoiser, local_kernel=5)
     old = Denoiser(replace(cfg, local_kernel=0), latent_channels=4).eval()
     new = Denoiser(cfg, latent_channels=4).eval()
     missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
