@@ -55,9 +55,10 @@ CHORD_TONE_BONUS = 2.0
 # beats free to pass between chord tones by step, as melodies do (passing and neighbour
 # notes fall between beats). Chosen on 200 training-split windows' captions over 1, 0.5 and
 # 0 (realism classifier 0.745 / 0.740 / 0.730, steps 0.401 / 0.411 / 0.424 against 0.480),
-# then checked on bench/realism.py's 200 held-out windows: 0.762 -> 0.710, steps 0.414 ->
-# 0.436 (corpus 0.507), pitch-class entropy 2.13 -> 2.17 (2.34), strong-beat chord tones
-# 0.644 -> 0.647 (0.656); that run also freed the bass's off-beat notes (docs/model.md).
+# then checked on bench/realism.py's 200 held-out windows: 0.762 -> 0.720, steps 0.414 ->
+# 0.435 (corpus 0.507), pitch-class entropy 2.13 -> 2.17 (2.34), strong-beat chord tones
+# 0.644 -> 0.645 (0.656); bass in chord 0.534 -> 0.536 (freeing the bass's off-beat notes
+# too gave 0.710, bass in chord 0.529; docs/model.md, "Session 9").
 CHORD_TONE_OFFBEAT = 0.0
 
 
@@ -229,6 +230,7 @@ def _chord_bars(
     padded[: hold.shape[0]] = (hold | struck)[:, : bars * bar].reshape(-1, bars, bar)
     classes = np.asarray(padded.reshape(octaves, 12, bars, bar).any(axis=(0, 3))).T  # (bars, 12)
     strikes = np.asarray(struck[:, : bars * bar].reshape(-1, bars, bar).any(axis=(0, 2)))  # (bars,)
+    rows = hold.shape[0]
     for b in range(1, bars):  # a copied bar keeps its classes: ``classes`` stays true
         at = slice(b * bar, (b + 1) * bar)
         same = np.flatnonzero(strikes[:b] & (classes[:b] == classes[b]).all(axis=1))
@@ -236,7 +238,6 @@ def _chord_bars(
             continue
         h_lo, o_lo = hold_lo[:, at], struck_lo[:, at]
         own = float(np.maximum(h_lo, 0).sum() + np.maximum(o_lo, 0).sum())
-        rows = hold.shape[0]
         h = hold[:, : b * bar].reshape(rows, b, bar)[:, same]  # (rows, candidates, bar)
         o = struck[:, : b * bar].reshape(rows, b, bar)[:, same]
         # what reading each earlier bar's notes here costs against the bar's own reading

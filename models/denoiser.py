@@ -102,9 +102,9 @@ class Block(nn.Module):
         """``prefix``: how many leading tokens are conditioning, not frames."""
         s1, sc1, g1, s2, sc2, g2 = self.ada(F.silu(c)).chunk(6, dim=-1)
         x = x + g1[:, None] * self.attn(modulate(self.norm1(x), s1, sc1), cos, sin, key_mask)
-        if self.local is not None:
-            p = prefix
-            x = torch.cat([x[:, :p], x[:, p:] + self.local(x[:, p:], key_mask[:, p:])], dim=1)
+        if self.local is not None:  # frames only; the conditioning prefix is not a sequence
+            frames = x[:, prefix:]
+            x = torch.cat([x[:, :prefix], frames + self.local(frames, key_mask[:, prefix:])], 1)
         return x + g2[:, None] * self.mlp(modulate(self.norm2(x), s2, sc2))
 
 
