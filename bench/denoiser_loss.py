@@ -28,7 +28,6 @@ import torch
 from models.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls, load_training_arrays
 from models.schedule import add_noise, cosine_alpha_bar, v_target
-from models.tracks import CHORD_ROWS
 from models.training import step_mask
 from multitrack.song import STEMS
 
@@ -59,11 +58,7 @@ def losses(path: Path, data: TrainingArrays, n: int, seed: int) -> dict[str, dic
         target = v_target(x0, noise, t, alpha_bar)
         base = batch_cond(data, idx, np.random.default_rng(seed + start))
         for name in out:
-            cond = base
-            if name == "chords unknown":
-                tracks = base.tracks.clone()
-                tracks[:, CHORD_ROWS] = 0
-                cond = type(base)(**{**vars(base), "tracks": tracks})
+            cond = base.without_chords() if name == "chords unknown" else base
             v = den(x_t, t, cond, known=zeros, mask=zeros, frames_per_bar=fpb, frame_mask=fmask)
             err = (v - target).pow(2) * fmask[:, None]
             for stem in STEMS:

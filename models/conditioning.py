@@ -8,12 +8,12 @@ that does not say something is conditioned on.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
-from models.tracks import TRACK_ROWS
+from models.tracks import CHORD_ROWS, TRACK_ROWS
 from multitrack.song import STEMS
 from multitrack.stems import NULL_STEMS as NULL_STEMS  # one index per subset of stems + unknown
 from multitrack.stems import PROGRAM_STEMS
@@ -96,6 +96,12 @@ class CondBatch:
             text_on=self.text_on * keep,
             tracks=self.tracks * keep[:, None, None],
         )
+
+    def without_chords(self) -> CondBatch:
+        """This batch with its chord track unknown (the section track and the prompt stay)."""
+        tracks = self.tracks.clone()
+        tracks[:, CHORD_ROWS] = 0
+        return replace(self, tracks=tracks)
 
     @staticmethod
     def cat(batches: Sequence[CondBatch]) -> CondBatch:

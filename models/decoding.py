@@ -220,17 +220,16 @@ def _chord_bars(
     (rows, T): each bar either its own (the positive log-odds) or, within ``nats`` of it, an
     earlier bar that sounds the same pitch classes, note for note: a band comps a chord the
     way it comped it before, which per-row thresholds rarely reproduce exactly. A bar that
-    strikes nothing is no pattern to return to. Rows are 12 to an octave."""
+    strikes nothing is no pattern to return to. Rows are 12 to an octave, at most 128."""
     hold, struck = hold_lo > 0, struck_lo > 0
     bars = hold.shape[1] // bar if bar > 0 else 0
     if nats <= 0 or bars < 2:
         return hold, struck
-    octaves = -(-hold.shape[0] // 12)
-    padded = np.zeros((octaves * 12, bars, bar), bool)
-    padded[: hold.shape[0]] = (hold | struck)[:, : bars * bar].reshape(-1, bars, bar)
-    classes = np.asarray(padded.reshape(octaves, 12, bars, bar).any(axis=(0, 3))).T  # (bars, 12)
-    strikes = np.asarray(struck[:, : bars * bar].reshape(-1, bars, bar).any(axis=(0, 2)))  # (bars,)
     rows = hold.shape[0]
+    grid = np.zeros((bars, 128), bool)  # the rows each bar sounds, as pitch rows from 0
+    grid[:, :rows] = (hold | struck)[:, : bars * bar].reshape(rows, bars, bar).any(axis=2).T
+    classes = fold_pitch_classes(grid) > 0  # (bars, 12)
+    strikes = np.asarray(struck[:, : bars * bar].reshape(rows, bars, bar).any(axis=(0, 2)))
     for b in range(1, bars):  # a copied bar keeps its classes: ``classes`` stays true
         at = slice(b * bar, (b + 1) * bar)
         same = np.flatnonzero(strikes[:b] & (classes[:b] == classes[b]).all(axis=1))

@@ -118,13 +118,6 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     )
 
 
-def _without_chords(cond: CondBatch) -> CondBatch:
-    """``cond`` with its chord track unknown (the section track and the prompt stay)."""
-    tracks = cond.tracks.clone()
-    tracks[:, CHORD_ROWS] = 0
-    return replace(cond, tracks=tracks)
-
-
 def _forward_only(progress: ProgressFn | None) -> ProgressFn | None:
     """``progress`` called only with fractions at least the last one it was called with."""
     if progress is None:
@@ -465,7 +458,7 @@ class Pipeline:
         # under a forced progression, a third pass without it: v_cond - v_unforced is the
         # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
         gc = self.chord_guidance if forced else 0.0
-        passes = [cond, null] + ([_without_chords(cond)] if gc else [])
+        passes = [cond, null] + ([cond.without_chords()] if gc else [])
         m = len(passes)
         both = CondBatch.cat([p for p in passes for _ in range(k)])
         fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * m * k)
