@@ -42,7 +42,7 @@ from sklearn.preprocessing import StandardScaler
 from models import decoding, ranking
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
-from models.request import DEFAULT_STEPS, GenerateRequest
+from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.features import FEATURES, feature_matrix
 
@@ -123,6 +123,8 @@ def main() -> None:
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE,
+                    help="classifier-free guidance of every run's requests")  # fmt: skip
     ap.add_argument("--untrained", action="store_true", help="score the blank denoiser too")
     ap.add_argument(
         "--no-priors",
@@ -201,7 +203,8 @@ def main() -> None:
             s = ex.song
             req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
                                   key=str(s.key), meter=str(s.meter), seed=i,
-                                  steps=steps.get(name, args.steps))  # fmt: skip
+                                  steps=steps.get(name, args.steps),
+                                  guidance=args.guidance)  # fmt: skip
             songs.append(pipe.generate(req).song)
         for k, v in saved.items():
             setattr(*_module_of(k), v)

@@ -16,6 +16,7 @@ import torch
 from models.autoencoder import Autoencoder
 from models.config import ModelConfig
 from models.denoiser import Denoiser
+from models.prior import DEGREES
 from models.text.embedding import (
     TEXT_ENCODER,
     UNRECORDED_ENCODER,
@@ -97,11 +98,10 @@ def load_checkpoint(path: Path | None = None) -> LoadedModel:
         den.load_state_dict({k: v.float() for k, v in payload["denoiser"].items()})
         priors = {k: v.float().numpy() for k, v in payload.get("priors", {}).items()}
         for stem, table in priors.items():
-            if (
-                stem.split("/")[0] not in ("melody", "bass")
-                or table.ndim != 2
-                or table.shape[0] != table.shape[1]
-            ):
+            if stem.split("/")[0] not in ("melody", "bass") or table.ndim != 2:
+                raise ValueError(f"prior {stem!r} of shape {tuple(table.shape)}")
+            square = table.shape[0] == table.shape[1]
+            if (table.shape != (2, 12)) if stem.endswith(DEGREES) else not square:
                 raise ValueError(f"prior {stem!r} of shape {tuple(table.shape)}")
     except CheckpointError:
         raise

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.config import CHORDS_LOW, CHORDS_ROWS, DEFAULT_KEY_FRAME
-from models.prior import PENTATONIC
+from models.prior import DEGREES, MINOR, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
 from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.harmony import fold_pitch_classes, harmony_pitch_classes, sounding
@@ -116,6 +116,16 @@ CHORD_STRAY_STEPS = 2
 # 0.559 / 0.577 against the windows' 0.668; the classifier 0.730 -> 0.728 / 0.725 / 0.727,
 # within its noise; comping onsets and polyphony unchanged (docs/model.md, "Session 9").
 CHORD_BAR_NATS = 16.0
+
+# Weight of the melody's pitch-class correction (``models.prior.fit_degrees``: the log-ratio,
+# clipped to +-1, of how often the corpus and the model's own takes use each degree), added
+# to a note's emission. The network under-uses the degrees that colour a line (takes of 400
+# training-split windows' captions; major: the seventh 0.022 of notes against the windows'
+# 0.057, the fourth 0.088 against 0.111; minor: the second 0.105 against 0.142). 0 turns it
+# off. Chosen on 200 training-split windows'
+# captions over 1, 2, 3 and 4 (fitted on 400 others), then checked on bench/realism.py's
+# 200 held-out windows (docs/model.md, "Session 10").
+DEGREE_WEIGHT = 2.0
 
 # Melodic motifs (``_motif_pitches``): a bar whose notes fall where an earlier bar's do takes
 # that bar's pitches when the network and the note-to-note prior find them at most this many
@@ -307,10 +317,22 @@ def _motif_pitches(
 
 def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
     """The note-to-note table ``stem`` decodes with in ``key``: the pentatonic tunes' own
-    for a pentatonic mode when the checkpoint has one, else the stem's."""
+    for a pentatonic mode, the minor-key tunes' for a minor key, when the checkpoint has
+    one, else the stem's."""
     if key.is_pentatonic and f"{stem}{PENTATONIC}" in priors:
         return priors[f"{stem}{PENTATONIC}"]
+    if key.mode == "minor" and f"{stem}{MINOR}" in priors:
+        return priors[f"{stem}{MINOR}"]
     return priors.get(stem)
+
+
+def degrees_for(priors: Mapping[str, F32], key: Key) -> F32 | None:
+    """The melody's per-pitch-class correction (12,) in the key frame for ``key``
+    (``models.prior.fit_degrees``), or None: none fitted, or a pentatonic mode (its own
+    table keeps it to five notes)."""
+    table = priors.get(f"melody{DEGREES}")
+    cls = mode_class(key)
+    return None if table is None or cls is None else table[cls]
 
 
 def _leap_costs(rows: int) -> F32:
@@ -330,6 +352,7 @@ def _mono_notes(
     motif: float = 0.0,
     beat: int = 4,
     offbeat: float = 1.0,
+    degrees: F32 | None = None,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -339,7 +362,9 @@ def _mono_notes(
     between neighbouring rows into fragments. The pitches of consecutive notes are chosen
     together (Viterbi). With ``harmony`` (steps, 12), a note whose pitch class sounds where it
     starts gains ``CHORD_TONE_BONUS`` (``offbeat`` of it when it starts off the ``beat``, in
-    steps): where the network hesitates between neighbours, the chord tone wins.
+    steps): where the network hesitates between neighbours, the chord tone wins. With
+    ``degrees`` (12,: by pitch class in the key frame), a note's emission also gains
+    ``DEGREE_WEIGHT`` times its pitch class's entry.
 
     With ``transitions`` (rows, rows: ``log P(next | previous)``, ``models.prior``), the path
     scores ``PRIOR_WEIGHT`` times them between notes, and where one note follows another
@@ -367,6 +392,8 @@ def _mono_notes(
     if not runs:
         return []
     emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
+    if degrees is not None and DEGREE_WEIGHT:
+        emit = emit + DEGREE_WEIGHT * degrees[(low + np.arange(rows)) % 12]
     if harmony is not None:
         pcs = (low + np.arange(rows) - shift) % 12
         starts = np.array([a for a, _ in runs])
@@ -445,8 +472,11 @@ def decode_logits(
             table = None if priors is None else table_for(priors, stem, template.key)
             motif = MOTIF_NATS if stem == "melody" else 0.0
             offbeat = CHORD_TONE_OFFBEAT if stem == "melody" else 1.0
+            degrees = None
+            if stem == "melody" and priors is not None:
+                degrees = degrees_for(priors, template.key)
             notes = _mono_notes(
-                out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat
+                out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat, degrees
             )
         elif stem == "chords":
             hold, struck = _chord_bars(

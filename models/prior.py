@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from models.representation import _WINDOW, song_to_arrays
+from models.representation import _WINDOW, key_shift, song_to_arrays
 from multitrack.song import Song
+from multitrack.theory import Key
 
 F32 = NDArray[np.float32]
 
@@ -34,6 +35,16 @@ F32 = NDArray[np.float32]
 # are major (bench/fusion.py: 国风电音 melodies had 0.93 of their notes pentatonic, guofeng
 # windows 0.99).
 PENTATONIC = "/pentatonic"
+# Key suffix of a table fitted on the minor-key tunes alone. The key frame puts a minor key's
+# relative major on C, so A minor and C major share the white keys, and a table of all
+# tunes (mostly major) pulls a minor line toward C major's degrees.
+MINOR = "/minor"
+# Key suffix of the melody's pitch-class correction (``fit_degrees``): (2, 12), a row per
+# ``mode_class``.
+DEGREES = "/degrees"
+# Pseudo-counts per pitch class in ``fit_degrees``, and the largest correction (log-ratio).
+DEGREE_COUNTS = 5.0
+DEGREE_CLIP = 1.0
 # How many counts of the interval distribution a row's own counts are mixed with.
 SMOOTHING = 20.0
 # The corpus's non-overlapping windows (multitrack.corpus.windows: 4 bars, hop 4).
@@ -82,4 +93,39 @@ def corpus_priors(corpus: Path, key_frame: str) -> dict[str, F32]:
     pentatonic = [s for s in tiles if s.key.is_pentatonic]
     if pentatonic:
         priors[f"melody{PENTATONIC}"] = fit_transitions(pentatonic, "melody", key_frame)
+    minor = [s for s in tiles if s.key.mode == "minor"]
+    if minor:
+        for stem in ("melody", "bass"):
+            priors[f"{stem}{MINOR}"] = fit_transitions(minor, stem, key_frame)
     return priors
+
+
+def mode_class(key: Key) -> int | None:
+    """The row of a ``fit_degrees`` table a key reads: 1 for minor, 0 for the other
+    heptatonic modes (mostly major), None for the pentatonic modes."""
+    if key.is_pentatonic:
+        return None
+    return 1 if key.mode == "minor" else 0
+
+
+def _degree_counts(songs: Iterable[Song], key_frame: str) -> NDArray[np.float64]:
+    counts = np.full((2, 12), DEGREE_COUNTS)
+    for song in songs:
+        cls = mode_class(song.key)
+        if cls is None:
+            continue
+        shift = key_shift(song.key, key_frame)
+        pcs = [(n.pitch + shift) % 12 for n in song.stems["melody"].notes]
+        counts[cls] += np.bincount(pcs, minlength=12)
+    return counts
+
+
+def fit_degrees(real: Iterable[Song], generated: Iterable[Song], key_frame: str) -> F32:
+    """(2, 12) float32: per ``mode_class`` and pitch class in the key frame, the log-ratio
+    of how often ``real`` melodies use it to how often a model's ``generated`` takes do
+    (``DEGREE_COUNTS`` pseudo-counts each, clipped to +-``DEGREE_CLIP``). Added to the
+    melody decoder's emissions (``models.decoding.DEGREE_WEIGHT``), it moves the model's
+    use of each degree toward the corpus's; zero where the two agree."""
+    r, g = _degree_counts(real, key_frame), _degree_counts(generated, key_frame)
+    ratio = np.log(r / r.sum(axis=1, keepdims=True)) - np.log(g / g.sum(axis=1, keepdims=True))
+    return np.clip(ratio, -DEGREE_CLIP, DEGREE_CLIP).astype(np.float32)

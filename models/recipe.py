@@ -33,13 +33,15 @@ def run_training(
 ) -> Path:
     """The whole recipe: encode the corpus (short windows, and the long ones that carry
     whole forms), train the autoencoder, fit latent statistics, train diffusion, export the
-    half-precision checkpoint and the copy guard into ``out``. ``init_from`` starts a new
+    half-precision checkpoint (with the melody's pitch-class correction fitted to its own
+    takes: models.calibrate) and the copy guard into ``out``. ``init_from`` starts a new
     run from a checkpoint's networks (its autoencoder and latent statistics kept, layers it
     lacks at their initial values) instead of from scratch. ``decoders_from`` takes the
     stem decoders of a checkpoint with the same encoders (a decoder-tuning run made beside
     this one) into the exported checkpoint. ``short_share`` encodes a random share of the
     short windows and ``captions`` at most that many captions a window (the sentence
     encoder's time: models.dataset.load_training_arrays)."""
+    from models.calibrate import WINDOWS, calibrate
     from models.dataset import LONG_STEPS, load_training_arrays
     from models.guard import GUARD_FILE, CopyGuard
     from models.prior import corpus_priors
@@ -106,6 +108,7 @@ def run_training(
             **corpus_facts(corpus),
         }
         trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame))
+        calibrate(checkpoint, corpus, min(WINDOWS, max_windows or WINDOWS))
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
         guard.save(out / GUARD_FILE)
     if trainer.world > 1:

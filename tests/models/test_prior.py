@@ -123,3 +123,80 @@ def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
     assert table_for(priors, "melody", C_MAJOR) is major
     assert table_for({"melody": major}, "melody", Key.parse("D zhi")) is major
     assert table_for(priors, "bass", C_MAJOR) is None
+
+
+def test_a_minor_take_decodes_with_the_minor_tunes_table() -> None:
+    from models.decoding import table_for
+    from models.prior import MINOR
+
+    major = fit_transitions([_scale_tune(60)], "melody", "signature")
+    minor = fit_transitions([_scale_tune(69)], "melody", "signature")
+    priors = {"melody": major, f"melody{MINOR}": minor}
+    assert table_for(priors, "melody", Key.parse("A minor")) is minor
+    assert table_for(priors, "melody", Key.parse("D dorian")) is major  # another tonic
+    assert table_for(priors, "melody", C_MAJOR) is major
+    assert table_for({"melody": major}, "melody", Key.parse("A minor")) is major
+
+
+def _melody_song(key: Key, pitches: list[int]) -> Song:
+    return Song(bars=2, key=key).with_stem(
+        "melody", [Note(2 * i, p, 2) for i, p in enumerate(pitches)]
+    )
+
+
+def test_the_degree_correction_favours_what_the_model_under_uses() -> None:
+    from models.prior import DEGREE_CLIP, fit_degrees
+
+    # real C-major lines use the leading tone B; the model's own never do
+    real = [_melody_song(C_MAJOR, [60, 62, 64, 65, 67, 69, 71, 72] * 2)] * 20
+    model = [_melody_song(C_MAJOR, [60, 62, 64, 65, 67, 69, 67, 72] * 2)] * 20
+    minor = [_melody_song(Key.parse("A minor"), [69, 71, 72, 74] * 4)]
+    table = fit_degrees(real + minor, model + minor, "signature")
+    assert table.shape == (2, 12) and table.dtype == np.float32
+    assert table[0, 11] == DEGREE_CLIP  # B: used only by the real lines, up to the clip
+    assert table[0, 7] < 0  # G: the model's stand-in
+    assert table[0, 1] == 0.0  # C#: neither uses it
+    np.testing.assert_allclose(table[1], 0.0, atol=1e-6)  # the minor lines agree
+    # Eb major reads the row of its own mode, in the key frame (its B-flat is frame G)
+    assert fit_degrees([_melody_song(Key.parse("Eb major"), [70] * 8)], [], "signature")[0, 7] > 0
+
+
+def test_the_decoder_reads_the_correction_of_the_key_s_mode() -> None:
+    from models.decoding import degrees_for
+    from models.prior import DEGREES
+
+    table = np.arange(24, dtype=np.float32).reshape(2, 12)
+    priors = {f"melody{DEGREES}": table}
+    assert degrees_for(priors, C_MAJOR) is not None and degrees_for(priors, C_MAJOR)[0] == 0.0
+    assert degrees_for(priors, Key.parse("A minor"))[0] == 12.0
+    assert degrees_for(priors, Key.parse("D zhi")) is None
+    assert degrees_for({}, C_MAJOR) is None
+
+
+def test_where_the_network_hesitates_the_correction_picks_the_under_used_degree() -> None:
+    from models.prior import DEGREES
+
+    hesitant = _melody_logits([(0, 4, {69: 10.0, 71: 9.9}, 20.0)])
+    assert [p for _, p, _ in _decode(hesitant, None)] == [69]
+    table = np.zeros((2, 12), np.float32)
+    table[0, 11] = 0.5  # B under-used by the model
+    song = Song(bars=1, key=C_MAJOR)
+    logits = {"melody": hesitant, "bass": np.full((38, 16), -20.0, np.float32),
+              "chords": np.full((96, 16), -20.0, np.float32),
+              "drums": np.full((9, 16), -20.0, np.float32)}  # fmt: skip
+    notes = decode_logits(logits, song, priors={f"melody{DEGREES}": table}).stems["melody"].notes
+    assert [n.pitch for n in notes] == [71]
+
+
+def test_the_checkpoint_carries_the_correction(tmp_path: Path) -> None:
+    from models.prior import DEGREES
+
+    config = ModelConfig.tiny()
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, config, *build(config))
+    table = np.full((2, 12), 0.25, np.float32)
+    store_priors(path, {f"melody{DEGREES}": table})
+    np.testing.assert_array_equal(load_checkpoint(path).priors[f"melody{DEGREES}"], table)
+    store_priors(path, {f"melody{DEGREES}": np.zeros((12, 12), np.float32)})
+    with pytest.raises(CheckpointError, match="corrupt or incompatible"):
+        load_checkpoint(path)
