@@ -50,6 +50,12 @@ FREE_LEAP = 7
 # 1 with 0.3 (bench/quality.py, 204 prompts): TD +10.7% -> +9.0%, chord-tone ratio +1.5% ->
 # +3.3% of the reference; melody UPC, entropy and range barely move (docs/model.md).
 CHORD_TONE_BONUS = 2.0
+# The bass's own bonus for a note whose pitch class the chords stem sounds where it starts.
+# 2 (the melody's) gave 0.535 of bass notes in the chord on bench/realism.py's held-out
+# windows against their 0.596, past issue 11's 10% line. Chosen on 200 training-split
+# windows' captions over 2, 3 and 4: bass in chord 0.561 / 0.575 / 0.590 against the
+# windows' 0.583, classifier 0.703 / 0.705 / 0.717 (docs/model.md, "Session 10").
+BASS_TONE_BONUS = 3.0
 # Share of ``CHORD_TONE_BONUS`` a melody note gets when it starts off the beat (the bass
 # gets it whole). 1.0 treats every note alike, as 0.4.1 did; 0 leaves notes between the
 # beats free to pass between chord tones by step, as melodies do (passing and neighbour
@@ -353,6 +359,7 @@ def _mono_notes(
     beat: int = 4,
     offbeat: float = 1.0,
     degrees: F32 | None = None,
+    tone_bonus: float | None = None,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -361,8 +368,9 @@ def _mono_notes(
     steps. Deciding pitch per note rather than per step keeps a held note from flickering
     between neighbouring rows into fragments. The pitches of consecutive notes are chosen
     together (Viterbi). With ``harmony`` (steps, 12), a note whose pitch class sounds where it
-    starts gains ``CHORD_TONE_BONUS`` (``offbeat`` of it when it starts off the ``beat``, in
-    steps): where the network hesitates between neighbours, the chord tone wins. With
+    starts gains ``tone_bonus`` (by default ``CHORD_TONE_BONUS``; ``offbeat`` of it when it
+    starts off the ``beat``, in steps): where the network hesitates between neighbours, the
+    chord tone wins. With
     ``degrees`` (12,: by pitch class in the key frame), a note's emission also gains
     ``DEGREE_WEIGHT`` times its pitch class's entry.
 
@@ -397,7 +405,8 @@ def _mono_notes(
     if harmony is not None:
         pcs = (low + np.arange(rows) - shift) % 12
         starts = np.array([a for a, _ in runs])
-        bonus = np.where(starts % beat == 0, 1.0, offbeat) * CHORD_TONE_BONUS
+        tone = CHORD_TONE_BONUS if tone_bonus is None else tone_bonus
+        bonus = np.where(starts % beat == 0, 1.0, offbeat) * tone
         emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     gain = -_leap_costs(rows) if transitions is None else PRIOR_WEIGHT * transitions
     same = np.arange(rows)
@@ -475,9 +484,11 @@ def decode_logits(
             degrees = None
             if stem == "melody" and priors is not None:
                 degrees = degrees_for(priors, template.key)
+            tone = CHORD_TONE_BONUS if stem == "melody" else BASS_TONE_BONUS
             notes = _mono_notes(
-                out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat, degrees
-            )
+                out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat,
+                degrees, tone,
+            )  # fmt: skip
         elif stem == "chords":
             hold, struck = _chord_bars(
                 out[:CHORDS_ROWS] - logit_t,
