@@ -30,6 +30,7 @@ from models.checkpoint import (
 from models.pipeline import Pipeline
 from models.prior import DEGREES, fit_degrees
 from models.request import GenerateRequest
+from multitrack.errors import MultitrackError
 
 # Windows the correction is counted over, and the shuffle that draws them.
 WINDOWS = 400
@@ -39,8 +40,8 @@ SEED = 1
 def calibrate(checkpoint: Path, corpus: Path, n: int = WINDOWS) -> np.ndarray:
     """Fit the checkpoint's melody correction on ``n`` training-split 4- and 8-bar windows
     and store it in the checkpoint in place (meta ``degrees``: how many windows, which
-    shuffle); returns the (2, 12) table. The takes are
-    decoded without a correction (a refit does not build on the last one)."""
+    shuffle); returns the (2, 12) table. The takes are decoded without a correction (a
+    refit does not build on the last one)."""
     from multitrack.corpus.store import iter_examples
 
     model = load_checkpoint(checkpoint)
@@ -70,7 +71,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    table = calibrate(args.checkpoint, args.corpus, args.n)
+    if not (args.corpus / "train").is_dir():
+        raise SystemExit(f"calibrate: {args.corpus} is not a built corpus (no train split)")
+    try:
+        table = calibrate(args.checkpoint, args.corpus, args.n)
+    except MultitrackError as exc:
+        raise SystemExit(f"calibrate: {exc}") from None
     for name, row in zip(("major", "minor"), table, strict=True):
         print(f"{name}: " + " ".join(f"{v:+.2f}" for v in row))
 

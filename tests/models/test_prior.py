@@ -200,3 +200,30 @@ def test_the_checkpoint_carries_the_correction(tmp_path: Path) -> None:
     store_priors(path, {f"melody{DEGREES}": np.zeros((12, 12), np.float32)})
     with pytest.raises(CheckpointError, match="corrupt or incompatible"):
         load_checkpoint(path)
+
+
+def test_training_exports_a_checkpoint_with_its_own_degree_correction(
+    tiny_checkpoint: Path,
+) -> None:
+    from models.prior import DEGREES
+
+    loaded = load_checkpoint(tiny_checkpoint)
+    table = loaded.priors[f"melody{DEGREES}"]
+    assert table.shape == (2, 12) and np.abs(table).max() <= 1.0
+    assert loaded.meta["degrees"]["windows"] > 0
+
+
+def test_calibrate_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "models.calibrate", "--corpus", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert run.stderr.strip().splitlines() == [
+        f"calibrate: {tmp_path} is not a built corpus (no train split)"
+    ]
