@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from models.pipeline import CANDIDATES, Pipeline
-from models.request import GenerateRequest
+from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.corpus.store import iter_examples
 from multitrack.harmony import chord_tone_ratio
@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=102)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="sampler steps a take")
     ap.add_argument("--candidates", type=int, default=CANDIDATES)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument(
@@ -149,13 +150,14 @@ def main() -> None:
         st = styles[i % len(styles)]
         key = Key.parse(KEYS[i % len(KEYS)])
         prompt = f"{st.english} in {key}"
-        src = pipe.generate(GenerateRequest(prompt, bars=8, seed=i, meter="4/4")).song
+        src = pipe.generate(GenerateRequest(prompt, bars=8, seed=i, meter="4/4",
+                                            steps=args.steps)).song  # fmt: skip
         chords = progression(key, i)
         keep = ("melody",) if i % 3 == 2 else ()
         # an edit keeps the take's prompt, as a regenerate with no new prompt does
         # (models.request.build_request)
         out = pipe.generate(GenerateRequest(prompt, source=src, chord_text=chords, keep=keep,
-                                            seed=i + 1000)).song  # fmt: skip
+                                            seed=i + 1000, steps=args.steps)).song  # fmt: skip
         forced = parse_progression(chords, out.meter, bars=out.bars)
         want = [s.chord for s in forced]
         got = bar_chords(out)

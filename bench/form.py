@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from models.pipeline import Pipeline
-from models.request import GenerateRequest
+from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
 from multitrack.form import INTRO, OUTRO, similarity
 from multitrack.recognise import recognise_song
@@ -107,6 +107,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="sampler steps a take")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(2)
@@ -117,7 +118,8 @@ def main() -> None:
         form, text = FORMS[i % len(FORMS)]
         st, key = styles[i % len(styles)], KEYS[i % len(KEYS)]
         prompt = text.format(style=st.english, zh=st.chinese, key=key)
-        song = pipe.generate(GenerateRequest(prompt, bars=32, seed=i, meter="4/4", form=form)).song
+        song = pipe.generate(GenerateRequest(prompt, bars=32, seed=i, meter="4/4", form=form,
+                                            steps=args.steps)).song  # fmt: skip
         rows.append({"prompt": prompt, **score(song)})
     held = [ex.song for ex in iter_examples(args.corpus, "test") if ex.song.bars == 32]
     held_rows = [score(s) for s in held if len({x.letter for x in s.sections}) > 1]

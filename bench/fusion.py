@@ -27,7 +27,7 @@ import torch
 from style_classifier import StyleClassifier
 
 from models.pipeline import Pipeline
-from models.request import GenerateRequest
+from models.request import DEFAULT_STEPS, GenerateRequest
 from models.text import parse_prompt
 from multitrack.corpus.store import iter_examples
 from multitrack.song import Song
@@ -55,6 +55,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--seeds", type=int, default=6)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="sampler steps a take")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
@@ -80,7 +81,8 @@ def main() -> None:
     for prompt in (*FUSED, *ALONE.values()):
         attrs = parse_prompt(prompt)
         songs = [
-            pipe.generate(GenerateRequest(prompt, bars=8, seed=s)).song for s in range(args.seeds)
+            pipe.generate(GenerateRequest(prompt, bars=8, seed=s, steps=args.steps)).song
+            for s in range(args.seeds)
         ]
         grooves = [classifier.predict(groove(s)) for s in songs]
         takes[prompt] = {
