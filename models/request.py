@@ -89,8 +89,13 @@ EXTEND = Limit("extend", 0, MAX_GENERATE_BARS, integer=True)
 DEFAULT_GUIDANCE = 2.0
 # Sampler steps (``models.pipeline.DEFAULT_SAMPLER``, DPM-Solver++(2M)): 10 against DDIM's
 # 20 within the noise of bench/quality.py's 204 prompts (TD +11.1% / +10.7% from the
-# reference, mean OA 0.807 / 0.816, key 0.985 both; docs/model.md, "Session 6").
-DEFAULT_STEPS = 10
+# reference, mean OA 0.807 / 0.816, key 0.985 both; docs/model.md, "Session 6"). 8 against
+# 10 (session 10), every bench within its noise: quality key / style / mean OA 0.980 / 0.779
+# / 0.819 against 0.980 / 0.779 / 0.824; realism 0.690 against 0.702; edits' recogniser
+# 0.911 against 0.908, kept 102 of 102; form pass 0.96 both; fusion EDM drums 21 against 19
+# of 24. A fifth fewer denoiser evaluations (docs/model.md, "Session 10: where a 32-bar
+# take's writing goes").
+DEFAULT_STEPS = 8
 
 
 @dataclass(frozen=True)

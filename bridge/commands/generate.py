@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--guidance", type=finite_float, help="classifier-free guidance scale (default 2)"
     )
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS,
-                   help=f"sampler steps (default {DEFAULT_STEPS}; 10-50 is typical)")  # fmt: skip
+                   help=f"sampler steps (default {DEFAULT_STEPS}; 8-50 is typical)")  # fmt: skip
     p.add_argument("--stems", help="stems that play, e.g. melody,chords,bass")
     p.add_argument("--from", dest="source", type=Path, help="an earlier take folder to edit")
     p.add_argument("--keep", help="with --from: stems kept note for note, e.g. chords,bass")
