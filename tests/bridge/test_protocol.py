@@ -65,7 +65,7 @@ def test_generate_defaults() -> None:
     spec = parse_request(protocol.GENERATE, ["a", "lofi"])
     assert isinstance(spec, JobSpec)
     request = build_request(spec.ask)
-    assert (request.seed, request.guidance, request.steps) == (0, 2.0, 10)  # docs/osc.md
+    assert (request.seed, request.guidance, request.steps) == (0, 2.0, 8)  # docs/osc.md
     assert request.bars is None and spec.notes is False
 
 
