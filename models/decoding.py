@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.config import CHORDS_LOW, CHORDS_ROWS, DEFAULT_KEY_FRAME
-from models.prior import DEGREES, MINOR, PENTATONIC, mode_class
+from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
 from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.harmony import fold_pitch_classes, harmony_pitch_classes, sounding
@@ -128,9 +128,9 @@ CHORD_BAR_NATS = 16.0
 # to a note's emission. The network under-uses the degrees that colour a line (takes of 400
 # training-split windows' captions; major: the seventh 0.022 of notes against the windows'
 # 0.057, the fourth 0.088 against 0.111; minor: the second 0.105 against 0.142). 0 turns it
-# off. Chosen on 200 training-split windows'
-# captions over 1, 2, 3 and 4 (fitted on 400 others), then checked on bench/realism.py's
-# 200 held-out windows (docs/model.md, "Session 10").
+# off. Chosen on 200 training-split windows' captions over 1, 2, 3 and 4 (fitted on 400
+# others), then checked on bench/realism.py's 200 held-out windows (docs/model.md,
+# "Session 10").
 DEGREE_WEIGHT = 2.0
 
 # Melodic motifs (``_motif_pitches``): a bar whose notes fall where an earlier bar's do takes
@@ -327,7 +327,7 @@ def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
     one, else the stem's."""
     if key.is_pentatonic and f"{stem}{PENTATONIC}" in priors:
         return priors[f"{stem}{PENTATONIC}"]
-    if key.mode == "minor" and f"{stem}{MINOR}" in priors:
+    if mode_class(key) == MINOR_CLASS and f"{stem}{MINOR}" in priors:
         return priors[f"{stem}{MINOR}"]
     return priors.get(stem)
 

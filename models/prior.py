@@ -45,6 +45,9 @@ DEGREES = "/degrees"
 # Pseudo-counts per pitch class in ``fit_degrees``, and the largest correction (log-ratio).
 DEGREE_COUNTS = 5.0
 DEGREE_CLIP = 1.0
+# ``mode_class`` of the minor keys: the row of a ``fit_degrees`` table, and the keys the
+# ``MINOR`` tables are fitted on and read for.
+MINOR_CLASS = 1
 # How many counts of the interval distribution a row's own counts are mixed with.
 SMOOTHING = 20.0
 # The corpus's non-overlapping windows (multitrack.corpus.windows: 4 bars, hop 4).
@@ -93,7 +96,7 @@ def corpus_priors(corpus: Path, key_frame: str) -> dict[str, F32]:
     pentatonic = [s for s in tiles if s.key.is_pentatonic]
     if pentatonic:
         priors[f"melody{PENTATONIC}"] = fit_transitions(pentatonic, "melody", key_frame)
-    minor = [s for s in tiles if s.key.mode == "minor"]
+    minor = [s for s in tiles if mode_class(s.key) == MINOR_CLASS]
     if minor:
         for stem in ("melody", "bass"):
             priors[f"{stem}{MINOR}"] = fit_transitions(minor, stem, key_frame)
@@ -105,7 +108,7 @@ def mode_class(key: Key) -> int | None:
     heptatonic modes (mostly major), None for the pentatonic modes."""
     if key.is_pentatonic:
         return None
-    return 1 if key.mode == "minor" else 0
+    return MINOR_CLASS if key.mode == "minor" else 0
 
 
 def _degree_counts(songs: Iterable[Song], key_frame: str) -> NDArray[np.float64]:
