@@ -69,6 +69,10 @@ class DenoiserConfig:
     # classifier down 0.77 -> 0.735, so not shipped (docs/model.md). Configs saved before
     # read as 0.
     local_kernel: int = 0
+    # Every block reads the frames this many bars before and after (``models.denoiser.
+    # PhraseMix``; empty: none), so a bar can return exactly 2 or 4 bars later as the
+    # corpus's do. Its output projection starts at zero. Configs saved before read as ().
+    phrase_bars: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,14 @@ class ModelConfig:
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         return cls(
             autoencoder=AutoencoderConfig(**data["autoencoder"]),
-            denoiser=DenoiserConfig(  # saved before 0.4: no tracks; before session 9: no local mix
-                **{"tracks": False, "local_kernel": 0, **data["denoiser"]}
+            # saved before 0.4: no tracks; before session 9: no local mix; before 11: no phrase mix
+            denoiser=DenoiserConfig(
+                **{
+                    "tracks": False,
+                    "local_kernel": 0,
+                    **data["denoiser"],
+                    "phrase_bars": tuple(data["denoiser"].get("phrase_bars", ())),
+                }
             ),
             diffusion=DiffusionConfig(**data["diffusion"]),
             version=str(data.get("version", "unknown")),

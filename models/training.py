@@ -97,8 +97,8 @@ def mode_weights(modes: np.ndarray, balance: float) -> np.ndarray:
 
 def _new_layer(name: str) -> bool:
     """A denoiser parameter a checkpoint may lack: layers added since, which start at zero
-    (the tracks of 0.4, the local mix of ``local_kernel``)."""
-    return name.startswith("track_") or ".local." in name
+    (the tracks of 0.4, the local mix of ``local_kernel``, the phrase mix of ``phrase_bars``)."""
+    return name.startswith("track_") or ".local." in name or ".phrase." in name
 
 
 def weighted_mean(
@@ -140,8 +140,8 @@ class Trainer:
 
     def init_from(self, path: Path) -> None:
         """Start from a checkpoint's autoencoder (with its latent statistics) and denoiser;
-        denoiser layers the checkpoint lacks (the tracks of 0.4, the local mix of ``local_kernel``) keep their initial
-        values, which leave the network's output as it was. The autoencoder is not trained
+        denoiser layers the checkpoint lacks (``_new_layer``) keep their initial values, which
+        leave the network's output as it was. The autoencoder is not trained
         again."""
         payload = torch.load(path, map_location="cpu", weights_only=True)
         self.ae.load_state_dict({k: v.float() for k, v in payload["autoencoder"].items()})

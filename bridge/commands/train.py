@@ -80,6 +80,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="frames each denoiser block's depthwise local mix reads (odd; 0: none, as shipped)",
     )
+    p.add_argument(
+        "--phrase-bars",
+        default="",
+        help="bar offsets each denoiser block's phrase mix reads, both ways, e.g. 1,2,4 "
+        "(empty: none, as shipped)",
+    )
     p.add_argument("--tiny", action="store_true", help="the debug-size model (tests)")
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
     p.add_argument(
@@ -121,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         or (args.local_kernel and args.local_kernel % 2 == 0)
     ):
         raise MultitrackError("--local-kernel must be 0 or an odd number up to 15")
+    phrase_bars = _phrase_bars(args.phrase_bars)
     if args.captions is not None and not 1 <= args.captions <= 3:
         raise MultitrackError("--captions must be 1-3")
     for flag in ("init_from", "decoders_from"):
@@ -139,6 +146,10 @@ def run(args: argparse.Namespace) -> int:
     if args.local_kernel:
         model_cfg = replace(
             model_cfg, denoiser=replace(model_cfg.denoiser, local_kernel=args.local_kernel)
+        )
+    if phrase_bars:
+        model_cfg = replace(
+            model_cfg, denoiser=replace(model_cfg.denoiser, phrase_bars=phrase_bars)
         )
     train_cfg = TrainConfig(
         ae_steps=args.ae_steps,
@@ -166,3 +177,16 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"checkpoint: {path}")
     return 0
+
+
+def _phrase_bars(text: str) -> tuple[int, ...]:
+    """``--phrase-bars``: comma-separated bar offsets, each 1-16, none twice."""
+    if not text.strip():
+        return ()
+    try:
+        bars = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        bars = ()
+    if not bars or len(set(bars)) < len(bars) or not all(1 <= b <= 16 for b in bars):
+        raise MultitrackError("--phrase-bars must be distinct bar offsets 1-16, e.g. 1,2,4")
+    return tuple(sorted(bars))

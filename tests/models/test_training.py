@@ -214,3 +214,68 @@ def test_a_denoiser_without_the_local_mix_starts_where_it_was_and_padding_is_not
         assert torch.allclose(
             cut, new(padded, t, cond, **args, frame_mask=fm)[:, :, :12], atol=1e-4
         )
+
+
+def test_the_phrase_mix_reads_whole_bars_away_starts_at_zero_and_skips_padding() -> None:
+    from dataclasses import replace
+
+    from models.conditioning import Condition, collate
+    from models.denoiser import Denoiser, PhraseMix
+
+    mix = PhraseMix(8, (2, 4))
+    for p in mix.parameters():
+        p.data.normal_(0, 0.5)
+    frames = torch.randn(2, 32, 8)
+    fm, fpb = torch.ones(2, 32), torch.tensor([4, 3])
+    moved = frames.clone()
+    moved[:, 20] += torch.randn(8)
+    with torch.no_grad():
+        changed = (mix(moved, fm, fpb) - mix(frames, fm, fpb)).abs().sum(-1) > 1e-6
+    # 4 frames a bar: frame 20 is read from 2 and 4 bars away (12, 28, 4) and by itself
+    assert changed[0].nonzero().flatten().tolist() == [4, 12, 20, 28]
+    assert changed[1].nonzero().flatten().tolist() == [8, 14, 20, 26]  # 3 frames a bar
+    fm[:, 20] = 0  # a padded frame is not read
+    with torch.no_grad():
+        assert torch.equal(mix(moved, fm, fpb), mix(frames, fm, fpb))
+
+    cfg = replace(ModelConfig.tiny().denoiser, phrase_bars=(1, 4))
+    old = Denoiser(replace(cfg, phrase_bars=()), latent_channels=4).eval()
+    new = Denoiser(cfg, latent_channels=4).eval()
+    missing, unexpected = new.load_state_dict(old.state_dict(), strict=False)
+    assert not unexpected and missing and all(".phrase." in k for k in missing)
+    torch.manual_seed(0)
+    for p in old.parameters():
+        p.data.normal_(0, 0.2)
+    new.load_state_dict(old.state_dict(), strict=False)
+    x, known = torch.randn(2, 4, 16), torch.randn(2, 4, 16)
+    cond = collate([Condition(), Condition(style="rock")], text_dim=cfg.text_dim, frames=16)
+    args = dict(known=known, mask=torch.zeros(2, 4, 16), frames_per_bar=torch.tensor([4, 4]))
+    t = torch.tensor([10, 500])
+    with torch.no_grad():
+        assert torch.allclose(old(x, t, cond, **args), new(x, t, cond, **args), atol=1e-6)
+
+
+def test_a_config_with_the_phrase_mix_survives_its_json(tmp_path: Path) -> None:
+    import json
+    from dataclasses import replace
+
+    cfg = ModelConfig.tiny()
+    cfg = replace(cfg, denoiser=replace(cfg.denoiser, phrase_bars=(1, 2, 4)))
+    assert ModelConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    saved = cfg.to_dict()
+    del saved["denoiser"]["phrase_bars"]  # saved before the phrase mix
+    assert ModelConfig.from_dict(saved).denoiser.phrase_bars == ()
+
+
+@pytest.mark.parametrize("bars", ["0", "1,1", "x", "17", "2,-1"])
+def test_train_refuses_bad_phrase_bars(
+    bars: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bridge.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text("{}")
+    assert main(["train", "--corpus", str(corpus), "--phrase-bars", bars]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["multitrack: error: --phrase-bars must be distinct bar offsets 1-16, e.g. 1,2,4"]
