@@ -11,7 +11,10 @@ degree patterns); every third edit keeps the melody (reharmonisation). Measured 
   chord's template (root 1.5, other chord tones 1);
 - comping onsets a bar and bass notes a bar, against the same style's held-out 8-bar windows
   (target: within 20%), and the source take's own beside them (the model's density before
-  any edit);
+  any edit). Read two ways: each edit against its style's mean, and each style's edits'
+  mean against it (issue 11's "of the same style's windows"); each printed beside the share
+  the held-out windows themselves reach (``windows_*``), since real music varies too: one
+  window is within 20% of its style's mean about half the time;
 - the melody's strong-beat chord-tone ratio against the forced chords, against the style's
   windows' own (target: at least the reference's), for the melodies the model wrote and,
   apart, for kept ones (the bench picks the progression without looking at the melody);
@@ -29,11 +32,13 @@ import argparse
 import json
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from models.pipeline import CANDIDATES, Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
@@ -110,7 +115,8 @@ def per_bar(song: Song, stem: str) -> float:
     return len({n.start for n in notes}) / song.bars if stem == "chords" else len(notes) / song.bars
 
 
-def reference(corpus: Path) -> dict[str, dict[str, float]]:
+def window_rows(corpus: Path) -> dict[str, NDArray[np.float64]]:
+    """Per style, its held-out 8-bar windows' (comping a bar, bass a bar, melody fit)."""
     rows: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for ex in iter_examples(corpus, "test"):
         s = ex.song
@@ -118,8 +124,49 @@ def reference(corpus: Path) -> dict[str, dict[str, float]]:
             continue
         fit = chord_tone_ratio(s, spans=s.chords)
         rows[s.style].append((per_bar(s, "chords"), per_bar(s, "bass"), float(fit or 0.0)))
-    return {k: dict(zip(("comping", "bass", "fit"), np.mean(v, 0).tolist(), strict=True))
-            for k, v in rows.items()}  # fmt: skip
+    return {k: np.array(v) for k, v in rows.items()}
+
+
+def reference(windows: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:
+    return {k: dict(zip(("comping", "bass", "fit"), v.mean(0).tolist(), strict=True))
+            for k, v in windows.items()}  # fmt: skip
+
+
+def within(ratios: Sequence[float]) -> float:
+    return float(np.mean([abs(r - 1) <= 0.2 for r in ratios]))
+
+
+def style_means_within(rows: list[dict[str, Any]], column: str) -> float:
+    """Share of styles whose edits' mean ``column`` ratio is within 20% of their windows'."""
+    by_style: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        by_style[r["style"]].append(r[column])
+    return within([float(np.mean(v)) for v in by_style.values()])
+
+
+def windows_ceiling(
+    windows: dict[str, NDArray[np.float64]], rows: list[dict[str, Any]], repeats: int = 200
+) -> dict[str, float]:
+    """The same two measures for the corpus's own held-out windows, as far as real music
+    meets them: one window at a time against its style's mean (the per-edit share's
+    ceiling), and the mean of as many windows as the bench made edits of the style (the
+    per-style share's), resampled ``repeats`` times with a fixed seed."""
+    rng = np.random.default_rng(0)
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["style"]] += 1
+    out: dict[str, float] = {}
+    for j, name in ((0, "comping"), (1, "bass")):
+        per_window = [x / w[:, j].mean() for s, w in windows.items() if s in counts
+                      for x in w[:, j]]  # fmt: skip
+        shares = []
+        for _ in range(repeats):
+            means = [w[rng.integers(0, len(w), counts[s]), j].mean() / w[:, j].mean()
+                     for s, w in windows.items() if s in counts]  # fmt: skip
+            shares.append(within(means))
+        out[f"windows_{name}_within_20pct"] = round(within(per_window), 3)
+        out[f"windows_styles_{name}_within_20pct"] = round(float(np.mean(shares)), 3)
+    return out
 
 
 def main() -> None:
@@ -139,7 +186,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    ref = reference(args.corpus)
+    windows = window_rows(args.corpus)
+    ref = reference(windows)
     pipe = Pipeline.load(args.checkpoint, candidates=args.candidates)
     if args.chord_guidance is not None:
         pipe.chord_guidance = args.chord_guidance
@@ -187,8 +235,13 @@ def main() -> None:
         "bass_ratio_median": round(float(np.median([r["bass"] for r in rows])), 3),
         "source_comping_ratio_median": round(float(np.median([r["comping_source"] for r in rows])), 3),
         "source_bass_ratio_median": round(float(np.median([r["bass_source"] for r in rows])), 3),
-        "comping_within_20pct": round(float(np.mean([abs(r["comping"] - 1) <= 0.2 for r in rows])), 3),
-        "bass_within_20pct": round(float(np.mean([abs(r["bass"] - 1) <= 0.2 for r in rows])), 3),
+        # per edit: the windows themselves vary (windows_*: how often real music meets it)
+        "comping_within_20pct": round(within([r["comping"] for r in rows]), 3),
+        "bass_within_20pct": round(within([r["bass"] for r in rows]), 3),
+        # per style: the mean of a style's edits against its windows' mean (issue 11)
+        "styles_comping_within_20pct": round(style_means_within(rows, "comping"), 3),
+        "styles_bass_within_20pct": round(style_means_within(rows, "bass"), 3),
+        **windows_ceiling(windows, rows),
         "melody_fit_minus_reference": round(float(np.mean([r["fit"] for r in rows])), 4),
         # the model's own melodies; a kept melody meets a progression the bench chose blind
         "new_melody_fit_minus_reference": round(
