@@ -44,7 +44,7 @@ from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples
-from multitrack.features import FEATURES, feature_matrix
+from multitrack.features import FEATURES, feature_matrix, returns_by_distance
 
 sys.path.insert(0, str(Path(__file__).parent))
 from variants import parse_variants
@@ -221,6 +221,14 @@ def main() -> None:
         for f in FEATURES:
             flag = "" if f not in targets else ("  ok" if targets[f] else "  MISS")
             print(f"  {f:24s} corpus {means[f][0]:8.3f}  take {means[f][1]:8.3f}{flag}")
+        returns = {}
+        for stem in ("melody", "chords", "bass"):
+            got = [returns_by_distance([x for x in side if x.bars == 8], stem)
+                   for side in ([ex.song for ex in windows], songs)]  # fmt: skip
+            returns[stem] = {str(d): (round(got[0][d], 4), round(got[1][d], 4)) for d in got[0]}
+            print(f"  8-bar {stem} bars returning d bars later (Jaccard), corpus / take: "
+                  + ", ".join(f"+{d} {a:.3f} / {b:.3f}" for d, (a, b) in returns[stem].items()))  # fmt: skip
+        report["runs"][name]["returns_by_distance"] = returns
         print("  tells apart most (Cohen's d): " + ", ".join(
             f"{f} {d:+.2f}" for f, d in list(effect.items())[:8]))  # fmt: skip
         if args.json:

@@ -32,3 +32,15 @@ def test_voices_that_come_and_go_one_by_one_are_told_apart() -> None:
 def test_every_feature_is_a_finite_number_for_an_empty_song() -> None:
     row = feature_matrix([Song(bars=2, key=Key.parse("A minor"))])
     assert row.shape == (1, len(FEATURES)) and np.isfinite(row).all()
+
+
+def test_a_four_bar_phrase_that_returns_scores_at_four_bars_not_one() -> None:
+    from multitrack.features import returns_by_distance
+
+    phrase = [[60, 62], [64, 65], [67, 69], [71, 72]]  # a different figure each bar
+    notes = [Note(b * 16 + i * 8, p, 8) for b in range(8) for i, p in enumerate(phrase[b % 4])]
+    song = Song(bars=8, key=Key.parse("C major")).with_stem("melody", notes)
+    got = returns_by_distance([song], "melody")
+    assert got == {1: 0.0, 2: 0.0, 3: 0.0, 4: 1.0}
+    half = Song(bars=8, key=Key.parse("C major")).with_stem("melody", notes[:8])
+    assert returns_by_distance([half], "melody", (4,)) == {4: 0.0}  # empty bars are not read
