@@ -13,6 +13,11 @@ Held-out 32-bar corpus windows are scored by the same function against their own
 beside it (those labels come from the same similarity, so their pass rate shows what
 labelled real tunes look like, not an independent truth).
 
+Returning sections must not cost the melody its life (session 11: tied sampling had halved
+a 16-bar take's melody notes). Per take, against the same style's held-out windows of 8
+bars or more: melody notes a bar, and distinct melody pitches in each 8 bars (medians of
+the ratios; 1.0 is the style's).
+
     .venv/bin/python bench/form.py --corpus data/corpus --n 50 [--checkpoint PATH]
 """
 
@@ -83,6 +88,35 @@ def score(song: Song) -> dict[str, Any]:
     }
 
 
+def liveliness(song: Song) -> tuple[float, float]:
+    """Melody notes a bar, and distinct melody pitches in each 8 bars (mean over spans)."""
+    notes = song.stems["melody"].notes
+    span = 8 * song.meter.steps_per_bar
+    spans = range(0, max(1, song.bars // 8) * span, span)
+    distinct = [len({n.pitch for n in notes if a <= n.start < a + span}) for a in spans]
+    return len(notes) / song.bars, float(np.mean(distinct))
+
+
+def style_liveliness(corpus: Path) -> dict[str, tuple[float, float]]:
+    """Per style, ``liveliness`` of its held-out windows of 8 bars or more, averaged."""
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for ex in iter_examples(corpus, "test"):
+        if ex.song.bars >= 8 and ex.song.style is not None and ex.song.stems["melody"].notes:
+            rows.setdefault(ex.song.style, []).append(liveliness(ex.song))
+    return {k: (float(np.mean([a for a, _ in v])), float(np.mean([b for _, b in v])))
+            for k, v in rows.items()}  # fmt: skip
+
+
+def against_style(
+    song: Song, style: str | None, ref: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """``liveliness`` as ratios to the style's windows' (empty for a style without any)."""
+    if style not in ref:
+        return {}
+    (notes, pitches), (ref_notes, ref_pitches) = liveliness(song), ref[style]
+    return {"notes_a_bar": notes / ref_notes, "pitches_in_8_bars": pitches / ref_pitches}
+
+
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     same = [x for r in rows for x in r["same"]]
     diff = [x for r in rows for x in r["different"]]
@@ -99,6 +133,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "ends_on_tonic": round(float(np.mean([r["ends_on_tonic"] for r in rows])), 3)
         if rows
         else None,
+        **{
+            f"melody_{name}_vs_style_median": round(float(np.median(v)), 3)
+            for name in ("notes_a_bar", "pitches_in_8_bars")
+            if (v := [r[name] for r in rows if name in r])
+        },
     }
 
 
@@ -112,6 +151,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(2)
     pipe = Pipeline.load(args.checkpoint)
+    ref = style_liveliness(args.corpus)
     styles = [s for s in STYLES if s.meter in (None, "4/4")]
     rows, t0 = [], time.time()
     for i in range(args.n):
@@ -120,9 +160,10 @@ def main() -> None:
         prompt = text.format(style=st.english, zh=st.chinese, key=key)
         song = pipe.generate(GenerateRequest(prompt, bars=32, seed=i, meter="4/4", form=form,
                                             steps=args.steps)).song  # fmt: skip
-        rows.append({"prompt": prompt, **score(song)})
+        rows.append({"prompt": prompt, **score(song), **against_style(song, st.id, ref)})
     held = [ex.song for ex in iter_examples(args.corpus, "test") if ex.song.bars == 32]
-    held_rows = [score(s) for s in held if len({x.letter for x in s.sections}) > 1]
+    held_rows = [{**score(s), **against_style(s, s.style, ref)}
+                 for s in held if len({x.letter for x in s.sections}) > 1]  # fmt: skip
     report = {
         "takes": summarise(rows),
         "held_out_32_bar_windows": summarise(held_rows),

@@ -35,7 +35,14 @@ from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank, t
 from models.representation import key_shift
 from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
-from models.structure import plan_sections, tie, tie_groups, tie_notes, tonic_chord
+from models.structure import (
+    plan_sections,
+    share_noise,
+    tie,
+    tie_groups,
+    tie_notes,
+    tonic_chord,
+)
 from models.text import (
     PromptAttributes,
     apply_overrides,
@@ -454,7 +461,7 @@ class Pipeline:
         if k is None:
             k = self._batch(request, frame)
         gen = torch.Generator().manual_seed(seed)
-        x = tie(torch.randn(k, c, frames, generator=gen), ties)
+        x = share_noise(torch.randn(k, c, frames, generator=gen), ties)
         # under a forced progression, a third pass without it: v_cond - v_unforced is the
         # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
         gc = self.chord_guidance if forced else 0.0

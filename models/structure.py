@@ -1,8 +1,8 @@
 """Song form at sampling time: which sections a take has, which latent frames repeat
 which (``tie_groups``), and the chord-track values a form fixes (the last bar on the tonic).
 
-Same-letter sections come back by tied sampling: they start from the same noise and, at
-every step, share the mean of their velocity predictions, so the network writes each
+Same-letter sections come back by tied sampling: they start from the same noise (one draw,
+``share_noise``) and, at every step, share the mean of their velocity predictions, so the network writes each
 repeated section once while seeing every place it sounds. A repeat's last bar is left
 untied, so it may vary into its phrase end or the next section.
 """
@@ -105,6 +105,20 @@ def tie_notes(song: Song) -> Song:
 
 def _order(n: Note) -> tuple[int, int]:
     return n.start, n.pitch
+
+
+def share_noise(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tensor:
+    """``x`` (B, C, F) of standard normal noise with each group's frames given its first
+    member's draw. Not their mean: the mean of n independent draws has variance 1/n, and
+    the sampler then starts tied sections from too little noise; such sections came out
+    with half the melody notes of untied ones (session 11, bench/form.py)."""
+    if not groups:
+        return x
+    x = x.clone()
+    for first, *later in groups:
+        for g in later:
+            x[:, :, g] = x[:, :, first]
+    return x
 
 
 def tie(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tensor:

@@ -40,6 +40,34 @@ def test_the_shipped_model_returns_repeated_sections() -> None:
     assert similarity(melody, bar, a1, b1) < 0.3
 
 
+def test_tied_sections_start_from_one_unshrunk_noise_draw() -> None:
+    import torch
+
+    from models.structure import share_noise
+
+    x = torch.randn(64, 8, 64, generator=torch.Generator().manual_seed(0))
+    groups = [[torch.arange(0, 16), torch.arange(16, 32), torch.arange(48, 64)]]
+    y = share_noise(x, groups)
+    assert torch.equal(y[:, :, 16:32], x[:, :, :16]) and torch.equal(y[:, :, 48:], x[:, :, :16])
+    assert torch.equal(y[:, :, 32:48], x[:, :, 32:48])  # untied frames keep their own draw
+    assert abs(float(y.std()) - 1.0) < 0.02  # a mean of 3 draws would have std 0.58 there
+
+
+def test_a_long_take_s_tied_sections_keep_their_melody() -> None:
+    # The shipped model: with the tied sections' noise averaged (not one draw), a 16-bar
+    # take's melody had half the notes of an untied one (session 11)
+    shipped = Pipeline.load(candidates=1)
+    per_bar = {}
+    for bars in (8, 16):
+        notes = [
+            len(shipped.generate(GenerateRequest("upbeat pop in C major", bars=bars, seed=s,
+                                                 steps=8)).song.stems["melody"].notes) / bars
+            for s in range(4)
+        ]  # fmt: skip
+        per_bar[bars] = sum(notes) / len(notes)
+    assert per_bar[16] >= 0.75 * per_bar[8], per_bar
+
+
 def test_long_takes_get_the_style_default_form(pipeline: Pipeline) -> None:
     song = pipeline.generate(GenerateRequest("celtic reel in D major", bars=16, steps=2)).song
     assert "".join(s.letter for s in song.sections) == "AABB"
