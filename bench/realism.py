@@ -1,6 +1,7 @@
 """Can a take be told from the corpus? A classifier two-sample test (issue 11, item 3).
 
-For N held-out corpus windows (4 and 8 bars, every style as the split has them), generate a
+For N held-out corpus windows (4 and 8 bars, or the lengths ``--bars`` names; every style as
+the split has them), generate a
 take from the window's own caption with its bars, meter, key and tempo, so the two samples
 are style- and length-matched. Each song becomes the ``multitrack.features.FEATURES``
 vector (pitch, interval, rhythm, harmony, bass, drums, repetition; docs/metrics.md), and a
@@ -13,8 +14,12 @@ share within 15%; bass in-chord ratio and chords per bar within 10%).
 
     .venv/bin/python bench/realism.py --corpus data/corpus --n 200 [--checkpoint PATH]
         [--untrained] [--no-priors] [--variants ddim-20x6-fp32,dpm-10x4-int8] [--decoded-as-0.4]
-        [--decoder CHORD_STRIKES=0 ...]
+        [--decoder CHORD_STRIKES=0 ...] [--bars 16,32]
         [--json docs/realism.json]
+
+``--bars 16,32`` scores long takes (the style's default form, tied sections) against the
+held-out long windows: a separate number, since the 4- and 8-bar run is the one tracked
+across sessions.
 
 ``--decoder`` adds a run of the shipped sampler with other ``models.decoding`` constants.
 ``--variants`` scores sampler settings (bench/variants.py) instead of the shipped one. Each
@@ -160,11 +165,13 @@ def main() -> None:
         help="whose windows: the held-out ones (the bench), or the training split's, to choose "
         "a setting on without looking at the bench's windows",
     )
+    ap.add_argument("--bars", default="4,8", help="window lengths scored, comma list")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    pool = [ex for ex in iter_examples(args.corpus, args.split) if ex.song.bars in (4, 8)]
+    lengths = {int(b) for b in args.bars.split(",")}
+    pool = [ex for ex in iter_examples(args.corpus, args.split) if ex.song.bars in lengths]
     random.Random(0).shuffle(pool)
     windows = pool[: args.n]
     model = load_checkpoint(args.checkpoint)
@@ -223,10 +230,10 @@ def main() -> None:
             print(f"  {f:24s} corpus {means[f][0]:8.3f}  take {means[f][1]:8.3f}{flag}")
         returns = {}
         for stem in ("melody", "chords", "bass"):
-            got = [returns_by_distance([x for x in side if x.bars == 8], stem)
+            got = [returns_by_distance([x for x in side if x.bars >= 8], stem)
                    for side in ([ex.song for ex in windows], songs)]  # fmt: skip
             returns[stem] = {str(d): (round(got[0][d], 4), round(got[1][d], 4)) for d in got[0]}
-            print(f"  8-bar {stem} bars returning d bars later (Jaccard), corpus / take: "
+            print(f"  {stem} bars returning d bars later (Jaccard), corpus / take: "
                   + ", ".join(f"+{d} {a:.3f} / {b:.3f}" for d, (a, b) in returns[stem].items()))  # fmt: skip
         report["runs"][name]["returns_by_distance"] = returns
         print("  tells apart most (Cohen's d): " + ", ".join(
