@@ -36,6 +36,7 @@ from models.representation import key_shift
 from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import (
+    TIED_ABOVE,
     plan_sections,
     share_noise,
     tie,
@@ -249,7 +250,7 @@ class Pipeline:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None, k=k)  # fmt: skip
-            if ties:  # sections sampled as one play as one (models.structure.tie_notes)
+            if ties and not TIED_ABOVE:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
@@ -485,7 +486,8 @@ class Pipeline:
             v = vs[1] + g * (vs[0] - vs[1])
             if gc:
                 v = v + gc * (vs[0] - vs[2])
-            v = tie(v, ties)
+            if t > TIED_ABOVE:
+                v = tie(v, ties)
             x, _ = self.scheduler.step(v, t, x)
             if progress is not None:
                 progress(0.1 + 0.7 * (i + 1) / n, "sampling")

@@ -2,9 +2,10 @@
 which (``tie_groups``), and the chord-track values a form fixes (the last bar on the tonic).
 
 Same-letter sections come back by tied sampling: they start from the same noise (one draw,
-``share_noise``) and, at every step, share the mean of their velocity predictions, so the network writes each
-repeated section once while seeing every place it sounds. A repeat's last bar is left
-untied, so it may vary into its phrase end or the next section.
+``share_noise``) and, at every step above ``TIED_ABOVE``, share the mean of their velocity
+predictions, so the network writes each repeated section once while seeing every place it
+sounds; below it each return finishes on its own, a varied repeat. A repeat's last bar is
+left untied, so it may vary into its phrase end or the next section.
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ from multitrack.theory import Key
 # kept only 0.38 of its melody events, bench/form.py's similarity).
 UNTIED_BARS = 1
 UNTIED_FROM = 8
+
+# Timestep (of 1,000) down to which tied sections share their predictions; below it each
+# return is sampled on its own (0: tied to the end, and each return then plays the notes of
+# the section it returns to, ``tie_notes``, as sessions 8-10 shipped). Returns note for note
+# told long takes from the corpus's long windows, whose repeats vary: `bench/realism.py
+# --bars 16,32` 0.843 tied to the end, 0.790 at 300, 0.767 at 600; `bench/form.py` passes
+# 1.00 / 0.96 / 0.84 (issue 12 asks >= 0.90), the harmony returning 1.00 / 0.82 / 0.62
+# (docs/model.md, "Session 11").
+TIED_ABOVE = 300
 
 
 def plan_sections(
