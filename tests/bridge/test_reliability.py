@@ -273,3 +273,28 @@ def test_unknown_chords_are_refused_at_the_request(tmp_path: Path) -> None:
             assert result.attributes is None  # never accepted, never queued
             status = client.status("e")
             assert status is not None and status.args[1] == "unknown_job"
+
+
+def test_a_command_line_that_ends_without_teardown_leaves_a_whole_take(tmp_path: Path) -> None:
+    # bridge.cli ends a real command line that loaded torch with os._exit (no interpreter
+    # teardown): the take, the summary and the detached preview must all be there regardless
+    import json
+    import time
+
+    import soundfile
+
+    done = subprocess.run(
+        [str(MULTITRACK), "generate", "pop in C major", "--bars", "2", "--steps", "2", "--out",
+         str(tmp_path), "--checkpoint", str(tiny_checkpoint()), "--local", "--json"],
+        capture_output=True, text=True, timeout=WAIT * 3,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    take = tmp_path / summary["take"]
+    assert json.loads((take / "song.json").read_text())["bars"] == 2
+    for stem in ("melody", "chords", "bass", "drums"):
+        assert soundfile.info(str(take / f"{stem}.wav")).frames > 0
+    deadline = time.monotonic() + WAIT
+    while not (take / "preview.png").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (take / "preview.png").read_bytes().startswith(b"\x89PNG")
