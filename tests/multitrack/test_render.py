@@ -142,3 +142,23 @@ def test_a_failed_write_leaves_none_of_this_calls_files_and_keeps_the_rest(
     with pytest.raises(OutputError, match="disk full"):
         render_stems(_one_note_song(), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.wav"]
+
+
+def test_24_bit_samples_from_integers_are_those_libsndfile_makes_of_the_floats(
+    tmp_path: Path,
+) -> None:
+    import soundfile
+
+    from multitrack.render import _FULL_SCALE, pcm32, write_wav
+
+    rng = np.random.default_rng(0)
+    audio = (rng.standard_normal((44100, 2)) * 0.4).astype(np.float32)
+    audio[:6, 0] = [1.0, -1.0, 1.5, -1.5, _FULL_SCALE, 2.0**-24]  # clipped, edges, tiny
+    write_wav(audio, tmp_path / "ours.wav", 44100)
+    soundfile.write(tmp_path / "ref.wav", np.clip(audio, -1.0, _FULL_SCALE), 44100,
+                    subtype="PCM_24", format="WAV")  # fmt: skip
+    ours, _ = soundfile.read(tmp_path / "ours.wav", dtype="int32")
+    ref, _ = soundfile.read(tmp_path / "ref.wav", dtype="int32")
+    assert soundfile.info(str(tmp_path / "ours.wav")).subtype == "PCM_24"
+    assert np.array_equal(ours, ref)
+    assert pcm32(audio).dtype == np.int32 and audio[2, 0] == 1.5  # the input is not changed
