@@ -71,7 +71,10 @@ class DenoiserConfig:
     local_kernel: int = 0
     # Every block reads the frames this many bars before and after (``models.denoiser.
     # PhraseMix``; empty: none), so a bar can return exactly 2 or 4 bars later as the
-    # corpus's do. Its output projection starts at zero. Configs saved before read as ().
+    # corpus's do. Its output projection starts at zero. Tried in session 11 (runs/v12,
+    # ``multitrack train --phrase-bars 1,2,4,8``, 4,500 steps): bars did not return more
+    # (+4 0.10 -> 0.11, windows 0.25), style 0.78 -> 0.75, so not shipped (docs/model.md).
+    # Configs saved before read as ().
     phrase_bars: tuple[int, ...] = ()
 
 

@@ -81,8 +81,9 @@ class PhraseMix(nn.Module):
     (``k`` in ``bars``), one depthwise weight per offset and channel, then a projection that
     starts at zero. A melody's bar returns 2 or 4 bars later in the corpus (bars i and i + 4
     share 0.21-0.28 of their notes, takes 0.07-0.14); linear attention's smoothed summary of
-    the take cannot copy one bar exactly, this can. Offsets are in bars, so a frame reads the
-    same beat whatever the meter. Frames past the take or padded read as silence."""
+    the take cannot copy one bar exactly, this could (trained in session 11 it learned
+    little: docs/model.md). Offsets are in bars, so a frame reads the same beat whatever the
+    meter. Frames past the take or padded read as silence."""
 
     def __init__(self, width: int, bars: tuple[int, ...]) -> None:
         super().__init__()
