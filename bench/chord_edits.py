@@ -157,12 +157,12 @@ def windows_ceiling(
         counts[r["style"]] += 1
     out: dict[str, float] = {}
     for j, name in ((0, "comping"), (1, "bass")):
-        per_window = [x / w[:, j].mean() for s, w in windows.items() if s in counts
-                      for x in w[:, j]]  # fmt: skip
+        # each style's windows as ratios to their own mean
+        ratios = {s: w[:, j] / w[:, j].mean() for s, w in windows.items() if s in counts}
+        per_window = [float(x) for r in ratios.values() for x in r]
         shares = []
         for _ in range(repeats):
-            means = [w[rng.integers(0, len(w), counts[s]), j].mean() / w[:, j].mean()
-                     for s, w in windows.items() if s in counts]  # fmt: skip
+            means = [r[rng.integers(0, len(r), counts[s])].mean() for s, r in ratios.items()]
             shares.append(within(means))
         out[f"windows_{name}_within_20pct"] = round(within(per_window), 3)
         out[f"windows_styles_{name}_within_20pct"] = round(float(np.mean(shares)), 3)

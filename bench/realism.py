@@ -199,6 +199,9 @@ def main() -> None:
     if args.decoders_only:
         runs = {name: pipe for name, pipe in runs.items() if name.startswith("decoder ")}
     real = feature_matrix([ex.song for ex in windows])
+    returning = ("melody", "chords", "bass")
+    real_returns = {stem: returns_by_distance([ex.song for ex in windows if ex.song.bars >= 8],
+                                              stem) for stem in returning}  # fmt: skip
     report: dict[str, Any] = {"n": len(windows), "features": list(FEATURES), "runs": {}}
     for name, pipe in runs.items():
         t0 = time.time()
@@ -229,10 +232,10 @@ def main() -> None:
             flag = "" if f not in targets else ("  ok" if targets[f] else "  MISS")
             print(f"  {f:24s} corpus {means[f][0]:8.3f}  take {means[f][1]:8.3f}{flag}")
         returns = {}
-        for stem in ("melody", "chords", "bass"):
-            got = [returns_by_distance([x for x in side if x.bars >= 8], stem)
-                   for side in ([ex.song for ex in windows], songs)]  # fmt: skip
-            returns[stem] = {str(d): (round(got[0][d], 4), round(got[1][d], 4)) for d in got[0]}
+        for stem in returning:
+            real_d = real_returns[stem]
+            take_d = returns_by_distance([x for x in songs if x.bars >= 8], stem)
+            returns[stem] = {str(d): (round(real_d[d], 4), round(take_d[d], 4)) for d in real_d}
             print(f"  {stem} bars returning d bars later (Jaccard), corpus / take: "
                   + ", ".join(f"+{d} {a:.3f} / {b:.3f}" for d, (a, b) in returns[stem].items()))  # fmt: skip
         report["runs"][name]["returns_by_distance"] = returns
