@@ -64,6 +64,10 @@ class TrainConfig:
     # The melody's pitch content is what tells takes from the corpus (docs/model.md), and its
     # 8 channels are a quarter of the latent; a weight w gives them w / (w + 3) of the loss.
     melody_weight: float = 1.0
+    # Learning rate of the denoiser layers a checkpoint lacks (``_new_layer``), as a multiple
+    # of ``lr_diffusion``, when training starts from one (``init_from``): the phrase mix at
+    # the base rate hardly left its start in 4,500 steps (docs/model.md, session 11).
+    new_layer_lr: float = 1.0
 
 
 def distributed() -> tuple[int, int]:
@@ -127,7 +131,12 @@ class Trainer:
         torch.manual_seed(train_cfg.seed)  # same initial weights on every rank
         self.ae, self.den = build(model_cfg)
         self.opt_ae = torch.optim.AdamW(self.ae.parameters(), lr=train_cfg.lr_ae, weight_decay=0.0)
-        self.opt_den = torch.optim.AdamW(self.den.parameters(), lr=train_cfg.lr_diffusion)
+        new = [p for n, p in self.den.named_parameters() if _new_layer(n)]
+        old = [p for n, p in self.den.named_parameters() if not _new_layer(n)]
+        groups = [{"params": old, "scale": 1.0}]
+        if new:  # a group of its own even at scale 1, so a resumed state always fits
+            groups.append({"params": new, "scale": train_cfg.new_layer_lr})
+        self.opt_den = torch.optim.AdamW(groups, lr=train_cfg.lr_diffusion)
         self.step_ae = self.step_den = self.step_dec = 0
         self.opt_dec = torch.optim.AdamW(
             [p for s in STEMS for p in self.ae.decoders[s].parameters()], lr=train_cfg.lr_decoder
@@ -359,7 +368,7 @@ class Trainer:
             x_t = known_mask * x0 + (1 - known_mask) * x_t
             fpb = torch.from_numpy(data.frames_per_bar[idx].astype(np.int64))
             for g in self.opt_den.param_groups:
-                g["lr"] = _lr(self.step_den, cfg.diffusion_steps, cfg.lr_diffusion)
+                g["lr"] = g["scale"] * _lr(self.step_den, cfg.diffusion_steps, cfg.lr_diffusion)
             with _autocast(cfg.bf16):
                 v = den(
                     x_t, t, cond, known=x0, mask=known_mask, frames_per_bar=fpb, frame_mask=fmask

@@ -75,6 +75,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="weight of the melody's latent channels in the diffusion loss (1: all alike)",
     )
     p.add_argument(
+        "--new-layer-lr",
+        type=finite_float,
+        default=1.0,
+        help="learning rate of denoiser layers --init-from's checkpoint lacks, times --lr",
+    )
+    p.add_argument(
         "--local-kernel",
         type=int,
         default=0,
@@ -121,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         raise MultitrackError("--lr must be above 0 and at most 0.01")
     if not 0.0 < args.melody_weight <= 100.0:
         raise MultitrackError("--melody-weight must be above 0 and at most 100")
+    if not 0.0 < args.new_layer_lr <= 100.0:
+        raise MultitrackError("--new-layer-lr must be above 0 and at most 100")
     if (
         args.local_kernel < 0
         or args.local_kernel > 15
@@ -162,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         decoder_steps=args.decoder_steps,
         lr_diffusion=args.lr,
         melody_weight=args.melody_weight,
+        new_layer_lr=args.new_layer_lr,
     )
     path = run_training(
         args.corpus,

@@ -279,3 +279,32 @@ def test_train_refuses_bad_phrase_bars(
     assert main(["train", "--corpus", str(corpus), "--phrase-bars", bars]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["multitrack: error: --phrase-bars must be distinct bar offsets 1-16, e.g. 1,2,4"]
+
+
+def test_new_layers_learn_at_their_own_rate_and_the_rest_at_the_base_one(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from models.training import _new_layer
+
+    cfg = ModelConfig.tiny()
+    cfg = replace(cfg, denoiser=replace(cfg.denoiser, phrase_bars=(1, 2)))
+    trainer = Trainer(cfg, TrainConfig(new_layer_lr=5.0), tmp_path / "run")
+    old, new = trainer.opt_den.param_groups
+    assert (old["scale"], new["scale"]) == (1.0, 5.0)
+    names = {id(p): n for n, p in trainer.den.named_parameters()}
+    assert new["params"] and all(_new_layer(names[id(p)]) for p in new["params"])
+    assert not any(_new_layer(names[id(p)]) for p in old["params"])
+    assert len(old["params"]) + len(new["params"]) == len(names)
+
+
+def test_train_refuses_a_new_layer_rate_outside_its_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bridge.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "manifest.json").write_text("{}")
+    assert main(["train", "--corpus", str(corpus), "--new-layer-lr", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["multitrack: error: --new-layer-lr must be above 0 and at most 100"]
