@@ -44,7 +44,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models import decoding, ranking
+from models import decoding, ranking, structure
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
@@ -92,7 +92,7 @@ def within(name: str, ref: float, got: float) -> bool:
 
 # Modules whose constants ``--decoder`` may set: ``NAME`` is models.decoding's, ``ranking.NAME``
 # models.ranking's (the best-of-k policy).
-POLICY = {"": decoding, "ranking.": ranking}
+POLICY = {"": decoding, "ranking.": ranking, "structure.": structure}
 
 
 def _module_of(name: str) -> tuple[Any, str]:

@@ -37,6 +37,7 @@ from models.request import Cancelled, GenerateRequest
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import (
     TIED_ABOVE,
+    phrase_plan,
     plan_sections,
     share_noise,
     tie,
@@ -56,7 +57,7 @@ from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
 from multitrack.harmony import key_agrees
 from multitrack.recognise import recognise_song
-from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Song, Stem
+from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
 from multitrack.stems import PROGRAM_STEMS
 from multitrack.styles import style as style_of
 from multitrack.theory import Key
@@ -241,9 +242,11 @@ class Pipeline:
         playing, told = self._playing(attrs, request)
         t1 = time.perf_counter()
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
-        cond = self._condition(attrs, frame, text, self._tracks(frame, spans, base, bars), told)
+        phrases = phrase_plan(request, frame)
+        tracks = self._tracks(frame, spans, base, bars, phrases)
+        cond = self._condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
-        ties = tie_groups(sections, fpb, known.shape[2]) if request.source is None else []
+        ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
         timings["encode"] = time.perf_counter() - t1
 
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
@@ -313,7 +316,7 @@ class Pipeline:
         bass = replace(song.stems["bass"], program=style_of(groove).programs[2])
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
-        tracks = self._tracks(song, song.chords or None, None, None)
+        tracks = self._tracks(song, song.chords or None, None, None, song.sections)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
@@ -357,9 +360,11 @@ class Pipeline:
         spans: tuple[ChordSpan, ...] | None,
         base: Song | None,
         bars: tuple[int, int] | None,
+        phrases: tuple[Section, ...],
     ) -> np.ndarray | None:
         """The chord and section tracks (6, F) of a request: the forced progression, else
-        the source's chords in the bars an edit keeps; the form's sections; and the last bar
+        the source's chords in the bars an edit keeps; the sections sampling follows
+        (``phrases``: the form's, or a short take's phrase plan); and the last bar
         on the tonic when a fresh take has a form or an edit adds the last bars. None for a
         model without tracks."""
         if not self.den.cfg.tracks:
@@ -368,7 +373,7 @@ class Pipeline:
         frames = frame.steps // comp
         fpb = frame.meter.steps_per_bar // comp
         shift = key_shift(frame.key, self.key_frame)
-        tracks = song_tracks(spans, frame.sections, bars=frame.bars, frames_per_bar=fpb,
+        tracks = song_tracks(spans, phrases, bars=frame.bars, frames_per_bar=fpb,
                              frames=frames, shift=shift, compression=comp)  # fmt: skip
         if spans is not None:
             return tracks

@@ -10,6 +10,7 @@ left untied, so it may vary into its phrase end or the next section.
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import torch
@@ -35,6 +36,18 @@ UNTIED_FROM = 8
 # (docs/model.md, "Session 11").
 TIED_ABOVE = 300
 
+# A fresh 8-bar take with no form asked returns to its first phrase as often as the corpus's
+# held-out 8-bar windows do (``label_sections``: A A 0.200, A B 0.625, one 8-bar phrase
+# 0.175): drawn by its seed, bars 5-8 are tied to bars 1-4 (sampled as a form's returns
+# are, ``TIED_ABOVE``) in ``SHORT_RETURN`` of them. The plan only steers sampling (the
+# section track and the ties); the take lists no sections and is not held to end on the
+# tonic. `bench/realism.py` held-out: 0.693 -> 0.672, melody bars returning 4 bars later
+# 0.092 -> 0.260 (windows 0.253). Telling the other takes A B or A as well: 0.665, but the
+# quality bench's chord-tone ratio -7.5% -> -11.5% and style 0.779 -> 0.760; not kept
+# (docs/model.md, "Session 12"). 0: no plan, as before.
+SHORT_BARS = 8
+SHORT_RETURN = 0.2
+
 
 def plan_sections(
     request: GenerateRequest, attrs: PromptAttributes, frame: Song, kept: tuple[Section, ...]
@@ -51,6 +64,16 @@ def plan_sections(
         return tuple(sorted((*kept, new), key=lambda s: s.start))
     text = request.form or getattr(attrs, "form", None) or default_form(attrs.style, frame.bars)
     return parse_form(text, frame.bars) if text else ()
+
+
+def phrase_plan(request: GenerateRequest, frame: Song) -> tuple[Section, ...]:
+    """The sections sampling follows: the take's own (``frame.sections``), else for a fresh
+    take of ``SHORT_BARS`` bars "A A" in ``SHORT_RETURN`` of seeds."""
+    if frame.sections or request.source is not None or frame.bars != SHORT_BARS:
+        return frame.sections
+    if random.Random(f"phrase plan {request.seed}").random() < SHORT_RETURN:
+        return parse_form("A A", frame.bars)
+    return ()
 
 
 def returns(sections: tuple[Section, ...]) -> list[tuple[Section, Section, int]]:

@@ -92,7 +92,7 @@ def test_forced_chords_reach_the_model_as_its_chord_track(pipeline: Pipeline) ->
     assert [c.symbol for c in gen.song.chords] == ["Am", "F", "C", "G"]
     frame = replace(gen.song, sections=())
     spans = gen.song.chords
-    tracks = pipeline._tracks(frame, spans, None, None)
+    tracks = pipeline._tracks(frame, spans, None, None, ())
     assert tracks is not None
     # A minor's frame is C (its relative major): roots A F C G -> 2 + (9, 5, 0, 7)
     assert tracks[0, ::4].tolist() == [11, 7, 2, 9]

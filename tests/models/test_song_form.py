@@ -40,6 +40,59 @@ def test_the_shipped_model_returns_repeated_sections() -> None:
     assert similarity(melody, bar, a1, b1) < 0.3
 
 
+def test_a_fresh_8_bar_take_returns_to_its_first_phrase_in_the_corpus_share_of_seeds() -> None:
+    from collections import Counter
+    from dataclasses import replace
+
+    from models import structure
+    from models.structure import phrase_plan
+    from multitrack.form import parse_form
+    from multitrack.song import Meter, Song
+
+    frame = Song(bars=8, tempo=100.0, meter=Meter(4, 4))
+    plans = Counter(
+        "".join(s.letter for s in phrase_plan(GenerateRequest("pop", seed=seed), frame))
+        for seed in range(4000)
+    )
+    shares = {k: v / 4000 for k, v in plans.items()}
+    assert set(shares) == {"AA", ""}
+    assert abs(shares["AA"] - structure.SHORT_RETURN) < 0.025
+    request = GenerateRequest("pop", seed=3)
+    assert phrase_plan(request, frame) == phrase_plan(request, frame)  # the seed decides
+    # a form, another length, or an edit: the take's own sections
+    asked = replace(frame, sections=parse_form("A B", 8))
+    assert phrase_plan(request, asked) == asked.sections
+    seed = next(s for s in range(100) if phrase_plan(GenerateRequest("pop", seed=s), frame))
+    returning = GenerateRequest("pop", seed=seed)
+    assert [(s.start, s.bars, s.letter) for s in phrase_plan(returning, frame)] == [
+        (0, 4, "A"),
+        (4, 4, "A"),
+    ]
+    assert phrase_plan(returning, replace(frame, bars=4)) == ()
+    assert phrase_plan(replace(returning, source=frame), frame) == ()
+
+
+def test_the_shipped_model_s_8_bar_phrases_return_when_the_plan_says_so() -> None:
+    from models.structure import phrase_plan
+    from multitrack.features import returns_by_distance
+    from multitrack.song import Meter, Song
+
+    frame = Song(bars=8, tempo=100.0, meter=Meter(4, 4))
+
+    def plan(seed: int) -> str:
+        return "AA" if phrase_plan(GenerateRequest("pop", seed=seed), frame) else "other"
+
+    shipped = Pipeline.load(candidates=1)
+    by_plan: dict[str, list[float]] = {"AA": [], "other": []}
+    for seed in range(8):
+        song = shipped.generate(GenerateRequest("pop in C major", bars=8, seed=seed)).song
+        assert song.sections == ()  # the plan steers sampling; the take claims no form
+        by_plan[plan(seed)].append(returns_by_distance([song], "melody")[4])
+    assert len(by_plan["AA"]) >= 2 and len(by_plan["other"]) >= 2
+    # bars 5-8 come back to bars 1-4 (varied below TIED_ABOVE), else they are new music
+    assert min(by_plan["AA"]) >= 0.4 > max(by_plan["other"])
+
+
 def test_tied_sections_start_from_one_unshrunk_noise_draw() -> None:
     import torch
 
