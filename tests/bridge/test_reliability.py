@@ -298,3 +298,24 @@ def test_a_command_line_that_ends_without_teardown_leaves_a_whole_take(tmp_path:
     while not (take / "preview.png").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert (take / "preview.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_detached_preview_does_not_hold_the_callers_pipes(tmp_path: Path) -> None:
+    # A DAW script reads the command's output through a pipe: it must end when the command
+    # does, not when the forked child has drawn the preview (it held stdout and stderr open,
+    # 0.45-0.8 s of every piped cold command). The child here takes 3 s to "draw".
+    marker = tmp_path / "drawn"
+    code = (
+        "import time\n"
+        "import multitrack.take as take\n"
+        f"take.finish_take = lambda t: (time.sleep(3), open({str(marker)!r}, 'w').close())\n"
+        "from bridge.commands import generate\n"
+        "class Pending:\n"
+        "    pending = True\n"
+        "generate._finish(Pending(), detach=True)\n"
+        "print('summary', flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=WAIT)  # fmt: skip
+    assert done.returncode == 0 and done.stdout == "summary\n", done.stderr
+    assert not marker.exists()  # the output ended while the child was still drawing
