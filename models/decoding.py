@@ -100,6 +100,14 @@ MOTIF_NATS = 8.0
 # realism classifier went 0.76 -> 0.74 with it alone.
 CHORDS_ONSET_SHIFT = 1.5
 
+# A chord edit keeps the band's comping density (``decode_logits``'s ``comping``): the chords
+# stem's onset threshold moves by the one of these (log-odds, added to
+# ``CHORDS_ONSET_SHIFT``) whose reading strikes closest to the source take's strikes a bar.
+# Under a forced progression the network comps denser than the take it edits (the edits'
+# median 1.21 of their style's windows against their sources' 0.96, bench/chord_edits.py).
+# An empty tuple reads every edit at ``CHORDS_ONSET_SHIFT``, as before session 12.
+COMPING_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+
 # A monophonic line is also cut where the network's most likely pitch changes and holds
 # (``_pitch_changes``): it held ``PITCH_CUTS`` steps before the change and holds as many
 # after it. 0 cuts at predicted onsets only, as 0.4 did, which read a figure whose onsets the
@@ -443,6 +451,36 @@ def _mono_notes(
     return notes
 
 
+def _comping(
+    out: F32, logit_t: float, bar: int, bars: int, strikes_a_bar: float | None
+) -> list[Note]:
+    """The chords stem's notes (pitches are row indices) read from its logits (C, T) at the
+    calibrated onset threshold, or, given ``strikes_a_bar``, at the ``COMPING_SHIFTS`` one
+    whose strikes a bar come closest to it (the smaller shift on a tie)."""
+    shifts = [0.0] if strikes_a_bar is None or not COMPING_SHIFTS else sorted(COMPING_SHIFTS)
+    best: tuple[float, list[Note]] | None = None
+    for extra in shifts:
+        hold, struck = _chord_bars(
+            out[:CHORDS_ROWS] - logit_t,
+            out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra),
+            bar,
+            CHORD_BAR_NATS,
+        )
+        if CHORD_STRIKES:
+            notes = _chord_notes(hold, struck)
+        else:
+            roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
+                        velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
+            notes = roll_to_notes(roll)
+        if strikes_a_bar is None:
+            return notes
+        miss = abs(len({n.start for n in notes}) / max(1, bars) - strikes_a_bar)
+        if best is None or miss < best[0]:
+            best = (miss, notes)
+    assert best is not None
+    return best[1]
+
+
 def decode_logits(
     logits: dict[str, F32],
     template: Song,
@@ -450,6 +488,7 @@ def decode_logits(
     threshold: float = 0.5,
     key_frame: str = DEFAULT_KEY_FRAME,
     priors: Mapping[str, F32] | None = None,
+    comping: float | None = None,
 ) -> Song:
     """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
 
@@ -459,7 +498,9 @@ def decode_logits(
     (``_mono_notes``). Tempo, meter,
     key, programs and length come from ``template``; notes beyond its length are dropped.
     ``priors`` maps "melody" / "bass" to the checkpoint's fitted note-to-note tables
-    (``models.prior``).
+    (``models.prior``). ``comping``: the chords stem's strikes a bar to come closest to
+    (``COMPING_SHIFTS``; a chord edit keeping its source's density), None for the
+    threshold as calibrated.
     """
     shift = key_shift(template.key, key_frame)
     steps = template.steps
@@ -490,18 +531,7 @@ def decode_logits(
                 degrees, tone,
             )  # fmt: skip
         elif stem == "chords":
-            hold, struck = _chord_bars(
-                out[:CHORDS_ROWS] - logit_t,
-                out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT),
-                bar,
-                CHORD_BAR_NATS,
-            )
-            if CHORD_STRIKES:
-                frame_notes = _chord_notes(hold, struck)
-            else:
-                roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
-                            velocity=np.zeros((steps, CHORDS_ROWS), np.float32))  # fmt: skip
-                frame_notes = roll_to_notes(roll)
+            frame_notes = _comping(out, logit_t, bar, template.bars, comping)
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]
         else:
             hits = np.argwhere(out > logit_t)

@@ -127,6 +127,14 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
     )
 
 
+def _comping_of(source: Song | None) -> float | None:
+    """A chord edit's source's comping density, strikes a bar (the distinct steps its chords
+    stem strikes on), which the edit keeps; None for a fresh take or a silent chords stem."""
+    if source is None or not source.stems["chords"].notes:
+        return None
+    return len({n.start for n in source.stems["chords"].notes}) / max(1, source.bars)
+
+
 def _forward_only(progress: ProgressFn | None) -> ProgressFn | None:
     """``progress`` called only with fractions at least the last one it was called with."""
     if progress is None:
@@ -247,12 +255,18 @@ class Pipeline:
         cond = self._condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
+        comping = (
+            _comping_of(base)
+            if spans is not None and bars is None and "chords" not in keep
+            else None
+        )
         timings["encode"] = time.perf_counter() - t1
 
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
-                                   cancelled, timings, forced=spans is not None, k=k)  # fmt: skip
+                                   cancelled, timings, forced=spans is not None, k=k,
+                                   comping=comping)  # fmt: skip
             if ties and not TIED_ABOVE:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
@@ -457,9 +471,11 @@ class Pipeline:
         timings: dict[str, float],
         forced: bool = False,
         k: int | None = None,
+        comping: float | None = None,
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
-        draw; frames in one of ``ties`` are sampled as one (models.structure)."""
+        draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``:
+        the chords stem's strikes a bar to decode to (``decode_logits``)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
@@ -507,6 +523,7 @@ class Pipeline:
                 frame,
                 key_frame=self.key_frame,
                 priors=self.model.priors,
+                comping=comping,
             )
             for i in range(k)
         ]

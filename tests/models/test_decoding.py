@@ -186,3 +186,25 @@ def test_a_bar_of_comping_returns_to_an_earlier_bar_with_its_chord_when_the_netw
     other[9, bar : bar + 6] = 3.0
     _, o = _chord_bars(other, struck, bar, 50.0)
     assert np.flatnonzero(o[:, bar : 2 * bar].any(axis=0)).tolist() == [0]
+
+
+def test_a_chord_edit_reads_its_comping_at_the_density_it_is_asked_for() -> None:
+    from models import decoding
+    from models.config import CHORDS_ROWS
+
+    # 2 bars of 16 steps; a C triad (rows 24, 28, 31) held throughout, struck on every
+    # beat: sure strikes on beats 1 and 3, doubtful ones (log-odds 1 above the threshold's
+    # zero) on beats 2 and 4
+    steps, bar = 32, 16
+    out = np.full((2 * CHORDS_ROWS, steps), -12.0, np.float32)
+    triad = (24, 28, 31)
+    for row in triad:
+        out[row] = 12.0
+        for t in range(0, steps, 4):
+            out[CHORDS_ROWS + row, t] = 12.0 if t % 8 == 0 else decoding.CHORDS_ONSET_SHIFT + 1
+    calibrated = decoding._comping(out, 0.0, bar, 2, None)
+    assert sorted({n.start for n in calibrated}) == [0, 4, 8, 12, 16, 20, 24, 28]
+    sparse = decoding._comping(out, 0.0, bar, 2, 2.0)  # the source struck twice a bar
+    assert sorted({n.start for n in sparse}) == [0, 8, 16, 24]
+    assert {n.pitch for n in sparse} == set(triad)
+    assert decoding._comping(out, 0.0, bar, 2, 4.0) == calibrated

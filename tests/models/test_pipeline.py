@@ -407,3 +407,30 @@ def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key
     # forced chords: one batch, ranked by adherence; variations: one batch
     assert run(False, False, replace(req, chord_text="C G")) == [k]
     assert run(False, True, replace(req, variations=2)) == [max(2, k)]
+
+
+def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Under a forced progression the network comps denser or sparser than the take it
+    # edits; the edit reads its chords stem at the source's strikes a bar (COMPING_SHIFTS)
+    from models import decoding
+    from multitrack.song import Song
+
+    shipped = Pipeline.load(candidates=1)
+
+    def strikes(song: Song) -> float:
+        return len({n.start for n in song.stems["chords"].notes}) / song.bars
+
+    kept, unkept = [], []
+    for seed in range(4):
+        source = shipped.generate(GenerateRequest("pop in C major", bars=8, seed=seed)).song
+        edit = GenerateRequest("pop in C major", seed=seed, source=source,
+                               chord_text="C G Am F C G Am F")  # fmt: skip
+        matched = shipped.generate(edit).song
+        with monkeypatch.context() as m:
+            m.setattr(decoding, "COMPING_SHIFTS", ())
+            unmatched = shipped.generate(edit).song
+        assert [c.symbol for c in matched.chords] == "C G Am F C G Am F".split()
+        kept.append(abs(strikes(matched) - strikes(source)))
+        unkept.append(abs(strikes(unmatched) - strikes(source)))
+        assert kept[-1] <= unkept[-1]
+    assert sum(kept) < 0.5 * sum(unkept)
