@@ -64,9 +64,9 @@ class TrainConfig:
     # The melody's pitch content is what tells takes from the corpus (docs/model.md), and its
     # 8 channels are a quarter of the latent; a weight w gives them w / (w + 3) of the loss.
     melody_weight: float = 1.0
-    # Learning rate of the denoiser layers a checkpoint lacks (``_new_layer``), as a multiple
-    # of ``lr_diffusion``, when training starts from one (``init_from``): the phrase mix at
-    # the base rate hardly left its start in 4,500 steps (docs/model.md, session 11).
+    # Learning rate of the denoiser layers the checkpoint training starts from lacks
+    # (``init_from``; ``Trainer.new_layers``), as a multiple of ``lr_diffusion``: the phrase
+    # mix at the base rate hardly left its start in 4,500 steps (docs/model.md, session 11).
     new_layer_lr: float = 1.0
 
 
@@ -131,12 +131,8 @@ class Trainer:
         torch.manual_seed(train_cfg.seed)  # same initial weights on every rank
         self.ae, self.den = build(model_cfg)
         self.opt_ae = torch.optim.AdamW(self.ae.parameters(), lr=train_cfg.lr_ae, weight_decay=0.0)
-        new = [p for n, p in self.den.named_parameters() if _new_layer(n)]
-        old = [p for n, p in self.den.named_parameters() if not _new_layer(n)]
-        groups = [{"params": old, "scale": 1.0}]
-        if new:  # a group of its own even at scale 1, so a resumed state always fits
-            groups.append({"params": new, "scale": train_cfg.new_layer_lr})
-        self.opt_den = torch.optim.AdamW(groups, lr=train_cfg.lr_diffusion)
+        self.new_layers: tuple[str, ...] = ()  # denoiser parameters ``init_from`` lacked
+        self.opt_den = self._den_optimiser()
         self.step_ae = self.step_den = self.step_dec = 0
         self.opt_dec = torch.optim.AdamW(
             [p for s in STEMS for p in self.ae.decoders[s].parameters()], lr=train_cfg.lr_decoder
@@ -146,6 +142,19 @@ class Trainer:
         self.initialised = False  # networks taken from a checkpoint (``init_from``)
         if self.state_path.exists():
             self._resume()
+
+    def _den_optimiser(self) -> torch.optim.AdamW:
+        """The denoiser's optimiser: the layers ``init_from``'s checkpoint lacked
+        (``new_layers``) in a group of their own, at ``new_layer_lr`` times the rate (the
+        group exists whenever they do, so a resumed state always fits)."""
+        named = list(self.den.named_parameters())
+        groups: list[dict[str, Any]] = [
+            {"params": [p for n, p in named if n not in self.new_layers], "scale": 1.0}
+        ]
+        if self.new_layers:
+            groups.append({"params": [p for n, p in named if n in self.new_layers],
+                           "scale": self.cfg.new_layer_lr})  # fmt: skip
+        return torch.optim.AdamW(groups, lr=self.cfg.lr_diffusion)
 
     def init_from(self, path: Path) -> None:
         """Start from a checkpoint's autoencoder (with its latent statistics) and denoiser;
@@ -161,6 +170,8 @@ class Trainer:
             raise ValueError(f"{path} does not fit this denoiser: {unexpected or missing}")
         self.step_ae = self.cfg.ae_steps
         self.initialised = True
+        self.new_layers = tuple(missing)
+        self.opt_den = self._den_optimiser()
         if self.rank == 0:
             log.warning("initialised from %s (new layers: %s)", path, ", ".join(missing))
 
@@ -170,6 +181,8 @@ class Trainer:
         self.ae.load_state_dict(state["autoencoder"])
         self.den.load_state_dict(state["denoiser"])
         self.opt_ae.load_state_dict(state["opt_ae"])
+        self.new_layers = tuple(state.get("new_layers", ()))
+        self.opt_den = self._den_optimiser()
         self.opt_den.load_state_dict(state["opt_den"])
         self.step_ae, self.step_den = int(state["step_ae"]), int(state["step_den"])
         self.initialised = bool(state.get("initialised", False))
@@ -191,6 +204,7 @@ class Trainer:
             "step_ae": self.step_ae,
             "step_den": self.step_den,
             "initialised": self.initialised,
+            "new_layers": list(self.new_layers),
             "step_dec": self.step_dec,
             "opt_dec": self.opt_dec.state_dict(),
         }
@@ -368,7 +382,9 @@ class Trainer:
             x_t = known_mask * x0 + (1 - known_mask) * x_t
             fpb = torch.from_numpy(data.frames_per_bar[idx].astype(np.int64))
             for g in self.opt_den.param_groups:
-                g["lr"] = g["scale"] * _lr(self.step_den, cfg.diffusion_steps, cfg.lr_diffusion)
+                g["lr"] = g.get("scale", 1.0) * _lr(
+                    self.step_den, cfg.diffusion_steps, cfg.lr_diffusion
+                )
             with _autocast(cfg.bf16):
                 v = den(
                     x_t, t, cond, known=x0, mask=known_mask, frames_per_bar=fpb, frame_mask=fmask

@@ -281,20 +281,28 @@ def test_train_refuses_bad_phrase_bars(
     assert err == ["multitrack: error: --phrase-bars must be distinct bar offsets 1-16, e.g. 1,2,4"]
 
 
-def test_new_layers_learn_at_their_own_rate_and_the_rest_at_the_base_one(tmp_path: Path) -> None:
+def test_the_layers_a_checkpoint_lacks_learn_at_their_own_rate_and_keep_it_on_resume(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
     from dataclasses import replace
-
-    from models.training import _new_layer
 
     cfg = ModelConfig.tiny()
     cfg = replace(cfg, denoiser=replace(cfg.denoiser, phrase_bars=(1, 2)))
-    trainer = Trainer(cfg, TrainConfig(new_layer_lr=5.0), tmp_path / "run")
+    train = TrainConfig(ae_steps=3, diffusion_steps=3, new_layer_lr=5.0)
+    trainer = Trainer(cfg, train, tmp_path / "run")
+    assert len(trainer.opt_den.param_groups) == 1  # from scratch every layer is new alike
+    trainer.init_from(tiny_checkpoint)
     old, new = trainer.opt_den.param_groups
     assert (old["scale"], new["scale"]) == (1.0, 5.0)
     names = {id(p): n for n, p in trainer.den.named_parameters()}
-    assert new["params"] and all(_new_layer(names[id(p)]) for p in new["params"])
-    assert not any(_new_layer(names[id(p)]) for p in old["params"])
-    assert len(old["params"]) + len(new["params"]) == len(names)
+    # the phrase mix is what the checkpoint lacks; its chord and section tracks it has
+    assert {names[id(p)] for p in new["params"]} == set(trainer.new_layers)
+    assert trainer.new_layers and all(".phrase." in n for n in trainer.new_layers)
+    assert any(names[id(p)].startswith("track_") for p in old["params"])
+    trainer.save()
+    resumed = Trainer(cfg, train, tmp_path / "run")
+    assert resumed.new_layers == trainer.new_layers
+    assert [g["scale"] for g in resumed.opt_den.param_groups] == [1.0, 5.0]
 
 
 def test_train_refuses_a_new_layer_rate_outside_its_range(
