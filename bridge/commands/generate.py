@@ -176,7 +176,7 @@ def _finish(take: Take, *, detach: bool) -> None:
         return
     try:  # the child: no output, no cleanup handlers of the parent's, a bounded life
         # Let go of the inherited stdin, stdout and stderr: a caller reading the command's
-        # output through a pipe (a DAW script, a shell pipeline) sees its end when the
+        # output through a pipe (a script, a shell pipeline) sees its end when the
         # command exits, not when the preview is drawn (0.45-0.8 s later, measured).
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

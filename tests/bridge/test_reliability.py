@@ -301,7 +301,7 @@ def test_a_command_line_that_ends_without_teardown_leaves_a_whole_take(tmp_path:
 
 
 def test_the_detached_preview_does_not_hold_the_callers_pipes(tmp_path: Path) -> None:
-    # A DAW script reads the command's output through a pipe: it must end when the command
+    # A script reads the command's output through a pipe: it must end when the command
     # does, not when the forked child has drawn the preview (it held stdout and stderr open,
     # 0.45-0.8 s of every piped cold command). The child here takes 3 s to "draw".
     marker = tmp_path / "drawn"
