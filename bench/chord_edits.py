@@ -44,6 +44,7 @@ from models.pipeline import CANDIDATES, Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.corpus.store import iter_examples
+from multitrack.features import onsets_per_bar
 from multitrack.harmony import chord_tone_ratio
 from multitrack.progression import parse_progression
 from multitrack.recognise import recognise_song
@@ -112,7 +113,7 @@ def chroma_agrees(song: Song, chord: Chord, lo: int, hi: int) -> bool:
 
 def per_bar(song: Song, stem: str) -> float:
     notes = song.stems[stem].notes
-    return len({n.start for n in notes}) / song.bars if stem == "chords" else len(notes) / song.bars
+    return onsets_per_bar(notes, song.bars) if stem == "chords" else len(notes) / song.bars
 
 
 def window_rows(corpus: Path) -> dict[str, NDArray[np.float64]]:

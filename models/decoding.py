@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from models.config import CHORDS_LOW, CHORDS_ROWS, DEFAULT_KEY_FRAME
 from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
+from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.harmony import fold_pitch_classes, harmony_pitch_classes, sounding
 from multitrack.song import STEMS, Note, Song, Stem
@@ -474,7 +475,7 @@ def _comping(
             notes = roll_to_notes(roll)
         if strikes_a_bar is None:
             return notes
-        miss = abs(len({n.start for n in notes}) / max(1, bars) - strikes_a_bar)
+        miss = abs(onsets_per_bar(notes, bars) - strikes_a_bar)
         if best is None or miss < best[0]:
             best = (miss, notes)
     assert best is not None

@@ -55,6 +55,7 @@ from models.text import (
 from models.tracks import CHORD_ROWS, chord_track, song_tracks
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
+from multitrack.features import onsets_per_bar
 from multitrack.harmony import key_agrees
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
@@ -132,7 +133,7 @@ def _comping_of(source: Song | None) -> float | None:
     stem strikes on), which the edit keeps; None for a fresh take or a silent chords stem."""
     if source is None or not source.stems["chords"].notes:
         return None
-    return len({n.start for n in source.stems["chords"].notes}) / max(1, source.bars)
+    return onsets_per_bar(source.stems["chords"].notes, source.bars)
 
 
 def _forward_only(progress: ProgressFn | None) -> ProgressFn | None:

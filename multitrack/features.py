@@ -79,6 +79,12 @@ def _bar_events(song: Song, stem: str) -> list[frozenset[tuple[int, int]]]:
     return [frozenset(x) for x in out]
 
 
+def onsets_per_bar(notes: Sequence[Note], bars: int) -> float:
+    """Distinct steps the notes start on, per bar (a chord's voices struck together count
+    once): a comping part's strikes a bar."""
+    return len({n.start for n in notes}) / max(1, bars)
+
+
 def motif_share(song: Song, stem: str = "melody") -> float:
     """Share of bar pairs (each bar against every later one) with the same non-empty onset
     rhythm: rhythmic motifs that return."""
@@ -149,7 +155,6 @@ def song_features(song: Song) -> dict[str, float]:
         sounding[n.start : n.end] = True
     grid = harmony_pitch_classes(song.with_stem("melody", ()).with_stem("bass", ()))
     bass_in = [bool(grid[n.start, n.pitch % 12]) for n in bass if n.start < song.steps]
-    onsets = {n.start for n in chords}
     starts: dict[int, int] = {}
     ends: dict[int, set[int]] = {}  # the steps a strike's notes end on
     for n in chords:
@@ -168,7 +173,7 @@ def song_features(song: Song) -> dict[str, float]:
         "mel_rest_share": 1.0 - float(sounding.mean()) if song.steps else 0.0,
         "mel_motif": motif_share(song),
         "mel_chord_tone": float(chord_tone_ratio(song) or 0.0),
-        "chords_onsets_per_bar": len(onsets) / bars,
+        "chords_onsets_per_bar": onsets_per_bar(chords, bars),
         "chords_polyphony": float(np.mean(list(starts.values()))) if starts else 0.0,
         "chord_changes_per_bar": _chord_changes(song),
         # comping voices strike and release together (a block chord), or one by one
