@@ -16,25 +16,43 @@ import torch
 from models.autoencoder import Autoencoder
 from models.representation import all_channels, song_to_arrays
 from models.request import GenerateRequest, RequestError
-from multitrack.song import STEMS, ChordSpan, Note, Section, Song, Stem
+from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.voicing import voice_progression
 
 
-def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
-    """The progression a request forces, as grid spans checked against the take's length."""
+def _given_spans(request: GenerateRequest, meter: Meter) -> tuple[ChordSpan, ...] | None:
+    """The progression a request forces as given (typed chords placed once), or None."""
     if request.progression is not None:
-        spans = request.progression.place(frame.meter, bars=frame.bars)
-    elif request.chords is not None:
-        spans = request.chords
-    else:
+        return request.progression.place(meter)
+    return None if request.chords is None else tuple(request.chords)
+
+
+def progression_bars(request: GenerateRequest, meter: Meter) -> int | None:
+    """Whole bars the progression a request forces lasts as given (a part bar counts), or
+    None when it forces none: a fresh take asked for no length is made this long when the
+    progression outlasts the default length."""
+    spans = _given_spans(request, meter)
+    if spans is None:
         return None
     end = max((s.start + s.duration for s in spans), default=0)
+    return -(-end // meter.steps_per_bar)
+
+
+def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
+    """The progression a request forces, as grid spans: typed chords repeated to fill the
+    take. A progression longer than the take is refused, not cut."""
+    given = _given_spans(request, frame.meter)
+    if given is None:
+        return None
+    end = max((s.start + s.duration for s in given), default=0)
     if end > frame.steps:
         raise RequestError(
-            f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars "
-            f"but the song has {frame.bars}"
+            f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars but the "
+            f"take has {frame.bars}: give fewer chords or a longer take"
         )
-    return tuple(spans)
+    if request.progression is not None:
+        return request.progression.place(frame.meter, bars=frame.bars)
+    return given
 
 
 def _shift_notes(notes: Iterable[Note], steps: int) -> tuple[Note, ...]:

@@ -26,6 +26,7 @@ from models.editing import (
     known_region,
     open_bars,
     placed_source,
+    progression_bars,
     splice,
     voiced,
 )
@@ -33,7 +34,7 @@ from models.guard import CopyGuard
 from models.precision import DEFAULT_PRECISION, apply_precision, autocast
 from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank, top_ranked
 from models.representation import key_shift
-from models.request import Cancelled, GenerateRequest
+from models.request import MAX_GENERATE_BARS, Cancelled, GenerateRequest, RequestError
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import (
     TIED_ABOVE,
@@ -116,8 +117,13 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         return replace(src, stems={s: Stem(s, (), src.stems[s].program) for s in STEMS})
     meter = Meter.parse(attrs.meter) if attrs.meter else Meter()
     programs = {**DEFAULT_PROGRAMS, **attrs.programs}
+    bars = attrs.bars or max(DEFAULT_BARS, progression_bars(request, meter) or 0)
+    if bars > MAX_GENERATE_BARS:
+        raise RequestError(
+            f"the chord progression lasts {bars} bars; a take has at most {MAX_GENERATE_BARS}"
+        )
     return Song(
-        bars=attrs.bars or DEFAULT_BARS,
+        bars=bars,
         tempo=float(attrs.bpm or default_bpm(attrs.style)),
         meter=meter,
         key=Key.parse(attrs.key)

@@ -71,6 +71,27 @@ def test_edits_keep_and_force_chords(tiny_checkpoint: Path, tmp_path: Path) -> N
     assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "C", "G"]
 
 
+def test_a_progression_is_repeated_to_fill_a_take_and_never_cut(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Chords shorter than the take loop; a fresh take asked for no length is as long as
+    a progression that outlasts the default; an edit's take is never cut to fit one."""
+    symbols = "C G Am F C G F C E Am".split()
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--chords", " ".join(symbols)) == 0
+    record = json.loads((tmp_path / "take-001" / "song.json").read_text(encoding="utf-8"))
+    assert record["bars"] == 10
+    assert [r["symbol"] for r in record["chords"]] == symbols
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "4", "--chords", "Am F") == 0
+    record = json.loads((tmp_path / "take-002" / "song.json").read_text(encoding="utf-8"))
+    assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "Am", "F"]
+    capsys.readouterr()
+    assert generate(tiny_checkpoint, tmp_path, "", "--from", str(tmp_path / "take-002"),
+                    "--chords", "Am F C G E") == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "lasts 5 bars but the take has 4" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take-001", "take-002"]
+
+
 def test_an_edit_with_an_empty_prompt_keeps_the_takes_prompt_and_seed(
     tiny_checkpoint: Path, tmp_path: Path
 ) -> None:
@@ -92,6 +113,8 @@ def test_an_edit_with_an_empty_prompt_keeps_the_takes_prompt_and_seed(
         (["pop", "--guidance", "-1"], "guidance"),
         (["pop", "--stems", "melody,vocals"], "unknown stem 'vocals'"),
         (["pop", "--chords", "Am Xyz7"], "Xyz7"),
+        (["pop", "--bars", "4", "--chords", "C G Am F C G"], "lasts 6 bars but the take has 4"),
+        (["pop", "--chords", " ".join(["C G Am F"] * 17)], "lasts 68 bars; a take has at most"),
         (["pop", "--keep", "chords"], "--from"),
         (["pop", "--key", "Q minor"], "Q minor"),
         (["pop", "--meter", "5/4"], "5/4"),

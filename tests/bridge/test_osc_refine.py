@@ -55,3 +55,21 @@ def test_refine_and_rate_over_osc(tiny_checkpoint: Path, tmp_path: Path) -> None
         missing = c.run_job(protocol.REFINE, ["t4", "nope", "more drums"])
         assert missing.terminal is not None and missing.terminal.args[1] == "unknown_take"
         assert not (tmp_path / "t3").exists() and not (tmp_path / "t4").exists()
+
+
+def test_a_progression_longer_than_the_take_is_refused_over_osc(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    runner = model_runner(tmp_path, tiny_checkpoint, soundfont=None, sample_rate=44100)
+    with running_server(tmp_path, runner) as server, OscClient(*server.address, timeout=WAIT) as c:
+        first = c.run_job(protocol.GENERATE, ["t1", "pop in C", "bars", 4, "steps", 2])
+        assert first.ok, first.to_json()
+        long = c.run_job(protocol.REGENERATE, ["t2", "t1", "chords", "C G Am F C", "steps", 2])
+        assert long.terminal is not None and long.terminal.address == protocol.ERROR
+        assert long.terminal.args[1] == "bad_request"
+        assert "lasts 5 bars but the take has 4" in str(long.terminal.args[2])
+        assert not (tmp_path / "t2").exists()
+        looped = c.run_job(protocol.REGENERATE, ["t3", "t1", "chords", "Am F", "steps", 2])
+        assert looped.ok, looped.to_json()
+        record = json.loads((tmp_path / "t3" / "song.json").read_text(encoding="utf-8"))
+        assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "Am", "F"]
