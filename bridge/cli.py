@@ -78,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MultitrackError as exc:
         print(f"multitrack: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (``multitrack generate ... | head``): what was made is on disk
+        # (a take is written whole before its summary is printed); say nothing more to it
+        _quiet_stdout()
+        code = 0
+        if args.from_shell and "torch" in sys.modules:
+            _exit_now(code)
+        return code
     except OSError as exc:
         from multitrack.take import DISK_FULL_ERRNOS, disk_full
 
@@ -89,11 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("multitrack: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
     if args.from_shell and "torch" in sys.modules:
         _exit_now(int(code or 0))
     return int(code or 0)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that nothing (the interpreter's last flush
+    included) writes to a closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _exit_now(code: int) -> None:

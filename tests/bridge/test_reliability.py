@@ -275,6 +275,23 @@ def test_unknown_chords_are_refused_at_the_request(tmp_path: Path) -> None:
             assert status is not None and status.args[1] == "unknown_job"
 
 
+@pytest.mark.parametrize("loads_torch", [False, True])
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, loads_torch: bool) -> None:
+    """``multitrack generate ... | head -2``: the take is whole, no traceback, exit 0."""
+    argv = [str(MULTITRACK), "parse", "pop in C"]
+    if loads_torch:
+        argv = [str(MULTITRACK), "generate", "pop in C", "--bars", "2", "--steps", "2", "--out",
+                str(tmp_path), "--checkpoint", str(tiny_checkpoint()), "--local"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before the command prints a line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=WAIT * 3) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    if loads_torch:
+        assert json.loads((tmp_path / "take-001" / "song.json").read_text())["bars"] == 2
+
+
 def test_a_command_line_that_ends_without_teardown_leaves_a_whole_take(tmp_path: Path) -> None:
     # bridge.cli ends a real command line that loaded torch with os._exit (no interpreter
     # teardown): the take, the summary and the detached preview must all be there regardless
