@@ -276,7 +276,9 @@ def test_unknown_chords_are_refused_at_the_request(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("loads_torch", [False, True])
-def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, loads_torch: bool) -> None:
+def test_a_reader_that_goes_away_ends_the_command_quietly(
+    tmp_path: Path, loads_torch: bool
+) -> None:
     """``multitrack generate ... | head -2``: the take is whole, no traceback, exit 0."""
     argv = [str(MULTITRACK), "parse", "pop in C"]
     if loads_torch:
