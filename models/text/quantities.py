@@ -38,6 +38,9 @@ _BPM_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         rf"(?:(?<![a-z])bpm|(?<![a-z])tempo|速度|拍速)\s*(?:[:=]|为|是|设为|大约|约|of(?![a-z])|at(?![a-z])|around(?![a-z]))?\s*(?P<n>{_N})"
         r"(?!\s*(?:小节|bars?(?![a-z])|measures?(?![a-z])|秒|分钟|seconds?(?![a-z])|minutes?(?![a-z])|/))",
         rf"(?:♩|(?<![a-z])q|(?<![a-z])j)\s*=\s*(?P<n>{_N})",
+        # "120拍", "90 拍的": a tempo, as producers say it; a count of 40-399 only, so that
+        # "4拍" (beats) and "三拍子" (a meter) are not read as one
+        r"(?<![\d./])(?P<n>[4-9]\d|[1-3]\d\d)\s*拍(?!子|号|/)",
     )
 )
 _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], float, float], ...] = tuple(

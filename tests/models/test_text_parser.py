@@ -130,10 +130,18 @@ def test_two_keys_keep_the_first_and_say_so() -> None:
 
 # -- tempo --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "prompt", ["每分钟90拍", "90bpm", "90 BPM", "♩=90", "速度90", "每分钟九十拍", "tempo 90"]
-)
+    "prompt",
+    ["每分钟90拍", "90bpm", "90 BPM", "♩=90", "速度90", "每分钟九十拍", "tempo 90", "90拍",
+     "一首90拍的抒情歌", "国风 90 拍 16小节"],
+)  # fmt: skip
 def test_explicit_tempo(prompt: str) -> None:
     assert lex(prompt).bpm == 90
+
+
+@pytest.mark.parametrize(("prompt", "meter"), [("三拍子", "3/4"), ("3/4拍", "3/4"), ("4拍", None)])
+def test_beats_that_are_not_a_tempo(prompt: str, meter: str | None) -> None:
+    a = lex(prompt)
+    assert a.bpm is None and a.meter == meter
 
 
 @pytest.mark.parametrize(
