@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from multitrack.errors import ChordSymbolError, MusicError
-from multitrack.theory import parse_pitch_class, pitch_class_name
+from multitrack.theory import Key, parse_pitch_class, pitch_class_name
 
 QUALITIES: tuple[str, ...] = (
     "maj",
@@ -236,18 +236,25 @@ def parse_chord(symbol: str) -> Chord:
     return Chord(root, quality, bass)
 
 
-def format_chord(chord: Chord, *, flats: bool | None = None) -> str:
+def format_chord(chord: Chord, *, flats: bool | None = None, key: Key | None = None) -> str:
     """The canonical symbol of a chord: "Am7", "F/C", "N.C.".
 
     ``flats`` True spells every accidental with flats, False with sharps; None (default) uses
     the lead-sheet habit Db Eb F# Ab Bb for roots and spells a slash bass from its root's side
-    of the circle of fifths (E7/G#, D/F#, C/Bb, Ab/Eb).
+    of the circle of fifths (E7/G#, D/F#, C/Bb, Ab/Eb). With ``key`` (and no ``flats``), a
+    root or bass in the key's scale is spelt as the key is (C#m in A major and F# minor,
+    Dbm in Ab major), others by that habit (Bb in G major, not A#).
     """
     if chord.root is None:
         return NO_CHORD_SYMBOL
-    text = _name(chord.root, flats) + _CANONICAL[chord.quality]
+    scale = () if key is None or flats is not None else key.pitch_classes()
+    root_flats = key.flats if key is not None and chord.root in scale else flats
+    text = _name(chord.root, root_flats) + _CANONICAL[chord.quality]
     if chord.bass is not None:
-        bass_flats = chord.root in _FLAT_SIDE_ROOTS if flats is None else flats
+        if key is not None and chord.bass in scale:
+            bass_flats = key.flats
+        else:
+            bass_flats = chord.root in _FLAT_SIDE_ROOTS if flats is None else flats
         text += "/" + pitch_class_name(chord.bass, flats=bass_flats)
     return text
 

@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from multitrack.chords import NO_CHORD_SYMBOL, QUALITIES, QUALITY_INTERVALS, Chord, format_chord
 from multitrack.errors import MusicError
 from multitrack.song import ChordSpan, Meter, Note, Song
+from multitrack.theory import Key
 
 FloatArray = NDArray[np.float64]
 
@@ -135,9 +136,11 @@ def recognise(
     steps: int,
     min_steps: int | None = None,
     settings: RecogniserSettings = DEFAULT_SETTINGS,
+    key: Key | None = None,
 ) -> tuple[ChordSpan, ...]:
     """The chord symbols of ``notes`` (pitched; block or arpeggiated, any inversion or
-    spread) over ``steps`` grid steps from bar 1 beat 1.
+    spread) over ``steps`` grid steps from bar 1 beat 1, spelt as ``format_chord`` does
+    in ``key`` (C#m in A major, Dbm in Ab major; without one, the lead-sheet habit).
 
     Returns contiguous ChordSpans covering 0..steps (N.C. for long silence), each at least
     ``min_steps`` long unless cut by a bar line or the end. Notes past ``steps`` are ignored.
@@ -157,7 +160,7 @@ def recognise(
     labelled: list[tuple[int, int, str]] = []
     for index, state in path:
         a, b = segments[index]
-        symbol = NO_CHORD_SYMBOL if state == _NC else evidence.symbol(_CHORDS[state], a, b)
+        symbol = NO_CHORD_SYMBOL if state == _NC else evidence.symbol(_CHORDS[state], a, b, key)
         if labelled and labelled[-1][2] == symbol and labelled[-1][1] == a:
             labelled[-1] = (labelled[-1][0], b, symbol)
         else:
@@ -166,9 +169,11 @@ def recognise(
 
 
 def recognise_song(song: Song, *, min_steps: int | None = None) -> tuple[ChordSpan, ...]:
-    """The chord symbols of a song, read from its chords and bass stems together."""
+    """The chord symbols of a song, read from its chords and bass stems together and spelt
+    in its key (C#m in A major, not Dbm)."""
     notes = [*song.stems["chords"].notes, *song.stems["bass"].notes]
-    return recognise(notes, song.meter, steps=song.steps, min_steps=min_steps)
+    return recognise(notes, song.meter, steps=song.steps, min_steps=min_steps,
+                     key=song.key)  # fmt: skip
 
 
 def chord_rows(spans: Sequence[ChordSpan], meter: Meter) -> list[dict[str, int | float | str]]:
@@ -307,15 +312,15 @@ class _Evidence:
         long_enough = np.flatnonzero(held >= rows.size / 2)
         return int(long_enough[0]) if long_enough.size else bass
 
-    def symbol(self, chord: Chord, a: int, b: int) -> str:
+    def symbol(self, chord: Chord, a: int, b: int, key: Key | None = None) -> str:
         """The chord's symbol on a..b, with a slash when the bass is not its root."""
         bass = self.bass(a, b)
         if bass is None or chord.root is None:
-            return format_chord(chord)
+            return format_chord(chord, key=key)
         pc = bass % 12
         if pc in chord.tones() or self._bass_only(bass, a, b):
-            return format_chord(Chord(chord.root, chord.quality, pc))
-        return format_chord(chord)
+            return format_chord(Chord(chord.root, chord.quality, pc), key=key)
+        return format_chord(chord, key=key)
 
     def _bass_only(self, bass: int, a: int, b: int) -> bool:
         """Whether the bass pitch is a bass note under the chord whose pitch class nothing

@@ -12,6 +12,7 @@ from multitrack.errors import MusicError
 from multitrack.progression import parse_progression
 from multitrack.recognise import chord_rows, default_min_steps, recognise, recognise_song
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.theory import Key
 from multitrack.voicing import voice_progression
 
 FOUR = Meter(4, 4)
@@ -177,6 +178,28 @@ def test_recognise_song_reads_chords_and_bass_only() -> None:
         },
     )
     assert [s.symbol for s in recognise_song(song)] == ["C", "F"]
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("A major", ["C#m", "G#m/C#"]), ("F# minor", ["C#m", "G#m/C#"]),
+     ("Ab major", ["Dbm", "Abm/Db"]), ("C major", ["Dbm", "Abm/Db"]),
+     ("G major", ["Dbm", "Abm/Db"])],
+)  # fmt: skip
+def test_recognise_song_spells_chords_in_the_songs_key(key: str, expected: list[str]) -> None:
+    """C#m in A major and F# minor, not Dbm; flats in flat keys; a root outside the key's
+    scale keeps the lead-sheet habit (format_chord's default)."""
+    song = Song(
+        bars=2,
+        key=Key.parse(key),
+        stems={
+            "melody": Stem("melody", ()),
+            "chords": Stem("chords", (*block(0, 16, 61, 64, 68), *block(16, 16, 56, 59, 63))),
+            "bass": Stem("bass", (Note(0, 37, 16), Note(16, 37, 16))),
+            "drums": Stem("drums", ()),
+        },
+    )
+    assert [s.symbol for s in recognise_song(song)] == expected
 
 
 def test_chord_rows_count_from_one() -> None:
