@@ -247,16 +247,35 @@ def format_chord(chord: Chord, *, flats: bool | None = None, key: Key | None = N
     """
     if chord.root is None:
         return NO_CHORD_SYMBOL
-    scale = () if key is None or flats is not None else key.pitch_classes()
-    root_flats = key.flats if key is not None and chord.root in scale else flats
+    in_key = key is not None and flats is None
+    root_flats = _spelling_in(chord.root, key) if key is not None and in_key else flats
     text = _name(chord.root, root_flats) + _CANONICAL[chord.quality]
     if chord.bass is not None:
-        if key is not None and chord.bass in scale:
-            bass_flats = key.flats
-        else:
+        bass_flats = _spelling_in(chord.bass, key) if key is not None and in_key else None
+        if bass_flats is None or (key is not None and chord.bass not in _key_tones(key)):
             bass_flats = chord.root in _FLAT_SIDE_ROOTS if flats is None else flats
         text += "/" + pitch_class_name(chord.bass, flats=bass_flats)
     return text
+
+
+def _key_tones(key: Key) -> set[int]:
+    """The key's scale, and in a minor key its raised sixth and seventh (D minor's B, C#)."""
+    tones = set(key.pitch_classes())
+    if key.is_minor:
+        tones |= {(key.tonic + 9) % 12, (key.tonic + 11) % 12}
+    return tones
+
+
+def _spelling_in(pc: int, key: Key) -> bool | None:
+    """Flats (True), sharps (False) or the lead-sheet habit (None) for a chord root in
+    ``key``: the key's own spelling for its scale; sharps for a minor key's raised sixth and
+    seventh (C#dim in D minor); flats for anything else in a flat key (Gb in Db major, Ab in
+    F major) and the habit in a sharp key or C (Bb in G major)."""
+    if pc in key.pitch_classes():
+        return key.flats
+    if pc in _key_tones(key):
+        return False
+    return True if key.flats else None
 
 
 def normalise_symbol(symbol: str) -> str:

@@ -17,6 +17,7 @@ from multitrack.chords import (
 from multitrack.errors import ChordSymbolError, MusicError
 from multitrack.progression import parse_progression
 from multitrack.song import ChordSpan, Meter
+from multitrack.theory import Key
 
 
 def test_every_quality_of_every_root_round_trips_with_and_without_slash_bass() -> None:
@@ -210,3 +211,21 @@ def test_a_span_carries_its_typed_chord_and_keeps_its_spelling() -> None:
     assert ChordSpan(0, 4, "N.C.").chord.is_no_chord
     with pytest.raises(ChordSymbolError, match="'Hmaj13'"):
         ChordSpan(0, 16, "Hmaj13")
+
+
+@pytest.mark.parametrize(
+    ("key", "symbols", "expected"),
+    [
+        ("A major", "C#m G#7 Bb", "C#m G#7 Bb"),
+        ("Db major", "F#/C# Bbm Ab7", "Gb/Db Bbm Ab7"),
+        ("D minor", "C#dim A7/C# Bb", "C#dim A7/C# Bb"),
+        ("G major", "Bb D/F# Eb", "Bb D/F# Eb"),
+        ("C major", "Bb Ab E/G#", "Bb Ab E/G#"),
+    ],
+)
+def test_format_chord_in_a_key(key: str, symbols: str, expected: str) -> None:
+    """A key spells its own scale (and a minor key its raised sixth and seventh) as its
+    signature does; a flat key spells other roots with flats; C and sharp keys keep the
+    lead-sheet habit for roots outside the scale."""
+    k = Key.parse(key)
+    assert " ".join(format_chord(parse_chord(s), key=k) for s in symbols.split()) == expected
