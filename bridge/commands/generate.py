@@ -261,7 +261,9 @@ def _print_take(take_dir: Path, *, as_json: bool) -> int:
     chords = " ".join(row["symbol"] for row in record.get("chords", []))
     print(f"take: {take_dir}")
     if record.get("variations"):
-        print(f"  variations: {take_dir.name}-2 .. {take_dir.name}-{record['variations']}")
+        last = int(record["variations"])
+        more = f"{take_dir.name}-2" + (f" .. {take_dir.name}-{last}" if last > 2 else "")
+        print(f"  variations: {more}")
     if record.get("sections"):
         print("  sections: " + " ".join(row["label"] for row in record["sections"]))
     print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
