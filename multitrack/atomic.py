@@ -25,6 +25,28 @@ from typing import BinaryIO
 from multitrack.errors import OutputError
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux says it (threads may be
+    writing); set and restored otherwise."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Modes of what we write: what ``open`` and ``mkdir`` would give under the umask (a
+# temporary file or folder is created private, 0600 / 0700, and would stay so after the
+# rename: a DAW or a server running as another user could not read the take).
+FILE_MODE = 0o666 & ~_umask()
+DIR_MODE = 0o777 & ~_umask()
+
+
 @contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
     """A temporary path beside ``path`` for the caller to write; renamed onto ``path`` when
@@ -35,7 +57,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
     tmp = Path(name)
     try:
         yield tmp

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrack.ambience import render_ambience
-from multitrack.atomic import write_text_atomic
+from multitrack.atomic import DIR_MODE, write_text_atomic
 from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, MusicError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
@@ -115,6 +115,7 @@ def write_take(
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=root, prefix=temp_prefix(), suffix=".tmp"))
+        tmp.chmod(DIR_MODE)  # private while written; as any folder the producer makes after
     except OSError as exc:
         raise disk_full(exc, root) or OutputError(
             f"cannot write takes into {root}: {exc.strerror or exc}"

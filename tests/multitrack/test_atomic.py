@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from multitrack.atomic import atomic_file, atomic_path, write_text_atomic
+from multitrack.atomic import DIR_MODE, FILE_MODE, atomic_file, atomic_path, write_text_atomic
 from multitrack.errors import OutputError
 
 
@@ -48,3 +50,20 @@ def test_a_file_system_error_inside_the_block_cleans_up(tmp_path: Path) -> None:
         tmp.write_bytes(b"part")
         raise OSError(28, "No space left on device")
     assert list(tmp_path.iterdir()) == []
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def test_files_get_the_mode_open_would_give_not_a_private_one(tmp_path: Path) -> None:
+    """A temporary file is created 0600; renamed as it was, a take would be unreadable to
+    a DAW or server running as another user."""
+    write_text_atomic(tmp_path / "song.json", "{}")
+    with atomic_path(tmp_path / "a.wav") as tmp:
+        tmp.write_bytes(b"RIFF")
+    for name in ("song.json", "a.wav"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == FILE_MODE
+    assert FILE_MODE == 0o666 & ~_umask() and DIR_MODE == 0o777 & ~_umask()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from multitrack.atomic import DIR_MODE, FILE_MODE
 from multitrack.errors import OutputError, SoundFontError
 from multitrack.example import example_song
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
@@ -60,6 +62,17 @@ def test_take_holds_every_file_and_a_complete_song_json(tmp_path: Path) -> None:
     song, back = read_take(take.dir)
     assert song == example_song()
     assert back == record
+
+
+def test_a_take_folder_and_its_files_are_as_readable_as_the_umask_allows(
+    tmp_path: Path,
+) -> None:
+    take = write_take(_short_song(), tmp_path, meta={})
+    finish_take(take)  # the preview too
+    assert stat.S_IMODE(take.dir.stat().st_mode) == DIR_MODE
+    assert len(list(take.dir.iterdir())) == 7
+    for path in take.dir.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == FILE_MODE, path.name
 
 
 def test_takes_are_numbered_named_and_never_overwritten(tmp_path: Path) -> None:
