@@ -266,6 +266,7 @@ def build_request(ask: Ask, source: Source | None = None) -> GenerateRequest:
 def recognise_chord_notes(notes: Sequence[ChordNote], song: Song) -> tuple[ChordSpan, ...]:
     """Chord spans of a DAW's edited chords clip (quarter-note beats from bar 1) on the
     song's grid; notes past the song's end are dropped, notes running over it are cut."""
+    from multitrack.chords import NO_CHORD_SYMBOL
     from multitrack.errors import ChordSymbolError
     from multitrack.recognise import recognise
 
@@ -278,7 +279,12 @@ def recognise_chord_notes(notes: Sequence[ChordNote], song: Song) -> tuple[Chord
         grid.append(Note(step, pitch, end - step))
     if not grid:
         raise ChordSymbolError(f"no chord note starts inside the take's {song.bars} bars")
-    return tuple(recognise(grid, song.meter, steps=song.steps))
+    spans = tuple(recognise(grid, song.meter, steps=song.steps, key=song.key))
+    if all(s.symbol == NO_CHORD_SYMBOL for s in spans):
+        raise ChordSymbolError(
+            f"the {len(grid)} chord note(s) sound no chord (too short or too few to name one)"
+        )
+    return spans
 
 
 def parse_bar_range(text: str) -> tuple[int, int]:

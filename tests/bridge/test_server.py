@@ -199,6 +199,16 @@ def test_regenerate_from_edited_chord_notes(tmp_path: Path) -> None:
     assert (request.bars, request.bpm, request.key) == (8, 96.0, Key(9, "minor"))
 
 
+def test_chord_notes_that_sound_no_chord_are_refused(tmp_path: Path) -> None:
+    with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
+        assert client.run_job(protocol.GENERATE, ["src", "pop"]).ok
+        for job, notes in (("short", "60 0 0.25"), ("late", "60 40 4")):
+            result = client.run_job(protocol.REGENERATE, [job, "src", "chord_notes", notes])
+            assert result.terminal is not None and result.terminal.args[1] == "bad_chord"
+            assert not (tmp_path / job).exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["src"]
+
+
 def test_stale_build_folders_are_cleaned_and_takes_kept(tmp_path: Path) -> None:
     take = write_take(example_song(), tmp_path, name="kept", meta={"prompt": "x"})
     stale = tmp_path / ".take-abc123.tmp"
