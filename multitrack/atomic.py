@@ -43,8 +43,9 @@ def _umask() -> int:
 # Modes of what we write: what ``open`` and ``mkdir`` would give under the umask (a
 # temporary file or folder is created private, 0600 / 0700, and would stay so after the
 # rename: a DAW or a server running as another user could not read the take).
-FILE_MODE = 0o666 & ~_umask()
-DIR_MODE = 0o777 & ~_umask()
+_UMASK = _umask()
+FILE_MODE = 0o666 & ~_UMASK
+DIR_MODE = 0o777 & ~_UMASK
 
 
 @contextmanager

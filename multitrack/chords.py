@@ -242,17 +242,21 @@ def format_chord(chord: Chord, *, flats: bool | None = None, key: Key | None = N
     ``flats`` True spells every accidental with flats, False with sharps; None (default) uses
     the lead-sheet habit Db Eb F# Ab Bb for roots and spells a slash bass from its root's side
     of the circle of fifths (E7/G#, D/F#, C/Bb, Ab/Eb). With ``key`` (and no ``flats``), a
-    root or bass in the key's scale is spelt as the key is (C#m in A major and F# minor,
-    Dbm in Ab major), others by that habit (Bb in G major, not A#).
+    root is spelt as ``_spelling_in`` says (C#m in A major and F# minor, Gb in Db major, Bb
+    in G major) and a bass among the key's tones as the key spells it (G#m/C# in A major).
     """
     if chord.root is None:
         return NO_CHORD_SYMBOL
-    in_key = key is not None and flats is None
-    root_flats = _spelling_in(chord.root, key) if key is not None and in_key else flats
-    text = _name(chord.root, root_flats) + _CANONICAL[chord.quality]
+    keyed = key if flats is None else None
+    root_flats = flats if keyed is None else _spelling_in(chord.root, keyed)
+    root = _name(chord.root, root_flats)
+    text = root + _CANONICAL[chord.quality]
     if chord.bass is not None:
-        bass_flats = _spelling_in(chord.bass, key) if key is not None and in_key else None
-        if bass_flats is None or (key is not None and chord.bass not in _key_tones(key)):
+        if keyed is not None and chord.bass in _key_tones(keyed):
+            bass_flats = bool(_spelling_in(chord.bass, keyed))
+        elif keyed is not None and len(root) > 1:  # the root's accidental: Gb/Db, G#/D#
+            bass_flats = root.endswith("b")
+        else:
             bass_flats = chord.root in _FLAT_SIDE_ROOTS if flats is None else flats
         text += "/" + pitch_class_name(chord.bass, flats=bass_flats)
     return text

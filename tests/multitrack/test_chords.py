@@ -221,6 +221,8 @@ def test_a_span_carries_its_typed_chord_and_keeps_its_spelling() -> None:
         ("D minor", "C#dim A7/C# Bb", "C#dim A7/C# Bb"),
         ("G major", "Bb D/F# Eb", "Bb D/F# Eb"),
         ("C major", "Bb Ab E/G#", "Bb Ab E/G#"),
+        ("A major", "Ab/Eb D/F#", "G#/D# D/F#"),
+        ("F major", "F#/C# D/F# C/Bb", "Gb/Db D/F# C/Bb"),
     ],
 )
 def test_format_chord_in_a_key(key: str, symbols: str, expected: str) -> None:
