@@ -62,12 +62,12 @@ def test_song_json_edit_record_is_the_same_from_the_cli_and_osc(tmp_path: Path) 
     out = tmp_path / "out"
     common = ["--bars", "2", "--steps", "2", "--out", str(out), "--checkpoint", checkpoint]
     assert main(["generate", "pop in C", "--name", "src", *common]) == 0
-    edit = ["--chords", "C Am F G7", "--keep", "drums"]
+    edit = ["--chords", "C:2 Am:2 F:2 G7:2", "--keep", "drums"]
     assert main(["generate", "", "--from", str(out / "src"), "--name", "cli", *edit,
                  "--out", str(out), "--checkpoint", checkpoint, "--steps", "2"]) == 0  # fmt: skip
     runner = model_runner(out, tiny_checkpoint(), soundfont=None, sample_rate=44100)
     with running_server(out, runner) as server, OscClient(*server.address, timeout=WAIT) as c:
-        options = ["chords", "C Am F G7", "keep", "drums", "steps", 2]
+        options = ["chords", "C:2 Am:2 F:2 G7:2", "keep", "drums", "steps", 2]
         assert c.run_job(protocol.REGENERATE, ["osc", "src", *options]).ok
     records = [
         json.loads((out / n / "song.json").read_text(encoding="utf-8")) for n in ("cli", "osc")
