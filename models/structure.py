@@ -17,7 +17,7 @@ import torch
 
 from models.request import GenerateRequest
 from models.text import PromptAttributes
-from multitrack.form import INTRO, OUTRO, default_form, parse_form
+from multitrack.form import INTRO, OUTRO, default_sections, parse_form
 from multitrack.song import Note, Section, Song
 from multitrack.theory import Key
 
@@ -62,8 +62,8 @@ def plan_sections(
         letter = INTRO if request.prepend else OUTRO  # new music: no earlier letter returns
         new = Section(start, added, letter, "Intro" if request.prepend else "Extension")
         return tuple(sorted((*kept, new), key=lambda s: s.start))
-    text = request.form or getattr(attrs, "form", None) or default_form(attrs.style, frame.bars)
-    return parse_form(text, frame.bars) if text else ()
+    text = request.form or getattr(attrs, "form", None)
+    return parse_form(text, frame.bars) if text else default_sections(attrs.style, frame.bars)
 
 
 def phrase_plan(request: GenerateRequest, frame: Song) -> tuple[Section, ...]:

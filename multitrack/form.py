@@ -269,3 +269,22 @@ def default_form(style: str | None, bars: int) -> str | None:
         if style in styles:
             return form
     return "A B A B"
+
+
+def default_sections(style: str | None, bars: int) -> tuple[Section, ...]:
+    """The sections of ``default_form`` for a take nobody asked a form of. A length its
+    sections cannot share equally (17, 30, 50 bars) keeps them equal and ends on an outro
+    of the bars left over (A B A B of 7 bars and a 2-bar outro in 30): any length the
+    producer asks is made, never refused for a form they did not ask for."""
+    text = default_form(style, bars)
+    if text is None:
+        return ()
+    try:
+        return parse_form(text, bars)
+    except FormError:
+        body = len(form_letters(text))
+        size = bars // body
+        if size < 2:
+            return ()
+        sections = parse_form(text, size * body)
+        return name_sections([*sections, Section(size * body, bars - size * body, OUTRO)])

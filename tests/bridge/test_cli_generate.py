@@ -71,6 +71,13 @@ def test_edits_keep_and_force_chords(tiny_checkpoint: Path, tmp_path: Path) -> N
     assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "C", "G"]
 
 
+def test_a_length_no_default_form_divides_is_made(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "17") == 0
+    record = json.loads((tmp_path / "take-001" / "song.json").read_text(encoding="utf-8"))
+    assert record["bars"] == 17
+    assert [r["label"] for r in record["sections"]][-1] == "Outro"
+
+
 def test_a_progression_is_repeated_to_fill_a_take_and_never_cut(
     tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

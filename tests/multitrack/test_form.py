@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from multitrack.form import (
     FormError,
     default_form,
+    default_sections,
     form_letters,
     label_sections,
     parse_form,
@@ -91,6 +94,21 @@ def test_section_track_per_bar() -> None:
     assert track.letter.tolist() == [1, 1, 1, 1, 2, 2, 2, 2]
     assert track.position.tolist() == [1, 2, 3, 4, 1, 2, 3, 4]
     assert track.phrase_end.tolist() == [1, 1, 1, 2, 1, 1, 1, 2]
+
+
+@pytest.mark.parametrize("bars", range(16, 65))
+def test_an_unasked_form_fits_every_length(bars: int) -> None:
+    """17, 30 or 63 bars are never refused for a default form: its sections stay equal
+    and an outro takes the bars left over."""
+    for style in ("pop", "jazz", "celtic"):
+        sections = default_sections(style, bars)
+        assert sections and sum(s.bars for s in sections) == bars
+        assert sections[0].start == 0
+        assert all(a.start + a.bars == b.start for a, b in itertools.pairwise(sections))
+        body = [s for s in sections if s.letter != "O"]
+        assert len({s.bars for s in body}) == 1 and len(body) == 4
+    assert [s.label for s in default_sections("pop", 30)][-1] == "Outro"
+    assert default_sections("pop", 8) == ()
 
 
 def test_default_forms() -> None:
