@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ from multitrack.recognise import chord_rows
 from multitrack.render import render_stems, shared_synthesizer, write_wav
 from multitrack.song import ChordSpan, Meter, Song
 from multitrack.stems import STEM_SPECS
+from multitrack.styles import STYLE_IDS
 from multitrack.swing import swing_of
 from multitrack.theory import Key
 
@@ -218,6 +220,11 @@ def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
         raise OutputError(f"{directory} is not a take: {exc}") from None
     key = record.get("key")
     style = record.get("style")
+    if isinstance(style, str) and style not in STYLE_IDS:
+        raise OutputError(
+            f"{directory}: song.json's style {style!r} is not a style; known: "
+            + ", ".join(STYLE_IDS)
+        )
     song = replace(
         song,
         key=_record_key(key, directory) if isinstance(key, str) else song.key,
@@ -250,6 +257,8 @@ def spans_from_rows(rows: object, meter: Meter, steps: int) -> tuple[ChordSpan, 
             return None
         bar, beat, symbol = row.get("bar"), row.get("beat"), row.get("symbol")
         if not (isinstance(bar, int) and isinstance(beat, int | float) and isinstance(symbol, str)):
+            return None
+        if not math.isfinite(beat) or isinstance(bar, bool):  # NaN, Infinity: not a place
             return None
         start = (bar - 1) * meter.steps_per_bar + round((beat - 1) * meter.steps_per_beat)
         if 0 <= start < steps:

@@ -107,6 +107,21 @@ def test_read_take_follows_chords_edited_in_song_json(tmp_path: Path) -> None:
     assert song.stems == _short_song().stems
 
 
+def test_a_hand_edited_song_json_is_read_or_refused_in_one_line(tmp_path: Path) -> None:
+    """A beat of NaN or Infinity is no place for a chord: the take's own chords are read
+    (as for any malformed chord row); an unknown style is refused as an OutputError."""
+    take = write_take(_short_song(), tmp_path, meta={})
+    _, record = read_take(take.dir)
+    for beat in (float("nan"), float("inf")):
+        record["chords"] = [{"bar": 1, "beat": beat, "symbol": "Em"}]
+        take.files["json"].write_text(json.dumps(record), encoding="utf-8")
+        assert read_take(take.dir)[0].chords == _short_song().chords
+    record["style"] = "nonexistentstyle"
+    take.files["json"].write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(OutputError, match="style 'nonexistentstyle' is not a style"):
+        read_take(take.dir)
+
+
 def test_progress_runs_from_zero_to_one(tmp_path: Path) -> None:
     seen: list[tuple[float, str]] = []
     write_take(_short_song(), tmp_path, meta={}, progress=lambda f, m: seen.append((f, m)))
