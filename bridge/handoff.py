@@ -30,7 +30,7 @@ OPTIONS = ("bars", "seed", "bpm", "key", "meter", "guidance", "steps", "stems", 
 # flags that make a request the server's generate cannot take: edits, and a model, font,
 # rate or precision of the command's own
 LOCAL_ONLY = {"source": None, "keep": None, "repaint": None, "chords": None,
-              "chords_midi": None, "extend": 0, "intro": 0, "checkpoint": None,
+              "chords_midi": None, "extend": None, "intro": None, "checkpoint": None,
               "soundfont": None, "sample_rate": 44100, "precision": DEFAULT_PRECISION}  # fmt: skip
 
 

@@ -194,6 +194,10 @@ def job_builder(kind: str) -> Builder:
         job, source = values["job"], values.get("source")
         if source == job:
             raise ProtocolError("bad_request", f"job {job!r} cannot {kind} from itself")
+        if kind == "extend" and not (fields.get("extend") or fields.get("prepend")):
+            raise ProtocolError(
+                "bad_request", "extend adds bars: give bars (after the take) or intro (before it)"
+            )
         return JobSpec(job, kind, Ask(**fields), source, bool(values.get("notes", False)))
 
     return build

@@ -63,8 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--form", help='sections, e.g. "AABA", "intro A A B A outro", "主歌-副歌-主歌-副歌"'
     )
     p.add_argument("--variations", type=int, default=1, help="takes from one request (1-8)")
-    p.add_argument("--extend", type=int, default=0, help="with --from: bars added after the take")
-    p.add_argument("--intro", type=int, default=0, help="with --from: bars added before the take")
+    p.add_argument("--extend", type=int, help="with --from: bars added after the take")
+    p.add_argument("--intro", type=int, help="with --from: bars added before the take")
     p.add_argument("--checkpoint", type=Path, help="model checkpoint (default: the shipped one)")
     p.add_argument("--soundfont", type=Path, help=".sf2/.sf3 to render with")
     p.add_argument("--sample-rate", type=int, default=44100, choices=(44100, 48000))
@@ -99,6 +99,20 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
         raise MultitrackError("--keep needs stem names, e.g. chords,bass")
     if args.chords is not None and not args.chords.strip():
         raise MultitrackError("the chord progression is empty")
+    if args.stems is not None and not args.stems.strip():
+        raise MultitrackError("--stems needs stem names, e.g. melody,chords,bass")
+    for flag, added in (("--extend", args.extend), ("--intro", args.intro)):
+        if added is not None and added < 1:
+            raise MultitrackError(f"{flag} adds at least 1 bar, got {added}")
+    if args.source is not None:
+        fixed = [flag for flag, value in (("--bars", args.bars), ("--bpm", args.bpm),
+                 ("--key", args.key), ("--meter", args.meter), ("--form", args.form))
+                 if value is not None]  # fmt: skip
+        if fixed:
+            raise MultitrackError(
+                f"{' and '.join(fixed)} cannot change a take being edited: --from keeps its "
+                "length, tempo, key, meter and sections (add bars with --extend or --intro)"
+            )
     ask = Ask(
         prompt=args.prompt,
         bars=args.bars,
@@ -114,8 +128,8 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
         progression=None if args.chords is None else read_progression(args.chords),
         chord_spans=chord_spans,
         form=None if args.form is None else _form(args.form),
-        extend=args.extend,
-        prepend=args.intro,
+        extend=args.extend or 0,
+        prepend=args.intro or 0,
         variations=args.variations,
     )
     if args.source is None:

@@ -71,6 +71,28 @@ def test_edits_keep_and_force_chords(tiny_checkpoint: Path, tmp_path: Path) -> N
     assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "C", "G"]
 
 
+def test_an_edit_refuses_what_would_replace_the_take_or_be_ignored(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--extend 0 regenerated every note; --bpm / --key / --bars with --from were dropped
+    without a word; --stems "" played every stem."""
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "2") == 0
+    src = str(tmp_path / "take-001")
+    for args, message in (
+        (["--extend", "0"], "--extend adds at least 1 bar, got 0"),
+        (["--intro", "-1"], "--intro adds at least 1 bar, got -1"),
+        (["--bpm", "140", "--key", "C"], "--bpm and --key cannot change a take being edited"),
+        (["--bars", "4"], "--bars cannot change a take being edited"),
+    ):
+        capsys.readouterr()
+        assert generate(tiny_checkpoint, tmp_path, "", "--from", src, *args) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert generate(tiny_checkpoint, tmp_path, "pop", "--stems", " ") == 2
+    assert "--stems needs stem names" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["take-001"]
+
+
 def test_a_length_no_default_form_divides_is_made(tiny_checkpoint: Path, tmp_path: Path) -> None:
     assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "17") == 0
     record = json.loads((tmp_path / "take-001" / "song.json").read_text(encoding="utf-8"))

@@ -73,3 +73,15 @@ def test_a_progression_longer_than_the_take_is_refused_over_osc(
         assert looped.ok, looped.to_json()
         record = json.loads((tmp_path / "t3" / "song.json").read_text(encoding="utf-8"))
         assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "Am", "F"]
+
+
+def test_an_extend_that_adds_no_bars_is_refused(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """It regenerated every note of the take (osc.md promises every old note kept)."""
+    runner = model_runner(tmp_path, tiny_checkpoint, soundfont=None, sample_rate=44100)
+    with running_server(tmp_path, runner) as server, OscClient(*server.address, timeout=WAIT) as c:
+        assert c.run_job(protocol.GENERATE, ["t1", "pop in C", "bars", 2, "steps", 2]).ok
+        for job, args in (("t2", []), ("t3", ["bars", 0]), ("t4", ["bars", 0, "intro", 0])):
+            result = c.run_job(protocol.EXTEND, [job, "t1", *args, "steps", 2])
+            assert result.terminal is not None and result.terminal.args[1] == "bad_request"
+            assert not (tmp_path / job).exists()
+        assert c.run_job(protocol.EXTEND, ["t5", "t1", "intro", 1, "steps", 2]).ok
