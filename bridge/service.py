@@ -6,6 +6,7 @@ folders with the same song.json.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -15,8 +16,9 @@ from typing import Any
 from models.pipeline import Generation, Pipeline
 from models.precision import DEFAULT_PRECISION
 from models.request import Cancelled, GenerateRequest
+from multitrack.errors import OutputError
 from multitrack.prefs import preference_scorer
-from multitrack.take import Take, finish_take, write_take
+from multitrack.take import Take, write_take
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -88,6 +90,12 @@ def generate_take(
     meta = take_meta(request, gen, pipeline)
     if gen.variations:
         meta["variations"] = len(gen.variations) + 1
+        taken = [f"{name}-{k}" for k in range(2, len(gen.variations) + 2)] if name else []
+        for other in taken:
+            if (out_root / other).exists():
+                raise OutputError(
+                    f"take {out_root / other} already exists; takes are never overwritten"
+                )
     take = write_take(
         gen.song,
         out_root,
@@ -98,7 +106,9 @@ def generate_take(
         progress=write_progress,
         defer_preview=defer_preview,
     )
-    # Variations: full take folders beside the first, named <take>-2 ... <take>-K.
+    # Variations: full take folders beside the first, named <take>-2 ... <take>-K. One
+    # that cannot be written takes the others this request wrote with it: all or none.
+    written = [take.dir]
     try:
         for k, song in enumerate(gen.variations, start=2):
             variation = write_take(
@@ -111,8 +121,10 @@ def generate_take(
                 defer_preview=defer_preview,
             )
             take.pending.extend(variation.pending)
+            written.append(variation.dir)
     except BaseException:
-        finish_take(take)  # the takes in place get their previews before the error goes up
+        for folder in written:
+            shutil.rmtree(folder, ignore_errors=True)
         raise
     gen.timings["write"] = time.perf_counter() - t0
     if progress is not None:

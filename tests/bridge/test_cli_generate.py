@@ -93,6 +93,18 @@ def test_an_edit_refuses_what_would_replace_the_take_or_be_ignored(
     assert [p.name for p in tmp_path.iterdir()] == ["take-001"]
 
 
+def test_variations_are_written_all_or_none(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """A variation's name already taken: the request fails before writing anything (it
+    left the first takes behind, and used up their names)."""
+    assert generate(tiny_checkpoint, tmp_path, "rock", "--bars", "2", "--name", "y-3") == 0
+    assert generate(tiny_checkpoint, tmp_path, "jazz", "--bars", "2", "--name", "y",
+                    "--variations", "3") == 2  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y-3"]
+    assert generate(tiny_checkpoint, tmp_path, "jazz", "--bars", "2", "--name", "z",
+                    "--variations", "3") == 0  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["y-3", "z", "z-2", "z-3"]
+
+
 def test_a_length_no_default_form_divides_is_made(tiny_checkpoint: Path, tmp_path: Path) -> None:
     assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "17") == 0
     record = json.loads((tmp_path / "take-001" / "song.json").read_text(encoding="utf-8"))
