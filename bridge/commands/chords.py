@@ -2,7 +2,7 @@
 
 Reads any MIDI file (ours or a DAW's), recognises chord symbols from its chords and bass stems
 (``multitrack.recognise``) and prints one row per chord: bar and beat counted from 1, and the
-symbol. ``--json`` prints the rows as a list of ``{"bar": int, "beat": float, "symbol": str}``.
+symbol, spelt in the file's key as a take's song.json is (C#m in A major). ``--json`` prints the rows as a list of ``{"bar": int, "beat": float, "symbol": str}``.
 
 Which stems are read: by default the chords and bass stems; but a file whose pitched notes all
 come from one instrument (a piano clip, which the stem splitter cuts into a top line, a middle
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             )
         min_steps = int(steps)
     notes = [n for name in _stems(args, song) for n in song.stems[name].notes]
-    spans = recognise(notes, meter, steps=song.steps, min_steps=min_steps)
+    spans = recognise(notes, meter, steps=song.steps, min_steps=min_steps, key=song.key)
     rows = chord_rows(spans, meter)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))

@@ -12,6 +12,7 @@ from bridge.cli import main
 from multitrack.midi_io import write_midi
 from multitrack.progression import parse_progression
 from multitrack.song import Meter, Note, Song, Stem
+from multitrack.theory import Key
 from multitrack.voicing import voice_progression
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "midi"
@@ -44,6 +45,21 @@ def test_table_of_a_written_song(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "   3      1  C/E",
         "   4      1  G7",
     ]
+
+
+def test_symbols_are_spelt_in_the_files_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the take's song.json spells them: C#m and G#m/C# in A major, not Dbm."""
+    spans = parse_progression("A C#m G#m/C# E", Meter(4, 4), bars=4)
+    chords, bass = voice_progression(spans, Meter(4, 4))
+    song = Song(bars=4, key=Key.parse("A major"),
+                stems={"chords": Stem("chords", tuple(chords), 4),
+                       "bass": Stem("bass", tuple(bass), 33)})  # fmt: skip
+    write_midi(song, tmp_path / "a.mid")
+    assert main(["chords", str(tmp_path / "a.mid"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["symbol"] for r in rows] == ["A", "C#m", "G#m/C#", "E"]
 
 
 def test_json_rows_count_bars_and_beats_from_one(
