@@ -41,6 +41,8 @@ _BPM_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         # "120拍", "90 拍的": a tempo, as producers say it; a count of 40-399 only, so that
         # "4拍" (beats) and "三拍子" (a meter) are not read as one
         r"(?<![\d./])(?P<n>[4-9]\d|[1-3]\d\d)\s*拍(?!子|号|/)",
+        r"(?<![零〇一二两三四五六七八九十百])(?P<n>[一二三]百[零一二三四五六七八九十]*"
+        r"|[四五六七八九]十[一二三四五六七八九]?)\s*拍(?!子|号|/)",
     )
 )
 _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], float, float], ...] = tuple(

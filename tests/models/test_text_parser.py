@@ -132,13 +132,19 @@ def test_two_keys_keep_the_first_and_say_so() -> None:
 @pytest.mark.parametrize(
     "prompt",
     ["每分钟90拍", "90bpm", "90 BPM", "♩=90", "速度90", "每分钟九十拍", "tempo 90", "90拍",
-     "一首90拍的抒情歌", "国风 90 拍 16小节"],
+     "一首90拍的抒情歌", "国风 90 拍 16小节", "九十拍", "九十拍的民谣"],
 )  # fmt: skip
 def test_explicit_tempo(prompt: str) -> None:
     assert lex(prompt).bpm == 90
 
 
-@pytest.mark.parametrize(("prompt", "meter"), [("三拍子", "3/4"), ("3/4拍", "3/4"), ("4拍", None)])
+def test_a_tempo_in_chinese_numerals_before_pai() -> None:
+    assert lex("一百二十拍的摇滚").bpm == 120 and lex("八十五拍 抒情").bpm == 85
+
+
+@pytest.mark.parametrize(
+    ("prompt", "meter"), [("三拍子", "3/4"), ("3/4拍", "3/4"), ("4拍", None), ("四拍", None)]
+)
 def test_beats_that_are_not_a_tempo(prompt: str, meter: str | None) -> None:
     a = lex(prompt)
     assert a.bpm is None and a.meter == meter
