@@ -93,6 +93,12 @@ def run(args: argparse.Namespace) -> int:
                 f"sixteenth grid (a {meter} beat is {meter.steps_per_beat} sixteenths)"
             )
         min_steps = int(steps)
+        if min_steps > meter.steps_per_bar:
+            raise MusicError(
+                f"--min-beats {args.min_beats:g} is longer than a {meter} bar "
+                f"({meter.steps_per_bar // meter.steps_per_beat:g} beats): a chord ends at the "
+                "bar line"
+            )
     notes = [n for name in _stems(args, song) for n in song.stems[name].notes]
     spans = recognise(notes, meter, steps=song.steps, min_steps=min_steps, key=song.key)
     rows = chord_rows(spans, meter)
