@@ -70,7 +70,24 @@ def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Ref
             "more drums, slower, brighter"
         )
     source = take_attributes(song, record)
-    return Refinement(source, change, apply_feedback(source, change))
+    refined = apply_feedback(source, change)
+    if not (change.drums or change.register) and _sounds_alike(source, refined):
+        read = [line for line in refined.understood if line not in source.understood]
+        raise FeedbackError(
+            f"{text!r} changes nothing in this take, which is that way already or at a limit"
+            + (f" ({'; '.join(read)})" if read else "")
+        )
+    return Refinement(source, change, refined)
+
+
+# The attributes a refined take is made or played from: equal in all, it would be the
+# source take again.
+_SOUNDING = ("key", "bpm", "meter", "bars", "style", "programs", "stems", "mood", "energy",
+             "dynamics", "form", "groove_style", "ambience")  # fmt: skip
+
+
+def _sounds_alike(a: PromptAttributes, b: PromptAttributes) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in _SOUNDING)
 
 
 def refine_request(

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 from models.pipeline import Pipeline
-from models.refinement import note_stats, plan_refinement, realise, refine_request
+from models.refinement import FeedbackError, note_stats, plan_refinement, realise, refine_request
 from models.request import GenerateRequest
 from multitrack.dynamics import apply_dynamics
-from multitrack.song import Song
+from multitrack.example import example_song
+from multitrack.song import MIN_BPM, Song
 from multitrack.theory import Key
 
 PROMPTS = ("一段舒缓的古筝曲,宁静", "chill lo-fi hip hop with piano", "欢快的流行歌曲")
@@ -103,3 +104,13 @@ def test_each_feedback_moves_its_own_measure(
         new = _refined(pipeline, song, record, phrase)
         assert check(song, new), (record["prompt"], phrase)  # type: ignore[operator]
         assert replace(new, stems={}).bars == song.bars
+
+
+def test_feedback_that_changes_nothing_is_refused() -> None:
+    """At the slowest tempo, "much slower" would write the same take again."""
+    song = replace(example_song(), tempo=float(MIN_BPM))
+    record = {"prompt": "pop", "seed": 1, "tempo": MIN_BPM}
+    with pytest.raises(FeedbackError, match=r"changes nothing in this take.*tempo 20 -> 20"):
+        plan_refinement(song, record, "much slower")
+    assert plan_refinement(song, record, "faster").attributes.bpm > MIN_BPM
+    assert plan_refinement(song, record, "more drums").change.drums == 1
