@@ -51,8 +51,8 @@ _Q = Quality
 QUALITIES: dict[str, Quality] = {
     **dict.fromkeys("沉闷|无聊|平淡|单调|乏味|闷|没劲|dull|boring|flat|bland|lifeless".split("|"), _Q(energy=-1, tempo=1 / DULL_TEMPO)),
     **dict.fromkeys("欢快|欢乐|轻快|明快".split("|"), _Q(energy=1, tempo=TEMPO_STEP, mode=1)),
-    **dict.fromkeys("有活力|活力|活泼|激情|热烈|带劲|有劲|动感|嗨|燃|热闹|劲爆|振奋|energetic|energy|lively|livelier|upbeat|exciting|punchy|punchier|intense|driving|hype".split("|"), _Q(energy=1)),
-    **dict.fromkeys("安静|柔和|轻柔|平静|温柔|舒缓|放松|calm|calmer|gentle|gentler|mellow|mellower|relaxed|soft|softer|quiet|quieter|chill|chiller".split("|"), _Q(energy=-1)),
+    **dict.fromkeys("有活力|活力|活泼|激情|热烈|带劲|有劲|有力|动感|嗨|燃|热闹|劲爆|振奋|energetic|energy|lively|livelier|upbeat|exciting|punchy|punchier|intense|driving|hype".split("|"), _Q(energy=1)),
+    **dict.fromkeys("安静|柔和|轻柔|轻|平静|温柔|舒缓|放松|calm|calmer|gentle|gentler|mellow|mellower|relaxed|soft|softer|quiet|quieter|chill|chiller".split("|"), _Q(energy=-1)),
     **dict.fromkeys("吵|闹|激烈|躁|燥|用力|loud|noisy|busy|aggressive|harsh|louder".split("|"), _Q(energy=1)),
     **dict.fromkeys("快|快速|急|fast|faster|quick|quicker|rushed|speed|tempo".split("|"), _Q(tempo=TEMPO_STEP)),
     **dict.fromkeys("慢|缓慢|拖|slow|slower|sluggish".split("|"), _Q(tempo=1 / TEMPO_STEP)),
@@ -109,6 +109,7 @@ class FeedbackChange:
     drums: int = 0
     pentatonic: bool = False
     melody: str | None = None
+    dynamics: str | None = None
     understood: tuple[str, ...] = ()
     ignored: tuple[str, ...] = field(default_factory=tuple)
 
@@ -126,6 +127,7 @@ class FeedbackChange:
             "drums": self.drums,
             "pentatonic": self.pentatonic,
             "melody": self.melody,
+            "dynamics": self.dynamics,
             "understood": list(self.understood),
             "ignored": list(self.ignored),
         }
@@ -141,10 +143,18 @@ class FeedbackChange:
             drums=int(record.get("drums", 0)),
             pentatonic=bool(record.get("pentatonic", False)),
             melody=record.get("melody"),
+            dynamics=record.get("dynamics") if record.get("dynamics") in _SHAPES else None,
             understood=tuple(record.get("understood") or ()),
             ignored=tuple(record.get("ignored") or ()),
         )
 
+
+# A take that should swell or fade across its length ("渐强", "build up", "fade out"): the
+# dynamics shape ``multitrack.dynamics`` plays, as the prompt's words for it ask.
+_SHAPES = {
+    "crescendo": re.compile(r"渐强|逐渐增强|越来越强|层层递进|渐入高潮|crescendo|build(?:s|ing)?[ -]up"),
+    "diminuendo": re.compile(r"渐弱|逐渐减弱|越来越弱|淡出|渐隐|decrescendo|diminuendo|fade[ -]?out|fading out"),
+}  # fmt: skip
 
 _TERMS = sorted(QUALITIES, key=len, reverse=True)
 _CHINESE_TERMS = sorted(
@@ -220,10 +230,16 @@ def parse_feedback(text: str) -> FeedbackChange:
     tempo = 1.0
     pentatonic = False
     melody: str | None = None
+    dynamics: str | None = None
     understood: list[str] = []
     ignored: list[str] = []
     for clause in (c.strip() for c in _CLAUSE.split(norm)):
         if not clause:
+            continue
+        shape = next((d for d, words in _SHAPES.items() if words.search(clause)), None)
+        if shape is not None:
+            dynamics = shape
+            understood.append(f"dynamics: {shape} ({clause})")
             continue
         named = next((iid for t, iid in _CHINESE_TERMS if t in clause), None)
         if named is not None and not any(w in clause for w in _INSTRUMENT_SWITCH):
@@ -271,6 +287,7 @@ def parse_feedback(text: str) -> FeedbackChange:
         drums=drums,
         pentatonic=pentatonic,
         melody=melody,
+        dynamics=dynamics,
         understood=tuple(understood),
         ignored=tuple(ignored),
     )
@@ -365,5 +382,8 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
         out = replace(out, stems=tuple(s for s in order if s in stems), stems_named=True)
     if change.register:
         notes.append(f"melody register {'up' if change.register > 0 else 'down'} an octave")
+    if change.dynamics is not None and change.dynamics != out.dynamics:
+        notes.append(f"dynamics {out.dynamics or '-'} -> {change.dynamics}")
+        out = replace(out, dynamics=change.dynamics)
     lines = tuple(f"feedback: {n} ({said})" for n in notes)
     return replace(out, understood=(*out.understood, *lines))

@@ -141,3 +141,23 @@ def test_change_round_trips_through_json() -> None:
         {**change.to_json()}
     )
     assert FeedbackChange.from_json(change.to_json()).energy == change.energy
+
+
+@pytest.mark.parametrize(
+    ("phrase", "shape"),
+    [("渐强", "crescendo"), ("越来越强", "crescendo"), ("build up", "crescendo"),
+     ("crescendo", "crescendo"), ("渐弱", "diminuendo"), ("fade out", "diminuendo")],
+)  # fmt: skip
+def test_a_swell_or_a_fade_is_a_dynamics_change(phrase: str, shape: str) -> None:
+    """The prompt understood these words; as feedback they were "nothing to change"."""
+    change = parse_feedback(phrase)
+    assert not change.empty and change.dynamics == shape and change.energy == 0
+    out = apply_feedback(PromptAttributes(dynamics="soft"), change)
+    assert out.dynamics == shape
+    assert out.understood == (f"feedback: dynamics soft -> {shape} ({phrase})",)
+    assert FeedbackChange.from_json(change.to_json()) == change
+
+
+def test_lighter_and_more_forceful_move_the_energy() -> None:
+    assert parse_feedback("轻一点").energy == -1 and parse_feedback("更有力").energy == 1
+    assert parse_feedback("轻快一点").energy == 1  # brisk, not light
