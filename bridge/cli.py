@@ -83,9 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (a take is written whole before its summary is printed); say nothing more to it
         _quiet_stdout()
         code = 0
-        if args.from_shell and "torch" in sys.modules:
-            _exit_now(code)
-        return code
     except OSError as exc:
         from multitrack.take import DISK_FULL_ERRNOS, disk_full
 

@@ -16,9 +16,8 @@ from typing import Any
 from models.pipeline import Generation, Pipeline
 from models.precision import DEFAULT_PRECISION
 from models.request import Cancelled, GenerateRequest
-from multitrack.errors import OutputError
 from multitrack.prefs import preference_scorer
-from multitrack.take import Take, write_take
+from multitrack.take import Take, check_take_free, write_take
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
@@ -90,12 +89,8 @@ def generate_take(
     meta = take_meta(request, gen, pipeline)
     if gen.variations:
         meta["variations"] = len(gen.variations) + 1
-        taken = [f"{name}-{k}" for k in range(2, len(gen.variations) + 2)] if name else []
-        for other in taken:
-            if (out_root / other).exists():
-                raise OutputError(
-                    f"take {out_root / other} already exists; takes are never overwritten"
-                )
+        for k in range(2, len(gen.variations) + 2) if name else ():
+            check_take_free(out_root, f"{name}-{k}")
     take = write_take(
         gen.song,
         out_root,

@@ -20,31 +20,32 @@ from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.voicing import voice_progression
 
 
-def _given_spans(request: GenerateRequest, meter: Meter) -> tuple[ChordSpan, ...] | None:
-    """The progression a request forces as given (typed chords placed once), or None."""
+def _given_end(request: GenerateRequest, meter: Meter) -> int | None:
+    """Grid steps the progression a request forces lasts as given (typed chords placed
+    once), or None when it forces none."""
     if request.progression is not None:
-        return request.progression.place(meter)
-    return None if request.chords is None else tuple(request.chords)
+        spans = request.progression.place(meter)
+    elif request.chords is not None:
+        spans = request.chords
+    else:
+        return None
+    return max((s.start + s.duration for s in spans), default=0)
 
 
 def progression_bars(request: GenerateRequest, meter: Meter) -> int | None:
     """Whole bars the progression a request forces lasts as given (a part bar counts), or
     None when it forces none: a fresh take asked for no length is made this long when the
     progression outlasts the default length."""
-    spans = _given_spans(request, meter)
-    if spans is None:
-        return None
-    end = max((s.start + s.duration for s in spans), default=0)
-    return -(-end // meter.steps_per_bar)
+    end = _given_end(request, meter)
+    return None if end is None else -(-end // meter.steps_per_bar)
 
 
 def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
     """The progression a request forces, as grid spans: typed chords repeated to fill the
     take. A progression longer than the take is refused, not cut."""
-    given = _given_spans(request, frame.meter)
-    if given is None:
+    end = _given_end(request, frame.meter)
+    if end is None:
         return None
-    end = max((s.start + s.duration for s in given), default=0)
     if end > frame.steps:
         raise RequestError(
             f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars but the "
@@ -52,7 +53,7 @@ def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...]
         )
     if request.progression is not None:
         return request.progression.place(frame.meter, bars=frame.bars)
-    return given
+    return None if request.chords is None else tuple(request.chords)
 
 
 def _shift_notes(notes: Iterable[Note], steps: int) -> tuple[Note, ...]:

@@ -112,8 +112,7 @@ def write_take(
     root = Path(root)
     if name is not None:
         check_take_name(name)
-        if (root / name).exists():
-            raise OutputError(f"take {root / name} already exists; takes are never overwritten")
+        check_take_free(root, name)
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=root, prefix=temp_prefix(), suffix=".tmp"))
@@ -266,6 +265,12 @@ def spans_from_rows(rows: object, meter: Meter, steps: int) -> tuple[ChordSpan, 
     starts = sorted(onsets)
     ends = [*starts[1:], steps] if starts else []
     return tuple(ChordSpan(s, e - s, onsets[s]) for s, e in zip(starts, ends, strict=True))
+
+
+def check_take_free(root: Path, name: str) -> None:
+    """``OutputError`` when a take (or anything) is already called ``name`` under ``root``."""
+    if (root / name).exists():
+        raise OutputError(f"take {root / name} already exists; takes are never overwritten")
 
 
 def check_take_name(name: str) -> None:
