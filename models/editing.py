@@ -16,6 +16,7 @@ import torch
 from models.autoencoder import Autoencoder
 from models.representation import all_channels, song_to_arrays
 from models.request import GenerateRequest, RequestError
+from multitrack.recognise import recognise_song
 from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.voicing import voice_progression
 
@@ -42,18 +43,84 @@ def progression_bars(request: GenerateRequest, meter: Meter) -> int | None:
 
 def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
     """The progression a request forces, as grid spans: typed chords repeated to fill the
-    take. A progression longer than the take is refused, not cut."""
+    take. A progression longer than the take is refused, not cut.
+
+    A repaint forces it in the repainted bars only: typed chords are laid from the first
+    of them ("Dm G" over bars 3-4: Dm in bar 3), a clip's chords (``chords``, on the take's
+    grid) are taken where they fall in them, and the bars kept play, and are labelled with,
+    the source's own chords."""
     end = _given_end(request, frame.meter)
     if end is None:
         return None
-    if end > frame.steps:
+    bar = frame.meter.steps_per_bar
+    if request.repaint is not None:
+        lo, hi = request.repaint[0] - 1, request.repaint[1]
+    else:
+        lo, hi = 0, frame.bars
+    if request.progression is not None and end > (hi - lo) * bar:
+        room = f"the take has {frame.bars}" if request.repaint is None else (
+            f"the repainted bars are {hi - lo}")  # fmt: skip
         raise RequestError(
-            f"the chord progression lasts {end / frame.meter.steps_per_bar:g} bars but the "
-            f"take has {frame.bars}: give fewer chords or a longer take"
+            f"the chord progression lasts {end / bar:g} bars but {room}: give fewer chords or "
+            f"a longer {'take' if request.repaint is None else 'range'}"
+        )
+    if request.progression is None and request.repaint is None and end > frame.steps:
+        raise RequestError(
+            f"the chord progression lasts {end / bar:g} bars but the take has {frame.bars}: "
+            "give fewer chords or a longer take"
         )
     if request.progression is not None:
-        return request.progression.place(frame.meter, bars=frame.bars)
-    return None if request.chords is None else tuple(request.chords)
+        placed = tuple(replace(s, start=s.start + lo * bar)
+                       for s in request.progression.place(frame.meter, bars=hi - lo))  # fmt: skip
+    else:
+        placed = _clipped(request.chords or (), lo * bar, hi * bar)
+    if request.repaint is None:
+        return placed
+    src = request.source
+    own = (src.chords or recognise_song(src)) if src is not None else ()
+    kept = (*_clipped(own, 0, lo * bar), *_clipped(own, hi * bar, frame.steps))
+    return tuple(sorted((*kept, *placed), key=lambda s: s.start))
+
+
+def silence_no_chord(
+    song: Song,
+    spans: Iterable[ChordSpan],
+    keep: Iterable[str],
+    bars: tuple[int, int] | None,
+) -> Song:
+    """``song`` with its chords and bass stems silent where a forced span is N.C. (a note
+    starting there is dropped, one ringing into it ends where it starts), in the bars an
+    edit writes (``bars``, 0-based [lo, hi); None: all) and in the stems it does not keep.
+    The model is told N.C. but the corpus hardly has it, so it plays on through them."""
+    rests = [(s.start, s.start + s.duration) for s in spans if s.chord.root is None]
+    if bars is not None:
+        bar = song.meter.steps_per_bar
+        rests = [(max(a, bars[0] * bar), min(b, bars[1] * bar)) for a, b in rests]
+        rests = [(a, b) for a, b in rests if b > a]
+    if not rests:
+        return song
+    stems = dict(song.stems)
+    for name in ("chords", "bass"):
+        if name in keep:
+            continue
+        notes = []
+        for n in stems[name].notes:
+            if any(a <= n.start < b for a, b in rests):
+                continue
+            cut = min((a for a, _ in rests if n.start < a < n.end), default=n.end)
+            notes.append(n if cut == n.end else replace(n, duration=cut - n.start))
+        stems[name] = replace(stems[name], notes=tuple(notes))
+    return replace(song, stems=stems)
+
+
+def _clipped(spans: Iterable[ChordSpan], a: int, b: int) -> tuple[ChordSpan, ...]:
+    """The parts of ``spans`` inside grid steps [a, b)."""
+    out = []
+    for s in spans:
+        start, end = max(s.start, a), min(s.start + s.duration, b)
+        if end > start:
+            out.append(replace(s, start=start, duration=end - start))
+    return tuple(out)
 
 
 def _shift_notes(notes: Iterable[Note], steps: int) -> tuple[Note, ...]:

@@ -27,6 +27,7 @@ from models.editing import (
     open_bars,
     placed_source,
     progression_bars,
+    silence_no_chord,
     splice,
     voiced,
 )
@@ -368,8 +369,10 @@ class Pipeline:
     def _finish(
         self, song: Song, spans: tuple[ChordSpan, ...] | None, request: GenerateRequest
     ) -> Song:
-        """The chord symbols a take shows: the forced ones, else what its stems sound."""
+        """The chord symbols a take shows: the forced ones (their N.C. spans silent in the
+        chords and bass it wrote), else what its stems sound."""
         if spans is not None:
+            song = silence_no_chord(song, spans, request.keep, open_bars(request))
             return replace(song, chords=spans)
         if song.chords == () or request.keep or request.source is not None:
             return replace(song, chords=recognise_song(song))

@@ -19,6 +19,7 @@ from models.text.attributes import PromptAttributes
 from models.text.feedback import FeedbackChange, apply_feedback, parse_feedback
 from multitrack.arrangement import denser_drums, shift_melody, sparser_drums
 from multitrack.dynamics import apply_dynamics
+from multitrack.errors import OutputError
 from multitrack.song import STEMS, Song
 
 MAX_FEEDBACK_CHARS = 500
@@ -37,11 +38,20 @@ class Refinement:
     attributes: PromptAttributes
 
 
+# Attributes a take's own song fixes (``take_attributes``).
+_FIXED = frozenset({"bpm", "key", "meter", "bars", "style", "programs"})
+
+
 def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
     """A take's attributes from its song.json, with what the take itself fixes (tempo, key,
     meter, bars, style, programs) taken from its song."""
     raw = record.get("attributes")
-    attrs = PromptAttributes.from_json(raw if isinstance(raw, Mapping) else {})
+    # what the take fixes is read from its song, whatever a hand edit left in song.json
+    rest = {k: v for k, v in raw.items() if k not in _FIXED} if isinstance(raw, Mapping) else {}
+    try:
+        attrs = PromptAttributes.from_json(rest)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise OutputError(f"song.json's attributes are not readable ({exc})") from None
     return replace(
         attrs,
         bpm=song.tempo,

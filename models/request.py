@@ -163,6 +163,13 @@ class GenerateRequest:
             object.__setattr__(self, "progression", read_progression(self.chord_text))
         if self.chords is not None and self.progression is not None:
             raise RequestError("give the progression as symbols or as a MIDI clip, not both")
+        if self.forces_chords and "chords" in self.keep:
+            raise RequestError(
+                "new chords replace the chords stem, so it can't be kept: keep the melody, "
+                "bass or drums, or leave out the chords"
+            )
+        if set(self.keep) >= set(STEMS):
+            raise RequestError("keeping every stem leaves nothing to regenerate")
         if (self.extend or self.prepend) and self.source is None:
             raise RequestError("extending needs a source take (--from)")
         if self.extend < 0 or self.prepend < 0:

@@ -15,7 +15,9 @@ removed and the final name is left as it was. A file system error becomes an
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +48,16 @@ def _umask() -> int:
 _UMASK = _umask()
 FILE_MODE = 0o666 & ~_UMASK
 DIR_MODE = 0o777 & ~_UMASK
+# Bytes free below which a failed write is taken for a full disk: libraries that write
+# files themselves (libsndfile: "System error.") do not say why a write failed.
+DISK_FULL_MARGIN = 1 << 20
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < DISK_FULL_MARGIN
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -70,8 +82,12 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
+    except BaseException as exc:
+        # measured before the temporary file is removed, which frees the space again
+        full = isinstance(exc, Exception) and _nearly_full(tmp.parent)
         tmp.unlink(missing_ok=True)
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
         raise
 
 

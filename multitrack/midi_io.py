@@ -159,9 +159,15 @@ def song_from_midi(
 
     stems = split_stems(parts_from_midi(mid))
     last_note = max((n.end for s in stems.values() for n in s.notes), default=0)
+    last_start = max((n.start for s in stems.values() for n in s.notes), default=0)
     conductor_end = ticks_to_steps(meta.conductor_end, ppq)
     if record.bars is not None and record.bars * meter.steps_per_bar == conductor_end:
-        bars = record.bars
+        # our own file: its length, grown to a bar a producer wrote notes in after it
+        # (a DAW edit); a note ringing past the end is cut there
+        bars = max(record.bars, last_start // meter.steps_per_bar + 1)
+        if max_bars is None and bars <= MAX_BARS:
+            steps = bars * meter.steps_per_bar
+            stems = {n: replace(s, notes=cut_notes(s.notes, 0, steps)) for n, s in stems.items()}
     else:
         total = max(last_note, ticks_to_steps(meta.end, ppq), 1)
         bars = math.ceil(total / meter.steps_per_bar)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from multitrack.ambience import render_ambience
-from multitrack.atomic import DIR_MODE, write_text_atomic
+from multitrack.atomic import DIR_MODE, DISK_FULL_MARGIN, write_text_atomic
 from multitrack.errors import DiskFullError, MidiFileError, MultitrackError, MusicError, OutputError
 from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
@@ -167,7 +167,6 @@ def temp_prefix(pid: int | None = None) -> str:
 
 TEMP_TAKE = re.compile(r"^\.take-(?:(\d+)-)?.*\.tmp$")
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
-DISK_FULL_MARGIN = 1 << 20  # bytes free below which a failed write is taken for a full disk
 
 
 def disk_full(exc: BaseException, root: Path) -> DiskFullError | None:

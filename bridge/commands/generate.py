@@ -165,7 +165,14 @@ def run(args: argparse.Namespace) -> int:
     if take_dir is None:
         take = _generate_here(args, request, lap)
         take_dir = take.dir
-    code = _print_take(take_dir, as_json=args.json)
+    try:
+        code = _print_take(take_dir, as_json=args.json)
+    except BrokenPipeError:
+        if take is not None:  # the reader went away: the take still gets its preview
+            from multitrack.take import finish_take
+
+            finish_take(take)
+        raise
     if take is not None:
         _finish(take, detach=getattr(args, "from_shell", False))
         lap("preview")
@@ -285,6 +292,7 @@ def _print_take(take_dir: Path, *, as_json: bool) -> int:
     from multitrack.stems import STEMS
 
     files = record.get("files") or FILES
-    for stem in ("midi", *STEMS, "preview"):
-        print(f"  {stem:8s}{take_dir / files.get(stem, FILES[stem])}")
+    for stem in ("midi", *STEMS, "ambience", "preview"):
+        if stem in files or stem in FILES:
+            print(f"  {stem:8s}{take_dir / files.get(stem, FILES.get(stem, ''))}")
     return 0

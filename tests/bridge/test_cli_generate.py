@@ -198,3 +198,73 @@ def test_checkpoint_and_source_problems(tmp_path: Path, capsys: pytest.CaptureFi
     )
     assert "not a take" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_edit_that_cannot_do_what_it_says_is_refused(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--keep chords with --chords kept the old chords stem and labelled it with the new
+    chords; keeping all four stems wrote the same take again."""
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "2") == 0
+    src = str(tmp_path / "take-001")
+    for args, message in (
+        (["--keep", "chords", "--chords", "Dm G"], "new chords replace the chords stem"),
+        (["--keep", "melody,chords,bass,drums"], "keeping every stem leaves nothing"),
+    ):
+        capsys.readouterr()
+        assert generate(tiny_checkpoint, tmp_path, "", "--from", src, *args) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert [p.name for p in tmp_path.iterdir()] == ["take-001"]
+
+
+def test_a_repaint_forces_its_chords_in_its_bars_and_the_rest_keep_theirs(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    """song.json labelled every bar with the forced chords, though the kept bars play the
+    source's; typed chords now start on the first repainted bar."""
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "6",
+                    "--chords", "C F G Am") == 0  # fmt: skip
+    src, _ = read_take(tmp_path / "take-001")
+    assert generate(tiny_checkpoint, tmp_path, "", "--from", str(tmp_path / "take-001"),
+                    "--repaint", "4-5", "--chords", "Dm E7") == 0  # fmt: skip
+    record = json.loads((tmp_path / "take-002" / "song.json").read_text(encoding="utf-8"))
+    rows = [(r["bar"], r["symbol"]) for r in record["chords"]]
+    assert rows == [(1, "C"), (2, "F"), (3, "G"), (4, "Dm"), (5, "E7"), (6, "F")]
+    new, _ = read_take(tmp_path / "take-002")
+    bar = src.meter.steps_per_bar
+    for stem in ("melody", "chords", "bass", "drums"):  # the kept bars play as they did
+        for keep in (lambda n: n.start >= 5 * bar, lambda n: n.start < 3 * bar):
+            assert [(n.start, n.pitch) for n in new.stems[stem].notes if keep(n)] == [
+                (n.start, n.pitch) for n in src.stems[stem].notes if keep(n)
+            ]
+
+
+def test_no_chord_bars_are_silent_in_the_chords_and_bass(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    """docs/chords.md: N.C. is silent. The model is told N.C. but plays on through it."""
+    assert generate(tiny_checkpoint, tmp_path, "pop in C", "--bars", "4",
+                    "--chords", "N.C. Am N.C. G") == 0  # fmt: skip
+    song, _ = read_take(tmp_path / "take-001")
+    bar = song.meter.steps_per_bar
+    for stem in ("chords", "bass"):
+        for n in song.stems[stem].notes:
+            for silent in (0, 2):
+                assert n.end <= silent * bar or n.start >= (silent + 1) * bar, (stem, n)
+
+
+def test_a_take_keeps_its_preview_when_the_reader_goes_away(
+    tiny_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`multitrack generate ... | true`: the summary's BrokenPipeError skipped the preview,
+    which song.json lists."""
+    import bridge.commands.generate as command
+
+    def gone(*_: object, **__: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(command, "_print_take", gone)
+    monkeypatch.setattr("bridge.cli._quiet_stdout", lambda: None)
+    assert generate(tiny_checkpoint, tmp_path, "pop", "--bars", "2") == 0
+    assert (tmp_path / "take-001" / "preview.png").stat().st_size > 0

@@ -114,3 +114,16 @@ def test_feedback_that_changes_nothing_is_refused() -> None:
         plan_refinement(song, record, "much slower")
     assert plan_refinement(song, record, "faster").attributes.bpm > MIN_BPM
     assert plan_refinement(song, record, "more drums").change.drums == 1
+
+
+def test_a_hand_edited_record_is_read_for_what_the_take_does_not_fix_or_refused() -> None:
+    """A tempo of "fast" in song.json's attributes crashed refine with a traceback; the
+    tempo, key, meter, bars, style and programs are the take's own anyway."""
+    from models.refinement import take_attributes
+    from multitrack.errors import OutputError
+
+    song = example_song()
+    attrs = take_attributes(song, {"attributes": {"bpm": "fast", "programs": {"bass": "x"}}})
+    assert attrs.bpm == song.tempo
+    with pytest.raises(OutputError, match="attributes are not readable"):
+        take_attributes(song, {"attributes": {"nearest": {"style": [{"id": 1}]}}})

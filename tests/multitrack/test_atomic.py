@@ -67,3 +67,25 @@ def test_files_get_the_mode_open_would_give_not_a_private_one(tmp_path: Path) ->
     for name in ("song.json", "a.wav"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == FILE_MODE
     assert FILE_MODE == 0o666 & ~_umask() and DIR_MODE == 0o777 & ~_umask()
+
+
+def test_a_library_write_failing_on_a_full_disk_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libsndfile says "System error." on a full disk; the temporary file it left was
+    removed before anyone looked at the free space, so the failure read as a crash."""
+    import errno
+
+    import multitrack.atomic as atomic
+
+    monkeypatch.setattr(atomic, "_nearly_full", lambda folder: True)
+    with pytest.raises(OSError) as caught, atomic_path(tmp_path / "drums.wav") as tmp:
+        tmp.write_bytes(b"RIFF")
+        raise RuntimeError("System error.")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(
+        tmp_path / "drums.wav"
+    )
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(atomic, "_nearly_full", lambda folder: False)
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "drums.wav"):
+        raise RuntimeError("a bug of ours")

@@ -203,3 +203,23 @@ def test_a_preview_that_cannot_be_drawn_is_logged_not_raised(
     take.dir.rmdir()  # the producer deleted the take before its preview was drawn
     finish_take(take)
     assert "could not finish take" in caplog.text and take.pending == []
+
+
+def test_notes_a_daw_wrote_after_a_takes_end_grow_it_and_a_tail_is_cut(tmp_path: Path) -> None:
+    """A melody note added in bar 3 of a 2-bar take was read as part of a 2-bar song,
+    so an edit keeping the melody wrote a MIDI file longer than its audio."""
+    import mido
+
+    take = write_take(_short_song(), tmp_path, meta={})
+    mid = mido.MidiFile(take.files["midi"])
+    track = next(t for t in mid.tracks if any(m.type == "note_on" for m in t))
+    channel = next(m.channel for m in track if m.type == "note_on")
+    beat = mid.ticks_per_beat
+    end = sum(m.time for m in track)
+    track.insert(len(track) - 1, mido.Message("note_on", channel=channel, note=81, velocity=90,
+                                              time=7 * beat - end))  # fmt: skip
+    track.insert(len(track) - 1, mido.Message("note_off", channel=channel, note=81, time=beat))
+    mid.save(take.files["midi"])
+    song, _ = read_take(take.dir)
+    assert song.bars == 3  # bar 3 of 3/4 starts on beat 6; the note starts on beat 7
+    assert max(n.end for s in song.stems.values() for n in s.notes) <= song.steps
