@@ -124,6 +124,18 @@ def read_text(name: str, value: Any, *, limit: int = MAX_TEXT_CHARS) -> str:
     return value
 
 
+def read_feedback(name: str, value: Any) -> str:
+    """Refine feedback: a prompt's limits, refused as ``bad_feedback`` (docs/osc.md)."""
+    try:
+        return read_prompt(name, value)
+    except ProtocolError as exc:
+        message = str(exc).replace(
+            "prompt is empty; describe the music you want",
+            'feedback is empty; say what to change, e.g. "more drums"',
+        )
+        raise ProtocolError("bad_feedback", message.replace("prompt", "feedback")) from None
+
+
 def read_prompt(name: str, value: Any) -> str:
     from bridge.protocol import MAX_PROMPT_CHARS
 

@@ -32,6 +32,7 @@ from bridge.arguments import (
     read_meter,
     read_number,
     read_port,
+    read_feedback,
     read_prompt,
     read_stems,
     short,
@@ -161,7 +162,7 @@ EXTEND_OPT = Param(
 INTRO_OPT = Param(
     "intro", read_integer(EXTEND), "int: bars added before the take", "prepend", kind=int
 )
-FEEDBACK = Param("feedback", read_prompt, 'what to change: "太沉闷了", "more drums"', "prompt")
+FEEDBACK = Param("feedback", read_feedback, 'what to change: "太沉闷了", "more drums"', "prompt")
 
 
 def read_rating(name: str, value: Any) -> int:

@@ -168,6 +168,13 @@ class GenerateRequest:
                 "new chords replace the chords stem, so it can't be kept: keep the melody, "
                 "bass or drums, or leave out the chords"
             )
+        left_out = [s for s in self.keep if self.stems is not None and s not in self.stems]
+        if left_out:
+            raise RequestError(
+                f"the kept {', '.join(left_out)} would play in a take whose stems leave "
+                f"{'it' if len(left_out) == 1 else 'them'} out: add "
+                f"{'it' if len(left_out) == 1 else 'them'} to the stems or keep less"
+            )
         if set(self.keep) >= set(STEMS):
             raise RequestError("keeping every stem leaves nothing to regenerate")
         if (self.extend or self.prepend) and self.source is None:

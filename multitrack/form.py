@@ -48,6 +48,13 @@ class FormError(MusicError):
     """A form that cannot be read or does not fit the take."""
 
 
+class FormFitError(FormError):
+    """A form that reads but does not fit the take's bars: the request, not a value, is
+    wrong (docs/osc.md)."""
+
+    code = "bad_request"
+
+
 @dataclass(frozen=True)
 class SectionTrack:
     """Per-bar model inputs, each (bars,) int: ``letter`` 0 none, 1-4 A-D, 5 intro, 6 outro;
@@ -234,9 +241,11 @@ def parse_form(text: str, bars: int) -> tuple[Section, ...]:
     edge = 4 if bars >= 32 else 2
     rest = bars - edge * len(frame)
     if rest < 2 * len(body) or rest % len(body):
-        raise FormError(
-            f"form {' '.join(letters)!r} does not fit {bars} bars: {len(body)} sections need "
-            f"an equal share of {rest} bars (try {_fitting(len(body), edge * len(frame))})"
+        framed = f"after {edge * len(frame)} bars of intro and outro, " if frame else ""
+        raise FormFitError(
+            f"form {' '.join(letters)!r} does not fit {bars} bars: {framed}{len(body)} "
+            f"sections need an equal share of {max(rest, 0)} bars, at least 2 each (try "
+            f"{_fitting(len(body), edge * len(frame))})"
         )
     size = rest // len(body)
     sections, at = [], 0

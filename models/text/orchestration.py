@@ -115,15 +115,19 @@ class Orchestrator:
                 )
                 programs[stem] = program
                 self.understood.append(f"{stem}: {program_label(program)} ({hit.text})")
-        self._avoid_refused(programs, assigned)
         stems = self._stems(named, assigned)
+        self._avoid_refused(programs, assigned, stems)
         return programs, tuple(s for s in ROLE_STEMS if s in assigned), stems
 
     def _avoid_refused(
-        self, programs: dict[str, int], assigned: dict[str, tuple[Instrument, Hit]]
+        self,
+        programs: dict[str, int],
+        assigned: dict[str, tuple[Instrument, Hit]],
+        stems: tuple[str, ...],
     ) -> None:
         """不要钢琴 / "no piano": a default program that is a refused instrument is swapped for
-        the first stand-in that is not refused either."""
+        the first stand-in that is not refused either, in the stems that play ("no bass"
+        turns the bass off: it needs no other bass)."""
         refused = {
             p: hit.text
             for hit in self.hits
@@ -131,7 +135,7 @@ class Orchestrator:
             for p in BY_ID[hit.values("instrument")[0]].programs
         }
         for stem in ROLE_STEMS:
-            if stem in assigned or programs[stem] not in refused:
+            if stem in assigned or stem not in stems or programs[stem] not in refused:
                 continue
             stand_in = next((p for p in STAND_INS[stem] if p not in refused), programs[stem])
             self.understood.append(
@@ -177,7 +181,8 @@ class Orchestrator:
             stems = {"melody"}
             if any(inst.kind in ("poly", "pad") for inst, _ in solo):
                 stems.add("chords")
-            stems |= {s for s in on if s == "drums"}  # 钢琴独奏加鼓: drums named on purpose
+            # 钢琴独奏加鼓, "piano solo with bass": drums or bass named on purpose
+            stems |= {s for s in on if s in ("drums", "bass")}
             reason = "solo: " + ", ".join(hit.text for _, hit in solo)
         elif duet is not None:
             stems = {"melody", "chords"} | {s for s in on if s == "drums"}

@@ -210,6 +210,7 @@ def test_an_edit_that_cannot_do_what_it_says_is_refused(
     for args, message in (
         (["--keep", "chords", "--chords", "Dm G"], "new chords replace the chords stem"),
         (["--keep", "melody,chords,bass,drums"], "keeping every stem leaves nothing"),
+        (["--keep", "melody", "--stems", "drums"], "the kept melody would play in a take"),
     ):
         capsys.readouterr()
         assert generate(tiny_checkpoint, tmp_path, "", "--from", src, *args) == 2

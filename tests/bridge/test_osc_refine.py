@@ -85,3 +85,25 @@ def test_an_extend_that_adds_no_bars_is_refused(tiny_checkpoint: Path, tmp_path:
             assert result.terminal is not None and result.terminal.args[1] == "bad_request"
             assert not (tmp_path / job).exists()
         assert c.run_job(protocol.EXTEND, ["t5", "t1", "intro", 1, "steps", 2]).ok
+
+
+def test_osc_refuses_with_the_codes_its_docs_give(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Empty feedback was bad_request "prompt is empty" (docs: bad_feedback); a form that
+    does not fit was bad_value "an equal share of 0 bars" (docs: bad_request); keeping
+    the chords under new ones kept a stem that contradicted its labels."""
+    runner = model_runner(tmp_path, tiny_checkpoint, soundfont=None, sample_rate=44100)
+    with running_server(tmp_path, runner) as server, OscClient(*server.address, timeout=WAIT) as c:
+        assert c.run_job(protocol.GENERATE, ["t1", "pop in C", "bars", 2, "steps", 2]).ok
+        empty = c.run_job(protocol.REFINE, ["t2", "t1", "  "])
+        assert empty.terminal is not None and empty.terminal.args[1] == "bad_feedback"
+        assert "feedback is empty" in str(empty.terminal.args[2])
+        form = c.run_job(
+            protocol.GENERATE, ["t3", "pop", "bars", 4, "form", "intro A A B A outro", "steps", 2]
+        )
+        assert form.terminal is not None and form.terminal.args[1] == "bad_request"
+        assert "after 4 bars of intro and outro, 4 sections" in str(form.terminal.args[2])
+        kept = c.run_job(
+            protocol.REGENERATE, ["t4", "t1", "keep", "chords", "chords", "Dm G", "steps", 2]
+        )
+        assert kept.terminal is not None and kept.terminal.args[1] == "bad_request"
+        assert not any((tmp_path / j).exists() for j in ("t2", "t3", "t4"))

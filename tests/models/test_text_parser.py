@@ -440,3 +440,14 @@ def test_a_refused_instrument_plays_nowhere() -> None:
 def test_chinese_modes_without_a_tonic() -> None:
     assert lex("宫调式").key == "C gong"
     assert lex("徵调式").key == "G zhi"
+
+
+def test_a_stem_turned_off_gets_no_stand_in_and_a_named_bass_joins_a_solo() -> None:
+    """ "no bass" listed "bass: 32 Acoustic Bass (instead of no bass)" as understood, for a
+    stem that does not play; "piano solo with bass" named a bass program and left it out."""
+    a = lex("no bass")
+    assert "bass" not in a.stems
+    assert not any(u.startswith("bass:") for u in a.understood), a.understood
+    b = lex("piano solo with bass")
+    assert b.stems == ("melody", "chords", "bass") and b.programs["bass"] == 33
+    assert lex("钢琴独奏").stems == ("melody", "chords")
