@@ -56,13 +56,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+# Default seconds to wait for a job's reply, and for a query's (ping, status, cancel).
+JOB_TIMEOUT = 120.0
+QUERY_TIMEOUT = 5.0
+
+
 def _connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=9000, help="server port (default 9000)")
     p.add_argument("--tcp", action="store_true", help="use TCP (the server runs with --tcp)")
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV), help="the server's shared secret")
     p.add_argument(
-        "--timeout", type=finite_float, default=120.0, help="seconds to wait (default 120)"
+        "--timeout",
+        type=finite_float,
+        default=None,
+        help=f"seconds to wait (default {JOB_TIMEOUT:g} for a job, {QUERY_TIMEOUT:g} for "
+        "ping, status and cancel, which a running server answers at once)",
     )
 
 
@@ -96,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise MultitrackError(f"--port must be 1-65535, got {args.port}")
+    if args.timeout is None:
+        args.timeout = QUERY_TIMEOUT if args.action in ("ping", "status", "cancel") else JOB_TIMEOUT
     if args.timeout <= 0:
         raise MultitrackError(f"--timeout must be positive seconds, got {args.timeout:g}")
     try:

@@ -117,3 +117,14 @@ def test_send_checks_its_flags(capsys: pytest.CaptureFixture[str]) -> None:
 def test_new_job_ids_are_valid_and_distinct() -> None:
     ids = {new_job_id() for _ in range(100)}
     assert len(ids) == 100 and all(JOB_ID.fullmatch(i) for i in ids)
+
+
+def test_a_query_to_a_silent_port_gives_up_in_seconds_not_a_jobs_two_minutes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`multitrack send ping` with no server waited the jobs' 120 s."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))  # bound, so no port-unreachable: it just never answers
+        code, record = send(capsys, "ping", "--port", str(silent.getsockname()[1]))
+    assert code == 3 and record["code"] == "timeout"
+    assert " in 5 s" in record["message"]
