@@ -59,6 +59,18 @@ class StemDecoder(nn.Module):
         return self.net(z)  # (B, z, T / compression) -> (B, C_out, T) logits
 
 
+def read_pitches(rhythm: torch.Tensor, pitches: torch.Tensor) -> torch.Tensor:
+    """Melody logits (B, 1 + rows + 1, T: rest, pitch rows, onset) whose rest-or-sound and
+    onset rows are ``rhythm``'s and whose pitch given sounding is ``pitches``'s: log P(rest),
+    log P(sound) + log P(row | sound), and the onset logit as it was."""
+    rows = rhythm.shape[1] - 2
+    heard = torch.log_softmax(rhythm[:, : rows + 1].float(), dim=1)
+    sound = torch.logsumexp(heard[:, 1:], dim=1, keepdim=True)
+    which = torch.log_softmax(pitches[:, 1 : rows + 1].float(), dim=1)
+    out = torch.cat([heard[:, :1], sound + which, rhythm[:, rows + 1 :].float()], dim=1)
+    return out.to(rhythm.dtype)
+
+
 class Autoencoder(nn.Module):
     """Four stem autoencoders plus the latent scale that makes latents unit variance."""
 
@@ -70,9 +82,18 @@ class Autoencoder(nn.Module):
         self.cfg = cfg
         self.encoders = nn.ModuleDict({s: StemEncoder(STEM_CHANNELS[s], cfg) for s in STEMS})
         self.decoders = nn.ModuleDict({s: StemDecoder(STEM_CHANNELS[s], cfg) for s in STEMS})
+        self.pitch_reader = StemDecoder(STEM_CHANNELS["melody"], cfg) if cfg.pitch_reader else None
+        if self.pitch_reader is not None:  # copied, never trained (``keep_pitch_reader``)
+            self.pitch_reader.requires_grad_(False)
         # Per-channel statistics of training latents, set after autoencoder training.
         self.register_buffer("latent_mean", torch.zeros(len(STEMS) * cfg.latent_channels))
         self.register_buffer("latent_std", torch.ones(len(STEMS) * cfg.latent_channels))
+
+    def keep_pitch_reader(self) -> None:
+        """Make the pitch reader the melody decoder as it is now: at the end of autoencoder
+        training, before the decoders are tuned on noisy latents."""
+        if self.pitch_reader is not None:
+            self.pitch_reader.load_state_dict(self.decoders["melody"].state_dict())
 
     @property
     def latent_channels(self) -> int:
@@ -92,9 +113,21 @@ class Autoencoder(nn.Module):
         return torch.cat([self.encoders[s](rolls[s]) for s in STEMS], dim=1)
 
     def decode(self, latent: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Normalised joint latent (B, 4 z, F) -> logits {stem: (B, C_stem, F * compression)}."""
+        """Normalised joint latent (B, 4 z, F) -> logits {stem: (B, C_stem, F * compression)}.
+
+        With a pitch reader, the melody's logits are log-probabilities: whether a step
+        sounds, and its onset row, from the melody decoder (tuned on noisy latents, it reads
+        a generated latent's rhythm as a plausible one); which pitch sounds from the reader
+        (autoencoder training's own decoder). Tuned on noise, the melody decoder also reads
+        pitches toward the commonest degrees: generated melodies lost half their chromatic
+        notes and a tenth of their pitch-class entropy to it (docs/model.md, "Session 14")."""
         z = latent * self.latent_std[:, None] + self.latent_mean[:, None]
-        return {s: self.decoders[s](z[:, self.stem_slice(s)]) for s in STEMS}
+        out = {s: self.decoders[s](z[:, self.stem_slice(s)]) for s in STEMS}
+        if self.pitch_reader is not None:
+            out["melody"] = read_pitches(
+                out["melody"], self.pitch_reader(z[:, self.stem_slice("melody")])
+            )
+        return out
 
     def decode_raw(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         return {s: self.decoders[s](z[:, self.stem_slice(s)]) for s in STEMS}

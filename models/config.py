@@ -40,6 +40,10 @@ class AutoencoderConfig:
     latent_channels: int = 8
     downsamples: int = 2
     blocks: int = 2
+    # A second melody decoder that reads the melody's pitches, kept as autoencoder training
+    # left it, beside the melody decoder tuned on noisy latents, which reads its rhythm
+    # (``Autoencoder.decode``; docs/model.md, "Session 14").
+    pitch_reader: bool = True
 
     @property
     def compression(self) -> int:
@@ -105,7 +109,8 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         return cls(
-            autoencoder=AutoencoderConfig(**data["autoencoder"]),
+            # saved before session 14: no pitch reader
+            autoencoder=AutoencoderConfig(**{"pitch_reader": False, **data["autoencoder"]}),
             # saved before 0.4: no tracks; before session 9: no local mix; before 11: no phrase mix
             denoiser=DenoiserConfig(
                 **{

@@ -534,6 +534,7 @@ class Pipeline:
                 key_frame=self.key_frame,
                 priors=self.model.priors,
                 comping=comping,
+                pitch_reader=self.ae.pitch_reader is not None,
             )
             for i in range(k)
         ]

@@ -50,6 +50,12 @@ DEGREE_CLIP = 1.0
 MINOR_CLASS = 1
 # How many counts of the interval distribution a row's own counts are mixed with.
 SMOOTHING = 20.0
+# Share of the melody tables' probability that is the interval distribution alone, the
+# same from every row. With the pitch reader (``models.autoencoder``) the network says which
+# degrees sound, and a table of rows alone pulled lines back to the commonest ones; half
+# the mass on the interval keeps the line stepping without choosing its degrees
+# (docs/model.md, "Session 14"). The bass's tables are not mixed.
+INTERVAL_MIX = 0.5
 # The corpus's non-overlapping windows (multitrack.corpus.windows: 4 bars, hop 4).
 TILE_BARS = 4
 
@@ -59,10 +65,11 @@ def _row_sequence(pitch: NDArray[np.int64], onset: NDArray[np.uint8]) -> list[in
     return [int(pitch[t]) - 1 for t in np.flatnonzero(onset) if pitch[t] > 0]
 
 
-def fit_transitions(songs: Iterable[Song], stem: str, key_frame: str) -> F32:
+def fit_transitions(songs: Iterable[Song], stem: str, key_frame: str, mix: float = 0.0) -> F32:
     """(rows, rows) float32 ``log P(next | previous)`` of ``stem``'s notes ("melody" or
     "bass") in the model's key frame, smoothed with ``SMOOTHING`` counts of the interval
-    distribution. Uniform when ``songs`` have no two consecutive notes."""
+    distribution, then mixed with it: ``mix`` of each row's probability is the interval's
+    alone (``INTERVAL_MIX``). Uniform when ``songs`` have no two consecutive notes."""
     if stem not in ("melody", "bass"):
         raise ValueError(f"transitions are for the monophonic stems, not {stem!r}")
     rows = _WINDOW[stem][1]
@@ -81,25 +88,31 @@ def fit_transitions(songs: Iterable[Song], stem: str, key_frame: str) -> F32:
     backoff = by_interval[diff]
     backoff /= backoff.sum(axis=1, keepdims=True)
     table = (counts + SMOOTHING * backoff) / (counts.sum(axis=1, keepdims=True) + SMOOTHING)
+    table = (1 - mix) * table + mix * backoff
     return np.log(table).astype(np.float32)
 
 
-def corpus_priors(corpus: Path, key_frame: str) -> dict[str, F32]:
+def corpus_priors(
+    corpus: Path, key_frame: str, interval_mix: float = INTERVAL_MIX
+) -> dict[str, F32]:
     """The melody and bass tables of a built corpus's training split, counted once per bar:
     over its 4-bar windows, which tile every tune without overlap (all windows when it has
-    none)."""
+    none). ``interval_mix``: the melody tables' ``INTERVAL_MIX`` (0 for a model without a
+    pitch reader, whose tables are the rows' alone)."""
     from multitrack.corpus.store import iter_examples
 
     songs = [ex.song for ex in iter_examples(corpus, "train")]
     tiles = [s for s in songs if s.bars == TILE_BARS] or songs
-    priors = {stem: fit_transitions(tiles, stem, key_frame) for stem in ("melody", "bass")}
+    mixes = {"melody": interval_mix, "bass": 0.0}
+    priors = {stem: fit_transitions(tiles, stem, key_frame, mixes[stem]) for stem in mixes}
     pentatonic = [s for s in tiles if s.key.is_pentatonic]
     if pentatonic:
-        priors[f"melody{PENTATONIC}"] = fit_transitions(pentatonic, "melody", key_frame)
+        priors[f"melody{PENTATONIC}"] = fit_transitions(pentatonic, "melody", key_frame,
+                                                        interval_mix)  # fmt: skip
     minor = [s for s in tiles if mode_class(s.key) == MINOR_CLASS]
     if minor:
-        for stem in ("melody", "bass"):
-            priors[f"{stem}{MINOR}"] = fit_transitions(minor, stem, key_frame)
+        for stem in mixes:
+            priors[f"{stem}{MINOR}"] = fit_transitions(minor, stem, key_frame, mixes[stem])
     return priors
 
 

@@ -44,7 +44,7 @@ def run_training(
     from models.calibrate import WINDOWS, calibrate
     from models.dataset import LONG_STEPS, load_training_arrays
     from models.guard import GUARD_FILE, CopyGuard
-    from models.prior import corpus_priors
+    from models.prior import INTERVAL_MIX, corpus_priors
     from multitrack.corpus.store import iter_examples
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -107,8 +107,10 @@ def run_training(
             "init_from": None if init_from is None else init_from.name,
             **corpus_facts(corpus),
         }
-        trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame))
-        calibrate(checkpoint, corpus, min(WINDOWS, max_windows or WINDOWS))
+        mix = INTERVAL_MIX if model_cfg.autoencoder.pitch_reader else 0.0
+        trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame, mix))
+        if not model_cfg.autoencoder.pitch_reader:  # a reader's takes need no correction
+            calibrate(checkpoint, corpus, min(WINDOWS, max_windows or WINDOWS))
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
         guard.save(out / GUARD_FILE)
     if trainer.world > 1:

@@ -74,6 +74,11 @@ def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Ref
     if len(text) > MAX_FEEDBACK_CHARS:
         raise FeedbackError(f"the feedback is {len(text)} characters; at most {MAX_FEEDBACK_CHARS}")
     change = parse_feedback(text)
+    if change.empty and change.understood:  # "brighter, darker": read, and summing to nothing
+        raise FeedbackError(
+            f"{text!r} asks for changes that cancel each other out "
+            f"({'; '.join(change.understood)}); ask for one of them"
+        )
     if change.empty:
         raise FeedbackError(
             f"nothing in {text!r} says what to change; try e.g. 太沉闷了, 再欢快一点, 不够中国风, "

@@ -34,6 +34,9 @@ from multitrack.song import STEMS
 
 log = logging.getLogger(__name__)
 AE_CROP = 64  # grid steps per autoencoder training crop
+# State-dict prefixes of the melody decoder and of the pitch reader (``Autoencoder.decode``).
+MELODY = "decoders.melody."
+READER = "pitch_reader."
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,13 @@ class Trainer:
         leave the network's output as it was. The autoencoder is not trained
         again."""
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        self.ae.load_state_dict({k: v.float() for k, v in payload["autoencoder"].items()})
+        ae = {k: v.float() for k, v in payload["autoencoder"].items()}
+        if self.ae.pitch_reader is not None and not any(k.startswith(READER) for k in ae):
+            # a checkpoint saved without a pitch reader: its melody decoder reads the pitches
+            ae.update({READER + k[len(MELODY) :]: v for k, v in ae.items() if k.startswith(MELODY)})
+        if self.ae.pitch_reader is None:
+            ae = {k: v for k, v in ae.items() if not k.startswith(READER)}
+        self.ae.load_state_dict(ae)
         missing, unexpected = self.den.load_state_dict(
             {k: v.float() for k, v in payload["denoiser"].items()}, strict=False
         )
@@ -270,6 +279,8 @@ class Trainer:
                 self.save()
             if on_step is not None:
                 on_step(self.step_ae)
+        if not self.initialised and self.step_dec == 0:
+            self.ae.keep_pitch_reader()  # the melody decoder as trained, before any tuning
         self.ae.eval()
         self.save()
 
@@ -338,7 +349,7 @@ class Trainer:
         if any(not torch.equal(mine[k], theirs[k]) for k in mine if k.startswith("encoders.")):
             raise ValueError(f"{path} has other encoders: its decoders read other latents")
         self.ae.load_state_dict({**mine, **{k: v for k, v in theirs.items()
-                                            if k.startswith("decoders.")}})  # fmt: skip
+                                            if k.startswith(("decoders.", READER)) and k in mine}})  # fmt: skip
 
     # -- stage 2: diffusion -----------------------------------------------------------
     def train_diffusion(

@@ -173,8 +173,13 @@ def test_the_decoder_reads_the_correction_of_the_key_s_mode() -> None:
     assert degrees_for({}, C_MAJOR) is None
 
 
-def test_where_the_network_hesitates_the_correction_picks_the_under_used_degree() -> None:
+def test_where_the_network_hesitates_the_correction_picks_the_under_used_degree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from models import decoding
     from models.prior import DEGREES
+
+    monkeypatch.setattr(decoding, "DEGREE_WEIGHT", 2.0)
 
     hesitant = _melody_logits([(0, 4, {69: 10.0, 71: 9.9}, 20.0)])
     assert [p for _, p, _ in _decode(hesitant, None)] == [69]
@@ -202,15 +207,40 @@ def test_the_checkpoint_carries_the_correction(tmp_path: Path) -> None:
         load_checkpoint(path)
 
 
-def test_training_exports_a_checkpoint_with_its_own_degree_correction(
-    tiny_checkpoint: Path,
+def test_training_fits_a_degree_correction_only_while_the_decoder_reads_one(
+    tiny_checkpoint: Path, tiny_corpus: Path, tmp_path: Path
 ) -> None:
+    from models import decoding
+    from models.calibrate import calibrate
     from models.prior import DEGREES
 
     loaded = load_checkpoint(tiny_checkpoint)
-    table = loaded.priors[f"melody{DEGREES}"]
+    assert loaded.config.autoencoder.pitch_reader  # a reader's takes need no correction
+    assert f"melody{DEGREES}" not in loaded.priors and "degrees" not in loaded.meta
+    assert decoding.DEGREE_WEIGHT > 0  # a model without a reader reads it
+    copy = tmp_path / "model.pt"
+    copy.write_bytes(tiny_checkpoint.read_bytes())
+    calibrate(copy, tiny_corpus, 4)  # ``python -m models.calibrate`` still fits one
+    refit = load_checkpoint(copy)
+    table = refit.priors[f"melody{DEGREES}"]
     assert table.shape == (2, 12) and np.abs(table).max() <= 1.0
-    assert loaded.meta["degrees"]["windows"] > 0
+    assert refit.meta["degrees"]["windows"] > 0
+
+
+def test_the_melody_tables_are_half_interval_distribution() -> None:
+    from models.prior import INTERVAL_MIX, fit_transitions
+
+    line = Song(bars=1, key=C_MAJOR).with_stem(
+        "melody", [Note(i * 2, p, 2) for i, p in enumerate([60, 62, 64, 65, 67, 65, 64, 62])]
+    )
+    plain = np.exp(fit_transitions([line], "melody", "signature"))
+    mixed = np.exp(fit_transitions([line], "melody", "signature", INTERVAL_MIX))
+    assert INTERVAL_MIX == 0.5
+    assert np.allclose(plain.sum(axis=1), 1) and np.allclose(mixed.sum(axis=1), 1)
+    # a row the line never left learns its steps from the interval distribution alone:
+    # the mix changes nothing there, and it moves the rows the line did leave toward it
+    assert np.allclose(plain[0], mixed[0], atol=1e-6)
+    assert not np.allclose(plain, mixed)
 
 
 def test_calibrate_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:

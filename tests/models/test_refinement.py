@@ -127,3 +127,12 @@ def test_a_hand_edited_record_is_read_for_what_the_take_does_not_fix_or_refused(
     assert attrs.bpm == song.tempo
     with pytest.raises(OutputError, match="attributes are not readable"):
         take_attributes(song, {"attributes": {"nearest": {"style": [{"id": 1}]}}})
+
+
+def test_feedback_that_cancels_itself_says_so() -> None:
+    """"brighter, darker" was refused as naming nothing to change."""
+    song = example_song()
+    with pytest.raises(FeedbackError, match="cancel each other out"):
+        plan_refinement(song, {}, "brighter, darker")
+    with pytest.raises(FeedbackError, match="nothing in"):
+        plan_refinement(song, {}, "嗯……")

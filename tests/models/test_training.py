@@ -178,6 +178,54 @@ def test_decoder_tuning_keeps_the_encoders_and_its_decoders_can_be_taken(
     trainer.take_decoders(tuned)
     mine = trainer.ae.state_dict()
     assert all(torch.equal(mine[k], after[k].float()) for k in decoders)
+    # the pitch reader is the melody decoder as autoencoder training left it: tuning leaves
+    # it where it was, and a run taking another's decoders takes its reader too
+    reader = [k for k in before if k.startswith("pitch_reader.")]
+    assert reader and all(torch.equal(before[k], after[k]) for k in reader)
+    assert all(
+        torch.equal(before[k], before["decoders.melody." + k[len("pitch_reader.") :]])
+        for k in reader
+    )
+    assert any(
+        not torch.equal(after[k], after["decoders.melody." + k[len("pitch_reader.") :]])
+        for k in reader
+        if after[k].is_floating_point()
+    )
+    assert all(torch.equal(mine[k], after[k].float()) for k in reader)
+
+
+def test_a_checkpoint_without_a_pitch_reader_reads_as_before_and_starts_one_from_its_melody(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    from models.checkpoint import build, save_checkpoint
+
+    old_cfg = ModelConfig.tiny()
+    old_cfg = dataclasses.replace(
+        old_cfg, autoencoder=dataclasses.replace(old_cfg.autoencoder, pitch_reader=False)
+    )
+    data = old_cfg.to_dict()
+    del data["autoencoder"]["pitch_reader"]  # as configs were saved before session 14
+    assert not ModelConfig.from_dict(data).autoencoder.pitch_reader
+    torch.manual_seed(0)
+    ae, den = build(old_cfg)
+    assert ae.pitch_reader is None
+    latent = torch.randn(1, ae.latent_channels, 4)
+    plain = ae.decode(latent)["melody"]
+    path = tmp_path / "old.pt"
+    save_checkpoint(path, old_cfg, ae, den)
+    trainer = Trainer(ModelConfig.tiny(), TrainConfig(bf16=False), tmp_path / "run")
+    trainer.init_from(path)
+    assert trainer.ae.pitch_reader is not None
+    mel = trainer.ae.decoders["melody"].state_dict()
+    assert all(torch.equal(v, mel[k]) for k, v in trainer.ae.pitch_reader.state_dict().items())
+    # reading its own melody's pitches, the decoder gives the same notes as without a reader
+    both = trainer.ae.decode(latent)["melody"]
+    rows = plain.shape[1] - 2
+    same = torch.log_softmax(plain[:, : rows + 1], dim=1)
+    assert torch.allclose(both[:, : rows + 1], same, atol=1e-5)
+    assert torch.equal(both[:, rows + 1 :], plain[:, rows + 1 :])
 
 
 def test_a_denoiser_without_the_local_mix_starts_where_it_was_and_padding_is_not_read() -> None:
@@ -316,3 +364,23 @@ def test_train_refuses_a_new_layer_rate_outside_its_range(
     assert main(["train", "--corpus", str(corpus), "--new-layer-lr", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["multitrack: error: --new-layer-lr must be above 0 and at most 100"]
+
+
+def test_a_checkpoint_borrows_a_pitch_reader_only_from_one_with_its_encoders(
+    tiny_checkpoint: Path, tiny_corpus: Path, tmp_path: Path
+) -> None:
+    from models.checkpoint import build, save_checkpoint
+    from models.prior import DEGREES
+    from models.reader import with_reader
+
+    payload = with_reader(tiny_checkpoint, tiny_checkpoint, tiny_corpus)
+    ae = payload["autoencoder"]
+    assert payload["config"]["autoencoder"]["pitch_reader"]
+    assert all(torch.equal(ae["pitch_reader." + k[16:]], v) for k, v in ae.items()
+               if k.startswith("decoders.melody."))  # fmt: skip
+    assert not any(k.endswith(DEGREES) for k in payload["priors"])
+    torch.manual_seed(1)
+    stranger = tmp_path / "stranger.pt"
+    save_checkpoint(stranger, ModelConfig.tiny(), *build(ModelConfig.tiny()))
+    with pytest.raises(ValueError, match="other encoders"):
+        with_reader(tiny_checkpoint, stranger, tiny_corpus)
