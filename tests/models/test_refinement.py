@@ -130,7 +130,7 @@ def test_a_hand_edited_record_is_read_for_what_the_take_does_not_fix_or_refused(
 
 
 def test_feedback_that_cancels_itself_says_so() -> None:
-    """"brighter, darker" was refused as naming nothing to change."""
+    """ "brighter, darker" was refused as naming nothing to change."""
     song = example_song()
     with pytest.raises(FeedbackError, match="cancel each other out"):
         plan_refinement(song, {}, "brighter, darker")
