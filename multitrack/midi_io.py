@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -50,6 +51,8 @@ from multitrack.stems import CHANNELS
 from multitrack.stems_split import parts_from_midi, split_stems, ticks_to_steps
 from multitrack.swing import swing_ticks, unswung
 from multitrack.theory import Key
+
+log = logging.getLogger(__name__)
 
 PPQ = 480
 TICKS_PER_STEP = PPQ // 4
@@ -150,6 +153,9 @@ def song_from_midi(
     meter = _meter(meta.time_signature, source)
     tempo_us = meta.main_tempo()
     tempo = round(60_000_000 / tempo_us, 2)
+    if len({t for _, t in meta.tempos}) > 1:
+        log.warning("%s changes tempo; read at %g BPM throughout (its longest tempo)",
+                    source, tempo)  # fmt: skip
     if record.tempo is not None and mido.bpm2tempo(record.tempo) == tempo_us:
         tempo = record.tempo
     if not MIN_BPM <= tempo <= MAX_BPM:

@@ -264,3 +264,23 @@ def test_sections_are_markers_and_come_back(tmp_path: Path) -> None:
     back = read_midi(tmp_path / "s.mid")
     assert back.sections == song.sections
     assert [c.symbol for c in back.chords] == [c.symbol for c in song.chords]
+
+
+def test_a_file_that_changes_tempo_is_read_at_one_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`multitrack render` of a 90 -> 140 BPM file played it all at 90 without a word."""
+    mid = mido.MidiFile()
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(90)))
+    track.append(mido.Message("note_on", note=60, velocity=80))
+    track.append(mido.Message("note_off", note=60, time=mid.ticks_per_beat * 8))
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(140)))
+    track.append(mido.Message("note_on", note=64, velocity=80))
+    track.append(mido.Message("note_off", note=64, time=mid.ticks_per_beat * 4))
+    mid.save(tmp_path / "change.mid")
+    with caplog.at_level("WARNING", logger="multitrack.midi_io"):
+        song = read_midi(tmp_path / "change.mid")
+    assert song.tempo == 90
+    assert "changes tempo; read at 90 BPM throughout" in caplog.text
