@@ -97,7 +97,7 @@ class ModelConfig:
     autoencoder: AutoencoderConfig = field(default_factory=AutoencoderConfig)
     denoiser: DenoiserConfig = field(default_factory=DenoiserConfig)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    version: str = "multitrack-ldm-0.4.1"
+    version: str = "multitrack-ldm-0.4.2"
     key_frame: str = DEFAULT_KEY_FRAME
 
     def __post_init__(self) -> None:

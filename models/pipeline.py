@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from models import structure
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.decoding import decode_logits
@@ -38,7 +39,6 @@ from models.representation import key_shift
 from models.request import MAX_GENERATE_BARS, Cancelled, GenerateRequest, RequestError
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import (
-    TIED_ABOVE,
     phrase_plan,
     plan_sections,
     share_noise,
@@ -275,7 +275,7 @@ class Pipeline:
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None, k=k,
                                    comping=comping)  # fmt: skip
-            if ties and not TIED_ABOVE:  # returns sampled as one play as one (tie_notes)
+            if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
@@ -467,6 +467,13 @@ class Pipeline:
         (``CANDIDATE_BARS``), at least ``request.variations``."""
         return max(1, request.variations, min(self.candidates, CANDIDATE_BARS // frame.bars))
 
+    @property
+    def _tied_above(self) -> int:
+        """The timestep down to which tied sections share their predictions: a model with a
+        pitch reader ties its returns further (``models.structure``)."""
+        reader = self.ae.pitch_reader is not None
+        return structure.READER_TIED_ABOVE if reader else structure.TIED_ABOVE
+
     def _sample(
         self,
         request: GenerateRequest,
@@ -517,7 +524,7 @@ class Pipeline:
             v = vs[1] + g * (vs[0] - vs[1])
             if gc:
                 v = v + gc * (vs[0] - vs[2])
-            if t > TIED_ABOVE:
+            if t > self._tied_above:
                 v = tie(v, ties)
             x, _ = self.scheduler.step(v, t, x)
             if progress is not None:
