@@ -59,6 +59,11 @@ class StemDecoder(nn.Module):
         return self.net(z)  # (B, z, T / compression) -> (B, C_out, T) logits
 
 
+# State-dict prefixes of the melody decoder and of the pitch reader.
+MELODY_PREFIX = "decoders.melody."
+READER_PREFIX = "pitch_reader."
+
+
 def read_pitches(rhythm: torch.Tensor, pitches: torch.Tensor) -> torch.Tensor:
     """Melody logits (B, 1 + rows + 1, T: rest, pitch rows, onset) whose rest-or-sound and
     onset rows are ``rhythm``'s and whose pitch given sounding is ``pitches``'s: log P(rest),

@@ -57,17 +57,13 @@ def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...]
         lo, hi = request.repaint[0] - 1, request.repaint[1]
     else:
         lo, hi = 0, frame.bars
-    if request.progression is not None and end > (hi - lo) * bar:
-        room = f"the take has {frame.bars}" if request.repaint is None else (
-            f"the repainted bars are {hi - lo}")  # fmt: skip
+    # a clip's chords on the take's grid are cut to a repaint's bars; typed chords must fit
+    if end > (hi - lo) * bar and (request.progression is not None or request.repaint is None):
+        room, longer = (f"the take has {frame.bars}", "take") if request.repaint is None else (
+            f"the repainted bars are {hi - lo}", "range")  # fmt: skip
         raise RequestError(
             f"the chord progression lasts {end / bar:g} bars but {room}: give fewer chords or "
-            f"a longer {'take' if request.repaint is None else 'range'}"
-        )
-    if request.progression is None and request.repaint is None and end > frame.steps:
-        raise RequestError(
-            f"the chord progression lasts {end / bar:g} bars but the take has {frame.bars}: "
-            "give fewer chords or a longer take"
+            f"a longer {longer}"
         )
     if request.progression is not None:
         placed = tuple(replace(s, start=s.start + lo * bar)

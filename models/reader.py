@@ -23,11 +23,9 @@ from typing import Any
 
 import torch
 
+from models.autoencoder import MELODY_PREFIX, READER_PREFIX
 from models.prior import DEGREES, INTERVAL_MIX, corpus_priors
 from multitrack.atomic import atomic_file
-
-MELODY = "decoders.melody."
-READER = "pitch_reader."
 
 
 def with_reader(checkpoint: Path, reader_from: Path, corpus: Path) -> dict[str, Any]:
@@ -41,8 +39,8 @@ def with_reader(checkpoint: Path, reader_from: Path, corpus: Path) -> dict[str, 
     if any(k not in lender or not torch.equal(mine[k], lender[k]) for k in encoders):
         raise ValueError(f"{reader_from} has other encoders: its decoder reads other latents")
     for k, v in lender.items():
-        if k.startswith(MELODY):
-            mine[READER + k[len(MELODY) :]] = v.clone()
+        if k.startswith(MELODY_PREFIX):
+            mine[READER_PREFIX + k[len(MELODY_PREFIX) :]] = v.clone()
     payload["config"]["autoencoder"]["pitch_reader"] = True
     priors = corpus_priors(corpus, payload["config"]["key_frame"], INTERVAL_MIX)
     payload["priors"] = {

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.augment import drop_conditions, sample_inpaint_masks
-from models.autoencoder import reconstruction_loss
+from models.autoencoder import MELODY_PREFIX, READER_PREFIX, reconstruction_loss
 from models.checkpoint import build, save_checkpoint
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
@@ -34,9 +34,6 @@ from multitrack.song import STEMS
 
 log = logging.getLogger(__name__)
 AE_CROP = 64  # grid steps per autoencoder training crop
-# State-dict prefixes of the melody decoder and of the pitch reader (``Autoencoder.decode``).
-MELODY = "decoders.melody."
-READER = "pitch_reader."
 
 
 @dataclass(frozen=True)
@@ -166,11 +163,17 @@ class Trainer:
         again."""
         payload = torch.load(path, map_location="cpu", weights_only=True)
         ae = {k: v.float() for k, v in payload["autoencoder"].items()}
-        if self.ae.pitch_reader is not None and not any(k.startswith(READER) for k in ae):
+        if self.ae.pitch_reader is not None and not any(k.startswith(READER_PREFIX) for k in ae):
             # a checkpoint saved without a pitch reader: its melody decoder reads the pitches
-            ae.update({READER + k[len(MELODY) :]: v for k, v in ae.items() if k.startswith(MELODY)})
+            ae.update(
+                {
+                    READER_PREFIX + k[len(MELODY_PREFIX) :]: v
+                    for k, v in ae.items()
+                    if k.startswith(MELODY_PREFIX)
+                }
+            )
         if self.ae.pitch_reader is None:
-            ae = {k: v for k, v in ae.items() if not k.startswith(READER)}
+            ae = {k: v for k, v in ae.items() if not k.startswith(READER_PREFIX)}
         self.ae.load_state_dict(ae)
         missing, unexpected = self.den.load_state_dict(
             {k: v.float() for k, v in payload["denoiser"].items()}, strict=False
@@ -349,7 +352,7 @@ class Trainer:
         if any(not torch.equal(mine[k], theirs[k]) for k in mine if k.startswith("encoders.")):
             raise ValueError(f"{path} has other encoders: its decoders read other latents")
         self.ae.load_state_dict({**mine, **{k: v for k, v in theirs.items()
-                                            if k.startswith(("decoders.", READER)) and k in mine}})  # fmt: skip
+                                            if k.startswith(("decoders.", READER_PREFIX)) and k in mine}})  # fmt: skip
 
     # -- stage 2: diffusion -----------------------------------------------------------
     def train_diffusion(

@@ -220,7 +220,7 @@ def test_an_edit_that_cannot_do_what_it_says_is_refused(
 
 
 def test_a_repaint_forces_its_chords_in_its_bars_and_the_rest_keep_theirs(
-    tiny_checkpoint: Path, tmp_path: Path
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """song.json labelled every bar with the forced chords, though the kept bars play the
     source's; typed chords now start on the first repainted bar."""
@@ -232,6 +232,10 @@ def test_a_repaint_forces_its_chords_in_its_bars_and_the_rest_keep_theirs(
     record = json.loads((tmp_path / "take-002" / "song.json").read_text(encoding="utf-8"))
     rows = [(r["bar"], r["symbol"]) for r in record["chords"]]
     assert rows == [(1, "C"), (2, "F"), (3, "G"), (4, "Dm"), (5, "E7"), (6, "F")]
+    capsys.readouterr()
+    assert generate(tiny_checkpoint, tmp_path, "", "--from", str(tmp_path / "take-001"),
+                    "--repaint", "4-5", "--chords", "Dm E7 F") == 2  # fmt: skip
+    assert "lasts 3 bars but the repainted bars are 2" in capsys.readouterr().err
     new, _ = read_take(tmp_path / "take-002")
     bar = src.meter.steps_per_bar
     for stem in ("melody", "chords", "bass", "drums"):  # the kept bars play as they did
