@@ -60,8 +60,8 @@ def write_preview(song: Song, path: Path) -> None:
             ax.axvline(x, color="#888888", linewidth=0.6, zorder=0)
         ax.set_xlim(0, song.steps)
         ax.set_facecolor("#fafafa")
-    for chord in song.chords:
-        axes[0].text(chord.start + 0.3, 1.02, chord.symbol, fontsize=8, ha="left",
+    for chord, row in zip(song.chords, _label_rows(song), strict=True):
+        axes[0].text(chord.start + 0.3, 1.02 + 0.1 * row, chord.symbol, fontsize=8, ha="left",
                      va="bottom", transform=axes[0].get_xaxis_transform())  # fmt: skip
     every = max(1, song.bars // 32)  # keep bar numbers readable on long songs
     axes[-1].set_xticks(range(0, song.steps, bar * every), [str(b + 1) for b in
@@ -74,6 +74,30 @@ def write_preview(song: Song, path: Path) -> None:
     figure.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.07, hspace=0.12)
     with atomic_file(path) as handle:
         canvas.print_png(handle)
+
+
+# Width of a chord symbol's character at fontsize 8, in inches (matplotlib's DejaVu Sans
+# averages about 0.6 em), and the share of the figure's width the rolls take.
+_CHAR_INCHES = 8 * 0.6 / 72
+_ROLL_SHARE = 0.92
+
+
+_LABEL_ROWS = 3
+
+
+def _label_rows(song: Song) -> list[int]:
+    """Which row each chord symbol sits on: the lowest where it runs into no symbol before
+    it (quick changes in a long take stack up), else the one whose last symbol ends first."""
+    steps_per_inch = song.steps / (WIDTH_INCHES * _ROLL_SHARE)
+    ends = [float("-inf")] * _LABEL_ROWS
+    rows = []
+    for chord in song.chords:
+        width = (len(chord.symbol) + 1) * _CHAR_INCHES * steps_per_inch
+        free = [r for r in range(_LABEL_ROWS) if chord.start >= ends[r]]
+        row = free[0] if free else min(range(_LABEL_ROWS), key=lambda r: ends[r])
+        ends[row] = chord.start + width
+        rows.append(row)
+    return rows
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:

@@ -45,3 +45,18 @@ def test_preview_of_an_empty_song_in_6_8(tmp_path: Path) -> None:
 def test_preview_into_missing_folder_is_an_output_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="cannot write"):
         write_preview(example_song(), tmp_path / "missing" / "preview.png")
+
+
+def test_quick_chord_changes_stack_their_symbols_instead_of_overprinting() -> None:
+    """A 32-bar take's "Dsus4 G/D G" in two beats printed on top of each other."""
+    from multitrack.preview import _label_rows
+    from multitrack.song import ChordSpan, Song
+
+    spans = (ChordSpan(0, 64, "G"), ChordSpan(64, 4, "Dsus4"), ChordSpan(68, 4, "G/D"),
+             ChordSpan(72, 440, "G"))  # fmt: skip
+    song = Song(bars=32, chords=spans)
+    assert _label_rows(song) == [0, 0, 1, 2]
+    assert _label_rows(Song(bars=4, chords=(ChordSpan(0, 16, "C"), ChordSpan(16, 48, "G")))) == [
+        0,
+        0,
+    ]
