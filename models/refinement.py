@@ -59,7 +59,11 @@ def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
         meter=str(song.meter),
         bars=song.bars,
         style=song.style if song.style is not None else attrs.style,
-        programs={**attrs.programs, **song.programs},
+        # a stem that plays nothing has no program in song.mid (it reads as 0)
+        programs={
+            **attrs.programs,
+            **{k: v for k, v in song.programs.items() if song.stems[k].notes},
+        },  # fmt: skip
     )
 
 

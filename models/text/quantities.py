@@ -91,6 +91,17 @@ def _number(match: re.Match[str], group: str = "n") -> float | None:
     return None if raw is None else parse_number(raw)
 
 
+def _tempo(match: re.Match[str]) -> float | None:
+    """A tempo's number, or None for one written negative ("-90 bpm", not a range's
+    "80-90 bpm") or as an exponent's tail ("1e3 bpm"): no tempo a producer means."""
+    at, text = match.start("n"), match.string
+    before = text[at - 1] if at > 0 else " "
+    digit_before = at > 1 and text[at - 2].isdigit()
+    if (before in "-−" and not digit_before) or (before in "eE" and digit_before):
+        return None
+    return _number(match)
+
+
 def _duration(match: re.Match[str]) -> float | None:
     groups = match.groupdict()
     text = match.group()
@@ -130,7 +141,7 @@ def read_quantities(text: str) -> tuple[list[Finding], str]:
     order they appear, and the text with their spans blanked (``\\x01``)."""
     found: list[Finding] = []
     for pattern in _BPM_PATTERNS:
-        text = _scan(text, pattern, found, "bpm", _number)
+        text = _scan(text, pattern, found, "bpm", _tempo)
     for pattern, _, _ in _DURATION_PATTERNS:
         text = _scan(text, pattern, found, "seconds", _duration)
     text = _scan(text, _BARS_PATTERN, found, "bars", _number)

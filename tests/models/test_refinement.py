@@ -136,3 +136,16 @@ def test_feedback_that_cancels_itself_says_so() -> None:
         plan_refinement(song, {}, "brighter, darker")
     with pytest.raises(FeedbackError, match="nothing in"):
         plan_refinement(song, {}, "嗯……")
+
+
+def test_a_stem_that_plays_nothing_keeps_its_program_in_the_refined_record() -> None:
+    """A piano solo's silent bass read as program 0 from song.mid, so the refined take's
+    attributes said bass 0 where its song.json and MIDI said 33."""
+    from models.refinement import take_attributes
+
+    song = example_song()
+    solo = replace(song, stems={**song.stems, "bass": replace(song.stems["bass"], notes=(),
+                                                              program=0)})  # fmt: skip
+    attrs = take_attributes(solo, {"attributes": {}})
+    assert attrs.programs["bass"] != 0
+    assert attrs.programs["melody"] == song.programs["melody"]

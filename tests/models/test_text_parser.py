@@ -451,3 +451,10 @@ def test_a_stem_turned_off_gets_no_stand_in_and_a_named_bass_joins_a_solo() -> N
     b = lex("piano solo with bass")
     assert b.stems == ("melody", "chords", "bass") and b.programs["bass"] == 33
     assert lex("钢琴独奏").stems == ("melody", "chords")
+
+
+def test_a_negative_or_exponent_tempo_is_not_read() -> None:
+    """ "-90 bpm" was read as 90 BPM; a range's "80-90 bpm" still reads."""
+    assert lex("-90 bpm").bpm is None and lex("节奏 -80 bpm").bpm is None
+    assert lex("1e3 bpm").bpm is None
+    assert lex("lofi, 80-90 bpm").bpm == 90 and lex("85 bpm").bpm == 85
