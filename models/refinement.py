@@ -63,7 +63,7 @@ def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
         programs={
             **attrs.programs,
             **{k: v for k, v in song.programs.items() if song.stems[k].notes},
-        },  # fmt: skip
+        },
     )
 
 
