@@ -126,27 +126,24 @@ def read_text(name: str, value: Any, *, limit: int = MAX_TEXT_CHARS) -> str:
 
 def read_feedback(name: str, value: Any) -> str:
     """Refine feedback: a prompt's limits, refused as ``bad_feedback`` (docs/osc.md)."""
-    try:
-        return read_prompt(name, value)
-    except ProtocolError as exc:
-        message = str(exc).replace(
-            "prompt is empty; describe the music you want",
-            'feedback is empty; say what to change, e.g. "more drums"',
-        )
-        raise ProtocolError("bad_feedback", message.replace("prompt", "feedback")) from None
+    return _read_words(value, "feedback", "bad_feedback", 'say what to change, e.g. "more drums"')
 
 
 def read_prompt(name: str, value: Any) -> str:
+    return _read_words(value, "prompt", "bad_request", "describe the music you want")
+
+
+def _read_words(value: Any, what: str, code: str, hint: str) -> str:
+    """A prompt-like string: a string, not blank, at most ``MAX_PROMPT_CHARS``; else
+    ``code``, naming it ``what``."""
     from bridge.protocol import MAX_PROMPT_CHARS
 
     if not isinstance(value, str):
-        raise ProtocolError("bad_request", f"prompt must be a string, got {type_name(value)}")
+        raise ProtocolError(code, f"{what} must be a string, got {type_name(value)}")
     if not value.strip():
-        raise ProtocolError("bad_request", "prompt is empty; describe the music you want")
+        raise ProtocolError(code, f"{what} is empty; {hint}")
     if len(value) > MAX_PROMPT_CHARS:
-        raise ProtocolError(
-            "bad_request", f"prompt is {len(value)} characters; at most {MAX_PROMPT_CHARS}"
-        )
+        raise ProtocolError(code, f"{what} is {len(value)} characters; at most {MAX_PROMPT_CHARS}")
     return value
 
 

@@ -7,6 +7,8 @@ is what makes "keep the chords, regenerate the rest" a mask over channels.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -62,6 +64,15 @@ class StemDecoder(nn.Module):
 # State-dict prefixes of the melody decoder and of the pitch reader.
 MELODY_PREFIX = "decoders.melody."
 READER_PREFIX = "pitch_reader."
+
+
+def as_pitch_reader(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The melody decoder of an autoencoder state dict, under the pitch reader's names."""
+    return {
+        READER_PREFIX + k[len(MELODY_PREFIX) :]: v
+        for k, v in state.items()
+        if k.startswith(MELODY_PREFIX)
+    }
 
 
 def read_pitches(rhythm: torch.Tensor, pitches: torch.Tensor) -> torch.Tensor:

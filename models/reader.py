@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from models.autoencoder import MELODY_PREFIX, READER_PREFIX
+from models.autoencoder import as_pitch_reader
 from models.prior import DEGREES, INTERVAL_MIX, corpus_priors
 from multitrack.atomic import atomic_file
 
@@ -38,9 +38,7 @@ def with_reader(checkpoint: Path, reader_from: Path, corpus: Path) -> dict[str, 
     encoders = [k for k in mine if k.startswith("encoders.") or k.startswith("latent_")]
     if any(k not in lender or not torch.equal(mine[k], lender[k]) for k in encoders):
         raise ValueError(f"{reader_from} has other encoders: its decoder reads other latents")
-    for k, v in lender.items():
-        if k.startswith(MELODY_PREFIX):
-            mine[READER_PREFIX + k[len(MELODY_PREFIX) :]] = v.clone()
+    mine.update({k: v.clone() for k, v in as_pitch_reader(lender).items()})
     payload["config"]["autoencoder"]["pitch_reader"] = True
     priors = corpus_priors(corpus, payload["config"]["key_frame"], INTERVAL_MIX)
     payload["priors"] = {

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.augment import drop_conditions, sample_inpaint_masks
-from models.autoencoder import MELODY_PREFIX, READER_PREFIX, reconstruction_loss
+from models.autoencoder import READER_PREFIX, as_pitch_reader, reconstruction_loss
 from models.checkpoint import build, save_checkpoint
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
@@ -165,13 +165,7 @@ class Trainer:
         ae = {k: v.float() for k, v in payload["autoencoder"].items()}
         if self.ae.pitch_reader is not None and not any(k.startswith(READER_PREFIX) for k in ae):
             # a checkpoint saved without a pitch reader: its melody decoder reads the pitches
-            ae.update(
-                {
-                    READER_PREFIX + k[len(MELODY_PREFIX) :]: v
-                    for k, v in ae.items()
-                    if k.startswith(MELODY_PREFIX)
-                }
-            )
+            ae.update(as_pitch_reader(ae))
         if self.ae.pitch_reader is None:
             ae = {k: v for k, v in ae.items() if not k.startswith(READER_PREFIX)}
         self.ae.load_state_dict(ae)
