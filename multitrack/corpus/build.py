@@ -28,6 +28,7 @@ from multitrack.corpus.store import (
     MANIFEST,
     SPLITS,
     ShardWriter,
+    check_replaceable,
     replace_folder,
     write_json_atomic,
 )
@@ -233,6 +234,7 @@ def build_corpus(
         )
     started = time.time()
     out = Path(config.out)
+    check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.building-{os.getpid()}"
     remove_stale(out.parent, f".{out.name}.building-")

@@ -29,6 +29,7 @@ from multitrack.corpus.store import (
     SPLITS,
     Example,
     ShardWriter,
+    check_replaceable,
     replace_folder,
     write_json_atomic,
 )
@@ -203,6 +204,7 @@ def prepare_corpus(
     if not files:
         raise OutputError(f"{config.midi_dir} holds no .mid or .midi files")
     out = Path(config.out)
+    check_replaceable(out, config.midi_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.preparing-{os.getpid()}"
     remove_stale(out.parent, f".{out.name}.preparing-")

@@ -91,9 +91,32 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
+def check_replaceable(out: Path, source: Path | None = None) -> None:
+    """Refuse to build into ``out`` when that would delete what is not a corpus: a folder
+    holding anything but a corpus built before (its ``MANIFEST``), or one that is or holds
+    ``source`` (the MIDI files being read)."""
+    out = Path(out)
+    if source is not None:
+        src, dst = Path(source).resolve(), out.resolve()
+        if src == dst or dst in src.parents:
+            raise OutputError(
+                f"--out {out} would replace the folder the MIDI files are read from "
+                f"({source}); name a new folder for the corpus"
+            )
+    if out.is_file():
+        raise OutputError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise OutputError(
+            f"--out {out} holds files that are not a corpus (no {MANIFEST}), and building "
+            "replaces the whole folder; name a new or empty folder"
+        )
+
+
 def replace_folder(built: Path, out: Path) -> None:
     """Put a fully built folder at ``out``, replacing any corpus there: the old one is moved
-    aside first and removed only once the new one is in place."""
+    aside first and removed only once the new one is in place. What ``check_replaceable``
+    refuses is never replaced."""
+    check_replaceable(out)
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         os.replace(out, old)

@@ -70,3 +70,31 @@ def test_prepare_command_and_bad_folders(
     (tmp_path / "empty").mkdir()
     with pytest.raises(OutputError, match=r"holds no \.mid"):
         prepare_corpus(PrepareConfig(tmp_path / "empty", tmp_path / "e"))
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def test_prepare_never_deletes_what_is_not_a_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out is replaced whole, so it must be a corpus, new or empty: naming the MIDI folder,
+    its parent or a folder of one's own files is refused before anything is written."""
+    lib = tmp_path / "music" / "lib"
+    _library(lib)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "precious.txt").write_text("keep me")
+    before = _files(tmp_path)
+    for out in (lib, tmp_path / "music", tmp_path / "mine"):
+        assert main(["prepare", str(lib), "--out", str(out), "--processes", "1"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert "--out" in err
+    assert _files(tmp_path) == before
+    # a corpus built before is replaced; so is an empty folder
+    (tmp_path / "empty").mkdir()
+    for out in (tmp_path / "c", tmp_path / "c", tmp_path / "empty"):
+        assert main(["prepare", str(lib), "--out", str(out), "--processes", "1"]) == 0
+    assert read_manifest(tmp_path / "c")["windows"] == 9
+    assert read_manifest(tmp_path / "empty")["windows"] == 9
