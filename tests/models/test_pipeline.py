@@ -434,3 +434,21 @@ def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.Mon
         unkept.append(abs(strikes(unmatched) - strikes(source)))
         assert kept[-1] <= unkept[-1]
     assert sum(kept) < 0.5 * sum(unkept)
+
+
+def test_an_edit_is_told_the_stems_its_source_plays() -> None:
+    # Under the null stems token a chord edit of a 16-bar jazz take dropped its drums (161
+    # hits to 0; 229 to 0 at 32 bars): the band lost a player nobody asked it to
+    from multitrack.song import STEMS
+
+    shipped = Pipeline.load()
+    source = shipped.generate(GenerateRequest("jazz", bars=16, seed=3)).song
+    assert all(source.stems[s].notes for s in STEMS)
+    edit = GenerateRequest("", seed=3, source=source, chord_text="Dm7 G7 Cmaj7 A7")
+    assert shipped._playing(shipped.attributes(edit), edit) == (STEMS, STEMS)
+    drumless = source.with_stem("drums", ())
+    quiet = GenerateRequest("", seed=3, source=drumless, chord_text="Dm7 G7 Cmaj7 A7")
+    told = ("melody", "chords", "bass")
+    assert shipped._playing(shipped.attributes(quiet), quiet) == (STEMS, told)
+    hits = len(shipped.generate(edit).song.stems["drums"].notes)
+    assert hits >= 0.25 * len(source.stems["drums"].notes)
