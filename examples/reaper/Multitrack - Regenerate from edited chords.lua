@@ -1,5 +1,5 @@
 -- @description Multitrack - Regenerate from edited chords
--- @about Reads the notes of the chords MIDI item you edited (the selected one on the
+-- @about Reads the notes of the chords MIDI item you edited (the selected one on a
 --   "chords (MIDI)" track, else the one under the edit cursor), sends them to the server as
 --   chord_notes with `multitrack send regenerate … --wait`, and adds the results to the
 --   existing items as new takes, so every earlier take stays one click away. See README.md.
@@ -7,19 +7,23 @@
 local script_dir = ({ reaper.get_action_context() })[2]:match("^(.*)[/\\]")
 local mt = dofile(script_dir .. "/multitrack_lib.lua")
 
-local function chords_item(track)
+--- The chords item to read: the selected item on any "chords (MIDI)" track (every Generate
+--- adds its own), else the one under the edit cursor, else the newest take's.
+local function chords_item()
   for i = 0, reaper.CountSelectedMediaItems(0) - 1 do
     local item = reaper.GetSelectedMediaItem(0, i)
-    if reaper.GetMediaItem_Track(item) == track then return item end
+    if mt.track_tag(reaper.GetMediaItem_Track(item)) == "midi:chords" then return item end
   end
   local cursor = reaper.GetCursorPosition()
   local fallback = nil
-  for i = 0, reaper.CountTrackMediaItems(track) - 1 do
-    local item = reaper.GetTrackMediaItem(track, i)
-    local pos = reaper.GetMediaItemInfo_Value(item, "D_POSITION")
-    local len = reaper.GetMediaItemInfo_Value(item, "D_LENGTH")
-    if cursor >= pos and cursor < pos + len then return item end
-    fallback = item
+  for _, track in ipairs(mt.tracks_tagged("midi:chords")) do
+    for i = 0, reaper.CountTrackMediaItems(track) - 1 do
+      local item = reaper.GetTrackMediaItem(track, i)
+      local pos = reaper.GetMediaItemInfo_Value(item, "D_POSITION")
+      local len = reaper.GetMediaItemInfo_Value(item, "D_LENGTH")
+      if cursor >= pos and cursor < pos + len then return item end
+      fallback = item
+    end
   end
   return fallback
 end
@@ -53,11 +57,10 @@ local function ask()
 end
 
 local function main()
-  local chords_track = mt.find_track("midi:chords")
-  if not chords_track then
+  if #mt.tracks_tagged("midi:chords") == 0 then
     return mt.fail({ code = "no_chords_track", message = "No \"chords (MIDI)\" track: run Multitrack - Generate first." })
   end
-  local item = chords_item(chords_track)
+  local item = chords_item()
   local from_job = item and mt.item_job(item)
   if not from_job then
     return mt.fail({ code = "no_take", message = "Select the edited item on the \"chords (MIDI)\" track." })
@@ -81,9 +84,10 @@ local function main()
 
   reaper.Undo_BeginBlock()
   reaper.PreventUIRefresh(1)
+  -- the results go to the tracks of the take that was edited, as new takes of its items
   for _, stem in ipairs(mt.STEMS) do
-    local track = mt.find_track("audio:" .. stem) or mt.new_track(stem .. " (audio)", "audio:" .. stem)
-    local old = mt.item_at(track, start)
+    local track, old = mt.take_track("audio:" .. stem, from_job, start)
+    track = track or mt.new_track(stem .. " (audio)", "audio:" .. stem)
     if old then
       mt.add_audio_take(old, record.files[stem], record.job, record.take_dir)
     else
@@ -91,8 +95,8 @@ local function main()
     end
   end
   for _, stem in ipairs(mt.STEMS) do
-    local track = mt.find_track("midi:" .. stem) or mt.new_track(stem .. " (MIDI)", "midi:" .. stem)
-    local old = mt.item_at(track, start)
+    local track, old = mt.take_track("midi:" .. stem, from_job, start)
+    track = track or mt.new_track(stem .. " (MIDI)", "midi:" .. stem)
     local new = mt.insert_midi(track, record.notes[stem], start, song.bars * bar_qn,
       stem == "drums", record.job, record.take_dir)
     if old then
@@ -106,7 +110,7 @@ local function main()
       reaper.SetActiveTake(reaper.GetTake(merged, reaper.GetMediaItemNumTakes(merged) - 1))
     end
   end
-  mt.place_ambience(record, start, true)
+  mt.place_ambience(record, start, from_job)
   mt.remove_own_markers(start, mt.time_after(start, song.bars * bar_qn))
   mt.add_section_markers(start, song, record.job)
   mt.add_chord_markers(start, song, record.job)

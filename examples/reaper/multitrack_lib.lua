@@ -333,14 +333,42 @@ function M.new_track(name, tag)
   return track
 end
 
---- The first track tagged `tag` ("audio:bass", "midi:chords"), or nil.
-function M.find_track(tag)
+--- Every track tagged `tag`, in project order.
+function M.tracks_tagged(tag)
+  local out = {}
   for i = 0, reaper.CountTracks(0) - 1 do
     local track = reaper.GetTrack(0, i)
     local _, value = reaper.GetSetMediaTrackInfo_String(track, M.TRACK_TAG, "", false)
-    if value == tag then return track end
+    if value == tag then out[#out + 1] = track end
   end
-  return nil
+  return out
+end
+
+--- The tag of `track` ("midi:chords"), or "" for a track this script did not make.
+function M.track_tag(track)
+  local _, value = reaper.GetSetMediaTrackInfo_String(track, M.TRACK_TAG, "", false)
+  return value
+end
+
+--- True when one of `item`'s takes (not only the active one) came from `job`.
+function M.item_has_job(item, job)
+  for i = 0, reaper.GetMediaItemNumTakes(item) - 1 do
+    local take = reaper.GetTake(item, i)
+    local _, value = reaper.GetSetMediaItemTakeInfo_String(take, "P_EXT:multitrack_job", "", false)
+    if value == job then return true end
+  end
+  return false
+end
+
+--- Where a take's stem lives: the track tagged `tag` whose item at `start` holds a take of
+--- `job`, and that item; nil when no track has one. Each Generate adds its own tracks, so
+--- the first track with the tag may belong to another take.
+function M.take_track(tag, job, start)
+  for _, track in ipairs(M.tracks_tagged(tag)) do
+    local item = M.item_at(track, start)
+    if item and M.item_has_job(item, job) then return track, item end
+  end
+  return nil, nil
 end
 
 local function tag_take(take, job, take_dir)
@@ -446,13 +474,14 @@ end
 
 --- The take's ambience.wav (rain, birds ... when the prompt asked for them) on its own track
 --- `ambience (audio)` from `start`, like the stems: a new item on a new track (Generate), or,
---- with `reuse`, a new take in the item already at `start` on the ambience track
---- (Regenerate). A take without ambience adds nothing.
+--- with `reuse` (the job regenerated), a new take in that job's ambience item
+--- (Regenerate; a new track when it has none). A take without ambience adds nothing.
 function M.place_ambience(record, start, reuse)
   local path = record.files and record.files.ambience
   if type(path) ~= "string" then return nil end
-  local track = reuse and M.find_track("audio:ambience") or M.new_track("ambience (audio)", "audio:ambience")
-  local old = reuse and M.item_at(track, start)
+  local track, old = nil, nil
+  if reuse then track, old = M.take_track("audio:ambience", reuse, start) end
+  track = track or M.new_track("ambience (audio)", "audio:ambience")
   if old then
     M.add_audio_take(old, path, record.job, record.take_dir)
     return old

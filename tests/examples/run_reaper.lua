@@ -211,6 +211,41 @@ expect(ambience_track.items[1].takes[1].source.path == record.files.ambience
   and ambience_track.items[1].active.source.path == second.files.ambience, "ambience plays the new take, keeps the old")
 expect(S.last_undo == "Multitrack: regenerate " .. second.job .. " from " .. first_job, "undo point named")
 
+-- 3b. A second take later in the project: Regenerate edits the take whose chords item is
+-- selected, on that take's own tracks, even with the edit cursor over the first take --------
+local function tagged(tag)
+  local out = {}
+  for _, t in ipairs(S.tracks) do if t.ext.multitrack == tag then out[#out + 1] = t end end
+  return out
+end
+S.cursor = 41.0 -- bar 21
+S.answers = { "lofi\n4\n1" }
+run("Multitrack - Generate.lua")
+local other = last_record()
+expect(other.ok == true and #tagged("midi:chords") == 2, "a second take on its own tracks")
+local other_chords = tagged("midi:chords")[2].items[1]
+expect(near(other_chords.position, 40.0), "the second take starts at bar 21")
+local first_chords = tagged("midi:chords")[1].items[1]
+first_chords.selected = false
+other_chords.selected = true
+S.cursor = 5.0 -- over the first take
+S.answers = { "\n\n" }
+run("Multitrack - Regenerate from edited chords.lua")
+local third = last_record()
+expect(S.argvs[#S.argvs][3] == "regenerate" and S.argvs[#S.argvs][4] == other.job,
+  "regenerate edits the selected take (%s), not the first: %s", other.job, argv_line(#S.argvs))
+for _, stem in ipairs(mt.STEMS) do
+  for _, kind in ipairs({ "audio:", "midi:" }) do
+    local own, first = tagged(kind .. stem)[2], tagged(kind .. stem)[1]
+    expect(#own.items == 1 and #own.items[1].takes == 2 and own.items[1].active.ext.multitrack_job == third.job,
+      "%s%s: the new take lands in the second take's item", kind, stem)
+    expect(#first.items == 1 and #first.items[1].takes == 2 and first.items[1].active.ext.multitrack_job == second.job,
+      "%s%s: the first take's item is as it was", kind, stem)
+  end
+end
+other_chords.selected = false
+first_chords.selected = true
+
 -- 4. Cancelled dialogs and server errors end quietly or with one message box ------------------
 local function snapshot()
   return string.format("%d tracks, %d items, %d markers, %d tempo, %g bpm", #S.tracks, #S.items, #S.markers, #S.tempo, S.bpm)
