@@ -9,6 +9,7 @@ the indices of its captions; a batch picks one caption per window at random.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -76,7 +77,9 @@ class TrainingArrays:
         """Grid steps every window is padded to."""
         return int(self.mel_pitch.shape[1])
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, made_from: str = "") -> None:
+        """Write to ``path``; ``made_from`` records what the arrays were made from
+        (``load_training_arrays``), so a cache is never read for other windows."""
         arrays = {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
         flat_ids = np.array([i for ids in self.caption_ids for i in ids], np.int32)
         lens = np.array([len(ids) for ids in self.caption_ids], np.int32)
@@ -84,6 +87,7 @@ class TrainingArrays:
         payload["caption_text"] = np.array(self.captions)
         payload["key_frame"] = np.array(self.key_frame)
         payload["text_encoder"] = np.array(json.dumps(TEXT_ENCODER.to_dict()))
+        payload["made_from"] = np.array(made_from)
         with atomic_file(path) as handle:
             np.savez(handle, **payload)
 
@@ -102,6 +106,12 @@ class TrainingArrays:
                 return UNRECORDED_ENCODER
             return TextEncoderId.from_dict(json.loads(str(z["text_encoder"])))
 
+    @staticmethod
+    def made_from_of(path: Path) -> str:
+        """What a saved cache was made from ("" for caches saved before the record)."""
+        with np.load(path, allow_pickle=False) as z:
+            return str(z["made_from"]) if "made_from" in z.files else ""
+
     @classmethod
     def load(cls, path: Path) -> TrainingArrays:
         with np.load(path, allow_pickle=False) as z:
@@ -115,6 +125,7 @@ class TrainingArrays:
         captions = [str(c) for c in data.pop("caption_text")]
         data.pop("key_frame", None)
         data.pop("text_encoder", None)
+        data.pop("made_from", None)
         return cls(**data, caption_ids=ids, captions=captions, key_frame=cls.frame_of(path))
 
 
@@ -209,16 +220,28 @@ def load_training_arrays(
     captions: int | None = None,
 ) -> TrainingArrays:
     """The split's windows of ``min_steps`` < steps <= ``max_steps`` in ``key_frame``, from
-    ``cache`` when it is newer than the corpus manifest and in that frame. ``share`` keeps a
-    seeded random share of the windows and ``captions`` at most that many captions each
-    (embedding every caption of the corpus takes the sentence encoder ~30 min on 2 cores)."""
+    ``cache`` when it was made from this corpus (its folder and its manifest, byte for byte)
+    with these settings, in that frame and by this text encoder. ``share`` keeps a seeded
+    random share of the windows and ``captions`` at most that many captions each (embedding
+    every caption of the corpus takes the sentence encoder ~30 min on 2 cores). A run folder
+    reused with another corpus used to train on the old one's cached windows."""
     manifest = corpus / "manifest.json"
-    if cache.exists() and manifest.exists() and cache.stat().st_mtime > manifest.stat().st_mtime:
+    made_from = json.dumps({
+        "corpus": str(corpus.resolve()),
+        "manifest": hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else "",
+        "split": split, "max_steps": max_steps, "min_steps": min_steps, "share": share,
+        "captions": captions,
+    }, sort_keys=True)  # fmt: skip
+    if cache.exists():
         cached = TrainingArrays.frame_of(cache)
         encoder = TrainingArrays.encoder_of(cache)
-        if cached == key_frame and encoder == TEXT_ENCODER:
+        same = TrainingArrays.made_from_of(cache) == made_from
+        if same and cached == key_frame and encoder == TEXT_ENCODER:
             return TrainingArrays.load(cache)
-        log.warning("cache %s is in the %s frame, text by %s; re-encoding", cache, cached, encoder)
+        log.warning(
+            "cache %s was made from %s, in the %s frame, text by %s; re-encoding",
+            cache, "this corpus" if same else "other windows", cached, encoder,
+        )  # fmt: skip
     log.warning("encoding %s split of %s", split, corpus)
     rng = np.random.default_rng(0)
     examples = (
@@ -231,7 +254,7 @@ def load_training_arrays(
 
     embed_captions(arrays, embed_texts)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    arrays.save(cache)
+    arrays.save(cache, made_from)
     return arrays
 
 

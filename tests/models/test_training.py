@@ -119,6 +119,41 @@ def test_an_array_cache_in_another_frame_is_re_encoded(tiny_corpus: Path, tmp_pa
     assert load_training_arrays(tiny_corpus, "train", cache, "signature").key_frame == "signature"
 
 
+def test_an_array_cache_of_another_corpus_or_share_is_re_encoded(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    # a run folder reused with another corpus used to train on the old corpus's windows
+    import shutil
+
+    from models.dataset import load_training_arrays
+    from multitrack.corpus.store import ShardWriter, iter_examples, write_json_atomic
+
+    examples = list(iter_examples(tiny_corpus, "train"))
+
+    def corpus(folder: Path, n: int) -> Path:
+        shutil.rmtree(folder, ignore_errors=True)
+        writer = ShardWriter(folder / "train", size=8)
+        for ex in examples[:n]:
+            writer.add(ex)
+        writer.flush()
+        write_json_atomic(folder / "manifest.json", {"format": "multitrack.corpus/1", "windows": n})
+        return folder
+
+    def fresh(folder: Path) -> int:  # its windows, read without a cache
+        return len(load_training_arrays(folder, "train", tmp_path / f"{folder.name}-fresh.npz"))
+
+    cache = tmp_path / "arrays.npz"
+    full = len(load_training_arrays(tiny_corpus, "train", cache))
+    other = corpus(tmp_path / "other", 3)
+    few = fresh(other)
+    assert len(load_training_arrays(other, "train", cache)) == few < full
+    assert len(load_training_arrays(tiny_corpus, "train", cache)) == full
+    assert len(load_training_arrays(tiny_corpus, "train", cache, share=0.3)) < full
+    assert len(load_training_arrays(other, "train", cache)) == few
+    corpus(other, len(examples))  # rebuilt in place: a new manifest
+    assert len(load_training_arrays(other, "train", cache)) == full
+
+
 def test_mode_balance_evens_out_the_modes_draws() -> None:
     import numpy as np
 
