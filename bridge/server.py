@@ -220,14 +220,17 @@ class Bridge:
             reply(*protocol.error(job, "internal", f"internal error: {type(exc).__name__}: {exc}"))
 
     def submit(self, spec: JobSpec, reply: ReplyFn) -> None:
-        """Queue a job verb's request, refusing a job id whose take exists and an edit of a
-        take that is neither on disk nor queued."""
+        """Queue a job verb's request, refusing a job id whose take (or one of its
+        variations') exists and an edit of a take that is neither on disk nor queued."""
         out = self.out
-        target = protocol.resolve_take_dir(out, spec.job)
-        if target.exists() or target.is_symlink():
-            raise protocol.ProtocolError(
-                "duplicate_job", f"a take named {spec.job!r} already exists in {out}"
-            )
+        # the take and its variations (<job>-2 ... <job>-K), all refused up front
+        names = [spec.job] + [f"{spec.job}-{k}" for k in range(2, (spec.ask.variations or 1) + 1)]
+        for name in names:
+            target = protocol.resolve_take_dir(out, name)
+            if target.exists() or target.is_symlink():
+                raise protocol.ProtocolError(
+                    "duplicate_job", f"a take named {name!r} already exists in {out}"
+                )
         if spec.source is not None:
             source = protocol.resolve_take_dir(out, spec.source)
             if not source.is_dir() and not self.board.knows(spec.source):

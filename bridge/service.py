@@ -72,6 +72,9 @@ def generate_take(
     Raises ``Cancelled`` if ``cancelled()`` turns true before the take is in place; nothing
     is left behind in that case (the take writer builds in a hidden folder).
     """
+    if name is not None:  # refused before the work, not after it
+        for taken in [name] + [f"{name}-{k}" for k in range(2, request.variations + 1)]:
+            check_take_free(out_root, taken)
     if progress is not None:
         progress(0.0, "parsing")
     prefer = preference_scorer(out_root)  # None until the producer has rated enough takes
@@ -89,8 +92,6 @@ def generate_take(
     meta = take_meta(request, gen, pipeline)
     if gen.variations:
         meta["variations"] = len(gen.variations) + 1
-        for k in range(2, len(gen.variations) + 2) if name else ():
-            check_take_free(out_root, f"{name}-{k}")
     take = write_take(
         gen.song,
         out_root,

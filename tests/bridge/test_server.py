@@ -77,10 +77,13 @@ def test_generate_end_to_end_with_notes(tmp_path: Path) -> None:
 def test_invalid_requests_get_error_replies(tmp_path: Path) -> None:
     with running_server(tmp_path) as server, OscClient(*server.address, timeout=WAIT) as client:
         write_take(example_song(), tmp_path, name="exists", meta={"prompt": "x"})
+        write_take(example_song(), tmp_path, name="exist-3", meta={"prompt": "x"})
         cases: list[tuple[str, list[object], str, str]] = [
             ("/multitrack/explode", [], "", "unknown_address"),
             (protocol.GENERATE, ["../up", "p"], "../up", "bad_job"),
             (protocol.GENERATE, ["exists", "p"], "exists", "duplicate_job"),
+            # a variation's name taken: refused at once, not after the work
+            (protocol.GENERATE, ["exist", "p", "variations", 3], "exist", "duplicate_job"),
             (protocol.GENERATE, ["g", "p", "bars", 999], "g", "bad_value"),
             (protocol.REGENERATE, ["r", "nothing-here"], "r", "unknown_take"),
             (protocol.REGENERATE, ["r", "../exists"], "r", "bad_job"),
