@@ -39,11 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     install.add_argument("--path", type=Path, help="install into DIR instead of the host's folder")
     install.add_argument("--host", dest="server_host", default="127.0.0.1", help="server address")
     install.add_argument("--port", type=int, default=9000, help="server port (default 9000)")
+    install.add_argument("--token", default=None,
+                         help="the server's shared secret (`multitrack serve --token`); needed "
+                              "for a server away from 127.0.0.1")  # fmt: skip
     check = actions.add_parser("check", help="does the server answer; are the scripts current?")
     check.add_argument("host", nargs="?", choices=sorted(HOSTS), help="only this host")
     check.add_argument("--path", type=Path, help="the folder the scripts were installed into")
     check.add_argument("--host", dest="server_host", default="127.0.0.1", help="server address")
     check.add_argument("--port", type=int, default=9000, help="server port (default 9000)")
+    check.add_argument("--token", default=None, help="the server's shared secret")
     p.set_defaults(func=run)
 
 
@@ -98,23 +102,40 @@ def _lua_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid Lua string here
 
 
-def settings_text(host: str, server_host: str, port: int) -> str:
+def settings_text(host: str, server_host: str, port: int, token: str | None = None) -> str:
+    """The settings file the scripts read: the command, the server's address, its token."""
     command = str(executable())
     if host == "reaper":
+        secret = "" if token is None else f"token = {_lua_string(token)}, "
         return ("-- Written by `multitrack daw install reaper`; ExtState settings override it.\n"
-                f"return {{ command = {_lua_string(command)}, port = {port}, "
-                f"version = {_lua_string(version())} }}\n")  # fmt: skip
-    data = {"host": server_host, "port": port, "multitrack": command, "version": version()}
+                f"return {{ command = {_lua_string(command)}, host = {_lua_string(server_host)}, "
+                f"port = {port}, {secret}version = {_lua_string(version())} }}\n")  # fmt: skip
+    data: dict[str, object] = {"host": server_host, "port": port, "multitrack": command}
+    if token is not None:
+        data["token"] = token
+    data["version"] = version()
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def install(host: str, target: Path, server_host: str, port: int) -> list[Path]:
-    """Copy ``host``'s scripts and settings into ``target``; returns the files written."""
+def install(
+    host: str, target: Path, server_host: str, port: int, token: str | None = None
+) -> list[Path]:
+    """Copy ``host``'s scripts and settings into ``target``; returns the files written. A
+    server away from this machine binds only with a token, so one is required for it."""
+    from bridge.server import is_loopback
+
+    if token is not None and not token:
+        raise MultitrackError("--token must not be empty")
+    if token is None and not is_loopback(server_host):
+        raise MultitrackError(
+            f"a server on {server_host} (not this machine) answers only with its token: add "
+            "--token SECRET, the one `multitrack serve --token` was given"
+        )
     try:
         target.mkdir(parents=True, exist_ok=True)
         written = [Path(shutil.copy2(src, target / src.name)) for src in sources(host)]
         settings = target / SETTINGS[host]
-        settings.write_text(settings_text(host, server_host, port), encoding="utf-8")
+        settings.write_text(settings_text(host, server_host, port, token), encoding="utf-8")
     except OSError as exc:
         raise MultitrackError(f"cannot install into {target}: {exc.strerror or exc}") from None
     return [*written, settings]
@@ -133,13 +154,13 @@ def compare(host: str, target: Path) -> tuple[str, list[str]]:
     return ("differs" if bad else "matches"), bad
 
 
-def server_answers(server_host: str, port: int) -> str | None:
+def server_answers(server_host: str, port: int, token: str | None = None) -> str | None:
     """The server's version, or None when nothing answers in 2 s."""
     from bridge import protocol
     from bridge.client import OscClient
 
     try:
-        with OscClient(server_host, port, timeout=2.0) as client:
+        with OscClient(server_host, port, timeout=2.0, token=token) as client:
             reply = client.ping()
     except OSError:
         return None
@@ -153,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         raise MultitrackError(f"--port must be 1-65535, got {args.port}")
     if args.action == "install":
         target = args.path or user_folder(args.host)
-        files = install(args.host, target, args.server_host, args.port)
+        files = install(args.host, target, args.server_host, args.port, args.token)
         print(f"installed the {args.host} scripts into {target}:")
         for path in files:
             print(f"  {path.name}")
@@ -165,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
             print("next: restart Live; Settings > Link, Tempo & MIDI > Control Surface: Multitrack")
         return 0
     ok = True
-    answered = server_answers(args.server_host, args.port)
+    answered = server_answers(args.server_host, args.port, args.token)
     if answered is None:
         ok = False
         print(

@@ -7,6 +7,8 @@
 -- Settings (Extensions > ReaScript > run once, or the README's snippet):
 --   reaper.SetExtState("Multitrack", "command", "/path/to/.venv/bin/multitrack", true)
 --   reaper.SetExtState("Multitrack", "port", "9000", true)
+--   reaper.SetExtState("Multitrack", "host", "192.168.1.20", true) -- a server elsewhere, and
+--   reaper.SetExtState("Multitrack", "token", "SECRET", true)      -- its `serve --token`
 
 local M = {}
 
@@ -176,10 +178,15 @@ local function run(args, timeout_s)
     if not quoted then return nil, nil, err end
     parts[#parts + 1] = quoted
   end
-  local port = M.setting("port", nil)
-  if port then
-    parts[#parts + 1] = "--port"
-    parts[#parts + 1] = M.quote(port)
+  -- the server's address and token as `multitrack daw install` wrote them (or ExtState)
+  for _, key in ipairs({ "host", "port", "token" }) do
+    local value = M.setting(key, nil)
+    if value then
+      local quoted, err = M.quote(value)
+      if not quoted then return nil, nil, err end
+      parts[#parts + 1] = "--" .. key
+      parts[#parts + 1] = quoted
+    end
   end
   parts[#parts + 1] = "--timeout"
   parts[#parts + 1] = tostring(timeout_s)

@@ -65,6 +65,60 @@ def test_install_reaper_then_check(
     assert "differs from this version (multitrack_lib.lua)" in capsys.readouterr().out
 
 
+@pytest.mark.skipif(LUA is None, reason="lua5.4 is not installed (make sysdeps-test)")
+def test_install_reaper_with_a_server_host_and_token(
+    tmp_path: Path, server: Recorded, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the host was printed but never written, and no token could be given
+    target = tmp_path / "Multitrack"
+    port = str(server.address[1])
+    assert main(["daw", "install", "reaper", "--path", str(target), "--host", "10.1.2.3"]) == 2
+    err = capsys.readouterr().err
+    assert "--token" in err and err.count("\n") == 1 and not target.exists()
+    assert main(["daw", "install", "reaper", "--path", str(target), "--host", "localhost",
+                 "--port", port, "--token", "s3 cret"]) == 0  # fmt: skip
+    probe = (
+        f'local stub = dofile("{HERE}/reaper_stub.lua")\n'
+        "reaper = stub.reaper\n"
+        f'local mt = dofile("{target}/multitrack_lib.lua")\n'
+        'local pong = mt.send({ "ping" })\n'
+        'print(table.concat(stub.state.argvs[1], "|", 2))\n'
+    )
+    run = subprocess.run([str(LUA), "-e", probe], capture_output=True, text=True, timeout=60)
+    assert (
+        run.stdout.strip()
+        == f"send|ping|--host|localhost|--port|{port}|--token|s3 cret|--timeout|3"
+    ), run.stdout + run.stderr
+    assert main(["daw", "check", "reaper", "--path", str(target), "--host", "localhost",
+                 "--port", port, "--token", "s3 cret"]) == 0  # fmt: skip
+
+
+def test_install_ableton_with_a_server_host_and_token(tmp_path: Path) -> None:
+    from pythonosc.osc_message import OscMessage
+
+    target = tmp_path / "Multitrack"
+    assert main(["daw", "install", "ableton", "--path", str(target), "--host", "10.1.2.3",
+                 "--port", "9123", "--token", "abc"]) == 0  # fmt: skip
+    settings = json.loads((target / "settings.json").read_text(encoding="utf-8"))
+    assert (settings["host"], settings["token"]) == ("10.1.2.3", "abc")
+    live_stub.install(12)
+    try:
+        module = live_stub.load_script(target)
+        surface = module.create_instance(live_stub.CInstance(live_stub.Song(live_stub.ClipSlot12)))
+        assert surface.server == ("10.1.2.3", 9123) and surface.token == "abc"
+        assert surface.sock.getsockname()[0] == "0.0.0.0"  # replies come from elsewhere
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.bind(("127.0.0.1", 0))
+            peer.settimeout(5)
+            surface.server = peer.getsockname()
+            surface.send("/multitrack/ping", [])
+            message = OscMessage(peer.recv(65536))
+        assert (message.address, message.params) == ("/multitrack/ping", ["token", "abc"])
+        surface.disconnect()
+    finally:
+        live_stub.uninstall()
+
+
 def test_install_ableton_then_check_with_no_server(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -94,14 +94,20 @@ def osc_value(key: str, value: str) -> Any:
     return value
 
 
-def load_settings(path: str = SETTINGS) -> Tuple[str, int]:
-    """The server address `multitrack daw install` wrote, else 127.0.0.1:9000."""
+def load_settings(path: str = SETTINGS) -> Tuple[str, int, Optional[str]]:
+    """The server address and token `multitrack daw install` wrote, else 127.0.0.1:9000
+    and none."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
-        return str(data["host"]), int(data["port"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return SERVER
+        token = data.get("token")
+        return str(data["host"]), int(data["port"]), None if token is None else str(token)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return SERVER + (None,)
+
+
+def is_loopback(host: str) -> bool:
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 class Job(object):
@@ -118,13 +124,15 @@ class Job(object):
 class Multitrack(ControlSurface):
     def __init__(self, c_instance: Any) -> None:
         ControlSurface.__init__(self, c_instance)
-        self.server = load_settings()
+        host, port, self.token = load_settings()
+        self.server = (host, port)
         self.accept_timeout = ACCEPT_TIMEOUT
         self.jobs: Dict[str, Job] = {}
         self.work: List[Any] = []
         self.malformed = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        # replies come back to this socket: from a server elsewhere, not over loopback
+        self.sock.bind(("127.0.0.1" if is_loopback(host) else "0.0.0.0", 0))
         self.sock.setblocking(False)
         self.builder = TakeBuilder(self)
         logger.info("Multitrack: replies on 127.0.0.1:%d", self.sock.getsockname()[1])
@@ -162,7 +170,9 @@ class Multitrack(ControlSurface):
         self.show_message(message)
 
     def send(self, address: str, args: List[Any]) -> None:
-        self.sock.sendto(osc.encode(address, args), self.server)
+        """One request; with the server's token (a server away from 127.0.0.1 needs it)."""
+        extra = [] if self.token is None else ["token", self.token]
+        self.sock.sendto(osc.encode(address, list(args) + extra), self.server)
 
     def drain(self) -> None:
         while True:
