@@ -91,7 +91,8 @@ _STYLE_SUFFIXES: tuple[str, ...] = ("乐", "音乐", "风格", "风", "曲", "�
 _STYLE_TERMS = [
     *_style("pop", "流行|华语流行|流行歌|流行乐|pop|pop song|c-pop|cpop|k-pop|kpop|j-pop|jpop|mandopop|city pop|synth pop|synthpop|dance pop", weak="日系|动漫|动漫风|二次元|anime|日系动漫|日系动漫风"),
     *_style("pop", "抖音热梗bgm|抖音热梗|抖音bgm|抖音|热梗|短视频bgm|网红bgm|直播间暖场|直播间|暖场|tiktok|tiktok bgm|douyin|livestream", _HIGH),
-    *_style("ballad", "抒情|抒情歌|抒情曲|抒情歌曲|ballad|ballads|power ballad"),
+    # a ballad is slow, also where another style wins the style ("jazz ballad": slow jazz)
+    *_style("ballad", "抒情|抒情歌|抒情曲|抒情歌曲|ballad|ballads|power ballad", Sense("tempo", "slow")),
     *_style("rock", "摇滚|后摇|独立摇滚|另类摇滚|软摇滚|英伦摇滚|布鲁斯摇滚|rock|rock and roll|rock'n'roll|rock n roll|indie rock|alternative rock|alt rock|soft rock|post-rock|post rock|blues rock|grunge|britpop"),
     *_style("rock", "硬摇滚|金属|重金属|死亡金属|hard rock|metal|heavy metal|metalcore", _HIGH),
     *_style("punk", "朋克|朋克摇滚|流行朋克|punk|punk rock|pop punk|pop-punk"),

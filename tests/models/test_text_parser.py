@@ -458,3 +458,12 @@ def test_a_negative_or_exponent_tempo_is_not_read() -> None:
     assert lex("-90 bpm").bpm is None and lex("节奏 -80 bpm").bpm is None
     assert lex("1e3 bpm").bpm is None
     assert lex("lofi, 80-90 bpm").bpm == 90 and lex("85 bpm").bpm == 85
+
+
+def test_a_ballad_is_slow_even_where_another_style_wins() -> None:
+    # "jazz ballad" kept jazz and came out at 125 bpm: the ballad's slowness was dropped
+    attrs = parse_prompt("jazz ballad, 32 bars")
+    assert attrs.style == "jazz" and attrs.bpm is not None and attrs.bpm <= 76
+    assert parse_prompt("一首抒情歌").bpm == 68
+    assert parse_prompt("upbeat rock ballad").bpm is not None
+    assert parse_prompt("upbeat rock ballad").bpm >= 112  # the word named first wins
