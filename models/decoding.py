@@ -142,6 +142,16 @@ PITCH_CUTS = 2
 # windows its comping voices came and went one by one (docs/model.md, "Session 7").
 CHORD_STRIKES = True
 CHORD_STRAY_STEPS = 2
+# Voices struck together end at the upper median of their own ends (``_chord_notes``); with
+# ``CHORD_VOICES_RING`` a voice the network holds longer rings on to its own end, up to the
+# next block strike and the bar line. Off, every voice of a strike ended at the median, as
+# 0.4.2 shipped: its strikes released all their voices together 0.805 of the time against
+# bench/realism.py's held-out windows' 0.697 (training split: 0.731 against 0.683; ringing
+# on: 0.671; classifier 0.637 -> 0.627, with the session's sampling changes). Not capped at
+# the bar line, the voices of one chord sounded into the next: chord edits' bars sounding the
+# forced chord (bench/chord_edits.py, recogniser) 0.893 -> 0.895, capped 0.902
+# (docs/model.md, "Session 15").
+CHORD_VOICES_RING = True
 
 # Comping that returns (``_chord_bars``): a bar of the chords stem that sounds the same pitch
 # classes as an earlier bar plays that bar's notes when the network finds them at most this
@@ -171,13 +181,14 @@ DEGREE_WEIGHT = 2.0
 PITCH_MOTIF_NATS = 16.0
 
 
-def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_]) -> list[Note]:
+def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_], bar: int = 0) -> list[Note]:
     """Notes of a polyphonic stem from its thresholded hold and onset rows (rows, T), as a
     band's comping plays. A step where two or more voices' onsets fire is a block strike: a
     voice still held there is struck again with the others. Voices struck on the same step
-    end together, at the upper median of their own ends, and no later than the next block
-    strike (never into the same row's next note). A voice struck alone (a broken chord) may
-    ring on under the next one. A held run that no onset starts and that is shorter than
+    end at the upper median of their own ends, and no later than the next block strike
+    (never into the same row's next note); with ``CHORD_VOICES_RING`` one held longer rings
+    on to its own end, up to the next block strike and the end of its ``bar`` (steps; 0: no
+    bar line). A voice struck alone (a broken chord) may ring on under the next one. A held run that no onset starts and that is shorter than
     ``CHORD_STRAY_STEPS`` is a stray and dropped. Pitches are row indices."""
     sounding = hold | struck
     blocks = np.flatnonzero(struck.sum(axis=0) >= 2)
@@ -202,8 +213,12 @@ def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_]) -> list[Not
         later = blocks[blocks > a]
         if len(members) > 1 and len(later):
             end = min(end, int(later[0]))
-        for _, r in members:
-            notes.append(Note(a, r, min(end, limit.get((r, a), end)) - a))
+        for b, r in members:
+            own = end
+            if CHORD_VOICES_RING and b > end:  # rings on, to the next strike or bar line
+                own = min(b, int(later[0]) if len(later) else b)
+                own = max(end, min(own, (a // bar + 1) * bar)) if bar > 0 else own
+            notes.append(Note(a, r, min(own, limit.get((r, a), own)) - a))
     return sorted(notes)
 
 
@@ -493,7 +508,7 @@ def _comping(
             CHORD_BAR_NATS,
         )
         if CHORD_STRIKES:
-            notes = _chord_notes(hold, struck)
+            notes = _chord_notes(hold, struck, bar)
         else:
             roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
                         velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip

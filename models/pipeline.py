@@ -263,6 +263,7 @@ class Pipeline:
         cond = self._condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
+        free = request.source is None and spans is None  # neither an edit nor forced chords
         comping = (
             _comping_of(base)
             if spans is not None and bars is None and "chords" not in keep
@@ -274,7 +275,7 @@ class Pipeline:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None, k=k,
-                                   comping=comping)  # fmt: skip
+                                   comping=comping, phrases=free)  # fmt: skip
             if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
@@ -495,6 +496,7 @@ class Pipeline:
         forced: bool = False,
         k: int | None = None,
         comping: float | None = None,
+        phrases: bool = False,
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
         draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``:
@@ -506,7 +508,10 @@ class Pipeline:
         if k is None:
             k = self._batch(request, frame)
         gen = torch.Generator().manual_seed(seed)
-        x = share_noise(torch.randn(k, c, frames, generator=gen), ties)
+        x = torch.randn(k, c, frames, generator=gen)
+        if phrases:
+            x = structure.phrase_noise(x, frame.meter.steps_per_bar // comp)
+        x = share_noise(x, ties)
         # under a forced progression, a third pass without it: v_cond - v_unforced is the
         # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
         gc = self.chord_guidance if forced else 0.0

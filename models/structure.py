@@ -2,15 +2,17 @@
 which (``tie_groups``), and the chord-track values a form fixes (the last bar on the tonic).
 
 Same-letter sections come back by tied sampling: they start from the same noise (one draw,
-``share_noise``) and, at every step above ``TIED_ABOVE``, share the mean of their velocity
-predictions, so the network writes each repeated section once while seeing every place it
-sounds; below it each return finishes on its own, a varied repeat. A repeat's last bar is
-left untied, so it may vary into its phrase end or the next section.
+``share_noise``) and, at every step above ``TIED_ABOVE``, share the first section's velocity
+prediction (``TIE_FIRST``; the mean of all of theirs before session 15), so the network
+writes each repeated section once; below it each return finishes on its own, a varied
+repeat. A repeat's last bar is left untied, so it may vary into its phrase end or the next
+section. A fresh take's noise also returns, weakly, 2 bars later (``phrase_noise``).
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 
 import torch
@@ -42,6 +44,13 @@ TIED_ABOVE = 300
 # --bars 16,32 --n 150`) 0.747 at 300, 0.790 at 60 (0.4.1 at 300: 0.803; docs/model.md,
 # "Session 14").
 READER_TIED_ABOVE = 60
+# Tied sections share their first member's prediction (``tie``), not the mean of all of
+# theirs: the mean of predictions made in other contexts is a blur, and the pitch reader
+# read it as fewer notes. `bench/form.py --n 50` (0.4.2): pass 0.92 -> 0.98, harmony
+# returning 0.96 -> 1.00, melody notes a bar 0.68 -> 0.78 of the style's (the held-out long
+# windows: 0.78). Held further apart (to timestep 150 / 300) it passed 0.92 / 0.88 (docs/
+# model.md, "Session 15"). False averages them, as sessions 8-14 did.
+TIE_FIRST = True
 
 # A fresh 8-bar take with no form asked returns to its first phrase as often as the corpus's
 # held-out 8-bar windows do (``label_sections``: A A 0.200, A B 0.625, one 8-bar phrase
@@ -54,6 +63,18 @@ READER_TIED_ABOVE = 60
 # (docs/model.md, "Session 12"). 0: no plan, as before.
 SHORT_BARS = 8
 SHORT_RETURN = 0.2
+
+# Phrases come back 2 bars later: in the corpus's held-out windows a melody bar shares 0.14
+# of its (onset, pitch) events with the bar 2 before it, against 0.08 one or three bars
+# apart; 0.4.2's takes shared 0.08 at every distance. The starting noise of a fresh take
+# (no source, no forced chords) draws each bar correlated ``PHRASE_NOISE`` with the bar 2
+# before it (``phrase_noise``), so the sampler starts from a phrase that returns, varied.
+# Chosen on 200 training-split windows' captions (`bench/realism.py --split train`) over
+# 0.2 / 0.3 / 0.4 / 0.5 (the chords' ringing voices and ``TIE_FIRST`` on): classifier 0.632 /
+# 0.637 / 0.655 / 0.690 (0.672 without any), motif share 0.200 / 0.202 / 0.206 / 0.206
+# (windows 0.205), melody notes a bar 4.18 / 4.32 / 4.43 / 4.49 (4.80); held-out +2 returns
+# 0.076 -> 0.137 (windows 0.144). 0 draws every frame on its own, as before.
+PHRASE_NOISE = 0.3
 
 
 def plan_sections(
@@ -68,9 +89,24 @@ def plan_sections(
         start = 0 if request.prepend else frame.bars - added
         letter = INTRO if request.prepend else OUTRO  # new music: no earlier letter returns
         new = Section(start, added, letter, "Intro" if request.prepend else "Extension")
-        return tuple(sorted((*kept, new), key=lambda s: s.start))
+        return _distinct_labels(tuple(sorted((*kept, new), key=lambda s: s.start)))
     text = request.form or getattr(attrs, "form", None)
     return parse_form(text, frame.bars) if text else default_sections(attrs.style, frame.bars)
+
+
+def _distinct_labels(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    """``sections`` with labels that occur more than once numbered in order ("Intro",
+    "Intro" -> "Intro 1", "Intro 2"): each becomes a DAW marker, and an intro added before a
+    take's own intro made two markers named alike."""
+    counts = Counter(s.label for s in sections)
+    seen: Counter[str] = Counter()
+    out = []
+    for s in sections:
+        if counts[s.label] > 1:
+            seen[s.label] += 1
+            s = replace(s, label=f"{s.label} {seen[s.label]}")
+        out.append(s)
+    return tuple(out)
 
 
 def phrase_plan(request: GenerateRequest, frame: Song) -> tuple[Section, ...]:
@@ -161,15 +197,34 @@ def share_noise(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tens
     return x
 
 
+def phrase_noise(x: torch.Tensor, frames_per_bar: int, rho: float | None = None) -> torch.Tensor:
+    """``x`` (B, C, F) of standard normal noise with each bar's draw correlated ``rho``
+    (default ``PHRASE_NOISE``) with the draw of the bar 2 before it: an AR(1) over every
+    other bar, ``sqrt(1 - rho^2)`` of its own draw plus ``rho`` of that bar's, so every frame
+    stays unit variance (bars 4 apart correlate rho^2)."""
+    rho = PHRASE_NOISE if rho is None else rho
+    span = 2 * frames_per_bar
+    if rho <= 0 or frames_per_bar <= 0 or x.shape[2] <= span:
+        return x
+    x = x.clone()
+    c = (1 - rho * rho) ** 0.5
+    for a in range(span, x.shape[2], frames_per_bar):
+        b = min(a + frames_per_bar, x.shape[2])
+        x[:, :, a:b] = c * x[:, :, a:b] + rho * x[:, :, a - span : b - span]
+    return x
+
+
 def tie(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tensor:
-    """``x`` (B, C, F) with each group's frames replaced by their mean."""
+    """``x`` (B, C, F) with each group's frames replaced by its first member's
+    (``TIE_FIRST``), else by their mean."""
     if not groups:
         return x
     x = x.clone()
     for group in groups:
-        mean = torch.stack([x[:, :, g] for g in group]).mean(0)
+        first = x[:, :, group[0]]
+        shared = first if TIE_FIRST else torch.stack([x[:, :, g] for g in group]).mean(0)
         for g in group:
-            x[:, :, g] = mean
+            x[:, :, g] = shared
     return x
 
 

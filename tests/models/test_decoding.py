@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
+from models import decoding
 from models.decoding import CHORD_STRAY_STEPS, _chord_notes
 from multitrack.song import Note
 
@@ -18,11 +20,26 @@ def rows(steps: int, *spans: tuple[int, int, int]) -> np.ndarray:
     return out
 
 
-def test_voices_struck_together_are_released_together() -> None:
-    # a triad struck on step 0 whose voices' holds fade at 3, 4 and 6: all end at 4
+def test_voices_struck_together_end_together_and_a_longer_one_rings_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a triad struck on step 0 whose voices' holds fade at 3, 4 and 6: 3 and 4 end at 4, the
+    # upper median; the voice held to 6 rings on (0.4.2 ended it at 4 too)
     hold = rows(16, (0, 0, 3), (2, 0, 4), (4, 0, 6))
     struck = rows(16, (0, 0, 1), (2, 0, 1), (4, 0, 1))
+    assert _chord_notes(hold, struck) == [Note(0, 0, 4), Note(0, 2, 4), Note(0, 4, 6)]
+    monkeypatch.setattr(decoding, "CHORD_VOICES_RING", False)
     assert _chord_notes(hold, struck) == [Note(0, 0, 4), Note(0, 2, 4), Note(0, 4, 4)]
+
+
+def test_a_ringing_voice_stops_at_the_next_strike_and_the_bar_line() -> None:
+    # the top voice is held for 14 steps; a new block strike at 10, a bar line at 8
+    hold = rows(16, (0, 0, 4), (2, 0, 4), (4, 0, 14), (1, 10, 12), (3, 10, 12))
+    struck = rows(16, (0, 0, 1), (2, 0, 1), (4, 0, 1), (1, 10, 11), (3, 10, 11))
+    top = [n for n in _chord_notes(hold, struck) if n.pitch == 4]
+    assert top == [Note(0, 4, 10), Note(10, 4, 4)]  # to the next block strike, struck in it
+    top = [n for n in _chord_notes(hold, struck, bar=8) if n.pitch == 4]
+    assert top[0] == Note(0, 4, 8)  # the bar line: a chord's voice is not heard in the next
 
 
 def test_a_voice_held_across_a_strike_is_struck_with_it() -> None:

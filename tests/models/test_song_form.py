@@ -106,6 +106,65 @@ def test_tied_sections_start_from_one_unshrunk_noise_draw() -> None:
     assert abs(float(y.std()) - 1.0) < 0.02  # a mean of 3 draws would have std 0.58 there
 
 
+def test_tied_sections_share_the_first_one_s_prediction(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from models import structure
+
+    x = torch.randn(2, 4, 12, generator=torch.Generator().manual_seed(1))
+    groups = [[torch.arange(0, 4), torch.arange(8, 12)]]
+    y = structure.tie(x, groups)
+    assert torch.equal(y[:, :, 8:], x[:, :, :4]) and torch.equal(y[:, :, :4], x[:, :, :4])
+    assert torch.equal(y[:, :, 4:8], x[:, :, 4:8])
+    monkeypatch.setattr(structure, "TIE_FIRST", False)  # sessions 8-14: their mean, a blur
+    mean = (x[:, :, :4] + x[:, :, 8:]) / 2
+    assert torch.allclose(structure.tie(x, groups)[:, :, 8:], mean)
+
+
+def test_phrase_noise_returns_two_bars_later_at_unit_variance() -> None:
+    import torch
+
+    from models.structure import phrase_noise
+
+    fpb, bars = 4, 8
+    x = torch.randn(4000, 1, fpb * bars, generator=torch.Generator().manual_seed(2))
+    y = phrase_noise(x, fpb, 0.3)
+    assert torch.equal(y[:, :, : 2 * fpb], x[:, :, : 2 * fpb])  # the first two bars as drawn
+    assert abs(float(y.std()) - 1.0) < 0.02
+
+    def corr(a: int, b: int) -> float:  # between frame 0 of bar a and of bar b
+        u, v = y[:, 0, a * fpb], y[:, 0, b * fpb]
+        return float((u * v).mean())
+
+    assert abs(corr(2, 4) - 0.3) < 0.05 and abs(corr(1, 5) - 0.09) < 0.05
+    assert abs(corr(2, 3)) < 0.05 and abs(corr(3, 6)) < 0.05  # odd distances stay apart
+    assert torch.equal(phrase_noise(x, fpb, 0.0), x)
+
+
+def test_phrase_noise_is_drawn_for_fresh_takes_only(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an edit keeps its source's music and forced chords lead their own bars: neither is
+    # started from phrases that return
+    from models import structure
+
+    calls: list[int] = []
+    real = structure.phrase_noise
+
+    def counted(x, fpb, rho=None):  # type: ignore[no-untyped-def]
+        calls.append(fpb)
+        return real(x, fpb, rho)
+
+    monkeypatch.setattr(structure, "phrase_noise", counted)
+    song = pipeline.generate(GenerateRequest("pop in C major", bars=4, seed=1, steps=2)).song
+    assert calls
+    calls.clear()
+    pipeline.generate(GenerateRequest("", source=song, chord_text="Am F C G", steps=2))
+    pipeline.generate(GenerateRequest("pop in C major", bars=4, chord_text="Am F", steps=2))
+    pipeline.generate(GenerateRequest("", source=song, repaint=(3, 4), steps=2))
+    assert not calls
+
+
 def test_a_long_take_s_tied_sections_keep_their_melody() -> None:
     # The shipped model: with the tied sections' noise averaged (not one draw), a 16-bar
     # take's melody had half the notes of an untied one (session 11)
@@ -154,6 +213,11 @@ def test_an_intro_goes_before_the_take(pipeline: Pipeline) -> None:
         moved = [(n.start - shift, n.pitch) for n in intro.stems[stem].notes if n.start >= shift]
         assert moved == [(n.start, n.pitch) for n in src.stems[stem].notes]
     assert intro.sections[0].label == "Intro"
+    # a second intro before the first: two markers named alike, before; numbered now
+    again = pipeline.generate(GenerateRequest("", source=intro, prepend=2, seed=6, steps=3)).song
+    assert [s.label for s in again.sections[:2]] == ["Intro 1", "Intro 2"]
+    labels = [s.label for s in again.sections]
+    assert len(set(labels)) == len(labels)
 
 
 def test_extension_limits(pipeline: Pipeline) -> None:
