@@ -78,6 +78,9 @@ _MORE_AFTER = ("再多一点", "多一点", "多一些", "多点", "一点", "�
                "enough", "up")  # fmt: skip
 _LESS_AFTER = ("太多", "太吵", "太重", "太响", "太满", "少一点", "少点", "少一些", "太大", "too much",
                "down", "less")  # fmt: skip
+# Quality words whose "X down" is a phrasal verb asking for more of X: "slow down", "calm
+# down", "quiet down" (other "X down": less X, "drums down", "tempo down").
+_DOWN_IS_MORE = {"slow", "calm", "quiet", "chill", "mellow", "soft"}
 _CLAUSE = re.compile(r"[,，。.!！?？;；、]+|\s+and\s+|\s+but\s+|和|并且|而且|但是|同时|然后")
 _NOT_ENOUGH = re.compile(r"not\s+(?P<q>[a-z ]+?)\s+enough")
 _INSTRUMENT_SWITCH = (
@@ -191,8 +194,16 @@ def _direction(clause: str, start: int, end: int, term: str) -> int:
         or before.endswith(("get rid of", "drop the", "remove the", "lose the"))
     ):
         return -2
+    if re.search(r"(?<![a-z])(no|not any|not) more\s*$", before):
+        return -2 if QUALITIES[term].drums else -1  # "no more drums": none
     if _NOT_ENOUGH.search(clause) or after.startswith(("不够", "太少")):
         return 1
+    if term in _DOWN_IS_MORE and re.match(r"(it |things |the \w+ )?down\b", after):
+        return 1  # "slow down", "calm it down": more of it
+    if re.match(
+        r"((are|is|sound|sounds|feel|feels)\s+)?(way |a bit |a little |much )?too\b", after
+    ):
+        return -1  # "the drums are too loud", "drums too busy": fewer
     if any(after.startswith(m) for m in _LESS_AFTER):
         return -1
     if last_word in _LESS_COMPARATIVES or any(

@@ -161,3 +161,31 @@ def test_a_swell_or_a_fade_is_a_dynamics_change(phrase: str, shape: str) -> None
 def test_lighter_and_more_forceful_move_the_energy() -> None:
     assert parse_feedback("轻一点").energy == -1 and parse_feedback("更有力").energy == 1
     assert parse_feedback("轻快一点").energy == 1  # brisk, not light
+
+
+@pytest.mark.parametrize(
+    ("phrase", "energy", "tempo", "drums"),
+    [
+        # each of these was read backwards: "slow down" made the take faster, "calm down" and
+        # "quiet down" raised the energy, "no more drums" added drums
+        ("slow down", 0, "<", 0),
+        ("calm down", -1, "=", 0),
+        ("quiet down", -1, "=", 0),
+        ("calm it down", -1, "=", 0),
+        ("no more drums", 0, "=", -2),
+        # these were refused as saying nothing
+        ("the drums are too loud", 0, "=", -1),
+        ("drums too busy", 0, "=", -1),
+        # and these stay as they were
+        ("speed up", 0, ">", 0),
+        ("tempo down", 0, "<", 0),
+        ("turn the drums down", 0, "=", -1),
+        ("the melody is too slow", 0, ">", 0),
+    ],
+)
+def test_phrasal_feedback_reads_the_right_way(
+    phrase: str, energy: int, tempo: str, drums: int
+) -> None:
+    change = parse_feedback(phrase)
+    assert change.energy == energy and change.drums == drums and not change.ignored, change
+    assert {"<": change.tempo < 1, ">": change.tempo > 1, "=": change.tempo == 1}[tempo]
