@@ -104,14 +104,9 @@ def describe_request(spec: JobSpec) -> dict[str, Any]:
                                      key=ask.key, meter=ask.meter, stems=ask.stems)  # fmt: skip
         return dict(attributes.to_json())
     if spec.kind == "refine":
-        from models.text.feedback import parse_feedback
+        from models.refinement import read_change
 
-        change = parse_feedback(ask.prompt)
-        if change.empty:
-            from models.refinement import FeedbackError
-
-            raise FeedbackError(f"nothing in {ask.prompt!r} says what to change; try e.g. "
-                                "太沉闷了, 再欢快一点, 不够中国风, more drums, slower, brighter")  # fmt: skip
+        change = read_change(ask.prompt)
         return {"from_job": spec.source, "feedback": change.to_json(), "seed": ask.seed}
     return {
         "from_job": spec.source,

@@ -67,9 +67,10 @@ def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
     )
 
 
-def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Refinement:
-    """Read ``feedback`` and apply it to the take's attributes. ``FeedbackError`` when the
-    feedback is empty, too long, or names nothing that can change."""
+def read_change(feedback: str) -> FeedbackChange:
+    """``feedback`` read into a change; ``FeedbackError`` when it is empty, too long, names
+    nothing that can change, or asks for changes that cancel out (the CLI and the server
+    refuse with the same words)."""
     text = feedback.strip()
     if not text:
         raise FeedbackError(
@@ -88,6 +89,14 @@ def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Ref
             f"nothing in {text!r} says what to change; try e.g. 太沉闷了, 再欢快一点, 不够中国风, "
             "more drums, slower, brighter"
         )
+    return change
+
+
+def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Refinement:
+    """Read ``feedback`` (``read_change``) and apply it to the take's attributes.
+    ``FeedbackError`` when it cannot be read or changes nothing that sounds."""
+    text = feedback.strip()
+    change = read_change(text)
     source = take_attributes(song, record)
     refined = apply_feedback(source, change)
     if not (change.drums or change.register) and _sounds_alike(source, refined):

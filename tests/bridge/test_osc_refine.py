@@ -52,6 +52,10 @@ def test_refine_and_rate_over_osc(tiny_checkpoint: Path, tmp_path: Path) -> None
         assert _state_or_error(c, protocol.RATE, ["nope", 1])[1][1] == "unknown_take"
         bad = c.run_job(protocol.REFINE, ["t3", "t1", "嗯……"])
         assert bad.terminal is not None and bad.terminal.args[1] == "bad_feedback"
+        # the CLI's words: it used to say "nothing ... says what to change"
+        both = c.run_job(protocol.REFINE, ["t5", "t1", "faster, slower"])
+        assert both.terminal is not None and both.terminal.args[1] == "bad_feedback"
+        assert "cancel each other out" in both.terminal.args[2]
         missing = c.run_job(protocol.REFINE, ["t4", "nope", "more drums"])
         assert missing.terminal is not None and missing.terminal.args[1] == "unknown_take"
         assert not (tmp_path / "t3").exists() and not (tmp_path / "t4").exists()
