@@ -230,6 +230,13 @@ def test_server_errors_and_garbage_never_reach_live(server: Recorded) -> None:
         for junk in (b"", b"/x\0\0,q\0\0", b"#bundle\0" + b"\xff" * 30, b"\x00" * 7):
             evil.sendto(junk, ("127.0.0.1", port))
         pump_until(c, lambda: surface.malformed == 4)
+    # a bad option: the clip says why and is not sent (its "!gen" name was, as the prompt)
+    sent = len(server.requests)
+    bad = trigger(song, "!gen lofi beat bpm=fast")
+    for _ in range(5):
+        c.pump()
+    assert bad.name == "lofi beat bpm=fast (bpm must be a number; fix it, then put !gen in front)"
+    assert len(server.requests) == sent and surface.jobs == {}
     empty = trigger(song, "!gen")
     for _ in range(5):
         c.pump()
@@ -269,6 +276,18 @@ def test_server_down_and_malformed_replies_end_the_job_cleanly(tmp_path: Path) -
             assert surface.jobs == {}
         assert song.state()[3:] == before[3:], "the Set is as it was"
         assert surface.malformed == 3
+        # a whole done reply from a server elsewhere, whose take is not on this disk
+        clip = trigger(song, "!gen lofi")
+        c.pump()
+        (job,) = surface.jobs
+        _, reply_to = fake.recvfrom(65536)
+        far = "/srv/elsewhere/" + job
+        paths = [far + "/" + n for n in ("song.json", "song.mid", "melody.wav", "chords.wav",
+                                         "bass.wav", "drums.wav")]  # fmt: skip
+        fake.sendto(module.encode("/multitrack/done", [job, far, *paths]), reply_to)
+        pump_until(c, lambda: "is not on this machine" in clip.name)
+        assert "--out folder shared here" in clip.name and surface.jobs == {}
+        assert song.state()[3:] == before[3:]
 
 
 def test_the_prompt_tempo_is_the_parsers() -> None:

@@ -218,8 +218,10 @@ class Multitrack(ControlSurface):
         if "bpm" in given:
             try:
                 named = float(given["bpm"])
-            except ValueError:
-                clip.name = "!gen %s (bpm must be a number)" % prompt
+            except ValueError:  # the name loses its "!gen", or the next tick sends it
+                clip.name = "%s bpm=%s (bpm must be a number; fix it, then put !gen in front)" % (
+                    prompt, given["bpm"])  # fmt: skip
+                self.show_message("Multitrack: bpm must be a number, got %r" % given["bpm"])
                 return
         answer = given.get("tempo", "")
         if answer == "?":
@@ -298,6 +300,11 @@ class Multitrack(ControlSurface):
             if len(wavs) != len(STEMS):
                 raise ValueError("done lists %d WAVs" % len(wavs))
             ambience = str(args[8]) if len(args) > 8 else None  # only when the take has one
+            if not os.path.isfile(song_json):  # a server elsewhere writes on its own disk
+                self.fail(job, "the take %s is not on this machine: Live loads the WAVs from "
+                          "disk, so a server elsewhere needs its --out folder shared here at "
+                          "the same path" % take_dir)  # fmt: skip
+                return
             with open(song_json, encoding="utf-8") as f:
                 song = json.load(f)
             int(song["bars"]), float(song["tempo"])  # the record must have these
