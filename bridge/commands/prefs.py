@@ -21,8 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from multitrack.prefs import MIN_RATINGS, PreferenceStore
+    from multitrack.errors import OutputError
+    from multitrack.prefs import MIN_RATINGS, STORE_NAME, PreferenceStore
 
+    if not args.out.is_dir():  # a mistyped --out was created, with an empty store in it
+        raise OutputError(f"no output folder {args.out}: give --out the folder of your takes")
+    if not (args.out / STORE_NAME).is_file():  # nothing rated yet: nothing to create
+        if args.action == "reset":
+            print(f"preferences reset: nothing stored under {args.out}")
+            return 0
     store = PreferenceStore.open(args.out)
     try:
         if args.action == "reset":

@@ -33,15 +33,16 @@ def run(args: argparse.Namespace) -> int:
     rating = int(text)
     if not args.take.is_dir():
         raise OutputError(f"no take {args.take}: there is no such folder to rate")
-    song, record = read_take(args.take)
-    root = args.take.parent
-    store = PreferenceStore.open(root)
+    take = args.take.resolve()  # "." is a take too: its folder's name, its parent's store
+    song, _ = read_take(take)
+    store = PreferenceStore.open(take.parent)
     try:
-        store.add_rating(str(record.get("take") or args.take.name), rating, song)
+        # by folder name, as the server rates (a copied take's song.json names its original)
+        store.add_rating(take.name, rating, song)
         count = len(store.ratings())
         active = store.model() is not None
     finally:
         store.close()
     state = "active" if active else f"learning ({count}/{MIN_RATINGS} ratings, both kinds)"
-    print(f"rated {args.take.name} {rating:+d}; {count} rated takes, preferences {state}")
+    print(f"rated {take.name} {rating:+d}; {count} rated takes, preferences {state}")
     return 0

@@ -115,7 +115,34 @@ def test_an_unwritable_store_is_a_one_line_error(
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["prefs", "show", "--out", str(blocker / "sub")]) == 2
-    assert "cannot write the preference store" in capsys.readouterr().err
+    assert "no output folder" in capsys.readouterr().err
+
+
+def test_rate_keys_by_folder_from_any_path_and_prefs_never_make_a_folder(
+    tiny_checkpoint: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "rate . 1" inside a take rated "" into a store inside the take; a copied take was keyed
+    # by its original's name (song.json's), so rating one replaced the other's
+    import shutil
+
+    take = _generate(tiny_checkpoint, tmp_path)
+    shutil.copytree(take, tmp_path / "keeper")
+    monkeypatch.chdir(take)
+    assert main(["rate", ".", "-1"]) == 0
+    assert "rated take-001 -1" in capsys.readouterr().out
+    assert not (take / STORE_NAME).exists()
+    assert main(["rate", str(tmp_path / "keeper"), "1"]) == 0
+    capsys.readouterr()
+    assert main(["prefs", "show", "--out", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ratings"] == {"take-001": -1, "keeper": 1}
+    typo = tmp_path / "typo"
+    for action in ("show", "reset"):
+        assert main(["prefs", action, "--out", str(typo)]) == 2
+        assert "no output folder" in capsys.readouterr().err
+    assert not typo.exists()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only folders")
