@@ -118,6 +118,49 @@ def _sounds_alike(a: PromptAttributes, b: PromptAttributes) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in _SOUNDING)
 
 
+def resamples(record: Mapping[str, Any], change: FeedbackChange) -> bool:
+    """Whether a refine samples the take again (its prompt and seed, changed) rather than
+    changing the take's own notes. Only a plain take (made from its prompt and seed: not an
+    edit, a later variation, a render or a refine) is sampled again as itself; the notes of
+    any other would be lost (a chord edit came back with the chords it replaced). A change of
+    key or scale (brighter, darker, more Chinese) needs new notes whatever the take."""
+    if change.mode or change.pentatonic:
+        return True
+    prompt, seed, variation = record.get("prompt"), record.get("seed"), record.get("variation")
+    return (
+        isinstance(prompt, str)
+        and isinstance(seed, int)
+        and not record.get("edit")
+        and not record.get("refine")
+        and variation in (None, 1)
+    )
+
+
+def notes_request(
+    song: Song, refinement: Refinement, record: Mapping[str, Any], *, steps: int = 20
+) -> GenerateRequest | None:
+    """For a refine that keeps the take's notes: the edit that writes drums into a take that
+    had none when more drums are asked (its other stems kept note for note), else None (no
+    sampling: ``kept_notes`` is the new song)."""
+    if refinement.change.drums <= 0 or song.stems["drums"].notes:
+        return None
+    prompt, seed = record.get("prompt"), record.get("seed")
+    return GenerateRequest(
+        prompt=prompt if isinstance(prompt, str) else "",
+        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else 0,
+        steps=steps,
+        source=kept_notes(song, refinement),
+        keep=("melody", "chords", "bass"),
+        stems=STEMS,
+    )
+
+
+def kept_notes(song: Song, refinement: Refinement) -> Song:
+    """The take's own notes at the refined tempo, without drums if none are wanted."""
+    out = replace(song, tempo=float(refinement.attributes.bpm or song.tempo))
+    return out.with_stem("drums", ()) if refinement.change.drums == -2 else out
+
+
 def refine_request(
     refinement: Refinement,
     record: Mapping[str, Any],
@@ -173,10 +216,15 @@ def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
 
 
 def chain_meta(
-    refinement: Refinement, source_dir: Path, record: Mapping[str, Any]
+    refinement: Refinement,
+    source_dir: Path,
+    record: Mapping[str, Any],
+    *,
+    sampled: bool = True,
 ) -> dict[str, Any]:
     """The song.json fields of a refined take: its attributes after the change, and the
-    chain (source take, feedback, the change read, what changed)."""
+    chain (source take, feedback, the change read, what changed, whether the take was
+    sampled again or its notes kept)."""
     changed = [
         line
         for line in refinement.attributes.understood
@@ -193,6 +241,7 @@ def chain_meta(
             "change": refinement.change.to_json(),
             "changed": changed,
             "depth": depth,
+            "notes": "sampled again" if sampled else "the source's, changed",
         },
     }
 

@@ -1,11 +1,15 @@
 """``multitrack refine TAKE FEEDBACK``: a new take from an earlier one and what the producer
 said about it ("太沉闷了", "再欢快一点", "不够中国风", "more drums", "slower", "brighter").
 
-The take's attributes are changed by the feedback (``models.text.feedback``), a new take is
-generated with the take's prompt and seed and the changed tempo, key and stems, the changes
-the model is not told are made on its notes (``models.refinement.realise``), and the new
-take's song.json records the chain: ``refine.source``, ``refine.feedback``, ``refine.change``,
-``refine.changed``. The feedback also goes into the preference store (``multitrack prefs``).
+The take's attributes are changed by the feedback (``models.text.feedback``). A plain take
+(made from its prompt and seed) is generated again with them: its prompt and seed, the
+changed tempo, key and stems. Any other take (an edit, a render, a later variation, a
+refine) keeps its own notes at the new tempo (drums written in by the model when more are
+asked of a take without them), unless the key or scale changes (``models.refinement.
+resamples``). The changes the model is not told are then made on the notes
+(``models.refinement.realise``), and the new take's song.json records the chain:
+``refine.source``, ``refine.feedback``, ``refine.change``, ``refine.changed``,
+``refine.notes``. The feedback also goes into the preference store (``multitrack prefs``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from models.request import DEFAULT_STEPS
 
 if TYPE_CHECKING:
     from models.pipeline import Pipeline
+    from models.request import GenerateRequest
     from multitrack.take import Take
 
 log = logging.getLogger(__name__)
@@ -70,20 +75,30 @@ def refine_take(
     ``multitrack refine`` and OSC ``/multitrack/refine`` alike; the feedback also goes into
     the preference store (a store that cannot be written only warns)."""
     from bridge.service import take_meta
-    from models.refinement import chain_meta, plan_refinement, realise, refine_request
+    from models import refinement as rf
     from models.request import Cancelled
     from multitrack.take import read_take, write_take
 
     song, record = read_take(source_dir)
-    refinement = plan_refinement(song, record, feedback)
-    request = refine_request(refinement, record, seed=seed, steps=steps)
+    refinement = rf.plan_refinement(song, record, feedback)
     if progress is not None:
         progress(0.0, "refining")
-    gen = pipeline.generate(request, progress=progress, cancelled=cancelled)
-    if cancelled is not None and cancelled():
-        raise Cancelled("cancelled")
-    new_song = realise(gen.song, refinement, seed=request.seed)
-    meta = {**take_meta(request, gen, pipeline), **chain_meta(refinement, source_dir, record)}
+    sampled = rf.resamples(record, refinement.change)
+    request: GenerateRequest | None
+    if sampled:
+        request = rf.refine_request(refinement, record, seed=seed, steps=steps)
+    else:  # an edit, a render, a variation or a refine: its own notes, changed
+        request = rf.notes_request(song, refinement, record, steps=steps)
+    if request is not None:
+        gen = pipeline.generate(request, progress=progress, cancelled=cancelled)
+        if cancelled is not None and cancelled():
+            raise Cancelled("cancelled")
+        base, meta = gen.song, take_meta(request, gen, pipeline)
+    else:
+        base = rf.kept_notes(song, refinement)
+        meta = {key: record[key] for key in ("prompt", "seed", "model") if key in record}
+    new_song = rf.realise(base, refinement, seed=int(meta.get("seed") or 0))
+    meta = {**meta, **rf.chain_meta(refinement, source_dir, record, sampled=sampled)}
 
     def write_progress(fraction: float, stage: str) -> None:
         if cancelled is not None and cancelled():

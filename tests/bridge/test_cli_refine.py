@@ -48,6 +48,46 @@ def test_refine_writes_a_new_take_with_the_chain(tiny_checkpoint: Path, tmp_path
     assert third["refine"]["depth"] == 2 and third["tempo"] < record["tempo"]
 
 
+def test_refining_an_edit_keeps_its_music(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    # a refine sampled the prompt and seed again: a chord edit came back with the chords it
+    # replaced, an extension lost its bars' music; now it changes the edit's own notes
+    from typing import Any
+
+    from multitrack.song import Song
+    from multitrack.take import read_take
+
+    source = _generate(tiny_checkpoint, tmp_path, "lo-fi hip hop in A minor")
+    edit = tmp_path / "edit"
+    assert main(["generate", "", "--from", str(source), "--chords", "F G Em Am", "--name",
+                 "edit", "--out", str(tmp_path), "--checkpoint", str(tiny_checkpoint),
+                 "--steps", "3"]) == 0  # fmt: skip
+    song, _ = read_take(edit)
+
+    def refined(name: str, *feedback: str, of: Path = edit) -> tuple[Song, dict[str, Any]]:
+        args = ["--name", name, "--checkpoint", str(tiny_checkpoint), "--steps", "3"]
+        assert main(["refine", str(of), *feedback, *args]) == 0
+        return read_take(tmp_path / name)
+
+    def notes(s: Song, stem: str) -> list[tuple[int, int, int]]:
+        return [(n.start, n.pitch, n.duration) for n in s.stems[stem].notes]
+
+    faster, record = refined("faster", "faster")
+    assert faster.tempo > song.tempo
+    for stem in ("melody", "chords", "bass", "drums"):
+        assert notes(faster, stem) == notes(song, stem), stem
+    assert [c.symbol for c in faster.chords] == [c.symbol for c in song.chords]
+    assert record["refine"]["notes"] == "the source's, changed"
+    quiet, _ = refined("nodrums", "no drums")
+    assert not quiet.stems["drums"].notes and notes(quiet, "melody") == notes(song, "melody")
+    back, record = refined("drums-back", "more drums", of=tmp_path / "nodrums")
+    assert notes(back, "chords") == notes(song, "chords") and back.stems["drums"].notes
+    _, record = refined("darker", "darker")  # a new key: sampled again
+    assert record["refine"]["notes"] == "sampled again"
+    # a plain take is still sampled again, as itself at the new tempo
+    _, record = refined("plain", "slower", of=source)
+    assert record["refine"]["notes"] == "sampled again"
+
+
 def test_refine_bad_input_is_one_line(
     tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
