@@ -101,7 +101,8 @@ def describe_request(spec: JobSpec) -> dict[str, Any]:
         from models.text import apply_overrides, parse_prompt
 
         attributes = apply_overrides(parse_prompt(ask.prompt), bars=ask.bars, bpm=ask.bpm,
-                                     key=ask.key, meter=ask.meter, stems=ask.stems)  # fmt: skip
+                                     key=ask.key, meter=ask.meter, stems=ask.stems,
+                                     form=ask.form)  # fmt: skip
         return dict(attributes.to_json())
     if spec.kind == "refine":
         from models.refinement import read_change

@@ -216,6 +216,7 @@ class Pipeline:
             key=request.key if src is None else src.key,
             meter=request.meter if src is None else str(src.meter),
             stems=request.stems,
+            form=request.form if src is None else None,
         )
 
     @torch.no_grad()

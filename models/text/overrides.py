@@ -31,12 +31,14 @@ def apply_overrides(
     key: Key | str | None = None,
     meter: Meter | str | None = None,
     stems: Sequence[str] | None = None,
+    form: str | None = None,
 ) -> PromptAttributes:
     """``attrs`` with every given option in place of the prompt's value.
 
     ``bars``: 1-512; ``bpm``: 20-400 quarter notes a minute; ``key``: anything
     ``multitrack.theory.Key.parse`` reads ("A minor", "Eb", "降E大调") or a ``Key``; ``meter``: 4/4, 3/4,
-    2/4 or 6/8; ``stems``: names from melody, chords, bass, drums (at least one).
+    2/4 or 6/8; ``stems``: names from melody, chords, bass, drums (at least one); ``form``:
+    the song form asked beside the prompt (``--form``), recorded so a refine keeps it.
     Raises ``MusicError`` for a value out of range or unreadable.
     """
     notes = list(attrs.understood)
@@ -74,6 +76,9 @@ def apply_overrides(
         changes["stems"] = chosen
         changes["stems_named"] = True
         notes.append(f"stems: {', '.join(chosen)} ({_said(', '.join(attrs.stems))})")
+    if form is not None and form.strip():
+        changes["form"] = form.strip()
+        notes.append(f"form: {form.strip()} ({_said(attrs.form)})")
     if attrs.seconds is not None and bars is None and (bpm is not None or meter is not None):
         tempo = float(bpm) if bpm is not None else (attrs.bpm or default_bpm(attrs.style))
         quarters = Meter.parse(str(changes.get("meter") or attrs.meter or "4/4")).quarters_per_bar

@@ -208,3 +208,22 @@ def test_parse_shows_the_feedback_change(capsys: pytest.CaptureFixture[str]) -> 
     assert json.loads(capsys.readouterr().out)["feedback"]["drums"] == 1
     assert main(["parse", "sad piano ballad", "--no-embedding", "--json"]) == 0
     assert "feedback" not in json.loads(capsys.readouterr().out)
+
+
+def test_a_form_given_beside_the_prompt_survives_a_refine(
+    tiny_checkpoint: Path, tmp_path: Path
+) -> None:
+    # --form was not recorded in song.json's attributes, so a refine fell back on the
+    # style's default form and the DAW's markers changed with it
+    from multitrack.take import read_take
+
+    args = ["--out", str(tmp_path), "--checkpoint", str(tiny_checkpoint), "--steps", "2"]
+    assert main(["generate", "pop song in C major", "--bars", "16", "--form", "A A B A",
+                 "--name", "f1", *args]) == 0  # fmt: skip
+    song, record = read_take(tmp_path / "f1")
+    assert record["attributes"]["form"] == "A A B A"
+    assert main(["refine", str(tmp_path / "f1"), "faster", "--name", "f2", *args[2:]]) == 0
+    again, _ = read_take(tmp_path / "f2")
+    assert [(s.start, s.bars, s.label) for s in again.sections] == [
+        (s.start, s.bars, s.label) for s in song.sections
+    ]
