@@ -28,7 +28,7 @@ from bridge.outdir import FolderLock, clean_stale_takes, prepare_folder
 from bridge.protocol import JobSpec, Reply
 from bridge.transport import IDLE_TIMEOUT, Channel, Sender, TcpServer, UdpServer
 from multitrack.errors import MultitrackError
-from multitrack.song import DRUM_NOTES, STEMS, STEPS_PER_BEAT
+from multitrack.song import DRUM_NOTES, STEMS
 
 if TYPE_CHECKING:
     from multitrack.take import Take
@@ -135,17 +135,21 @@ def done_replies(spec: JobSpec, take: Take) -> list[Reply]:
 
 
 def note_replies(job: str, take: Take) -> list[Reply]:
-    """Every stem's notes as ``notes`` replies (quarter-note beats; drums as GM notes)."""
+    """Every stem's notes as ``notes`` replies (quarter-note beats where song.mid plays them,
+    its style's swing included; drums as GM notes)."""
+    from multitrack.midi_io import PPQ, step_ticks
+    from multitrack.swing import swing_of
     from multitrack.take import read_take
 
     song, _ = read_take(take.dir)
+    tick = step_ticks(song.meter, *swing_of(song.style))
     replies: list[Reply] = []
     for stem in STEMS:
         notes = [
             (
                 DRUM_NOTES[n.pitch] if stem == "drums" else n.pitch,
-                n.start / STEPS_PER_BEAT,
-                n.duration / STEPS_PER_BEAT,
+                tick(n.start) / PPQ,
+                (tick(n.end) - tick(n.start)) / PPQ,
                 n.velocity,
             )
             for n in song.stems[stem].notes

@@ -22,7 +22,7 @@ import itertools
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -80,6 +80,15 @@ def write_midi(song: Song, path: Path, *, swing: float = 0.5, swing_unit: int = 
         mid.save(file=handle)
 
 
+def step_ticks(meter: Meter, swing: float = 0.5, swing_unit: int = 2) -> Callable[[int], int]:
+    """The tick (``PPQ`` a quarter note) at which ``song_to_midi`` puts a grid step: swung in
+    meters whose beat is a quarter note, straight otherwise (a compound 6/8 beat has no
+    swung pairs). The OSC ``notes`` replies place notes with it too, as song.mid has them."""
+    if meter.denominator != 4 or swing_unit not in (1, 2) or swing == 0.5:
+        return lambda step: step * TICKS_PER_STEP
+    return lambda step: swing_ticks(step, TICKS_PER_STEP, ratio=swing, unit=swing_unit)
+
+
 def song_to_midi(song: Song, *, swing: float = 0.5, swing_unit: int = 2) -> mido.MidiFile:
     """The MIDI file ``write_midi`` writes, in memory.
 
@@ -93,11 +102,7 @@ def song_to_midi(song: Song, *, swing: float = 0.5, swing_unit: int = 2) -> mido
     end = song.steps * TICKS_PER_STEP
     mid = mido.MidiFile(type=1, ticks_per_beat=PPQ)
     mid.tracks.append(_conductor(song, (swing, swing_unit)))
-
-    def tick(step: int) -> int:
-        if swing == 0.5:
-            return step * TICKS_PER_STEP
-        return swing_ticks(step, TICKS_PER_STEP, ratio=swing, unit=swing_unit)
+    tick = step_ticks(song.meter, swing, swing_unit)
 
     for name in STEMS:
         stem = song.stems[name]

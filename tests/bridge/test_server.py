@@ -309,3 +309,32 @@ def test_a_failed_preview_is_logged_and_the_take_stands(
     assert first.ok and second.ok
     assert take_complete(tmp_path / "f1") and not (tmp_path / "f1" / "preview.png").exists()
     assert "could not finish take" in caplog.text and "disk gone" in caplog.text
+
+
+def test_notes_replies_are_where_song_mid_plays_them_swing_and_all(tmp_path: Path) -> None:
+    # the replies sent the straight grid while song.mid and the WAVs swing: the DAW's MIDI
+    # clips played straight against swung audio
+    from dataclasses import replace
+
+    import mido
+
+    from bridge.server import note_replies
+    from multitrack.midi_io import PPQ
+
+    song = replace(example_song(), style="jazz")  # swings its 8ths
+    take = write_take(song, tmp_path, name="swung", meta={"prompt": "x"})
+    sent: dict[str, list[float]] = {}
+    for _, args in note_replies("swung", take):  # job stem index count (p s l v)...
+        flat = list(args[4:])
+        starts = [round(float(flat[i + 1]), 4) for i in range(0, len(flat), 4)]
+        sent.setdefault(str(args[1]), []).extend(starts)
+    mid = mido.MidiFile(take.files["midi"])
+    for track in mid.tracks[1:]:
+        name = next(m.name for m in track if m.type == "track_name")
+        tick, starts = 0, []
+        for m in track:
+            tick += m.time
+            if m.type == "note_on" and m.velocity > 0:
+                starts.append(round(tick / PPQ, 4))
+        assert sorted(sent.get(name, [])) == sorted(starts), name
+    assert any(round(b % 1, 4) not in (0.0, 0.5) for b in sent["melody"])  # off-beats late
