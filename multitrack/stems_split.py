@@ -70,20 +70,21 @@ class Part:
     @property
     def polyphony(self) -> float:
         """Share of notes (0-1) struck together with, or overlapping by more than
-        ``LEGATO_STEPS``, another note of this part."""
+        ``LEGATO_STEPS``, the note before or after them in this part. Neighbours only: one
+        note held for bars (a stuck note-on, a drone) used to make every note under it an
+        overlap, and a flute line with one hanging note was read as chords."""
         notes = sorted(self.notes)
         overlapping = 0
-        latest_end = -1
         for i, note in enumerate(notes):
+            prev = notes[i - 1] if i > 0 else None
             nxt = notes[i + 1] if i + 1 < len(notes) else None
-            before = latest_end - note.start > LEGATO_STEPS or (
-                i > 0 and notes[i - 1].start == note.start
+            before = prev is not None and (
+                prev.start == note.start or prev.end - note.start > LEGATO_STEPS
             )
             after = nxt is not None and (
                 nxt.start == note.start or note.end - nxt.start > LEGATO_STEPS
             )
             overlapping += before or after
-            latest_end = max(latest_end, note.end)
         return overlapping / len(notes) if notes else 0.0
 
 

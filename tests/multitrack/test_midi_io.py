@@ -221,6 +221,20 @@ def test_split_stems_by_shape_makes_melody_and_bass_monophonic() -> None:
     assert stems["chords"].program == 89
 
 
+def test_one_hanging_note_does_not_make_a_melody_chords() -> None:
+    # a flute line with one note-on never released (or held for ten bars) read as chords:
+    # every note under it counted as an overlap, the melody came out empty and the piano
+    # chords played on the flute's program
+    line = [Note(i * 4, 72 + i % 5, 4) for i in range(32)]
+    for held in (Note(0, 79, 32 * 4), Note(40, 79, 10 * 16)):
+        flute = _part(1, 0, "", 73, [*line, held])
+        piano = _part(2, 1, "", 0, [Note(b * 16, p, 16) for b in range(8) for p in (60, 64, 67)])
+        assert flute.polyphony <= 0.2
+        stems = split_stems([flute, piano])
+        assert stems["melody"].program == 73 and len(stems["melody"].notes) >= 30
+        assert stems["chords"].program == 0
+
+
 def test_split_stems_by_name_and_gm_family() -> None:
     stems = split_stems(
         [
