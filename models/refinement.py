@@ -44,7 +44,7 @@ _FIXED = frozenset({"bpm", "key", "meter", "bars", "style", "programs"})
 
 def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
     """A take's attributes from its song.json, with what the take itself fixes (tempo, key,
-    meter, bars, style, programs) taken from its song."""
+    meter, bars, style, programs, the stems that play) taken from its song."""
     raw = record.get("attributes")
     # what the take fixes is read from its song, whatever a hand edit left in song.json
     rest = {k: v for k, v in raw.items() if k not in _FIXED} if isinstance(raw, Mapping) else {}
@@ -52,8 +52,11 @@ def take_attributes(song: Song, record: Mapping[str, Any]) -> PromptAttributes:
         attrs = PromptAttributes.from_json(rest)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         raise OutputError(f"song.json's attributes are not readable ({exc})") from None
+    sounding = tuple(s for s in STEMS if song.stems[s].notes)
     return replace(
         attrs,
+        # the stems the take plays: "more drums" on a take drawn without them adds them
+        stems=sounding if sounding else attrs.stems,
         bpm=song.tempo,
         key=str(song.key),
         meter=str(song.meter),

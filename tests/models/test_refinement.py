@@ -16,7 +16,7 @@ from models.refinement import FeedbackError, note_stats, plan_refinement, realis
 from models.request import GenerateRequest
 from multitrack.dynamics import apply_dynamics
 from multitrack.example import example_song
-from multitrack.song import MIN_BPM, Song
+from multitrack.song import MIN_BPM, STEMS, Song
 from multitrack.theory import Key
 
 PROMPTS = ("一段舒缓的古筝曲,宁静", "chill lo-fi hip hop with piano", "欢快的流行歌曲")
@@ -149,3 +149,14 @@ def test_a_stem_that_plays_nothing_keeps_its_program_in_the_refined_record() -> 
     attrs = take_attributes(solo, {"attributes": {}})
     assert attrs.programs["bass"] != 0
     assert attrs.programs["melody"] == song.programs["melody"]
+
+
+def test_more_drums_on_a_take_without_them_adds_them() -> None:
+    # a take drawn without drums (its style's share, its seed) recorded "drums denser"
+    song = example_song().with_stem("drums", ())
+    record = {"prompt": "一段古筝", "seed": 2, "attributes": {"stems": list(STEMS)}}
+    more = plan_refinement(song, record, "more drums")
+    assert any("drums added" in line for line in more.attributes.understood)
+    assert refine_request(more, record).stems == STEMS
+    full = plan_refinement(example_song(), record, "more drums")
+    assert any("drums denser" in line for line in full.attributes.understood)
