@@ -188,8 +188,9 @@ def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_], bar: int = 
     end at the upper median of their own ends, and no later than the next block strike
     (never into the same row's next note); with ``CHORD_VOICES_RING`` one held longer rings
     on to its own end, up to the next block strike and the end of its ``bar`` (steps; 0: no
-    bar line). A voice struck alone (a broken chord) may ring on under the next one. A held run that no onset starts and that is shorter than
-    ``CHORD_STRAY_STEPS`` is a stray and dropped. Pitches are row indices."""
+    bar line). A voice struck alone (a broken chord) may ring on under the next one. A held
+    run that no onset starts and that is shorter than ``CHORD_STRAY_STEPS`` is a stray and
+    dropped. Pitches are row indices."""
     sounding = hold | struck
     blocks = np.flatnonzero(struck.sum(axis=0) >= 2)
     pieces: list[tuple[int, int, int]] = []  # (start, end, row), sorted by row then start

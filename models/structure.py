@@ -70,10 +70,12 @@ SHORT_RETURN = 0.2
 # (no source, no forced chords) draws each bar correlated ``PHRASE_NOISE`` with the bar 2
 # before it (``phrase_noise``), so the sampler starts from a phrase that returns, varied.
 # Chosen on 200 training-split windows' captions (`bench/realism.py --split train`) over
-# 0.2 / 0.3 / 0.4 / 0.5 (the chords' ringing voices and ``TIE_FIRST`` on): classifier 0.632 /
-# 0.637 / 0.655 / 0.690 (0.672 without any), motif share 0.200 / 0.202 / 0.206 / 0.206
-# (windows 0.205), melody notes a bar 4.18 / 4.32 / 4.43 / 4.49 (4.80); held-out +2 returns
-# 0.076 -> 0.137 (windows 0.144). 0 draws every frame on its own, as before.
+# 0.2 / 0.3 / 0.4 (with ``TIE_FIRST`` and the comping's ringing voices, not yet capped at the
+# bar line): classifier 0.632 / 0.637 / 0.655 (0.672 with none of the three; 0.5 alone
+# 0.690), motif share 0.200 / 0.202 / 0.206 (windows 0.205), melody notes a bar 4.18 / 4.32 /
+# 4.43 (4.80); 0.2 and 0.3 are within the classifier's noise, 0.3 sings more notes. As
+# shipped, 0.627; held-out +2 returns 0.076 -> 0.137 (windows 0.144). 0 draws every frame on
+# its own, as before (docs/model.md, "Session 15").
 PHRASE_NOISE = 0.3
 
 
