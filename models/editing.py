@@ -207,7 +207,7 @@ def splice(
     playing: tuple[str, ...],
 ) -> Song:
     """Put kept material back exactly: ``keep`` stems whole, and outside an open bar range
-    every stem; silence stems that do not play."""
+    every stem; silence stems that do not play (inside the range too)."""
     keep = set(keep)
     for s in STEMS:
         if base is not None and s in keep:
@@ -220,7 +220,9 @@ def splice(
                 for n in base.stems[s].notes
                 if n.start < a or n.start >= b
             ]
-            new = [_clip(n, a, b) for n in song.stems[s].notes if a <= n.start < b]
+            # new music only in a stem that plays: a repaint of a "no drums" take wrote fills
+            fresh = song.stems[s].notes if s in playing else ()
+            new = [_clip(n, a, b) for n in fresh if a <= n.start < b]
             song = song.with_stem(s, [n for n in old + new if n is not None])
         elif s not in playing:
             song = song.with_stem(s, ())

@@ -209,13 +209,18 @@ class Pipeline:
     def attributes(self, request: GenerateRequest) -> PromptAttributes:
         attrs = parse_prompt(request.prompt)
         src = request.source
+        stems = request.stems
+        if stems is None and src is not None and not attrs.stems_named:
+            # an edit plays the stems its source plays: an edit of a melody-and-bass take
+            # wrote chords and drums into it
+            stems = tuple(s for s in STEMS if src.stems[s].notes) or None
         return apply_overrides(
             attrs,
             bars=request.bars if src is None else src.bars,
             bpm=request.bpm if src is None else src.tempo,
             key=request.key if src is None else src.key,
             meter=request.meter if src is None else str(src.meter),
-            stems=request.stems,
+            stems=stems,
             form=request.form if src is None else None,
         )
 

@@ -449,6 +449,34 @@ def test_an_edit_is_told_the_stems_its_source_plays() -> None:
     drumless = source.with_stem("drums", ())
     quiet = GenerateRequest("", seed=3, source=drumless, chord_text="Dm7 G7 Cmaj7 A7")
     told = ("melody", "chords", "bass")
-    assert shipped._playing(shipped.attributes(quiet), quiet) == (STEMS, told)
+    assert shipped._playing(shipped.attributes(quiet), quiet) == (told, told)
     hits = len(shipped.generate(edit).song.stems["drums"].notes)
     assert hits >= 0.25 * len(source.stems["drums"].notes)
+
+
+def test_an_edit_plays_only_the_stems_its_source_plays(pipeline: Pipeline) -> None:
+    # an edit of a melody-and-bass take wrote chords and drums into it (keep, chords,
+    # repaint); a repaint of a "no drums" take wrote drum fills into the repainted bars
+    from models.editing import splice
+    from multitrack.example import example_song
+
+    src = pipeline.generate(
+        GenerateRequest("pop in D major", bars=4, seed=3, steps=2, stems=("melody", "bass"))
+    ).song
+    assert not src.stems["chords"].notes and not src.stems["drums"].notes
+    for edit in (
+        GenerateRequest("", source=src, keep=("melody",), seed=1, steps=2),
+        GenerateRequest("", source=src, chord_text="D G", seed=1, steps=2),
+        GenerateRequest("", source=src, repaint=(3, 4), seed=1, steps=2),
+        GenerateRequest("", source=src, extend=2, seed=1, steps=2),
+    ):
+        assert pipeline.attributes(edit).stems == ("melody", "bass")
+        song = pipeline.generate(edit).song
+        assert not song.stems["chords"].notes and not song.stems["drums"].notes
+    named = GenerateRequest("", source=src, seed=1, steps=2, stems=("melody", "bass", "drums"))
+    assert pipeline.attributes(named).stems == ("melody", "bass", "drums")
+    # splice: a stem that does not play stays silent inside the repainted bars too
+    full = example_song()
+    quiet = full.with_stem("drums", ())
+    out = splice(full, quiet, (), (2, 4), ("melody", "chords", "bass"))
+    assert not out.stems["drums"].notes
