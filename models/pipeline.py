@@ -342,7 +342,9 @@ class Pipeline:
         key = song.key
         parent = (Key(key.relative_minor_tonic, "minor") if key.is_minor
                   else Key(key.relative_major_tonic, "major"))  # fmt: skip
-        bass = replace(song.stems["bass"], program=style_of(groove).programs[2])
+        named = "bass" in attrs.named_programs  # a bass the prompt names stays the bass
+        program = song.stems["bass"].program if named else style_of(groove).programs[2]
+        bass = replace(song.stems["bass"], program=program)
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
         tracks = self._tracks(song, song.chords or None, None, None, song.sections)

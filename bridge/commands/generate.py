@@ -294,5 +294,5 @@ def _print_take(take_dir: Path, *, as_json: bool) -> int:
     files = record.get("files") or FILES
     for stem in ("midi", *STEMS, "ambience", "preview"):
         if stem in files or stem in FILES:
-            print(f"  {stem:8s}{take_dir / files.get(stem, FILES.get(stem, ''))}")
+            print(f"  {stem:9s}{take_dir / files.get(stem, FILES.get(stem, ''))}")
     return 0
