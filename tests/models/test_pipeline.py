@@ -486,7 +486,9 @@ def test_a_fused_take_keeps_the_bass_the_prompt_names(pipeline: Pipeline) -> Non
     # the groove style's bass replaced it: "国风电音,笛子,低音提琴" named 32 and played 38
     attrs = pipeline.attributes(GenerateRequest("国风电音,笛子,低音提琴"))
     assert attrs.groove_style == "edm" and attrs.programs["bass"] == 32
-    song = pipeline.generate(GenerateRequest("国风电音,笛子,低音提琴", bars=4, seed=2, steps=2)).song
+    song = pipeline.generate(
+        GenerateRequest("国风电音,笛子,低音提琴", bars=4, seed=2, steps=2)
+    ).song
     assert song.stems["bass"].program == 32
     plain = pipeline.generate(GenerateRequest("国风电音,笛子", bars=4, seed=2, steps=2)).song
     assert plain.stems["bass"].program != 32 or not plain.stems["bass"].notes
