@@ -175,16 +175,17 @@ def _next_hit(items: list[Item], start: int, step: int, *, skip: int = 2) -> int
     return None
 
 
-def _joined(items: list[Item], k: int, fields: frozenset[str]) -> list[int]:
-    """Hits joined to the hit at ``k`` by conjunctions (鼓和贝斯, drums and bass)."""
+def _joined(items: list[Item], k: int, fields: frozenset[str], step: int = 1) -> list[int]:
+    """Hits joined to the hit at ``k`` by conjunctions (鼓和贝斯, drums and bass), after it
+    (``step`` 1) or before it (-1: "drums and bass only")."""
     out: list[int] = []
     while True:
-        c = k + 1
-        while c < len(items) and items[c].kind == "filler":
-            c += 1
-        if c >= len(items) or items[c].kind != "conj":
+        c = k + step
+        while 0 <= c < len(items) and items[c].kind == "filler":
+            c += step
+        if not 0 <= c < len(items) or items[c].kind != "conj":
             return out
-        n = _next_hit(items, c + 1, 1, skip=1)
+        n = _next_hit(items, c + step, step, skip=1)
         if n is None or items[n].hit is None or not any(items[n].hit.has(f) for f in fields):  # type: ignore[union-attr]
             return out
         out.append(n)
@@ -227,12 +228,13 @@ def _apply_modifiers(items: list[Item]) -> None:
             else:
                 target.role = "melody" if kind == "lead" else "chords"
         elif kind == "only":
+            step = 1
             n = _next_hit(items, k + 1, 1, skip=1)
             if n is None or not (items[n].hit.has("stem") or items[n].hit.has("instrument")):  # type: ignore[union-attr]
-                n = _next_hit(items, k - 1, -1, skip=1)
+                step, n = -1, _next_hit(items, k - 1, -1, skip=1)
             if n is None or not (items[n].hit.has("stem") or items[n].hit.has("instrument")):  # type: ignore[union-attr]
                 continue
-            for j in (n, *_joined(items, n, frozenset({"stem", "instrument"}))):
+            for j in (n, *_joined(items, n, frozenset({"stem", "instrument"}), step)):
                 items[j].hit.only = True  # type: ignore[union-attr]
         elif kind == "guitar_tone":
             for step in (-1, 1):

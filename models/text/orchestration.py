@@ -176,7 +176,16 @@ class Orchestrator:
         self.stems_named = bool(only or solo or duet or off or drums_said)
         if only:
             stems = set(only)
-            reason = "only " + ", ".join(dict.fromkeys(only.values()))
+            texts = list(only.values())
+            # "只要钢琴和贝斯", "only piano and bass": the melodic instrument named with "only"
+            # plays too (the take was the bass alone)
+            for inst, hit in solo:
+                if hit.only:
+                    stems.add("melody")
+                    if inst.kind in ("poly", "pad"):
+                        stems.add("chords")
+                    texts.insert(0, hit.text)
+            reason = "only " + ", ".join(dict.fromkeys(texts))
         elif solo:
             stems = {"melody"}
             if any(inst.kind in ("poly", "pad") for inst, _ in solo):

@@ -467,3 +467,21 @@ def test_a_ballad_is_slow_even_where_another_style_wins() -> None:
     assert parse_prompt("一首抒情歌").bpm == 68
     assert parse_prompt("upbeat rock ballad").bpm is not None
     assert parse_prompt("upbeat rock ballad").bpm >= 112  # the word named first wins
+
+
+@pytest.mark.parametrize(
+    ("prompt", "stems"),
+    [
+        # the instrument named beside "only" was dropped: each of these played one stem
+        ("只要钢琴和贝斯,爵士,每分钟100拍", ("melody", "chords", "bass")),
+        ("only piano and bass", ("melody", "chords", "bass")),
+        ("只要古筝和鼓", ("melody", "chords", "drums")),
+        ("just guitar and drums", ("melody", "chords", "drums")),
+        ("drums and bass only", ("bass", "drums")),  # a trailing "only" takes both
+        ("piano and bass only", ("melody", "chords", "bass")),
+        ("just bass and drums", ("bass", "drums")),
+        ("只要钢琴", ("melody", "chords")),
+    ],
+)
+def test_only_keeps_every_part_it_names(prompt: str, stems: tuple[str, ...]) -> None:
+    assert parse_prompt(prompt).stems == stems
