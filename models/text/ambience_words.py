@@ -31,8 +31,9 @@ _TERMS = sorted(
     reverse=True,
 )
 _SUFFIX = r"(?:的?声音|声|的?环境音|环境声|音效|氛围|背景音?|\s*sounds?(?![a-z])|\s*ambience(?![a-z])|\s*noise(?![a-z]))?"
-# Not ambience: 行云流水 (an idiom for "flowing"), wind instruments.
-_GUARDS = {"流水": "(?<!云)"}
+# Not ambience: 行云流水 (an idiom for "flowing"), 高山流水 (the guqin piece, a guofeng
+# style word in the lexicon), wind instruments.
+_GUARDS = {"流水": "(?<!云)(?<!高山)"}
 _NOT_AFTER = ("instrument", "section", "ensemble", "band", "player", "quintet", "乐")
 _CLAUSE = re.compile(r"[^,，。.!！?？;；]+")
 _PLACES = (

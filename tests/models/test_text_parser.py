@@ -485,3 +485,10 @@ def test_a_ballad_is_slow_even_where_another_style_wins() -> None:
 )
 def test_only_keeps_every_part_it_names(prompt: str, stems: tuple[str, ...]) -> None:
     assert parse_prompt(prompt).stems == stems
+
+
+def test_a_piece_title_is_its_style_not_an_ambience() -> None:
+    # 高山流水 (the guqin piece) was read as a stream to record and an "epic" mood
+    attrs = parse_prompt("高山流水,古琴,宁静")
+    assert attrs.style == "guofeng" and attrs.ambience == () and attrs.mood == "calm"
+    assert parse_prompt("溪边流水声的古筝曲").ambience == ("stream",)
