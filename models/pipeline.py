@@ -79,6 +79,10 @@ MAX_RESAMPLES = 4  # draws again while every candidate copies a training window
 # so long songs get fewer: at most ``CANDIDATE_BARS`` bars in all (2 at 64 bars).
 CANDIDATES = 3
 KEY_RETRIES = 1
+# A fresh take whose prompt names the stems that play ("二胡独奏加鼓", "only piano and bass")
+# is drawn again, up to this many times, while no candidate plays every one of them, and a
+# candidate that does ranks first: "erhu solo with drums" came back with no drums.
+NAMED_RETRIES = 2
 # A plain take (no forced chords, one variation, no preference model) samples one candidate
 # first and keeps it when nothing could rank above it (in key, melody fit at least
 # ``models.ranking.FIT_ENOUGH``); else it samples the rest of a batch and ranks them all.
@@ -287,6 +291,11 @@ class Pipeline:
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
 
+        named = playing if attrs.stems_named and request.source is None else ()
+
+        def complete(song: Song) -> bool:  # every stem the prompt named plays
+            return all(song.stems[s].notes for s in named)
+
         resamples = attempt = 0
         pool: list[Song] = []
         done = lone = False
@@ -295,8 +304,9 @@ class Pipeline:
             # first in would keep it: the first of equals wins), sampling one instead of three
             _, pool = draw(0, 1)
             attempt, lone = 1, True
-            done = bool(pool) and top_ranked(pool[0])
+            done = bool(pool) and top_ranked(pool[0]) and complete(pool[0])
         retries = KEY_RETRIES if spans is None else 0
+        missing = NAMED_RETRIES
         while not done:
             # after a lone first candidate, as many more as make one batch
             spliced, fresh = draw(attempt, max(1, self._batch(request, frame) - lone))
@@ -308,9 +318,12 @@ class Pipeline:
             if retries and not any(key_agrees(c) for c in pool):
                 retries -= 1  # none sounds in its key: draw more to choose from
                 continue
+            if named and missing and not any(complete(c) for c in pool):
+                missing -= 1  # a stem the prompt named is silent in every one: draw more
+                continue
             done = True
         # a stable sort: the first of equals wins
-        ranked = sorted(pool, key=lambda c: rank(c, spans, prefer), reverse=True)
+        ranked = sorted(pool, key=lambda c: (complete(c), rank(c, spans, prefer)), reverse=True)
         chosen = [self._finish(c, spans, request) for c in distinct(ranked, request.variations)]
         groove = getattr(attrs, "groove_style", None)
         if groove and request.source is None:
