@@ -44,6 +44,7 @@ from multitrack.theory import Key
 
 SPLITS: tuple[str, ...] = ("train", "test")
 FORMAT = "multitrack.corpus/1"
+CORPUS_EXTRAS = ("harmony.json", "harmoniser.json")  # what `corpus build` writes beside them
 MANIFEST = "manifest.json"
 
 
@@ -105,11 +106,26 @@ def check_replaceable(out: Path, source: Path | None = None) -> None:
             )
     if out.is_file():
         raise OutputError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+    if out.is_dir() and any(out.iterdir()) and not _is_corpus(out):
         raise OutputError(
-            f"--out {out} holds files that are not a corpus (no {MANIFEST}), and building "
-            "replaces the whole folder; name a new or empty folder"
+            f"--out {out} holds files that are not a corpus (no corpus {MANIFEST}), and "
+            "building replaces the whole folder; name a new or empty folder"
         )
+
+
+def _is_corpus(folder: Path) -> bool:
+    """A folder a corpus build wrote: its manifest names this format, and it holds nothing
+    but the manifest and the splits' folders (a web app's manifest.json is not one)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    names = {p.name for p in folder.iterdir()}
+    return (
+        isinstance(manifest, dict)
+        and str(manifest.get("format", "")).startswith("multitrack.corpus")
+        and names <= {MANIFEST, *SPLITS, *CORPUS_EXTRAS}
+    )
 
 
 def replace_folder(built: Path, out: Path) -> None:

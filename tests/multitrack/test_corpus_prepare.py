@@ -98,3 +98,14 @@ def test_prepare_never_deletes_what_is_not_a_corpus(
         assert main(["prepare", str(lib), "--out", str(out), "--processes", "1"]) == 0
     assert read_manifest(tmp_path / "c")["windows"] == 9
     assert read_manifest(tmp_path / "empty")["windows"] == 9
+    # a folder with some other program's manifest.json is not a corpus
+    app = tmp_path / "app"
+    (app / "Samples").mkdir(parents=True)
+    (app / "manifest.json").write_text('{"name": "my app"}')
+    (app / "Samples" / "kick.wav").write_bytes(b"RIFF")
+    assert main(["prepare", str(lib), "--out", str(app), "--processes", "1"]) == 2
+    assert "not a corpus" in capsys.readouterr().err
+    assert (app / "Samples" / "kick.wav").exists()
+    (tmp_path / "c" / "notes.txt").write_text("mine")  # a corpus folder the producer wrote in
+    assert main(["prepare", str(lib), "--out", str(tmp_path / "c"), "--processes", "1"]) == 2
+    assert (tmp_path / "c" / "notes.txt").exists()
