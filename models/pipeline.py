@@ -214,9 +214,10 @@ class Pipeline:
         attrs = parse_prompt(request.prompt)
         src = request.source
         stems = request.stems
-        if stems is None and src is not None and not attrs.stems_named:
-            # an edit plays the stems its source plays: an edit of a melody-and-bass take
-            # wrote chords and drums into it
+        if stems is None and src is not None:
+            # an edit plays the stems its source plays (its prompt is usually the take's own,
+            # naming the stems the take was first asked for): an edit of a melody-and-bass
+            # take wrote chords and drums into it, one of a refine that added drums lost them
             stems = tuple(s for s in STEMS if src.stems[s].notes) or None
         return apply_overrides(
             attrs,

@@ -475,6 +475,9 @@ def test_an_edit_plays_only_the_stems_its_source_plays(pipeline: Pipeline) -> No
         assert not song.stems["chords"].notes and not song.stems["drums"].notes
     named = GenerateRequest("", source=src, seed=1, steps=2, stems=("melody", "bass", "drums"))
     assert pipeline.attributes(named).stems == ("melody", "bass", "drums")
+    # the take's own prompt naming other stems (an edit's empty prompt becomes it) does not
+    inherited = GenerateRequest("pop with drums", source=src, repaint=(3, 4), seed=1, steps=2)
+    assert pipeline.attributes(inherited).stems == ("melody", "bass")
     # splice: a stem that does not play stays silent inside the repainted bars too
     full = example_song()
     quiet = full.with_stem("drums", ())
