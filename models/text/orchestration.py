@@ -179,12 +179,16 @@ class Orchestrator:
             texts = list(only.values())
             # "只要钢琴和贝斯", "only piano and bass": the melodic instrument named with "only"
             # plays too (the take was the bass alone)
-            for inst, hit in solo:
-                if hit.only:
-                    stems.add("melody")
-                    if inst.kind in ("poly", "pad"):
-                        stems.add("chords")
-                    texts.insert(0, hit.text)
+            for hit in self.hits:  # every mention: "钢琴曲,只要钢琴和贝斯" names piano twice
+                if not hit.only or hit.negated or not hit.has("instrument"):
+                    continue
+                inst = BY_ID[hit.values("instrument")[0]]
+                if inst.kind == "bass":
+                    continue
+                stems.add("melody")
+                if inst.kind in ("poly", "pad"):
+                    stems.add("chords")
+                texts.insert(0, hit.text)
             reason = "only " + ", ".join(dict.fromkeys(texts))
         elif solo:
             stems = {"melody"}

@@ -481,6 +481,10 @@ def test_a_ballad_is_slow_even_where_another_style_wins() -> None:
         ("piano and bass only", ("melody", "chords", "bass")),
         ("just bass and drums", ("bass", "drums")),
         ("只要钢琴", ("melody", "chords")),
+        # the instrument named before too
+        ("钢琴曲,只要钢琴和贝斯", ("melody", "chords", "bass")),
+        ("soft piano ballad, only piano and bass", ("melody", "chords", "bass")),
+        ("piano music, only piano and drums", ("melody", "chords", "drums")),
     ],
 )
 def test_only_keeps_every_part_it_names(prompt: str, stems: tuple[str, ...]) -> None:
