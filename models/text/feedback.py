@@ -66,7 +66,8 @@ QUALITIES: dict[str, Quality] = {
 # Comparatives that are "more" of themselves, and of an opposite they name.
 _LESS_COMPARATIVES = {"fewer", "less", "softer", "quieter", "lighter", "smaller", "thinner"}
 _MORE_COMPARATIVES = {"more", "louder", "heavier", "bigger", "harder", "busier", "stronger"}
-_MORE_BEFORE = ("再多一点", "多一点", "多一些", "多点", "再", "更加", "更有", "更", "再有", "多", "加强", "加", "增加",
+_MORE_BEFORE = ("再多一点", "多一点", "多一些", "多点", "再加点", "多加点", "加点", "加一点", "加些",
+                "再", "更加", "更有", "更", "再有", "多", "加强", "加", "增加",
                 "不够", "还不够", "来点", "给点", "要", "more", "much more", "a bit more", "even more",
                 "increase", "add", "extra", "bring up", "turn up", "boost")  # fmt: skip
 _LESS_BEFORE = ("太过", "过于", "有点太", "有点", "有些", "太", "很", "好", "挺", "真", "这么", "那么", "少一点", "少点", "减少", "减弱", "不要那么",
@@ -196,10 +197,16 @@ def _direction(clause: str, start: int, end: int, term: str) -> int:
         return -2
     if re.search(r"(?<![a-z])(no|not any|not) more\s*$", before):
         return -2 if QUALITIES[term].drums else -1  # "no more drums": none
+    if re.search(
+        r"(不要|别|不用|不必)(再)?(加|更多|多加)\s*$|(don't|do not|dont|no need to) add( any)?( more)?\s*$",
+        before,
+    ):
+        return 0  # "不要再加鼓了", "don't add more drums": keep them as they are
+    negated = re.search(r"(?<![a-z])(don't|do not|dont|never|not)\s*$", before)
     if _NOT_ENOUGH.search(clause) or after.startswith(("不够", "太少")):
         return 1
     if term in _DOWN_IS_MORE and re.match(r"(it |things |the \w+ )?down\b", after):
-        return 1  # "slow down", "calm it down": more of it
+        return -1 if negated else 1  # "slow down": more of it; "don't slow down": less
     if re.match(
         r"((are|is|sound|sounds|feel|feels)\s+)?(way |a bit |a little |much )?too\b", after
     ):

@@ -189,3 +189,26 @@ def test_phrasal_feedback_reads_the_right_way(
     change = parse_feedback(phrase)
     assert change.energy == energy and change.drums == drums and not change.ignored, change
     assert {"<": change.tempo < 1, ">": change.tempo > 1, "=": change.tempo == 1}[tempo]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "tempo", "energy", "drums", "read"),
+    [
+        # a negated "slow down" did what it negates
+        ("don't slow down", ">", 0, 0, True),
+        ("please don't calm down", "=", 1, 0, True),
+        # "don't add more drums" added drums; now it asks for nothing
+        ("不要再加鼓了", "=", 0, 0, False),
+        ("别再加鼓了", "=", 0, 0, False),
+        ("don't add more drums", "=", 0, 0, False),
+        # and "add a little drums" was not read at all
+        ("再加点鼓", "=", 0, 1, True),
+    ],
+)
+def test_negated_and_added_feedback(
+    phrase: str, tempo: str, energy: int, drums: int, read: bool
+) -> None:
+    change = parse_feedback(phrase)
+    assert change.energy == energy and change.drums == drums, change
+    assert {"<": change.tempo < 1, ">": change.tempo > 1, "=": change.tempo == 1}[tempo]
+    assert bool(change.understood) == read
