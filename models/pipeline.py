@@ -334,6 +334,12 @@ class Pipeline:
         chosen = [self._dynamics(c, attrs, request, keep, bars) for c in chosen]
         record = attrs.to_json()
         record["conflicts"] += conflicts
+        silent = [s for s in named if not chosen[0].stems[s].notes]
+        if silent:  # asked for by name, and no draw played it: said, not hidden
+            record["conflicts"].append(
+                f"stems: {', '.join(silent)} asked for, but silent in this take "
+                f"(none of {attempt} draws played it); try another seed"
+            )
         return Generation(chosen[0], record, request.seed, resamples, timings, chosen[1:])
 
     def _regroove(

@@ -289,6 +289,10 @@ def _print_take(take_dir: Path, *, as_json: bool) -> int:
         print("  sections: " + " ".join(row["label"] for row in record["sections"]))
     print(f"  {record['key']}, {record['tempo']:g} BPM, {record['meter']}, {record['bars']} bars")
     print(f"  chords: {chords}")
+    attributes = record.get("attributes") or {}
+    for line in attributes.get("conflicts") or () if isinstance(attributes, dict) else ():
+        if str(line).startswith("stems:"):  # a named stem that came out silent
+            print(f"  note: {line}")
     from multitrack.stems import STEMS
 
     files = record.get("files") or FILES
