@@ -453,19 +453,15 @@ class Pipeline:
         the drawn set, as 85% of its training examples were: its null token, seen in the
         other 15%, played drums in 18 of 20 guofeng takes (13 of 20 with known programs)
         where 2 of 20 guofeng windows have them (docs/model.md, "Session 7").
-        An edit is told the stems its source plays: under the null token a chord edit of a
-        16-bar jazz take dropped its drums (161 hits to 0), the band losing a player nobody
-        asked it to. Otherwise (an unknown style, a checkpoint without the table) the null
-        token: the model chooses, and every stem may play."""
+        An edit is told the stems its source plays (``attributes`` names them: under the null
+        token a chord edit of a 16-bar jazz take dropped its drums, 161 hits to 0).
+        Otherwise (an edit of a take that plays nothing, an unknown style, a checkpoint
+        without the table) the null token: the model chooses, and every stem may play."""
         named = tuple(attrs.stems)
         if attrs.stems_named:
             return named, named
-        src = request.source
-        if src is not None:
-            heard = tuple(s for s in STEMS if src.stems[s].notes)
-            return named, heard or None
         share = self.drums_by_style.get(attrs.style or "")
-        if share is None:
+        if share is None or request.source is not None:
             return named, None
         drums = np.random.default_rng([request.seed, 0xD4]).random() < share
         told = tuple(s for s in STEMS if s != "drums" or drums)

@@ -139,6 +139,15 @@ def resamples(record: Mapping[str, Any], change: FeedbackChange) -> bool:
     )
 
 
+def _prompt_and_seed(record: Mapping[str, Any]) -> tuple[str, int]:
+    """The take's own prompt and seed from its song.json ("" and 0 where unreadable)."""
+    prompt, seed = record.get("prompt"), record.get("seed")
+    return (
+        prompt if isinstance(prompt, str) else "",
+        seed if isinstance(seed, int) and not isinstance(seed, bool) else 0,
+    )
+
+
 def notes_request(
     song: Song, refinement: Refinement, record: Mapping[str, Any], *, steps: int = 20
 ) -> GenerateRequest | None:
@@ -147,10 +156,10 @@ def notes_request(
     sampling: ``kept_notes`` is the new song)."""
     if refinement.change.drums <= 0 or song.stems["drums"].notes:
         return None
-    prompt, seed = record.get("prompt"), record.get("seed")
+    prompt, seed = _prompt_and_seed(record)
     return GenerateRequest(
-        prompt=prompt if isinstance(prompt, str) else "",
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else 0,
+        prompt=prompt,
+        seed=seed,
         steps=steps,
         source=kept_notes(song, refinement),
         keep=("melody", "chords", "bass"),
@@ -175,14 +184,11 @@ def refine_request(
     """A fresh generation with the take's prompt and seed (so the new take is a sibling of
     the source, not a stranger) and the changed tempo, key, length, meter and stems."""
     attrs = refinement.attributes
-    prompt = record.get("prompt")
-    own_seed = record.get("seed")
-    if seed is None:
-        seed = own_seed if isinstance(own_seed, int) and not isinstance(own_seed, bool) else 0
+    prompt, own_seed = _prompt_and_seed(record)
     return GenerateRequest(
-        prompt=prompt if isinstance(prompt, str) else "",
+        prompt=prompt,
         bars=attrs.bars,
-        seed=seed,
+        seed=own_seed if seed is None else seed,
         bpm=attrs.bpm,
         key=attrs.key,
         meter=attrs.meter,
