@@ -18,6 +18,9 @@ degree patterns); every third edit keeps the melody (reharmonisation). Measured 
 - the melody's strong-beat chord-tone ratio against the forced chords, against the style's
   windows' own (target: at least the reference's), for the melodies the model wrote and,
   apart, for kept ones (the bench picks the progression without looking at the melody);
+- the new melodies' intervals (repeats, steps, fourths and wider) and notes a bar beside the
+  source takes' own, so that fitting the chords is not bought with a melody that only
+  jumps between chord tones;
 - kept stems identical, note for note.
 
 ``--candidates 1`` shows the network alone (no best-of-k).
@@ -44,7 +47,7 @@ from models.pipeline import CANDIDATES, Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.corpus.store import iter_examples
-from multitrack.features import onsets_per_bar
+from multitrack.features import interval_shares, onsets_per_bar
 from multitrack.harmony import chord_tone_ratio
 from multitrack.progression import parse_progression
 from multitrack.recognise import recognise_song
@@ -131,6 +134,14 @@ def window_rows(corpus: Path) -> dict[str, NDArray[np.float64]]:
 def reference(windows: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:
     return {k: dict(zip(("comping", "bass", "fit"), v.mean(0).tolist(), strict=True))
             for k, v in windows.items()}  # fmt: skip
+
+
+def melody_shape(song: Song) -> dict[str, float]:
+    """The melody's interval shares (repeat, step, fourth or wider) and notes a bar."""
+    iv = interval_shares(song.stems["melody"].notes)
+    return {"repeat": iv["iv_repeat"], "step": iv["iv_step"],
+            "wide": iv["iv_fourth_fifth"] + iv["iv_leap"],
+            "notes_a_bar": len(song.stems["melody"].notes) / song.bars}  # fmt: skip
 
 
 def within(ratios: Sequence[float]) -> float:
@@ -223,6 +234,8 @@ def main() -> None:
             "bass_source": per_bar(src, "bass") / max(r["bass"], 1e-9),
             "fit": float(chord_tone_ratio(out, spans=forced) or 0.0) - r["fit"],
             "kept_identical": all(out.stems[k].notes == src.stems[k].notes for k in keep),
+            "melody": melody_shape(out),
+            "melody_source": melody_shape(src),
         })  # fmt: skip
     n = len(rows)
     summary = {
@@ -249,6 +262,10 @@ def main() -> None:
             float(np.mean([r["fit"] for r in rows if not r["keep"]])), 4),
         "kept_melody_fit_minus_reference": round(
             float(np.mean([r["fit"] for r in rows if r["keep"]] or [np.nan])), 4),
+        # the new melodies against the fresh takes they replace (same prompts and styles)
+        **{f"new_melody_{k}": [round(float(np.mean([r[col][k] for r in rows if not r["keep"]])), 3)
+                               for col in ("melody", "melody_source")]
+           for k in ("repeat", "step", "wide", "notes_a_bar")},
         "kept_identical": sum(r["kept_identical"] for r in rows),
         "seconds": round(time.time() - t0, 1),
     }  # fmt: skip

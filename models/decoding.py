@@ -100,6 +100,31 @@ MERGE_SCALE = 2.0
 READER_PRIOR_WEIGHT = 10.0
 READER_MERGE_SCALE = 8.0
 READER_TONE_BONUS = 10.0
+# Nats a melody note of at most ``SHORT_NOTE`` steps (an eighth) pays for being followed by
+# the same pitch, struck again or held on. Fast notes move: in bench/realism.py's held-out
+# windows a note of 1 step is followed by its own pitch 7% of the time and one of 2 steps 14%,
+# where the reader's takes repeated 16% / 23% (after longer notes 19% against 20%). Within
+# one latent frame both notes read the same pitch rows, and the table's single most likely
+# move is the repeat (its steps split over four targets), so the path took it. Chosen on 200
+# training-split windows' captions over 0 / 5 / 10 / 20 nats: repeats 0.203 / 0.166 / 0.133 /
+# 0.094 (windows 0.171), steps 0.434 / 0.465 / 0.487 / 0.509 (0.480), classifier 0.628 /
+# 0.635 / 0.642 / 0.710; held-out at 5: 0.635 -> 0.600, repeats 0.202 -> 0.162 (0.164), every
+# melody target met (docs/model.md, "Session 16").
+SHORT_REPEAT_COST = 5.0
+SHORT_NOTE = 2
+
+# Under a forced progression (a chord edit, ``--chords``) the melody and the bass are decoded
+# against the chords the producer typed (their pitch classes where a symbol names a chord;
+# N.C. falls back to what the decoded stems sound), not against what the decoded comping
+# happens to sound, and the melody's chord-tone bonus is ``FORCED_MELODY_TONE_BONUS`` (a
+# reader's; ``READER_TONE_BONUS`` otherwise). bench/chord_edits.py --n 102 --steps 8: new
+# melodies' strong-beat chord-tone fit minus the style windows' -0.057 (decoded harmony) ->
+# -0.035 (the typed chords, melody alone) -> -0.033 (melody and bass; recogniser 0.902 ->
+# 0.912); bonus 15 / 20: -0.007 / +0.012, the melody's steps 0.439 (the fresh takes') -> 0.422 /
+# 0.409, fourths and wider 0.173 -> 0.156 / 0.165 (docs/model.md, "Session 16").
+FORCED_MELODY_HARMONY = True
+FORCED_BASS_HARMONY = True
+FORCED_MELODY_TONE_BONUS = 20.0
 
 
 # Rhythmic motifs in the melody decoder (``_motif_rhythm``): a bar takes the rhythm of an
@@ -407,6 +432,7 @@ def _mono_notes(
     tone_bonus: float | None = None,
     prior_weight: float | None = None,
     merge_scale: float | None = None,
+    short_repeat: float = 0.0,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -469,6 +495,9 @@ def _mono_notes(
             )
             step = gain.copy()
             step[same, same] = np.maximum(gain[same, same], held[i])
+        if short_repeat and runs[i - 1][1] - runs[i - 1][0] <= SHORT_NOTE:
+            step = step.copy()
+            step[same, same] -= short_repeat
         total = score[:, None] + step  # (from, to)
         back[i] = total.argmax(axis=0)
         score = total.max(axis=0) + emit[i]
@@ -532,6 +561,7 @@ def decode_logits(
     priors: Mapping[str, F32] | None = None,
     comping: float | None = None,
     pitch_reader: bool = False,
+    forced: NDArray[np.bool_] | None = None,
 ) -> Song:
     """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
     ``pitch_reader``: the melody's logits came through a pitch reader (``READER_*``).
@@ -544,7 +574,8 @@ def decode_logits(
     ``priors`` maps "melody" / "bass" to the checkpoint's fitted note-to-note tables
     (``models.prior``). ``comping``: the chords stem's strikes a bar to come closest to
     (``COMPING_SHIFTS``; a chord edit keeping its source's density), None for the
-    threshold as calibrated.
+    threshold as calibrated. ``forced`` (steps, 12): the pitch classes of a forced
+    progression's chords (``FORCED_MELODY_HARMONY``, ``FORCED_BASS_HARMONY``).
     """
     shift = key_shift(template.key, key_frame)
     steps = template.steps
@@ -563,6 +594,12 @@ def decode_logits(
                 harmony = harmony_pitch_classes(so_far)
             else:  # the bass against the chords stem alone
                 harmony = fold_pitch_classes(sounding(so_far, "chords")) > 0
+            use = FORCED_MELODY_HARMONY if stem == "melody" else FORCED_BASS_HARMONY
+            if forced is not None and use:
+                named = forced[: harmony.shape[0]]
+                harmony = harmony.copy()
+                rows_named = named.any(axis=1)
+                harmony[: named.shape[0]][rows_named] = named[rows_named]
             table = None if priors is None else table_for(priors, stem, template.key)
             motif = MOTIF_NATS if stem == "melody" else 0.0
             offbeat = CHORD_TONE_OFFBEAT if stem == "melody" else 1.0
@@ -570,12 +607,15 @@ def decode_logits(
             if stem == "melody" and priors is not None and not pitch_reader:
                 degrees = degrees_for(priors, template.key)
             melody_tone = READER_TONE_BONUS if pitch_reader else CHORD_TONE_BONUS
+            if forced is not None and pitch_reader:
+                melody_tone = FORCED_MELODY_TONE_BONUS
             tone = melody_tone if stem == "melody" else BASS_TONE_BONUS
             weight = READER_PRIOR_WEIGHT if pitch_reader and stem == "melody" else PRIOR_WEIGHT
             merge = READER_MERGE_SCALE if pitch_reader and stem == "melody" else MERGE_SCALE
             notes = _mono_notes(
                 out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat,
                 degrees, tone, weight, merge,
+                SHORT_REPEAT_COST if stem == "melody" else 0.0,
             )  # fmt: skip
         elif stem == "chords":
             frame_notes = _comping(out, logit_t, bar, template.bars, comping)

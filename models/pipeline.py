@@ -58,7 +58,7 @@ from models.tracks import CHORD_ROWS, chord_track, song_tracks
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
 from multitrack.features import onsets_per_bar
-from multitrack.harmony import key_agrees
+from multitrack.harmony import key_agrees, span_pitch_classes
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
 from multitrack.stems import PROGRAM_STEMS
@@ -286,7 +286,7 @@ class Pipeline:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, forced=spans is not None, k=k,
-                                   comping=comping, phrases=free)  # fmt: skip
+                                   comping=comping, phrases=free, spans=spans)  # fmt: skip
             if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
@@ -521,10 +521,12 @@ class Pipeline:
         k: int | None = None,
         comping: float | None = None,
         phrases: bool = False,
+        spans: tuple[ChordSpan, ...] | None = None,
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
         draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``:
-        the chords stem's strikes a bar to decode to (``decode_logits``)."""
+        the chords stem's strikes a bar to decode to, and ``spans`` a forced progression to
+        decode the melody and bass against (``decode_logits``)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
@@ -569,6 +571,7 @@ class Pipeline:
         t1 = time.perf_counter()
         with autocast(self.precision.used):
             decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
+        typed = None if spans is None else span_pitch_classes(spans, frame.steps)
         songs = [
             decode_logits(
                 {s: v[i].numpy() for s, v in decoded.items()},
@@ -577,6 +580,7 @@ class Pipeline:
                 priors=self.model.priors,
                 comping=comping,
                 pitch_reader=self.ae.pitch_reader is not None,
+                forced=typed,
             )
             for i in range(k)
         ]

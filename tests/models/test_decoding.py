@@ -225,3 +225,60 @@ def test_a_chord_edit_reads_its_comping_at_the_density_it_is_asked_for() -> None
     assert sorted({n.start for n in sparse}) == [0, 8, 16, 24]
     assert {n.pitch for n in sparse} == set(triad)
     assert decoding._comping(out, 0.0, bar, 2, 4.0) == calibrated
+
+
+def test_a_short_note_moves_on_where_a_long_one_may_be_struck_again() -> None:
+    from models.config import MELODY_ROWS
+    from models.decoding import _mono_notes
+
+    # two notes struck at steps 0 and 2 (an eighth, then a held note), then two at 8 and 12
+    # (quarters); the pitch rows lean to row 20 throughout, row 22 (a step up) close behind
+    steps = 16
+    logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
+    logits[1 + 20] = 1.0
+    logits[1 + 22] = 0.8
+    logits[MELODY_ROWS + 1] = -10.0
+    logits[MELODY_ROWS + 1, [0, 2, 8, 12]] = 10.0
+    # a table where the repeat is the likeliest single move, as in a fitted one
+    table = np.full((MELODY_ROWS, MELODY_ROWS), np.log(0.01), np.float32)
+    np.fill_diagonal(table, np.log(0.2))
+    for d in (-2, -1, 1, 2):
+        idx = np.arange(max(0, -d), min(MELODY_ROWS, MELODY_ROWS - d))
+        table[idx, idx + d] = np.log(0.15)
+
+    def read(cost: float) -> list[tuple[int, int]]:
+        notes = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, transitions=table, merge_scale=8.0,
+                            short_repeat=cost)  # fmt: skip
+        return [(n.start, n.pitch) for n in notes]
+
+    assert read(0.0) == [(0, 20), (2, 20), (8, 20), (12, 20)]  # the eighth is struck again
+    # with the cost the eighth moves on by step; the quarters still repeat their pitch
+    got = read(5.0)
+    assert [start for start, _ in got] == [0, 2, 8, 12]
+    assert abs(got[1][1] - got[0][1]) in (1, 2)
+    assert got[3][1] == got[2][1]
+
+
+def test_a_chord_edit_decodes_its_melody_and_bass_against_the_chords_typed() -> None:
+    from models.config import MELODY_ROWS
+    from models.representation import _WINDOW, STEM_CHANNELS
+    from multitrack.song import Meter, Song, Stem
+    from multitrack.theory import Key
+
+    # the network hesitates between two pitches for one melody note; the decoded comping
+    # sounds nothing; the typed chord (A minor: A C E) says which of them is a chord tone
+    low, rows_ = _WINDOW["melody"]
+    steps = 16
+    frame = Song(tempo=120.0, meter=Meter(4, 4), key=Key.parse("C major"), bars=1,
+                 stems={s: Stem(s, (), 0) for s in ("melody", "chords", "bass", "drums")})  # fmt: skip
+    a_row = next(r for r in range(rows_) if (low + r) % 12 == 9 and low + r >= 60)
+    logits = {s: np.full((n, steps), -10.0, np.float32) for s, n in STEM_CHANNELS.items()}
+    logits["melody"][1 + a_row + 1] = 1.0  # B-flat/B, not in A minor, a little likelier
+    logits["melody"][1 + a_row] = 0.9  # A
+    logits["melody"][MELODY_ROWS + 1, 0] = 10.0
+    forced = np.zeros((steps, 12), bool)
+    forced[:, [9, 0, 4]] = True
+    plain = decoding.decode_logits(logits, frame, pitch_reader=True)
+    edit = decoding.decode_logits(logits, frame, pitch_reader=True, forced=forced)
+    assert [n.pitch % 12 for n in plain.stems["melody"].notes] != [9]
+    assert [n.pitch % 12 for n in edit.stems["melody"].notes] == [9]
