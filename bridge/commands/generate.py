@@ -43,7 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="take folder name (default: next take-NNN)")
     p.add_argument("--bars", type=int, help="length in bars (1-64)")
     p.add_argument(
-        "--seed", type=int, help="random seed, same seed same music (default 0; --from: the take's)"
+        "--seed",
+        type=int,
+        help="random seed, same seed same music (default: drawn from the prompt; --from: the take's)",
     )
     p.add_argument("--bpm", type=finite_float, help="tempo, overrides the prompt")
     p.add_argument("--key", help='key, overrides the prompt: "A minor", "Eb", "F#m"')

@@ -33,7 +33,8 @@ def test_generate_writes_a_whole_take(tiny_checkpoint: Path, tmp_path: Path) -> 
     record = json.loads((take / "song.json").read_text(encoding="utf-8"))
     assert record["prompt"] == "lo-fi hip hop in A minor, 85 bpm"
     assert record["attributes"]["style"] == "lofi" and record["attributes"]["bpm"] == 85
-    assert (record["bars"], record["key"], record["seed"]) == (4, "A minor", 0)
+    # no --seed: the prompt's own (models.request.prompt_seed)
+    assert (record["bars"], record["key"], record["seed"]) == (4, "A minor", 3395595829)
     assert record["model"] == "multitrack-ldm-tiny"
     assert all("bar" in row and "symbol" in row for row in record["chords"])
 

@@ -11,7 +11,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from bridge import protocol, verbs, wire
 from bridge.protocol import Control, Envelope, JobSpec, ProtocolError
-from models.request import build_request
+from models.request import build_request, prompt_seed
 from multitrack.errors import CODES, MultitrackError
 from multitrack.song import Meter
 from multitrack.theory import Key
@@ -65,7 +65,8 @@ def test_generate_defaults() -> None:
     spec = parse_request(protocol.GENERATE, ["a", "lofi"])
     assert isinstance(spec, JobSpec)
     request = build_request(spec.ask)
-    assert (request.seed, request.guidance, request.steps) == (0, 2.0, 8)  # docs/osc.md
+    # docs/osc.md: no seed is the prompt's own
+    assert (request.seed, request.guidance, request.steps) == (prompt_seed(request.prompt), 2.0, 8)
     assert request.bars is None and spec.notes is False
 
 
@@ -310,3 +311,13 @@ def test_docs_done_row_lists_the_paths_in_order() -> None:
     fixed = [names.get(key, f"{key}.wav:s") for key in protocol.DONE_FILES]
     optional = [f"[{key}.wav:s]" for key in protocol.OPTIONAL_DONE_FILES]
     assert arguments == ["job:s", "take_dir:s", *fixed, *optional]
+
+
+def test_a_new_take_without_a_seed_takes_its_prompts_and_two_prompts_differ() -> None:
+    def seed(*args: object) -> int:
+        spec = parse_request(protocol.GENERATE, list(args))
+        assert isinstance(spec, JobSpec)
+        return build_request(spec.ask).seed
+
+    assert seed("a", "lofi") == seed("b", "lofi") == seed("c", "  lofi ")  # stable
+    assert seed("a", "lofi") != seed("a", "一段古筝独奏")
