@@ -8,14 +8,17 @@ stems ``keep`` names everywhere. Everything outside is the source's, note for no
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
 import torch
 
 from models.autoencoder import Autoencoder
+from models.ranking import span_sounds
 from models.representation import all_channels, song_to_arrays
 from models.request import GenerateRequest, RequestError
+from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.recognise import recognise_song
 from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
 from multitrack.voicing import voice_progression
@@ -107,6 +110,108 @@ def silence_no_chord(
             notes.append(n if cut == n.end else replace(n, duration=cut - n.start))
         stems[name] = replace(stems[name], notes=tuple(notes))
     return replace(song, stems=stems)
+
+
+def _nearest(pitch: int, pcs: frozenset[int] | set[int], taken: set[int]) -> int | None:
+    """The pitch nearest ``pitch`` whose pitch class is in ``pcs`` and that is not
+    ``taken`` (a semitone down before one up), at most a tritone away."""
+    for d in (0, -1, 1, -2, 2, -3, 3, -4, 4, -5, 5, -6, 6):
+        p = pitch + d
+        if 0 <= p <= 127 and p % 12 in pcs and p not in taken:
+            return p
+    return None
+
+
+def _sound_span(chords: list[Note], bass: list[Note], chord: Chord, a: int, b: int) -> None:
+    """Moves, in place, the comping and bass notes in steps [a, b) that are not tones of
+    ``chord`` to the nearest tone (their rhythm and register kept); notes ringing in from
+    before on a pitch class foreign to it end at ``a``; the comping gains the root and the
+    quality's third if it still lacks them, from the voice nearest each."""
+    tones = chord.pitch_classes()
+    for notes in (chords, bass):
+        for i, n in enumerate(notes):
+            if n.pitch % 12 in tones:
+                continue
+            if n.start < a < n.end:
+                notes[i] = replace(n, duration=a - n.start)
+            elif a <= n.start < b:
+                taken = {m.pitch for m in notes if m.start == n.start and m is not n}
+                p = _nearest(n.pitch, tones, taken)
+                if p is not None:
+                    notes[i] = replace(n, pitch=p)
+    assert chord.root is not None
+    third = (chord.root + QUALITY_INTERVALS[chord.quality][1]) % 12
+    for pc in (chord.root, third):
+        inside = [i for i, n in enumerate(chords) if a <= n.start < b]
+        if not inside or any(chords[i].pitch % 12 == pc for i in inside):
+            continue
+        # the voice the move changes least, among those whose pitch class another voice keeps
+        counts = Counter(chords[i].pitch % 12 for i in inside)
+        spare = [i for i in inside if counts[chords[i].pitch % 12] > 1] or inside
+        moves = [(abs(p - chords[i].pitch), i, p) for i in spare
+                 if (p := _nearest(chords[i].pitch, {pc}, set())) is not None]  # fmt: skip
+        if moves:
+            _, i, p = min(moves)
+            chords[i] = replace(chords[i], pitch=p)
+
+
+def sound_forced(
+    song: Song,
+    spans: Iterable[ChordSpan],
+    keep: Iterable[str],
+    bars: tuple[int, int] | None,
+) -> Song:
+    """``song`` with the chords and bass stems it wrote made to sound each forced chord
+    they miss (``models.ranking.span_sounds``), and a slash chord's bass on its first beat.
+
+    The model writes its key's degrees: a chord borrowed from outside the key (bVI, bVII,
+    a secondary dominant) came back as another chord while song.json showed the typed one.
+    Only the spans the stems miss are touched, in the bars an edit writes (``bars``) and in
+    the stems it does not keep; the notes keep the model's rhythm and voicing, each moved to
+    the nearest tone of the chord."""
+    keep = set(keep)
+    bar = song.meter.steps_per_bar
+    lo, hi = (0, song.steps) if bars is None else (bars[0] * bar, bars[1] * bar)
+    chords = list(song.stems["chords"].notes)
+    bass = list(song.stems["bass"].notes)
+    beat = song.meter.steps_per_beat
+    for span in spans:
+        chord = span.chord
+        a, b = max(span.start, lo), min(span.start + span.duration, hi)
+        if chord.root is None or b <= a:
+            continue
+        probe = replace(song, stems={**song.stems,
+                                     "chords": Stem("chords", tuple(chords), 0),
+                                     "bass": Stem("bass", tuple(bass), 0)})  # fmt: skip
+        if not span_sounds(probe, chord, a, b):
+            _sound_span(chords if "chords" not in keep else [],
+                        bass if "bass" not in keep else [], chord, a, b)  # fmt: skip
+        if chord.bass is not None and "bass" not in keep and a == span.start:
+            first = [i for i, n in enumerate(bass) if a <= n.start < a + beat]
+            if first:
+                i = min(first, key=lambda j: bass[j].start)
+                p = _nearest(bass[i].pitch, {chord.bass}, set())
+                if p is not None:
+                    bass[i] = replace(bass[i], pitch=p)
+    stems = dict(song.stems)
+    for name, notes in (("chords", chords), ("bass", bass)):
+        if name not in keep:
+            ordered = tuple(sorted(notes, key=lambda n: (n.start, n.pitch)))
+            stems[name] = replace(stems[name], notes=ordered)
+    return replace(song, stems=stems)
+
+
+def unsounded(song: Song, spans: Iterable[ChordSpan], bars: tuple[int, int] | None) -> list[int]:
+    """The 1-based bars (in ``bars``, 0-based [lo, hi); None: all) where a forced chord's
+    span starts that the chords and bass stems do not sound (``span_sounds``)."""
+    bar = song.meter.steps_per_bar
+    lo, hi = (0, song.steps) if bars is None else (bars[0] * bar, bars[1] * bar)
+    out = set()
+    for span in spans:
+        a, b = max(span.start, lo), min(span.start + span.duration, hi)
+        if span.chord.root is not None and b > a and not span_sounds(song, span.chord, a, b):
+            out.add(a // bar + 1)
+    return sorted(out)
 
 
 def _clipped(spans: Iterable[ChordSpan], a: int, b: int) -> tuple[ChordSpan, ...]:

@@ -29,7 +29,9 @@ from models.editing import (
     placed_source,
     progression_bars,
     silence_no_chord,
+    sound_forced,
     splice,
+    unsounded,
     voiced,
 )
 from models.guard import CopyGuard
@@ -83,6 +85,11 @@ KEY_RETRIES = 1
 # is drawn again, up to this many times, while no candidate plays every one of them, and a
 # candidate that does ranks first: "erhu solo with drums" came back with no drums.
 NAMED_RETRIES = 2
+# Under forced chords, the chords and bass the model wrote are moved onto each typed chord
+# they do not sound (``models.editing.sound_forced``): a chord from outside the key (bVI,
+# bVII, a secondary dominant) came back as another chord while song.json showed the typed
+# one. False leaves the model's notes as sampled.
+SOUND_FORCED = True
 # A plain take (no forced chords, one variation, no preference model) samples one candidate
 # first and keeps it when nothing could rank above it (in key, melody fit at least
 # ``models.ranking.FIT_ENOUGH``); else it samples the rest of a batch and ranks them all.
@@ -334,6 +341,13 @@ class Pipeline:
         chosen = [self._dynamics(c, attrs, request, keep, bars) for c in chosen]
         record = attrs.to_json()
         record["conflicts"] += conflicts
+        if spans is not None:
+            missed = unsounded(chosen[0], spans, open_bars(request))
+            if missed:  # said, not hidden: song.json shows the typed chords
+                record["conflicts"].append(
+                    f"chords: the band does not sound the typed chord in bar(s) "
+                    f"{', '.join(map(str, missed))}"
+                )
         silent = [s for s in named if not chosen[0].stems[s].notes]
         if silent:  # asked for by name, and no draw played it: said, not hidden
             record["conflicts"].append(
@@ -402,6 +416,8 @@ class Pipeline:
         chords and bass it wrote), else what its stems sound."""
         if spans is not None:
             song = silence_no_chord(song, spans, request.keep, open_bars(request))
+            if SOUND_FORCED:
+                song = sound_forced(song, spans, request.keep, open_bars(request))
             return replace(song, chords=spans)
         if song.chords == () or request.keep or request.source is not None:
             return replace(song, chords=recognise_song(song))

@@ -76,8 +76,8 @@ def _weights(song: Song, a: int, b: int) -> np.ndarray:
 
 def span_sounds(song: Song, chord: Chord, a: int, b: int) -> bool:
     """Whether the chords and bass stems sound ``chord`` over steps [a, b): root and third
-    (the quality's second interval) present, chord tones >= ``CHORD_TONE_SHARE`` of the
-    weight. N.C. sounds when nothing does."""
+    (the quality's second interval) present, and a slash chord's bass, chord tones >=
+    ``CHORD_TONE_SHARE`` of the weight. N.C. sounds when nothing does."""
     w = _weights(song, a, b)
     if chord.root is None:
         return bool(w.sum() == 0)
@@ -87,8 +87,12 @@ def span_sounds(song: Song, chord: Chord, a: int, b: int) -> bool:
     if chord.bass is not None:
         tones.append(chord.bass % 12)
     defining = tones[1] if len(tones) > 1 else tones[0]
+    slash = chord.bass is None or w[chord.bass % 12] > 0  # D/C# sounds its C#
     return bool(
-        w[chord.root] > 0 and w[defining] > 0 and w[tones].sum() >= CHORD_TONE_SHARE * w.sum()
+        w[chord.root] > 0
+        and w[defining] > 0
+        and slash
+        and w[tones].sum() >= CHORD_TONE_SHARE * w.sum()
     )
 
 

@@ -517,3 +517,17 @@ def test_a_named_stem_no_draw_plays_is_said_in_the_record() -> None:
     gen = shipped.generate(GenerateRequest("erhu solo with drums", seed=0, bars=8))
     assert not gen.song.stems["drums"].notes
     assert any("drums asked for, but silent" in c for c in gen.attributes["conflicts"])
+
+
+def test_chords_from_outside_the_key_are_sounded_or_said(pipeline: Pipeline) -> None:
+    from models.editing import unsounded
+
+    src = pipeline.generate(GenerateRequest("pop in D major", bars=4, seed=2, steps=3)).song
+    gen = pipeline.generate(GenerateRequest("", source=src, chord_text="D Bb C D/F#", steps=3))
+    spans = gen.song.chords
+    assert [s.symbol for s in spans] == ["D", "Bb", "C", "D/F#"]
+    missed = unsounded(gen.song, spans, None)
+    said = [c for c in gen.attributes["conflicts"] if c.startswith("chords:")]
+    # song.json shows the typed chords: each bar sounds its chord, or the record says not
+    assert bool(missed) == bool(said)
+    assert all(str(b) in said[0] for b in missed)

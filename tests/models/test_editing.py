@@ -1,0 +1,69 @@
+"""Forced chords the model's notes miss are made to sound (models.editing.sound_forced)."""
+
+from __future__ import annotations
+
+from models.editing import sound_forced, unsounded
+from multitrack.song import ChordSpan, Meter, Note, Song, Stem
+from multitrack.theory import Key
+
+BAR = 16
+
+
+def _song(chords: list[Note], bass: list[Note], melody: tuple[Note, ...] = ()) -> Song:
+    stems = {"melody": Stem("melody", melody, 0), "chords": Stem("chords", tuple(chords), 0),
+             "bass": Stem("bass", tuple(bass), 33), "drums": Stem("drums", (), 0)}  # fmt: skip
+    return Song(tempo=100.0, meter=Meter(4, 4), key=Key.parse("D major"), bars=2, stems=stems)
+
+
+def _spans(*symbols: str) -> tuple[ChordSpan, ...]:
+    return tuple(ChordSpan(i * BAR, BAR, s) for i, s in enumerate(symbols))
+
+
+def test_a_borrowed_chord_the_band_missed_is_moved_onto_its_tones_in_the_same_rhythm() -> None:
+    # bar 1 plays D major (as typed); bar 2 was typed Bb but the model, writing D major's
+    # degrees, played A major over an A bass, a C# ringing in from bar 1
+    chords = [Note(0, 62, 8), Note(0, 66, 8), Note(0, 69, 8), Note(8, 61, 12),
+              Note(16, 57, 4), Note(16, 61, 4), Note(16, 64, 4), Note(24, 57, 4),
+              Note(24, 61, 4), Note(24, 64, 4)]  # fmt: skip
+    bass = [Note(0, 38, 8), Note(16, 45, 8), Note(24, 40, 8)]
+    song = _song(chords, bass)
+    spans = _spans("D", "Bb")
+    assert unsounded(song, spans, None) == [2]
+    out = sound_forced(song, spans, (), None)
+    assert unsounded(out, spans, None) == []
+    got = out.stems["chords"].notes
+    # rhythm kept: the same onsets, as many voices; bar 1 untouched
+    assert [n.start for n in got] == sorted(n.start for n in chords)
+    assert [n for n in got if n.start < BAR and n.pitch != 61] == [n for n in chords[:3]]
+    assert all(n.pitch % 12 in {10, 2, 5} for n in got if n.start >= BAR)
+    assert all(abs(a.pitch - b.pitch) <= 2 for a, b in zip(
+        sorted(chords[4:], key=lambda n: (n.start, n.pitch)), [n for n in got if n.start >= BAR],
+        strict=True))  # fmt: skip
+    # the C# ringing in from bar 1 ends where the Bb begins
+    assert Note(8, 61, 8) in got
+    assert all(n.pitch % 12 in {10, 2, 5} for n in out.stems["bass"].notes if n.start >= BAR)
+
+
+def test_a_slash_chord_puts_its_bass_note_on_the_first_beat() -> None:
+    chords = [Note(0, 62, 16), Note(0, 66, 16), Note(0, 69, 16),
+              Note(16, 62, 16), Note(16, 66, 16), Note(16, 69, 16)]  # fmt: skip
+    bass = [Note(0, 38, 8), Note(8, 45, 8), Note(16, 38, 8), Note(24, 45, 8)]
+    song = _song(chords, bass)
+    spans = _spans("D", "D/C#")
+    assert unsounded(song, spans, None) == [2]  # no C# sounds
+    out = sound_forced(song, spans, (), None)
+    assert [n.pitch for n in out.stems["bass"].notes] == [38, 45, 37, 45]
+    assert out.stems["chords"].notes == song.stems["chords"].notes
+    assert unsounded(out, spans, None) == []
+
+
+def test_kept_stems_and_bars_outside_the_edit_are_never_moved() -> None:
+    chords = [Note(0, 61, 16), Note(0, 64, 16), Note(16, 61, 16), Note(16, 64, 16)]
+    bass = [Note(0, 45, 16), Note(16, 45, 16)]
+    song = _song(chords, bass)
+    spans = _spans("Bb", "Bb")
+    kept = sound_forced(song, spans, ("chords", "bass"), None)
+    assert kept.stems == song.stems
+    repaint = sound_forced(song, spans, (), (1, 2))  # only bar 2 is written
+    assert [n for n in repaint.stems["chords"].notes if n.start < BAR] == chords[:2]
+    assert all(n.pitch % 12 in {10, 2, 5} for n in repaint.stems["chords"].notes if n.start >= BAR)
