@@ -348,6 +348,8 @@ class Pipeline:
                     f"chords: the band does not sound the typed chord in bar(s) "
                     f"{', '.join(map(str, missed))}"
                 )
+        if not attrs.stems_named:  # the stems the model chose to play, not all it could
+            record["stems"] = [s for s in record["stems"] if chosen[0].stems[s].notes]
         silent = [s for s in named if not chosen[0].stems[s].notes]
         if silent:  # asked for by name, and no draw played it: said, not hidden
             record["conflicts"].append(

@@ -121,22 +121,15 @@ def _sounds_alike(a: PromptAttributes, b: PromptAttributes) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in _SOUNDING)
 
 
-def resamples(record: Mapping[str, Any], change: FeedbackChange) -> bool:
+def resamples(change: FeedbackChange) -> bool:
     """Whether a refine samples the take again (its prompt and seed, changed) rather than
-    changing the take's own notes. Only a plain take (made from its prompt and seed: not an
-    edit, a later variation, a render or a refine) is sampled again as itself; the notes of
-    any other would be lost (a chord edit came back with the chords it replaced). A change of
-    key or scale (brighter, darker, more Chinese) needs new notes whatever the take."""
-    if change.mode or change.pentatonic:
-        return True
-    prompt, seed, variation = record.get("prompt"), record.get("seed"), record.get("variation")
-    return (
-        isinstance(prompt, str)
-        and isinstance(seed, int)
-        and not record.get("edit")
-        and not record.get("refine")
-        and variation in (None, 1)
-    )
+    changing the take's own notes: only for a change of key or scale (brighter, darker,
+    more Chinese), which needs new notes. Every other change is made on the take's own notes
+    (tempo, velocities, drum density, the melody's octave and instrument, drums written into
+    a take without them). Sampling a plain take again at its new tempo lost it: "slower" on
+    an 8-bar take came back with other chords and 58 melody notes for its 22, because the
+    network writes for its tempo; a chord edit came back with the chords it replaced."""
+    return bool(change.mode or change.pentatonic)
 
 
 def _prompt_and_seed(record: Mapping[str, Any]) -> tuple[str, int]:

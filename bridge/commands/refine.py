@@ -83,11 +83,11 @@ def refine_take(
     refinement = rf.plan_refinement(song, record, feedback)
     if progress is not None:
         progress(0.0, "refining")
-    sampled = rf.resamples(record, refinement.change)
+    sampled = rf.resamples(refinement.change)
     request: GenerateRequest | None
     if sampled:
         request = rf.refine_request(refinement, record, seed=seed, steps=steps)
-    else:  # an edit, a render, a variation or a refine: its own notes, changed
+    else:  # its own notes, changed
         request = rf.notes_request(song, refinement, record, steps=steps)
     if request is not None:
         gen = pipeline.generate(request, progress=progress, cancelled=cancelled)

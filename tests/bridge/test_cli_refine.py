@@ -83,9 +83,14 @@ def test_refining_an_edit_keeps_its_music(tiny_checkpoint: Path, tmp_path: Path)
     assert notes(back, "chords") == notes(song, "chords") and back.stems["drums"].notes
     _, record = refined("darker", "darker")  # a new key: sampled again
     assert record["refine"]["notes"] == "sampled again"
-    # a plain take is still sampled again, as itself at the new tempo
-    _, record = refined("plain", "slower", of=source)
-    assert record["refine"]["notes"] == "sampled again"
+    # a plain take keeps its notes too: sampled again at its new tempo it came back with
+    # other chords and more than twice its melody notes
+    plain, _ = read_take(source)
+    slower, record = refined("plain", "slower", of=source)
+    assert record["refine"]["notes"] == "the source's, changed"
+    assert slower.tempo < plain.tempo
+    for stem in ("melody", "chords", "bass", "drums"):
+        assert notes(slower, stem) == notes(plain, stem), stem
 
 
 def test_refine_bad_input_is_one_line(

@@ -282,3 +282,20 @@ def test_a_chord_edit_decodes_its_melody_and_bass_against_the_chords_typed() -> 
     edit = decoding.decode_logits(logits, frame, pitch_reader=True, forced=forced)
     assert [n.pitch % 12 for n in plain.stems["melody"].notes] != [9]
     assert [n.pitch % 12 for n in edit.stems["melody"].notes] == [9]
+
+
+def test_a_step_with_both_hi_hats_keeps_the_open_one() -> None:
+    from models.representation import STEM_CHANNELS
+    from multitrack.song import DRUM_CLASSES, Meter, Song, Stem
+    from multitrack.theory import Key
+
+    steps = 16
+    frame = Song(tempo=120.0, meter=Meter(4, 4), key=Key.parse("C major"), bars=1,
+                 stems={s: Stem(s, (), 0) for s in ("melody", "chords", "bass", "drums")})  # fmt: skip
+    logits = {s: np.full((n, steps), -10.0, np.float32) for s, n in STEM_CHANNELS.items()}
+    closed, open_ = DRUM_CLASSES.index("closed_hat"), DRUM_CLASSES.index("open_hat")
+    logits["drums"][closed, ::2] = 10.0  # eighths on the closed hat
+    logits["drums"][open_, 6] = 10.0  # an open hat on the and of 2, with a closed one there
+    hits = {(n.start, n.pitch) for n in decoding.decode_logits(logits, frame).stems["drums"].notes}
+    assert (6, open_) in hits and (6, closed) not in hits
+    assert {t for t, p in hits if p == closed} == {0, 2, 4, 8, 10, 12, 14}

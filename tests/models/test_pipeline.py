@@ -361,7 +361,11 @@ def test_unnamed_drums_are_drawn_with_the_styles_share_and_named_ones_are_kept(
         )
         assert pipeline._playing(pipeline.attributes(busy), busy) == (STEMS, STEMS)
         assert pipeline._playing(pipeline.attributes(named), named) == (STEMS, STEMS)
-        assert not pipeline.generate(quiet).song.stems["drums"].notes  # told, and silenced
+        gen = pipeline.generate(quiet)
+        assert not gen.song.stems["drums"].notes  # told, and silenced
+        # song.json lists the stems that play, not every stem the prompt left open
+        assert gen.attributes["stems"] == [s for s in STEMS if gen.song.stems[s].notes]
+        assert "drums" not in gen.attributes["stems"]
         draws = [pipeline._playing(pipeline.attributes(r), r)[1]
                  for r in (replace(quiet, seed=s) for s in range(40))]  # fmt: skip
         pipeline.drums_by_style = {"lullaby": 0.5}
