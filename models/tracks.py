@@ -5,7 +5,9 @@ Six integer rows (``TRACK_ROWS``), 0 meaning unknown everywhere, so a dropped tr
 frame the caller leaves open and classifier-free guidance's null all read the same:
 
 - ``chord_root``: 1 = N.C., 2 + pitch class of the root in the model's key frame;
-- ``chord_quality``: 1 + index in ``multitrack.chords.QUALITIES``;
+- ``chord_quality``: 1 + index in ``multitrack.chords.QUALITIES`` of the chord's trained
+  quality (``MODEL_QUALITY``: an extended quality a producer types reads as the trained one
+  it extends, Am9 as Am7, G13 as G7, so the encoding stays the one the model learnt);
 - ``chord_bass``: 1 + pitch class of the sounding bass (the slash bass, else the root);
 - ``section_letter``, ``section_position``, ``phrase_end``: ``multitrack.form.section_track``
   per bar, repeated over the bar's frames.
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from multitrack.chords import QUALITIES, Chord
+from multitrack.chords import MODEL_QUALITY, QUALITIES, Chord
 from multitrack.form import LETTERS, MAX_BAR_IN_SECTION, section_track
 from multitrack.song import ChordSpan, Section
 
@@ -42,7 +44,7 @@ def chord_values(chord: Chord, shift: int) -> tuple[int, int, int]:
     bass = chord.root if chord.bass is None else chord.bass
     return (
         2 + (chord.root + shift) % 12,
-        1 + QUALITIES.index(chord.quality),
+        1 + QUALITIES.index(MODEL_QUALITY[chord.quality]),
         1 + (bass + shift) % 12,
     )
 

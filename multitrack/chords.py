@@ -1,6 +1,7 @@
 """Chord symbols: parse and format them, and read a progression a producer types.
 
-A ``Chord`` is a root pitch class, a quality from ``QUALITIES`` and an optional bass pitch
+A ``Chord`` is a root pitch class, a quality from ``ALL_QUALITIES`` (the 15 trained
+``QUALITIES`` plus the ``EXTENDED_QUALITIES`` producers type: 7sus4, m9, maj9, 13 ...) and an optional bass pitch
 class (the slash bass). ``format_chord`` writes one canonical spelling per chord ("Am7",
 "F/C", "Bbmaj7", "F#m7b5", "N.C."), and ``parse_chord`` reads it back plus the common
 alternatives producers type ("Cmin7", "C-7", "CM7", "CΔ", "Cø", "C°7", "Csus", "A#"), so
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from multitrack.errors import ChordSymbolError, MusicError
 from multitrack.theory import Key, parse_pitch_class, pitch_class_name
 
+# The 15 qualities the recogniser names and the model was trained with. Never reorder or
+# extend this tuple: models/tracks.py encodes a chord's quality as its index here.
 QUALITIES: tuple[str, ...] = (
     "maj",
     "m",
@@ -32,6 +35,22 @@ QUALITIES: tuple[str, ...] = (
     "9",
     "add9",
 )
+# Qualities producers type that the model was not trained with: each is read, written back
+# and played with its full tones, and reaches the model as the trained quality it is
+# nearest to (``MODEL_QUALITY``). The recogniser does not name them.
+EXTENDED_QUALITIES: tuple[str, ...] = (
+    "7sus4",
+    "m9",
+    "maj9",
+    "11",
+    "m11",
+    "13",
+    "mmaj7",
+    "7b9",
+    "7#9",
+    "6/9",
+)
+ALL_QUALITIES: tuple[str, ...] = QUALITIES + EXTENDED_QUALITIES
 
 # Chord tones as semitones above the root, root first.
 QUALITY_INTERVALS: dict[str, tuple[int, ...]] = {
@@ -50,6 +69,33 @@ QUALITY_INTERVALS: dict[str, tuple[int, ...]] = {
     "dim7": (0, 3, 6, 9),
     "9": (0, 4, 7, 10, 2),
     "add9": (0, 4, 7, 2),
+    "7sus4": (0, 5, 7, 10),
+    "m9": (0, 3, 7, 10, 2),
+    "maj9": (0, 4, 7, 11, 2),
+    "11": (0, 5, 7, 10, 2),  # the third left out, as an 11th chord is played: C11 = C9sus4
+    "m11": (0, 3, 7, 10, 2, 5),
+    "13": (0, 4, 7, 10, 2, 9),  # the 11th left out, as a dominant 13th is played
+    "mmaj7": (0, 3, 7, 11),
+    "7b9": (0, 4, 7, 10, 1),
+    "7#9": (0, 4, 7, 10, 3),
+    "6/9": (0, 4, 7, 9, 2),
+}
+
+# The trained quality (in ``QUALITIES``) each quality reaches the model as: itself, or for
+# an extended quality the trained chord it extends (7sus4 -> sus4, m9 -> m7, maj9 -> maj7,
+# 13 -> 7), so the model's chord input keeps the encoding it was trained with.
+MODEL_QUALITY: dict[str, str] = {
+    **{q: q for q in QUALITIES},
+    "7sus4": "sus4",
+    "m9": "m7",
+    "maj9": "maj7",
+    "11": "sus4",
+    "m11": "m7",
+    "13": "7",
+    "mmaj7": "m",
+    "7b9": "7",
+    "7#9": "7",
+    "6/9": "6",
 }
 
 # The triad each quality reduces to (sevenths and added tones dropped), for comparisons at
@@ -70,6 +116,16 @@ TRIAD_OF: dict[str, str] = {
     "dim7": "dim",
     "9": "maj",
     "add9": "maj",
+    "7sus4": "sus4",
+    "m9": "m",
+    "maj9": "maj",
+    "11": "sus4",
+    "m11": "m",
+    "13": "maj",
+    "mmaj7": "m",
+    "7b9": "maj",
+    "7#9": "maj",
+    "6/9": "maj",
 }
 
 NO_CHORD_SYMBOL = "N.C."
@@ -128,8 +184,51 @@ _SUFFIXES: dict[str, str] = {
     "dom9": "9",
     "add9": "add9",
     "add2": "add9",
+    "7sus4": "7sus4",
+    "7sus": "7sus4",
+    "sus7": "7sus4",
+    "m9": "m9",
+    "min9": "m9",
+    "mi9": "m9",
+    "-9": "m9",
+    "maj9": "maj9",
+    "M9": "maj9",
+    "Δ9": "maj9",
+    "ma9": "maj9",
+    "11": "11",
+    "dom11": "11",
+    "m11": "m11",
+    "min11": "m11",
+    "mi11": "m11",
+    "-11": "m11",
+    "13": "13",
+    "dom13": "13",
+    "m(maj7)": "mmaj7",
+    "mmaj7": "mmaj7",
+    "mM7": "mmaj7",
+    "m(M7)": "mmaj7",
+    "mΔ7": "mmaj7",
+    "mΔ": "mmaj7",
+    "min(maj7)": "mmaj7",
+    "minmaj7": "mmaj7",
+    "-maj7": "mmaj7",
+    "-Δ7": "mmaj7",
+    "-Δ": "mmaj7",
+    "7b9": "7b9",
+    "7(b9)": "7b9",
+    "7-9": "7b9",
+    "7#9": "7#9",
+    "7(#9)": "7#9",
+    "7+9": "7#9",
+    "6/9": "6/9",
+    "69": "6/9",
+    "6add9": "6/9",
+    "M6/9": "6/9",
 }
-_CANONICAL: dict[str, str] = {q: ("" if q == "maj" else q) for q in QUALITIES}
+_CANONICAL: dict[str, str] = {
+    **{q: ("" if q == "maj" else q) for q in ALL_QUALITIES},
+    "mmaj7": "m(maj7)",
+}
 _NO_CHORD_FORMS: frozenset[str] = frozenset({"n.c.", "n.c", "nc", "n", "no chord"})
 # Pitch classes spelt with flats by default: Db Eb Ab Bb (F# stays sharp), the usual lead-sheet
 # habit.
@@ -141,7 +240,8 @@ _ROOT = re.compile(r"^([A-Ga-g](?:[#♯]+|[b♭]+)?)(.*)$")
 
 @dataclass(frozen=True)
 class Chord:
-    """A chord: root pitch class (0-11), quality from ``QUALITIES``, optional bass pitch class.
+    """A chord: root pitch class (0-11), quality from ``ALL_QUALITIES``, optional bass pitch
+    class.
 
     ``NO_CHORD`` is the one chord without a root (quality "N.C."). A bass equal to the root is
     stored as None, so "C/C" and "C" are the same chord.
@@ -160,7 +260,7 @@ class Chord:
             raise MusicError(f"chord root must be a pitch class 0-11, got {self.root}")
         if self.quality not in QUALITY_INTERVALS:
             raise MusicError(
-                f"unknown chord quality {self.quality!r}; qualities are {', '.join(QUALITIES)}"
+                f"unknown chord quality {self.quality!r}; qualities are {', '.join(ALL_QUALITIES)}"
             )
         if self.bass is not None:
             if not 0 <= self.bass <= 11:
@@ -207,7 +307,7 @@ def parse_chord(symbol: str) -> Chord:
     text = symbol.strip()
     if text.lower() in _NO_CHORD_FORMS:
         return NO_CHORD
-    head, slash, bass_text = text.partition("/")
+    head, slash, bass_text = _split_slash(text)
     bass: int | None = None
     if slash:
         try:
@@ -230,10 +330,24 @@ def parse_chord(symbol: str) -> Chord:
     if quality is None:
         raise ChordSymbolError(
             f"chord symbol {symbol!r}: unknown quality {suffix!r}; write one of "
-            + ", ".join("C" + _CANONICAL[q] for q in QUALITIES)
+            + ", ".join("C" + _CANONICAL[q] for q in ALL_QUALITIES)
             + ", optionally with a slash bass (C/E), or N.C."
         )
     return Chord(root, quality, bass)
+
+
+_SIX_NINE = re.compile(r"6\s*/\s*9(?![0-9])")
+
+
+def _split_slash(text: str) -> tuple[str, str, str]:
+    """(head, "/", bass) of a symbol, the '/' of a 6/9 chord kept in the head: "C6/9/E" ->
+    ("C6/9", "/", "E")."""
+    six_nine = _SIX_NINE.search(text)
+    if six_nine is None:
+        return text.partition("/")
+    rest = text[six_nine.end() :]
+    head, slash, bass = rest.partition("/")
+    return text[: six_nine.start()] + "6/9" + head, slash, bass
 
 
 def format_chord(chord: Chord, *, flats: bool | None = None, key: Key | None = None) -> str:
@@ -288,7 +402,7 @@ def normalise_symbol(symbol: str) -> str:
     chord = parse_chord(symbol)
     if chord.root is None:
         return NO_CHORD_SYMBOL
-    head, _, bass_text = symbol.strip().partition("/")
+    head, _, bass_text = _split_slash(symbol.strip())
     text = _name(chord.root, _spelling(head)) + _CANONICAL[chord.quality]
     if chord.bass is not None:
         text += "/" + _name(chord.bass, _spelling(bass_text))

@@ -5,7 +5,7 @@ attributes (a refine) and give the same result as a first pass with those attrib
 
     velocity = energy level + stem offset (+ drum class offset)
              + accent depth * (accent(style family, stem, position in bar) - 0.5)
-             + dynamics shape (crescendo / diminuendo across the take, soft / loud level)
+             + dynamics (a soft / loud level plus a crescendo / diminuendo ramp across the take)
              + seeded humanisation (a few velocity units)
 
 clipped to 1-127. The accent families (``multitrack.styles.Style.accents``) put the weight
@@ -15,6 +15,10 @@ the off-beat skank in reggae and ska, four on the floor in disco and EDM, the "o
 waltz, beats 1 and 3 of a march, 2 and 4 with lifted off-beats in jazz; other styles follow
 the meter's own hierarchy. Mood sets the accent depth (deeper for driving moods, shallower
 for calm ones) and nudges the level.
+
+A dynamics value names a level, a shape or both: "soft", "loud", "crescendo",
+"diminuendo", or a level and a shape joined by a space, "soft crescendo" (柔和…渐强: a
+crescendo that stays soft), "loud diminuendo" (``dynamics_parts``, ``join_dynamics``).
 
 Swing lives in time, not in the grid: see ``multitrack.swing``.
 """
@@ -121,18 +125,41 @@ def accent_weights(family: str, stem: str, meter: Meter, *, drum: str | None = N
     return w
 
 
+DYNAMICS_LEVELS: tuple[str, ...] = ("soft", "loud")
+DYNAMICS_SHAPES: tuple[str, ...] = ("crescendo", "diminuendo")
+
+
+def dynamics_parts(dynamics: str | None) -> tuple[str | None, str | None]:
+    """(level, shape) of a dynamics value: "soft" -> ("soft", None), "crescendo" ->
+    (None, "crescendo"), "soft crescendo" -> ("soft", "crescendo"); None -> (None, None).
+    Words that are neither are left out."""
+    words = (dynamics or "").split()
+    level = next((w for w in words if w in DYNAMICS_LEVELS), None)
+    shape = next((w for w in words if w in DYNAMICS_SHAPES), None)
+    return level, shape
+
+
+def join_dynamics(level: str | None, shape: str | None) -> str | None:
+    """The dynamics value of a level and a shape: ("soft", "crescendo") -> "soft crescendo",
+    (None, "crescendo") -> "crescendo", (None, None) -> None."""
+    return " ".join(w for w in (level, shape) if w) or None
+
+
 def shape_offset(dynamics: str | None, position: np.ndarray) -> np.ndarray:
-    """Velocity offset of the dynamics shape at ``position`` (0 at the first step, 1 at the
-    last): crescendo -RAMP..+RAMP, diminuendo the reverse, soft -LEVEL, loud +LEVEL."""
-    if dynamics == "crescendo":
-        return -RAMP + 2 * RAMP * position
-    if dynamics == "diminuendo":
-        return RAMP - 2 * RAMP * position
-    if dynamics == "soft":
-        return np.full_like(position, -LEVEL)
-    if dynamics == "loud":
-        return np.full_like(position, LEVEL)
-    return np.zeros_like(position)
+    """Velocity offset of the dynamics at ``position`` (0 at the first step, 1 at the last):
+    the level (soft -LEVEL, loud +LEVEL) plus the shape (crescendo -RAMP..+RAMP, diminuendo
+    the reverse); "soft crescendo" is both."""
+    level, shape = dynamics_parts(dynamics)
+    out = np.zeros_like(position)
+    if level == "soft":
+        out = out - LEVEL
+    elif level == "loud":
+        out = out + LEVEL
+    if shape == "crescendo":
+        out = out + (-RAMP + 2 * RAMP * position)
+    elif shape == "diminuendo":
+        out = out + (RAMP - 2 * RAMP * position)
+    return out
 
 
 def _seed(song: Song, seed: int) -> int:
@@ -159,8 +186,9 @@ def apply_dynamics(
     groove_style: str | None = None,
 ) -> Song:
     """``song`` with every note's velocity set from the style's accents, the energy level,
-    the dynamics shape and the mood (see the module docstring); pitches, onsets and
-    durations unchanged. Deterministic for one song and ``seed``.
+    the dynamics (a level, a shape or both: "soft crescendo") and the mood (see the module
+    docstring); pitches, onsets and durations unchanged. Deterministic for one song and
+    ``seed``.
 
     An edit keeps what the producer kept: only ``stems`` (default all) and only notes that
     start in grid steps ``span`` = [start, end) (default all) get new velocities; the

@@ -32,9 +32,11 @@ class PromptAttributes:
     ``stems_named``: whether the prompt said so (solo, duet, "no drums", "with bass" ...)
     rather than ``stems`` being the default four.
     ``mood``: an id from ``MOODS`` or None; ``energy``: low/medium/high or None;
-    ``dynamics``: crescendo/diminuendo/soft/loud or None. ``named_programs``: the stems whose
-    program the prompt named (the rest are defaults). ``seconds``: a length asked in seconds,
-    from which ``bars`` was derived (kept so a tempo override can redo the sum).
+    ``dynamics``: a level (soft/loud), a shape (crescendo/diminuendo), both joined by a
+    space, level first ("soft crescendo": ``multitrack.dynamics.dynamics_parts``), or None.
+    ``named_programs``: the stems whose program the prompt named (the rest are defaults).
+    ``seconds``: a length asked in seconds, from which ``bars`` was derived (kept so a tempo
+    override can redo the sum).
     ``form``: the song form asked for, normalised for ``multitrack.form.parse_form``
     ("A A B A", "intro A B A B outro"; verse A, chorus B, bridge C) or None.
     ``groove_style``: a second style for the drums when the prompt fuses two ("国风电音":

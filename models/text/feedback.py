@@ -25,6 +25,7 @@ from models.text.instruments import BY_ID, INSTRUMENTS
 from models.text.lexicon import MOOD_ENERGY
 from models.text.segmenter import normalise
 from multitrack.default_keys import MINOR_MOODS
+from multitrack.dynamics import dynamics_parts, join_dynamics
 
 ENERGY_LEVELS = ("low", "medium", "high")
 TEMPO_STEP = 1.12  # "faster": 12% more BPM; "slower": 12% fewer
@@ -337,19 +338,17 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
         if ENERGY_LEVELS[i] != now:
             out = replace(out, energy=ENERGY_LEVELS[i])
             notes.append(f"energy {now} -> {ENERGY_LEVELS[i]}")
-        # past the top or bottom level, or against a soft/loud marking: the dynamics move
+        # past the top or bottom level, or against a soft/loud marking: the dynamics' level
+        # moves (a crescendo or diminuendo stays: "soft crescendo" -> "crescendo")
+        level, shape = dynamics_parts(attrs.dynamics)
         louder = "loud" if want > 2 else None
         softer = "soft" if want < 0 else None
-        level = louder if change.energy > 0 else softer
-        if change.energy > 0 and attrs.dynamics == "soft":
-            out = replace(out, dynamics=level)
-            notes.append(f"dynamics soft -> {level or '-'}")
-        elif change.energy < 0 and attrs.dynamics == "loud":
-            out = replace(out, dynamics=level)
-            notes.append(f"dynamics loud -> {level or '-'}")
-        elif level is not None and attrs.dynamics not in ("crescendo", "diminuendo", level):
-            out = replace(out, dynamics=level)
-            notes.append(f"dynamics {attrs.dynamics or '-'} -> {level}")
+        new_level = louder if change.energy > 0 else softer
+        against = (change.energy > 0 and level == "soft") or (change.energy < 0 and level == "loud")
+        if against or (new_level is not None and level != new_level):
+            now_dynamics = join_dynamics(new_level, shape)
+            out = replace(out, dynamics=now_dynamics)
+            notes.append(f"dynamics {attrs.dynamics or '-'} -> {now_dynamics or '-'}")
     if change.tempo != 1.0:
         base = attrs.bpm if attrs.bpm is not None else default_bpm(attrs.style)
         bpm = float(round(max(MIN_BPM, min(MAX_BPM, base * change.tempo))))
@@ -400,8 +399,10 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
         out = replace(out, stems=tuple(s for s in order if s in stems), stems_named=True)
     if change.register:
         notes.append(f"melody register {'up' if change.register > 0 else 'down'} an octave")
-    if change.dynamics is not None and change.dynamics != out.dynamics:
-        notes.append(f"dynamics {out.dynamics or '-'} -> {change.dynamics}")
-        out = replace(out, dynamics=change.dynamics)
+    if change.dynamics is not None:  # a new shape; the level stays ("soft" -> "soft crescendo")
+        shaped = join_dynamics(dynamics_parts(out.dynamics)[0], change.dynamics)
+        if shaped != out.dynamics:
+            notes.append(f"dynamics {out.dynamics or '-'} -> {shaped}")
+            out = replace(out, dynamics=shaped)
     lines = tuple(f"feedback: {n} ({said})" for n in notes)
     return replace(out, understood=(*out.understood, *lines))

@@ -3,7 +3,9 @@
 
 Read from normalised text that keeps its case (a lower-case letter before 小调 is the
 German/Chinese habit for minor; "a" alone is an English article, so a lower-case "a" is a
-tonic only after "in"/"key of" or before a Chinese mode word). Keys are built and spelt by
+tonic only after "in"/"key of" or before a Chinese mode word; a capital letter with no mode
+is a key after "in"/"key of" or as a clause by itself: "slow blues, Bb", unless other lone
+letters stand beside it: "A, B, A" is a form or a chord list). Keys are built and spelt by
 ``multitrack.theory.Key``, so "Eb major" and "F# minor" come out as everyone else writes them.
 """
 
@@ -61,6 +63,15 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + "\u0001" * (end - start) + text[end:]
 
 
+_CLAUSE_BEFORE = re.compile(r"(?:^|[,;:、，；：])\s*$")
+_CLAUSE_AFTER = re.compile(r"^\s*(?:$|[,;.!、，；。！])")
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a clause by itself: "slow blues, Bb", "F#, 90 bpm"."""
+    return bool(_CLAUSE_BEFORE.search(text[:start]) and _CLAUSE_AFTER.match(text[end:]))
+
+
 def read_keys(text: str) -> tuple[list[Finding], str]:
     """Key findings (value: "A minor", "Eb major", "D zhi") in normalised text that keeps
     its case, in order of appearance, and the text with their spans blanked."""
@@ -79,10 +90,15 @@ def read_keys(text: str) -> tuple[list[Finding], str]:
             found.append(Finding("key", name, match.start(), match.end(), match.group()))
             text = _blank(text, match.start(), match.end())
     for pattern in (_EN_KEY, _BARE_KEY):
-        for match in list(pattern.finditer(text)):
+        matches = list(pattern.finditer(text))
+        lone = [
+            m for m in matches if not (m["pre"] or m["mode"]) and _alone(text, m.start(), m.end())
+        ]
+        for match in matches:
             letter, prefix = match["letter"], match["pre"]
             if pattern is _BARE_KEY and not prefix and not match["mode"]:
-                continue  # a lone capital letter is a key only after "in" / "key of"
+                if len(lone) != 1 or match is not lone[0]:
+                    continue  # a capital letter is a key after "in" / "key of" or alone
             if letter == "a" and not prefix:
                 continue  # "a minor key", "a major hit": the article, not A
             mode = _EN_MODES[(match["mode"] or "").lower()] if match["mode"] else "major"

@@ -22,10 +22,15 @@ MOODS: tuple[str, ...] = (
 )  # fmt: skip
 ENERGIES: tuple[str, ...] = ("low", "medium", "high")
 DYNAMICS: tuple[str, ...] = ("crescendo", "diminuendo", "soft", "loud")
-# The energy a mood implies when no energy word is given.
+# The energy a mood implies when no energy word is given: low for the still, inward moods
+# (calm, zen, sad, dreamy, lonely, warm, solemn), high for the driving ones (epic,
+# energetic, angry), medium for the rest. Romantic is medium: it covers tango, bolero,
+# waltz and the love song as much as a lullaby-soft piece, and its tenderness is already in
+# the velocity layer's mood feel (shallow accents, a little softer); 温柔 / tender (romantic
+# and low) and 柔和 / gentle say low.
 MOOD_ENERGY: dict[str, str] = {
     "happy": "medium", "sad": "low", "calm": "low", "zen": "low", "epic": "high",
-    "tense": "medium", "romantic": "low", "nostalgic": "medium", "dreamy": "low",
+    "tense": "medium", "romantic": "medium", "nostalgic": "medium", "dreamy": "low",
     "dark": "medium", "energetic": "high", "playful": "medium", "mysterious": "medium",
     "solemn": "low", "warm": "low", "hopeful": "medium", "lonely": "low", "angry": "high",
 }  # fmt: skip
@@ -55,7 +60,7 @@ class Sense:
     """One meaning of a term. ``field`` names what it sets; ``value`` is the id it sets it to.
 
     Fields: style, mood, tempo, energy, dynamics, meter, instrument, stem, negate, solo,
-    lead, accomp, only, duet, guitar_tone, mode. ``weak`` marks a style hint (a region or an
+    lead, accomp, only, duet, trio, guitar_tone, mode. ``weak`` marks a style hint (a region or an
     adjective) that loses to a genre noun.
     """
 
@@ -100,7 +105,9 @@ _STYLE_TERMS = [
     *_style("country", "乡村|乡村音乐|乡村民谣|西部|country|country music|western|honky tonk country"),
     *_style("bluegrass", "蓝草|蓝草音乐|bluegrass"),
     *_style("blues", "蓝调|布鲁斯|blues|delta blues|12-bar blues|twelve-bar blues", weak="bluesy"),
-    *_style("jazz", "爵士|爵士乐|爵士三重奏|酒吧爵士|冷爵士|融合爵士|jazz|smooth jazz|cool jazz|jazz trio|jazz fusion|jazz combo|acid jazz", weak="jazzy"),
+    *_style("jazz", "爵士|爵士乐|酒吧爵士|冷爵士|融合爵士|jazz|smooth jazz|cool jazz|jazz fusion|jazz combo|acid jazz", weak="jazzy"),
+    # a jazz trio is piano, bass and drums (models.text.orchestration), no horn
+    *_style("jazz", "爵士三重奏|jazz trio", Sense("trio", "")),
     *_style("swing", "摇摆|摇摆乐|摇摆爵士|大乐队|swing|big band|swing jazz", weak="摇摆感|swing feel|swung|shuffle"),
     *_style("bebop", "比博普|咆勃|bebop|bop|hard bop"),
     *_style("ragtime", "拉格泰姆|散拍|散拍乐|ragtime|rag"),
@@ -189,12 +196,12 @@ _TEMPO_TERMS = [
 
 _ENERGY_TERMS = [
     *_senses("energy", "high", "高能|高能量|热烈|强劲|猛烈|劲爆|火爆|狂野|重|重型|节奏感强|强节奏|炸|high energy|high-energy|energetic|heavy|hard-hitting|banger|punchy|wild|explosive|hard"),
-    *_senses("energy", "low", "低能量|低调|柔和|轻柔|平缓|low energy|low-energy|low-key|lowkey|mellow|gentle|subtle|minimal|sparse|soft"),
+    *_senses("energy", "low", "低能量|低调|柔和|轻柔|平缓|温柔|柔情|low energy|low-energy|low-key|lowkey|mellow|gentle|subtle|minimal|sparse|soft|tender"),
     *_senses("energy", "medium", "中等能量|medium energy|mid energy"),
 ]  # fmt: skip
 
 _DYNAMICS_TERMS = [
-    *_senses("dynamics", "crescendo", "渐强|逐渐增强|越来越强|越来越激烈|层层递进|递进|渐入高潮|推进|crescendo|build-up|build up|builds up|building up|building|slow build|swelling|rising"),
+    *_senses("dynamics", "crescendo", "渐强|逐渐增强|越来越强|越来越激烈|层层递进|递进|渐入高潮|推进|crescendo|build-up|build up|builds up|building up|building|slow build|build|builds|swelling|rising"),
     *_senses("dynamics", "diminuendo", "渐弱|逐渐减弱|越来越弱|淡出|渐隐|渐息|decrescendo|diminuendo|fade out|fade-out|fading|fades out|dying away"),
     *_senses("dynamics", "soft", "轻柔|轻声|轻轻|柔和|弱奏|soft|softly|pianissimo|delicate|hushed"),
     *_senses("dynamics", "loud", "响亮|大声|强奏|loud|loudly|forte|fortissimo|booming"),
@@ -214,6 +221,7 @@ _MARKER_TERMS = [
     *_senses("accomp", "", "铺底|comp|backing|accompanying"),
     *_senses("only", "", "只要|只有|只留|只用|仅|仅有|纯|单纯|only|just|pure|purely|nothing but|solely"),
     *_senses("duet", "", "二重奏|二重唱|对唱|duet|duo"),
+    *_senses("trio", "", "三重奏|trio"),
     *_senses("guitar_tone", "30", "失真|distorted|distortion|fuzz"),
     *_senses("guitar_tone", "29", "过载|overdrive|overdriven|crunchy"),
     *_senses("meter", "3/4", "waltz time|three-four|three four|triple time|triple meter|in three"),
@@ -238,7 +246,7 @@ FILLERS: frozenset[str] = frozenset(
         "搭配|融合|结合|混合|混搭|带|带有|带点|有|含|含有|充满|具有|是|在|了|着|过|为|以|让|像|像是|那种|这种|类似|风格|"
         "音乐|曲子|歌曲|歌|曲|乐曲|作品|片段|配乐|背景音乐|bgm|感觉|氛围|气氛|味道|感|调调|意境|情绪|情感|心情|版|版本|左右|"
         "大约|约|大概|长度|时长|长|节奏|速度|拍|拍子|小节|调|调性|音色|乐器|声音|声|音|的话|一下|吧|呢|啊|呀|哦|嗯|之|其|"
-        "中|里|上|下|时候|场景|适合|用于|作为|当作|关于|主题|些许|略|略带|弹唱|合奏|重奏|三重奏|四重奏|五重奏|乐队|乐团|"
+        "中|里|上|下|时候|场景|适合|用于|作为|当作|关于|主题|些许|略|略带|弹唱|合奏|重奏|四重奏|五重奏|乐队|乐团|"
         "组合|演唱|纯音乐|轻音乐|器乐|曲风|调子|风味|元素|味|范|系|式|留|保留|只留下|但要|要求|需要|一点儿|些|得|挺|又|"
         "a|an|the|with|and|or|of|for|to|in|on|at|by|from|into|over|as|is|it|its|be|some|any|this|that|"
         "these|those|very|really|so|too|quite|bit|little|kind|sort|something|song|songs|track|tracks|tune|tunes|"
@@ -248,7 +256,7 @@ FILLERS: frozenset[str] = frozenset(
         "grooves|tempo|key|time|signature|bars|measures|bpm|minutes|seconds|mood|&|+|/|-|but|also|then|"
         "which|where|has|have|had|get|got|let|lets|let's|can|could|should|will|my|your|our|we|you|he|she|they|"
         "one|all|every|each|much|many|up|down|out|off|about|around|vs|versus|theme|intro|outro|verse|"
-        "section|part|track's|ensemble|band|trio|quartet|group|arrangement|arranged|mix|fusion|meets|x"
+        "section|part|track's|ensemble|band|quartet|group|arrangement|arranged|mix|fusion|meets|x"
     ).split("|")
 )
 CONJUNCTIONS: frozenset[str] = frozenset(

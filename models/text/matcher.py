@@ -5,7 +5,8 @@ text is a lexicon term. Unknown Chinese words get a second look: a known term in
 (钢琴家 -> 钢琴) or a degree word stripped off (太快 -> 快). Then the modifiers act on their
 neighbours: a negation (不要, no, without) turns off the next hit and any joined to it by
 和/and; 独奏/solo, 主奏/lead, 伴奏/chords-words give an instrument its role; 只要/only/纯 limit
-the stems; 失真/distorted changes the guitar next to it.
+the stems to the list they begin or end (joined by 和/and, commas or nothing: "just chords,
+bass and drums"); 失真/distorted changes the guitar next to it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ from models.text.lexicon import (
 from models.text.segmenter import Token
 
 MAX_SPAN_TOKENS = 6
-_MODIFIERS = frozenset({"negate", "solo", "lead", "accomp", "only", "duet", "guitar_tone"})
+_MODIFIERS = frozenset({"negate", "solo", "lead", "accomp", "only", "duet", "trio", "guitar_tone"})
 _NEGATABLE = frozenset({"style", "mood", "tempo", "energy", "dynamics", "instrument", "stem"})
+# "build" is a crescendo ("an epic orchestral build") but not as a verb: "build me a beat".
+_VERB_BEFORE: dict[str, frozenset[str]] = {
+    w: frozenset("a|an|me|us|the|my|our|some|something|this|that|it".split("|"))
+    for w in ("build", "builds")
+}
 
 
 @dataclass
@@ -149,6 +155,11 @@ def match(tokens: list[Token], text: str) -> list[Item]:
             items.append(Item("unk", token))
         i += 1
     for index, item in enumerate(items):
+        objects = _VERB_BEFORE.get(item.token.text)
+        if item.hit is not None and objects and index + 1 < len(items):
+            if items[index + 1].token.text in objects:
+                items[index] = Item("filler", item.token)  # a verb, not a crescendo
+    for index, item in enumerate(items):
         if item.hit is not None:
             item.hit.first = item.hit.last = index
             item.hit.start, item.hit.end = item.token.start, item.token.end
@@ -175,21 +186,51 @@ def _next_hit(items: list[Item], start: int, step: int, *, skip: int = 2) -> int
     return None
 
 
-def _joined(items: list[Item], k: int, fields: frozenset[str], step: int = 1) -> list[int]:
+def _joined(
+    items: list[Item], k: int, fields: frozenset[str], step: int = 1, *, loose: bool = False
+) -> list[int]:
     """Hits joined to the hit at ``k`` by conjunctions (鼓和贝斯, drums and bass), after it
-    (``step`` 1) or before it (-1: "drums and bass only")."""
+    (``step`` 1) or before it (-1: "drums and bass only"). ``loose`` (an only-list) also
+    joins across a comma and between neighbours ("just chords, bass and drums", "just
+    chords bass drums"), but not an instrument to the role it is given ("just drums, piano
+    melody" stops at piano melody: piano plays the melody, it is not a list item)."""
     out: list[int] = []
     while True:
         c = k + step
         while 0 <= c < len(items) and items[c].kind == "filler":
             c += step
-        if not 0 <= c < len(items) or items[c].kind != "conj":
+        if not 0 <= c < len(items):
             return out
-        n = _next_hit(items, c + step, step, skip=1)
-        if n is None or items[n].hit is None or not any(items[n].hit.has(f) for f in fields):  # type: ignore[union-attr]
+        if items[c].kind == "conj":
+            n = _next_hit(items, c + step, step, skip=1)
+        elif loose and items[c].kind == "sep" and items[c].token.text == ",":
+            n = _next_hit(items, c + step, step, skip=1)
+        elif loose and items[c].kind == "hit":
+            n = c
+        else:
+            return out
+        hit = items[n].hit if n is not None else None
+        if n is None or hit is None or not any(hit.has(f) for f in fields):
+            return out
+        if loose and (_gives_role(items, n) or _gives_role(items, k)):
             return out
         out.append(n)
         k = n
+
+
+def _gives_role(items: list[Item], k: int) -> bool:
+    """Whether the instrument at ``k`` has its role named right after it: 钢琴伴奏, piano
+    melody, sax solo, 二胡主奏."""
+    hit = items[k].hit
+    if hit is None or not hit.has("instrument"):
+        return False
+    n = _next_hit(items, k + 1, 1, skip=0)
+    after = items[n].hit if n is not None else None
+    if after is None:
+        return False
+    if after.has("stem"):
+        return after.values("stem")[0] in ("melody", "chords", "accompaniment")
+    return any(after.has(f) for f in ("solo", "lead", "accomp"))
 
 
 def _instrument_at(items: list[Item], k: int | None) -> Hit | None:
@@ -234,7 +275,8 @@ def _apply_modifiers(items: list[Item]) -> None:
                 step, n = -1, _next_hit(items, k - 1, -1, skip=1)
             if n is None or not (items[n].hit.has("stem") or items[n].hit.has("instrument")):  # type: ignore[union-attr]
                 continue
-            for j in (n, *_joined(items, n, frozenset({"stem", "instrument"}), step)):
+            listed = _joined(items, n, frozenset({"stem", "instrument"}), step, loose=True)
+            for j in (n, *listed):
                 items[j].hit.only = True  # type: ignore[union-attr]
         elif kind == "guitar_tone":
             for step in (-1, 1):

@@ -5,8 +5,10 @@ bass instruments take the bass; of the rest a monophonic instrument (flute, viol
 leads before a polyphonic one (piano, guitar, guzheng), which comps; pads only comp; a
 low instrument (cello, bassoon) may take a free bass. One polyphonic instrument alone plays
 both melody and chords (钢琴曲, "piano ballad"). A solo (古筝独奏, "solo piano", 纯钢琴) is
-that one instrument: melody, plus chords when it can play them; no bass, no drums. A
-negation turns its stem off and beats a mention of the same stem.
+that one instrument: melody, plus chords when it can play them; no bass, no drums. A trio
+(爵士三重奏, "jazz trio", "piano trio") is one lead instrument, the piano unless another is
+named, with bass and drums: no horn. A negation turns its stem off and beats a mention of
+the same stem.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Orchestrator:
         self.understood = understood
         self.conflicts = conflicts
         self.stems_named = False  # set by assign(): the prompt said which stems play
+        self.trio: tuple[Instrument, Hit] | None = None  # set by assign(): lead, trio word
 
     def _instrument_hits(self) -> list[tuple[Instrument, Hit]]:
         out: list[tuple[Instrument, Hit]] = []
@@ -66,6 +69,17 @@ class Orchestrator:
         if style_id is not None:
             programs.update(zip(ROLE_STEMS, style(style_id).programs, strict=True))
         named = self._instrument_hits()
+        trio = next((h for h in self.hits if h.has("trio") and not h.negated), None)
+        pitched = [p for p in named if p[0].kind != "bass"]
+        # a trio (a classical one is piano, violin and cello: left to the rules below) is a
+        # lead instrument, bass and drums; the piano unless the prompt names another
+        if trio is not None and style_id != "classical" and len(pitched) <= 1:
+            if not pitched:
+                pitched = [(BY_ID["piano"], trio)]
+                named.append(pitched[0])
+            self.trio = (pitched[0][0], trio)
+            if style_id is None and not any(p[0].kind == "bass" for p in named):
+                programs["bass"] = 32  # a trio's bass is the double bass
         assigned: dict[str, tuple[Instrument, Hit]] = {}
         pending = list(named)
 
@@ -165,6 +179,7 @@ class Orchestrator:
             (inst, hit) for inst, hit in named if (hit.solo or hit.only) and inst.kind != "bass"
         ]
         duet = next((h for h in self.hits if h.has("duet") and not h.negated), None)
+        trio = self.trio
         reason = ""
         # Naming a part that plays anyway (伴奏, a bass instrument, "with piano chords")
         # leaves the set as it was, drums undecided: the model (models.pipeline) decides
@@ -173,7 +188,7 @@ class Orchestrator:
             hit.has("stem") and not hit.negated and "drums" in hit.values("stem")
             for hit in self.hits
         )
-        self.stems_named = bool(only or solo or duet or off or drums_said)
+        self.stems_named = bool(only or solo or duet or trio or off or drums_said)
         if only:
             stems = set(only)
             texts = list(only.values())
@@ -200,6 +215,12 @@ class Orchestrator:
         elif duet is not None:
             stems = {"melody", "chords"} | {s for s in on if s == "drums"}
             reason = f"duet: {duet.text}"
+        elif trio is not None:
+            lead, hit = trio
+            stems = {"melody", "bass", "drums"} | (
+                {"chords"} if lead.kind in ("poly", "pad") else set()
+            )
+            reason = f"trio: {lead.id.replace('_', ' ')}, bass, drums ({hit.text})"
         else:
             stems = set(STEMS)
         for stem, text in off.items():

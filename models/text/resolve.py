@@ -16,6 +16,7 @@ from models.text.matcher import Hit
 from models.text.orchestration import Orchestrator
 from models.text.quantities import Finding
 from multitrack.default_keys import key_for_mode
+from multitrack.dynamics import DYNAMICS_SHAPES, join_dynamics
 from multitrack.limits import MAX_BPM, MIN_BPM
 from multitrack.limits import MAX_GENERATE_BARS as MAX_BARS
 from multitrack.song import Meter
@@ -406,17 +407,24 @@ class Resolver:
         return None
 
     def _dynamics(self) -> str | None:
+        """A level (soft, loud) and a shape (crescendo, diminuendo) are kept both: 柔和…渐强
+        is "soft crescendo". Within each, the first word wins over its opposite."""
         hits = [(v, h) for h in self._hits("dynamics") for v in h.values("dynamics")]
-        if not hits:
-            return None
-        value, first = hits[0]
-        self.understood.append(f"dynamics: {value} ({first.text})")
-        for other, hit in hits[1:]:
-            if frozenset({value, other}) in _OPPOSED_DYNAMICS:
+        kept: dict[str, tuple[str, Hit]] = {}
+        for value, hit in hits:
+            kind = "shape" if value in DYNAMICS_SHAPES else "level"
+            if kind not in kept:
+                kept[kind] = (value, hit)
+                self.understood.append(f"dynamics: {value} ({hit.text})")
+                continue
+            first, first_hit = kept[kind]
+            if frozenset({first, value}) in _OPPOSED_DYNAMICS:
                 self.conflicts.append(
-                    _kept("dynamics", f"{value} ({first.text})", f"{other} ({hit.text})")
+                    _kept("dynamics", f"{first} ({first_hit.text})", f"{value} ({hit.text})")
                 )
-        return value
+        level = kept["level"][0] if "level" in kept else None
+        shape = kept["shape"][0] if "shape" in kept else None
+        return join_dynamics(level, shape)
 
     def _form(self) -> str | None:
         forms = self._found("form")

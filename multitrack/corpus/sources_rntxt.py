@@ -21,12 +21,12 @@ log = logging.getLogger(__name__)
 
 
 def _rntxt_chord(rn: Any) -> tuple[int, str] | None:
-    from multitrack.chords import QUALITY_INTERVALS
+    from multitrack.chords import QUALITIES, QUALITY_INTERVALS
 
     root = rn.root().pitchClass
     intervals = {(p.pitchClass - root) % 12 for p in rn.pitches}
-    for quality, tones in QUALITY_INTERVALS.items():
-        if set(tones) == intervals:
+    for quality in QUALITIES:  # the trained qualities: the corpus labels what the model learns
+        if set(QUALITY_INTERVALS[quality]) == intervals:
             return root, quality
     return None
 

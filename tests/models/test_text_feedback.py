@@ -153,9 +153,24 @@ def test_a_swell_or_a_fade_is_a_dynamics_change(phrase: str, shape: str) -> None
     change = parse_feedback(phrase)
     assert not change.empty and change.dynamics == shape and change.energy == 0
     out = apply_feedback(PromptAttributes(dynamics="soft"), change)
-    assert out.dynamics == shape
-    assert out.understood == (f"feedback: dynamics soft -> {shape} ({phrase})",)
+    assert out.dynamics == f"soft {shape}"  # the take's level stays, the shape is added
+    assert out.understood == (f"feedback: dynamics soft -> soft {shape} ({phrase})",)
+    assert apply_feedback(PromptAttributes(), change).dynamics == shape
     assert FeedbackChange.from_json(change.to_json()) == change
+
+
+def test_energy_feedback_moves_the_level_and_keeps_the_shape() -> None:
+    soft_swell = PromptAttributes(energy="low", dynamics="soft crescendo")
+    up = apply_feedback(soft_swell, parse_feedback("太沉闷了"))
+    assert up.energy == "medium" and up.dynamics == "crescendo"
+    down = apply_feedback(soft_swell, parse_feedback("再安静一点"))
+    assert down.energy == "low" and down.dynamics == "soft crescendo"  # at the bottom already
+    fade = apply_feedback(PromptAttributes(energy="low", dynamics="diminuendo"),
+                          parse_feedback("再安静一点"))  # fmt: skip
+    assert fade.dynamics == "soft diminuendo"  # past the bottom: softer, still fading
+    louder = apply_feedback(PromptAttributes(energy="high", dynamics="loud crescendo"),
+                            parse_feedback("太吵了"))  # fmt: skip
+    assert louder.energy == "medium" and louder.dynamics == "crescendo"
 
 
 def test_lighter_and_more_forceful_move_the_energy() -> None:

@@ -116,10 +116,25 @@ def test_guofeng_dizi_with_a_famous_piece() -> None:
         ("a sad song", None),
         ("A sad song", None),
         ("EDM drop, FM synth", None),
+        # a key alone in its clause (was ignored: "slow blues shuffle in 12/8, Bb")
+        ("slow blues shuffle in 12/8, Bb", "Bb major"),
+        ("sad piano, F#m", "F# minor"),
+        ("jazz ballad, Eb, 70 bpm", "Eb major"),
+        ("Bb, swing", "Bb major"),
+        ("rock, E", "E major"),
+        ("Bb, F, C", None),  # lone letters side by side: a list, not a key
+        ("plan B, jazz", None),
+        ("jazz, Bb7", None),  # a chord symbol
     ],
 )
 def test_keys(prompt: str, key: str | None) -> None:
     assert lex(prompt).key == key
+
+
+def test_a_lone_key_is_understood_not_ignored() -> None:
+    a = lex("slow blues shuffle in 12/8, Bb")
+    assert "key: Bb major (Bb)" in a.understood
+    assert not any(i.startswith("Bb") for i in a.ignored)
 
 
 def test_two_keys_keep_the_first_and_say_so() -> None:
@@ -303,6 +318,21 @@ def test_moods(word: str, mood: str) -> None:
     assert lex(word).mood == mood
 
 
+@pytest.mark.parametrize(
+    ("prompt", "energy"),
+    [
+        ("钢琴伴奏,小提琴主奏,浪漫", "medium"),  # was low: docs/prompts.md says medium
+        ("romantic tango with accordion", "medium"),
+        ("温柔的钢琴曲,柔和", "low"),  # an energy word still says low
+        ("温柔的钢琴", "low"), ("tender piano", "low"),  # romantic, and gentle
+        ("宁静", "low"), ("悲伤", "low"), ("禅意", "low"), ("梦幻", "low"), ("孤独", "low"),
+        ("史诗", "high"), ("热血", "high"), ("愤怒", "high"), ("怀旧", "medium"),
+    ],
+)  # fmt: skip
+def test_the_energy_a_mood_implies(prompt: str, energy: str) -> None:
+    assert lex(prompt).energy == energy
+
+
 def test_opposed_moods_conflict_and_compatible_ones_combine() -> None:
     assert lex("快乐又悲伤").conflicts == ("mood: happy (快乐) vs sad (悲伤) — kept happy (快乐)",)
     a = lex("悲伤而浪漫")
@@ -315,6 +345,47 @@ def test_opposed_moods_conflict_and_compatible_ones_combine() -> None:
 )
 def test_dynamics(word: str, dynamics: str) -> None:
     assert lex(word).dynamics == dynamics
+
+
+@pytest.mark.parametrize(
+    ("prompt", "dynamics"),
+    [
+        ("柔和的钢琴独奏,渐强", "soft crescendo"),  # was "soft": 渐强 dropped without a note
+        ("soft piano, building up", "soft crescendo"),
+        ("响亮的铜管,渐弱", "loud diminuendo"),
+        ("fade out, loud drums", "loud diminuendo"),
+        ("渐强,轻柔", "soft crescendo"),  # level first in the value, whatever the order
+    ],
+)
+def test_a_level_and_a_shape_are_kept_both(prompt: str, dynamics: str) -> None:
+    a = lex(prompt)
+    assert a.dynamics == dynamics and not a.conflicts
+    level, shape = dynamics.split()
+    assert any(line.startswith(f"dynamics: {shape} (") for line in a.understood)
+    assert any(line.startswith(f"dynamics: {level} (") for line in a.understood)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "dynamics"),
+    [
+        ("epic orchestral build", "crescendo"),  # "build" was ignored
+        ("strings that build, 90 bpm", "crescendo"),
+        ("build me a lofi beat", None),  # the verb
+        ("build a jazz tune", None),
+    ],
+)
+def test_a_build_is_a_crescendo(prompt: str, dynamics: str | None) -> None:
+    a = lex(prompt)
+    assert a.dynamics == dynamics and "build" not in a.ignored
+
+
+def test_opposed_dynamics_still_conflict_within_a_level_or_a_shape() -> None:
+    a = lex("轻柔,响亮,渐强,渐弱")
+    assert a.dynamics == "soft crescendo"
+    assert a.conflicts == (
+        "dynamics: soft (轻柔) vs loud (响亮) — kept soft (轻柔)",
+        "dynamics: crescendo (渐强) vs diminuendo (渐弱) — kept crescendo (渐强)",
+    )
 
 
 # -- negation -----------------------------------------------------------------------------------
@@ -491,8 +562,54 @@ def test_only_keeps_every_part_it_names(prompt: str, stems: tuple[str, ...]) -> 
     assert parse_prompt(prompt).stems == stems
 
 
+@pytest.mark.parametrize(
+    ("prompt", "stems"),
+    [
+        # an English list stopped at its first comma: ['chords'], ['bass', 'drums'], ['chords']
+        ("lofi beat, just chords, bass and drums", ("chords", "bass", "drums")),
+        ("lo-fi with chords, bass and drums only", ("chords", "bass", "drums")),
+        ("lofi, no melody, just chords bass drums", ("chords", "bass", "drums")),
+        ("just chords, bass, drums", ("chords", "bass", "drums")),
+        ("只要和弦、贝斯和鼓", ("chords", "bass", "drums")),
+        ("only piano, bass", ("melody", "chords", "bass")),
+        # a comma still ends the list where the next clause is not one
+        ("just piano, soft and slow", ("melody", "chords")),
+        ("只要钢琴,节奏舒缓,浪漫", ("melody", "chords")),
+        ("纯钢琴,弦乐铺底", ("melody", "chords")),  # strings given a role, not listed
+        ("不要鼓,钢琴和大提琴,浪漫", ("melody", "chords", "bass")),  # a negation: no list
+    ],
+)
+def test_an_only_list_runs_across_commas_and_neighbours(
+    prompt: str, stems: tuple[str, ...]
+) -> None:
+    a = lex(prompt)
+    assert a.stems == stems and a.stems_named
+    assert not a.conflicts
+
+
 def test_a_piece_title_is_its_style_not_an_ambience() -> None:
     # 高山流水 (the guqin piece) was read as a stream to record and an "epic" mood
     attrs = parse_prompt("高山流水,古琴,宁静")
     assert attrs.style == "guofeng" and attrs.ambience == () and attrs.mood == "calm"
     assert parse_prompt("溪边流水声的古筝曲").ambience == ("stream",)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["爵士三重奏", "jazz trio", "piano trio, swing", "爵士钢琴三重奏,慵懒的午后"]
+)
+def test_a_jazz_trio_is_piano_bass_and_drums(prompt: str) -> None:
+    """爵士三重奏 gave four parts with a sax lead: a jazz trio has no horn."""
+    a = lex(prompt)
+    assert a.stems == STEMS and a.stems_named  # the trio's drums play
+    assert a.programs["melody"] == 0 and a.programs["chords"] == 0  # the piano plays both
+    assert a.programs["bass"] == 32  # the double bass
+    assert not a.conflicts or all("swing" in c for c in a.conflicts)
+
+
+def test_a_trio_keeps_the_lead_the_prompt_names() -> None:
+    sax = lex("sax trio, bebop")
+    assert sax.stems == ("melody", "bass", "drums") and sax.programs["melody"] == 65
+    guitar = lex("guitar trio")
+    assert guitar.stems == STEMS and guitar.programs["chords"] == 25
+    assert lex("jazz trio, no drums").stems == ("melody", "chords", "bass")
+    assert lex("爵士三重奏,钢琴、贝斯和鼓").programs["melody"] == 0

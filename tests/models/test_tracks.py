@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 
 from models.structure import tie, tie_groups, tie_notes, tonic_chord
-from models.tracks import chord_track, song_tracks
+from models.tracks import TRACK_SIZES, chord_track, chord_values, song_tracks
+from multitrack.chords import EXTENDED_QUALITIES, MODEL_QUALITY, QUALITIES, Chord, parse_chord
 from multitrack.form import parse_form
 from multitrack.song import ChordSpan, Note, Song
 from multitrack.theory import Key
@@ -17,6 +18,28 @@ def test_chord_track_values_in_the_key_frame() -> None:
     assert track[0].tolist() == [2 + 0, 2 + 0, 2 + 8, 2 + 8, 1, 1, 1, 1]
     assert track[1].tolist() == [2, 2, 1, 1, 0, 0, 0, 0]  # m, maj; N.C. has no quality
     assert track[2].tolist() == [1, 1, 1 + 3, 1 + 3, 0, 0, 0, 0]  # bass A -> C, C -> Eb
+
+
+def test_extended_qualities_keep_the_trained_quality_encoding() -> None:
+    # the checkpoints were trained with these 15 qualities in this order: never moved
+    trained = ("maj", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7", "m7b5",
+               "dim7", "9", "add9")  # fmt: skip
+    assert QUALITIES == trained
+    assert TRACK_SIZES == (14, 16, 13, 7, 9, 3)
+    for index, quality in enumerate(trained):
+        assert chord_values(Chord(0, quality), 0)[1] == 1 + index
+    for quality in EXTENDED_QUALITIES:
+        assert MODEL_QUALITY[quality] in QUALITIES
+        _, value, _ = chord_values(Chord(0, quality), 0)
+        assert 1 <= value < TRACK_SIZES[1]
+    assert chord_values(parse_chord("A7sus4"), 0) == chord_values(parse_chord("Asus4"), 0)
+    assert chord_values(parse_chord("Am9"), 0) == chord_values(parse_chord("Am7"), 0)
+    assert chord_values(parse_chord("Cmaj9"), 0) == chord_values(parse_chord("Cmaj7"), 0)
+    assert chord_values(parse_chord("G13/B"), 0) == chord_values(parse_chord("G7/B"), 0)
+    spans = (ChordSpan(0, 16, "Am9"), ChordSpan(16, 16, "D7sus4"))
+    assert chord_track(spans, 2, shift=0, compression=16)[1].tolist() == [
+        1 + QUALITIES.index("m7"), 1 + QUALITIES.index("sus4"),
+    ]  # fmt: skip
 
 
 def test_song_tracks_leave_unknown_rows_at_zero() -> None:

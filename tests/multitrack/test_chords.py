@@ -7,6 +7,8 @@ from dataclasses import replace
 import pytest
 
 from multitrack.chords import (
+    ALL_QUALITIES,
+    EXTENDED_QUALITIES,
     NO_CHORD,
     QUALITIES,
     Chord,
@@ -112,7 +114,8 @@ def test_pitch_classes_exact() -> None:
     [
         ("H7", "must start with a root note"),
         ("Cmaj13", "unknown quality 'maj13'"),
-        ("C7sus4", "unknown quality '7sus4'"),
+        ("C5", "unknown quality '5'"),
+        ("Cm6/9", "unknown quality 'm6/9'"),
         ("C/X", "the bass after '/'"),
         ("", "must start with a root note"),
     ],
@@ -121,6 +124,69 @@ def test_unknown_symbols_raise_naming_the_symbol(symbol: str, fragment: str) -> 
     with pytest.raises(ChordSymbolError, match=fragment) as info:
         parse_chord(symbol)
     assert repr(symbol) in str(info.value)
+
+
+def test_extended_qualities_round_trip_with_and_without_slash_bass() -> None:
+    count = 0
+    for root in range(12):
+        for quality in EXTENDED_QUALITIES:
+            for bass in (None, *range(12)):
+                chord = Chord(root, quality, bass)
+                for flats in (None, True, False):
+                    assert parse_chord(format_chord(chord, flats=flats)) == chord
+                count += 1
+    assert count == 12 * len(EXTENDED_QUALITIES) * 13
+    assert ALL_QUALITIES[: len(QUALITIES)] == QUALITIES
+
+
+@pytest.mark.parametrize(
+    ("typed", "written", "tones"),
+    [
+        ("A7sus4", "A7sus4", (9, 2, 4, 7)),
+        ("A7sus", "A7sus4", (9, 2, 4, 7)),
+        ("Am9", "Am9", (9, 0, 4, 7, 11)),
+        ("Amin9", "Am9", (9, 0, 4, 7, 11)),
+        ("Cmaj9", "Cmaj9", (0, 4, 7, 11, 2)),
+        ("CM9", "Cmaj9", (0, 4, 7, 11, 2)),
+        ("CΔ9", "Cmaj9", (0, 4, 7, 11, 2)),
+        ("G13", "G13", (7, 11, 2, 5, 9, 4)),
+        ("G11", "G11", (7, 0, 2, 5, 9)),
+        ("Dm11", "Dm11", (2, 5, 9, 0, 4, 7)),
+        ("Cm(maj7)", "Cm(maj7)", (0, 3, 7, 11)),
+        ("CmMaj7", "Cm(maj7)", (0, 3, 7, 11)),
+        ("CmM7", "Cm(maj7)", (0, 3, 7, 11)),
+        ("C-Δ7", "Cm(maj7)", (0, 3, 7, 11)),
+        ("G7b9", "G7b9", (7, 11, 2, 5, 8)),
+        ("G7(♭9)", "G7b9", (7, 11, 2, 5, 8)),
+        ("E7#9", "E7#9", (4, 8, 11, 2, 7)),
+        ("E7(#9)", "E7#9", (4, 8, 11, 2, 7)),
+        ("C6/9", "C6/9", (0, 4, 7, 9, 2)),
+        ("C69", "C6/9", (0, 4, 7, 9, 2)),
+        ("Bb6/9/D", "Bb6/9/D", (10, 2, 5, 7, 0)),
+        ("A#m9", "A#m9", (10, 1, 5, 8, 0)),
+    ],
+)
+def test_extended_symbols_producers_type(typed: str, written: str, tones: tuple[int, ...]) -> None:
+    chord = parse_chord(typed)
+    assert chord.tones() == tones  # the full chord: checks see its real tones
+    assert normalise_symbol(typed) == written  # what song.json shows
+    assert parse_chord(written) == chord
+    assert ChordSpan(0, 16, typed).chord == chord
+
+
+def test_extended_qualities_reduce_to_their_triads() -> None:
+    assert parse_chord("A7sus4").triad() == Chord(9, "sus4")
+    assert parse_chord("Am9").triad() == Chord(9, "m")
+    assert parse_chord("Cm(maj7)").triad() == Chord(0, "m")
+    assert parse_chord("G13/B").triad() == Chord(7, "maj")
+    assert parse_chord("C6/9/E").pitch_classes() == frozenset({0, 2, 4, 7, 9})
+
+
+def test_progression_reads_extended_symbols() -> None:
+    spans = parse_progression("Am9 D7sus4:2 D7b9:2, Gmaj9 C6/9/E", Meter(4, 4))
+    assert [(s.start, s.duration, s.symbol) for s in spans] == [
+        (0, 16, "Am9"), (16, 8, "D7sus4"), (24, 8, "D7b9"), (32, 16, "Gmaj9"), (48, 16, "C6/9/E"),
+    ]  # fmt: skip
 
 
 def test_chord_checks_its_fields() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multitrack.dynamics import accent_weights, apply_dynamics
+from multitrack.dynamics import accent_weights, apply_dynamics, dynamics_parts, join_dynamics
 from multitrack.song import DRUM_CLASSES, Meter, Note, Song, Stem
 
 KICK, SNARE, HAT = (DRUM_CLASSES.index(x) for x in ("kick", "snare", "closed_hat"))
@@ -68,6 +68,21 @@ def test_soft_and_loud_differ_by_at_least_20_and_energy_shifts_the_mean() -> Non
     # loud and high energy: still inside MIDI's range
     top = apply_dynamics(_song(), style="rock", energy="high", dynamics="loud", mood="angry")
     assert max(n.velocity for s in top.stems.values() for n in s.notes) == 127
+
+
+def test_a_soft_crescendo_rises_and_stays_soft() -> None:
+    both = _bar_means(
+        apply_dynamics(_song(), style="pop", dynamics="soft crescendo", humanise=False)
+    )
+    up = _bar_means(apply_dynamics(_song(), style="pop", dynamics="crescendo", humanise=False))
+    assert both[-1] - both[0] == pytest.approx(31.8, abs=1.0)  # the whole ramp (rounded)
+    assert np.allclose(up - both, 14.0, atol=1.0)  # every bar a soft level below
+    loud_fade = _bar_means(
+        apply_dynamics(_song(), style="pop", dynamics="loud diminuendo", humanise=False)
+    )
+    assert loud_fade[0] - loud_fade[-1] == pytest.approx(31.8, abs=1.0)
+    assert dynamics_parts("soft crescendo") == ("soft", "crescendo")
+    assert join_dynamics("loud", None) == "loud" and join_dynamics(None, None) is None
 
 
 ENERGIES = ("low", "medium", "high")
