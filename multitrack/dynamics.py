@@ -8,7 +8,7 @@ attributes (a refine) and give the same result as a first pass with those attrib
              + dynamics (a soft / loud level plus a crescendo / diminuendo ramp across the take)
              + seeded humanisation (a few velocity units)
 
-clipped to 1-127. The accent families (``multitrack.styles.Style.accents``) put the weight
+kept within 1-127 by a soft knee (``soft_limit``). The accent families (``multitrack.styles.Style.accents``) put the weight
 where the style puts it: the backbeat (beats 2 and 4) in rock and pop drums and comping,
 the son clave in salsa, rumba, cha-cha and samba, the bossa clave, the habanera in tango,
 the off-beat skank in reggae and ska, four on the floor in disco and EDM, the "oom" of a
@@ -44,6 +44,11 @@ ACCENT_DEPTH = 24.0  # velocity units between the weakest and strongest position
 # Dynamics shapes: a ramp across the take (start, end offsets) or a level.
 RAMP = 18.0  # crescendo: -18 at the first step, +18 at the last (diminuendo: reversed)
 LEVEL = 14.0  # soft: -14, loud: +14 (28 apart before clipping)
+# Velocities past ``KNEE`` from either end (1, 127) are compressed into the rest of the range
+# (``soft_limit``), not clipped: high energy with a crescendo, or a loud "angry" take, put a
+# fifth of its melody notes and its accented drums on 127, where accents and the ramp's top
+# went flat.
+KNEE = 15.0
 HUMANISE = 2.5  # standard deviation of the seeded velocity jitter
 HUMANISE_LIMIT = 5
 # Mood -> (accent depth factor, level nudge in velocity units).
@@ -172,6 +177,17 @@ def _seed(song: Song, seed: int) -> int:
     return int.from_bytes(h.digest(), "little")
 
 
+def soft_limit(v: float) -> int:
+    """A velocity within 1-127: values within ``KNEE`` of either end are kept, values beyond
+    are compressed (tanh) into that last stretch, so louder stays louder up to 127."""
+    top, bottom = 127.0 - KNEE, 1.0 + KNEE
+    if v > top:
+        v = top + KNEE * float(np.tanh((v - top) / KNEE))
+    elif v < bottom:
+        v = bottom - KNEE * float(np.tanh((bottom - v) / KNEE))
+    return int(min(127, max(1, round(v))))
+
+
 def apply_dynamics(
     song: Song,
     *,
@@ -234,6 +250,6 @@ def apply_dynamics(
             accent = weights[drum][n.start % cycle]
             v = level + STEM_OFFSET[name] + (DRUM_OFFSET[drum] if drum else 0.0)
             v += depth * (accent - 0.5) + shape[i] + jitter[i]
-            out.append(replace(n, velocity=int(min(127, max(1, round(v))))))
+            out.append(replace(n, velocity=soft_limit(v)))
         out_stems[name] = replace(stem, notes=tuple(out))
     return replace(song, stems=out_stems)
