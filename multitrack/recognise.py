@@ -85,6 +85,10 @@ class RecogniserSettings:
     foreign_bass_cost: float = 1.0  # per unit of evidence when the bass is not a chord tone
     slash_bass_cost: float = 0.05  # the same for a bass heard only in the bass (C/Bb)
     change_penalty: float = 0.1  # per change of chord, as a share of a shortest chord's evidence
+    # per unit of evidence and chord tone outside the key's scale, given a key: where the
+    # notes leave the chord open (a fifth with no third), the key's own chord is named (E and
+    # B in D minor: Em, not E)
+    foreign_tone_cost: float = 0.05
     silence_bonus: float = 0.5  # N.C. per unit of long silence
     no_chord_cost: float = 1.0  # N.C. per unit of sounding evidence
     split_cost: float = 1e-3  # per segment, so equal labellings prefer fewer segments
@@ -152,7 +156,7 @@ def recognise(
         raise MusicError(
             f"the shortest chord must be 1-{meter.steps_per_bar} steps in {meter}, got {unit}"
         )
-    evidence = _Evidence(notes, meter, steps, settings)
+    evidence = _Evidence(notes, meter, steps, settings, key)
     segments = _segments(meter, steps, unit)
     scores = [evidence.scores(a, b) for a, b in segments]
     change = settings.change_penalty * float(np.mean(evidence.weight)) * unit
@@ -241,9 +245,21 @@ class _Evidence:
     """The per-step evidence of a set of notes, with cumulative sums for segment queries."""
 
     def __init__(
-        self, notes: Sequence[Note], meter: Meter, steps: int, settings: RecogniserSettings
+        self,
+        notes: Sequence[Note],
+        meter: Meter,
+        steps: int,
+        settings: RecogniserSettings,
+        key: Key | None = None,
     ) -> None:
         self.settings = settings
+        # per chord, how many of its tones fall outside the key's scale (none without a key)
+        if key is None:
+            self.foreign = np.zeros(len(_CHORDS))
+        else:
+            scale = np.zeros(12)
+            scale[list(key.pitch_classes())] = 1.0
+            self.foreign = _TONES @ (1.0 - scale)
         sounding = np.zeros((steps, 128), bool)
         for note in notes:
             if note.start < steps:
@@ -290,6 +306,7 @@ class _Evidence:
         foreign_cost = s.slash_bass_cost if bass_only else s.foreign_bass_cost
         score = tone_mass - s.non_chord_cost * (chord_mass - tone_mass)
         score -= chord_mass * (_MISSING @ deficit) + total * _PRIORS
+        score -= s.foreign_tone_cost * total * self.foreign
         if bass is not None:
             pc = bass % 12
             score += np.where(

@@ -257,3 +257,14 @@ def test_random_clips_give_contiguous_valid_spans() -> None:
         assert all(a.symbol != b.symbol for a, b in itertools.pairwise(spans))
         for span in spans:
             parse_chord(span.symbol)
+
+
+def test_an_open_fifth_is_named_as_the_keys_own_chord() -> None:
+    from multitrack.song import Meter, Note
+    from multitrack.theory import Key
+
+    fifth = [Note(0, 40, 16), Note(0, 47, 16), Note(0, 52, 16)]  # E B E: no third
+    assert recognise(fifth, Meter(4, 4), steps=16, key=Key.parse("D minor"))[0].symbol == "Em"
+    # a sounded chord from outside the key is still itself
+    f_major = [Note(0, 41, 16), Note(0, 45, 16), Note(0, 48, 16)]
+    assert recognise(f_major, Meter(4, 4), steps=16, key=Key.parse("D major"))[0].symbol == "F"
