@@ -1,4 +1,5 @@
-"""Forced chords the model's notes miss are made to sound (models.editing.sound_forced)."""
+"""Forced chords the model's notes miss are made to sound (models.editing.sound_forced), and
+the ranking's check for harmony that holds one root (models.ranking.holds)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,25 @@ def test_kept_stems_and_bars_outside_the_edit_are_never_moved() -> None:
     repaint = sound_forced(song, spans, (), (1, 2))  # only bar 2 is written
     assert [n for n in repaint.stems["chords"].notes if n.start < BAR] == chords[:2]
     assert all(n.pitch % 12 in {10, 2, 5} for n in repaint.stems["chords"].notes if n.start >= BAR)
+
+
+def test_a_candidate_whose_harmony_moves_outranks_one_that_holds_a_root() -> None:
+    from models import ranking
+
+    def take(roots: list[int]) -> Song:
+        chords = [Note(i * BAR + j * 4, 48 + r + d, 4)
+                  for i, r in enumerate(roots) for j in range(4) for d in (0, 4, 7)]  # fmt: skip
+        bass = [Note(i * BAR, 36 + r, BAR) for i, r in enumerate(roots)]
+        mel = tuple(Note(i * BAR + j * 4, 60 + r + (0, 4, 7, 4)[j], 4)
+                    for i, r in enumerate(roots) for j in range(4))  # fmt: skip
+        song = _song(chords, bass, mel)
+        return Song(tempo=100.0, meter=song.meter, key=Key.parse("C major"), bars=len(roots),
+                    stems=song.stems)  # fmt: skip
+
+    vamp = take([0] * 6 + [7, 0])  # C for six bars
+    moves = take([0, 0, 9, 9, 5, 5, 7, 0])
+    assert ranking.holds(vamp) and not ranking.holds(moves)
+    assert ranking.candidate_rank(moves, None) > ranking.candidate_rank(vamp, None)
+    # a lone first candidate is judged without it (no extra draw for a vamp)
+    assert ranking.top_ranked(vamp) == (ranking.candidate_rank(vamp, None, hold=False) >= (
+        1.0, ranking.FIT_ENOUGH))  # fmt: skip
