@@ -117,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
         return _emit(
             {"ok": False, "code": "unreachable", "message": f"{args.host}:{args.port}: {exc}"}
         )
+    if getattr(args, "chord_notes", None):
+        from bridge.arguments import compact_chord_notes
+
+        args.chord_notes = compact_chord_notes(args.chord_notes)  # bad notes: one line, here
     with client:
         if args.action not in ("ping", "status", "cancel"):
             job = args.job or new_job_id()
@@ -125,12 +129,18 @@ def run(args: argparse.Namespace) -> int:
             def on_progress(fraction: float, stage: str) -> None:
                 print(f"{job} {fraction * 100:5.1f}% {stage}", file=sys.stderr, flush=True)
 
-            result = client.run_job(
-                address,
-                osc_args,
-                wait=args.wait,
-                on_progress=on_progress if args.progress else None,
-            )
+            try:
+                result = client.run_job(
+                    address,
+                    osc_args,
+                    wait=args.wait,
+                    on_progress=on_progress if args.progress else None,
+                )
+            except OSError as exc:  # e.g. EMSGSIZE: a datagram past the system's limit
+                return _emit({"ok": False, "code": "unsent", "message": (
+                    f"the request could not be sent to {args.host}:{args.port} ({exc}); a "
+                    "long chords clip may pass the system's UDP size: run the server with "
+                    "--tcp and send with --tcp")})  # fmt: skip
             record = result.to_json()
             if result.terminal is None:
                 record["message"] = f"no reply from {args.host}:{args.port} in {args.timeout:g} s"

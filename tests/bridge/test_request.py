@@ -76,3 +76,26 @@ def test_song_json_edit_record_is_the_same_from_the_cli_and_osc(tmp_path: Path) 
         "keep": ["drums"], "repaint": None, "forced_chords": True, "extend": 0, "prepend": 0,
     }  # fmt: skip
     assert [r["chords"] for r in records[0:1]] == [records[1]["chords"]]
+
+
+def test_a_long_chords_clip_is_sent_compact_and_reads_as_the_same_chords() -> None:
+    from bridge.arguments import compact_chord_notes, parse_chord_notes
+    from bridge.wire import encode_message
+    from models.request import recognise_chord_notes
+    from multitrack.song import Meter, Song, Stem
+    from multitrack.theory import Key
+
+    # 64 bars of eighth-note comping, four voices, a chord a bar, written as REAPER does
+    roots = [0, 9, 5, 7] * 16
+    raw = " ".join(f"{48 + r + d} {b * 4 + e * 0.5:.4f} {0.5:.4f}"
+                   for b, r in enumerate(roots) for e in range(8) for d in (0, 4, 7, 12))  # fmt: skip
+    small = compact_chord_notes(raw)
+    wire = len(
+        encode_message("/multitrack/regenerate", ["live-1", "take-001", "chord_notes", small])
+    )
+    assert len(raw) > 9216 and wire < 9216  # macOS's default UDP datagram
+    stems = {s: Stem(s, (), 0) for s in ("melody", "chords", "bass", "drums")}
+    song = Song(tempo=100.0, meter=Meter(4, 4), key=Key.parse("C major"), bars=64, stems=stems)
+    read = [s.symbol for s in recognise_chord_notes(parse_chord_notes(raw), song)]
+    assert [s.symbol for s in recognise_chord_notes(parse_chord_notes(small), song)] == read
+    assert read[:4] == ["C", "A", "F", "G"]  # major triads on C, A, F, G

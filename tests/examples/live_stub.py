@@ -133,6 +133,10 @@ class ClipSlot:
         self._clip = Clip(length, midi=True)
         return self._clip
 
+    def delete_clip(self) -> None:
+        record("ClipSlot.delete_clip")
+        self._clip = None
+
 
 class ClipSlot12(ClipSlot):
     """Live 12.0.5+: ``create_audio_clip(file_path)`` exists."""

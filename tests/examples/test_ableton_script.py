@@ -245,7 +245,18 @@ def test_server_errors_and_garbage_never_reach_live(server: Recorded) -> None:
     not_ours.notes = []
     for _ in range(5):
         c.pump()
-    assert not_ours.name == "my riff (regenerate needs a '<job> chords' clip with notes)"
+    assert not_ours.name == "my riff (regenerate reads a take's chords clip, '<job> chords: …')"
+    # a take's melody clip is not its chords: its notes would be read as the new progression
+    melody = trigger(song, "live-20261204-000000-abcdef melody !regen seed=5")
+    for _ in range(5):
+        c.pump()
+    assert melody.name.endswith("(regenerate reads a take's chords clip, '<job> chords: …')")
+    assert "!regen" not in melody.name and len(server.requests) == sent
+    empty_chords = trigger(song, "live-20261204-000000-abcdef chords: Am !regen")
+    empty_chords.notes = []
+    for _ in range(5):
+        c.pump()
+    assert empty_chords.name.endswith("(regenerate needs a '<job> chords' clip with notes)")
     assert any("chords clip is empty" in m for m in c.messages)
     assert surface.jobs == {} and surface.scheduled == 1, "nothing pending; the tick goes on"
     assert song.state()[3:] == before[3:], "no track, scene or clip was added"
@@ -340,3 +351,50 @@ def test_mypy_checks_the_live_api_use(tmp_path: Path) -> None:
     assert good.returncode == 0, good.stdout
     wrong = subprocess.run([*mypy, str(bad)], cwd=root, capture_output=True, text=True, timeout=300)
     assert wrong.returncode == 1 and '"create_clip" of "ClipSlot"' in wrong.stdout, wrong.stdout
+
+
+def test_a_one_bar_clip_leaves_the_length_to_the_prompt(server: Recorded) -> None:
+    # Live makes a one-bar clip on a double-click: that is no choice of length, and "16 bars"
+    # or a song form in the prompt came back as a one-bar take (or an error)
+    _surface, c, song = start_surface(12, server.address)
+    clip = trigger(song, "!gen lofi hip hop, 16 bars", length=4.0)
+    pump_until(c, lambda: "(done" in clip.name or "(error" in clip.name)
+    assert server.requests[-1].bars is None  # the server reads "16 bars" from the prompt
+    song.tracks[0].clip_slots[0].delete_clip()
+    longer = trigger(song, "!gen lofi hip hop, 2 bars", length=16.0)  # 4 bars, the prompt says 2
+    pump_until(c, lambda: "(done" in longer.name or "(error" in longer.name)
+    assert server.requests[-1].bars is None
+    song.tracks[0].clip_slots[0].delete_clip()
+    chosen = trigger(song, "!gen lofi hip hop", length=16.0)  # a 4-bar clip: its length
+    pump_until(c, lambda: "(done" in chosen.name or "(error" in chosen.name)
+    assert server.requests[-1].bars == 4
+
+
+def test_a_request_too_big_to_send_says_so_once(server: Recorded) -> None:
+    # a datagram past the system's limit (macOS: 9,216 bytes; Linux: 65,507) raised inside the
+    # tick, and the clip kept its "!regen", so it was sent again on every tick
+    surface, c, song = start_surface(12, server.address)
+    clip = trigger(song, "live-20261204-000000-abcdef chords: Am !regen", length=2048.0)
+    clip.notes = [live_stub.MidiNote(36 + i % 60, i * 0.25, 0.125, 100, False) for i in range(8000)]
+    for _ in range(5):
+        c.pump()
+    assert "!regen" not in clip.name and "could not send the request" in clip.name
+    assert sum("could not send" in m for m in c.messages) == 1
+    assert surface.jobs == {} and not server.requests
+
+
+def test_a_step_that_fails_drops_only_its_own_take(server: Recorded) -> None:
+    surface, c, _song = start_surface(12, server.address)
+    done: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("the track 'MT bass' was deleted while the take was going in")
+
+    surface.work = [
+        ("a", broken),
+        ("a", lambda: done.append("a2")),
+        ("b", lambda: done.append("b1")),
+    ]
+    surface.place()
+    assert done == ["b1"] and surface.work == []
+    assert any("Multitrack a: the take could not go in" in m for m in c.messages)

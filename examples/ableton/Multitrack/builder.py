@@ -51,12 +51,16 @@ class TakeBuilder(object):
         live = self.song
         return float(live.tempo), int(live.signature_numerator), int(live.signature_denominator)
 
-    def wanted_bars(self, clip: Live.Clip.Clip) -> int:
-        """Bars of the arrangement loop when it is on, else of the selected clip (its slot)."""
+    def wanted_bars(self, clip: Live.Clip.Clip) -> Optional[int]:
+        """Bars of the arrangement loop when it is on, else of the selected clip when it is
+        longer than a bar; None for a clip of a bar or less (the one-bar clip Live makes on a
+        double-click is no choice of length: the prompt's, or the default, decides)."""
         live = self.song
         _, num, den = self.project()
         bar = num * 4.0 / den
         beats = float(live.loop_length) if live.loop else float(clip.length)
+        if not live.loop and beats <= bar + 1e-6:
+            return None
         return max(1, min(64, int(beats / bar + 0.5)))
 
     def take_start(self) -> float:
@@ -71,11 +75,25 @@ class TakeBuilder(object):
         return math.floor(float(live.current_song_time) / bar + 1e-9) * bar
 
     def clip_chord_notes(self, clip: Live.Clip.Clip) -> str:
-        """'pitch start length …' (quarter-note beats from the clip start), unmuted notes."""
-        notes = [(n.pitch, n.start_time, n.duration, n.mute)
-                 for n in clip.get_notes_extended(0, 128, 0.0, clip.length)]  # fmt: skip
-        parts = ["%d %.4f %.4f" % (p, t, d) for p, t, d, muted in sorted(notes) if not muted]
-        return " ".join(parts)
+        """'pitch start length …' (quarter-note beats from the clip start), unmuted notes; a
+        pitch struck again as it ends is sent as one held note and numbers without trailing
+        zeros, so a long clip fits one UDP datagram (macOS sends at most 9,216 bytes; the
+        recogniser reads what sounds, not the strikes)."""
+        notes = sorted((int(n.pitch), float(n.start_time), float(n.duration))
+                       for n in clip.get_notes_extended(0, 128, 0.0, clip.length)
+                       if not n.mute)  # fmt: skip
+        merged: List[List[float]] = []
+        for p, t, d in notes:
+            if merged and merged[-1][0] == p and t <= merged[-1][1] + merged[-1][2] + 1e-6:
+                merged[-1][2] = max(merged[-1][2], t + d - merged[-1][1])
+            else:
+                merged.append([p, t, d])
+
+        def num(x: float) -> str:
+            return ("%.4f" % x).rstrip("0").rstrip(".")
+
+        merged.sort(key=lambda n: (n[1], n[0]))
+        return " ".join("%d %s %s" % (int(p), num(t), num(d)) for p, t, d in merged)
 
     # -- planning the work ----------------------------------------------------------------
 

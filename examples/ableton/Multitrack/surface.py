@@ -62,6 +62,11 @@ TEMPO_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
 ))  # fmt: skip
 
 
+# A length the prompt names ("16 bars", "十六小节" is left to the server): the clip's then
+# does not override it.
+BARS_PATTERN = re.compile(r"\d+\s*(?:bars?(?![a-z])|measures?|小节)", re.IGNORECASE)
+
+
 def prompt_tempo(prompt: str) -> Optional[float]:
     """The BPM a prompt names as a number ("85 bpm", "每分钟90拍", "速度 100"), else None."""
     for pattern in TEMPO_PATTERNS:
@@ -128,7 +133,7 @@ class Multitrack(ControlSurface):
         self.server = (host, port)
         self.accept_timeout = ACCEPT_TIMEOUT
         self.jobs: Dict[str, Job] = {}
-        self.work: List[Any] = []
+        self.work: List[Tuple[str, Any]] = []  # (job, step) of the takes going in
         self.malformed = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         # replies come back to this socket: from a server elsewhere, not over loopback
@@ -151,28 +156,45 @@ class Multitrack(ControlSurface):
         try:
             self.drain()
             self.scan_selected_clip()
-            for _ in range(WORK_PER_TICK):
-                if not self.work:
-                    break
-                item = self.work.pop(0)
-                if item():  # a step that waits for Live (cue points): again on a later tick
-                    self.work.append(item)
-                    break
+            self.place()
             self.expire()
         except Exception:
             self.report("Multitrack: internal error (see Log.txt)", traceback.format_exc())
-            self.work = []
         finally:
             self.schedule_message(1, self.tick)
+
+    def place(self) -> None:
+        """Up to ``WORK_PER_TICK`` steps of the takes going in. A step that fails drops the
+        rest of its own take only (a track deleted meanwhile), never another take's."""
+        for _ in range(WORK_PER_TICK):
+            if not self.work:
+                return
+            job, item = self.work.pop(0)
+            try:
+                again = item()
+            except Exception as exc:
+                self.work = [w for w in self.work if w[0] != job]
+                self.report("Multitrack %s: the take could not go in (%s: %s)"
+                            % (job, type(exc).__name__, exc), traceback.format_exc())  # fmt: skip
+                continue
+            if again:  # a step that waits for Live (cue points): again on a later tick
+                self.work.append((job, item))
+                return
 
     def report(self, message: str, detail: Optional[str] = None) -> None:
         logger.warning("%s%s", message, "" if detail is None else "\n" + detail)
         self.show_message(message)
 
-    def send(self, address: str, args: List[Any]) -> None:
-        """One request; with the server's token (a server away from 127.0.0.1 needs it)."""
+    def send(self, address: str, args: List[Any]) -> Optional[str]:
+        """One request; with the server's token (a server away from 127.0.0.1 needs it). The
+        reason it could not be sent (a datagram past the system's size), else None."""
         extra = [] if self.token is None else ["token", self.token]
-        self.sock.sendto(osc.encode(address, list(args) + extra), self.server)
+        data = osc.encode(address, list(args) + extra)
+        try:
+            self.sock.sendto(data, self.server)
+        except OSError as exc:
+            return "could not send the request (%d bytes: %s)" % (len(data), exc)
+        return None
 
     def drain(self) -> None:
         while True:
@@ -239,11 +261,16 @@ class Multitrack(ControlSurface):
             if key not in ("tempo", "bpm"):
                 args += [key, osc_value(key, value)]
         args += ["bpm", named if set_tempo and named is not None else tempo]
-        if "bars" not in given:
-            args += ["bars", self.builder.wanted_bars(clip)]
+        bars = self.builder.wanted_bars(clip)
+        if "bars" not in given and bars is not None and not BARS_PATTERN.search(prompt):
+            args += ["bars", bars]
         if "%d/%d" % (num, den) in METERS:
             args += ["meter", "%d/%d" % (num, den)]
-        self.send("/multitrack/generate", args + ["notes", 1])
+        unsent = self.send("/multitrack/generate", args + ["notes", 1])
+        if unsent is not None:  # the name loses its "!gen", or the next tick sends it again
+            clip.name = "%s (%s)" % (prompt, unsent)
+            self.show_message("Multitrack: " + unsent)
+            return
         self.jobs[job] = Job(job, "generate", clip, prompt, set_tempo, self.builder.take_start())
         clip.name = "%s (queued %s)" % (prompt, job)
         self.show_message("Multitrack: generating %s…" % job)
@@ -254,6 +281,11 @@ class Multitrack(ControlSurface):
         _, options = split_options(tail, REGEN_KEYS)
         notes = self.builder.clip_chord_notes(clip)
         label = head.strip()
+        words = head.split()
+        if len(words) < 2 or not words[1].startswith("chords"):  # a melody, bass or drums clip
+            clip.name = label + " (regenerate reads a take's chords clip, '<job> chords: …')"
+            self.show_message("Multitrack: !regen goes on the take's chords clip (MT chords)")
+            return
         if not from_job or not notes:
             clip.name = label + " (regenerate needs a '<job> chords' clip with notes)"
             self.show_message("Multitrack: the chords clip is empty or not a Multitrack take")
@@ -262,7 +294,11 @@ class Multitrack(ControlSurface):
         args: List[Any] = [job, from_job, "chord_notes", notes]
         for key, value in options:
             args += [key, osc_value(key, value)]
-        self.send("/multitrack/regenerate", args + ["notes", 1])
+        unsent = self.send("/multitrack/regenerate", args + ["notes", 1])
+        if unsent is not None:
+            clip.name = "%s (%s)" % (label, unsent)
+            self.show_message("Multitrack: " + unsent)
+            return
         self.jobs[job] = Job(job, "regenerate", clip, label, False, self.builder.take_start())
         clip.name = "%s (regenerating %s)" % (label, job)
         self.show_message("Multitrack: regenerating %s from %s…" % (job, from_job))
@@ -309,8 +345,9 @@ class Multitrack(ControlSurface):
                 song = json.load(f)
             int(song["bars"]), float(song["tempo"])  # the record must have these
             del self.jobs[job.job]
-            self.work += self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo,
-                                           ambience=ambience, start=job.start)  # fmt: skip
+            plan = self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo,
+                                     ambience=ambience, start=job.start)  # fmt: skip
+            self.work += [(job.job, item) for item in plan]
             self.safe_rename(job.clip, "%s (done %s)" % (job.label, os.path.basename(take_dir)))
 
     def fail(self, job: Job, message: str) -> None:
