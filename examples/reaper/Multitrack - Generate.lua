@@ -32,7 +32,7 @@ end
 
 local function main()
   local sel_from, sel_to = mt.time_selection()
-  local start = sel_from and sel_from or mt.cursor_bar_start()
+  local start = sel_from and mt.bar_start(sel_from) or mt.cursor_bar_start()
   local num, den, bpm = mt.project_at(start)
   local prompt, bars, seed = ask(sel_from and tostring(mt.bars_between(sel_from, sel_to)) or "")
   if not prompt then return end
@@ -66,7 +66,7 @@ local function main()
 
   reaper.Undo_BeginBlock()
   reaper.PreventUIRefresh(1)
-  if change_tempo then mt.set_tempo(start, song.tempo, num, den) end
+  if change_tempo then mt.set_tempo(start, song.tempo) end
   for _, stem in ipairs(mt.STEMS) do
     local track = mt.new_track(stem .. " (audio)", "audio:" .. stem)
     mt.insert_audio(track, record.files[stem], start, record.job, record.take_dir)

@@ -94,6 +94,7 @@ local function main()
       mt.insert_audio(track, record.files[stem], start, record.job, record.take_dir)
     end
   end
+  local selected = mt.selected_items() -- the producer's, given back after the implodes
   for _, stem in ipairs(mt.STEMS) do
     local track, old = mt.take_track("midi:" .. stem, from_job, start)
     track = track or mt.new_track(stem .. " (MIDI)", "midi:" .. stem)
@@ -110,6 +111,7 @@ local function main()
       reaper.SetActiveTake(reaper.GetTake(merged, reaper.GetMediaItemNumTakes(merged) - 1))
     end
   end
+  mt.select_items(selected)
   mt.place_ambience(record, start, from_job)
   mt.remove_own_markers(start, mt.time_after(start, song.bars * bar_qn))
   mt.add_section_markers(start, song, record.job)

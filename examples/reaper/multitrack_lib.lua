@@ -270,8 +270,12 @@ end
 
 --- The project time (seconds) of the start of the bar the edit cursor is in.
 function M.cursor_bar_start()
-  local cursor = reaper.GetCursorPosition()
-  local _, measures = reaper.TimeMap2_timeToBeats(0, cursor)
+  return M.bar_start(reaper.GetCursorPosition())
+end
+
+--- The start of the bar time `t` (seconds) falls in: a take begins on a bar line.
+function M.bar_start(t)
+  local _, measures = reaper.TimeMap2_timeToBeats(0, t)
   return reaper.TimeMap2_beatsToTime(0, 0, measures)
 end
 
@@ -313,19 +317,38 @@ function M.prompt_tempo(prompt)
   return nil
 end
 
---- A tempo/time-signature marker at `start`: the one already there is changed, never doubled.
-function M.set_tempo(start, bpm, num, den)
+--- A tempo marker at `start`: the one already there gets the new tempo and keeps its time
+--- signature (none: 0, 0) and its linear ramp; a new one changes the tempo only. The SDK:
+--- "If timesig_num and timesig_denom are zero, the previous time signature will be used", and
+--- a marker that sets one "starts new measure", which at a bar that is not the meter's own
+--- would move every bar line after it.
+function M.set_tempo(start, bpm)
   local index = reaper.FindTempoTimeSigMarker(0, start)
   if index >= 0 then
-    local ok, pos = reaper.GetTempoTimeSigMarker(0, index)
+    local ok, pos, _, _, _, num, den, linear = reaper.GetTempoTimeSigMarker(0, index)
     if ok and math.abs(pos - start) < 1e-6 then
-      reaper.SetTempoTimeSigMarker(0, index, start, -1, -1, bpm, num, den, false)
+      reaper.SetTempoTimeSigMarker(0, index, start, -1, -1, bpm, num, den, linear)
       reaper.UpdateTimeline()
       return
     end
   end
-  reaper.SetTempoTimeSigMarker(0, -1, start, -1, -1, bpm, num, den, false)
+  reaper.SetTempoTimeSigMarker(0, -1, start, -1, -1, bpm, 0, 0, false)
   reaper.UpdateTimeline()
+end
+
+--- The selected media items, to select again after an action that needs its own selection.
+function M.selected_items()
+  local items = {}
+  for k = 0, reaper.CountSelectedMediaItems(0) - 1 do items[#items + 1] = reaper.GetSelectedMediaItem(0, k) end
+  return items
+end
+
+--- Select exactly `items` (those still in the project).
+function M.select_items(items)
+  reaper.SelectAllMediaItems(0, false)
+  for _, item in ipairs(items) do
+    if reaper.ValidatePtr2(0, item, "MediaItem*") then reaper.SetMediaItemSelected(item, true) end
+  end
 end
 
 -- Tracks, items, takes ----------------------------------------------------------------------

@@ -57,6 +57,7 @@ return {
     SetExtState = { c = "void SetExtState(const char* section, const char* key, const char* value, bool persist);" },
     SetMediaItemInfo_Value = { c = "bool SetMediaItemInfo_Value(MediaItem* item, const char* parmname, double newvalue);" },
     SetMediaItemSelected = { c = "void SetMediaItemSelected(MediaItem* item, bool selected);" },
+    ValidatePtr2 = { c = "bool ValidatePtr2(ReaProject* proj, void* pointer, const char* ctypename);" },
     SetMediaItemTake_Source = { c = "bool SetMediaItemTake_Source(MediaItem_Take* take, PCM_source* source);" },
     SetProjExtState = { c = "int SetProjExtState(ReaProject* proj, const char* extname, const char* key, const char* value);" },
     SetTempoTimeSigMarker = { c = "bool SetTempoTimeSigMarker(ReaProject* proj, int ptidx, double timepos, int measurepos, double beatpos, double bpm, int timesig_num, int timesig_denom, bool lineartempo);" },

@@ -39,7 +39,9 @@ local function segments()
     local qn = last.qn + (m.time - last.time) * last.bpm / 60
     local bar_qn = last.num * 4 / last.den
     local measure = last.measure + (qn - last.qn) / bar_qn
-    segs[#segs + 1] = { time = m.time, qn = qn, measure = measure, bpm = m.bpm, num = m.num, den = m.den }
+    -- a marker without a time signature keeps the one before it and starts no new measure
+    segs[#segs + 1] = { time = m.time, qn = qn, measure = measure, bpm = m.bpm,
+                        num = m.num or last.num, den = m.den or last.den }
   end
   return segs
 end
@@ -247,7 +249,10 @@ function R.SetTempoTimeSigMarker(proj, ptidx, timepos, measurepos, beatpos, bpm,
   check(type(timepos) == "number" and measurepos == -1 and beatpos == -1, "SetTempoTimeSigMarker: by time")
   check(type(bpm) == "number" and bpm > 0 and is_int(num) and is_int(den) and type(linear) == "boolean",
     "SetTempoTimeSigMarker bpm/num/den/linear")
-  local m = { time = timepos, bpm = bpm, num = math.tointeger(num), den = math.tointeger(den) }
+  -- "If timesig_num and timesig_denom are zero, the previous time signature will be used"
+  local sets = num ~= 0 or den ~= 0
+  local m = { time = timepos, bpm = bpm, num = sets and math.tointeger(num) or nil,
+              den = sets and math.tointeger(den) or nil, linear = linear }
   if ptidx == -1 then S.tempo[#S.tempo + 1] = m else S.tempo[ptidx + 1] = m end
   sort_tempo()
   return true
@@ -262,7 +267,7 @@ function R.GetTempoTimeSigMarker(proj, ptidx)
   want_proj(proj, "GetTempoTimeSigMarker")
   local m = S.tempo[ptidx + 1]
   if not m then return false, -1, -1, -1, -1, -1, -1, false end
-  return true, m.time, 0, 0, m.bpm, m.num, m.den, false
+  return true, m.time, 0, 0, m.bpm, m.num or 0, m.den or 0, m.linear or false
 end
 function R.TimeMap_GetTimeSigAtTime(proj, t)
   want_proj(proj, "TimeMap_GetTimeSigAtTime")
@@ -430,6 +435,12 @@ end
 function R.SelectAllMediaItems(proj, selected)
   want_proj(proj, "SelectAllMediaItems")
   for _, item in ipairs(S.items) do item.selected = selected end
+end
+function R.ValidatePtr2(proj, pointer, ctypename)
+  want_proj(proj, "ValidatePtr2")
+  check(ctypename == "MediaItem*", "ValidatePtr2: the stub checks MediaItem* only, got %s", tostring(ctypename))
+  for _, item in ipairs(S.items) do if item == pointer then return not item.deleted end end
+  return false
 end
 function R.SetMediaItemSelected(item, selected)
   want("item", item, "SetMediaItemSelected")

@@ -168,10 +168,16 @@ end
 ctake.notes[#ctake.notes + 1] = { selected = false, muted = true, on = 0, off = 960, chan = 0, pitch = 30, vel = 90 }
 chords_item.selected = true
 S.cursor = 0.0
+-- the producer's own item, selected with the chords: selected again after the implodes
+reaper.InsertTrackAtIndex(#S.tracks, true)
+local vocal = reaper.AddMediaItemToTrack(S.tracks[#S.tracks])
+vocal.selected = true
 
 -- 3. Regenerate -------------------------------------------------------------------------------
 S.answers = { "drums\n\n5" }
 run("Multitrack - Regenerate from edited chords.lua")
+expect(vocal.selected, "the producer's item selection is given back after the implodes")
+vocal.selected = false
 expect(#S.commands == 4, "ping and regenerate")
 local edited = "50 0.0000 4.0000 53 0.0000 4.0000 57 0.0000 4.0000 55 4.0000 4.0000 59 4.0000 4.0000 62 4.0000 4.0000"
 expect(S.argvs[4][3] == "regenerate" and S.argvs[4][4] == first_job and S.argvs[4][5] == "--chord-notes"
@@ -313,6 +319,24 @@ for k = tracks_before + 1, #S.tracks do expect(S.tracks[k].ext.multitrack ~= "au
 expect(#plain.song.sections == 0 and #S.markers == markers_before + #plain.song.chords, "no sections: chord markers only")
 expect(#S.tempo == 1 and S.tempo[1].bpm == 85 and S.tempo[1].num == 3 and near(S.tempo[1].time, sel_start),
   "Yes sets 85 BPM at the selection's bar, in one marker (%d markers)", #S.tempo)
+-- a tempo-only marker with a linear ramp stays tempo-only and linear; a new marker sets no
+-- time signature (one would start a new measure); a selection from mid-bar starts at its bar
+S.tempo = { { time = sel_start, bpm = 100, linear = true } }
+S.answers = { "lo-fi 92 bpm\n6\n1" }
+S.box_answers = { 6 }
+run_box("Multitrack - Generate.lua", "asks for 92 BPM")
+expect(#S.tempo == 1 and S.tempo[1].bpm == 92 and S.tempo[1].num == nil and S.tempo[1].linear == true,
+  "the marker there keeps its ramp and sets no meter")
+S.tempo = {}
+S.loop = { sel_start + 1.0, sel_start + 1.0 + 6 * 3 * 60 / 120 } -- from beat 3 of a 3/4 bar at 120
+S.answers = { "lo-fi 96 bpm\n6\n1" }
+S.box_answers = { 6 }
+run_box("Multitrack - Generate.lua", "asks for 96 BPM")
+local at = S.tempo[1]
+expect(#S.tempo == 1 and at.num == nil and at.den == nil and at.bpm == 96, "a new marker changes the tempo only")
+expect(mt.bar_start(S.loop[1]) < S.loop[1] - 0.1 and near(at.time, mt.bar_start(S.loop[1])),
+  "the take starts on the bar line (%g), not mid-bar (%g)", at.time, S.loop[1])
+S.tempo = {}
 
 -- 6. Quoting: what the prompt holds reaches the server exactly, on POSIX and on Windows ------
 S.loop = { 0.0, 0.0 }
