@@ -15,6 +15,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -45,9 +46,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", help="does the server answer; are the scripts current?")
     check.add_argument("host", nargs="?", choices=sorted(HOSTS), help="only this host")
     check.add_argument("--path", type=Path, help="the folder the scripts were installed into")
-    check.add_argument("--host", dest="server_host", default="127.0.0.1", help="server address")
-    check.add_argument("--port", type=int, default=9000, help="server port (default 9000)")
-    check.add_argument("--token", default=None, help="the server's shared secret")
+    check.add_argument(
+        "--host",
+        dest="server_host",
+        default=None,
+        help="server address (default: the installed scripts', else 127.0.0.1)",
+    )
+    check.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="server port (default: the installed scripts', else 9000)",
+    )
+    check.add_argument(
+        "--token", default=None, help="the server's shared secret (default: the installed scripts')"
+    )
     p.set_defaults(func=run)
 
 
@@ -141,6 +154,29 @@ def install(
     return [*written, settings]
 
 
+def installed_server(host: str, target: Path) -> tuple[str, int, str | None] | None:
+    """(server address, port, token) the scripts installed in ``target`` use, from the
+    settings file ``install`` wrote; None when there is none or it cannot be read."""
+    path = target / SETTINGS[host]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if host == "reaper":
+        found = {k: re.search(rf"\b{k}\s*=\s*(\"(?:[^\"\\]|\\.)*\"|\d+)", text)
+                 for k in ("host", "port", "token")}  # fmt: skip
+        values = {k: json.loads(m.group(1)) for k, m in found.items() if m is not None}
+    else:
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+    server, port, token = values.get("host"), values.get("port"), values.get("token")
+    if not isinstance(server, str) or not isinstance(port, int) or isinstance(port, bool):
+        return None
+    return server, port, token if isinstance(token, str) else None
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -170,7 +206,7 @@ def server_answers(server_host: str, port: int, token: str | None = None) -> str
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 1 <= args.port <= 65535:
+    if args.port is not None and not 1 <= args.port <= 65535:
         raise MultitrackError(f"--port must be 1-65535, got {args.port}")
     if args.action == "install":
         target = args.path or user_folder(args.host)
@@ -186,20 +222,32 @@ def run(args: argparse.Namespace) -> int:
             print("next: restart Live; Settings > Link, Tempo & MIDI > Control Surface: Multitrack")
         return 0
     ok = True
-    answered = server_answers(args.server_host, args.port, args.token)
-    if answered is None:
-        ok = False
-        print(
-            f"server: no answer on {args.server_host}:{args.port}; start it with `multitrack serve`"
-        )
-    else:
-        print(f"server: answers on {args.server_host}:{args.port} (version {answered})")
+    hosts: list[tuple[str, Path]] = []
     for host in [args.host] if args.host else sorted(HOSTS):
         try:
-            target = args.path or user_folder(host)
+            hosts.append((host, args.path or user_folder(host)))
         except MultitrackError:
             print(f"{host}: not available on this OS")
-            continue
+    # the server the installed scripts talk to, unless the flags name one
+    servers: list[tuple[str, int, str | None]] = []
+    for host, target in hosts:
+        own = installed_server(host, target)
+        server = (
+            args.server_host or (own[0] if own else "127.0.0.1"),
+            args.port or (own[1] if own else 9000),
+            args.token if args.token is not None else (own[2] if own else None),
+        )
+        if server not in servers:
+            servers.append(server)
+    for server_host, port, token in servers or [(args.server_host or "127.0.0.1",
+                                                 args.port or 9000, args.token)]:  # fmt: skip
+        answered = server_answers(server_host, port, token)
+        if answered is None:
+            ok = False
+            print(f"server: no answer on {server_host}:{port}; start it with `multitrack serve`")
+        else:
+            print(f"server: answers on {server_host}:{port} (version {answered})")
+    for host, target in hosts:
         state, bad = compare(host, target)
         if state == "matches":
             print(f"{host}: {target} matches this version ({version()})")

@@ -60,6 +60,9 @@ def test_install_reaper_then_check(
     assert main(["daw", "check", "reaper", "--path", str(target), "--port", port]) == 0
     out = capsys.readouterr().out
     assert "server: answers on" in out and f"reaper: {target} matches this version" in out
+    # without --port: the port the scripts were installed with (it checked 9000)
+    assert main(["daw", "check", "reaper", "--path", str(target)]) == 0
+    assert f"server: answers on 127.0.0.1:{port}" in capsys.readouterr().out
     (target / "multitrack_lib.lua").write_text("-- edited\n", encoding="utf-8")
     assert main(["daw", "check", "reaper", "--path", str(target), "--port", port]) == 1
     assert "differs from this version (multitrack_lib.lua)" in capsys.readouterr().out
@@ -91,6 +94,10 @@ def test_install_reaper_with_a_server_host_and_token(
     ), run.stdout + run.stderr
     assert main(["daw", "check", "reaper", "--path", str(target), "--host", "localhost",
                  "--port", port, "--token", "s3 cret"]) == 0  # fmt: skip
+    from bridge.commands.daw import installed_server
+
+    assert installed_server("reaper", target) == ("localhost", int(port), "s3 cret")
+    assert main(["daw", "check", "reaper", "--path", str(target)]) == 0  # the installed ones
 
 
 def test_install_ableton_with_a_server_host_and_token(tmp_path: Path) -> None:
@@ -141,4 +148,7 @@ def test_install_ableton_then_check_with_no_server(
         code = main(["daw", "check", "ableton", "--path", str(target), "--port", port])
     out = capsys.readouterr().out
     assert code == 1 and "server: no answer" in out and "matches this version" in out
+    from bridge.commands.daw import installed_server
+
+    assert installed_server("ableton", target) == ("127.0.0.1", 9123, None)
     assert main(["daw", "check", "ableton", "--path", str(tmp_path / "none")]) == 1
