@@ -63,6 +63,15 @@ local function main()
   local song = record.song
   local snum, sden = mt.meter(song.meter)
   local _, bar_qn = mt.beat_and_bar_qn(snum, sden)
+  local finish = start + song.bars * bar_qn * 60 / song.tempo
+  if mt.tempo_changes_between(start, finish) then
+    local answer = reaper.ShowMessageBox(string.format(
+      "The project's tempo or time signature changes inside the take's %d bars. The take is one "
+      .. "tempo (%g BPM) and meter (%s): after the change its audio and MIDI leave the grid.\n\n"
+      .. "Yes: place it anyway. No: place nothing (the take stays in %s).",
+      song.bars, song.tempo, song.meter, record.take_dir), "Multitrack", 4)
+    if answer ~= YES then return end
+  end
 
   reaper.Undo_BeginBlock()
   reaper.PreventUIRefresh(1)

@@ -336,6 +336,12 @@ function M.set_tempo(start, bpm)
   reaper.UpdateTimeline()
 end
 
+--- Whether a tempo or time-signature marker lies inside (from, to) seconds: a take made at one
+--- tempo and meter drifts from the project's grid after it.
+function M.tempo_changes_between(from, to)
+  return reaper.FindTempoTimeSigMarker(0, to - 1e-6) > reaper.FindTempoTimeSigMarker(0, from + 1e-6)
+end
+
 --- The selected media items, to select again after an action that needs its own selection.
 function M.selected_items()
   local items = {}

@@ -337,6 +337,20 @@ expect(#S.tempo == 1 and at.num == nil and at.den == nil and at.bpm == 96, "a ne
 expect(mt.bar_start(S.loop[1]) < S.loop[1] - 0.1 and near(at.time, mt.bar_start(S.loop[1])),
   "the take starts on the bar line (%g), not mid-bar (%g)", at.time, S.loop[1])
 S.tempo = {}
+-- a tempo change inside the take's bars: asked first; No places nothing
+S.loop = { 0.0, 0.0 }
+S.cursor = 0.0
+S.tempo = { { time = 6.0, bpm = 90 } }
+local before_change = #S.tracks
+S.answers = { "lofi\n8\n1" }
+S.box_answers = { 7 }
+run_box("Multitrack - Generate.lua", "changes inside the take")
+expect(#S.tracks == before_change, "No: nothing placed over the tempo change")
+S.answers = { "lofi\n8\n1" }
+S.box_answers = { 6 }
+run_box("Multitrack - Generate.lua", "changes inside the take")
+expect(#S.tracks == before_change + 8, "Yes: placed anyway")
+S.tempo = {}
 
 -- 6. Quoting: what the prompt holds reaches the server exactly, on POSIX and on Windows ------
 S.loop = { 0.0, 0.0 }

@@ -34,5 +34,5 @@ def test_generate_then_regenerate_from_edited_chords(tmp_path: Path, server: Rec
     assert "ALL OK" in run.stdout
     takes = sorted(p.name for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith("."))
     assert all(t.startswith("job-") for t in takes), takes
-    # generate, regenerate, again later, fitted x4, tempo markers x2, quoted x8
-    assert len(takes) == 2 + 2 + 4 + 2 + 8
+    # generate, regenerate, again later, fitted x4, tempo markers x2, over a change x2, quoted x8
+    assert len(takes) == 2 + 2 + 4 + 2 + 2 + 8
