@@ -7,7 +7,9 @@ was."""
 from __future__ import annotations
 
 import ast
+import json
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -398,3 +400,20 @@ def test_a_step_that_fails_drops_only_its_own_take(server: Recorded) -> None:
     surface.place()
     assert done == ["b1"] and surface.work == []
     assert any("Multitrack a: the take could not go in" in m for m in c.messages)
+
+
+def test_a_take_whose_notes_lost_a_datagram_is_not_placed(server: Recorded, tmp_path: Path) -> None:
+    surface, _c, song = start_surface(12, server.address)
+    clip = trigger(song, "lofi (queued live-x)")
+    module = sys.modules[type(surface).__module__]
+    job = module.Job("live-x", "generate", clip, "lofi", False)
+    surface.jobs["live-x"] = job
+    record = tmp_path / "song.json"
+    record.write_text(json.dumps({"bars": 1, "tempo": 120.0}), encoding="utf-8")
+    surface.on_reply("/multitrack/notes", ["live-x", "melody", 0, 2, 60, 0.0, 1.0, 90])
+    for stem in ("chords", "bass", "drums"):  # chunk 1 of the melody never came
+        surface.on_reply("/multitrack/notes", ["live-x", stem, 0, 1])
+    wavs = [str(tmp_path / f"{s}.wav") for s in STEMS]
+    surface.on_reply("/multitrack/done", ["live-x", str(tmp_path), str(record), "", *wavs])
+    assert "some notes of melody did not arrive" in clip.name
+    assert surface.work == [] and surface.jobs == {}

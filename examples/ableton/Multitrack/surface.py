@@ -122,6 +122,7 @@ class Job(object):
         self.set_tempo = set_tempo
         self.start = start  # where the take's section cue points go in the Arrangement (beats)
         self.notes: Dict[str, List[Note]] = {}
+        self.chunks: Dict[str, Tuple[int, set]] = {}  # stem -> (chunks sent, chunk indices seen)
         self.started = time.time()
         self.accepted = False
 
@@ -325,6 +326,11 @@ class Multitrack(ControlSurface):
             stem, flat = str(args[1]), args[4:]
             if stem not in STEMS or len(flat) % 4:
                 raise ValueError("notes for %r with %d numbers" % (stem, len(flat)))
+            chunk, chunks = int(args[2]), int(args[3])
+            seen = job.chunks.setdefault(stem, (chunks, set()))[1]
+            if chunk in seen:
+                return  # a duplicate datagram
+            seen.add(chunk)
             rows = job.notes.setdefault(stem, [])
             for i in range(0, len(flat), 4):
                 rows.append((int(flat[i]), float(flat[i + 1]), float(flat[i + 2]), int(flat[i + 3])))
@@ -340,6 +346,12 @@ class Multitrack(ControlSurface):
                 self.fail(job, "the take %s is not on this machine: Live loads the WAVs from "
                           "disk, so a server elsewhere needs its --out folder shared here at "
                           "the same path" % take_dir)  # fmt: skip
+                return
+            lost = [stem for stem in STEMS if stem not in job.chunks
+                    or len(job.chunks[stem][1]) != job.chunks[stem][0]]  # fmt: skip
+            if lost:  # a UDP datagram of notes went missing: the MIDI would be incomplete
+                self.fail(job, "some notes of %s did not arrive; generate again (the take is "
+                          "in %s)" % (", ".join(lost), take_dir))  # fmt: skip
                 return
             with open(song_json, encoding="utf-8") as f:
                 song = json.load(f)
