@@ -16,9 +16,12 @@ local YES, NO = 6, 7
 
 local function ask(default_bars)
   local last = mt.setting("last_prompt", "欢快的流行歌")
+  -- a fresh seed each time, shown and editable: running the action again gives a new take
+  -- (a fixed default gave the same take for the same prompt); song.json records it
+  math.randomseed(os.time(), math.floor(os.clock() * 1e6))
   local ok, csv = reaper.GetUserInputs("Multitrack: generate", 3,
     "Prompt (中文 / English):,Bars (1-64; blank = from the prompt):,Seed:,extrawidth=360,separator=\n",
-    last .. "\n" .. default_bars .. "\n0")
+    last .. "\n" .. default_bars .. "\n" .. math.random(0, 999999))
   if not ok then return nil end
   local prompt, bars, seed = csv:match("^(.-)\n(.-)\n(.-)$")
   if not prompt or not prompt:match("%S") then

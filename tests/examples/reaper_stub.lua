@@ -115,6 +115,7 @@ function R.GetUserInputs(title, num, captions, defaults)
   check(fields == num, "GetUserInputs: %d captions for %d inputs", fields, num)
   local _, seps = defaults:gsub(sep == "\n" and "\n" or "%" .. sep, "")
   check(seps <= num - 1, "GetUserInputs: defaults has %d fields for %d inputs", seps + 1, num)
+  S.last_defaults = defaults
   local answer = table.remove(S.answers, 1)
   if answer == nil then return false, "" end
   return true, answer

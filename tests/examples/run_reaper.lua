@@ -352,6 +352,16 @@ run_box("Multitrack - Generate.lua", "changes inside the take")
 expect(#S.tracks == before_change + 8, "Yes: placed anyway")
 S.tempo = {}
 
+-- the dialog offers a fresh seed each time: the action run again gives a new take
+local seeds = {}
+for k = 1, 2 do
+  S.answers = {}
+  run("Multitrack - Generate.lua") -- cancelled at the dialog
+  seeds[k] = S.last_defaults:match("\n([^\n]*)$")
+end
+expect(seeds[1]:match("^%d+$") and seeds[2]:match("^%d+$") and seeds[1] ~= seeds[2],
+  "a fresh seed in the dialog each run: %s, %s", seeds[1], seeds[2])
+
 -- 6. Quoting: what the prompt holds reaches the server exactly, on POSIX and on Windows ------
 S.loop = { 0.0, 0.0 }
 for _, os_name in ipairs({ "OSX64", "Win64" }) do

@@ -370,6 +370,8 @@ def test_a_one_bar_clip_leaves_the_length_to_the_prompt(server: Recorded) -> Non
     chosen = trigger(song, "!gen lofi hip hop", length=16.0)  # a 4-bar clip: its length
     pump_until(c, lambda: "(done" in chosen.name or "(error" in chosen.name)
     assert server.requests[-1].bars == 4
+    # no seed= in the name: a fresh one each time, so the same prompt again is a new take
+    assert len({r.seed for r in server.requests[-3:]}) == 3
 
 
 def test_a_request_too_big_to_send_says_so_once(server: Recorded) -> None:

@@ -262,6 +262,8 @@ class Multitrack(ControlSurface):
             if key not in ("tempo", "bpm"):
                 args += [key, osc_value(key, value)]
         args += ["bpm", named if set_tempo and named is not None else tempo]
+        if "seed" not in given:  # a new take each time (song.json records the seed)
+            args += ["seed", random.getrandbits(31)]
         bars = self.builder.wanted_bars(clip)
         if "bars" not in given and bars is not None and not BARS_PATTERN.search(prompt):
             args += ["bars", bars]
