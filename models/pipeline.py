@@ -57,6 +57,7 @@ from models.text import (
     parse_prompt,
 )
 from models.tracks import CHORD_ROWS, chord_track, song_tracks
+from multitrack.chords import format_chord
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
 from multitrack.features import onsets_per_bar
@@ -389,7 +390,12 @@ class Pipeline:
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {})  # fmt: skip
         pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
-        best = max(pool, key=lambda c: candidate_rank(c, song.chords or None))
+        # ranked by the first pass's chords as triads over any bass: its recognised slash
+        # chords describe its own inversions, not a bass line the groove must play (asking
+        # for them took the fused takes' EDM grooves from 22 to 18 of 24, bench/fusion.py)
+        roots = tuple(ChordSpan(c.start, c.duration, format_chord(replace(c.chord, bass=None)))
+                      for c in song.chords)  # fmt: skip
+        best = max(pool, key=lambda c: candidate_rank(c, roots or None))
         return replace(best, chords=song.chords, sections=song.sections)
 
     def _dynamics(
