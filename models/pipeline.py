@@ -293,8 +293,8 @@ class Pipeline:
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
-                                   cancelled, timings, forced=spans is not None, k=k,
-                                   comping=comping, phrases=free, spans=spans)  # fmt: skip
+                                   cancelled, timings, k=k, comping=comping, phrases=free,
+                                   spans=spans)  # fmt: skip
             if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
@@ -541,7 +541,6 @@ class Pipeline:
         progress: ProgressFn | None,
         cancelled: CancelFn | None,
         timings: dict[str, float],
-        forced: bool = False,
         k: int | None = None,
         comping: float | None = None,
         phrases: bool = False,
@@ -549,8 +548,8 @@ class Pipeline:
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
         draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``:
-        the chords stem's strikes a bar to decode to, and ``spans`` a forced progression to
-        decode the melody and bass against (``decode_logits``)."""
+        the chords stem's strikes a bar to decode to (``decode_logits``); ``spans`` a forced
+        progression, pushed toward by ``chord_guidance`` and decoded against."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
@@ -564,7 +563,7 @@ class Pipeline:
         x = share_noise(x, ties)
         # under a forced progression, a third pass without it: v_cond - v_unforced is the
         # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
-        gc = self.chord_guidance if forced else 0.0
+        gc = self.chord_guidance if spans is not None else 0.0
         passes = [cond, null] + ([cond.without_chords()] if gc else [])
         m = len(passes)
         both = CondBatch.cat([p for p in passes for _ in range(k)])
