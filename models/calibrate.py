@@ -8,7 +8,12 @@ those windows (``models.prior.fit_degrees``) and stores the correction in the ch
 beside the note-to-note tables; ``models.decoding`` adds it to the melody's emissions.
 ``multitrack train`` runs it on the checkpoint it exports.
 
+``--facts`` stores, instead, what the conditioning and decoder read of the training split
+(``models.recipe.corpus_facts``: programs seen, drums and comping and bass density by style)
+in a checkpoint's meta, for a checkpoint exported before one of them was recorded.
+
     .venv/bin/python -m models.calibrate [--checkpoint PATH] [--corpus data/corpus] [--n 400]
+    .venv/bin/python -m models.calibrate --facts [--checkpoint PATH] [--corpus data/corpus]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from models.checkpoint import (
 )
 from models.pipeline import Pipeline
 from models.prior import DEGREES, fit_degrees
+from models.recipe import corpus_facts
 from models.request import GenerateRequest
 from multitrack.errors import MultitrackError
 
@@ -69,10 +75,16 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
     ap.add_argument("--n", type=int, default=WINDOWS)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--facts", action="store_true", help="store the corpus facts, not degrees")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if not (args.corpus / "train").is_dir():
         raise SystemExit(f"calibrate: {args.corpus} is not a built corpus (no train split)")
+    if args.facts:
+        facts = corpus_facts(args.corpus)
+        store_meta(args.checkpoint, **facts)
+        print(f"stored {', '.join(facts)} in {args.checkpoint}")
+        return
     try:
         table = calibrate(args.checkpoint, args.corpus, args.n)
     except MultitrackError as exc:

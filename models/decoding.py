@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -161,6 +163,9 @@ CHORDS_ONSET_SHIFT = 1.5
 # median 1.21 of their style's windows against their sources' 0.96, bench/chord_edits.py).
 # An empty tuple reads every edit at ``CHORDS_ONSET_SHIFT``, as before session 12.
 COMPING_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+# The same for the bass's onset threshold, given the bass notes a bar to come closest to (a
+# new take's style's, an edit's source's: ``models.pipeline.Pipeline._density``).
+BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 # A monophonic line is also cut where the network's most likely pitch changes and holds
 # (``_pitch_changes``): it held ``PITCH_CUTS`` steps before the change and holds as many
@@ -530,15 +535,42 @@ def _mono_notes(
     return notes
 
 
+def _mono_at(
+    out: F32, rows: int, logit_t: float, rest: tuple[Any, ...], extra: float
+) -> list[Note]:
+    """``_mono_notes`` with its onset threshold ``extra`` log-odds over ``logit_t``."""
+    return _mono_notes(out, rows, logit_t + extra, *rest)
+
+
+def _closest(
+    read: Callable[[float], list[Note]],
+    count: Callable[[list[Note]], float],
+    aim: float | None,
+    shifts: Sequence[float],
+) -> list[Note]:
+    """``read(0.0)`` when ``aim`` is None (or no ``shifts``), else the reading, over the
+    threshold ``shifts``, whose ``count`` comes closest to ``aim`` (the smaller shift on a
+    tie)."""
+    if aim is None or not shifts:
+        return read(0.0)
+    best: tuple[float, list[Note]] | None = None
+    for extra in sorted(shifts):
+        notes = read(extra)
+        miss = abs(count(notes) - aim)
+        if best is None or miss < best[0]:
+            best = (miss, notes)
+    assert best is not None
+    return best[1]
+
+
 def _comping(
     out: F32, logit_t: float, bar: int, bars: int, strikes_a_bar: float | None
 ) -> list[Note]:
     """The chords stem's notes (pitches are row indices) read from its logits (C, T) at the
     calibrated onset threshold, or, given ``strikes_a_bar``, at the ``COMPING_SHIFTS`` one
     whose strikes a bar come closest to it (the smaller shift on a tie)."""
-    shifts = [0.0] if strikes_a_bar is None or not COMPING_SHIFTS else sorted(COMPING_SHIFTS)
-    best: tuple[float, list[Note]] | None = None
-    for extra in shifts:
+
+    def read(extra: float) -> list[Note]:
         hold, struck = _chord_bars(
             out[:CHORDS_ROWS] - logit_t,
             out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra),
@@ -546,18 +578,13 @@ def _comping(
             CHORD_BAR_NATS,
         )
         if CHORD_STRIKES:
-            notes = _chord_notes(hold, struck, bar)
-        else:
-            roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
-                        velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
-            notes = roll_to_notes(roll)
-        if strikes_a_bar is None:
-            return notes
-        miss = abs(onsets_per_bar(notes, bars) - strikes_a_bar)
-        if best is None or miss < best[0]:
-            best = (miss, notes)
-    assert best is not None
-    return best[1]
+            return _chord_notes(hold, struck, bar)
+        roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
+                    velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
+        return roll_to_notes(roll)
+
+    return _closest(read, lambda notes: onsets_per_bar(notes, bars), strikes_a_bar,
+                    COMPING_SHIFTS)  # fmt: skip
 
 
 def decode_logits(
@@ -568,6 +595,7 @@ def decode_logits(
     key_frame: str = DEFAULT_KEY_FRAME,
     priors: Mapping[str, F32] | None = None,
     comping: float | None = None,
+    bass: float | None = None,
     pitch_reader: bool = False,
     forced: NDArray[np.bool_] | None = None,
 ) -> Song:
@@ -581,8 +609,9 @@ def decode_logits(
     key, programs and length come from ``template``; notes beyond its length are dropped.
     ``priors`` maps "melody" / "bass" to the checkpoint's fitted note-to-note tables
     (``models.prior``). ``comping``: the chords stem's strikes a bar to come closest to
-    (``COMPING_SHIFTS``; a chord edit keeping its source's density), None for the
-    threshold as calibrated. ``forced`` (steps, 12): the pitch classes of a forced
+    (``COMPING_SHIFTS``; a chord edit keeping its source's density, a new take its
+    style's), None for the threshold as calibrated; ``bass`` the same for the bass's notes
+    a bar (``BASS_SHIFTS``). ``forced`` (steps, 12): the pitch classes of a forced
     progression's chords (``FORCED_MELODY_HARMONY``, ``FORCED_BASS_HARMONY``).
     """
     shift = key_shift(template.key, key_frame)
@@ -620,11 +649,11 @@ def decode_logits(
             tone = melody_tone if stem == "melody" else BASS_TONE_BONUS
             weight = READER_PRIOR_WEIGHT if pitch_reader and stem == "melody" else PRIOR_WEIGHT
             merge = READER_MERGE_SCALE if pitch_reader and stem == "melody" else MERGE_SCALE
-            notes = _mono_notes(
-                out, rows, logit_t, low, shift, harmony, table, bar, motif, spb, offbeat,
-                degrees, tone, weight, merge,
-                SHORT_REPEAT_COST if stem == "melody" else 0.0,
-            )  # fmt: skip
+            rest = (low, shift, harmony, table, bar, motif, spb, offbeat, degrees, tone, weight,
+                    merge, SHORT_REPEAT_COST if stem == "melody" else 0.0)  # fmt: skip
+            notes = _closest(partial(_mono_at, out, rows, logit_t, rest),
+                             lambda notes: len(notes) / template.bars,
+                             bass if stem == "bass" else None, BASS_SHIFTS)  # fmt: skip
         elif stem == "chords":
             frame_notes = _comping(out, logit_t, bar, template.bars, comping)
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]

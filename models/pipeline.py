@@ -100,6 +100,9 @@ CANDIDATE_BARS = 128
 # 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
 SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSolverScheduler}
 DEFAULT_SAMPLER = "dpm"
+# A new take's comping and bass are read at its style's training density (``_density``);
+# False reads them at the calibrated thresholds, as before session 17.
+STYLE_DENSITY = True
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
 CHORD_GUIDANCE = 2.0
@@ -155,6 +158,14 @@ def _comping_of(source: Song | None) -> float | None:
     return onsets_per_bar(source.stems["chords"].notes, source.bars)
 
 
+def _bass_of(source: Song | None) -> float | None:
+    """A chord edit's source's bass notes a bar, which the edit keeps; None for a fresh take
+    or a silent bass."""
+    if source is None or not source.stems["bass"].notes:
+        return None
+    return len(source.stems["bass"].notes) / source.bars
+
+
 def _forward_only(progress: ProgressFn | None) -> ProgressFn | None:
     """``progress`` called only with fractions at least the last one it was called with."""
     if progress is None:
@@ -204,6 +215,10 @@ class Pipeline:
         self.programs_seen: dict[str, list[int]] | None = model.meta.get("programs_seen")
         # share of each style's training windows with drums (checkpoint meta; ``_playing``)
         self.drums_by_style: dict[str, float] = dict(model.meta.get("drums_by_style", {}))
+        # each style's training windows' comping strikes and bass notes a bar (``_density``)
+        self.density_by_style: dict[str, dict[str, float]] = dict(
+            model.meta.get("density_by_style", {})
+        )
 
     @classmethod
     def load(
@@ -283,18 +298,14 @@ class Pipeline:
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
         free = request.source is None and spans is None  # neither an edit nor forced chords
-        comping = (
-            _comping_of(base)
-            if spans is not None and bars is None and "chords" not in keep
-            else None
-        )
+        comping, bass = self._density(attrs.style, request, base, spans, bars, keep)
         timings["encode"] = time.perf_counter() - t1
 
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
-                                   cancelled, timings, k=k, comping=comping, phrases=free,
-                                   spans=spans)  # fmt: skip
+                                   cancelled, timings, k=k, comping=comping, bass=bass,
+                                   phrases=free, spans=spans)  # fmt: skip
             if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
@@ -387,8 +398,10 @@ class Pipeline:
         tracks = self._tracks(song, song.chords or None, None, None, song.sections)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
+        groove_bass = self.density_by_style.get(groove, {}).get("bass") if STYLE_DENSITY else None
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
-                               request.seed + 7, [], None, None, {})  # fmt: skip
+                               request.seed + 7, [], None, None, {},
+                               bass=groove_bass)  # fmt: skip
         pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
         # ranked by the first pass's chords as triads over any bass: its recognised slash
         # chords describe its own inversions, not a bass line the groove must play (asking
@@ -491,6 +504,39 @@ class Pipeline:
         told = tuple(s for s in STEMS if s != "drums" or drums)
         return told, told
 
+    def _density(
+        self,
+        style: str | None,
+        request: GenerateRequest,
+        base: Song | None,
+        spans: tuple[ChordSpan, ...] | None,
+        bars: tuple[int, int] | None,
+        keep: set[str],
+    ) -> tuple[float | None, float | None]:
+        """(comping strikes a bar, bass notes a bar) the decoder reads a take's chords and
+        bass at (``decode_logits``), None for the calibrated threshold.
+
+        A chord edit of the whole take keeps its source's, for each stem it writes: the band
+        keeps its feel under new chords. A new take reads at its style's training windows'
+        means (``density_by_style``, checkpoint meta, ``models.recipe.corpus_facts``): the
+        denoiser writes much the same comping whatever the style (bare "<style> in <key>"
+        prompts comped at 1.8 times country's windows and 0.4 times bluegrass's), and only
+        0.55 of styles' takes came within 20% of their windows' mean (docs/model.md,
+        "Session 17"). The decoder's onset thresholds move only so far (``COMPING_SHIFTS``,
+        ``BASS_SHIFTS``): a take the network wrote busy stays busier than its style. Other
+        edits (a repaint of bars or stems without new chords) read as calibrated."""
+        if request.source is not None:
+            if spans is None or bars is not None:
+                return None, None
+            return (
+                None if "chords" in keep else _comping_of(base),
+                None if "bass" in keep else _bass_of(base),
+            )
+        means = self.density_by_style.get(style or "")
+        if not STYLE_DENSITY or means is None:
+            return None, None
+        return means.get("comping"), means.get("bass")
+
     def _condition(
         self,
         attrs: PromptAttributes,
@@ -543,12 +589,14 @@ class Pipeline:
         timings: dict[str, float],
         k: int | None = None,
         comping: float | None = None,
+        bass: float | None = None,
         phrases: bool = False,
         spans: tuple[ChordSpan, ...] | None = None,
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
-        draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``:
-        the chords stem's strikes a bar to decode to (``decode_logits``); ``spans`` a forced
+        draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``,
+        ``bass``: the chords stem's strikes and the bass's notes a bar to decode to
+        (``decode_logits``, ``_density``); ``spans`` a forced
         progression, pushed toward by ``chord_guidance`` and decoded against."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
@@ -602,6 +650,7 @@ class Pipeline:
                 key_frame=self.key_frame,
                 priors=self.model.priors,
                 comping=comping,
+                bass=bass,
                 pitch_reader=self.ae.pitch_reader is not None,
                 forced=typed,
             )

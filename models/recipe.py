@@ -15,6 +15,7 @@ import torch.distributed as dist
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays
 from models.training import TrainConfig, Trainer
+from multitrack.features import onsets_per_bar
 from multitrack.stems import PROGRAM_STEMS
 
 
@@ -123,11 +124,14 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     ``programs_seen``, the General MIDI programs each of ``PROGRAM_STEMS`` plays (the
     program embeddings training moved; ``models.conditioning.known_programs``), and
     ``drums_by_style``, the share of each style's windows whose drums play
-    (``models.pipeline.Pipeline._playing``)."""
+    (``models.pipeline.Pipeline._playing``), and ``density_by_style``, each style's mean
+    comping strikes a bar and bass notes a bar over its windows where that stem plays
+    (``models.pipeline.Pipeline._density``)."""
     from multitrack.corpus.store import iter_examples
 
     seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
     counts: dict[str, list[int]] = {}  # style -> [windows with drums, windows]
+    density: dict[str, dict[str, list[float]]] = {}  # style -> stem -> per window
     for ex in iter_examples(corpus, split):
         song = ex.song
         for stem in PROGRAM_STEMS:
@@ -135,10 +139,21 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         tally = counts.setdefault(song.style or "", [0, 0])
         tally[0] += bool(song.stems["drums"].notes)
         tally[1] += 1
+        rows = density.setdefault(song.style or "", {"comping": [], "bass": []})
+        if song.stems["chords"].notes:
+            rows["comping"].append(onsets_per_bar(song.stems["chords"].notes, song.bars))
+        if song.stems["bass"].notes:
+            rows["bass"].append(len(song.stems["bass"].notes) / song.bars)
     shares = {style: round(d / n, 4) for style, (d, n) in sorted(counts.items()) if style}
+    means = {
+        style: {stem: round(float(np.mean(v)), 3) for stem, v in rows.items() if v}
+        for style, rows in sorted(density.items())
+        if style
+    }
     return {
         "programs_seen": {stem: sorted(programs) for stem, programs in seen.items()},
         "drums_by_style": shares,
+        "density_by_style": means,
     }
 
 

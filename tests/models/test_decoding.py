@@ -227,6 +227,33 @@ def test_a_chord_edit_reads_its_comping_at_the_density_it_is_asked_for() -> None
     assert decoding._comping(out, 0.0, bar, 2, 4.0) == calibrated
 
 
+def test_the_bass_is_read_at_the_notes_a_bar_it_is_asked_for() -> None:
+    from models.config import BASS_ROWS, CHORDS_ROWS, DRUM_ROWS, MELODY_ROWS
+    from models.representation import POS_WEIGHT
+    from multitrack.song import STEMS, Song, Stem
+
+    # 2 bars of 16 steps, one pitch sounding throughout: sure onsets on beats 1 and 3,
+    # doubtful ones (log-odds 1 over the calibrated threshold) on beats 2 and 4
+    steps = 32
+    logits = np.full((BASS_ROWS + 2, steps), -10.0, np.float32)
+    logits[1 + 12] = 4.0
+    logits[BASS_ROWS + 1] = -10.0
+    for t in range(0, steps, 4):
+        logits[BASS_ROWS + 1, t] = 10.0 if t % 8 == 0 else np.log(POS_WEIGHT["bass"]) + 1.0
+    template = Song(bars=2, stems={s: Stem(s, (), 0) for s in STEMS})
+    empty = {s: np.full((r, steps), -10.0, np.float32)
+             for s, r in (("melody", MELODY_ROWS + 2), ("chords", 2 * CHORDS_ROWS),
+                          ("drums", DRUM_ROWS))}  # fmt: skip
+
+    def bass(aim: float | None) -> list[int]:
+        song = decoding.decode_logits({**empty, "bass": logits}, template, bass=aim)
+        return [n.start for n in song.stems["bass"].notes]
+
+    assert bass(None) == [0, 4, 8, 12, 16, 20, 24, 28]
+    assert bass(2.0) == [0, 8, 16, 24]  # two a bar: the doubtful onsets held over
+    assert bass(4.0) == bass(None)
+
+
 def test_a_short_note_moves_on_where_a_long_one_may_be_struck_again() -> None:
     from models.config import MELODY_ROWS
     from models.decoding import _mono_notes

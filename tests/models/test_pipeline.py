@@ -440,6 +440,68 @@ def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.Mon
     assert sum(kept) < 0.5 * sum(unkept)
 
 
+def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Bare "<style> in <key>" prompts comped at 1.8 times country's windows: the network
+    # writes much the same comping whatever the style. A new take is read at its style's
+    # training density (checkpoint meta density_by_style), as far as the thresholds move
+    from models import pipeline as mp
+    from multitrack.features import onsets_per_bar
+    from multitrack.song import Song
+
+    shipped = Pipeline.load(candidates=1)
+    means = shipped.density_by_style["country"]
+    assert means["comping"] < 3.0  # country strums sparser than the network writes it
+
+    def misses(song: Song) -> tuple[float, float]:
+        comping = onsets_per_bar(song.stems["chords"].notes, song.bars)
+        bass = len(song.stems["bass"].notes) / song.bars
+        return abs(comping - means["comping"]), abs(bass - means["bass"])
+
+    read, unread = [], []
+    for seed in range(3):
+        request = GenerateRequest("country in G", bars=8, seed=seed, meter="4/4")
+        read.append(misses(shipped.generate(request).song))
+        with monkeypatch.context() as m:
+            m.setattr(mp, "STYLE_DENSITY", False)
+            unread.append(misses(shipped.generate(request).song))
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(read, unread, strict=True))
+    assert sum(a[0] for a in read) < 0.7 * sum(b[0] for b in unread)
+
+
+def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a chord edit of the whole take keeps its source's comping and bass, for each stem it
+    # writes; a new take (forced chords or not) its style's; other edits the thresholds
+    from models import pipeline as mp
+    from multitrack.features import onsets_per_bar
+    from multitrack.progression import parse_progression
+
+    shipped = Pipeline.load(candidates=1)
+    source = shipped.generate(GenerateRequest("disco in A minor", bars=4, seed=2)).song
+    strikes = onsets_per_bar(source.stems["chords"].notes, 4)
+    notes = len(source.stems["bass"].notes) / 4
+    spans = tuple(parse_progression("Am Dm G C", source.meter, bars=4))
+    edit = GenerateRequest("", source=source, chord_text="Am Dm G C")
+    fresh = GenerateRequest("disco in A minor", bars=4)
+    disco = shipped.density_by_style["disco"]
+
+    def density(request: GenerateRequest, **kw: object) -> tuple[float | None, float | None]:
+        args = {"base": source if request.source else None, "spans": spans, "bars": None,
+                "keep": set(), **kw}  # fmt: skip
+        return shipped._density("disco", request, **args)  # type: ignore[arg-type]
+
+    assert density(edit) == (strikes, notes)
+    assert density(edit, keep={"bass"}) == (strikes, None)
+    assert density(edit, keep={"chords"}) == (None, notes)
+    assert density(edit, bars=(1, 2)) == (None, None)  # a repaint of bars
+    assert density(edit, spans=None) == (None, None)  # a repaint without new chords
+    assert density(fresh) == density(fresh, spans=None) == (disco["comping"], disco["bass"])
+    assert shipped._density("no such style", fresh, None, None, None, set()) == (None, None)
+    monkeypatch.setattr(mp, "STYLE_DENSITY", False)
+    assert density(fresh) == (None, None)
+
+
 def test_an_edit_is_told_the_stems_its_source_plays() -> None:
     # Under the null stems token a chord edit of a 16-bar jazz take dropped its drums (161
     # hits to 0; 229 to 0 at 32 bars): the band lost a player nobody asked it to
