@@ -86,7 +86,7 @@ def _one(
 
 _GF = "guofeng"
 INSTRUMENTS: tuple[Instrument, ...] = (
-    _one("piano", 0, "poly", "钢琴|大钢琴|三角钢琴|立式钢琴|原声钢琴|古典钢琴|piano|pianos|acoustic piano|grand piano|upright piano|piano montuno"),
+    _one("piano", 0, "poly", "钢琴|大钢琴|三角钢琴|立式钢琴|原声钢琴|piano|pianos|acoustic piano|grand piano|upright piano|piano montuno"),
     _one("bright_piano", 1, "poly", "明亮钢琴|bright piano"),
     _one("honky_tonk", 3, "poly", "酒吧钢琴|honky-tonk|honky tonk|honky-tonk piano|honky tonk piano"),
     _one("electric_piano", 4, "poly", "电钢琴|电钢|电子钢琴|电子琴|罗兹|罗德琴|键盘|rhodes|electric piano|e-piano|epiano|wurlitzer|keys|keyboard|keyboards"),

@@ -7,11 +7,14 @@ low instrument (cello, bassoon) may take a free bass. One polyphonic instrument 
 both melody and chords (钢琴曲, "piano ballad"). A solo (古筝独奏, "solo piano", 纯钢琴) is
 that one instrument: melody, plus chords when it can play them; no bass, no drums. A trio
 (爵士三重奏, "jazz trio", "piano trio") is one lead instrument, the piano unless another is
-named, with bass and drums: no horn. A negation turns its stem off and beats a mention of
+named, with bass and drums: no horn; a classical one (古典钢琴三重奏, "classical piano
+trio") is violin, piano and cello, no drums. A negation turns its stem off and beats a mention of
 the same stem.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from models.text.instruments import BY_ID, Instrument, program_label
 from models.text.matcher import Hit
@@ -40,6 +43,7 @@ class Orchestrator:
         self.conflicts = conflicts
         self.stems_named = False  # set by assign(): the prompt said which stems play
         self.trio: tuple[Instrument, Hit] | None = None  # set by assign(): lead, trio word
+        self.chamber = False  # set by assign(): the trio is a classical one (no drums)
 
     def _instrument_hits(self) -> list[tuple[Instrument, Hit]]:
         out: list[tuple[Instrument, Hit]] = []
@@ -70,6 +74,25 @@ class Orchestrator:
             programs.update(zip(ROLE_STEMS, style(style_id).programs, strict=True))
         named = self._instrument_hits()
         trio = next((h for h in self.hits if h.has("trio") and not h.negated), None)
+        if trio is not None and style_id == "classical":
+            # a classical (piano) trio is violin, piano and cello, no drums: each part the
+            # prompt does not name is added, the violin leading
+            def has(test: Callable[[Instrument, str | None], bool]) -> bool:
+                return any(test(inst, hit.role) for inst, hit in named)
+
+            lead = not has(lambda x, role: role == "melody" or (
+                x.kind == "mono" and not x.can_bass and role is None))  # fmt: skip
+            comp = not has(lambda x, role: role == "chords" or x.kind in ("poly", "pad"))
+            low = not has(lambda x, role: role == "bass" or x.kind == "bass" or (
+                x.can_bass and role is None))  # fmt: skip
+            named = (
+                [(BY_ID["violin"], trio)] * lead
+                + named
+                + [(BY_ID["piano"], trio)] * comp
+                + [(BY_ID["cello"], trio)] * low
+            )
+            self.trio = (named[0][0], trio)
+            self.chamber = True
         pitched = [p for p in named if p[0].kind != "bass"]
         # a trio (a classical one is piano, violin and cello: left to the rules below) is a
         # lead instrument, bass and drums; the piano unless the prompt names another
@@ -215,6 +238,9 @@ class Orchestrator:
         elif duet is not None:
             stems = {"melody", "chords"} | {s for s in on if s == "drums"}
             reason = f"duet: {duet.text}"
+        elif trio is not None and self.chamber:
+            stems = {"melody", "chords", "bass"}
+            reason = f"a classical trio, no drums ({trio[1].text})"
         elif trio is not None:
             lead, hit = trio
             stems = {"melody", "bass", "drums"} | (

@@ -613,3 +613,27 @@ def test_a_trio_keeps_the_lead_the_prompt_names() -> None:
     assert guitar.stems == STEMS and guitar.programs["chords"] == 25
     assert lex("jazz trio, no drums").stems == ("melody", "chords", "bass")
     assert lex("爵士三重奏,钢琴、贝斯和鼓").programs["melody"] == 0
+
+
+@pytest.mark.parametrize(
+    "prompt", ["古典钢琴三重奏", "classical piano trio", "钢琴三重奏,古典,舒缓"]
+)
+def test_a_classical_trio_is_violin_piano_and_cello_without_drums(prompt: str) -> None:
+    """古典钢琴三重奏 read as a jazz trio: 古典钢琴 was a name for the piano, so the style was
+    lost, and the trio brought drums."""
+    a = lex(prompt)
+    assert a.style == "classical"
+    assert a.stems == ("melody", "chords", "bass") and a.stems_named
+    assert (a.programs["melody"], a.programs["chords"], a.programs["bass"]) == (40, 0, 42)
+    assert not a.conflicts
+
+
+def test_a_classical_trio_keeps_the_instruments_the_prompt_names() -> None:
+    flute = lex("古典三重奏,长笛、钢琴和大提琴")
+    assert (flute.programs["melody"], flute.programs["chords"], flute.programs["bass"]) == (
+        73,
+        0,
+        42,
+    )
+    cello = lex("classical piano trio, cello lead")
+    assert cello.programs["melody"] == 42 and not cello.conflicts
