@@ -86,6 +86,9 @@ KEY_RETRIES = 1
 # is drawn again, up to this many times, while no candidate plays every one of them, and a
 # candidate that does ranks first: "erhu solo with drums" came back with no drums.
 NAMED_RETRIES = 2
+# A style whose training windows have drums less often than this rarely plays them, even
+# told to (a drums repaint of a lullaby or classical take): its silence names the cause.
+RARE_DRUMS = 0.1
 # Under forced chords, the chords and bass the model wrote are moved onto each typed chord
 # they do not sound (``models.editing.sound_forced``): a chord from outside the key (bVI,
 # bVII, a secondary dominant) came back as another chord while song.json showed the typed
@@ -242,6 +245,12 @@ class Pipeline:
             # naming the stems the take was first asked for): an edit of a melody-and-bass
             # take wrote chords and drums into it, one of a refine that added drums lost them
             stems = tuple(s for s in STEMS if src.stems[s].notes) or None
+            # ... but a repaint of stems the source leaves silent (drums written into a
+            # drumless take, every other stem kept) plays them: told the source's set, it
+            # came back as silent as it went in
+            rewritten = [s for s in STEMS if s not in request.keep]
+            if request.keep and rewritten and stems and not set(rewritten) & set(stems):
+                stems = tuple(s for s in STEMS if s in stems or s in rewritten)
         return apply_overrides(
             attrs,
             bars=request.bars if src is None else src.bars,
@@ -312,6 +321,9 @@ class Pipeline:
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
 
         named = playing if attrs.stems_named and request.source is None else ()
+        if request.source is not None and not any(request.source.stems[s].notes
+                                                  for s in STEMS if s not in keep):  # fmt: skip
+            named = tuple(s for s in STEMS if s not in keep)  # a repaint of silent stems
 
         def complete(song: Song) -> bool:  # every stem the prompt named plays
             return all(song.stems[s].notes for s in named)
@@ -364,9 +376,16 @@ class Pipeline:
             record["stems"] = [s for s in record["stems"] if chosen[0].stems[s].notes]
         silent = [s for s in named if not chosen[0].stems[s].notes]
         if silent:  # asked for by name, and no draw played it: said, not hidden
+            share = self.drums_by_style.get(attrs.style or "")
+            hint = (
+                f"{attrs.style} has drums in {share:.0%} of its training music; name a style "
+                "that has them in the prompt, or try another seed"
+                if "drums" in silent and share is not None and share < RARE_DRUMS
+                else "try another seed"
+            )
             record["conflicts"].append(
                 f"stems: {', '.join(silent)} asked for, but silent in this take "
-                f"(none of {attempt} draws played it); try another seed"
+                f"(none of {attempt} draws played it); {hint}"
             )
         return Generation(chosen[0], record, request.seed, resamples, timings, chosen[1:])
 

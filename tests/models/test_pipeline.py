@@ -585,6 +585,31 @@ def test_a_named_stem_no_draw_plays_is_said_in_the_record() -> None:
     assert any("drums asked for, but silent" in c for c in gen.attributes["conflicts"])
 
 
+def test_a_repaint_of_a_silent_stem_is_told_to_play_it_and_says_why_it_may_not() -> None:
+    # drums repainted into a drumless lullaby take, every other stem kept: told the source's
+    # stems, the edit came back as silent as it went in, and said nothing
+    from multitrack.song import STEMS
+
+    shipped = Pipeline.load()
+    source = shipped.generate(GenerateRequest("lullaby in C", bars=8, seed=5)).song
+    assert not source.stems["drums"].notes
+    keep = ("melody", "chords", "bass")
+    repaint = GenerateRequest("lullaby in C", source=source, keep=keep, seed=1)
+    assert shipped.attributes(repaint).stems == STEMS
+    gen = shipped.generate(repaint)
+    assert [gen.song.stems[s].notes for s in keep] == [source.stems[s].notes for s in keep]
+    # lullabies have no drums in training: the network writes none, and the take says so
+    assert not gen.song.stems["drums"].notes
+    said = [c for c in gen.attributes["conflicts"] if "drums asked for, but silent" in c]
+    assert said and "lullaby has drums in 0% of its training music" in said[0]
+    # a style that has drums, named in the prompt, plays them
+    ballad = shipped.generate(replace(repaint, prompt="ballad")).song
+    assert ballad.stems["drums"].notes
+    # an edit that rewrites a stem the source plays is told the source's stems, as before
+    chords = GenerateRequest("lullaby in C", source=source, keep=("melody",), seed=1)
+    assert shipped.attributes(chords).stems == ("melody", "chords", "bass")
+
+
 def test_chords_from_outside_the_key_are_sounded_or_said(pipeline: Pipeline) -> None:
     from models.editing import unsounded
 
