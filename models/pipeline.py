@@ -61,6 +61,7 @@ from multitrack.chords import format_chord
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
 from multitrack.features import onsets_per_bar
+from multitrack.form import form_bars
 from multitrack.harmony import key_agrees, span_pitch_classes
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
@@ -136,7 +137,9 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         return replace(src, stems={s: Stem(s, (), src.stems[s].program) for s in STEMS})
     meter = Meter.parse(attrs.meter) if attrs.meter else Meter()
     programs = {**DEFAULT_PROGRAMS, **attrs.programs}
-    bars = attrs.bars or max(DEFAULT_BARS, progression_bars(request, meter) or 0)
+    # no length asked: a form asked sets it (8 bars a section), as a progression does
+    shaped = form_bars(attrs.form, MAX_GENERATE_BARS) if attrs.form else 0
+    bars = attrs.bars or max(DEFAULT_BARS, shaped, progression_bars(request, meter) or 0)
     if bars > MAX_GENERATE_BARS:
         raise RequestError(
             f"the chord progression lasts {bars} bars; a take has at most {MAX_GENERATE_BARS}"

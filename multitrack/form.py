@@ -256,6 +256,30 @@ def parse_form(text: str, bars: int) -> tuple[Section, ...]:
     return name_sections(sections)
 
 
+def form_bars(text: str, limit: int) -> int:
+    """The length a form takes when no length is asked: 8 bars a section and 4 an intro or
+    outro (A A B A: 32 bars; intro A A B A outro: 40), 4 or 2 bars a section when that is
+    over ``limit``. ``FormFitError`` when even 2-bar sections are."""
+    letters = form_letters(text)
+    frame = sum(x in (INTRO, OUTRO) for x in letters)
+    body = len(letters) - frame
+    for size in (8, 4, 2):
+        for edge in (4, 2):
+            bars = edge * frame + size * body
+            if bars > limit:
+                continue
+            try:
+                sections = parse_form(text, bars)
+            except FormError:
+                continue
+            if all(s.bars == size for s in sections if s.letter not in (INTRO, OUTRO)):
+                return bars
+    raise FormFitError(
+        f"form {' '.join(letters)!r} has {len(letters)} sections; a take has at most {limit} "
+        "bars, too few to give each 2"
+    )
+
+
 def _fitting(sections: int, frame: int) -> str:
     return " or ".join(f"{frame + sections * n} bars" for n in (4, 8))
 

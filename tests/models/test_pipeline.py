@@ -622,3 +622,19 @@ def test_chords_from_outside_the_key_are_sounded_or_said(pipeline: Pipeline) -> 
     # song.json shows the typed chords: each bar sounds its chord, or the record says not
     assert bool(missed) == bool(said)
     assert all(str(b) in said[0] for b in missed)
+
+
+def test_a_form_asked_without_bars_sets_the_take_s_length() -> None:
+    # refused at the default 8 bars: "form 'I A A B A O' does not fit 8 bars"
+    from models.pipeline import song_frame
+    from models.text import parse_prompt
+
+    def bars(prompt: str, **kw: object) -> int:
+        request = GenerateRequest(prompt, **kw)  # type: ignore[arg-type]
+        attrs = Pipeline.load().attributes(request)
+        return song_frame(attrs, request).bars
+
+    assert bars("pop in C", form="intro A A B A outro") == 40
+    assert bars("流行歌,主歌副歌主歌副歌") == 32
+    assert bars("pop in C", form="AABA", bars=16) == 16  # a length asked wins
+    assert parse_prompt("pop in C").form is None and bars("pop in C") == 8

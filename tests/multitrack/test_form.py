@@ -10,6 +10,7 @@ from multitrack.form import (
     FormError,
     default_form,
     default_sections,
+    form_bars,
     form_letters,
     label_sections,
     parse_form,
@@ -87,6 +88,19 @@ def test_parse_form_fits_the_bars_or_says_why() -> None:
         parse_form("AABA", 30)
     with pytest.raises(FormError, match="names no section"):
         parse_form("intro outro", 8)
+
+
+def test_a_form_asked_without_a_length_sets_it() -> None:
+    # "intro A A B A outro" with no bars was refused at the 8 bars a take has by default
+    assert form_bars("intro A A B A outro", 64) == 40  # 8 bars a section, 4 an intro
+    assert form_bars("AABA", 64) == 32
+    assert form_bars("A B A B C B", 64) == 48
+    assert form_bars("A B A B C B A B C", 64) == 36  # 8 a section is 72 bars: 4 a section
+    assert form_bars("intro A B outro", 16) == 12  # 2-bar intro and outro under 32 bars
+    for text in ("intro A A B A outro", "A B A B C B A B C", "intro A B outro"):
+        parse_form(text, form_bars(text, 64))  # what it gives fits
+    with pytest.raises(FormError, match="at most 8 bars"):
+        form_bars("A B C D A B", 8)
 
 
 def test_section_track_per_bar() -> None:
