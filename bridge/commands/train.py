@@ -39,6 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.0,
         help="diffusion draws a window of mode m with weight count(m)^-B (0 uniform, 0.5 sqrt)",
     )
+    p.add_argument(
+        "--style-balance",
+        type=finite_float,
+        default=0.0,
+        help="and of style s with weight count(s)^-B, multiplied in (0 uniform)",
+    )
     p.add_argument("--max-windows", type=int, default=None, help="train on a random subset")
     p.add_argument(
         "--init-from",
@@ -118,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("diffusion_steps", "decoder_steps"):
         if getattr(args, name) < 0:
             raise MultitrackError(f"--{name.replace('_', '-')} must be 0 or more")
-    if not 0.0 <= args.mode_balance <= 1.0:
-        raise MultitrackError("--mode-balance must be between 0 and 1")
+    for flag in ("mode_balance", "style_balance"):
+        if not 0.0 <= getattr(args, flag) <= 1.0:
+            raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")
     for flag in ("long_share", "short_share"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")
@@ -166,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         bf16=not args.no_bf16,
         mode_balance=args.mode_balance,
+        style_balance=args.style_balance,
         long_share=args.long_share,
         decoder_steps=args.decoder_steps,
         lr_diffusion=args.lr,

@@ -170,6 +170,11 @@ def test_mode_balance_evens_out_the_modes_draws() -> None:
     assert np.isclose(sqrt[modes == 2].sum(), np.sqrt(10) / (np.sqrt(10) + np.sqrt(90)))
     even = mode_weights(modes, 1.0)
     assert np.isclose(even[modes == 2].sum(), 0.5) and np.isclose(even.sum(), 1.0)
+    # styles balanced too, multiplied in: 80 celtic windows and 20 pop, across the modes
+    styles = np.array([3] * 80 + [7] * 20)
+    both = mode_weights(modes, 0.0, (styles, 1.0))
+    assert np.isclose(both[styles == 7].sum(), 0.5) and np.isclose(both.sum(), 1.0)
+    assert np.allclose(mode_weights(modes, 0.5, (styles, 0.0)), sqrt)
 
 
 def test_train_refuses_a_mode_balance_outside_0_1(
