@@ -1,0 +1,73 @@
+"""Does a new take comp and play bass as busily as its style? (issue 11, 1)
+
+For every 4/4 style with held-out 8-bar windows, ``--per-style`` fresh 8-bar takes from the
+bare prompt "<style> in <key>" (keys cycled, seeds from 500): their mean comping strikes a
+bar (distinct steps the chords stem strikes on) and bass notes a bar, as ratios to the same
+style's held-out windows' means (bench/chord_edits.py's reference). Prints each style's
+ratios and the share of styles within 20%; a chord edit plays at its source's density, so
+these are what bench/chord_edits.py's per-style shares start from.
+
+    .venv/bin/python bench/style_density.py [--per-style 6] [--checkpoint PATH]
+        [--threads 1] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from chord_edits import KEYS, per_bar, reference, window_rows
+
+from models.pipeline import Pipeline
+from models.request import DEFAULT_STEPS, GenerateRequest
+from multitrack.styles import STYLES
+from multitrack.theory import Key
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=Path("data/corpus"))
+    ap.add_argument("--checkpoint", type=Path, default=None)
+    ap.add_argument("--per-style", type=int, default=6)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    ref = reference(window_rows(args.corpus))
+    pipe = Pipeline.load(args.checkpoint)
+    styles = [s for s in STYLES if s.id in ref and s.meter in (None, "4/4")]
+    rows: dict[str, dict[str, float]] = {}
+    t0 = time.time()
+    for st in styles:
+        comping, bass = [], []
+        for i in range(args.per_style):
+            key = Key.parse(KEYS[(i * 7 + 3) % len(KEYS)])
+            request = GenerateRequest(f"{st.english} in {key}", bars=8, seed=500 + i,
+                                      meter="4/4", steps=args.steps)  # fmt: skip
+            song = pipe.generate(request).song
+            comping.append(per_bar(song, "chords"))
+            bass.append(per_bar(song, "bass"))
+        rows[st.id] = {
+            "comping": round(float(np.mean(comping)) / max(ref[st.id]["comping"], 1e-9), 3),
+            "bass": round(float(np.mean(bass)) / max(ref[st.id]["bass"], 1e-9), 3),
+        }
+        print(f"{st.id:12s} comping {rows[st.id]['comping']:5.2f}  bass {rows[st.id]['bass']:5.2f}")
+    within = {
+        stem: round(float(np.mean([abs(r[stem] - 1.0) <= 0.2 for r in rows.values()])), 3)
+        for stem in ("comping", "bass")
+    }
+    print(f"styles within 20% of their windows: comping {within['comping']:.2f}, "
+          f"bass {within['bass']:.2f} ({len(rows)} styles, {args.per_style} takes each)")  # fmt: skip
+    if args.json is not None:
+        report = {"per_style": args.per_style, "within_20pct": within, "styles": rows,
+                  "seconds": round(time.time() - t0, 1)}  # fmt: skip
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
