@@ -146,7 +146,7 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         )
     return Song(
         bars=bars,
-        tempo=float(attrs.bpm or default_bpm(attrs.style)),
+        tempo=float(attrs.bpm or default_bpm(attrs.style, attrs.energy)),
         meter=meter,
         key=Key.parse(attrs.key)
         if attrs.key

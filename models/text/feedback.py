@@ -350,7 +350,7 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
             out = replace(out, dynamics=now_dynamics)
             notes.append(f"dynamics {attrs.dynamics or '-'} -> {now_dynamics or '-'}")
     if change.tempo != 1.0:
-        base = attrs.bpm if attrs.bpm is not None else default_bpm(attrs.style)
+        base = attrs.bpm if attrs.bpm is not None else default_bpm(attrs.style, attrs.energy)
         bpm = float(round(max(MIN_BPM, min(MAX_BPM, base * change.tempo))))
         out = replace(out, bpm=bpm)
         notes.append(f"tempo {base:g} -> {bpm:g} bpm")

@@ -133,7 +133,7 @@ _STYLE_TERMS = [
     *_style("celtic", "jig|jigs|吉格舞曲|irish jig", Sense("meter", "6/8")),
     *_style("classical", "古典|古典乐|古典音乐|巴洛克|室内乐|交响乐|交响|协奏曲|奏鸣曲|夜曲|classical|baroque|chamber music|symphony|symphonic|concerto|sonata|nocturne|romantic era"),
     *_style("classical", "小步舞曲|minuet", Sense("meter", "3/4")),
-    *_style("lullaby", "摇篮曲|催眠曲|安眠曲|哄睡|助眠|lullaby|lullabies|bedtime|cradle song"),
+    *_style("lullaby", "摇篮曲|催眠曲|安眠曲|哄睡|助眠|睡前|入睡|lullaby|lullabies|bedtime|cradle song"),
     *_style("guofeng", "国风|古风|中国风|中国古典|民乐|民族音乐|中国传统|传统中国|传统民乐|江南丝竹|丝竹|广东音乐|戏曲|昆曲|武侠|仙侠|古装|宫廷|古韵|guofeng|chinese traditional|traditional chinese|chinese folk|chinese classical|wuxia|xianxia|c-style",
            weak="东方|东方韵味|oriental|chinese|china|京剧|peking opera|chinese opera|江湖"),
     # Famous Chinese pieces a producer names as a reference.
@@ -203,7 +203,7 @@ _ENERGY_TERMS = [
 _DYNAMICS_TERMS = [
     *_senses("dynamics", "crescendo", "渐强|逐渐增强|越来越强|越来越激烈|层层递进|递进|渐入高潮|推进|crescendo|build-up|build up|builds up|building up|building|slow build|build|builds|swelling|rising"),
     *_senses("dynamics", "diminuendo", "渐弱|逐渐减弱|越来越弱|淡出|渐隐|渐息|decrescendo|diminuendo|fade out|fade-out|fading|fades out|dying away"),
-    *_senses("dynamics", "soft", "轻柔|轻声|轻轻|柔和|弱奏|soft|softly|pianissimo|delicate|hushed"),
+    *_senses("dynamics", "soft", "轻柔|轻声|轻轻|很轻|轻一点|轻一些|小声|柔和|弱奏|soft|softly|pianissimo|delicate|hushed"),
     *_senses("dynamics", "loud", "响亮|大声|强奏|loud|loudly|forte|fortissimo|booming"),
 ]  # fmt: skip
 

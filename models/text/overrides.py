@@ -80,7 +80,9 @@ def apply_overrides(
         changes["form"] = form.strip()
         notes.append(f"form: {form.strip()} ({_said(attrs.form)})")
     if attrs.seconds is not None and bars is None and (bpm is not None or meter is not None):
-        tempo = float(bpm) if bpm is not None else (attrs.bpm or default_bpm(attrs.style))
+        tempo = (
+            float(bpm) if bpm is not None else (attrs.bpm or default_bpm(attrs.style, attrs.energy))
+        )
         quarters = Meter.parse(str(changes.get("meter") or attrs.meter or "4/4")).quarters_per_bar
         new_bars = min(64, max(1, int(attrs.seconds * tempo / 60.0 / quarters + 0.5)))
         changes["bars"] = new_bars

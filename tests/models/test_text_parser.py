@@ -637,3 +637,19 @@ def test_a_classical_trio_keeps_the_instruments_the_prompt_names() -> None:
     )
     cello = lex("classical piano trio, cello lead")
     assert cello.programs["melody"] == 42 and not cello.conflicts
+
+
+def test_a_prompt_s_energy_sets_the_tempo_it_does_not_name() -> None:
+    """睡前的安静钢琴曲,很轻很轻 ("a quiet piano piece for bedtime, very very soft") took
+    100 BPM, no style and no dynamics: a calm prompt was as fast as one that says nothing."""
+    from models.text.resolve import default_bpm
+
+    assert default_bpm("jazz", "low") < default_bpm("jazz") < default_bpm("jazz", "high")
+    lo, hi = next(s for s in STYLES if s.id == "jazz").bpm
+    assert lo <= default_bpm("jazz", "low") and default_bpm("jazz", "high") <= hi
+    assert default_bpm(None, "low") == 76.0 and default_bpm(None) == 100.0
+    bedtime = lex("睡前的安静钢琴曲,很轻很轻")
+    assert (bedtime.style, bedtime.energy, bedtime.dynamics) == ("lullaby", "low", "soft")
+    assert bedtime.bpm is None  # the prompt names no tempo: the take's is the default's
+    calm = lex("a minute of calm ambient pads")  # a length in seconds, at the calm tempo
+    assert calm.bars == round(60 * default_bpm(None, "low") / 60 / 4)
