@@ -17,10 +17,11 @@ from typing import Any
 from models.request import DEFAULT_GUIDANCE, GenerateRequest, RequestError
 from models.text.attributes import PromptAttributes
 from models.text.feedback import FeedbackChange, apply_feedback, parse_feedback
-from multitrack.arrangement import denser_drums, shift_melody, sparser_drums
+from multitrack.arrangement import denser_drums, shift_melody, sparser_drums, transposed
 from multitrack.dynamics import apply_dynamics
 from multitrack.errors import OutputError
 from multitrack.song import STEMS, Song
+from multitrack.theory import Key
 
 MAX_FEEDBACK_CHARS = 500
 
@@ -121,15 +122,41 @@ def _sounds_alike(a: PromptAttributes, b: PromptAttributes) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in _SOUNDING)
 
 
-def resamples(change: FeedbackChange) -> bool:
+def resamples(refinement: Refinement) -> bool:
     """Whether a refine samples the take again (its prompt and seed, changed) rather than
-    changing the take's own notes: only for a change of key or scale (brighter, darker,
-    more Chinese), which needs new notes. Every other change is made on the take's own notes
-    (tempo, velocities, drum density, the melody's octave and instrument, drums written into
-    a take without them). Sampling a plain take again at its new tempo lost it: "slower" on
-    an 8-bar take came back with other chords and 58 melody notes for its 22, because the
-    network writes for its tempo; a chord edit came back with the chords it replaced."""
-    return bool(change.mode or change.pentatonic)
+    changing the take's own notes: only for a change of scale (brighter, darker, "换成小调",
+    a key named in another mode, more Chinese), which needs new notes. Every other change is
+    made on the take's own notes (tempo, velocities, drum density, the melody's octave and
+    instrument, drums written into a take without them, a key of its own mode: ``transposes``).
+    Sampling a plain take again at its new tempo lost it: "slower" on an 8-bar take came back
+    with other chords and 58 melody notes for its 22, because the network writes for its
+    tempo; a chord edit came back with the chords it replaced."""
+    change = refinement.change
+    if change.mode or change.pentatonic:
+        return True
+    return (
+        change.key is not None and _new_key(refinement) is not None and not transposes(refinement)
+    )
+
+
+def _new_key(refinement: Refinement) -> Key | None:
+    """The refined key when it differs from the take's, else None."""
+    a, b = refinement.source.key, refinement.attributes.key
+    if not b or a == b:
+        return None
+    return Key.parse(b)
+
+
+def transposes(refinement: Refinement) -> bool:
+    """Whether the refine moves the take to a key of its own mode ("换成D大调" on a C major
+    take): its notes and chords move, nothing is sampled again, so a chord edit keeps the
+    progression the producer typed, transposed."""
+    new = _new_key(refinement)
+    source = refinement.source.key
+    change = refinement.change
+    if new is None or source is None or change.mode or change.pentatonic:
+        return False
+    return Key.parse(source).mode == new.mode
 
 
 def _prompt_and_seed(record: Mapping[str, Any]) -> tuple[str, int]:
@@ -161,8 +188,11 @@ def notes_request(
 
 
 def kept_notes(song: Song, refinement: Refinement) -> Song:
-    """The take's own notes at the refined tempo, without drums if none are wanted."""
+    """The take's own notes at the refined tempo (and key, ``transposes``), without drums
+    if none are wanted."""
     out = replace(song, tempo=float(refinement.attributes.bpm or song.tempo))
+    if transposes(refinement):
+        out = transposed(out, Key.parse(str(refinement.attributes.key)))
     return out.with_stem("drums", ()) if refinement.change.drums == -2 else out
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from multitrack.song import DRUM_CLASSES, Note, Song
+from multitrack.chords import transpose_symbol
+from multitrack.song import DRUM_CLASSES, ChordSpan, Note, Song
+from multitrack.theory import Key
 
 _HATS = {DRUM_CLASSES.index(x) for x in ("closed_hat", "open_hat", "ride")}
 _TOMS = {DRUM_CLASSES.index(x) for x in ("low_tom", "mid_tom", "high_tom")}
@@ -58,3 +60,23 @@ def shift_melody(song: Song, octaves: int) -> Song:
         for n in song.stems["melody"].notes
     ]
     return song.with_stem("melody", notes)
+
+
+def transposed(song: Song, key: Key) -> Song:
+    """``song`` moved to ``key`` (a key of its own mode): every pitched note and chord symbol
+    by the interval between the tonics, the nearer way (up to a tritone up, else down); the
+    drums as they are."""
+    shift = (key.tonic - song.key.tonic) % 12
+    if shift > 6:
+        shift -= 12
+    stems = {
+        name: stem if name == "drums" else replace(
+            stem, notes=tuple(replace(n, pitch=min(127, max(0, n.pitch + shift))) for n in stem.notes)
+        )
+        for name, stem in song.stems.items()
+    }  # fmt: skip
+    chords = tuple(
+        ChordSpan(c.start, c.duration, transpose_symbol(c.symbol, shift, flats=key.flats))
+        for c in song.chords
+    )
+    return replace(song, key=key, stems=stems, chords=chords)

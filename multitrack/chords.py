@@ -424,3 +424,12 @@ def _spelling(name: str) -> bool | None:
     if text[1] in "#♯":
         return False
     return None
+
+
+def transpose_symbol(symbol: str, shift: int, *, flats: bool) -> str:
+    """``symbol`` moved ``shift`` semitones, spelt with flats or sharps; N.C. as it is."""
+    chord = parse_chord(symbol)
+    if chord.root is None:
+        return symbol
+    bass = None if chord.bass is None else (chord.bass + shift) % 12
+    return format_chord(Chord((chord.root + shift) % 12, chord.quality, bass), flats=flats)

@@ -83,7 +83,7 @@ def refine_take(
     refinement = rf.plan_refinement(song, record, feedback)
     if progress is not None:
         progress(0.0, "refining")
-    sampled = rf.resamples(refinement.change)
+    sampled = rf.resamples(refinement)
     request: GenerateRequest | None
     if sampled:
         request = rf.refine_request(refinement, record, seed=seed, steps=steps)

@@ -104,7 +104,8 @@ class FeedbackChange:
     """A relative change to a take. ``energy``, ``mode`` (brighter +, darker -),
     ``register`` and ``drums`` are steps (drums -2: none); ``tempo`` a BPM factor;
     ``pentatonic`` asks for a pentatonic (Chinese) mode; ``melody`` an instrument id for the
-    melody. ``understood`` says what each phrase did, ``ignored`` the clauses read as nothing."""
+    melody; ``key`` a key named outright ("换成D大调": "D major"), where "换成小调", "make it
+    minor" are a ``mode`` step. ``understood`` says what each phrase did, ``ignored`` the clauses read as nothing."""
 
     text: str = ""
     energy: int = 0
@@ -115,6 +116,7 @@ class FeedbackChange:
     pentatonic: bool = False
     melody: str | None = None
     dynamics: str | None = None
+    key: str | None = None  # a key named outright ("换成D大调", "in E minor")
     understood: tuple[str, ...] = ()
     ignored: tuple[str, ...] = field(default_factory=tuple)
 
@@ -133,6 +135,7 @@ class FeedbackChange:
             "pentatonic": self.pentatonic,
             "melody": self.melody,
             "dynamics": self.dynamics,
+            "key": self.key,
             "understood": list(self.understood),
             "ignored": list(self.ignored),
         }
@@ -149,6 +152,7 @@ class FeedbackChange:
             pentatonic=bool(record.get("pentatonic", False)),
             melody=record.get("melody"),
             dynamics=record.get("dynamics") if record.get("dynamics") in _SHAPES else None,
+            key=_known_key(record.get("key")),
             understood=tuple(record.get("understood") or ()),
             ignored=tuple(record.get("ignored") or ()),
         )
@@ -241,19 +245,76 @@ def _direction(clause: str, start: int, end: int, term: str) -> int:
     return 0
 
 
+def _known_key(value: object) -> str | None:
+    from multitrack.theory import Key
+
+    try:
+        return str(Key.parse(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+# A key is feedback when the clause asks for it ("换成D大调", "transpose to Eb", "in E minor
+# please") or is the key alone ("D major"); "sad piano ballad in A minor" is a new prompt.
+_KEY_LEAD = re.compile(
+    r"\s*(?:(?:please\s+|let's\s+|can you\s+)?(?:transpose|change|switch|move|put|make|go|take)"
+    r"(?:\s+(?:it|this|the key|the song|everything|that))?(?:\s+(?:up|down))?"
+    r"(?:\s+(?:to|into|in))?|in|to|into|(?:请|帮我)?(?:换成|改成|变成|转成|换到|转到|改为|变为|转调到|"
+    r"转调成|移调到|移到|升到|降到|用|换|转))?\s*",
+    re.IGNORECASE,
+)
+_KEY_TAIL = re.compile(r"\s*(?:key|instead|please|吧|调|试试|看看)?\s*[!！.。]*\s*", re.IGNORECASE)
+
+
+def _key_asked(text: str, start: int, end: int) -> bool:
+    """Whether the key at text[start:end] is asked for (``_KEY_LEAD`` ... ``_KEY_TAIL``)."""
+    bounds = [m.span() for m in _CLAUSE.finditer(text)]
+    lo = max((b for a, b in bounds if b <= start), default=0)
+    hi = min((a for a, b in bounds if a >= end), default=len(text))
+    return bool(_KEY_LEAD.fullmatch(text[lo:start]) and _KEY_TAIL.fullmatch(text[end:hi]))
+
+
+# A mode asked outright, no tonic named ("换成小调", "make it minor", "in a major key"), the
+# clause asking for it as for a key.
+_MODE_WORD = re.compile(r"大调|小调|(?<![a-z])(?:major|minor)(?![a-z])")
+
+
+def _mode_asked(clause: str) -> int:
+    """+1 for a major key asked outright, -1 for a minor one, 0 for neither."""
+    m = _MODE_WORD.search(clause)
+    if m is None or not _key_asked(clause, m.start(), m.end()):
+        return 0
+    return 1 if m.group() in ("大调", "major") else -1
+
+
 def parse_feedback(text: str) -> FeedbackChange:
     """Read relative feedback (Chinese, English or both) into a ``FeedbackChange``. Never
     raises: what it cannot read is listed in ``ignored``."""
-    norm = normalise(text)
+    from models.text.keys import read_keys
+
+    # "in a major key": the article, not A (a producer capitalises the key's letter)
+    cased = re.sub(r"(?<![A-Za-z])a(?= (?:major|minor) key)", " ", normalise(text, lower=False))
+    found, _ = read_keys(cased)
+    keys = [k for k in found if _key_asked(cased, k.start, k.end)]
+    blanked = cased
+    for k in keys:
+        blanked = blanked[: k.start] + "\u0001" * (k.end - k.start) + blanked[k.end :]
+    norm = normalise(blanked)
     energy = register = mode = drums = 0
     tempo = 1.0
     pentatonic = False
     melody: str | None = None
     dynamics: str | None = None
-    understood: list[str] = []
+    key = keys[0].value if keys else None
+    understood: list[str] = [f"key: {key} ({keys[0].text})"] if keys else []
     ignored: list[str] = []
-    for clause in (c.strip() for c in _CLAUSE.split(norm)):
+    for clause in (c.strip(" \u0001") for c in _CLAUSE.split(norm)):
         if not clause:
+            continue
+        asked = _mode_asked(clause) if key is None else 0
+        if asked:
+            mode = asked
+            understood.append(f"key: {'major' if mode > 0 else 'minor'} ({clause})")
             continue
         shape = next((d for d, words in _SHAPES.items() if words.search(clause)), None)
         if shape is not None:
@@ -307,6 +368,7 @@ def parse_feedback(text: str) -> FeedbackChange:
         pentatonic=pentatonic,
         melody=melody,
         dynamics=dynamics,
+        key=None if key is None else str(key),
         understood=tuple(understood),
         ignored=tuple(ignored),
     )
@@ -355,6 +417,11 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
         out = replace(out, bpm=bpm)
         notes.append(f"tempo {base:g} -> {bpm:g} bpm")
     key = Key.parse(attrs.key) if attrs.key else None
+    if change.key is not None and change.key != attrs.key:
+        new = Key.parse(change.key)
+        out = replace(out, key=str(new))
+        notes.append(f"key {attrs.key or '-'} -> {new}")
+        key = new
     if change.mode:
         table = _BRIGHTER if change.mode > 0 else _DARKER
         if key is None:

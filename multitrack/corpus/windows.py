@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from multitrack.chords import Chord, format_chord, parse_chord
+from multitrack.chords import transpose_symbol
 from multitrack.corpus.accompaniment import Accompaniment, Chart, Groove, grooves_for, monophonic
 from multitrack.corpus.captions import CaptionFacts, captions
 from multitrack.corpus.store import Example
@@ -86,14 +86,6 @@ def choose_styles(tune: Tune, rng: random.Random) -> list[str]:
     # 3/4 and 6/8 have few styles; tunes playable in 4/4 play twice to share them out evenly
     versions = 2 if tune.meter in ("4/4", "2/4") and len(pool) > 1 else 1
     return rng.sample(pool, versions)
-
-
-def transpose_symbol(symbol: str, shift: int, *, flats: bool) -> str:
-    chord = parse_chord(symbol)
-    if chord.root is None:
-        return symbol
-    bass = None if chord.bass is None else (chord.bass + shift) % 12
-    return format_chord(Chord((chord.root + shift) % 12, chord.quality, bass), flats=flats)
 
 
 def slice_spans(spans: Sequence[ChordSpan], start: int, end: int) -> list[ChordSpan]:

@@ -160,3 +160,47 @@ def test_more_drums_on_a_take_without_them_adds_them() -> None:
     assert refine_request(more, record).stems == STEMS
     full = plan_refinement(example_song(), record, "more drums")
     assert any("drums denser" in line for line in full.attributes.understood)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "key", "mode"),
+    [("换成D大调", "D major", 0), ("in E minor", "E minor", 0), ("transpose to Eb major", "Eb major", 0),
+     ("make it minor", None, -1), ("换成小调", None, -1), ("in a major key", None, 1),
+     ("minor", None, -1)],
+)  # fmt: skip
+def test_a_key_asked_outright_is_read(phrase: str, key: str | None, mode: int) -> None:
+    """ "换成D大调", "make it minor": refused as naming nothing to change."""
+    from models.text.feedback import parse_feedback
+
+    change = parse_feedback(phrase)
+    assert (change.key, change.mode) == (key, mode)
+    assert not change.empty
+
+
+def test_a_key_of_the_take_s_own_mode_moves_its_notes_and_its_typed_chords() -> None:
+    # a chord edit refined "换成D大调" is the same edit a tone up, nothing sampled again
+    from models.refinement import kept_notes, resamples, transposes
+    from multitrack.song import ChordSpan
+
+    song = replace(example_song(), key=Key.parse("C major"))
+    typed = (ChordSpan(0, 16, "C"), ChordSpan(16, 16, "Am"), ChordSpan(32, 16, "F/A"),
+             ChordSpan(48, 16, "G7"))  # fmt: skip
+    song = replace(song, chords=typed)
+    record = {"prompt": "pop", "seed": 1, "edit": {"forced_chords": True}}
+    up = plan_refinement(song, record, "换成D大调")
+    assert transposes(up) and not resamples(up)
+    moved = kept_notes(song, up)
+    assert moved.key == Key.parse("D major")
+    assert [c.symbol for c in moved.chords] == ["D", "Bm", "G/B", "A7"]
+    for stem in ("melody", "chords", "bass"):
+        assert [n.pitch + 2 for n in song.stems[stem].notes] == [
+            n.pitch for n in moved.stems[stem].notes
+        ]
+    assert moved.stems["drums"] == song.stems["drums"]
+    down = kept_notes(song, plan_refinement(song, record, "in A major"))  # 3 down, not 9 up
+    assert down.stems["bass"].notes[0].pitch == song.stems["bass"].notes[0].pitch - 3
+    # another mode needs other notes: sampled again
+    minor = plan_refinement(song, record, "make it minor")
+    assert resamples(minor) and not transposes(minor)
+    assert minor.attributes.key == "C minor"
+    assert resamples(plan_refinement(song, record, "in E minor"))
