@@ -18,9 +18,10 @@ from models.request import DEFAULT_GUIDANCE, GenerateRequest, RequestError
 from models.text.attributes import PromptAttributes
 from models.text.feedback import FeedbackChange, apply_feedback, parse_feedback
 from multitrack.arrangement import denser_drums, shift_melody, sparser_drums, transposed
+from multitrack.chords import chord_in_key, format_chord
 from multitrack.dynamics import apply_dynamics
 from multitrack.errors import OutputError
-from multitrack.song import STEMS, Song
+from multitrack.song import STEMS, ChordSpan, Song
 from multitrack.theory import Key
 
 MAX_FEEDBACK_CHARS = 500
@@ -196,6 +197,27 @@ def kept_notes(song: Song, refinement: Refinement) -> Song:
     return out.with_stem("drums", ()) if refinement.change.drums == -2 else out
 
 
+def typed_chords(
+    song: Song, refinement: Refinement, record: Mapping[str, Any]
+) -> tuple[ChordSpan, ...] | None:
+    """A chord edit's typed progression in the refined key, for a refine that samples the
+    take again (another mode: ``resamples``): each chord as the same degree of the new key
+    plays it (``multitrack.chords.chord_in_key``: C Am F G in C major -> Cm Ab Fm G in C
+    minor). None for a take whose chords were not typed, or a key that does not change: a
+    chord edit refined "make it minor" came back with the model's own chords."""
+    edit = record.get("edit")
+    new = refinement.attributes.key
+    if not (isinstance(edit, Mapping) and edit.get("forced_chords")) or not song.chords:
+        return None
+    if not new or Key.parse(new) == song.key:
+        return None
+    key = Key.parse(new)
+    return tuple(
+        ChordSpan(c.start, c.duration, format_chord(chord_in_key(c.chord, song.key, key), key=key))
+        for c in song.chords
+    )
+
+
 def refine_request(
     refinement: Refinement,
     record: Mapping[str, Any],
@@ -203,9 +225,11 @@ def refine_request(
     seed: int | None = None,
     guidance: float = DEFAULT_GUIDANCE,
     steps: int = 20,
+    chords: tuple[ChordSpan, ...] | None = None,
 ) -> GenerateRequest:
     """A fresh generation with the take's prompt and seed (so the new take is a sibling of
-    the source, not a stranger) and the changed tempo, key, length, meter and stems."""
+    the source, not a stranger) and the changed tempo, key, length, meter and stems;
+    ``chords`` a progression it is forced to (``typed_chords``)."""
     attrs = refinement.attributes
     prompt, own_seed = _prompt_and_seed(record)
     return GenerateRequest(
@@ -219,6 +243,7 @@ def refine_request(
         steps=steps,
         stems=tuple(attrs.stems) if attrs.stems_named else None,
         form=attrs.form,
+        chords=chords,
     )
 
 

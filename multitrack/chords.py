@@ -433,3 +433,57 @@ def transpose_symbol(symbol: str, shift: int, *, flats: bool) -> str:
         return symbol
     bass = None if chord.bass is None else (chord.bass + shift) % 12
     return format_chord(Chord((chord.root + shift) % 12, chord.quality, bass), flats=flats)
+
+
+_SEVENTHS = frozenset({"7", "maj7", "m7", "m7b5", "dim7", "9", "m9", "maj9", "11", "m11", "13",
+                       "mmaj7", "7b9", "7#9", "7sus4"})  # fmt: skip
+_TRIADS = {(4, 7): "maj", (3, 7): "m", (3, 6): "dim", (4, 8): "aug"}
+_WITH_SEVENTH = {("maj", 11): "maj7", ("maj", 10): "7", ("m", 10): "m7", ("m", 11): "mmaj7",
+                 ("dim", 10): "m7b5", ("dim", 9): "dim7"}  # fmt: skip
+
+
+def chord_in_key(chord: Chord, old: Key, new: Key) -> Chord:
+    """``chord`` as the same degree of ``new`` plays it: in C major -> C minor, Am -> Ab, F ->
+    Fm, Bdim -> Bb; in -> A minor (the relative), unchanged. The triad and a seventh are the
+    new scale's at that degree, but a major chord on the fifth stays major in a minor key
+    (its leading tone: G7 -> G7 in C minor); sus and added-tone colours stay. A root or a
+    slash bass outside the old scale, or a key of other than seven notes, moves by the
+    interval between the tonics."""
+    shift = (new.tonic - old.tonic) % 12
+    if chord.root is None:
+        return chord
+    old_pcs, new_pcs = old.pitch_classes(), new.pitch_classes()
+
+    def moved(pc: int) -> int:
+        d = old.degree(pc) if len(old_pcs) == len(new_pcs) == 7 else None
+        return (pc + shift) % 12 if d is None else new_pcs[d - 1]
+
+    root, bass = moved(chord.root), None if chord.bass is None else moved(chord.bass)
+    d = old.degree(chord.root) if len(old_pcs) == len(new_pcs) == 7 else None
+    quality = chord.quality
+    if d is not None and quality not in ("sus2", "sus4", "7sus4", "11"):
+        i = d - 1
+        third, fifth, seventh = ((new_pcs[(i + k) % 7] - root) % 12 for k in (2, 4, 6))
+        triad = _TRIADS.get((third, fifth))
+        if d == 5 and new.is_minor and TRIAD_OF.get(quality) == "maj":
+            triad, seventh = "maj", 10  # the dominant keeps its leading tone
+        if triad is not None and TRIAD_OF.get(quality) in ("maj", "m", "dim", "aug"):
+            if quality in _SEVENTHS:
+                quality = _WITH_SEVENTH.get((triad, seventh), triad)
+            elif quality in ("6", "m6"):
+                quality = {"maj": "6", "m": "m6"}.get(triad, triad)
+            elif quality in ("add9", "6/9"):
+                quality = quality if triad == "maj" else triad
+            else:
+                quality = triad
+    if chord.bass is not None:  # a chord tone in the bass stays that tone: G/B -> G/B in C minor
+        tones = QUALITY_INTERVALS[chord.quality]
+        now = QUALITY_INTERVALS[quality]
+        j = (
+            tones.index((chord.bass - chord.root) % 12)
+            if (chord.bass - chord.root) % 12 in tones
+            else None
+        )
+        if j is not None and j < len(now):
+            bass = (root + now[j]) % 12
+    return Chord(root, quality, bass)

@@ -86,7 +86,8 @@ def refine_take(
     sampled = rf.resamples(refinement)
     request: GenerateRequest | None
     if sampled:
-        request = rf.refine_request(refinement, record, seed=seed, steps=steps)
+        chords = rf.typed_chords(song, refinement, record)
+        request = rf.refine_request(refinement, record, seed=seed, steps=steps, chords=chords)
     else:  # its own notes, changed
         request = rf.notes_request(song, refinement, record, steps=steps)
     if request is not None:

@@ -204,3 +204,21 @@ def test_a_key_of_the_take_s_own_mode_moves_its_notes_and_its_typed_chords() -> 
     assert resamples(minor) and not transposes(minor)
     assert minor.attributes.key == "C minor"
     assert resamples(plan_refinement(song, record, "in E minor"))
+
+
+def test_a_chord_edit_refined_into_another_mode_keeps_its_progression_in_that_mode() -> None:
+    # "make it minor" on a chord edit came back with the model's own chords
+    from models.refinement import refine_request, typed_chords
+    from multitrack.song import ChordSpan
+
+    song = replace(example_song(), key=Key.parse("C major"))
+    song = replace(
+        song, chords=tuple(ChordSpan(16 * i, 16, s) for i, s in enumerate(["C", "Am", "F", "G"]))
+    )
+    record = {"prompt": "pop", "seed": 1, "edit": {"forced_chords": True}}
+    minor = plan_refinement(song, record, "make it minor")
+    chords = typed_chords(song, minor, record)
+    assert chords is not None and [c.symbol for c in chords] == ["Cm", "Ab", "Fm", "G"]
+    assert refine_request(minor, record, chords=chords).chords == chords
+    assert typed_chords(song, minor, {"prompt": "pop"}) is None  # chords the model chose
+    assert typed_chords(song, plan_refinement(song, record, "slower"), record) is None

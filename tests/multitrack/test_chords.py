@@ -297,3 +297,24 @@ def test_format_chord_in_a_key(key: str, symbols: str, expected: str) -> None:
     lead-sheet habit for roots outside the scale."""
     k = Key.parse(key)
     assert " ".join(format_chord(parse_chord(s), key=k) for s in symbols.split()) == expected
+
+
+def test_a_chord_moves_to_the_same_degree_of_another_key() -> None:
+    from multitrack.chords import chord_in_key
+    from multitrack.theory import Key
+
+    c, cm, d = Key.parse("C major"), Key.parse("C minor"), Key.parse("D major")
+
+    def moved(symbols: str, old: Key, new: Key) -> list[str]:
+        return [
+            format_chord(chord_in_key(parse_chord(s), old, new), key=new) for s in symbols.split()
+        ]
+
+    # the parallel minor: each degree's triad and seventh from the new scale
+    assert moved("C Am F G Dm7 Fmaj7 Bdim", c, cm) == ["Cm", "Ab", "Fm", "G", "Dm7b5", "Fm7", "Bb"]
+    # the dominant keeps its leading tone, and a chord tone in the bass stays that tone
+    assert moved("G7 G/B F/A", c, cm) == ["G7", "G/B", "Fm/Ab"]
+    # sus chords keep their colour; a chord off the scale moves with the tonic
+    assert moved("Csus4 Bb", c, d) == ["Dsus4", "C"]
+    assert moved("C Am F G7", c, d) == ["D", "Bm", "G", "A7"]
+    assert chord_in_key(parse_chord("N.C."), c, cm).root is None
