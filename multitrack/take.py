@@ -191,6 +191,23 @@ def disk_full(exc: BaseException, root: Path) -> DiskFullError | None:
     )
 
 
+# song.json fields read as numbers or text by the tools that read a take (refine, eval,
+# edits): a hand edit that breaks one ("seed": "abc") is refused as not a take, not met by a
+# traceback where it is used.
+_RECORD_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "prompt": ((str,), "text"),
+    "seed": ((int,), "an integer"),
+    "steps": ((int,), "an integer"),
+    "bars": ((int,), "an integer"),
+    "tempo": ((int, float), "a number"),
+    "guidance": ((int, float), "a number"),
+    "key": ((str,), "text"),
+    "meter": ((str,), "text"),
+    "style": ((str,), "text"),
+    "model": ((str,), "text"),
+}
+
+
 def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
     """The song and the song.json record of a take folder.
 
@@ -209,6 +226,12 @@ def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
         raise OutputError(f"{directory} is not a take: song.json is unreadable ({exc})") from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise OutputError(f"{directory} is not a take: song.json is not a {FORMAT} record")
+    for name, (kinds, what) in _RECORD_FIELDS.items():
+        value = record.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise OutputError(
+                f"{directory} is not a take: song.json's {name} is not {what} ({value!r})"
+            )
     midi = directory / FILES["midi"]
     if not midi.is_file():
         raise OutputError(f"{directory} is not a take: song.mid is missing")

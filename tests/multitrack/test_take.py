@@ -175,6 +175,23 @@ def test_read_take_refuses_what_is_not_a_take(tmp_path: Path) -> None:
         read_take(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [("seed", "abc", "an integer"), ("tempo", "85 bpm", "a number"), ("seed", True, "an integer"),
+     ("prompt", 3, "text")],
+)  # fmt: skip
+def test_read_take_refuses_a_hand_edit_that_breaks_a_field(
+    tmp_path: Path, field: str, value: object, what: str
+) -> None:
+    # "seed": "abc" met refine with a ValueError traceback (and OSC with an internal error)
+    take = write_take(_short_song(), tmp_path, meta={"seed": 1, "prompt": "pop"})
+    path = take.dir / "song.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**record, field: value}), encoding="utf-8")
+    with pytest.raises(OutputError, match=f"is not a take: song.json's {field} is not {what}"):
+        read_take(take.dir)
+
+
 def test_read_take_keeps_style_none(tmp_path: Path) -> None:
     take = write_take(replace(_short_song(), style=None), tmp_path, meta={})
     song, record = read_take(take.dir)
