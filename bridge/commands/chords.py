@@ -55,11 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _stems(args: argparse.Namespace, song: Song) -> tuple[str, ...]:
     """The stems to read chords from (see the module notes)."""
-    import mido
-
     from multitrack.errors import MusicError
     from multitrack.song import PITCHED_STEMS
-    from multitrack.stems_split import parts_from_midi
 
     if args.stems is not None:
         names = tuple(s.strip() for s in args.stems.split(",") if s.strip())
@@ -71,7 +68,19 @@ def _stems(args: argparse.Namespace, song: Song) -> tuple[str, ...]:
         if not names:
             raise MusicError("--stems needs at least one of " + ", ".join(PITCHED_STEMS))
         return names
-    parts = [p for p in parts_from_midi(mido.MidiFile(args.midi)) if not p.is_drums]
+    return clip_stems(args.midi, song)
+
+
+def clip_stems(path: Path, song: Song) -> tuple[str, ...]:
+    """The stems a MIDI clip's chords are read from when nobody says: its chords and bass,
+    or every pitched stem for a one-instrument clip or one with neither (the module notes);
+    ``multitrack chords`` and ``generate --chords-midi`` read a clip alike."""
+    import mido
+
+    from multitrack.song import PITCHED_STEMS
+    from multitrack.stems_split import parts_from_midi
+
+    parts = [p for p in parts_from_midi(mido.MidiFile(path)) if not p.is_drums]
     if len(parts) <= 1 or not (song.stems["chords"].notes or song.stems["bass"].notes):
         return PITCHED_STEMS
     return ("chords", "bass")

@@ -91,11 +91,15 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
 
     chord_spans = None
     if args.chords_midi is not None:
+        from bridge.commands.chords import clip_stems
         from multitrack.midi_io import read_midi
-        from multitrack.recognise import recognise_song
+        from multitrack.recognise import recognise
 
-        chord_spans = tuple(recognise_song(read_midi(args.chords_midi)))
-        if not chord_spans:
+        clip = read_midi(args.chords_midi)
+        notes = [n for stem in clip_stems(args.chords_midi, clip) for n in clip.stems[stem].notes]
+        chord_spans = recognise(notes, clip.meter, steps=clip.steps, key=clip.key)
+        # an empty, drums-only or chordless clip reads as N.C. throughout: nothing to force
+        if all(span.chord.root is None for span in chord_spans):
             raise MultitrackError(f"{args.chords_midi}: no chords recognised in the clip")
     if args.keep is not None and not args.keep.strip():
         raise MultitrackError("--keep needs stem names, e.g. chords,bass")

@@ -292,3 +292,26 @@ def test_a_take_keeps_its_preview_when_the_reader_goes_away(
     monkeypatch.setattr("bridge.cli._quiet_stdout", lambda: None)
     assert generate(tiny_checkpoint, tmp_path, "pop", "--bars", "2") == 0
     assert (tmp_path / "take-001" / "preview.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("clip", ["empty", "drums"])
+def test_a_chord_clip_with_no_chords_is_refused(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], clip: str
+) -> None:
+    # an empty or drums-only --chords-midi clip was accepted: a take of N.C. throughout
+    import mido
+
+    midi = mido.MidiFile()
+    track = mido.MidiTrack()
+    midi.tracks.append(track)
+    if clip == "drums":
+        for _ in range(8):
+            track.append(mido.Message("note_on", channel=9, note=36, velocity=100, time=0))
+            track.append(mido.Message("note_off", channel=9, note=36, velocity=0, time=240))
+    path = tmp_path / f"{clip}.mid"
+    midi.save(path)
+    out = tmp_path / "out"
+    assert generate(tiny_checkpoint, out, "pop", "--bars", "4", "--chords-midi", str(path)) == 2
+    err = capsys.readouterr().err
+    assert "no chords recognised in the clip" in err and err.count("\n") == 1
+    assert not out.exists() or list(out.iterdir()) == []
