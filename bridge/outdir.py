@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from multitrack.errors import MultitrackError, OutputError
-from multitrack.take import TEMP_TAKE
+from multitrack.take import TEMP_TAKE, check_not_a_take
 
 LOCK_NAME = ".multitrack-serve.lock"
 STALE_WITHOUT_PID = 24 * 3600.0  # seconds: on Windows, where a pid cannot be probed
@@ -32,6 +32,7 @@ def prepare_folder(out: Path) -> Path:
     """``out`` made if missing; ``OutputError`` (one line) if it is a file or cannot be made."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder; give a folder for the takes")
+    check_not_a_take(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

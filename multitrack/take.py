@@ -110,6 +110,7 @@ def write_take(
     # bad font or rate: fail first; a font loaded for an earlier take is reused
     synth = shared_synthesizer(soundfont, sample_rate=sample_rate)
     root = Path(root)
+    check_not_a_take(root)
     if name is not None:
         check_take_name(name)
         check_take_free(root, name)
@@ -287,6 +288,15 @@ def spans_from_rows(rows: object, meter: Meter, steps: int) -> tuple[ChordSpan, 
     starts = sorted(onsets)
     ends = [*starts[1:], steps] if starts else []
     return tuple(ChordSpan(s, e - s, onsets[s]) for s, e in zip(starts, ends, strict=True))
+
+
+def check_not_a_take(root: Path) -> None:
+    """``OutputError`` when ``root``, the folder takes are written under, is itself a take:
+    ``--out take-001`` wrote take-001/take-001 inside the earlier take."""
+    if (Path(root) / FILES["json"]).is_file():
+        raise OutputError(
+            f"{root} is a take; give the folder that holds takes (--from edits a take)"
+        )
 
 
 def check_take_free(root: Path, name: str) -> None:

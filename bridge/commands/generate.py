@@ -153,11 +153,12 @@ def _form(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    lap = Laps()
-    if args.name is not None:
-        from multitrack.take import check_take_name
+    from multitrack.take import check_not_a_take, check_take_name
 
-        check_take_name(args.name)  # before the model loads
+    lap = Laps()
+    check_not_a_take(args.out)  # before the model loads
+    if args.name is not None:
+        check_take_name(args.name)
     request = build_request(args)
     if not request.prompt.strip() and request.source is None and not request.forces_chords:
         raise MultitrackError('the prompt is empty; describe the music, e.g. "upbeat pop in C"')

@@ -91,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
         grace=args.grace,
         idle_timeout=args.idle_timeout,
     )
+    if not args.example:  # a font that cannot load fails here, not in every job after "ready"
+        from multitrack.render import shared_synthesizer
+
+        shared_synthesizer(args.soundfont, sample_rate=args.sample_rate)
     lock = FolderLock(prepare_folder(config.out))
     lock.acquire()  # before the model loads: a second server on this folder stops at once
     if args.example:

@@ -315,3 +315,16 @@ def test_a_chord_clip_with_no_chords_is_refused(
     err = capsys.readouterr().err
     assert "no chords recognised in the clip" in err and err.count("\n") == 1
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_out_at_an_earlier_take_is_refused(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --out take-001 wrote take-001/take-001 inside the earlier take
+    assert generate(tiny_checkpoint, tmp_path, "pop", "--bars", "2") == 0
+    take = tmp_path / "take-001"
+    before = sorted(p.name for p in take.iterdir())
+    capsys.readouterr()
+    assert generate(tiny_checkpoint, take, "pop", "--bars", "2") == 2
+    assert "is a take; give the folder that holds takes" in capsys.readouterr().err
+    assert sorted(p.name for p in take.iterdir()) == before

@@ -338,3 +338,15 @@ def test_the_detached_preview_does_not_hold_the_callers_pipes(tmp_path: Path) ->
                           timeout=WAIT)  # fmt: skip
     assert done.returncode == 0 and done.stdout == "summary\n", done.stderr
     assert not marker.exists()  # the output ended while the child was still drawing
+
+
+def test_serve_with_a_soundfont_that_cannot_load_stops_before_ready(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it printed "ready" and then failed every job with bad_soundfont after sampling it
+    missing = tmp_path / "nope.sf2"
+    argv = ["serve", "--port", "0", "--out", str(tmp_path / "s"), "--soundfont", str(missing)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("multitrack: error:") and "nope.sf2" in err[0]
+    assert not (tmp_path / "s").exists()
