@@ -297,8 +297,8 @@ def parse_request(address: str, args: Sequence[Any]) -> tuple[Verb, Any]:
     values = {
         p.target: p.read(p.name, value) for p, value in zip(params, args[:fixed], strict=False)
     }
-    options = _pairs(address, args[fixed:])
     allowed = {p.name: p for p in (*verb.options, *ENVELOPE)}
+    options = _pairs(address, args[fixed:], allowed)
     for key, value in options.items():
         param = allowed.get(key)
         if param is None:
@@ -319,15 +319,18 @@ def parse_envelope(address: str, args: Sequence[Any]) -> Envelope:
     reply_port: int | None = None
     token: str | None = None
     rest = list(args[fixed:])
-    for i in range(0, len(rest) - 1, 2):
-        key, value = rest[i], rest[i + 1]
-        if key == "reply_port" and reply_port is None:
-            try:
-                reply_port = port_number(value)
-            except ValueError:
-                pass
-        elif key == "token" and isinstance(value, str) and token is None:
-            token = value
+    # names in their places first; then anywhere, so a stray argument before them ("bars=4"
+    # in an oscsend line) does not send the error to a port nobody listens on
+    for step in (2, 1):
+        for i in range(0, len(rest) - 1, step):
+            key, value = rest[i], rest[i + 1]
+            if key == "reply_port" and reply_port is None:
+                try:
+                    reply_port = port_number(value)
+                except ValueError:
+                    pass
+            elif key == "token" and isinstance(value, str) and token is None:
+                token = value
     if verb is not None and verb.optional is not None and verb.optional.read is read_port:
         if fixed > len(verb.positional):
             try:
@@ -349,11 +352,15 @@ def error_job_of(address: str, args: Sequence[Any]) -> str:
     return ""
 
 
-def _pairs(address: str, rest: Sequence[Any]) -> dict[str, Any]:
+def _pairs(address: str, rest: Sequence[Any], allowed: Mapping[str, Any]) -> dict[str, Any]:
     if len(rest) % 2:
+        # the stray argument: the first in a name's place that names no option ("bars=4"
+        # before "reply_port 46716" was reported as "46716 has no value")
+        stray = next((k for k in rest[::2] if not (isinstance(k, str) and k in allowed)), rest[-1])
         raise ProtocolError(
             "bad_request",
-            f"{address}: options come in key value pairs; {short(rest[-1])} has no value",
+            f"{address}: options come in key value pairs; {short(stray)} is not an option "
+            f"name followed by its value",
         )
     options: dict[str, Any] = {}
     for key, value in zip(rest[::2], rest[1::2], strict=True):

@@ -94,6 +94,12 @@ def test_liblo_udp_generate_and_ping(tmp_path: Path) -> None:
             # no reply_port: the error went to oscsend's own (closed) port; ask for the state
             oscsend("localhost", s, "/multitrack/status", "ssi", "zh-2", "reply_port", str(port))
             assert '"unknown_job"' in d.wait_for("/multitrack/error", "zh-2")
+            # a stray argument before reply_port ("bars=4", as typed on a command line): the
+            # error still reaches reply_port, and names the stray, not the port number
+            oscsend("localhost", s, "/multitrack/generate", "ssssi", "zh-3", "pop", "bars=4",
+                    "reply_port", str(port))  # fmt: skip
+            stray = d.wait_for("/multitrack/error", "zh-3")
+            assert '"bad_request"' in stray and "bars=4" in stray and str(port) not in stray
     finally:
         server.kill()
     record = json.loads((out / "zh-1" / "song.json").read_text(encoding="utf-8"))
