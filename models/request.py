@@ -64,12 +64,16 @@ class Limit:
     def check(self, value: float) -> float:
         """``value`` if it is finite and inside the range, else ``LimitError``."""
         if not math.isfinite(value) or not self.lo <= value <= self.hi:
-            raise LimitError(f"{self.name} must be {self.span}, got {value:g}")
+            whole = self.integer and math.isfinite(value) and value == int(value)
+            shown = str(int(value)) if whole else f"{value:g}"  # 2**63, not 9.22337e+18
+            raise LimitError(f"{self.name} must be {self.span}, got {shown}")
         return value
 
     @property
     def span(self) -> str:
-        return f"{self.lo:g}-{self.hi:g}" if self.hi < 2**62 else f"{self.lo:g} or more"
+        if self.hi < 2**62:
+            return f"{self.lo:g}-{self.hi:g}"
+        return f"{self.lo:g} to {int(self.hi)}"  # a seed past the top was "0 or more"
 
 
 MAX_GENERATE_BARS = 64

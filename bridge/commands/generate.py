@@ -84,11 +84,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def build_request(args: argparse.Namespace) -> GenerateRequest:
     """CLI flags -> the typed ``Ask`` (reading --chords-midi and --from) -> the request,
     through the same ``models.request.build_request`` the OSC server uses."""
+    from bridge.protocol import MAX_PROMPT_CHARS
     from models.request import Ask, build_request, parse_bar_range, parse_stem_list
     from multitrack.progression import read_progression
     from multitrack.song import Meter
     from multitrack.theory import Key
 
+    if len(args.prompt) > MAX_PROMPT_CHARS:  # the limit OSC keeps (only 1,000 are read)
+        raise MultitrackError(
+            f"the prompt is {len(args.prompt)} characters; at most {MAX_PROMPT_CHARS}"
+        )
     chord_spans = None
     if args.chords_midi is not None:
         from bridge.commands.chords import clip_stems

@@ -116,10 +116,14 @@ def refine_take(
 def run(args: argparse.Namespace) -> int:
     from bridge.service import load_pipeline
     from models.refinement import plan_refinement
+    from models.request import SEED, STEPS
     from multitrack.errors import OutputError
     from multitrack.take import read_take
 
     feedback = " ".join(args.feedback)
+    STEPS.check(args.steps)  # as OSC refine checks them, before the model loads
+    if args.seed is not None:
+        SEED.check(args.seed)
     if not args.take.is_dir():
         raise OutputError(f"no take {args.take}: there is no such folder to refine")
     song, record = read_take(args.take)

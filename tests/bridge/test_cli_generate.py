@@ -178,6 +178,8 @@ def test_an_edit_with_an_empty_prompt_keeps_the_takes_prompt_and_seed(
         (["pop", "--keep", "chords"], "--from"),
         (["pop", "--key", "Q minor"], "Q minor"),
         (["pop", "--meter", "5/4"], "5/4"),
+        (["pop " * 600, "--bars", "4"], "at most 2000"),  # OSC's limit (the CLI took 10,200)
+        (["pop", "--seed", str(2**63)], f"seed must be 0 to {2**63 - 1}, got {2**63}"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(

@@ -104,6 +104,12 @@ def test_refine_bad_input_is_one_line(
     assert _refine(tiny_checkpoint, source, "嗯……") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "says what to change" in err
+    # steps and seed are checked as OSC refine checks them (the CLI wrote a take)
+    for flag, value, said in (("--steps", "0", "steps must be 1-200"), ("--seed", "-1", "seed")):
+        assert main(["refine", str(source), "slower", flag, value, "--checkpoint",
+                     str(tiny_checkpoint)]) == 2  # fmt: skip
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and said in err
     assert not (tmp_path / "take-002").exists()
 
 
