@@ -45,8 +45,8 @@ def progression_bars(request: GenerateRequest, meter: Meter) -> int | None:
 
 
 def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...] | None:
-    """The progression a request forces, as grid spans: typed chords repeated to fill the
-    take. A progression longer than the take is refused, not cut.
+    """The progression a request forces, as grid spans: typed chords, or a clip's, repeated
+    to fill the take. A progression longer than the take is refused, not cut.
 
     A repaint forces it in the repainted bars only: typed chords are laid from the first
     of them ("Dm G" over bars 3-4: Dm in bar 3), a clip's chords (``chords``, on the take's
@@ -71,6 +71,13 @@ def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...]
     if request.progression is not None:
         placed = tuple(replace(s, start=s.start + lo * bar)
                        for s in request.progression.place(frame.meter, bars=hi - lo))  # fmt: skip
+    elif request.repaint is None and request.chords:
+        # a clip shorter than the take is repeated to fill it, as typed chords are: a 2-bar
+        # clip on a 4-bar take labelled bars 3-4 with nothing while its band played on
+        length = -(-end // bar) * bar
+        tiled = [replace(s, start=s.start + k) for k in range(0, frame.steps, length)
+                 for s in request.chords]  # fmt: skip
+        placed = _clipped(tiled, 0, frame.steps)
     else:
         placed = _clipped(request.chords or (), lo * bar, hi * bar)
     if request.repaint is None:

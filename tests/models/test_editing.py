@@ -90,3 +90,22 @@ def test_a_candidate_whose_harmony_moves_outranks_one_that_holds_a_root() -> Non
     # a lone first candidate is judged without it (no extra draw for a vamp)
     assert ranking.top_ranked(vamp) == (ranking.candidate_rank(vamp, None, hold=False) >= (
         1.0, ranking.FIT_ENOUGH))  # fmt: skip
+
+
+def test_a_chord_clip_shorter_than_the_take_is_repeated_to_fill_it() -> None:
+    # a 2-bar Am | F clip on a 4-bar take: song.json said Am F and nothing for bars 3-4
+    from models.editing import forced_spans
+    from models.request import GenerateRequest
+    from multitrack.song import STEMS
+
+    frame = Song(bars=4, stems={s: Stem(s, (), 0) for s in STEMS})
+    clip = (ChordSpan(0, 16, "Am"), ChordSpan(16, 16, "F"))
+    spans = forced_spans(GenerateRequest("pop", bars=4, chords=clip), frame)
+    assert spans is not None
+    assert [(s.start, s.duration, s.symbol) for s in spans] == [
+        (0, 16, "Am"), (16, 16, "F"), (32, 16, "Am"), (48, 16, "F")
+    ]  # fmt: skip
+    # a clip of a bar and a half repeats from its whole bars
+    half = (ChordSpan(0, 16, "C"), ChordSpan(16, 8, "G"))
+    spans = forced_spans(GenerateRequest("pop", bars=4, chords=half), frame)
+    assert spans is not None and [s.start for s in spans] == [0, 16, 32, 48]
