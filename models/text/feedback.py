@@ -105,7 +105,8 @@ class FeedbackChange:
     ``register`` and ``drums`` are steps (drums -2: none); ``tempo`` a BPM factor;
     ``pentatonic`` asks for a pentatonic (Chinese) mode; ``melody`` an instrument id for the
     melody; ``key`` a key named outright ("换成D大调": "D major"), where "换成小调", "make it
-    minor" are a ``mode`` step. ``understood`` says what each phrase did, ``ignored`` the clauses read as nothing."""
+    minor" are a ``mode`` step. ``understood`` says what each phrase did, ``ignored`` the
+    clauses read as nothing."""
 
     text: str = ""
     energy: int = 0
