@@ -155,7 +155,7 @@ _MOOD_TERMS = [
     *_senses("mood", "zen", "禅意|禅|空灵|冥想|佛系|禅修|打坐|佛教|zen|meditative|meditation|buddhist|mindful|mindfulness"),
     *_senses("mood", "epic", "史诗|宏大|磅礴|恢弘|大气|壮丽|壮阔|雄伟|雄壮|气势|英雄|电影感|epic|grand|cinematic|heroic|majestic|anthemic|trailer|monumental|fanfare"),
     *_senses("mood", "tense", "紧张|悬疑|不安|惊悚|悬念|焦虑|紧迫|追逐|tense|tension|suspense|suspenseful|anxious|thriller|nervous|chase"),
-    *_senses("mood", "romantic", "浪漫|甜蜜|爱情|情歌|温柔|恋爱|柔情|深情|缠绵|优雅|romantic|love song|lovely|sweet|tender|sensual|intimate|elegant"),
+    *_senses("mood", "romantic", "浪漫|甜蜜|爱情|情歌|温柔|恋爱|柔情|深情|缠绵|优雅|婚礼|romantic|love song|lovely|sweet|tender|sensual|intimate|elegant|wedding|bridal"),
     *_senses("mood", "nostalgic", "怀旧|复古|回忆|老式|年代感|乡愁|思乡|八十年代|九十年代|80年代|90年代|70年代|nostalgic|nostalgia|retro|vintage|old-school|old school|80s|90s|70s|60s|throwback"),
     *_senses("mood", "dreamy", "梦幻|迷幻|朦胧|飘渺|缥缈|唯美|仙气|梦境|dreamy|ethereal|hazy|psychedelic|dreamlike|floating|atmospheric"),
     *_senses("mood", "dark", "黑暗|阴暗|暗黑|阴郁|压抑|诡异|恐怖|阴森|邪恶|dark|ominous|gloomy|eerie|creepy|sinister|horror|spooky|haunting|halloween|menacing|brooding"),

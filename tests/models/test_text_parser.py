@@ -653,3 +653,16 @@ def test_a_prompt_s_energy_sets_the_tempo_it_does_not_name() -> None:
     assert bedtime.bpm is None  # the prompt names no tempo: the take's is the default's
     calm = lex("a minute of calm ambient pads")  # a length in seconds, at the calm tempo
     assert calm.bars == round(60 * default_bpm(None, "low") / 60 / 4)
+
+
+def test_a_wedding_march_is_in_a_major_key_and_a_funeral_march_in_a_minor_one() -> None:
+    """婚礼进行曲,庄严 came out in E minor: 庄严 (stately) read as a minor, funereal mood."""
+    from models.pipeline import song_frame
+    from models.request import GenerateRequest
+
+    for prompt, minor in (("婚礼进行曲,庄严", False), ("wedding march", False),
+                          ("葬礼进行曲,肃穆", True), ("funeral march", True)):  # fmt: skip
+        attrs = lex(prompt)
+        assert attrs.style == "march"
+        key = song_frame(attrs, GenerateRequest(prompt, seed=3)).key
+        assert key.is_minor == minor, (prompt, key)
