@@ -29,17 +29,20 @@ local function chords_item()
 end
 
 --- "pitch start_beat length_beat" triples (quarter notes from the item's start) of the
---- unmuted notes of the item's active take.
+--- unmuted notes the producer hears: an item trimmed at its start (its take's start offset)
+--- or its end plays only the notes inside it, cut at its end.
 local function chord_notes(item)
   local take = reaper.GetActiveTake(item)
-  local start_qn = reaper.TimeMap2_timeToQN(0, reaper.GetMediaItemInfo_Value(item, "D_POSITION"))
+  local pos = reaper.GetMediaItemInfo_Value(item, "D_POSITION")
+  local start_qn = reaper.TimeMap2_timeToQN(0, pos)
+  local end_qn = reaper.TimeMap2_timeToQN(0, pos + reaper.GetMediaItemInfo_Value(item, "D_LENGTH")) - start_qn
   local _, count = reaper.MIDI_CountEvts(take)
   local parts = {}
   for i = 0, count - 1 do
     local _, _, muted, on, off, _, pitch = reaper.MIDI_GetNote(take, i)
     if not muted then
       local on_qn = reaper.MIDI_GetProjQNFromPPQPos(take, on) - start_qn
-      local off_qn = reaper.MIDI_GetProjQNFromPPQPos(take, off) - start_qn
+      local off_qn = math.min(reaper.MIDI_GetProjQNFromPPQPos(take, off) - start_qn, end_qn)
       if on_qn >= 0 and off_qn > on_qn then
         parts[#parts + 1] = string.format("%d %.4f %.4f", pitch, on_qn, off_qn - on_qn)
       end

@@ -335,7 +335,8 @@ function R.SetMediaItemInfo_Value(item, parm, value)
 end
 function R.AddTakeToMediaItem(item)
   want("item", item, "AddTakeToMediaItem")
-  local take = handle("take", { item = item, name = "", ext = {}, notes = {}, source = nil, midi = false })
+  local take = handle("take", { item = item, name = "", ext = {}, notes = {}, source = nil, midi = false,
+                                startoffs = 0.0 })
   item.takes[#item.takes + 1] = take
   if not item.active then item.active = take end
   return take
@@ -380,7 +381,24 @@ function R.CreateNewMIDIItemInProj(track, start, finish, qn_in)
   take.midi = true
   return item
 end
-local function item_qn(take) return time_to_qn(take.item.position) end
+-- A take's start offset (D_STARTOFFS, seconds into its source) moves where its source's PPQ
+-- sits in the project: a trimmed start plays the source from the offset on, at the item's
+-- position (REAPER's MIDI_GetProjQNFromPPQPos and MIDI_GetPPQPosFromProjQN count it).
+local function item_qn(take)
+  local pos = take.item.position
+  return time_to_qn(pos) - (time_to_qn(pos + take.startoffs) - time_to_qn(pos))
+end
+function R.GetMediaItemTakeInfo_Value(take, parm)
+  want("take", take, "GetMediaItemTakeInfo_Value")
+  if parm == "D_STARTOFFS" then return take.startoffs end
+  fail("GetMediaItemTakeInfo_Value: unsupported parm %s", parm)
+end
+function R.SetMediaItemTakeInfo_Value(take, parm, value)
+  want("take", take, "SetMediaItemTakeInfo_Value")
+  check(type(value) == "number", "SetMediaItemTakeInfo_Value value")
+  if parm == "D_STARTOFFS" then take.startoffs = value else fail("SetMediaItemTakeInfo_Value: unsupported parm %s", parm) end
+  return true
+end
 function R.MIDI_GetPPQPosFromProjQN(take, qn)
   want("take", take, "MIDI_GetPPQPosFromProjQN"); check(take.midi, "not a MIDI take")
   return (qn - item_qn(take)) * S.ppq

@@ -290,6 +290,24 @@ fails_cleanly("Multitrack - Generate.lua", { "lofi\n4\n0" }, "lacks the take", "
 os.remove(fake)
 S.ext["Multitrack/command"] = command
 fails_cleanly("Multitrack - Generate.lua", { "a'b\"c`d\n4\n0" }, "cannot be passed", "unquotable prompt")
+-- a chords item the producer trimmed plays only the notes inside it: its end cut before
+-- its notes (bars 3-4 of the source), or its start moved past them (an offset of two bars)
+local trimmed = by_tag("midi:chords").items[1]
+local ttake, length = trimmed.active, trimmed.length
+local kept_notes = ttake.notes
+ttake.notes = {}
+for _, n in ipairs({ { 50, 8, 4 }, { 53, 8, 4 }, { 57, 12, 4 } }) do
+  ttake.notes[#ttake.notes + 1] = { selected = false, muted = false, on = n[2] * 960, off = (n[2] + n[3]) * 960,
+                                    chan = 0, pitch = n[1], vel = 90 }
+end
+trimmed.length = stub.qn_to_time(stub.time_to_qn(trimmed.position) + 8) - trimmed.position
+fails_cleanly("Multitrack - Regenerate from edited chords.lua", {}, "has no notes", "chords past a trimmed end")
+trimmed.length = length
+for _, n in ipairs(ttake.notes) do n.on, n.off = n.on - 8 * 960, n.off - 8 * 960 end
+reaper.SetMediaItemTakeInfo_Value(ttake, "D_STARTOFFS", stub.qn_to_time(8) - stub.qn_to_time(0))
+fails_cleanly("Multitrack - Regenerate from edited chords.lua", {}, "has no notes", "chords before a trimmed start")
+reaper.SetMediaItemTakeInfo_Value(ttake, "D_STARTOFFS", 0.0)
+ttake.notes = kept_notes
 by_tag("midi:chords").items[1].active.notes = {}
 fails_cleanly("Multitrack - Regenerate from edited chords.lua", {}, "has no notes", "empty chord clip")
 
