@@ -372,6 +372,11 @@ def test_a_one_bar_clip_leaves_the_length_to_the_prompt(server: Recorded) -> Non
     assert server.requests[-1].bars == 4
     # no seed= in the name: a fresh one each time, so the same prompt again is a new take
     assert len({r.seed for r in server.requests[-3:]}) == 3
+    # a song form in the prompt: the server gives it its length (a 4-bar clip refused it)
+    song.tracks[0].clip_slots[0].delete_clip()
+    form = trigger(song, "!gen 流行歌,主歌副歌主歌副歌", length=16.0)
+    pump_until(c, lambda: "(done" in form.name or "(error" in form.name)
+    assert server.requests[-1].bars is None and "(done" in form.name, form.name
 
 
 def test_a_request_too_big_to_send_says_so_once(server: Recorded) -> None:

@@ -65,6 +65,13 @@ TEMPO_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
 # A length the prompt names ("16 bars", "十六小节" is left to the server): the clip's then
 # does not override it.
 BARS_PATTERN = re.compile(r"\d+\s*(?:bars?(?![a-z])|measures?|小节)", re.IGNORECASE)
+# A song form the prompt names ("主歌副歌主歌副歌", "intro verse chorus outro", "AABA"): the
+# server gives it its length (8 bars a section); a 4-bar clip's length refused it.
+FORM_PATTERN = re.compile(
+    r"(?<![a-z])(?:verse|chorus|bridge|intro|outro)(?![a-z])|主歌|副歌|桥段|前奏|尾声"
+    r"|(?<![A-Za-z])(?:AABA|AABB|ABAB|A A B A|A A B B|A B A B)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 
 
 def prompt_tempo(prompt: str) -> Optional[float]:
@@ -265,7 +272,8 @@ class Multitrack(ControlSurface):
         if "seed" not in given:  # a new take each time (song.json records the seed)
             args += ["seed", random.getrandbits(31)]
         bars = self.builder.wanted_bars(clip)
-        if "bars" not in given and bars is not None and not BARS_PATTERN.search(prompt):
+        sized = BARS_PATTERN.search(prompt) or FORM_PATTERN.search(prompt)
+        if "bars" not in given and bars is not None and not sized:
             args += ["bars", bars]
         if "%d/%d" % (num, den) in METERS:
             args += ["meter", "%d/%d" % (num, den)]
