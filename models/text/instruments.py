@@ -130,7 +130,10 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _one("pizzicato", 45, "poly", "拨弦弦乐|pizzicato|pizzicato strings"),
     _one("harp", 46, "poly", "竖琴|harp|harps"),
     _one("konghou", 46, "poly", "箜篌|konghou", _GF),
-    _one("strings", 48, "poly", "弦乐|弦乐团|弦乐组|弦乐器|弦乐合奏|弦乐四重奏|管弦乐|管弦乐团|交响乐团|strings|string section|string ensemble|string quartet|orchestral strings|orchestra|orchestral"),
+    _one("strings", 48, "poly", "弦乐|弦乐团|弦乐组|弦乐器|弦乐合奏|弦乐四重奏|strings|string section|string ensemble|string quartet|orchestral strings"),
+    # an orchestra is strings that imply the classical style (its cello bass, its grooves)
+    # when no genre is named: "epic orchestral" was electric bass and a piano's style
+    _one("orchestra", 48, "poly", "管弦乐|管弦乐团|交响乐团|orchestra|orchestral|full orchestra|symphony orchestra", "classical"),
     _one("synth_strings", 50, "poly", "合成弦乐|synth strings"),
     _one("choir", 52, "poly", "合唱|合唱团|唱诗班|人声合唱|choir|choirs|chorus|aahs"),
     _one("voice", 53, "mono", "人声|哼唱|女声|男声|吟唱|唱腔|戏腔|vocal|vocals|voice|humming|oohs"),
@@ -160,7 +163,9 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _one("whistle", 78, "mono", "口哨|锡哨|哨笛|爱尔兰哨笛|whistle|whistling|tin whistle|penny whistle", "celtic"),
     _one("ocarina", 79, "mono", "陶笛|ocarina"),
     _one("xun", 79, "mono", "埙|xun", _GF),
-    _one("square_lead", 80, "mono", "方波|芯片音乐|8-bit|8bit|chiptune|square lead"),
+    _one("square_lead", 80, "mono", "方波|方波主音|square lead|square wave"),
+    # chiptune is square waves on every pitched stem, a synth bass under them
+    Instrument("chiptune", (80, 80, 38), "poly", ("芯片音乐|8-bit|8bit|8 bit|8位|8比特|chiptune|chip tune|chiptunes|红白机|fc音乐|game boy".split("|"))),
     Instrument("synth", (81, 89, 38), "poly", ("合成器", "合成器主音", "合成器音色", "电子合成器", "synth", "synths", "synthesizer", "synthesizers", "synth lead", "lead synth", "supersaw", "saw lead")),
     _one("pad", 89, "pad", "垫音|合成器垫音|铺底音色|pad|pads|synth pad|warm pad|ambient pad"),
     _one("new_age_pad", 88, "pad", "new age pad"),

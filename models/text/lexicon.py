@@ -133,6 +133,8 @@ _STYLE_TERMS = [
     *_style("celtic", "jig|jigs|吉格舞曲|irish jig", Sense("meter", "6/8")),
     *_style("classical", "古典|古典乐|古典音乐|巴洛克|室内乐|交响乐|交响|协奏曲|奏鸣曲|夜曲|classical|baroque|chamber music|symphony|symphonic|concerto|sonata|nocturne|romantic era"),
     *_style("classical", "小步舞曲|minuet", Sense("meter", "3/4")),
+    # film music is written for an orchestra: a hint, so "cinematic lo-fi" stays lo-fi
+    *_style("classical", "", weak="电影配乐|影视配乐|电影原声|史诗配乐|预告片音乐|film score|film music|movie score|movie soundtrack|film soundtrack|trailer music"),
     *_style("lullaby", "摇篮曲|催眠曲|安眠曲|哄睡|助眠|睡前|入睡|lullaby|lullabies|bedtime|cradle song"),
     *_style("guofeng", "国风|古风|中国风|中国古典|民乐|民族音乐|中国传统|传统中国|传统民乐|江南丝竹|丝竹|广东音乐|戏曲|昆曲|武侠|仙侠|古装|宫廷|古韵|guofeng|chinese traditional|traditional chinese|chinese folk|chinese classical|wuxia|xianxia|c-style",
            weak="东方|东方韵味|oriental|chinese|china|京剧|peking opera|chinese opera|江湖"),

@@ -153,6 +153,13 @@ class Orchestrator:
                 programs[stem] = program
                 self.understood.append(f"{stem}: {program_label(program)} ({hit.text})")
         stems = self._stems(named, assigned)
+        # An ensemble sound with its own bass (chiptune: square waves over a synth bass; a
+        # synth) gives the free bass that program when no style names one.
+        if "bass" not in assigned and style_id is None and "bass" in stems:
+            kit = next((p for p in pitched if p[0].programs[2] != p[0].programs[0]), None)
+            if kit is not None:
+                programs["bass"] = kit[0].program_for("bass")
+                self.understood.append(f"bass: {program_label(programs['bass'])} ({kit[1].text})")
         self._avoid_refused(programs, assigned, stems)
         return programs, tuple(s for s in ROLE_STEMS if s in assigned), stems
 

@@ -666,3 +666,32 @@ def test_a_wedding_march_is_in_a_major_key_and_a_funeral_march_in_a_minor_one() 
         assert attrs.style == "march"
         key = song_frame(attrs, GenerateRequest(prompt, seed=3)).key
         assert key.is_minor == minor, (prompt, key)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["epic orchestral battle theme, 140 bpm", "管弦乐,气势磅礴", "epic cinematic trailer music",
+               "电影配乐,史诗感", "film score for a chase scene"]
+)  # fmt: skip
+def test_an_orchestra_or_film_music_is_classical_with_a_bowed_bass(prompt: str) -> None:
+    """"epic orchestral battle theme" came with no style, an electric bass under the strings,
+    and "epic cinematic trailer music" was a piano over an electric piano."""
+    a = lex(prompt)
+    assert a.style == "classical"
+    assert a.programs["bass"] == 42  # the cello, not an electric bass
+    assert a.programs["chords"] == 48 and a.programs["melody"] in (40, 48)
+
+
+def test_a_genre_named_beside_an_orchestra_keeps_its_style() -> None:
+    a = lex("orchestral pop ballad")
+    assert a.style == "pop" and a.programs["chords"] == 48
+    assert lex("lo-fi hip hop with a string ensemble").style == "lofi"
+
+
+@pytest.mark.parametrize("prompt", ["chiptune 8-bit game music", "8-bit boss fight, fast",
+                                    "芯片音乐,红白机风格"])  # fmt: skip
+def test_chiptune_is_square_waves_over_a_synth_bass(prompt: str) -> None:
+    """chiptune gave a square lead over an electric piano and a fingered electric bass."""
+    a = lex(prompt)
+    assert (a.programs["melody"], a.programs["chords"], a.programs["bass"]) == (80, 80, 38)
+    assert lex("chiptune with slap bass").programs["bass"] == 36  # a named bass wins
+    assert lex("8-bit rock").programs["bass"] == 34  # so does the style's
