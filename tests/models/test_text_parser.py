@@ -673,7 +673,7 @@ def test_a_wedding_march_is_in_a_major_key_and_a_funeral_march_in_a_minor_one() 
                "电影配乐,史诗感", "film score for a chase scene"]
 )  # fmt: skip
 def test_an_orchestra_or_film_music_is_classical_with_a_bowed_bass(prompt: str) -> None:
-    """"epic orchestral battle theme" came with no style, an electric bass under the strings,
+    """'epic orchestral battle theme' came with no style, an electric bass under the strings,
     and "epic cinematic trailer music" was a piano over an electric piano."""
     a = lex(prompt)
     assert a.style == "classical"
