@@ -55,7 +55,13 @@ def _format(record: dict[str, Any]) -> str:
     def show(value: Any) -> str:
         return "-" if value is None else str(value)
 
-    programs = ", ".join(f"{stem} {p} {GM_NAMES[p]}" for stem, p in record["programs"].items())
+    # a drum part's program picks a kit (GS numbering), not a GM instrument
+    kits = {0: "Standard Kit", 8: "Room Kit", 16: "Power Kit", 24: "Electronic Kit",
+            25: "TR-808 Kit", 32: "Jazz Kit", 40: "Brush Kit", 48: "Orchestra Kit"}  # fmt: skip
+    programs = ", ".join(
+        f"{stem} {p} {kits.get(p, 'Kit') if stem == 'drums' else GM_NAMES[p]}"
+        for stem, p in record["programs"].items()
+    )
     lines = [
         f"key       {show(record['key'])}",
         f"bpm       {show(record['bpm'])}",

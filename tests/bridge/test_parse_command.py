@@ -28,3 +28,10 @@ def test_parse_bad_key_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", "piano", "--key", "H"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("multitrack: error: 'H' is not a key")
+
+
+def test_parse_names_the_drum_kit_not_a_piano(capsys: pytest.CaptureFixture[str]) -> None:
+    """The drums' program 0 was shown as 'drums 0 Acoustic Grand Piano'."""
+    assert main(["parse", "rock", "--no-embedding"]) == 0
+    out = capsys.readouterr().out
+    assert "drums 0 Standard Kit" in out and "drums 0 Acoustic" not in out
