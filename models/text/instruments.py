@@ -165,7 +165,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _one("xun", 79, "mono", "埙|xun", _GF),
     _one("square_lead", 80, "mono", "方波|方波主音|square lead|square wave"),
     # chiptune is square waves on every pitched stem, a synth bass under them
-    Instrument("chiptune", (80, 80, 38), "poly", ("芯片音乐|8-bit|8bit|8 bit|8位|8比特|chiptune|chip tune|chiptunes|红白机|fc音乐|game boy".split("|"))),
+    Instrument("chiptune", (80, 80, 38), "poly", tuple("芯片音乐|8-bit|8bit|8 bit|8位|8比特|chiptune|chip tune|chiptunes|红白机|fc音乐|game boy".split("|"))),
     Instrument("synth", (81, 89, 38), "poly", ("合成器", "合成器主音", "合成器音色", "电子合成器", "synth", "synths", "synthesizer", "synthesizers", "synth lead", "lead synth", "supersaw", "saw lead")),
     _one("pad", 89, "pad", "垫音|合成器垫音|铺底音色|pad|pads|synth pad|warm pad|ambient pad"),
     _one("new_age_pad", 88, "pad", "new age pad"),
