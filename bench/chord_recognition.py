@@ -9,6 +9,11 @@ Agreements are duration-weighted: the share of 16ths that agree. Prints one line
 and the totals, for the default shortest chord (half a 4/4 bar) and for one beat.
 
     .venv/bin/python bench/chord_recognition.py [--min-steps 4] [--monteverdi]
+        [--corpus data/corpus --split test --n 400]
+
+With ``--corpus``, also the built corpus's windows: their chords and bass stems recognised
+against the chords they were voiced from, and how the two read (slash chords, added tones,
+symbols a bar).
 """
 
 from __future__ import annotations
@@ -276,12 +281,69 @@ def run(pairs: list[tuple[Path, Path]], *, min_steps: int | None, label: str) ->
         )
 
 
+_PLAIN_TRIAD = {"6": "maj", "7": "maj", "maj7": "maj", "9": "maj", "add9": "maj", "m6": "m",
+                "m7": "m", "m7b5": "dim", "dim7": "dim"}  # fmt: skip
+_ADDED = ("6", "7", "9", "sus", "add")
+
+
+def corpus_labels(path: Path, split: str, n: int) -> None:
+    """The corpus windows' own chords and bass stems, recognised (``recognise_song``), against
+    the labels they were played from (the harmoniser's chords, which MMA voiced): step-wise
+    agreement of root, triad, bass (the slash, else the root) and the whole symbol, and the
+    shape of the two label sets (slash chords, added tones, symbols a bar), as a producer
+    reads them in song.json and the DAW's markers."""
+    import random
+
+    from multitrack.corpus.store import iter_examples
+    from multitrack.recognise import recognise_song
+
+    pool = [
+        ex.song for ex in iter_examples(path, split) if ex.song.bars in (4, 8) and ex.song.chords
+    ]
+    random.Random(1).shuffle(pool)
+    agree: dict[str, list[bool]] = {"root": [], "triad": [], "bass": [], "symbol": []}
+    shape: dict[str, dict[str, list[float]]] = {"labels": {}, "recognised": {}}
+    for song in pool[:n]:
+        got = recognise_song(song)
+        for name, spans in (("labels", song.chords), ("recognised", got)):
+            row = shape[name]
+            row.setdefault("slash", []).extend("/" in c.symbol for c in spans)
+            row.setdefault("added", []).extend(any(t in c.symbol for t in _ADDED) for c in spans)
+            row.setdefault("per bar", []).append(len(spans) / song.bars)
+        want = [None] * song.steps
+        have = [None] * song.steps
+        for spans, out in ((song.chords, want), (got, have)):
+            for c in spans:
+                chord = parse_chord(c.symbol)
+                end = min(song.steps, c.start + c.duration)
+                out[c.start : end] = [chord] * (end - c.start)
+        for x, y in zip(want, have, strict=True):
+            if x is None or y is None or x.root is None:
+                continue
+            agree["root"].append(x.root == y.root)
+            agree["triad"].append(x.root == y.root and _PLAIN_TRIAD.get(x.quality, x.quality)
+                                  == _PLAIN_TRIAD.get(y.quality, y.quality))  # fmt: skip
+            agree["bass"].append(x.bass_pitch_class() == y.bass_pitch_class())
+            agree["symbol"].append(x == y)
+    print(f"== corpus {split} windows ({min(n, len(pool))}): recognised from their chords and "
+          "bass stems against their labels, the share of 16ths agreeing")  # fmt: skip
+    print("  " + "  ".join(f"{k} {np.mean(v):.3f}" for k, v in agree.items()))
+    for name, row in shape.items():
+        print(f"  {name:10s} " + "  ".join(f"{k} {np.mean(v):.3f}" for k, v in row.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--min-steps", type=int, default=4, help="shortest chord (16ths)")
     parser.add_argument("--monteverdi", action="store_true", help="also the madrigals")
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="also the built corpus's windows against their own labels")  # fmt: skip
+    parser.add_argument("--split", choices=("train", "test"), default="test")
+    parser.add_argument("--n", type=int, default=400, help="corpus windows")
     args = parser.parse_args()
     began = time.perf_counter()
+    if args.corpus is not None:
+        corpus_labels(args.corpus, args.split, args.n)
     pairs = find_pairs("choraleAnalyses")
     print(f"{len(pairs)} Bach chorales with a RomanText analysis and a score")
     run(pairs, min_steps=args.min_steps, label=f"bach, shortest chord {args.min_steps} 16ths")
