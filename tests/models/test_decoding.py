@@ -326,3 +326,40 @@ def test_a_step_with_both_hi_hats_keeps_the_open_one() -> None:
     hits = {(n.start, n.pitch) for n in decoding.decode_logits(logits, frame).stems["drums"].notes}
     assert (6, open_) in hits and (6, closed) not in hits
     assert {t for t, p in hits if p == closed} == {0, 2, 4, 8, 10, 12, 14}
+
+
+def _bar_of(start: int, strikes: list[tuple[int, int]], pitches: tuple[int, ...]) -> list[Note]:
+    return [Note(start + t, p, d) for t, d in strikes for p in pitches]
+
+
+def test_comping_keeps_its_rhythm_across_a_chord_change_when_the_network_hardly_minds() -> None:
+    """The corpus's comping strikes the same steps in 0.52 of its bar pairs, the takes 0.29:
+    a bar the network nearly heard in the earlier bar's rhythm now plays it, with its own
+    chord."""
+    pattern = [(0, 4), (6, 2), (8, 4), (14, 2)]
+    notes = [*_bar_of(0, pattern, (60, 64, 67)),  # C in the pattern
+             *_bar_of(16, [(0, 4), (8, 6)], (57, 60, 64))]  # Am, on 1 and 3 only  # fmt: skip
+    lo = np.full(32, -6.0, np.float32)
+    lo[[0, 6, 8, 14]] = 3.0
+    lo[[16, 24]] = 3.0
+    lo[[22, 30]] = -1.5  # bar 2's off-beat strikes: just under the threshold
+    got = decoding._comping_rhythm(notes, lo, 16, 8.0)
+    bar2 = [n for n in got if n.start >= 16]
+    assert sorted({n.start - 16 for n in bar2}) == [0, 6, 8, 14]  # the pattern
+    assert {n.pitch for n in bar2} == {57, 60, 64}  # its own chord
+    assert [n for n in got if n.start < 16] == sorted(notes[:12])
+    # the strikes bar 2 read itself keep their notes; the added ones are the chord there
+    assert {(n.start, n.duration) for n in bar2 if n.start in (16, 24)} == {(16, 4), (24, 6)}
+    assert {(n.start, n.pitch, n.duration) for n in bar2 if n.start == 22} == {
+        (22, 57, 2), (22, 60, 2), (22, 64, 2)}  # fmt: skip
+
+
+def test_comping_keeps_its_own_rhythm_when_the_network_is_sure_of_it() -> None:
+    notes = [*_bar_of(0, [(0, 4), (6, 2), (8, 4), (14, 2)], (60, 64, 67)),
+             *_bar_of(16, [(0, 16)], (57, 60, 64))]  # fmt: skip
+    lo = np.full(32, -6.0, np.float32)
+    lo[[0, 6, 8, 14, 16]] = 3.0  # bar 2's rests on 6, 8, 14: the network is sure of them
+    assert decoding._comping_rhythm(notes, lo, 16, 8.0) == sorted(notes)
+    silent = _bar_of(0, [(0, 4), (8, 4)], (60, 64, 67))  # a bar with no notes stays silent
+    assert decoding._comping_rhythm(silent, np.zeros(32, np.float32), 16, 8.0) == sorted(silent)
+    assert decoding._comping_rhythm(notes, lo, 16, 0.0) == notes  # 0: off
