@@ -205,12 +205,15 @@ CHORD_BAR_NATS = 16.0
 # the network finds that rhythm at most this many nats (summed strike log-odds over the
 # threshold) less likely than its own. A band's comping pattern holds across chord changes:
 # the corpus's held-out windows strike the same steps in 0.52 of their bar pairs, 0.4.2's
-# takes 0.29 (session 18). 0 turns it off. Chosen on 200 training-split windows' captions
-# over 4, 6 and 8 (`bench/realism.py --split train`): classifier 0.640 off, 0.645 at 4 (new
-# strikes then held as long as the earlier bar's: voices released together 0.73 against the
-# windows' 0.68), and, a strike the bar's own reading has keeping its notes as read, 0.608
-# at 6 and 0.600 at 8; comping bars striking as the next bar does 0.35 -> 0.68 (windows
-# 0.58), polyphony 2.06 -> 2.13 (2.46), chords bars returning 0.60 -> 0.65 (0.67).
+# takes 0.29 (session 18). 0 turns it off. On 200 training-split windows' captions
+# (`bench/realism.py --split train`): classifier 0.640 off; 0.645 at 4 nats with every strike
+# of the rhythm revoiced (voices released together 0.73 against the windows' 0.68); keeping
+# the notes of strikes the bar has itself, 0.608 at 6 and 0.600 at 8 nats, new strikes voiced
+# from the nearest own strike; as shipped (a new strike re-strikes only what the bar holds
+# there, so no chord is carried across a change the decoder cannot see), 0.628 at 8 and 12.
+# Comping bars striking as the next bar does 0.35 -> 0.68 (windows 0.58); held-out, the
+# comping's rhythm entropy, the largest tell of bench/realism_heldback.py, d +0.72 -> under
+# 0.25 (docs/model.md, "Session 18").
 CHORD_RHYTHM_NATS = 8.0
 
 # Weight of the melody's pitch-class correction (``models.prior.fit_degrees``: the log-ratio,
@@ -413,9 +416,10 @@ def _revoiced(
     own: Sequence[Note], rhythm: Sequence[tuple[int, int]], start: int, bar: int
 ) -> list[Note]:
     """The pitches of a bar's own chord notes played in ``rhythm`` (step, length): a strike
-    the bar's own reading has too keeps its notes as read; another is the pitches sounding
-    there, else those of the own strike nearest to it, held ``length``."""
-    starts = sorted({n.start for n in own})
+    the bar's own reading has too keeps its notes as read; another strikes again the pitches
+    sounding there, held ``length``, and is left out where the own reading sounds nothing
+    (no chord is carried across a change it cannot see)."""
+    starts = {n.start for n in own}
     out: list[Note] = []
     for t, length in rhythm:
         at = start + t
@@ -423,11 +427,17 @@ def _revoiced(
             out.extend(n for n in own if n.start == at)
             continue
         pitches = sorted({n.pitch for n in own if n.start <= at < n.start + n.duration})
-        if not pitches:
-            near = min(starts, key=lambda a: (abs(a - at), a))
-            pitches = sorted({n.pitch for n in own if n.start == near})
         end = min(at + length, start + bar)
         out.extend(Note(at, p, end - at) for p in pitches)
+    return _cut_at_strikes(out)
+
+
+def _cut_at_strikes(notes: list[Note]) -> list[Note]:
+    """``notes`` with each one ending no later than its pitch's next strike."""
+    out: list[Note] = []
+    for n in notes:
+        later = [m.start for m in notes if m.pitch == n.pitch and m.start > n.start]
+        out.append(replace(n, duration=min(n.duration, min(later) - n.start)) if later else n)
     return out
 
 

@@ -334,24 +334,23 @@ def _bar_of(start: int, strikes: list[tuple[int, int]], pitches: tuple[int, ...]
 
 def test_comping_keeps_its_rhythm_across_a_chord_change_when_the_network_hardly_minds() -> None:
     """The corpus's comping strikes the same steps in 0.52 of its bar pairs, the takes 0.29:
-    a bar the network nearly heard in the earlier bar's rhythm now plays it, with its own
-    chord."""
+    a bar the network nearly heard in the earlier bar's rhythm now plays it, striking its own
+    chord again where it holds it."""
     pattern = [(0, 4), (6, 2), (8, 4), (14, 2)]
     notes = [*_bar_of(0, pattern, (60, 64, 67)),  # C in the pattern
-             *_bar_of(16, [(0, 4), (8, 6)], (57, 60, 64))]  # Am, on 1 and 3 only  # fmt: skip
+             *_bar_of(16, [(0, 8), (8, 6)], (57, 60, 64))]  # Am, held from 1 and from 3  # fmt: skip
     lo = np.full(32, -6.0, np.float32)
     lo[[0, 6, 8, 14]] = 3.0
     lo[[16, 24]] = 3.0
     lo[[22, 30]] = -1.5  # bar 2's off-beat strikes: just under the threshold
     got = decoding._comping_rhythm(notes, lo, 16, 8.0)
     bar2 = [n for n in got if n.start >= 16]
-    assert sorted({n.start - 16 for n in bar2}) == [0, 6, 8, 14]  # the pattern
-    assert {n.pitch for n in bar2} == {57, 60, 64}  # its own chord
     assert [n for n in got if n.start < 16] == sorted(notes[:12])
-    # the strikes bar 2 read itself keep their notes; the added ones are the chord there
-    assert {(n.start, n.duration) for n in bar2 if n.start in (16, 24)} == {(16, 4), (24, 6)}
-    assert {(n.start, n.pitch, n.duration) for n in bar2 if n.start == 22} == {
-        (22, 57, 2), (22, 60, 2), (22, 64, 2)}  # fmt: skip
+    # strikes on 1 and 3 as read, cut where the chord is struck again on the 'and' of 2
+    assert {(n.start, n.duration) for n in bar2} == {(16, 6), (22, 2), (24, 6)}
+    assert {n.pitch for n in bar2} == {57, 60, 64}  # its own chord
+    # the 'and' of 4 is left out: the reading sounds nothing there to strike again
+    assert 30 not in {n.start for n in bar2}
 
 
 def test_comping_keeps_its_own_rhythm_when_the_network_is_sure_of_it() -> None:
