@@ -381,3 +381,24 @@ def test_a_melody_note_is_struck_again_at_the_bar_line_it_would_sound_through() 
     struck = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, bar=16, bar_lines=True)
     assert [(n.start, n.pitch, n.duration) for n in struck] == [
         (0, 20, 12), (12, 22, 4), (16, 22, 8), (24, 20, 8)]  # fmt: skip
+
+
+def test_a_melody_that_could_zigzag_or_run_on_runs_on_with_a_turn_cost() -> None:
+    """Where the network is torn between turning back and going on, the contour's turn cost
+    decides for the run; at 0 the path is the one-state-a-row Viterbi's."""
+    from models.config import MELODY_ROWS
+    from models.decoding import _mono_notes
+
+    steps = 16
+    logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
+    for k, row in enumerate((20, 22)):
+        logits[1 + row, 4 * k : 4 * k + 4] = 10.0
+    logits[1 + 20, 8:12] = 8.0  # bar beat 3: back to 20 or on to 24, nearly alike
+    logits[1 + 24, 8:12] = 7.9
+    logits[1 + 26, 12:16] = 10.0
+    logits[MELODY_ROWS + 1, [0, 4, 8, 12]] = 10.0
+    plain = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0)
+    assert [n.pitch for n in plain] == [20, 22, 20, 26]
+    assert _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, turn_cost=1e-9) == plain
+    ran = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, turn_cost=2.0)
+    assert [n.pitch for n in ran] == [20, 22, 24, 26]
