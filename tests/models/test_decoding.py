@@ -346,11 +346,18 @@ def test_comping_keeps_its_rhythm_across_a_chord_change_when_the_network_hardly_
     got = decoding._comping_rhythm(notes, lo, 16, 8.0)
     bar2 = [n for n in got if n.start >= 16]
     assert [n for n in got if n.start < 16] == sorted(notes[:12])
-    # strikes on 1 and 3 as read, cut where the chord is struck again on the 'and' of 2
-    assert {(n.start, n.duration) for n in bar2} == {(16, 6), (22, 2), (24, 6)}
+    # strikes on 1 and 3 as read, cut where the chord is struck again on the 'and' of 2;
+    # the 'and' of 4, where the reading rests, strikes the chord in force (struck on 3)
+    assert {(n.start, n.duration) for n in bar2} == {(16, 6), (22, 2), (24, 6), (30, 2)}
     assert {n.pitch for n in bar2} == {57, 60, 64}  # its own chord
-    # the 'and' of 4 is left out: the reading sounds nothing there to strike again
-    assert 30 not in {n.start for n in bar2}
+    # a strike before the bar's first own strike is left out: no chord carried back
+    late = [*_bar_of(0, pattern, (60, 64, 67)), *_bar_of(24, [(0, 4)], (53, 57, 60))]
+    lo_late = np.full(32, -6.0, np.float32)
+    lo_late[[0, 6, 8, 14, 24]] = 3.0
+    lo_late[[16, 22, 30]] = -1.0
+    got = decoding._comping_rhythm(late, lo_late, 16, 8.0)
+    assert sorted({n.start for n in got if n.start >= 16}) == [24, 30]
+    assert {n.pitch for n in got if n.start == 30} == {53, 57, 60}
 
 
 def test_comping_keeps_its_own_rhythm_when_the_network_is_sure_of_it() -> None:
