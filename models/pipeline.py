@@ -63,6 +63,7 @@ from multitrack.dynamics import apply_dynamics
 from multitrack.features import onsets_per_bar
 from multitrack.form import form_bars
 from multitrack.harmony import key_agrees, span_pitch_classes
+from multitrack.ranges import playable_bass
 from multitrack.recognise import recognise_song
 from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
 from multitrack.stems import PROGRAM_STEMS
@@ -485,11 +486,14 @@ class Pipeline:
         bars: tuple[int, int] | None,
     ) -> Song:
         """Velocities from the style's accents, energy, dynamics and mood
-        (``multitrack.dynamics``), on what this request wrote: kept stems and kept bars keep
+        (``multitrack.dynamics``), and the bass in its instrument's range
+        (``multitrack.ranges``), on what this request wrote: kept stems and kept bars keep
         the source's."""
         stems = [s for s in STEMS if s not in keep]
         step = song.meter.steps_per_bar
         span = None if bars is None else (bars[0] * step, bars[1] * step)
+        if "bass" not in keep:  # in the bass instrument's range (multitrack.ranges)
+            song = playable_bass(song, span)
         return apply_dynamics(song, style=song.style or attrs.style, energy=attrs.energy,
                               dynamics=attrs.dynamics, mood=attrs.mood, seed=request.seed,
                               stems=stems, span=span,

@@ -662,3 +662,15 @@ def test_a_repaint_that_comes_back_as_it_went_in_says_so() -> None:
     assert (same > 0.8) == bool(said) and said, same
     assert f"{same:.0%}" in said[0]
     assert _alike(source, source, ("drums",)) == 1.0 and _alike(source, None, ("drums",)) == 0.0
+
+
+def test_a_take_s_bass_stays_in_its_instrument_s_range(pipeline: Pipeline) -> None:
+    """The corpus's bass lines go below a four-string bass's low E, and takes followed them
+    (an edit's bass played B0 and C#1 on an electric bass)."""
+    from multitrack.ranges import LOWEST
+
+    for seed in range(6):
+        req = GenerateRequest("funk in E, slap bass", bars=4, seed=seed, steps=4, key="E major")
+        bass = pipeline.generate(req).song.stems["bass"]
+        assert bass.program == 36
+        assert all(n.pitch >= LOWEST[36] for n in bass.notes)
