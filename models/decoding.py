@@ -218,6 +218,16 @@ MELODY_BAR_LINES = True
 # is then no longer held back (docs/metrics.md).
 CONTOUR_TURN_COST = 2.0
 
+# A block strike (two or more voices) also strikes the rows whose onset log-odds are within
+# this many of the threshold there: the voices the network half heard. The takes' comping
+# struck 2.06 voices a strike against the windows' 2.46 (the realism classifier's largest
+# tell since session 7) and spread them 4.7 semitones against 6.9. On 200 training-split
+# windows' captions at 0 / 1 / 2 / 3: polyphony 2.06 / 2.16 / 2.27 / 2.35, `bench/realism.py
+# --split train` 0.630 / 0.610 / 0.588 / 0.590; at 2 the held-back voicing span 4.7 -> 5.4,
+# edits' chords by pitch classes 0.947 -> 0.946, by the recogniser 0.953 -> 0.946
+# (docs/model.md, "Session 18"). 0: off.
+VOICE_SHIFT = 2.0
+
 # Comping that keeps its rhythm (``_comping_rhythm``): a bar of the chords stem takes an
 # earlier bar's strikes (their steps and lengths), voiced with its own reading's chords, when
 # that rhythm strikes at least as often as the bar's own reading and the network finds it at
@@ -781,7 +791,11 @@ def _comping(
             CHORD_BAR_NATS,
         )
         if CHORD_STRIKES:
-            strike_lo = (out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)).max(axis=0)
+            onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
+            if VOICE_SHIFT > 0:  # a block strike takes the voices the network half heard
+                block = struck.sum(axis=0) >= 2
+                struck = struck | ((onset_lo > -VOICE_SHIFT) & block[None, :])
+            strike_lo = onset_lo.max(axis=0)
             return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
                                    CHORD_RHYTHM_NATS)  # fmt: skip
         roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),

@@ -421,3 +421,26 @@ def test_comping_does_not_take_a_sparser_rhythm_than_its_own() -> None:
     lo[[16, 24]] = 3.0
     lo[[20, 28]] = 0.5  # bar 2's extra strikes: barely over the threshold
     assert decoding._comping_rhythm(notes, lo, 16, 16.0) == sorted(notes)
+
+
+def test_a_block_strike_takes_the_voices_the_network_half_heard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The takes' comping struck 2.06 voices a strike against the corpus's 2.46."""
+    from models.config import CHORDS_ROWS
+
+    monkeypatch.setattr(decoding, "CHORD_RHYTHM_NATS", 0.0)
+    monkeypatch.setattr(decoding, "CHORD_BAR_NATS", 0.0)
+    steps = 16
+    out = np.full((2 * CHORDS_ROWS, steps), -12.0, np.float32)
+    for row in (10, 14):  # two sure voices struck on beat 1
+        out[row, 0:8] = 6.0
+        out[CHORDS_ROWS + row, 0] = 6.0
+    out[17, 0:8] = -1.0  # its hold row too: no note of its own
+    out[CHORDS_ROWS + 17, 0] = 0.0  # a third the onset row half heard (under the shift)
+    out[CHORDS_ROWS + 20, 4] = -1.0  # half heard where no block strikes: stays out
+    rows = lambda: sorted(n.pitch for n in decoding._comping(out, 0.0, 16, 1, None))  # noqa: E731
+    monkeypatch.setattr(decoding, "VOICE_SHIFT", 0.0)
+    assert rows() == [10, 14]
+    monkeypatch.setattr(decoding, "VOICE_SHIFT", 2.0)
+    assert rows() == [10, 14, 17]

@@ -71,7 +71,12 @@ def _decode(melody: np.ndarray, table: np.ndarray | None) -> list[tuple[int, int
     return [(n.start, n.pitch, n.duration) for n in notes]
 
 
-def test_where_the_network_hesitates_the_line_steps_and_where_it_is_sure_it_leaps() -> None:
+def test_where_the_network_hesitates_the_line_steps_and_where_it_is_sure_it_leaps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from models import decoding
+
+    monkeypatch.setattr(decoding, "CONTOUR_TURN_COST", 0.0)  # the table's effect alone
     table = fit_transitions([_scale_tune(60), _scale_tune(72)], "melody", "signature")
     hesitant = _melody_logits(
         [(0, 4, {64: 10.0}, 20.0), (4, 4, {65: 9.8, 69: 10.0}, 20.0), (8, 8, {67: 10.0}, 20.0)]
