@@ -209,7 +209,7 @@ CHORD_BAR_NATS = 16.0
 MELODY_BAR_LINES = True
 
 # Nats a melody's pitch path pays for a move against the direction of its last move
-# (``_contour_path_notes``). 0: none, one pitch row a state, as before. The takes' melodies
+# (``_contour_path``). 0: none, one pitch row a state, as before. The takes' melodies
 # zigzag: of their moves, 0.57 turn back against the last (training-split windows 0.49; the
 # autoencoder round trip of the windows 0.50, so it is the sampled latents'). On 200
 # training-split windows' captions: turns 0.57 / 0.55 / 0.54 / 0.51 at 0 / 1 / 2 / 4 nats,
@@ -624,34 +624,10 @@ def _mono_notes(
         emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     gain = -_leap_costs(rows) if transitions is None else weight * transitions
-    same = np.arange(rows)
+    steps, held = _boundary_steps(runs, gain, onset_lo, bar if bar_lines else 0,
+                                  transitions is not None, merge_scale, short_repeat)  # fmt: skip
     turn = 0.0 if turn_cost is None else turn_cost
-    if turn > 0:
-        return _contour_path_notes(runs, emit, gain, onset_lo, rows, low, shift, bar, bar_lines,
-                                   transitions is not None, merge_scale, short_repeat, motif,
-                                   turn)  # fmt: skip
-    score = emit[0]
-    back = np.zeros((len(runs), rows), np.int64)
-    held = np.full(len(runs), -np.inf)  # gain of reading boundary i as a held note
-    for i in range(1, len(runs)):
-        step = gain
-        at_bar_line = bar_lines and bar > 0 and runs[i][0] % bar == 0
-        if transitions is not None and runs[i - 1][1] == runs[i][0] and not at_bar_line:
-            held[i] = -(MERGE_SCALE if merge_scale is None else merge_scale) * float(
-                onset_lo[runs[i][0]]
-            )
-            step = gain.copy()
-            step[same, same] = np.maximum(gain[same, same], held[i])
-        if short_repeat and runs[i - 1][1] - runs[i - 1][0] <= SHORT_NOTE:
-            step = step.copy()
-            step[same, same] -= short_repeat
-        total = score[:, None] + step  # (from, to)
-        back[i] = total.argmax(axis=0)
-        score = total.max(axis=0) + emit[i]
-    path = [int(score.argmax())]
-    for i in range(len(runs) - 1, 0, -1):
-        path.append(int(back[i, path[-1]]))
-    path.reverse()
+    path = _contour_path(emit, steps, turn) if turn > 0 else _plain_path(emit, steps)
     if motif > 0 and PITCH_MOTIF_NATS > 0:
 
         def step_gain(i: int, r0: int, r1: int) -> float:
@@ -669,49 +645,69 @@ def _mono_notes(
     return notes
 
 
-def _contour_path_notes(
+def _boundary_steps(
     runs: list[tuple[int, int]],
-    emit: F32,
     gain: F32,
     onset_lo: F32,
-    rows: int,
-    low: int,
-    shift: int,
-    bar: int,
-    bar_lines: bool,
+    bar_lines: int,
     merges: bool,
     merge_scale: float | None,
     short_repeat: float,
-    motif: float,
-    turn: float,
-) -> list[Note]:
-    """``_mono_notes``'s pitch path, each state a pitch row and the direction of the last
-    move into it (none yet, up, down; a repeat keeps it), charging ``turn`` nats for a move
-    against that direction (``CONTOUR_TURN_COST``); then the same note reading."""
-    n = len(runs)
-    rise = same_dir = np.arange(rows)
+) -> tuple[list[F32], F32]:
+    """Per boundary i (run i-1 -> run i), the (rows, rows) transition gains, and the gain of
+    reading it as one held note (-inf where it cannot be: not adjacent, no note tables, or on
+    a bar line of ``bar_lines`` steps): where the runs touch, the repeat may be read as held
+    when the onset's log-odds, scaled by ``MERGE_SCALE``, say so more than the table's repeat
+    does; after a short note the repeat pays ``short_repeat``. Index 0 is unused."""
+    same = np.arange(gain.shape[0])
+    held = np.full(len(runs), -np.inf)
+    steps: list[F32] = [gain]
+    for i in range(1, len(runs)):
+        step = gain
+        at_bar_line = bar_lines > 0 and runs[i][0] % bar_lines == 0
+        if merges and runs[i - 1][1] == runs[i][0] and not at_bar_line:
+            held[i] = -(MERGE_SCALE if merge_scale is None else merge_scale) * float(
+                onset_lo[runs[i][0]]
+            )
+            step = gain.copy()
+            step[same, same] = np.maximum(gain[same, same], held[i])
+        if short_repeat and runs[i - 1][1] - runs[i - 1][0] <= SHORT_NOTE:
+            step = step.copy()
+            step[same, same] -= short_repeat
+        steps.append(step)
+    return steps, held
+
+
+def _plain_path(emit: F32, steps: list[F32]) -> list[int]:
+    """The Viterbi pitch path over the runs, one state a pitch row."""
+    score = emit[0]
+    back = np.zeros((len(emit), emit.shape[1]), np.int64)
+    for i in range(1, len(emit)):
+        total = score[:, None] + steps[i]  # (from, to)
+        back[i] = total.argmax(axis=0)
+        score = total.max(axis=0) + emit[i]
+    path = [int(score.argmax())]
+    for i in range(len(emit) - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    return path[::-1]
+
+
+def _contour_path(emit: F32, steps: list[F32], turn: float) -> list[int]:
+    """The Viterbi pitch path with each state a pitch row and the direction of the last move
+    into it (none yet, up, down; a repeat keeps it), charging ``turn`` nats for a move
+    against that direction (``CONTOUR_TURN_COST``)."""
+    n, rows = emit.shape
+    rise = np.arange(rows)
     up = rise[None, :] > rise[:, None]  # (from, to)
     down = rise[None, :] < rise[:, None]
     stay = ~(up | down)
     score = np.full((3, rows), -np.inf)
     score[0] = emit[0]
     back = np.zeros((n, 3, rows, 2), np.int64)  # (from direction, from row)
-    held = np.full(n, -np.inf)
     for i in range(1, n):
-        step = gain
-        at_bar_line = bar_lines and bar > 0 and runs[i][0] % bar == 0
-        if merges and runs[i - 1][1] == runs[i][0] and not at_bar_line:
-            held[i] = -(MERGE_SCALE if merge_scale is None else merge_scale) * float(
-                onset_lo[runs[i][0]]
-            )
-            step = gain.copy()
-            step[same_dir, same_dir] = np.maximum(gain[same_dir, same_dir], held[i])
-        if short_repeat and runs[i - 1][1] - runs[i - 1][0] <= SHORT_NOTE:
-            step = step.copy()
-            step[same_dir, same_dir] -= short_repeat
         new = np.full((3, rows), -np.inf)
         for d0 in range(3):
-            total = score[d0][:, None] + step
+            total = score[d0][:, None] + steps[i]
             if d0 == 1:
                 total = total - turn * down
             elif d0 == 2:
@@ -719,7 +715,7 @@ def _contour_path_notes(
             for d1, mask in ((1, up), (2, down), (d0, stay)):
                 cand = np.where(mask, total, -np.inf)
                 best_from = cand.argmax(axis=0)
-                value = cand[best_from, np.arange(rows)]
+                value = cand[best_from, rise]
                 better = value > new[d1]
                 new[d1] = np.where(better, value, new[d1])
                 back[i, d1, better, 0] = d0
@@ -730,22 +726,7 @@ def _contour_path_notes(
     for i in range(n - 1, 0, -1):
         d, r = back[i, d, r]
         path.append(int(r))
-    path.reverse()
-    if motif > 0 and PITCH_MOTIF_NATS > 0:
-
-        def step_gain(i: int, r0: int, r1: int) -> float:
-            g = float(gain[r0, r1])
-            return max(g, float(held[i])) if r0 == r1 else g
-
-        path = _motif_pitches(path, runs, emit, step_gain, bar, float(PITCH_MOTIF_NATS))
-    notes: list[Note] = []
-    for i, ((a, b), row) in enumerate(zip(runs, path, strict=True)):
-        if i and path[i - 1] == row and held[i] > gain[row, row]:
-            held_note = notes[-1]
-            notes[-1] = Note(held_note.start, held_note.pitch, b - held_note.start)
-        else:
-            notes.append(Note(a, low + row - shift, b - a))
-    return notes
+    return path[::-1]
 
 
 def _mono_at(
