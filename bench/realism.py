@@ -48,7 +48,7 @@ from models import decoding, ranking, structure
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
-from multitrack.corpus.store import iter_examples
+from multitrack.corpus.store import Example, iter_examples
 from multitrack.features import FEATURES, feature_matrix, returns_by_distance
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -63,6 +63,23 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "mel_notes_per_bar": (0.15, None), "mel_motif": (0.15, None),
     "bass_in_chord": (0.10, None), "chord_changes_per_bar": (0.10, None),
 }  # fmt: skip
+
+
+def paired_windows(corpus: Path, split: str, bars: str, n: int) -> list[Example]:
+    """``n`` windows of the split whose lengths the comma list ``bars`` names, in a seeded
+    shuffle: the corpus side of the two-sample test (also bench/realism_heldback.py's)."""
+    lengths = {int(b) for b in bars.split(",")}
+    pool = [ex for ex in iter_examples(corpus, split) if ex.song.bars in lengths]
+    random.Random(0).shuffle(pool)
+    return pool[:n]
+
+
+def window_request(ex: Example, i: int, steps: int, guidance: float) -> GenerateRequest:
+    """The request for window ``i``'s take: its own caption, bars, tempo, key and meter."""
+    s = ex.song
+    return GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
+                           key=str(s.key), meter=str(s.meter), seed=i, steps=steps,
+                           guidance=guidance)  # fmt: skip
 
 
 def two_sample_accuracy(real: np.ndarray, fake: np.ndarray, seed: int = 0) -> float:
@@ -170,10 +187,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    lengths = {int(b) for b in args.bars.split(",")}
-    pool = [ex for ex in iter_examples(args.corpus, args.split) if ex.song.bars in lengths]
-    random.Random(0).shuffle(pool)
-    windows = pool[: args.n]
+    windows = paired_windows(args.corpus, args.split, args.bars, args.n)
     model = load_checkpoint(args.checkpoint)
     runs: dict[str, Pipeline] = {model.config.version: Pipeline(model)}
     steps = {model.config.version: args.steps}
@@ -210,11 +224,7 @@ def main() -> None:
         for k, v in old.get(name, {}).items():
             setattr(*_module_of(k), v)
         for i, ex in enumerate(windows):
-            s = ex.song
-            req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
-                                  key=str(s.key), meter=str(s.meter), seed=i,
-                                  steps=steps.get(name, args.steps),
-                                  guidance=args.guidance)  # fmt: skip
+            req = window_request(ex, i, steps.get(name, args.steps), args.guidance)
             songs.append(pipe.generate(req).song)
         for k, v in saved.items():
             setattr(*_module_of(k), v)

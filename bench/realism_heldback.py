@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import random
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
+from realism import paired_windows, window_request
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -36,8 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from models.checkpoint import load_checkpoint
 from models.pipeline import Pipeline
-from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
-from multitrack.corpus.store import iter_examples
+from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS
 from multitrack.song import Note, Song
 
 # Features of the chord symbols (not of the notes): what the labels say, not how it sounds.
@@ -162,21 +161,13 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    lengths = {int(b) for b in args.bars.split(",")}
-    pool = [ex for ex in iter_examples(args.corpus, args.split) if ex.song.bars in lengths]
-    random.Random(0).shuffle(pool)
-    windows = pool[: args.n]
+    windows = paired_windows(args.corpus, args.split, args.bars, args.n)
     pipe = Pipeline(load_checkpoint(args.checkpoint))
-    takes = []
-    for i, ex in enumerate(windows):
-        s = ex.song
-        req = GenerateRequest(ex.captions[i % len(ex.captions)], bars=s.bars, bpm=s.tempo,
-                              key=str(s.key), meter=str(s.meter), seed=i, steps=DEFAULT_STEPS,
-                              guidance=DEFAULT_GUIDANCE)  # fmt: skip
-        takes.append(pipe.generate(req).song)
+    takes = [pipe.generate(window_request(ex, i, DEFAULT_STEPS, DEFAULT_GUIDANCE)).song
+             for i, ex in enumerate(windows)]  # fmt: skip
     rows_real = [features(ex.song) for ex in windows]
     rows_fake = [features(s) for s in takes]
-    report: dict[str, object] = {"n": len(windows), "bars": sorted(lengths), "split": args.split}
+    report: dict[str, object] = {"n": len(windows), "bars": args.bars, "split": args.split}
     for name, keep in (("all", None), ("notes only", LABEL_FEATURES)):
         keys = [k for k in rows_real[0] if keep is None or k not in keep]
         real = np.array([[r[k] for k in keys] for r in rows_real])
