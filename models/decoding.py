@@ -395,8 +395,9 @@ def _chord_bars(
 def _comping_rhythm(notes: list[Note], strike_lo: F32, bar: int, nats: float) -> list[Note]:
     """``notes`` of the chords stem with each bar either as read or, when some earlier bar's
     strike rhythm costs at most ``nats`` against it, played in that rhythm: the earlier bar's
-    strike steps, each held as long as it was, voiced with the pitches this bar's own reading
-    sounds at that step (or at its nearest own strike). ``strike_lo`` (T,): the log-odds over
+    strike steps, each held as long as it was, voiced with this bar's own chords
+    (``_revoiced``), when it strikes no less often than the bar's own reading (never fewer
+    strikes: ``CHORD_RHYTHM_NATS``). ``strike_lo`` (T,): the log-odds over
     the threshold of the step's likeliest strike; a rhythm's cost is what the own reading's
     strikes gain minus what the rhythm's steps do. A bar that strikes nothing keeps silent."""
     bars = len(strike_lo) // bar if bar > 0 else 0
@@ -593,6 +594,9 @@ def _mono_notes(
     without tables), a hand-set prior charges ``LEAP_COST`` per semitone of a leap beyond
     ``FREE_LEAP``. With ``motif``, bars may return to an earlier bar's rhythm
     (``_motif_rhythm``) and then to its pitches (``_motif_pitches``, ``PITCH_MOTIF_NATS``).
+    With ``bar_lines``, a note sounding through a bar line is struck again there
+    (``MELODY_BAR_LINES``); with ``turn_cost``, the pitch path pays it for each move against
+    the direction of the last (``_contour_path``, ``CONTOUR_TURN_COST``).
     """
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)
