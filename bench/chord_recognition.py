@@ -281,8 +281,6 @@ def run(pairs: list[tuple[Path, Path]], *, min_steps: int | None, label: str) ->
         )
 
 
-_PLAIN_TRIAD = {"6": "maj", "7": "maj", "maj7": "maj", "9": "maj", "add9": "maj", "m6": "m",
-                "m7": "m", "m7b5": "dim", "dim7": "dim"}  # fmt: skip
 _ADDED = ("6", "7", "9", "sus", "add")
 
 
@@ -321,8 +319,7 @@ def corpus_labels(path: Path, split: str, n: int) -> None:
             if x is None or y is None or x.root is None:
                 continue
             agree["root"].append(x.root == y.root)
-            agree["triad"].append(x.root == y.root and _PLAIN_TRIAD.get(x.quality, x.quality)
-                                  == _PLAIN_TRIAD.get(y.quality, y.quality))  # fmt: skip
+            agree["triad"].append(x.triad() == y.triad())
             agree["bass"].append(x.bass_pitch_class() == y.bass_pitch_class())
             agree["symbol"].append(x == y)
     print(f"== corpus {split} windows ({min(n, len(pool))}): recognised from their chords and "

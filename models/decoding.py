@@ -571,7 +571,7 @@ def _mono_notes(
     merge_scale: float | None = None,
     short_repeat: float = 0.0,
     bar_lines: bool = False,
-    turn_cost: float | None = None,
+    turn_cost: float = 0.0,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
 
@@ -630,8 +630,7 @@ def _mono_notes(
     gain = -_leap_costs(rows) if transitions is None else weight * transitions
     steps, held = _boundary_steps(runs, gain, onset_lo, bar if bar_lines else 0,
                                   transitions is not None, merge_scale, short_repeat)  # fmt: skip
-    turn = 0.0 if turn_cost is None else turn_cost
-    path = _contour_path(emit, steps, turn) if turn > 0 else _plain_path(emit, steps)
+    path = _contour_path(emit, steps, turn_cost) if turn_cost > 0 else _plain_path(emit, steps)
     if motif > 0 and PITCH_MOTIF_NATS > 0:
 
         def step_gain(i: int, r0: int, r1: int) -> float:
@@ -769,14 +768,9 @@ def _comping(
     whose strikes a bar come closest to it (the smaller shift on a tie)."""
 
     def read(extra: float) -> list[Note]:
-        hold, struck = _chord_bars(
-            out[:CHORDS_ROWS] - logit_t,
-            out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra),
-            bar,
-            CHORD_BAR_NATS,
-        )
+        onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
+        hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar, CHORD_BAR_NATS)
         if CHORD_STRIKES:
-            onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
             if VOICE_SHIFT > 0:  # a block strike takes the voices the network half heard
                 block = struck.sum(axis=0) >= 2
                 struck = struck | ((onset_lo > -VOICE_SHIFT) & block[None, :])

@@ -112,10 +112,6 @@ _BASS_GAP = 7  # semitones between a bass note and the chord above it
 # "Slash chords").
 SLASH_DWELL = 0.5
 FIFTH_DWELL = 0.9
-# The triad a chord with added tones is written as when only the bass line sounds them
-# (``_Evidence.plain``).
-PLAIN: dict[str, str] = {"6": "maj", "7": "maj", "maj7": "maj", "9": "maj", "add9": "maj",
-                         "m6": "m", "m7": "m", "m7b5": "dim", "dim7": "dim"}  # fmt: skip
 
 
 def _templates() -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int64]]:
@@ -390,19 +386,19 @@ class _Evidence:
         return format_chord(chord, key=key)
 
     def plain(self, chord: Chord, a: int, b: int) -> Chord:
-        """``chord`` as its triad (``PLAIN``: C7 -> C, Aadd9 -> A) when the notes above the
-        bass line sound its added tones for less than ``presence_share`` of the time its
+        """``chord`` as its triad (``Chord.triad``: C7 -> C, Aadd9 -> A) when the notes above
+        the bass line sound its added tones for less than ``presence_share`` of the time its
         triad sounds: a sixth, seventh or ninth the bass only walks through is not the
         chord's."""
-        triad = PLAIN.get(chord.quality)
-        if triad is None or chord.root is None:
+        triad = chord.triad()
+        if triad.quality == chord.quality:
             return chord
         steps = self.upper[b] - self.upper[a]
-        base = {(chord.root + i) % 12 for i in QUALITY_INTERVALS[triad]}
+        base = set(triad.tones())
         added = [pc for pc in chord.tones() if pc not in base]
         sounded = float(np.mean([steps[pc] for pc in base]))
         if sounded > 0 and all(steps[pc] < self.settings.presence_share * sounded for pc in added):
-            return Chord(chord.root, triad)
+            return triad
         return chord
 
     def dwelling_bass(self, a: int, b: int) -> tuple[int, float] | None:
