@@ -192,12 +192,16 @@ def recognise(
     return tuple(ChordSpan(a, b - a, symbol) for a, b, symbol in labelled)
 
 
-def recognise_song(song: Song, *, min_steps: int | None = None) -> tuple[ChordSpan, ...]:
-    """The chord symbols of a song, read from its chords and bass stems together and spelt
-    in its key (C#m in A major, not Dbm)."""
-    return recognise(song.stems["chords"].notes, song.meter, steps=song.steps,
-                     min_steps=min_steps, key=song.key,
-                     bass=song.stems["bass"].notes)  # fmt: skip
+def recognise_song(
+    song: Song, *, min_steps: int | None = None, stems: Sequence[str] = ("chords", "bass")
+) -> tuple[ChordSpan, ...]:
+    """The chord symbols of a song, read from ``stems`` together (its chords and bass by
+    default), the bass stem among them as the bass line, spelt in its key (C#m in A major,
+    not Dbm)."""
+    upper = [n for name in stems if name != "bass" for n in song.stems[name].notes]
+    bass = song.stems["bass"].notes if "bass" in stems else ()
+    return recognise(upper, song.meter, steps=song.steps, min_steps=min_steps, key=song.key,
+                     bass=bass)  # fmt: skip
 
 
 def chord_rows(spans: Sequence[ChordSpan], meter: Meter) -> list[dict[str, int | float | str]]:

@@ -89,7 +89,7 @@ def clip_stems(path: Path, song: Song) -> tuple[str, ...]:
 def run(args: argparse.Namespace) -> int:
     from multitrack.errors import MusicError
     from multitrack.midi_io import read_midi
-    from multitrack.recognise import chord_rows, recognise
+    from multitrack.recognise import chord_rows, recognise_song
 
     song = read_midi(args.midi)
     meter = song.meter
@@ -108,8 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 f"({meter.steps_per_bar // meter.steps_per_beat:g} beats): a chord ends at the "
                 "bar line"
             )
-    notes = [n for name in _stems(args, song) for n in song.stems[name].notes]
-    spans = recognise(notes, meter, steps=song.steps, min_steps=min_steps, key=song.key)
+    spans = recognise_song(song, min_steps=min_steps, stems=_stems(args, song))
     rows = chord_rows(spans, meter)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))

@@ -98,11 +98,10 @@ def build_request(args: argparse.Namespace) -> GenerateRequest:
     if args.chords_midi is not None:
         from bridge.commands.chords import clip_stems
         from multitrack.midi_io import read_midi
-        from multitrack.recognise import recognise
+        from multitrack.recognise import recognise_song
 
         clip = read_midi(args.chords_midi)
-        notes = [n for stem in clip_stems(args.chords_midi, clip) for n in clip.stems[stem].notes]
-        chord_spans = recognise(notes, clip.meter, steps=clip.steps, key=clip.key)
+        chord_spans = recognise_song(clip, stems=clip_stems(args.chords_midi, clip))
         # an empty, drums-only or chordless clip reads as N.C. throughout: nothing to force
         if all(span.chord.root is None for span in chord_spans):
             raise MultitrackError(f"{args.chords_midi}: no chords recognised in the clip")

@@ -147,3 +147,18 @@ def test_stems_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert json.loads(capsys.readouterr().out) == [{"bar": 1, "beat": 1.0, "symbol": "C"}]
     assert main(["chords", str(path), "--stems", "drums"]) == 2
     assert "'drums' is not a pitched stem" in capsys.readouterr().err
+
+
+def test_the_bass_stem_is_read_as_the_bass_line_as_in_song_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A C struck short on each beat in the bass, under a C held over its third, read 'C/E'
+    here (the lowest note of each step, the third while the bass rests) while the take's
+    song.json, read with the bass stem as its bass line, said 'C'."""
+    bass = tuple(Note(t, 36, 1) for t in range(0, 32, 4))
+    held = tuple(Note(0, p, 32) for p in (64, 67, 72))
+    song = Song(bars=2, stems={"chords": Stem("chords", held, 4),
+                               "bass": Stem("bass", bass, 33)})  # fmt: skip
+    write_midi(song, tmp_path / "c.mid")
+    assert main(["chords", str(tmp_path / "c.mid"), "--json"]) == 0
+    assert [r["symbol"] for r in json.loads(capsys.readouterr().out)] == ["C"]
