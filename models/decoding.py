@@ -2,7 +2,7 @@
 
 ``models.representation`` defines the arrays the network sees and predicts; this module
 decides which notes those predictions are. Binary rows (chord hold/onset, drum onsets) are
-thresholded at calibrated logits; the chords stem is read as strikes (``_chord_notes``); the
+thresholded at calibrated logits; the chords stem is read as a band comps (``models.comping``); the
 monophonic stems are segmented into notes whose pitches are chosen together under the
 checkpoint's fitted note-to-note tables and the decoded harmony (``_mono_notes``).
 
@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.config import CHORDS_LOW, CHORDS_ROWS, DEFAULT_KEY_FRAME
+from models.comping import closest_reading, read_comping
+from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
 from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
-from multitrack.features import onsets_per_bar
-from multitrack.grid import Roll, note_runs, roll_to_notes
+from multitrack.grid import note_runs
 from multitrack.harmony import fold_pitch_classes, harmony_pitch_classes, sounding
 from multitrack.song import DRUM_CLASSES, STEMS, Note, Song, Stem
 from multitrack.theory import Key
@@ -149,20 +149,6 @@ _CLOSED_HAT, _OPEN_HAT = DRUM_CLASSES.index("closed_hat"), DRUM_CLASSES.index("o
 MOTIF_NATS = 8.0
 
 
-# Extra log-odds a chords onset must clear beyond the calibrated threshold (see
-# ``decode_logits``). 0 decodes as 0.4 did: its chords stem re-struck more often than the
-# windows (chords onsets a bar 4.13 against 3.49 on bench/realism.py's 200 held-out windows,
-# DPM-10 x4); 1.5: 3.93 (3.96 with 8 motif nats). On 100 training-split windows' captions the
-# realism classifier went 0.76 -> 0.74 with it alone.
-CHORDS_ONSET_SHIFT = 1.5
-
-# A chord edit keeps the band's comping density (``decode_logits``'s ``comping``): the chords
-# stem's onset threshold moves by the one of these (log-odds, added to
-# ``CHORDS_ONSET_SHIFT``) whose reading strikes closest to the source take's strikes a bar.
-# Under a forced progression the network comps denser than the take it edits (the edits'
-# median 1.21 of their style's windows against their sources' 0.96, bench/chord_edits.py).
-# An empty tuple reads every edit at ``CHORDS_ONSET_SHIFT``, as before session 12.
-COMPING_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 # The same for the bass's onset threshold, given the bass notes a bar to come closest to (a
 # new take's style's, an edit's source's: ``models.pipeline.Pipeline._density``).
 BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
@@ -172,33 +158,6 @@ BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 # after it. 0 cuts at predicted onsets only, as 0.4 did, which read a figure whose onsets the
 # onset row missed (a 6/8 jig's D-F-C-F, the pitch rows sure of each) as one held D.
 PITCH_CUTS = 2
-
-# The chords stem is read as strikes (``_chord_notes``): voices struck on one step are
-# released together, a voice still held when two or more others strike is struck with them,
-# and a held run no onset starts that is shorter than ``CHORD_STRAY_STEPS`` is dropped. Off
-# (``CHORD_STRIKES = False``), each pitch row is read on its own as 0.4 did: beside held-out
-# windows its comping voices came and went one by one (docs/model.md, "Session 7").
-CHORD_STRIKES = True
-CHORD_STRAY_STEPS = 2
-# Voices struck together end at the upper median of their own ends (``_chord_notes``); with
-# ``CHORD_VOICES_RING`` a voice the network holds longer rings on to its own end, up to the
-# next block strike and the bar line. Off, every voice of a strike ended at the median, as
-# 0.4.2 shipped: its strikes released all their voices together 0.805 of the time against
-# bench/realism.py's held-out windows' 0.697 (training split: 0.731 against 0.683; ringing
-# on: 0.671; classifier 0.637 -> 0.627, with the session's sampling changes). Not capped at
-# the bar line, the voices of one chord sounded into the next: chord edits' bars sounding the
-# forced chord (bench/chord_edits.py, recogniser) 0.893 -> 0.895, capped 0.902
-# (docs/model.md, "Session 15").
-CHORD_VOICES_RING = True
-
-# Comping that returns (``_chord_bars``): a bar of the chords stem that sounds the same pitch
-# classes as an earlier bar plays that bar's notes when the network finds them at most this
-# many nats (summed log-odds over the thresholds) less likely than its own reading. 0 turns
-# it off, as 0.4.1 decoded. Chosen on 200 training-split windows' captions over 4, 8 and 16:
-# chords bars returning (Jaccard of a bar's notes with its best match) 0.545 -> 0.548 /
-# 0.559 / 0.577 against the windows' 0.668; the classifier 0.730 -> 0.728 / 0.725 / 0.727,
-# within its noise; comping onsets and polyphony unchanged (docs/model.md, "Session 9").
-CHORD_BAR_NATS = 16.0
 
 # A melody note is struck again at the bar line it would sound through (``_mono_notes``'s
 # ``bar_lines``): the corpus's melodies start a note on 0.94 of their downbeats and hold one
@@ -218,31 +177,6 @@ MELODY_BAR_LINES = True
 # is then no longer held back (docs/metrics.md).
 CONTOUR_TURN_COST = 2.0
 
-# A block strike (two or more voices) also strikes the rows whose onset log-odds are within
-# this many of the threshold there: the voices the network half heard. The takes' comping
-# struck 2.06 voices a strike against the windows' 2.46 (the realism classifier's largest
-# tell since session 7) and spread them 4.7 semitones against 6.9. On 200 training-split
-# windows' captions at 0 / 1 / 2 / 3: polyphony 2.06 / 2.16 / 2.27 / 2.35, `bench/realism.py
-# --split train` 0.630 / 0.610 / 0.588 / 0.590; at 2 the held-back voicing span 4.7 -> 5.4,
-# edits' chords by pitch classes 0.947 -> 0.946, by the recogniser 0.953 -> 0.946
-# (docs/model.md, "Session 18"). 0: off.
-VOICE_SHIFT = 2.0
-
-# Comping that keeps its rhythm (``_comping_rhythm``): a bar of the chords stem takes an
-# earlier bar's strikes (their steps and lengths), voiced with its own reading's chords, when
-# that rhythm strikes at least as often as the bar's own reading and the network finds it at
-# most this many nats (summed strike log-odds over the threshold) less likely. A band's
-# comping pattern holds across chord changes: the corpus's held-out windows strike the same
-# steps in 0.52 of their bar pairs, 0.4.2's takes 0.29 (session 18). 0 turns it off.
-# On 200 training-split windows' captions (`bench/realism.py --split train`; with the
-# session's other decoder changes, 0.615 off): every rhythm allowed, 0.597 at 8 nats, but the
-# comping thinned (strikes a bar 3.06 -> 2.93, windows 3.57) and with it the bass's share of
-# notes in the chord (long takes 0.558 -> 0.520, windows 0.588); a rhythm with no fewer
-# strikes than the bar's own, 0.617 at 8 and 0.630 at 16 nats, strikes 3.10 / 3.16, bar pairs
-# striking alike 0.41 / 0.51 (off 0.33, windows 0.59), the bass in the chord as before. The
-# classifier moves within its noise; the comping's rhythm is the corpus's more often.
-CHORD_RHYTHM_NATS = 16.0
-
 # Weight of the melody's pitch-class correction (``models.prior.fit_degrees``: the log-ratio,
 # clipped to +-1, of how often the corpus and the model's own takes use each degree), added
 # to a note's emission. The network under-uses the degrees that colour a line (takes of 400
@@ -260,48 +194,6 @@ DEGREE_WEIGHT = 2.0
 # 0.21 -> 0.25 at 16, 4 and 8 hardly moved it; classifier within its noise), then checked on
 # bench/realism.py's 200 held-out windows: 0.748 -> 0.743, bars returning d -0.58 -> -0.37.
 PITCH_MOTIF_NATS = 16.0
-
-
-def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_], bar: int = 0) -> list[Note]:
-    """Notes of a polyphonic stem from its thresholded hold and onset rows (rows, T), as a
-    band's comping plays. A step where two or more voices' onsets fire is a block strike: a
-    voice still held there is struck again with the others. Voices struck on the same step
-    end at the upper median of their own ends, and no later than the next block strike
-    (never into the same row's next note); with ``CHORD_VOICES_RING`` one held longer rings
-    on to its own end, up to the next block strike and the end of its ``bar`` (steps; 0: no
-    bar line). A voice struck alone (a broken chord) may ring on under the next one. A held
-    run that no onset starts and that is shorter than ``CHORD_STRAY_STEPS`` is a stray and
-    dropped. Pitches are row indices."""
-    sounding = hold | struck
-    blocks = np.flatnonzero(struck.sum(axis=0) >= 2)
-    pieces: list[tuple[int, int, int]] = []  # (start, end, row), sorted by row then start
-    for row in np.flatnonzero(sounding.any(axis=1)):
-        for a, b in note_runs(sounding[row], struck[row]):
-            if not struck[row, a] and b - a < CHORD_STRAY_STEPS:
-                continue
-            cuts = blocks[(blocks > a) & (blocks < b)].tolist()
-            pieces.extend((x, y, int(row)) for x, y in zip([a, *cuts], [*cuts, b], strict=True))
-    limit: dict[tuple[int, int], int] = {}  # (row, start) -> the row's next piece's start
-    for (a, _, r), (a2, _, r2) in itertools.pairwise(pieces):
-        if r2 == r:
-            limit[r, a] = a2
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for a, b, r in pieces:
-        groups.setdefault(a, []).append((b, r))
-    notes: list[Note] = []
-    for a, members in groups.items():
-        ends = sorted(b for b, _ in members)
-        end = ends[len(ends) // 2]
-        later = blocks[blocks > a]
-        if len(members) > 1 and len(later):
-            end = min(end, int(later[0]))
-        for b, r in members:
-            own = end
-            if CHORD_VOICES_RING and b > end:  # rings on, to the next strike or bar line
-                own = min(b, int(later[0]) if len(later) else b)
-                own = max(end, min(own, (a // bar + 1) * bar)) if bar > 0 else own
-            notes.append(Note(a, r, min(own, limit.get((r, a), own)) - a))
-    return sorted(notes)
 
 
 def _pitch_changes(best: NDArray[np.int64], own: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
@@ -353,124 +245,6 @@ def _motif_rhythm(
             j = ok[cost[1:][ok] <= cost[1:][ok].min()][-1]  # the closest of the cheapest
             s_bars[b], o_bars[b] = s[1 + j], o[1 + j]
     return s_on, o_on
-
-
-def _chord_bars(
-    hold_lo: F32, struck_lo: F32, bar: int, nats: float
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Hold and strike rows of the chords stem from their log-odds over their thresholds
-    (rows, T): each bar either its own (the positive log-odds) or, within ``nats`` of it, an
-    earlier bar that sounds the same pitch classes, note for note: a band comps a chord the
-    way it comped it before, which per-row thresholds rarely reproduce exactly. A bar that
-    strikes nothing is no pattern to return to. Rows are 12 to an octave, at most 128."""
-    hold, struck = hold_lo > 0, struck_lo > 0
-    bars = hold.shape[1] // bar if bar > 0 else 0
-    if nats <= 0 or bars < 2:
-        return hold, struck
-    rows = hold.shape[0]
-    grid = np.zeros((bars, 128), bool)  # the rows each bar sounds, as pitch rows from 0
-    grid[:, :rows] = (hold | struck)[:, : bars * bar].reshape(rows, bars, bar).any(axis=2).T
-    classes = fold_pitch_classes(grid) > 0  # (bars, 12)
-    strikes = np.asarray(struck[:, : bars * bar].reshape(rows, bars, bar).any(axis=(0, 2)))
-    for b in range(1, bars):  # a copied bar keeps its classes: ``classes`` stays true
-        at = slice(b * bar, (b + 1) * bar)
-        same = np.flatnonzero(strikes[:b] & (classes[:b] == classes[b]).all(axis=1))
-        if not len(same):
-            continue
-        h_lo, o_lo = hold_lo[:, at], struck_lo[:, at]
-        own = float(np.maximum(h_lo, 0).sum() + np.maximum(o_lo, 0).sum())
-        h = hold[:, : b * bar].reshape(rows, b, bar)[:, same]  # (rows, candidates, bar)
-        o = struck[:, : b * bar].reshape(rows, b, bar)[:, same]
-        # what reading each earlier bar's notes here costs against the bar's own reading
-        cost = own - (h * h_lo[:, None]).sum(axis=(0, 2)) - (o * o_lo[:, None]).sum(axis=(0, 2))
-        ok = np.flatnonzero(cost <= nats)
-        if len(ok):
-            j = int(same[ok[cost[ok] <= cost[ok].min()][-1]])  # the closest of the cheapest
-            was = slice(j * bar, (j + 1) * bar)
-            hold[:, at], struck[:, at] = hold[:, was], struck[:, was]
-            strikes[b] = True
-    return hold, struck
-
-
-def _comping_rhythm(notes: list[Note], strike_lo: F32, bar: int, nats: float) -> list[Note]:
-    """``notes`` of the chords stem with each bar either as read or, when some earlier bar's
-    strike rhythm costs at most ``nats`` against it, played in that rhythm: the earlier bar's
-    strike steps, each held as long as it was, voiced with this bar's own chords
-    (``_revoiced``), when it strikes no less often than the bar's own reading (never fewer
-    strikes: ``CHORD_RHYTHM_NATS``). ``strike_lo`` (T,): the log-odds over
-    the threshold of the step's likeliest strike; a rhythm's cost is what the own reading's
-    strikes gain minus what the rhythm's steps do. A bar that strikes nothing keeps silent."""
-    bars = len(strike_lo) // bar if bar > 0 else 0
-    if nats <= 0 or bars < 2:
-        return notes
-    by_bar: list[list[Note]] = [[] for _ in range(bars)]
-    rest: list[Note] = []
-    for n in notes:
-        (by_bar[n.start // bar] if n.start < bars * bar else rest).append(n)
-    rhythms: list[tuple[tuple[int, int], ...]] = []
-    for b in range(bars):
-        own = by_bar[b]
-        mine = _strike_rhythm(own, b * bar)
-        if b and own:
-            gain = strike_lo[b * bar : (b + 1) * bar]
-            base = float(gain[[t for t, _ in mine]].clip(min=0).sum())
-            best: tuple[float, int] | None = None
-            for j, other in enumerate(rhythms):
-                if len(other) < len(mine) or other == mine:  # never fewer strikes
-                    continue
-                cost = base - float(gain[[t for t, _ in other]].sum())
-                if cost <= nats and (best is None or cost <= best[0]):
-                    best = (cost, j)
-            if best is not None:
-                mine = rhythms[best[1]]
-                by_bar[b] = _revoiced(own, mine, b * bar, bar)
-        rhythms.append(mine)
-    return sorted([n for bar_notes in by_bar for n in bar_notes] + rest)
-
-
-def _strike_rhythm(notes: Sequence[Note], start: int) -> tuple[tuple[int, int], ...]:
-    """(step in the bar, length) of each strike of a bar's chord notes: their distinct
-    starts, each as long as the longest of its notes up to the next strike."""
-    starts = sorted({n.start for n in notes})
-    out = []
-    for i, a in enumerate(starts):
-        nxt = starts[i + 1] if i + 1 < len(starts) else None
-        length = max(n.duration for n in notes if n.start == a)
-        out.append((a - start, length if nxt is None else min(length, nxt - a)))
-    return tuple(out)
-
-
-def _revoiced(
-    own: Sequence[Note], rhythm: Sequence[tuple[int, int]], start: int, bar: int
-) -> list[Note]:
-    """The pitches of a bar's own chord notes played in ``rhythm`` (step, length): a strike
-    the bar's own reading has too keeps its notes as read; another strikes again the chord
-    sounding there, or else the bar's last own strike before it (the chord in force: the
-    reading changes chord only where it strikes), held ``length``; before the bar's first own
-    strike it is left out (no chord is carried back across a change)."""
-    starts = {n.start for n in own}
-    out: list[Note] = []
-    for t, length in rhythm:
-        at = start + t
-        if at in starts:
-            out.extend(n for n in own if n.start == at)
-            continue
-        pitches = sorted({n.pitch for n in own if n.start <= at < n.start + n.duration})
-        before = [a for a in starts if a < at]
-        if not pitches and before:
-            pitches = sorted({n.pitch for n in own if n.start == max(before)})
-        end = min(at + length, start + bar)
-        out.extend(Note(at, p, end - at) for p in pitches)
-    return _cut_at_strikes(out)
-
-
-def _cut_at_strikes(notes: list[Note]) -> list[Note]:
-    """``notes`` with each one ending no later than its pitch's next strike."""
-    out: list[Note] = []
-    for n in notes:
-        later = [m.start for m in notes if m.pitch == n.pitch and m.start > n.start]
-        out.append(replace(n, duration=min(n.duration, min(later) - n.start)) if later else n)
-    return out
 
 
 def _motif_pitches(
@@ -739,52 +513,6 @@ def _mono_at(
     return _mono_notes(out, rows, logit_t + extra, *rest)
 
 
-def _closest(
-    read: Callable[[float], list[Note]],
-    count: Callable[[list[Note]], float],
-    aim: float | None,
-    shifts: Sequence[float],
-) -> list[Note]:
-    """``read(0.0)`` when ``aim`` is None (or no ``shifts``), else the reading, over the
-    threshold ``shifts``, whose ``count`` comes closest to ``aim`` (the smaller shift on a
-    tie)."""
-    if aim is None or not shifts:
-        return read(0.0)
-    best: tuple[float, list[Note]] | None = None
-    for extra in sorted(shifts):
-        notes = read(extra)
-        miss = abs(count(notes) - aim)
-        if best is None or miss < best[0]:
-            best = (miss, notes)
-    assert best is not None
-    return best[1]
-
-
-def _comping(
-    out: F32, logit_t: float, bar: int, bars: int, strikes_a_bar: float | None
-) -> list[Note]:
-    """The chords stem's notes (pitches are row indices) read from its logits (C, T) at the
-    calibrated onset threshold, or, given ``strikes_a_bar``, at the ``COMPING_SHIFTS`` one
-    whose strikes a bar come closest to it (the smaller shift on a tie)."""
-
-    def read(extra: float) -> list[Note]:
-        onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
-        hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar, CHORD_BAR_NATS)
-        if CHORD_STRIKES:
-            if VOICE_SHIFT > 0:  # a block strike takes the voices the network half heard
-                block = struck.sum(axis=0) >= 2
-                struck = struck | ((onset_lo > -VOICE_SHIFT) & block[None, :])
-            strike_lo = onset_lo.max(axis=0)
-            return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
-                                   CHORD_RHYTHM_NATS)  # fmt: skip
-        roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
-                    velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
-        return roll_to_notes(roll)
-
-    return _closest(read, lambda notes: onsets_per_bar(notes, bars), strikes_a_bar,
-                    COMPING_SHIFTS)  # fmt: skip
-
-
 def decode_logits(
     logits: dict[str, F32],
     template: Song,
@@ -851,11 +579,11 @@ def decode_logits(
                     merge, SHORT_REPEAT_COST if stem == "melody" else 0.0,
                     MELODY_BAR_LINES and stem == "melody",
                     CONTOUR_TURN_COST if stem == "melody" else 0.0)  # fmt: skip
-            notes = _closest(partial(_mono_at, out, rows, logit_t, rest),
+            notes = closest_reading(partial(_mono_at, out, rows, logit_t, rest),
                              lambda notes: len(notes) / template.bars,
                              bass if stem == "bass" else None, BASS_SHIFTS)  # fmt: skip
         elif stem == "chords":
-            frame_notes = _comping(out, logit_t, bar, template.bars, comping)
+            frame_notes = read_comping(out, logit_t, bar, template.bars, comping)
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]
         else:
             hit = out > logit_t

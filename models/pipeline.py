@@ -591,8 +591,9 @@ class Pipeline:
         denoiser writes much the same comping whatever the style (bare "<style> in <key>"
         prompts comped at 1.8 times country's windows and 0.4 times bluegrass's), and only
         0.55 of styles' takes came within 20% of their windows' mean (docs/model.md,
-        "Session 17"). The decoder's onset thresholds move only so far (``COMPING_SHIFTS``,
-        ``BASS_SHIFTS``): a take the network wrote busy stays busier than its style. Other
+        "Session 17"). The decoder's onset thresholds move only so far
+        (``models.comping.COMPING_SHIFTS``, ``models.decoding.BASS_SHIFTS``): a take the
+        network wrote busy stays busier than its style. Other
         edits (a repaint of bars or stems without new chords) read as calibrated."""
         if request.source is not None:
             if spans is None or bars is not None:

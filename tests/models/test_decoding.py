@@ -1,71 +1,10 @@
-"""The chords stem read as strikes (models.decoding._chord_notes)."""
+"""The monophonic stems and drums read from the decoder's logits (models.decoding)."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
-import pytest
 
 from models import decoding
-from models.decoding import CHORD_STRAY_STEPS, _chord_notes
-from multitrack.song import Note
-
-
-def rows(steps: int, *spans: tuple[int, int, int]) -> np.ndarray:
-    """(rows=8, steps) bool with True on each (row, start, end) span."""
-    out = np.zeros((8, steps), bool)
-    for row, a, b in spans:
-        out[row, a:b] = True
-    return out
-
-
-def test_voices_struck_together_end_together_and_a_longer_one_rings_on(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # a triad struck on step 0 whose voices' holds fade at 3, 4 and 6: 3 and 4 end at 4, the
-    # upper median; the voice held to 6 rings on (0.4.2 ended it at 4 too)
-    hold = rows(16, (0, 0, 3), (2, 0, 4), (4, 0, 6))
-    struck = rows(16, (0, 0, 1), (2, 0, 1), (4, 0, 1))
-    assert _chord_notes(hold, struck) == [Note(0, 0, 4), Note(0, 2, 4), Note(0, 4, 6)]
-    monkeypatch.setattr(decoding, "CHORD_VOICES_RING", False)
-    assert _chord_notes(hold, struck) == [Note(0, 0, 4), Note(0, 2, 4), Note(0, 4, 4)]
-
-
-def test_a_ringing_voice_stops_at_the_next_strike_and_the_bar_line() -> None:
-    # the top voice is held for 14 steps; a new block strike at 10, a bar line at 8
-    hold = rows(16, (0, 0, 4), (2, 0, 4), (4, 0, 14), (1, 10, 12), (3, 10, 12))
-    struck = rows(16, (0, 0, 1), (2, 0, 1), (4, 0, 1), (1, 10, 11), (3, 10, 11))
-    top = [n for n in _chord_notes(hold, struck) if n.pitch == 4]
-    assert top == [Note(0, 4, 10), Note(10, 4, 4)]  # to the next block strike, struck in it
-    top = [n for n in _chord_notes(hold, struck, bar=8) if n.pitch == 4]
-    assert top[0] == Note(0, 4, 8)  # the bar line: a chord's voice is not heard in the next
-
-
-def test_a_voice_held_across_a_strike_is_struck_with_it() -> None:
-    # row 0 holds for the whole bar; rows 2 and 4 strike on 0 and again on 8
-    hold = rows(16, (0, 0, 16), (2, 0, 16), (4, 0, 16))
-    struck = rows(16, (0, 0, 1), (2, 0, 1), (4, 0, 1), (2, 8, 9), (4, 8, 9))
-    notes = _chord_notes(hold, struck)
-    assert {(n.start, n.duration) for n in notes} == {(0, 8), (8, 8)}
-    assert sorted(n.pitch for n in notes if n.start == 8) == [0, 2, 4]
-
-
-def test_a_short_hold_no_onset_starts_is_a_stray_and_a_long_one_is_a_note() -> None:
-    hold = rows(16, (0, 0, 4), (5, 6, 6 + CHORD_STRAY_STEPS - 1), (7, 8, 16))
-    struck = rows(16, (0, 0, 1))
-    assert _chord_notes(hold, struck) == [Note(0, 0, 4), Note(8, 7, 8)]
-
-
-def test_broken_chords_stay_broken_and_no_note_overlaps_its_row() -> None:
-    # an arpeggio: one voice struck a step, each ringing to the bar's end
-    hold = rows(8, (0, 0, 8), (2, 1, 8), (4, 2, 8))
-    struck = rows(8, (0, 0, 1), (2, 1, 2), (4, 2, 3))
-    notes = _chord_notes(hold, struck)
-    assert [n.start for n in notes if n.pitch in (2, 4) and n.start in (1, 2)] == [1, 2]
-    for row in range(8):
-        mine = sorted(n for n in notes if n.pitch == row)
-        assert all(a.end <= b.start for a, b in itertools.pairwise(mine))
 
 
 def test_a_pitch_that_changes_and_holds_cuts_a_note_where_the_onset_row_was_silent() -> None:
@@ -170,63 +109,6 @@ def test_a_note_off_the_beat_may_pass_by_step_where_one_on_the_beat_takes_the_ch
     assert pitches(0.0) == [24, 22, 24, 22]  # on the beats only
 
 
-def test_a_bar_of_comping_returns_to_an_earlier_bar_with_its_chord_when_the_network_hardly_minds() -> (
-    None
-):
-    from models.decoding import _chord_bars
-
-    bar, rows_n = 8, 24
-    hold = np.full((rows_n, 3 * bar), -3.0, np.float32)
-    struck = np.full((rows_n, 3 * bar), -3.0, np.float32)
-    chord = [0, 4, 7]  # C E G in the first octave
-    for b in range(3):
-        for r in chord:
-            hold[r, b * bar : b * bar + 6] = 3.0
-            struck[r, b * bar] = 3.0
-    for r in chord:  # bar 0 (and bar 2) strike again on step 4
-        struck[r, 4] = 3.0
-        struck[r, 2 * bar + 4] = 0.5
-    struck[[0, 4, 7], bar + 4] = -0.5  # bar 1 leans a little against that second strike
-    hold[[12 + 4], 2 * bar : 2 * bar + 2] = 3.0  # bar 2 adds an E an octave up: same classes
-
-    def strikes(nats: float) -> list[list[int]]:
-        _, o = _chord_bars(hold, struck, bar, nats)
-        return [
-            np.flatnonzero(o[:, b * bar : (b + 1) * bar].any(axis=0)).tolist() for b in range(3)
-        ]
-
-    assert strikes(0.0) == [[0, 4], [0], [0, 4]]  # each bar read alone
-    assert strikes(2.0) == [[0, 4], [0, 4], [0, 4]]  # bar 1 returns to bar 0's comping
-    # a bar with other pitch classes never returns to it
-    other = hold.copy()
-    other[7, bar : bar + 6] = -3.0
-    other[9, bar : bar + 6] = 3.0
-    _, o = _chord_bars(other, struck, bar, 50.0)
-    assert np.flatnonzero(o[:, bar : 2 * bar].any(axis=0)).tolist() == [0]
-
-
-def test_a_chord_edit_reads_its_comping_at_the_density_it_is_asked_for() -> None:
-    from models import decoding
-    from models.config import CHORDS_ROWS
-
-    # 2 bars of 16 steps; a C triad (rows 24, 28, 31) held throughout, struck on every
-    # beat: sure strikes on beats 1 and 3, doubtful ones (log-odds 1 above the threshold's
-    # zero) on beats 2 and 4
-    steps, bar = 32, 16
-    out = np.full((2 * CHORDS_ROWS, steps), -12.0, np.float32)
-    triad = (24, 28, 31)
-    for row in triad:
-        out[row] = 12.0
-        for t in range(0, steps, 4):
-            out[CHORDS_ROWS + row, t] = 12.0 if t % 8 == 0 else decoding.CHORDS_ONSET_SHIFT + 1
-    calibrated = decoding._comping(out, 0.0, bar, 2, None)
-    assert sorted({n.start for n in calibrated}) == [0, 4, 8, 12, 16, 20, 24, 28]
-    sparse = decoding._comping(out, 0.0, bar, 2, 2.0)  # the source struck twice a bar
-    assert sorted({n.start for n in sparse}) == [0, 8, 16, 24]
-    assert {n.pitch for n in sparse} == set(triad)
-    assert decoding._comping(out, 0.0, bar, 2, 4.0) == calibrated
-
-
 def test_the_bass_is_read_at_the_notes_a_bar_it_is_asked_for() -> None:
     from models.config import BASS_ROWS, CHORDS_ROWS, DRUM_ROWS, MELODY_ROWS
     from models.representation import POS_WEIGHT
@@ -328,49 +210,6 @@ def test_a_step_with_both_hi_hats_keeps_the_open_one() -> None:
     assert {t for t, p in hits if p == closed} == {0, 2, 4, 8, 10, 12, 14}
 
 
-def _bar_of(start: int, strikes: list[tuple[int, int]], pitches: tuple[int, ...]) -> list[Note]:
-    return [Note(start + t, p, d) for t, d in strikes for p in pitches]
-
-
-def test_comping_keeps_its_rhythm_across_a_chord_change_when_the_network_hardly_minds() -> None:
-    """The corpus's comping strikes the same steps in 0.52 of its bar pairs, the takes 0.29:
-    a bar the network nearly heard in the earlier bar's rhythm now plays it, striking its own
-    chord again where it holds it."""
-    pattern = [(0, 4), (6, 2), (8, 4), (14, 2)]
-    notes = [*_bar_of(0, pattern, (60, 64, 67)),  # C in the pattern
-             *_bar_of(16, [(0, 8), (8, 6)], (57, 60, 64))]  # Am, held from 1 and from 3  # fmt: skip
-    lo = np.full(32, -6.0, np.float32)
-    lo[[0, 6, 8, 14]] = 3.0
-    lo[[16, 24]] = 3.0
-    lo[[22, 30]] = -1.5  # bar 2's off-beat strikes: just under the threshold
-    got = decoding._comping_rhythm(notes, lo, 16, 8.0)
-    bar2 = [n for n in got if n.start >= 16]
-    assert [n for n in got if n.start < 16] == sorted(notes[:12])
-    # strikes on 1 and 3 as read, cut where the chord is struck again on the 'and' of 2;
-    # the 'and' of 4, where the reading rests, strikes the chord in force (struck on 3)
-    assert {(n.start, n.duration) for n in bar2} == {(16, 6), (22, 2), (24, 6), (30, 2)}
-    assert {n.pitch for n in bar2} == {57, 60, 64}  # its own chord
-    # a strike before the bar's first own strike is left out: no chord carried back
-    late = [*_bar_of(0, pattern, (60, 64, 67)), *_bar_of(24, [(0, 4)], (53, 57, 60))]
-    lo_late = np.full(32, -6.0, np.float32)
-    lo_late[[0, 6, 8, 14, 24]] = 3.0
-    lo_late[[16, 22, 30]] = -1.0
-    got = decoding._comping_rhythm(late, lo_late, 16, 8.0)
-    assert sorted({n.start for n in got if n.start >= 16}) == [24, 30]
-    assert {n.pitch for n in got if n.start == 30} == {53, 57, 60}
-
-
-def test_comping_keeps_its_own_rhythm_when_the_network_is_sure_of_it() -> None:
-    notes = [*_bar_of(0, [(0, 4), (6, 2), (8, 4), (14, 2)], (60, 64, 67)),
-             *_bar_of(16, [(0, 16)], (57, 60, 64))]  # fmt: skip
-    lo = np.full(32, -6.0, np.float32)
-    lo[[0, 6, 8, 14, 16]] = 3.0  # bar 2's rests on 6, 8, 14: the network is sure of them
-    assert decoding._comping_rhythm(notes, lo, 16, 8.0) == sorted(notes)
-    silent = _bar_of(0, [(0, 4), (8, 4)], (60, 64, 67))  # a bar with no notes stays silent
-    assert decoding._comping_rhythm(silent, np.zeros(32, np.float32), 16, 8.0) == sorted(silent)
-    assert decoding._comping_rhythm(notes, lo, 16, 0.0) == notes  # 0: off
-
-
 def test_a_melody_note_is_struck_again_at_the_bar_line_it_would_sound_through() -> None:
     """The corpus's melodies start a note on 0.94 of their downbeats and hold one over the
     bar line 0.003 of the time; the takes did so 0.89 and 0.019."""
@@ -409,38 +248,3 @@ def test_a_melody_that_could_zigzag_or_run_on_runs_on_with_a_turn_cost() -> None
     assert _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, turn_cost=1e-9) == plain
     ran = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, turn_cost=2.0)
     assert [n.pitch for n in ran] == [20, 22, 24, 26]
-
-
-def test_comping_does_not_take_a_sparser_rhythm_than_its_own() -> None:
-    """Taking any cheaper rhythm thinned the comping (strikes a bar 3.06 -> 2.93 against the
-    windows' 3.57) and left the bass outside the chord more often."""
-    notes = [*_bar_of(0, [(0, 8), (8, 8)], (60, 64, 67)),
-             *_bar_of(16, [(0, 4), (4, 4), (8, 4), (12, 4)], (57, 60, 64))]  # fmt: skip
-    lo = np.full(32, -6.0, np.float32)
-    lo[[0, 8]] = 3.0
-    lo[[16, 24]] = 3.0
-    lo[[20, 28]] = 0.5  # bar 2's extra strikes: barely over the threshold
-    assert decoding._comping_rhythm(notes, lo, 16, 16.0) == sorted(notes)
-
-
-def test_a_block_strike_takes_the_voices_the_network_half_heard(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The takes' comping struck 2.06 voices a strike against the corpus's 2.46."""
-    from models.config import CHORDS_ROWS
-
-    monkeypatch.setattr(decoding, "CHORD_RHYTHM_NATS", 0.0)
-    monkeypatch.setattr(decoding, "CHORD_BAR_NATS", 0.0)
-    steps = 16
-    out = np.full((2 * CHORDS_ROWS, steps), -12.0, np.float32)
-    for row in (10, 14):  # two sure voices struck on beat 1
-        out[row, 0:8] = 6.0
-        out[CHORDS_ROWS + row, 0] = 6.0
-    out[17, 0:8] = -1.0  # its hold row too: no note of its own
-    out[CHORDS_ROWS + 17, 0] = 0.0  # a third the onset row half heard (under the shift)
-    out[CHORDS_ROWS + 20, 4] = -1.0  # half heard where no block strikes: stays out
-    rows = lambda: sorted(n.pitch for n in decoding._comping(out, 0.0, 16, 1, None))  # noqa: E731
-    monkeypatch.setattr(decoding, "VOICE_SHIFT", 0.0)
-    assert rows() == [10, 14]
-    monkeypatch.setattr(decoding, "VOICE_SHIFT", 2.0)
-    assert rows() == [10, 14, 17]

@@ -416,7 +416,7 @@ def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key
 def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.MonkeyPatch) -> None:
     # Under a forced progression the network comps denser or sparser than the take it
     # edits; the edit reads its chords stem at the source's strikes a bar (COMPING_SHIFTS)
-    from models import decoding
+    from models import comping
     from multitrack.song import Song
 
     shipped = Pipeline.load(candidates=1)
@@ -431,7 +431,7 @@ def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.Mon
                                chord_text="C G Am F C G Am F")  # fmt: skip
         matched = shipped.generate(edit).song
         with monkeypatch.context() as m:
-            m.setattr(decoding, "COMPING_SHIFTS", ())
+            m.setattr(comping, "COMPING_SHIFTS", ())
             unmatched = shipped.generate(edit).song
         assert [c.symbol for c in matched.chords] == "C G Am F C G Am F".split()
         kept.append(abs(strikes(matched) - strikes(source)))
