@@ -7,6 +7,10 @@ style's held-out windows' means (bench/chord_edits.py's reference). Prints each 
 ratios and the share of styles within 20%; a chord edit plays at its source's density, so
 these are what bench/chord_edits.py's per-style shares start from.
 
+Beside them, the style's grooves: the share of comping bars whose strike steps are one of the
+style's commonest rhythms in the training split (the checkpoint's ``comping_rhythms``,
+``models.comping.RhythmBook``), for the takes and for the same style's held-out 8-bar windows.
+
     .venv/bin/python bench/style_density.py [--per-style 6] [--checkpoint PATH]
         [--threads 1] [--json PATH]
 """
@@ -22,10 +26,22 @@ import numpy as np
 import torch
 from chord_edits import KEYS, per_bar, reference, window_rows
 
+from models.comping import RhythmBook, bar_rhythms, book_key
 from models.pipeline import Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
+from multitrack.corpus.store import iter_examples
+from multitrack.song import Song
 from multitrack.styles import STYLES
 from multitrack.theory import Key
+
+
+def in_book(songs: list[Song], book: RhythmBook | None) -> float | None:
+    """Share of the songs' comping bars whose strike steps are one of ``book``'s rhythms."""
+    if book is None:
+        return None
+    known = {tuple(t for t, _ in r) for r in book.rhythms}
+    bars = [tuple(t for t, _ in r) in known for s in songs for r in bar_rhythms(s)]
+    return float(np.mean(bars)) if bars else None
 
 
 def main() -> None:
@@ -41,10 +57,15 @@ def main() -> None:
     ref = reference(window_rows(args.corpus))
     pipe = Pipeline.load(args.checkpoint)
     styles = [s for s in STYLES if s.id in ref and s.meter in (None, "4/4")]
+    held_out: dict[str, list[Song]] = {}
+    for ex in iter_examples(args.corpus, "test"):
+        if ex.song.bars == 8 and str(ex.song.meter) == "4/4" and ex.song.style:
+            held_out.setdefault(ex.song.style, []).append(ex.song)
     rows: dict[str, dict[str, float]] = {}
+    grooves: dict[str, tuple[float | None, float | None]] = {}
     t0 = time.time()
     for st in styles:
-        comping, bass = [], []
+        comping, bass, songs = [], [], []
         for i in range(args.per_style):
             key = Key.parse(KEYS[(i * 7 + 3) % len(KEYS)])
             request = GenerateRequest(f"{st.english} in {key}", bars=8, seed=500 + i,
@@ -52,19 +73,31 @@ def main() -> None:
             song = pipe.generate(request).song
             comping.append(per_bar(song, "chords"))
             bass.append(per_bar(song, "bass"))
+            songs.append(song)
         rows[st.id] = {
             "comping": round(float(np.mean(comping)) / max(ref[st.id]["comping"], 1e-9), 3),
             "bass": round(float(np.mean(bass)) / max(ref[st.id]["bass"], 1e-9), 3),
         }
-        print(f"{st.id:12s} comping {rows[st.id]['comping']:5.2f}  bass {rows[st.id]['bass']:5.2f}")
+        book = pipe.rhythm_books.get(book_key(st.id, "4/4"))
+        grooves[st.id] = (in_book(songs, book), in_book(held_out.get(st.id, []), book))
+        shown = " ".join("  -  " if g is None else f"{g:5.2f}" for g in grooves[st.id])
+        print(f"{st.id:12s} comping {rows[st.id]['comping']:5.2f}  bass {rows[st.id]['bass']:5.2f}"
+              f"  grooves (takes, windows) {shown}")  # fmt: skip
     within = {
         stem: round(float(np.mean([abs(r[stem] - 1.0) <= 0.2 for r in rows.values()])), 3)
         for stem in ("comping", "bass")
     }
     print(f"styles within 20% of their windows: comping {within['comping']:.2f}, "
           f"bass {within['bass']:.2f} ({len(rows)} styles, {args.per_style} takes each)")  # fmt: skip
+    pairs = [g for g in grooves.values() if g[0] is not None and g[1] is not None]
+    in_grooves = None
+    if pairs:
+        in_grooves = [round(float(np.mean([p[k] for p in pairs])), 3) for k in (0, 1)]
+        print(f"comping bars in their style's commonest rhythms: takes {in_grooves[0]:.2f}, "
+              f"held-out windows {in_grooves[1]:.2f} (mean over {len(pairs)} styles)")  # fmt: skip
     if args.json is not None:
         report = {"per_style": args.per_style, "within_20pct": within, "styles": rows,
+                  "in_grooves": in_grooves, "grooves": grooves,
                   "seconds": round(time.time() - t0, 1)}  # fmt: skip
         args.json.write_text(json.dumps(report, indent=1) + "\n")
 

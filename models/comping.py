@@ -13,8 +13,11 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +27,7 @@ from models.representation import F32
 from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.harmony import fold_pitch_classes
-from multitrack.song import Note
+from multitrack.song import Note, Song
 
 # Extra log-odds a chords onset must clear beyond the calibrated threshold (see
 # ``read_comping``). 0 decodes as 0.4 did: its chords stem re-struck more often than the
@@ -33,13 +36,20 @@ from multitrack.song import Note
 # realism classifier went 0.76 -> 0.74 with it alone.
 CHORDS_ONSET_SHIFT = 1.5
 
-# A chord edit keeps the band's comping density (``models.decoding.decode_logits``'s ``comping``): the chords
+# A chord edit keeps the band's comping density (``models.decoding.decode_logits``'s
+# ``comping``), a new take its style's (``models.pipeline.Pipeline._density``): the chords
 # stem's onset threshold moves by the one of these (log-odds, added to
-# ``CHORDS_ONSET_SHIFT``) whose reading strikes closest to the source take's strikes a bar.
+# ``CHORDS_ONSET_SHIFT``) whose reading strikes closest to the strikes a bar asked for.
 # Under a forced progression the network comps denser than the take it edits (the edits'
 # median 1.21 of their style's windows against their sources' 0.96, bench/chord_edits.py).
-# An empty tuple reads every edit at ``CHORDS_ONSET_SHIFT``, as before session 12.
-COMPING_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+# An empty tuple reads every edit at ``CHORDS_ONSET_SHIFT``, as before session 12. Up to 4
+# until session 19; the network comps busier than the sparse styles (guofeng, country, pop,
+# march) even at 4, and a style's grooves (``RhythmBook``) thin it further up the range: with
+# them, 5, 6 and 8 took fresh takes' styles within 20% of their windows' strikes a bar from
+# 0.81 to 0.87 (`bench/style_density.py`) and 310 edits' from 0.74 to 0.77 (recogniser 0.932
+# -> 0.929); -2 and -3 brought bluegrass's 11 strikes a bar closer but noise strikes with them
+# (EDM edits' recogniser 0.91 -> 0.80 at -3).
+COMPING_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)
 
 
 # The chords stem is read as strikes (``_chord_notes``): voices struck on one step are
@@ -94,6 +104,95 @@ VOICE_SHIFT = 2.0
 # striking alike 0.41 / 0.51 (off 0.33, windows 0.59), the bass in the chord as before. The
 # classifier moves within its noise; the comping's rhythm is the corpus's more often.
 CHORD_RHYTHM_NATS = 16.0
+
+# A style's grooves (``RhythmBook``): a bar of the chords stem may be played in one of the
+# most common comping rhythms of its style and meter in the training split (checkpoint meta
+# ``comping_rhythms``, ``models.recipe.corpus_facts``), voiced with its own chords, when the
+# network finds it at most ``CHORD_RHYTHM_NATS`` less likely and it is likelier under the
+# book by more than that (``_comping_rhythm``): the score of a bar's rhythm is the network's
+# cost minus ``RHYTHM_BOOK_WEIGHT`` times log(share / ``RHYTHM_FLOOR``), a rhythm outside the
+# book taken to have the floor's share. The corpus's bars strike one of their style's 12
+# commonest rhythms 0.91 of the time, 0.4.2's takes 0.56 (60 held-out windows' captions,
+# session 19). 0 turns it off.
+RHYTHM_BOOK_WEIGHT = 1.0
+RHYTHM_FLOOR = 0.01
+RHYTHM_BOOK_SIZE = 12
+
+Rhythm = tuple[tuple[int, int], ...]  # (step in the bar, length) of each strike
+
+
+@dataclass(frozen=True)
+class RhythmBook:
+    """A style's commonest comping bar rhythms in one meter: each strike pattern (its steps)
+    with its share of the style's bars that comp, played with the lengths it most often
+    has."""
+
+    rhythms: tuple[Rhythm, ...]
+    shares: tuple[float, ...]
+    _share_of: dict[tuple[int, ...], float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        shares = {tuple(t for t, _ in r): s for r, s in zip(self.rhythms, self.shares, strict=True)}
+        object.__setattr__(self, "_share_of", shares)
+
+    def bonus(self, steps: Sequence[int]) -> float:
+        """log(share / ``RHYTHM_FLOOR``) of the pattern striking ``steps``, 0 outside the
+        book."""
+        share = self._share_of.get(tuple(steps))
+        return 0.0 if share is None else math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
+
+    def table(self, bar: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """(K, ``bar``) 1 where each rhythm strikes, and its (K,) ``bonus``."""
+        strikes = np.zeros((len(self.rhythms), bar), np.float32)
+        for k, rhythm in enumerate(self.rhythms):
+            strikes[k, [t for t, _ in rhythm if t < bar]] = 1.0
+        bonus = [self.bonus([t for t, _ in r]) for r in self.rhythms]
+        return strikes, np.array(bonus, np.float32)
+
+    @classmethod
+    def from_meta(cls, entries: Sequence[Any]) -> RhythmBook:
+        """From the checkpoint meta's ``[[[[step, length], ...], share], ...]``."""
+        rhythms = tuple(tuple((int(t), int(d)) for t, d in r) for r, _ in entries)
+        return cls(rhythms, tuple(float(share) for _, share in entries))
+
+
+def bar_rhythms(song: Song) -> list[Rhythm]:
+    """Each bar's comping rhythm (``_strike_rhythm``), for the bars whose chords stem
+    strikes."""
+    bar = song.meter.steps_per_bar
+    by_bar: list[list[Note]] = [[] for _ in range(song.bars)]
+    for n in song.stems["chords"].notes:
+        if n.start < song.bars * bar:
+            by_bar[n.start // bar].append(n)
+    return [_strike_rhythm(notes, b * bar) for b, notes in enumerate(by_bar) if notes]
+
+
+def book_key(style: str | None, meter: object) -> str:
+    """The checkpoint meta ``comping_rhythms`` key of a style (None: every style) in a
+    meter."""
+    return f"{style or '*'} {meter}"
+
+
+def fit_rhythm_books(
+    counts: Mapping[str, Counter[Rhythm]], size: int = RHYTHM_BOOK_SIZE
+) -> dict[str, list[Any]]:
+    """``comping_rhythms`` meta from each ``book_key``'s counted bar rhythms: its ``size``
+    commonest strike patterns, each with its share of the key's bars and its commonest
+    lengths, shares rounded to 4 places."""
+    out: dict[str, list[Any]] = {}
+    for key, counted in sorted(counts.items()):
+        total = sum(counted.values())
+        patterns: Counter[tuple[int, ...]] = Counter()
+        played: dict[tuple[int, ...], Counter[Rhythm]] = {}
+        for rhythm, n in counted.items():
+            steps = tuple(t for t, _ in rhythm)
+            patterns[steps] += n
+            played.setdefault(steps, Counter())[rhythm] += n
+        out[key] = [
+            [[list(x) for x in played[steps].most_common(1)[0][0]], round(n / total, 4)]
+            for steps, n in patterns.most_common(size)
+        ]
+    return out
 
 
 def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_], bar: int = 0) -> list[Note]:
@@ -175,27 +274,46 @@ def _chord_bars(
     return hold, struck
 
 
-def _comping_rhythm(notes: list[Note], strike_lo: F32, bar: int, nats: float) -> list[Note]:
-    """``notes`` of the chords stem with each bar either as read or, when some earlier bar's
-    strike rhythm costs at most ``nats`` against it, played in that rhythm: the earlier bar's
-    strike steps, each held as long as it was, voiced with this bar's own chords
-    (``_revoiced``), when it strikes no less often than the bar's own reading (never fewer
-    strikes: ``CHORD_RHYTHM_NATS``). ``strike_lo`` (T,): the log-odds over
-    the threshold of the step's likeliest strike; a rhythm's cost is what the own reading's
-    strikes gain minus what the rhythm's steps do. A bar that strikes nothing keeps silent."""
+def _comping_rhythm(
+    notes: list[Note], strike_lo: F32, bar: int, nats: float, book: RhythmBook | None = None
+) -> list[Note]:
+    """``notes`` of the chords stem with each bar either as read or played in another
+    rhythm, voiced with the bar's own chords (``_revoiced``). First, given a style's
+    ``book``, the book's rhythm (or the bar's own) whose cost against the reading, less
+    ``RHYTHM_BOOK_WEIGHT`` times its ``RhythmBook.bonus``, is least, among those costing at
+    most ``nats``. Then, when some earlier bar's strike rhythm costs at most ``nats`` against
+    it and strikes no less often (never fewer strikes: ``CHORD_RHYTHM_NATS``), that one: the
+    earlier bar's strike steps, each held as long as it was. ``strike_lo`` (T,): the log-odds
+    over the threshold of the step's likeliest strike; a rhythm's cost is what the own
+    reading's strikes gain minus what the rhythm's steps do. A bar that strikes nothing keeps
+    silent."""
     bars = len(strike_lo) // bar if bar > 0 else 0
-    if nats <= 0 or bars < 2:
+    if nats <= 0 or bars < 1 or (bars < 2 and book is None):
         return notes
     by_bar: list[list[Note]] = [[] for _ in range(bars)]
     rest: list[Note] = []
     for n in notes:
         (by_bar[n.start // bar] if n.start < bars * bar else rest).append(n)
-    rhythms: list[tuple[tuple[int, int], ...]] = []
+    grooves = book if book is not None and RHYTHM_BOOK_WEIGHT > 0 and book.rhythms else None
+    if grooves is not None:
+        strikes, bonus = grooves.table(bar)
+        bonus = RHYTHM_BOOK_WEIGHT * bonus
+    rhythms: list[Rhythm] = []
     for b in range(bars):
         own = by_bar[b]
         mine = _strike_rhythm(own, b * bar)
+        gain = strike_lo[b * bar : (b + 1) * bar]
+        if own and grooves is not None:
+            base = float(gain[[t for t, _ in mine]].clip(min=0).sum())
+            steps = tuple(t for t, _ in mine)
+            costs = base - strikes @ gain  # each book rhythm's against the bar's own reading
+            scores = np.where(costs <= nats, costs - bonus, np.inf)
+            k = int(scores.argmin())
+            if scores[k] < -RHYTHM_BOOK_WEIGHT * grooves.bonus(steps):
+                mine = grooves.rhythms[k]
+                if tuple(t for t, _ in mine) != steps:
+                    by_bar[b] = _revoiced(own, mine, b * bar, bar)
         if b and own:
-            gain = strike_lo[b * bar : (b + 1) * bar]
             base = float(gain[[t for t, _ in mine]].clip(min=0).sum())
             best: tuple[float, int] | None = None
             for j, other in enumerate(rhythms):
@@ -278,11 +396,17 @@ def closest_reading(
 
 
 def read_comping(
-    out: F32, logit_t: float, bar: int, bars: int, strikes_a_bar: float | None
+    out: F32,
+    logit_t: float,
+    bar: int,
+    bars: int,
+    strikes_a_bar: float | None,
+    book: RhythmBook | None = None,
 ) -> list[Note]:
     """The chords stem's notes (pitches are row indices) read from its logits (C, T) at the
     calibrated onset threshold, or, given ``strikes_a_bar``, at the ``COMPING_SHIFTS`` one
-    whose strikes a bar come closest to it (the smaller shift on a tie)."""
+    whose strikes a bar come closest to it (the smaller shift on a tie); ``book``: the
+    take's style's grooves in its meter (``_comping_rhythm``)."""
 
     def read(extra: float) -> list[Note]:
         onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
@@ -293,7 +417,7 @@ def read_comping(
                 struck = struck | ((onset_lo > -VOICE_SHIFT) & block[None, :])
             strike_lo = onset_lo.max(axis=0)
             return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
-                                   CHORD_RHYTHM_NATS)  # fmt: skip
+                                   CHORD_RHYTHM_NATS, book)  # fmt: skip
         roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
                     velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
         return roll_to_notes(roll)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.comping import closest_reading, read_comping
+from models.comping import RhythmBook, closest_reading, read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
 from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
@@ -524,6 +524,7 @@ def decode_logits(
     bass: float | None = None,
     pitch_reader: bool = False,
     forced: NDArray[np.bool_] | None = None,
+    rhythms: RhythmBook | None = None,
 ) -> Song:
     """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
     ``pitch_reader``: the melody's logits came through a pitch reader (``READER_*``).
@@ -538,7 +539,8 @@ def decode_logits(
     (``COMPING_SHIFTS``; a chord edit keeping its source's density, a new take its
     style's), None for the threshold as calibrated; ``bass`` the same for the bass's notes
     a bar (``BASS_SHIFTS``). ``forced`` (steps, 12): the pitch classes of a forced
-    progression's chords (``FORCED_MELODY_HARMONY``, ``FORCED_BASS_HARMONY``).
+    progression's chords (``FORCED_MELODY_HARMONY``, ``FORCED_BASS_HARMONY``). ``rhythms``:
+    the style's comping grooves in the take's meter (``models.comping.RhythmBook``).
     """
     shift = key_shift(template.key, key_frame)
     steps = template.steps
@@ -583,7 +585,7 @@ def decode_logits(
                              lambda notes: len(notes) / template.bars,
                              bass if stem == "bass" else None, BASS_SHIFTS)  # fmt: skip
         elif stem == "chords":
-            frame_notes = read_comping(out, logit_t, bar, template.bars, comping)
+            frame_notes = read_comping(out, logit_t, bar, template.bars, comping, rhythms)
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]
         else:
             hit = out > logit_t

@@ -19,6 +19,7 @@ import torch
 
 from models import structure
 from models.checkpoint import LoadedModel, load_checkpoint
+from models.comping import RhythmBook, book_key
 from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.decoding import decode_logits
 from models.editing import (
@@ -261,6 +262,9 @@ class Pipeline:
         self.density_by_style: dict[str, dict[str, float]] = dict(
             model.meta.get("density_by_style", {})
         )
+        # each style's commonest comping rhythms a meter (``models.comping.RhythmBook``)
+        self.rhythm_books = {key: RhythmBook.from_meta(entries)
+                             for key, entries in model.meta.get("comping_rhythms", {}).items()}  # fmt: skip
 
     @classmethod
     def load(
@@ -573,6 +577,15 @@ class Pipeline:
         told = tuple(s for s in STEMS if s != "drums" or drums)
         return told, told
 
+    def _rhythms(self, frame: Song) -> RhythmBook | None:
+        """The comping grooves a take is read with: its style's in its meter, else every
+        style's in that meter (no style, or one the corpus never played in it), else None."""
+        for style in (frame.style, None):
+            book = self.rhythm_books.get(book_key(style, frame.meter))
+            if book is not None:
+                return book
+        return None
+
     def _density(
         self,
         style: str | None,
@@ -723,6 +736,7 @@ class Pipeline:
                 bass=bass,
                 pitch_reader=self.ae.pitch_reader is not None,
                 forced=typed,
+                rhythms=self._rhythms(frame),
             )
             for i in range(k)
         ]

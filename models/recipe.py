@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch.distributed as dist
 
+from models.comping import Rhythm, bar_rhythms, book_key, fit_rhythm_books
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays
 from models.training import TrainConfig, Trainer
@@ -126,14 +128,18 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     ``drums_by_style``, the share of each style's windows whose drums play
     (``models.pipeline.Pipeline._playing``), and ``density_by_style``, each style's mean
     comping strikes a bar and bass notes a bar over its windows where that stem plays
-    (``models.pipeline.Pipeline._density``)."""
+    (``models.pipeline.Pipeline._density``), and ``comping_rhythms``, each style's commonest
+    comping bar rhythms in each meter, and every style's (``models.comping.RhythmBook``)."""
     from multitrack.corpus.store import iter_examples
 
     seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
     counts: dict[str, list[int]] = {}  # style -> [windows with drums, windows]
     density: dict[str, dict[str, list[float]]] = {}  # style -> stem -> per window
+    grooves: dict[str, Counter[Rhythm]] = {}  # book_key -> comping bar rhythms
     for ex in iter_examples(corpus, split):
         song = ex.song
+        for key in {book_key(song.style, song.meter), book_key(None, song.meter)}:
+            grooves.setdefault(key, Counter()).update(bar_rhythms(song))
         for stem in PROGRAM_STEMS:
             seen[stem].add(song.stems[stem].program)
         tally = counts.setdefault(song.style or "", [0, 0])
@@ -154,6 +160,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         "programs_seen": {stem: sorted(programs) for stem, programs in seen.items()},
         "drums_by_style": shares,
         "density_by_style": means,
+        "comping_rhythms": fit_rhythm_books(grooves),
     }
 
 

@@ -470,6 +470,23 @@ def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
     assert sum(a[0] for a in read) < 0.7 * sum(b[0] for b in unread)
 
 
+def test_a_take_is_read_with_its_styles_grooves_in_its_meter() -> None:
+    # the shipped checkpoint's meta has each style's commonest comping rhythms a meter;
+    # a style the corpus never played in a meter, or no style, reads every style's there
+    from models.comping import book_key
+    from multitrack.song import Meter, Song
+
+    shipped = Pipeline.load(candidates=1)
+    frame = Song(bars=4, style="bossa_nova")
+    assert shipped._rhythms(frame) is shipped.rhythm_books[book_key("bossa_nova", "4/4")]
+    assert shipped._rhythms(replace(frame, style=None)) is shipped.rhythm_books["* 4/4"]
+    waltz = replace(frame, meter=Meter.parse("3/4"))
+    assert book_key("bossa_nova", "3/4") not in shipped.rhythm_books
+    assert shipped._rhythms(waltz) is shipped.rhythm_books["* 3/4"]
+    shipped.rhythm_books = {}  # a checkpoint exported before session 19 reads as before
+    assert shipped._rhythms(frame) is None
+
+
 def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPatch) -> None:
     # a chord edit of the whole take keeps its source's comping and bass, for each stem it
     # writes; a new take (forced chords or not) its style's; other edits the thresholds

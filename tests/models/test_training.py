@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from models.checkpoint import load_checkpoint
+from models.comping import RhythmBook
 from models.config import ModelConfig
 from models.training import TrainConfig, Trainer, weighted_mean
 
@@ -34,6 +35,14 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     density = model.meta["density_by_style"]
     assert set(density) <= set(shares) and density
     assert all(0.0 < v for means in density.values() for v in means.values())
+    # and each style's commonest comping rhythms a meter, and every style's
+    # (models.comping.RhythmBook)
+    books = model.meta["comping_rhythms"]
+    assert any(key.startswith("* ") for key in books)
+    for entries in books.values():
+        book = RhythmBook.from_meta(entries)
+        shares = list(book.shares)
+        assert book.rhythms and shares == sorted(shares, reverse=True) and sum(shares) <= 1.0
 
 
 def test_store_meta_adds_entries_and_leaves_the_weights(
