@@ -156,12 +156,12 @@ class RhythmBook:
         return cls(rhythms, tuple(float(share) for _, share in entries))
 
 
-def bar_rhythms(song: Song) -> list[Rhythm]:
-    """Each bar's comping rhythm (``_strike_rhythm``), for the bars whose chords stem
-    strikes."""
+def bar_rhythms(song: Song, stem: str = "chords") -> list[Rhythm]:
+    """Each bar's rhythm of ``stem`` (``_strike_rhythm``: the comping's strikes, a line's
+    notes), for the bars where it plays."""
     bar = song.meter.steps_per_bar
     by_bar: list[list[Note]] = [[] for _ in range(song.bars)]
-    for n in song.stems["chords"].notes:
+    for n in song.stems[stem].notes:
         if n.start < song.bars * bar:
             by_bar[n.start // bar].append(n)
     return [_strike_rhythm(notes, b * bar) for b, notes in enumerate(by_bar) if notes]

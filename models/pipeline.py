@@ -265,6 +265,8 @@ class Pipeline:
         # each style's commonest comping rhythms a meter (``models.comping.RhythmBook``)
         self.rhythm_books = {key: RhythmBook.from_meta(entries)
                              for key, entries in model.meta.get("comping_rhythms", {}).items()}  # fmt: skip
+        self.bass_books = {key: RhythmBook.from_meta(entries)
+                           for key, entries in model.meta.get("bass_rhythms", {}).items()}  # fmt: skip
 
     @classmethod
     def load(
@@ -577,11 +579,14 @@ class Pipeline:
         told = tuple(s for s in STEMS if s != "drums" or drums)
         return told, told
 
-    def _rhythms(self, frame: Song) -> RhythmBook | None:
-        """The comping grooves a take is read with: its style's in its meter, else every
-        style's in that meter (no style, or one the corpus never played in it), else None."""
+    def _rhythms(
+        self, frame: Song, books: dict[str, RhythmBook] | None = None
+    ) -> RhythmBook | None:
+        """The comping grooves (``books``: the bass's) a take is read with: its style's in its
+        meter, else every style's in that meter (no style, or one the corpus never played in
+        it), else None."""
         for style in (frame.style, None):
-            book = self.rhythm_books.get(book_key(style, frame.meter))
+            book = (self.rhythm_books if books is None else books).get(book_key(style, frame.meter))
             if book is not None:
                 return book
         return None
@@ -737,6 +742,7 @@ class Pipeline:
                 pitch_reader=self.ae.pitch_reader is not None,
                 forced=typed,
                 rhythms=self._rhythms(frame),
+                bass_rhythms=self._rhythms(frame, self.bass_books),
             )
             for i in range(k)
         ]

@@ -129,17 +129,20 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     (``models.pipeline.Pipeline._playing``), and ``density_by_style``, each style's mean
     comping strikes a bar and bass notes a bar over its windows where that stem plays
     (``models.pipeline.Pipeline._density``), and ``comping_rhythms``, each style's commonest
-    comping bar rhythms in each meter, and every style's (``models.comping.RhythmBook``)."""
+    comping bar rhythms in each meter, and every style's (``models.comping.RhythmBook``), and
+    ``bass_rhythms``, the same of the bass's notes (``models.decoding._groove_rhythm``)."""
     from multitrack.corpus.store import iter_examples
 
     seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
     counts: dict[str, list[int]] = {}  # style -> [windows with drums, windows]
     density: dict[str, dict[str, list[float]]] = {}  # style -> stem -> per window
     grooves: dict[str, Counter[Rhythm]] = {}  # book_key -> comping bar rhythms
+    bass_grooves: dict[str, Counter[Rhythm]] = {}  # book_key -> bass bar rhythms
     for ex in iter_examples(corpus, split):
         song = ex.song
         for key in {book_key(song.style, song.meter), book_key(None, song.meter)}:
             grooves.setdefault(key, Counter()).update(bar_rhythms(song))
+            bass_grooves.setdefault(key, Counter()).update(bar_rhythms(song, "bass"))
         for stem in PROGRAM_STEMS:
             seen[stem].add(song.stems[stem].program)
         tally = counts.setdefault(song.style or "", [0, 0])
@@ -161,6 +164,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         "drums_by_style": shares,
         "density_by_style": means,
         "comping_rhythms": fit_rhythm_books(grooves),
+        "bass_rhythms": fit_rhythm_books(bass_grooves),
     }
 
 

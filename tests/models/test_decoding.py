@@ -248,3 +248,26 @@ def test_a_melody_that_could_zigzag_or_run_on_runs_on_with_a_turn_cost() -> None
     assert _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, turn_cost=1e-9) == plain
     ran = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0, turn_cost=2.0)
     assert [n.pitch for n in ran] == [20, 22, 24, 26]
+
+
+def test_a_bass_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() -> None:
+    """The corpus's bass bars are one of their style's commonest rhythms 0.96 of the time,
+    0.4.2's takes 0.78."""
+    from models.comping import RhythmBook
+    from models.decoding import _groove_rhythm
+
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
+                      shares=(0.6, 0.3))  # fmt: skip
+    sound = np.full(16, 6.0, np.float32)  # sure it sounds throughout
+    onset = np.full(16, -6.0, np.float32)
+    onset[[0, 8]] = 6.0
+    onset[6] = 0.5  # a note on the 'and' of 2 the network barely heard
+    sounding, onsets = sound > 0, onset > 0
+    s, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onsets, book)
+    assert s.all() and np.flatnonzero(o).tolist() == [0, 8]
+    onset[6] = 6.0  # sure of it: the bar keeps its own rhythm
+    s, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onset > 0, book)
+    assert np.flatnonzero(o).tolist() == [0, 6, 8]
+    silent = np.zeros(16, bool)  # a bar that plays nothing keeps silent
+    s, o = _groove_rhythm(sound, onset, 16, 16.0, silent, silent, book)
+    assert not s.any() and not o.any()

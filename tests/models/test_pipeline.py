@@ -483,8 +483,12 @@ def test_a_take_is_read_with_its_styles_grooves_in_its_meter() -> None:
     waltz = replace(frame, meter=Meter.parse("3/4"))
     assert book_key("bossa_nova", "3/4") not in shipped.rhythm_books
     assert shipped._rhythms(waltz) is shipped.rhythm_books["* 3/4"]
+    # the bass's grooves, looked up alike
+    bass = shipped.bass_books
+    assert shipped._rhythms(frame, bass) is bass[book_key("bossa_nova", "4/4")]
+    assert shipped._rhythms(waltz, bass) is bass["* 3/4"]
     shipped.rhythm_books = {}  # a checkpoint exported before session 19 reads as before
-    assert shipped._rhythms(frame) is None
+    assert shipped._rhythms(frame) is None and shipped._rhythms(frame, {}) is None
 
 
 def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,9 +37,10 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     assert all(0.0 < v for means in density.values() for v in means.values())
     # and each style's commonest comping rhythms a meter, and every style's
     # (models.comping.RhythmBook)
-    books = model.meta["comping_rhythms"]
-    assert any(key.startswith("* ") for key in books)
-    for entries in books.values():
+    for name in ("comping_rhythms", "bass_rhythms"):  # the bass's too (models.decoding)
+        books = model.meta[name]
+        assert any(key.startswith("* ") for key in books)
+    for entries in [*model.meta["comping_rhythms"].values(), *books.values()]:
         book = RhythmBook.from_meta(entries)
         shares = list(book.shares)
         assert book.rhythms and shares == sorted(shares, reverse=True) and sum(shares) <= 1.0
