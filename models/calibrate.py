@@ -9,8 +9,9 @@ beside the note-to-note tables; ``models.decoding`` adds it to the melody's emis
 ``multitrack train`` runs it on the checkpoint it exports.
 
 ``--facts`` stores, instead, what the conditioning and decoder read of the training split
-(``models.recipe.corpus_facts``: programs seen, drums and comping and bass density by style)
-in a checkpoint's meta, for a checkpoint exported before one of them was recorded.
+(``models.recipe.corpus_facts``: programs seen, drums and comping and bass density by style,
+each style's comping and bass grooves) in a checkpoint's meta, for a checkpoint exported
+before one of them was recorded.
 
     .venv/bin/python -m models.calibrate [--checkpoint PATH] [--corpus data/corpus] [--n 400]
     .venv/bin/python -m models.calibrate --facts [--checkpoint PATH] [--corpus data/corpus]

@@ -89,6 +89,11 @@ CHORD_BAR_NATS = 16.0
 # edits' chords by pitch classes 0.947 -> 0.946, by the recogniser 0.953 -> 0.946
 # (docs/model.md, "Session 18"). 0: off.
 VOICE_SHIFT = 2.0
+# ... up to this many voices a strike, the likeliest first: the corpus's comping strikes 5 or
+# more voices 1.9% of the time (jazz 34%, waltz 19%, the rest 0-3%), chord edits had 6.4%
+# (36 edits, one a style, session 19). 0: no limit. The network's own voices are never
+# dropped.
+VOICE_FILL = 4
 
 # Comping that keeps its rhythm (``_comping_rhythm``): a bar of the chords stem takes an
 # earlier bar's strikes (their steps and lengths), voiced with its own reading's chords, when
@@ -346,22 +351,33 @@ def _revoiced(
 ) -> list[Note]:
     """The pitches of a bar's own chord notes played in ``rhythm`` (step, length): a strike
     the bar's own reading has too keeps its notes as read; another strikes again the chord
-    sounding there, or else the bar's last own strike before it (the chord in force: the
-    reading changes chord only where it strikes), held ``length``; before the bar's first own
-    strike it is left out (no chord is carried back across a change)."""
-    starts = {n.start for n in own}
+    in force there, held ``length``: the notes sounding there that were struck at or after
+    the bar's last block strike (two or more voices) before it, else the bar's last own
+    strike before it (the reading changes chord only where it strikes), at most as many
+    voices as the bar's fullest own strike. Before the bar's first own strike it is left out
+    (no chord is carried back across a change). A voice ringing on from an earlier chord is
+    not struck again with the next: joined, the two had sounded as a cluster of up to eight
+    voices in an edit's comping (session 19)."""
+    struck: dict[int, list[Note]] = {}
+    for n in own:
+        struck.setdefault(n.start, []).append(n)
+    fullest = max((len(v) for v in struck.values()), default=0)
     out: list[Note] = []
     for t, length in rhythm:
         at = start + t
-        if at in starts:
-            out.extend(n for n in own if n.start == at)
+        if at in struck:
+            out.extend(struck[at])
             continue
-        pitches = sorted({n.pitch for n in own if n.start <= at < n.start + n.duration})
-        before = [a for a in starts if a < at]
-        if not pitches and before:
-            pitches = sorted({n.pitch for n in own if n.start == max(before)})
+        before = [a for a in struck if a < at]
+        if not before:
+            continue
+        blocks = [a for a in before if len(struck[a]) >= 2]
+        since = max(blocks) if blocks else min(before)
+        ringing = [n for n in own if since <= n.start <= at < n.start + n.duration]
+        chord = ringing or struck[max(before)]
+        latest = sorted(chord, key=lambda n: -n.start)[:fullest]  # the latest struck first
         end = min(at + length, start + bar)
-        out.extend(Note(at, p, end - at) for p in pitches)
+        out.extend(Note(at, p, end - at) for p in sorted({n.pitch for n in latest}))
     return _cut_at_strikes(out)
 
 
@@ -395,6 +411,24 @@ def closest_reading(
     return best[1]
 
 
+def _half_heard(
+    struck: NDArray[np.bool_], onset_lo: F32, block: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """``struck`` (rows, T) with each ``block`` step's rows whose onset log-odds are within
+    ``VOICE_SHIFT`` of the threshold struck too, the likeliest first, while the step has
+    fewer than ``VOICE_FILL`` voices (0: all of them)."""
+    extra = (onset_lo > -VOICE_SHIFT) & block[None, :] & ~struck
+    if VOICE_FILL <= 0:
+        return struck | extra
+    out = struck.copy()
+    for t in np.flatnonzero(extra.any(axis=0)):
+        room = VOICE_FILL - int(struck[:, t].sum())
+        if room > 0:
+            rows = np.flatnonzero(extra[:, t])
+            out[rows[np.argsort(-onset_lo[rows, t], kind="stable")[:room]], t] = True
+    return out
+
+
 def read_comping(
     out: F32,
     logit_t: float,
@@ -414,7 +448,7 @@ def read_comping(
         if CHORD_STRIKES:
             if VOICE_SHIFT > 0:  # a block strike takes the voices the network half heard
                 block = struck.sum(axis=0) >= 2
-                struck = struck | ((onset_lo > -VOICE_SHIFT) & block[None, :])
+                struck = _half_heard(struck, onset_lo, block)
             strike_lo = onset_lo.max(axis=0)
             return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
                                    CHORD_RHYTHM_NATS, book)  # fmt: skip

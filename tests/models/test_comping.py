@@ -245,3 +245,33 @@ def test_a_rhythm_book_is_fitted_from_bars_and_read_back_from_meta() -> None:
     assert book.bonus([0, 8]) == pytest.approx(np.log(0.6 / comping.RHYTHM_FLOOR))
     assert book.bonus([0, 4]) == 0.0  # outside the book
     assert comping.book_key(None, "3/4") == "* 3/4"
+
+
+def test_half_heard_voices_fill_a_strike_up_to_four_the_likeliest_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chord edits struck 5 or more voices 0.104 of the time, the corpus 0.019."""
+    struck = np.zeros((12, 2), bool)
+    struck[[0, 4, 7], 0] = True  # a triad struck on step 0
+    lo = np.full((12, 2), -6.0, np.float32)
+    lo[[0, 4, 7], 0] = 3.0
+    lo[11, 0], lo[2, 0], lo[9, 0] = -0.5, -1.5, -1.0  # three half heard
+    block = np.array([True, False])
+    got = comping._half_heard(struck, lo, block)
+    assert np.flatnonzero(got[:, 0]).tolist() == [0, 4, 7, 11]  # the likeliest fills it
+    monkeypatch.setattr(comping, "VOICE_FILL", 0)
+    assert np.flatnonzero(comping._half_heard(struck, lo, block)[:, 0]).tolist() == [
+        0, 2, 4, 7, 9, 11]  # fmt: skip
+
+
+def test_a_strike_played_anew_strikes_the_chord_in_force_not_one_ringing_on() -> None:
+    # a C held under the bar, then an Am struck on beat 3 while the C's top voice rings on:
+    # the rhythm's strike on beat 4 plays the Am alone, not the two chords as one cluster
+    own = [Note(0, 48, 16), Note(0, 52, 8), Note(0, 55, 8),
+           Note(8, 57, 8), Note(8, 60, 8), Note(8, 64, 8)]  # fmt: skip
+    got = comping._revoiced(own, [(0, 8), (8, 4), (12, 4)], 0, 16)
+    assert sorted(n.pitch for n in got if n.start == 12) == [57, 60, 64]
+    # a broken chord (voices struck one by one) keeps its texture: its latest voice
+    broken = [Note(0, 48, 16), Note(4, 52, 12), Note(8, 55, 8)]
+    got = comping._revoiced(broken, [(0, 4), (12, 4)], 0, 16)
+    assert sorted(n.pitch for n in got if n.start == 12) == [55]
