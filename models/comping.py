@@ -128,9 +128,9 @@ Rhythm = tuple[tuple[int, int], ...]  # (step in the bar, length) of each strike
 
 @dataclass(frozen=True)
 class RhythmBook:
-    """A style's commonest comping bar rhythms in one meter: each strike pattern (its steps)
-    with its share of the style's bars that comp, played with the lengths it most often
-    has."""
+    """A style's commonest bar rhythms of one stem in one meter (the comping's strikes, the
+    bass's notes): each pattern (its steps) with its share of the style's bars that play,
+    played with the lengths it most often has."""
 
     rhythms: tuple[Rhythm, ...]
     shares: tuple[float, ...]
@@ -173,17 +173,17 @@ def bar_rhythms(song: Song, stem: str = "chords") -> list[Rhythm]:
 
 
 def book_key(style: str | None, meter: object) -> str:
-    """The checkpoint meta ``comping_rhythms`` key of a style (None: every style) in a
-    meter."""
+    """The key of a style (None: every style) in a meter in the checkpoint meta's
+    ``comping_rhythms`` and ``bass_rhythms``."""
     return f"{style or '*'} {meter}"
 
 
 def fit_rhythm_books(
     counts: Mapping[str, Counter[Rhythm]], size: int = RHYTHM_BOOK_SIZE
 ) -> dict[str, list[Any]]:
-    """``comping_rhythms`` meta from each ``book_key``'s counted bar rhythms: its ``size``
-    commonest strike patterns, each with its share of the key's bars and its commonest
-    lengths, shares rounded to 4 places."""
+    """``comping_rhythms`` (``bass_rhythms``) meta from each ``book_key``'s counted bar
+    rhythms: its ``size`` commonest patterns, each with its share of the key's bars and its
+    commonest lengths, shares rounded to 4 places."""
     out: dict[str, list[Any]] = {}
     for key, counted in sorted(counts.items()):
         total = sum(counted.values())

@@ -2,9 +2,10 @@
 
 ``models.representation`` defines the arrays the network sees and predicts; this module
 decides which notes those predictions are. Binary rows (chord hold/onset, drum onsets) are
-thresholded at calibrated logits; the chords stem is read as a band comps (``models.comping``); the
-monophonic stems are segmented into notes whose pitches are chosen together under the
-checkpoint's fitted note-to-note tables and the decoded harmony (``_mono_notes``).
+thresholded at calibrated logits; the chords stem is read as a band comps
+(``models.comping``); the monophonic stems are segmented into notes whose pitches are chosen
+together under the checkpoint's fitted note-to-note tables and the decoded harmony
+(``_mono_notes``), and the bass's bars may take its style's grooves (``_groove_rhythm``).
 
 The module-level constants are the decoder's settings; each says how it was chosen. The
 benches override them by ``setattr`` on this module (bench/realism.py ``--decoded-as-0.4``).

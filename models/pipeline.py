@@ -262,11 +262,12 @@ class Pipeline:
         self.density_by_style: dict[str, dict[str, float]] = dict(
             model.meta.get("density_by_style", {})
         )
-        # each style's commonest comping rhythms a meter (``models.comping.RhythmBook``)
-        self.rhythm_books = {key: RhythmBook.from_meta(entries)
-                             for key, entries in model.meta.get("comping_rhythms", {}).items()}  # fmt: skip
-        self.bass_books = {key: RhythmBook.from_meta(entries)
-                           for key, entries in model.meta.get("bass_rhythms", {}).items()}  # fmt: skip
+        # each style's commonest comping and bass rhythms a meter (``models.comping.RhythmBook``)
+        meta = model.meta
+        self.rhythm_books = {k: RhythmBook.from_meta(v)
+                             for k, v in meta.get("comping_rhythms", {}).items()}  # fmt: skip
+        self.bass_books = {k: RhythmBook.from_meta(v)
+                           for k, v in meta.get("bass_rhythms", {}).items()}  # fmt: skip
 
     @classmethod
     def load(
@@ -585,8 +586,9 @@ class Pipeline:
         """The comping grooves (``books``: the bass's) a take is read with: its style's in its
         meter, else every style's in that meter (no style, or one the corpus never played in
         it), else None."""
+        table = self.rhythm_books if books is None else books
         for style in (frame.style, None):
-            book = (self.rhythm_books if books is None else books).get(book_key(style, frame.meter))
+            book = table.get(book_key(style, frame.meter))
             if book is not None:
                 return book
         return None
