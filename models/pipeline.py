@@ -37,7 +37,15 @@ from models.editing import (
 )
 from models.guard import CopyGuard
 from models.precision import DEFAULT_PRECISION, apply_precision, autocast
-from models.ranking import Scorer, candidate_rank, chords_key, distinct, rank, top_ranked
+from models.ranking import (
+    Scorer,
+    candidate_rank,
+    chords_key,
+    distinct,
+    rank,
+    static_melody,
+    top_ranked,
+)
 from models.representation import key_shift
 from models.request import MAX_GENERATE_BARS, Cancelled, GenerateRequest, RequestError
 from models.schedule import DDIMScheduler, DPMSolverScheduler
@@ -85,6 +93,9 @@ MAX_RESAMPLES = 4  # draws again while every candidate copies a training window
 # so long songs get fewer: at most ``CANDIDATE_BARS`` bars in all (2 at 64 bars).
 CANDIDATES = 3
 KEY_RETRIES = 1
+# ... and when the best of them is a drone (``models.ranking.static_melody``), this many more
+# (session 19; see ``models.ranking.STATIC_PENALTY``).
+STATIC_RETRIES = 1
 # A fresh take whose prompt names the stems that play ("二胡独奏加鼓", "only piano and bass")
 # is drawn again, up to this many times, while no candidate plays every one of them, and a
 # candidate that does ranks first: "erhu solo with drums" came back with no drums.
@@ -384,6 +395,8 @@ class Pipeline:
             attempt, lone = 1, True
             done = bool(pool) and top_ranked(pool[0]) and complete(pool[0])
         retries = KEY_RETRIES if spans is None else 0
+        # a drone is drawn again only where the request writes the whole melody
+        drones = STATIC_RETRIES if spans is None and "melody" not in keep and bars is None else 0
         missing = NAMED_RETRIES
         while not done:
             # after a lone first candidate, as many more as make one batch
@@ -395,6 +408,9 @@ class Pipeline:
             pool += fresh or spliced
             if retries and not any(key_agrees(c) for c in pool):
                 retries -= 1  # none sounds in its key: draw more to choose from
+                continue
+            if drones and static_melody(max(pool, key=lambda c: rank(c, spans, prefer))):
+                drones -= 1  # the best of them drones on a few pitches: draw more
                 continue
             if named and missing and not any(complete(c) for c in pool):
                 missing -= 1  # a stem the prompt named is silent in every one: draw more

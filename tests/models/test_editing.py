@@ -92,6 +92,34 @@ def test_a_candidate_whose_harmony_moves_outranks_one_that_holds_a_root() -> Non
         1.0, ranking.FIT_ENOUGH))  # fmt: skip
 
 
+def test_a_melody_that_drones_never_ranks_first_nor_is_kept_alone() -> None:
+    """0.088 of bare style prompts' 8-bar takes droned (at most 3 pitches, or one sounding
+    over 0.6 of the time: a waltz held one B for six bars), 0.007 of the held-out windows."""
+    from models import ranking
+
+    roots = [0, 0, 9, 9, 5, 5, 7, 0]
+    chords = [Note(i * BAR + j * 4, 48 + r + d, 4)
+              for i, r in enumerate(roots) for j in range(4) for d in (0, 4, 7)]  # fmt: skip
+    bass = [Note(i * BAR, 36 + r, BAR) for i, r in enumerate(roots)]
+
+    def take(melody: list[Note]) -> Song:
+        song = _song(chords, bass, tuple(melody))
+        return Song(tempo=100.0, meter=song.meter, key=Key.parse("C major"), bars=8,
+                    stems=song.stems)  # fmt: skip
+
+    drone = take([Note(i * BAR, 64 + (i % 2) * 3, BAR) for i in range(8)])  # E and G
+    tune = take([Note(i * BAR + j * 8, 60 + (0, 2, 4, 5, 7, 9, 11, 12)[(i + j) % 8], 8)
+                 for i in range(8) for j in range(2)])  # fmt: skip
+    assert ranking.static_melody(drone) and not ranking.static_melody(tune)
+    held = take([Note(0, 67, 2), Note(2, 69, 2), Note(4, 71, 4 * BAR), Note(4 * BAR + 4, 72, 4),
+                 Note(5 * BAR, 74, BAR), Note(7 * BAR, 76, 4)])  # fmt: skip
+    assert ranking.static_melody(held)  # six pitches, but one B sounds most of the take
+    assert ranking.candidate_rank(tune, None) > ranking.candidate_rank(drone, None)
+    assert not ranking.top_ranked(drone)
+    four = Song(tempo=100.0, meter=drone.meter, key=drone.key, bars=4, stems=drone.stems)
+    assert not ranking.static_melody(four)  # short takes are not judged
+
+
 def test_a_chord_clip_shorter_than_the_take_is_repeated_to_fill_it() -> None:
     # a 2-bar Am | F clip on a 4-bar take: song.json said Am F and nothing for bars 3-4
     from models.editing import forced_spans
