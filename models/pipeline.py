@@ -409,7 +409,9 @@ class Pipeline:
             if retries and not any(key_agrees(c) for c in pool):
                 retries -= 1  # none sounds in its key: draw more to choose from
                 continue
-            if drones and static_melody(max(pool, key=lambda c: rank(c, spans, prefer))):
+            if drones and static_melody(
+                max(pool, key=lambda c: (complete(c), rank(c, spans, prefer)))
+            ):
                 drones -= 1  # the best of them drones on a few pitches: draw more
                 continue
             if named and missing and not any(complete(c) for c in pool):
@@ -629,8 +631,8 @@ class Pipeline:
         0.55 of styles' takes came within 20% of their windows' mean (docs/model.md,
         "Session 17"). The decoder's onset thresholds move only so far
         (``models.comping.COMPING_SHIFTS``, ``models.decoding.BASS_SHIFTS``): a take the
-        network wrote busy stays busier than its style. Other
-        edits (a repaint of bars or stems without new chords) read as calibrated."""
+        network wrote busy stays busier than its style. Other edits (a repaint of bars or
+        stems without new chords) read as calibrated."""
         if request.source is not None:
             if spans is None or bars is not None:
                 return None, None
