@@ -44,7 +44,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models import comping, decoding, ranking, structure
+from models import comping, decoding, grooves, ranking, structure
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
@@ -107,32 +107,33 @@ def within(name: str, ref: float, got: float) -> bool:
     return abs(got - ref) <= rel * abs(ref)
 
 
-# Modules whose constants ``--decoder`` may set: a bare ``NAME`` is models.decoding's or, for
-# the comping reader's, models.comping's; ``ranking.NAME`` models.ranking's (the best-of-k
-# policy), ``structure.NAME`` models.structure's.
-POLICY = {"": decoding, "comping.": comping, "ranking.": ranking, "structure.": structure}
+# Modules whose constants ``--decoder`` may set: a bare ``NAME`` is the first of
+# ``DECODERS`` to have it (models.decoding, models.comping, models.grooves); ``ranking.NAME``
+# models.ranking's (the best-of-k policy), ``structure.NAME`` models.structure's.
+DECODERS = (decoding, comping, grooves)
+POLICY = {"comping.": comping, "grooves.": grooves, "ranking.": ranking, "structure.": structure}
 
 
 def _module_of(name: str) -> tuple[Any, str]:
     """(the module a ``--decoder`` name sets a constant of, or None, the constant's name)."""
     prefix, _, const = name.rpartition(".")
-    if not prefix and not hasattr(decoding, const) and hasattr(comping, const):
-        return comping, const
-    return POLICY.get(prefix + "." if prefix else ""), const
+    if prefix:
+        return POLICY.get(prefix + "."), const
+    return next((m for m in DECODERS if hasattr(m, const)), decoding), const
 
 
 def decoder_settings(spec: str) -> dict[str, float]:
-    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding`` or ``models.comping``
-    constants (``ranking.NAME``: ``models.ranking``'s); SystemExit for a name the module does
-    not have (a setting that would silently do nothing)."""
+    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding``, ``models.comping`` or
+    ``models.grooves`` constants (``ranking.NAME``: ``models.ranking``'s); SystemExit for a
+    name the module does not have (a setting that would silently do nothing)."""
     out: dict[str, float] = {}
     for item in spec.split(","):
         name, _, value = item.partition("=")
         module, const = _module_of(name)
         if module is None or not const.isupper() or not hasattr(module, const) or not value:
-            raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding or "
-                             "models.comping constant (or ranking.NAME, a models.ranking "
-                             "one)")  # fmt: skip
+            raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding, "
+                             "models.comping or models.grooves constant (or ranking.NAME, a "
+                             "models.ranking one)")  # fmt: skip
         out[name] = float(value)
     return out
 
@@ -171,8 +172,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE[,NAME=VALUE]",
-        help="also the shipped sampler with these models.decoding or models.comping "
-        "constants (repeatable), e.g. CHORD_STRIKES=0",
+        help="also the shipped sampler with these models.decoding, models.comping or "
+        "models.grooves constants (repeatable), e.g. CHORD_STRIKES=0",
     )
     ap.add_argument(
         "--decoders-only",

@@ -9,7 +9,7 @@ these are what bench/chord_edits.py's per-style shares start from.
 
 Beside them, the style's grooves: the share of comping bars whose strike steps are one of the
 style's commonest rhythms in the training split (the checkpoint's ``comping_rhythms``,
-``models.comping.RhythmBook``), for the takes and for the same style's held-out 8-bar windows.
+``models.grooves.RhythmBook``), for the takes and for the same style's held-out 8-bar windows.
 
     .venv/bin/python bench/style_density.py [--per-style 6] [--checkpoint PATH]
         [--threads 1] [--json PATH]
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from chord_edits import KEYS, per_bar, reference, window_rows
 
-from models.comping import RhythmBook, bar_rhythms, book_key
+from models.grooves import RhythmBook, bar_rhythms, book_key
 from models.pipeline import Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.corpus.store import iter_examples

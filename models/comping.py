@@ -13,21 +13,19 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 from __future__ import annotations
 
 import itertools
-import math
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from models.config import CHORDS_ROWS
+from models.grooves import Rhythm, RhythmBook, strike_rhythm
 from models.representation import F32
 from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
 from multitrack.harmony import fold_pitch_classes
-from multitrack.song import Note, Song
+from multitrack.song import Note
 
 # Extra log-odds a chords onset must clear beyond the calibrated threshold (see
 # ``read_comping``). 0 decodes as 0.4 did: its chords stem re-struck more often than the
@@ -110,94 +108,16 @@ VOICE_FILL = 4
 # classifier moves within its noise; the comping's rhythm is the corpus's more often.
 CHORD_RHYTHM_NATS = 16.0
 
-# A style's grooves (``RhythmBook``): a bar of the chords stem may be played in one of the
-# most common comping rhythms of its style and meter in the training split (checkpoint meta
+# A style's grooves (``models.grooves.RhythmBook``): a bar of the chords stem may be played
+# in one of the most common comping rhythms of its style and meter in the training split (checkpoint meta
 # ``comping_rhythms``, ``models.recipe.corpus_facts``), voiced with its own chords, when the
 # network finds it at most ``CHORD_RHYTHM_NATS`` less likely and it is likelier under the
 # book by more than that (``_comping_rhythm``): the score of a bar's rhythm is the network's
-# cost minus ``RHYTHM_BOOK_WEIGHT`` times log(share / ``RHYTHM_FLOOR``), a rhythm outside the
+# cost minus ``RHYTHM_BOOK_WEIGHT`` times log(share / ``models.grooves.RHYTHM_FLOOR``), a rhythm outside the
 # book taken to have the floor's share. The corpus's bars strike one of their style's 12
 # commonest rhythms 0.91 of the time, 0.4.2's takes 0.56 (60 held-out windows' captions,
 # session 19). 0 turns it off.
 RHYTHM_BOOK_WEIGHT = 1.0
-RHYTHM_FLOOR = 0.01
-RHYTHM_BOOK_SIZE = 12
-
-Rhythm = tuple[tuple[int, int], ...]  # (step in the bar, length) of each strike
-
-
-@dataclass(frozen=True)
-class RhythmBook:
-    """A style's commonest bar rhythms of one stem in one meter (the comping's strikes, the
-    bass's notes): each pattern (its steps) with its share of the style's bars that play,
-    played with the lengths it most often has."""
-
-    rhythms: tuple[Rhythm, ...]
-    shares: tuple[float, ...]
-    _share_of: dict[tuple[int, ...], float] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        shares = {tuple(t for t, _ in r): s for r, s in zip(self.rhythms, self.shares, strict=True)}
-        object.__setattr__(self, "_share_of", shares)
-
-    def bonus(self, steps: Sequence[int]) -> float:
-        """log(share / ``RHYTHM_FLOOR``) of the pattern striking ``steps``, 0 outside the
-        book."""
-        share = self._share_of.get(tuple(steps))
-        return 0.0 if share is None else math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
-
-    def table(self, bar: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """(K, ``bar``) 1 where each rhythm strikes, and its (K,) ``bonus``."""
-        strikes = np.zeros((len(self.rhythms), bar), np.float32)
-        for k, rhythm in enumerate(self.rhythms):
-            strikes[k, [t for t, _ in rhythm if t < bar]] = 1.0
-        bonus = [self.bonus([t for t, _ in r]) for r in self.rhythms]
-        return strikes, np.array(bonus, np.float32)
-
-    @classmethod
-    def from_meta(cls, entries: Sequence[Any]) -> RhythmBook:
-        """From the checkpoint meta's ``[[[[step, length], ...], share], ...]``."""
-        rhythms = tuple(tuple((int(t), int(d)) for t, d in r) for r, _ in entries)
-        return cls(rhythms, tuple(float(share) for _, share in entries))
-
-
-def bar_rhythms(song: Song, stem: str = "chords") -> list[Rhythm]:
-    """Each bar's rhythm of ``stem`` (``_strike_rhythm``: the comping's strikes, a line's
-    notes), for the bars where it plays."""
-    bar = song.meter.steps_per_bar
-    by_bar: list[list[Note]] = [[] for _ in range(song.bars)]
-    for n in song.stems[stem].notes:
-        if n.start < song.bars * bar:
-            by_bar[n.start // bar].append(n)
-    return [_strike_rhythm(notes, b * bar) for b, notes in enumerate(by_bar) if notes]
-
-
-def book_key(style: str | None, meter: object) -> str:
-    """The key of a style (None: every style) in a meter in the checkpoint meta's
-    ``comping_rhythms`` and ``bass_rhythms``."""
-    return f"{style or '*'} {meter}"
-
-
-def fit_rhythm_books(
-    counts: Mapping[str, Counter[Rhythm]], size: int = RHYTHM_BOOK_SIZE
-) -> dict[str, list[Any]]:
-    """``comping_rhythms`` (``bass_rhythms``) meta from each ``book_key``'s counted bar
-    rhythms: its ``size`` commonest patterns, each with its share of the key's bars and its
-    commonest lengths, shares rounded to 4 places."""
-    out: dict[str, list[Any]] = {}
-    for key, counted in sorted(counts.items()):
-        total = sum(counted.values())
-        patterns: Counter[tuple[int, ...]] = Counter()
-        played: dict[tuple[int, ...], Counter[Rhythm]] = {}
-        for rhythm, n in counted.items():
-            steps = tuple(t for t, _ in rhythm)
-            patterns[steps] += n
-            played.setdefault(steps, Counter())[rhythm] += n
-        out[key] = [
-            [[list(x) for x in played[steps].most_common(1)[0][0]], round(n / total, 4)]
-            for steps, n in patterns.most_common(size)
-        ]
-    return out
 
 
 def _chord_notes(hold: NDArray[np.bool_], struck: NDArray[np.bool_], bar: int = 0) -> list[Note]:
@@ -301,12 +221,12 @@ def _comping_rhythm(
         (by_bar[n.start // bar] if n.start < bars * bar else rest).append(n)
     grooves = book if book is not None and RHYTHM_BOOK_WEIGHT > 0 and book.rhythms else None
     if grooves is not None:
-        strikes, bonus = grooves.table(bar)
-        bonus = RHYTHM_BOOK_WEIGHT * bonus
+        _, onsets, bonus = grooves.masks(bar)
+        strikes, bonus = onsets.astype(np.float32), RHYTHM_BOOK_WEIGHT * bonus
     rhythms: list[Rhythm] = []
     for b in range(bars):
         own = by_bar[b]
-        mine = _strike_rhythm(own, b * bar)
+        mine = strike_rhythm(own, b * bar)
         gain = strike_lo[b * bar : (b + 1) * bar]
         if own and grooves is not None:
             base = float(gain[[t for t, _ in mine]].clip(min=0).sum())
@@ -332,18 +252,6 @@ def _comping_rhythm(
                 by_bar[b] = _revoiced(own, mine, b * bar, bar)
         rhythms.append(mine)
     return sorted([n for bar_notes in by_bar for n in bar_notes] + rest)
-
-
-def _strike_rhythm(notes: Sequence[Note], start: int) -> tuple[tuple[int, int], ...]:
-    """(step in the bar, length) of each strike of a bar's chord notes: their distinct
-    starts, each as long as the longest of its notes up to the next strike."""
-    starts = sorted({n.start for n in notes})
-    out = []
-    for i, a in enumerate(starts):
-        nxt = starts[i + 1] if i + 1 < len(starts) else None
-        length = max(n.duration for n in notes if n.start == a)
-        out.append((a - start, length if nxt is None else min(length, nxt - a)))
-    return tuple(out)
 
 
 def _revoiced(

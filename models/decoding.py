@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.comping import RhythmBook, closest_reading, read_comping
+from models.comping import closest_reading, read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
+from models.grooves import RhythmBook
 from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
 from multitrack.grid import note_runs
@@ -199,9 +200,9 @@ PITCH_MOTIF_NATS = 16.0
 
 # The bass's grooves (``_groove_rhythm``): a bar of the bass may be played in one of the
 # commonest bass rhythms of its style and meter in the training split (checkpoint meta
-# ``bass_rhythms``; ``models.comping.RhythmBook``), when the network finds it at most this
+# ``bass_rhythms``; ``models.grooves.RhythmBook``), when the network finds it at most this
 # many nats less likely and the book likes it more by more than that: the score of a bar's
-# rhythm is its cost minus ``BASS_BOOK_WEIGHT`` times log(share / ``models.comping.RHYTHM_FLOOR``). The
+# rhythm is its cost minus ``BASS_BOOK_WEIGHT`` times log(share / ``models.grooves.RHYTHM_FLOOR``). The
 # corpus's bass bars are one of their style's 12 commonest rhythms 0.96 of the time, 0.4.2's
 # takes 0.78 (60 held-out windows' captions, session 19). 0 turns it off.
 BASS_BOOK_NATS = 16.0
@@ -278,15 +279,8 @@ def _groove_rhythm(
     bars = len(sound) // bar if bar > 0 else 0
     if nats <= 0 or bars < 1 or BASS_BOOK_WEIGHT <= 0 or not book.rhythms:
         return s_on, o_on
-    k = len(book.rhythms)
-    s_book = np.zeros((k, bar), bool)
-    o_book = np.zeros((k, bar), bool)
-    for i, rhythm in enumerate(book.rhythms):
-        for t, length in rhythm:
-            if t < bar:
-                s_book[i, t : min(bar, t + max(1, length))] = True
-                o_book[i, t] = True
-    bonus = BASS_BOOK_WEIGHT * np.array([book.bonus([t for t, _ in r]) for r in book.rhythms])
+    s_book, o_book, bonus = book.masks(bar)
+    bonus = BASS_BOOK_WEIGHT * bonus
     ls_pos, ls_neg = _log_sigmoid(sound), _log_sigmoid(-sound)
     lo_pos, lo_neg = _log_sigmoid(onset), _log_sigmoid(-onset)
     for b in range(bars):
@@ -607,7 +601,7 @@ def decode_logits(
     style's), None for the threshold as calibrated; ``bass`` the same for the bass's notes
     a bar (``BASS_SHIFTS``). ``forced`` (steps, 12): the pitch classes of a forced
     progression's chords (``FORCED_MELODY_HARMONY``, ``FORCED_BASS_HARMONY``). ``rhythms``:
-    the style's comping grooves in the take's meter (``models.comping.RhythmBook``);
+    the style's comping grooves in the take's meter (``models.grooves.RhythmBook``);
     ``bass_rhythms`` its bass's (``_groove_rhythm``).
     """
     shift = key_shift(template.key, key_frame)

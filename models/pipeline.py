@@ -19,7 +19,6 @@ import torch
 
 from models import structure
 from models.checkpoint import LoadedModel, load_checkpoint
-from models.comping import RhythmBook, book_key
 from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.decoding import decode_logits
 from models.editing import (
@@ -35,6 +34,7 @@ from models.editing import (
     unsounded,
     voiced,
 )
+from models.grooves import RhythmBook, book_key
 from models.guard import CopyGuard
 from models.precision import DEFAULT_PRECISION, apply_precision, autocast
 from models.ranking import (
@@ -273,7 +273,7 @@ class Pipeline:
         self.density_by_style: dict[str, dict[str, float]] = dict(
             model.meta.get("density_by_style", {})
         )
-        # each style's commonest comping and bass rhythms a meter (``models.comping.RhythmBook``)
+        # each style's commonest comping and bass rhythms a meter (``models.grooves.RhythmBook``)
         meta = model.meta
         self.rhythm_books = {k: RhythmBook.from_meta(v)
                              for k, v in meta.get("comping_rhythms", {}).items()}  # fmt: skip

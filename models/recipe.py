@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import torch.distributed as dist
 
-from models.comping import Rhythm, bar_rhythms, book_key, fit_rhythm_books
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays
+from models.grooves import Rhythm, bar_rhythms, book_key, fit_rhythm_books
 from models.training import TrainConfig, Trainer
 from multitrack.features import onsets_per_bar
 from multitrack.stems import PROGRAM_STEMS
@@ -129,7 +129,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     (``models.pipeline.Pipeline._playing``), and ``density_by_style``, each style's mean
     comping strikes a bar and bass notes a bar over its windows where that stem plays
     (``models.pipeline.Pipeline._density``), and ``comping_rhythms``, each style's commonest
-    comping bar rhythms in each meter, and every style's (``models.comping.RhythmBook``), and
+    comping bar rhythms in each meter, and every style's (``models.grooves.RhythmBook``), and
     ``bass_rhythms``, the same of the bass's notes (``models.decoding._groove_rhythm``)."""
     from multitrack.corpus.store import iter_examples
 

@@ -10,6 +10,7 @@ import pytest
 
 from models import comping
 from models.comping import CHORD_STRAY_STEPS, _chord_notes
+from models.grooves import RhythmBook
 from multitrack.song import Note
 
 
@@ -207,7 +208,7 @@ def test_a_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() -> No
     """The corpus's comping bars strike one of their style's commonest rhythms 0.91 of the
     time, 0.4.2's takes 0.56: a bar read in a rhythm outside the book is played in the
     book's one when the network finds it barely less likely, with its own chord."""
-    book = comping.RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
                               shares=(0.6, 0.3))  # fmt: skip
     own = _bar_of(0, [(0, 6), (6, 10)], (60, 64, 67))  # C struck on 1 and on the 'and' of 2
     lo = np.full(16, -6.0, np.float32)
@@ -225,26 +226,11 @@ def test_a_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() -> No
 
 
 def test_a_bar_already_in_the_book_keeps_its_rhythm() -> None:
-    book = comping.RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 16),)), shares=(0.3, 0.6))
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 16),)), shares=(0.3, 0.6))
     own = _bar_of(0, [(0, 8), (8, 8)], (57, 60, 64))
     lo = np.full(16, -6.0, np.float32)
     lo[[0, 8]] = 1.0  # the commoner whole-bar strike costs only 1 nat, but gains less
     assert comping._comping_rhythm(own, lo, 16, 16.0, book) == sorted(own)
-
-
-def test_a_rhythm_book_is_fitted_from_bars_and_read_back_from_meta() -> None:
-    from collections import Counter
-
-    two = ((0, 8), (8, 8))
-    counts = {"pop 4/4": Counter({two: 5, ((0, 8), (8, 4)): 1, ((0, 16),): 3, ((4, 4),): 1})}
-    meta = comping.fit_rhythm_books(counts, size=2)
-    # strike patterns counted by their steps, played with their commonest lengths
-    assert meta == {"pop 4/4": [[[[0, 8], [8, 8]], 0.6], [[[0, 16]], 0.3]]}
-    book = comping.RhythmBook.from_meta(meta["pop 4/4"])
-    assert book.rhythms == (two, ((0, 16),))
-    assert book.bonus([0, 8]) == pytest.approx(np.log(0.6 / comping.RHYTHM_FLOOR))
-    assert book.bonus([0, 4]) == 0.0  # outside the book
-    assert comping.book_key(None, "3/4") == "* 3/4"
 
 
 def test_half_heard_voices_fill_a_strike_up_to_four_the_likeliest_first(

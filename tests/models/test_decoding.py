@@ -253,8 +253,8 @@ def test_a_melody_that_could_zigzag_or_run_on_runs_on_with_a_turn_cost() -> None
 def test_a_bass_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() -> None:
     """The corpus's bass bars are one of their style's commonest rhythms 0.96 of the time,
     0.4.2's takes 0.78."""
-    from models.comping import RhythmBook
     from models.decoding import _groove_rhythm
+    from models.grooves import RhythmBook
 
     book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
                       shares=(0.6, 0.3))  # fmt: skip

@@ -473,7 +473,7 @@ def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
 def test_a_take_is_read_with_its_styles_grooves_in_its_meter() -> None:
     # the shipped checkpoint's meta has each style's commonest comping rhythms a meter;
     # a style the corpus never played in a meter, or no style, reads every style's there
-    from models.comping import book_key
+    from models.grooves import book_key
     from multitrack.song import Meter, Song
 
     shipped = Pipeline.load(candidates=1)

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from models.checkpoint import load_checkpoint
-from models.comping import RhythmBook
 from models.config import ModelConfig
+from models.grooves import RhythmBook
 from models.training import TrainConfig, Trainer, weighted_mean
 
 
@@ -36,7 +36,7 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     assert set(density) <= set(shares) and density
     assert all(0.0 < v for means in density.values() for v in means.values())
     # and each style's commonest comping rhythms a meter, and every style's
-    # (models.comping.RhythmBook)
+    # (models.grooves.RhythmBook)
     for name in ("comping_rhythms", "bass_rhythms"):  # the bass's too (models.decoding)
         books = model.meta[name]
         assert any(key.startswith("* ") for key in books)

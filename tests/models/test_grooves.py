@@ -1,0 +1,33 @@
+"""A style's grooves (models.grooves): the rhythm books fitted on the corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models import grooves
+
+
+def test_a_rhythm_book_is_fitted_from_bars_and_read_back_from_meta() -> None:
+    from collections import Counter
+
+    two = ((0, 8), (8, 8))
+    counts = {"pop 4/4": Counter({two: 5, ((0, 8), (8, 4)): 1, ((0, 16),): 3, ((4, 4),): 1})}
+    meta = grooves.fit_rhythm_books(counts, size=2)
+    # strike patterns counted by their steps, played with their commonest lengths
+    assert meta == {"pop 4/4": [[[[0, 8], [8, 8]], 0.6], [[[0, 16]], 0.3]]}
+    book = grooves.RhythmBook.from_meta(meta["pop 4/4"])
+    assert book.rhythms == (two, ((0, 16),))
+    assert book.bonus([0, 8]) == pytest.approx(np.log(0.6 / grooves.RHYTHM_FLOOR))
+    assert book.bonus([0, 4]) == 0.0  # outside the book
+    assert grooves.book_key(None, "3/4") == "* 3/4"
+
+
+def test_a_books_masks_sound_each_strike_its_length() -> None:
+    book = grooves.RhythmBook(rhythms=(((0, 6), (8, 8)), ((4, 0), (12, 20))), shares=(0.6, 0.3))
+    sounding, onsets, bonus = book.masks(16)
+    assert np.flatnonzero(onsets[0]).tolist() == [0, 8]
+    assert np.flatnonzero(sounding[0]).tolist() == [*range(6), *range(8, 16)]
+    # a zero length sounds its step; a length past the bar line stops at it
+    assert np.flatnonzero(sounding[1]).tolist() == [4, 12, 13, 14, 15]
+    assert bonus.tolist() == pytest.approx([book.bonus([0, 8]), book.bonus([4, 12])])
