@@ -125,7 +125,8 @@ def _module_of(name: str) -> tuple[Any, str]:
 def decoder_settings(spec: str) -> dict[str, float]:
     """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding``, ``models.comping`` or
     ``models.grooves`` constants (``ranking.NAME``: ``models.ranking``'s); SystemExit for a
-    name the module does not have (a setting that would silently do nothing)."""
+    name the module does not have (a setting that would silently do nothing). Each value takes
+    its constant's type (``VOICE_FILL=2`` an int, ``CHORD_STRIKES=0`` False)."""
     out: dict[str, float] = {}
     for item in spec.split(","):
         name, _, value = item.partition("=")
@@ -134,7 +135,8 @@ def decoder_settings(spec: str) -> dict[str, float]:
             raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding, "
                              "models.comping or models.grooves constant (or ranking.NAME, a "
                              "models.ranking one)")  # fmt: skip
-        out[name] = float(value)
+        kind = type(getattr(module, const))  # a bool or int setting stays one
+        out[name] = kind(float(value))
     return out
 
 

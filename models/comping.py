@@ -330,7 +330,7 @@ def _half_heard(
         return struck | extra
     out = struck.copy()
     for t in np.flatnonzero(extra.any(axis=0)):
-        room = int(VOICE_FILL) - int(struck[:, t].sum())  # a bench may set it as a float
+        room = VOICE_FILL - int(struck[:, t].sum())
         if room > 0:
             rows = np.flatnonzero(extra[:, t])
             out[rows[np.argsort(-onset_lo[rows, t], kind="stable")[:room]], t] = True
