@@ -385,6 +385,13 @@ class Pipeline:
         def complete(song: Song) -> bool:  # every stem the prompt named plays
             return all(len(song.stems[s].notes) >= PLAYS_A_BAR * song.bars for s in named)
 
+        orders: dict[int, tuple[bool, tuple[float, float]]] = {}  # by id: the pool keeps them
+
+        def order(song: Song) -> tuple[bool, tuple[float, float]]:  # complete, then ranked
+            if id(song) not in orders:
+                orders[id(song)] = (complete(song), rank(song, spans, prefer))
+            return orders[id(song)]
+
         resamples = attempt = 0
         pool: list[Song] = []
         done = lone = False
@@ -409,9 +416,7 @@ class Pipeline:
             if retries and not any(key_agrees(c) for c in pool):
                 retries -= 1  # none sounds in its key: draw more to choose from
                 continue
-            if drones and static_melody(
-                max(pool, key=lambda c: (complete(c), rank(c, spans, prefer)))
-            ):
+            if drones and static_melody(max(pool, key=order)):
                 drones -= 1  # the best of them drones on a few pitches: draw more
                 continue
             if named and missing and not any(complete(c) for c in pool):
@@ -419,7 +424,7 @@ class Pipeline:
                 continue
             done = True
         # a stable sort: the first of equals wins
-        ranked = sorted(pool, key=lambda c: (complete(c), rank(c, spans, prefer)), reverse=True)
+        ranked = sorted(pool, key=order, reverse=True)
         chosen = [self._finish(c, spans, request) for c in distinct(ranked, request.variations)]
         rewritten = _rewritten(request, spans, bars, keep)
         same = _alike(chosen[0], request.source, rewritten)
@@ -598,15 +603,12 @@ class Pipeline:
         told = tuple(s for s in STEMS if s != "drums" or drums)
         return told, told
 
-    def _rhythms(
-        self, frame: Song, books: dict[str, RhythmBook] | None = None
-    ) -> RhythmBook | None:
-        """The comping grooves (``books``: the bass's) a take is read with: its style's in its
-        meter, else every style's in that meter (no style, or one the corpus never played in
-        it), else None."""
-        table = self.rhythm_books if books is None else books
+    def _rhythms(self, frame: Song, books: dict[str, RhythmBook]) -> RhythmBook | None:
+        """The grooves in ``books`` (``rhythm_books``, the comping's; ``bass_books``) a take
+        is read with: its style's in its meter, else every style's in that meter (no style,
+        or one the corpus never played in it), else None."""
         for style in (frame.style, None):
-            book = table.get(book_key(style, frame.meter))
+            book = books.get(book_key(style, frame.meter))
             if book is not None:
                 return book
         return None
@@ -751,6 +753,7 @@ class Pipeline:
         with autocast(self.precision.used):
             decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
         typed = None if spans is None else span_pitch_classes(spans, frame.steps)
+        grooves = self._rhythms(frame, self.rhythm_books), self._rhythms(frame, self.bass_books)
         songs = [
             decode_logits(
                 {s: v[i].numpy() for s, v in decoded.items()},
@@ -761,8 +764,8 @@ class Pipeline:
                 bass=bass,
                 pitch_reader=self.ae.pitch_reader is not None,
                 forced=typed,
-                rhythms=self._rhythms(frame),
-                bass_rhythms=self._rhythms(frame, self.bass_books),
+                rhythms=grooves[0],
+                bass_rhythms=grooves[1],
             )
             for i in range(k)
         ]
