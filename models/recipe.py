@@ -140,9 +140,10 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     bass_grooves: dict[str, Counter[Rhythm]] = {}  # book_key -> bass bar rhythms
     for ex in iter_examples(corpus, split):
         song = ex.song
+        comped, played = bar_rhythms(song), bar_rhythms(song, "bass")
         for key in {book_key(song.style, song.meter), book_key(None, song.meter)}:
-            grooves.setdefault(key, Counter()).update(bar_rhythms(song))
-            bass_grooves.setdefault(key, Counter()).update(bar_rhythms(song, "bass"))
+            grooves.setdefault(key, Counter()).update(comped)
+            bass_grooves.setdefault(key, Counter()).update(played)
         for stem in PROGRAM_STEMS:
             seen[stem].add(song.stems[stem].program)
         tally = counts.setdefault(song.style or "", [0, 0])
