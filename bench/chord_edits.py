@@ -196,6 +196,9 @@ def main() -> None:
         help="extra guidance toward the forced chords (default: the pipeline's)",
     )
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--seed", type=int, default=0, help="first source seed (choose settings on another)"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     windows = window_rows(args.corpus)
@@ -210,14 +213,14 @@ def main() -> None:
         st = styles[i % len(styles)]
         key = Key.parse(KEYS[i % len(KEYS)])
         prompt = f"{st.english} in {key}"
-        src = pipe.generate(GenerateRequest(prompt, bars=8, seed=i, meter="4/4",
+        src = pipe.generate(GenerateRequest(prompt, bars=8, seed=args.seed + i, meter="4/4",
                                             steps=args.steps)).song  # fmt: skip
         chords = progression(key, i)
         keep = ("melody",) if i % 3 == 2 else ()
         # an edit keeps the take's prompt, as a regenerate with no new prompt does
         # (models.request.build_request)
         out = pipe.generate(GenerateRequest(prompt, source=src, chord_text=chords, keep=keep,
-                                            seed=i + 1000, steps=args.steps)).song  # fmt: skip
+                                            seed=args.seed + i + 1000, steps=args.steps)).song  # fmt: skip
         forced = parse_progression(chords, out.meter, bars=out.bars)
         want = [s.chord for s in forced]
         got = bar_chords(out)

@@ -1,7 +1,7 @@
 """Does a new take comp and play bass as busily as its style? (issue 11, 1)
 
 For every 4/4 style with held-out 8-bar windows, ``--per-style`` fresh 8-bar takes from the
-bare prompt "<style> in <key>" (keys cycled, seeds from 500): their mean comping strikes a
+bare prompt "<style> in <key>" (keys cycled, seeds from ``--seed``, 500): their mean comping strikes a
 bar (distinct steps the chords stem strikes on) and bass notes a bar, as ratios to the same
 style's held-out windows' means (bench/chord_edits.py's reference). Prints each style's
 ratios and the share of styles within 20%; a chord edit plays at its source's density, so
@@ -52,11 +52,15 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=500, help="first seed (choose settings on another)")
+    ap.add_argument("--styles", default=None, help="comma-separated style ids (default: all)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     ref = reference(window_rows(args.corpus))
     pipe = Pipeline.load(args.checkpoint)
     styles = [s for s in STYLES if s.id in ref and s.meter in (None, "4/4")]
+    if args.styles:
+        styles = [s for s in styles if s.id in args.styles.split(",")]
     held_out: dict[str, list[Song]] = {}
     for ex in iter_examples(args.corpus, "test"):
         if ex.song.bars == 8 and str(ex.song.meter) == "4/4" and ex.song.style:
@@ -68,7 +72,7 @@ def main() -> None:
         comping, bass, songs = [], [], []
         for i in range(args.per_style):
             key = Key.parse(KEYS[(i * 7 + 3) % len(KEYS)])
-            request = GenerateRequest(f"{st.english} in {key}", bars=8, seed=500 + i,
+            request = GenerateRequest(f"{st.english} in {key}", bars=8, seed=args.seed + i,
                                       meter="4/4", steps=args.steps)  # fmt: skip
             song = pipe.generate(request).song
             comping.append(per_bar(song, "chords"))

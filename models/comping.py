@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.config import CHORDS_ROWS
-from models.grooves import Rhythm, RhythmBook, strike_rhythm
+from models.grooves import GROOVE_PULLS, Rhythm, RhythmBook, strike_rhythm
 from models.representation import F32
 from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
@@ -299,22 +299,23 @@ def _cut_at_strikes(notes: list[Note]) -> list[Note]:
 
 
 def closest_reading(
-    read: Callable[[float], list[Note]],
+    read: Callable[[float, float], list[Note]],
     count: Callable[[list[Note]], float],
     aim: float | None,
     shifts: Sequence[float],
 ) -> list[Note]:
-    """``read(0.0)`` when ``aim`` is None (or no ``shifts``), else the reading, over the
-    threshold ``shifts``, whose ``count`` comes closest to ``aim`` (the smaller shift on a
-    tie)."""
+    """``read(0.0, 1.0)`` when ``aim`` is None (or no ``shifts``), else the reading, over the
+    threshold ``shifts`` and the grooves' pulls (``models.grooves.GROOVE_PULLS``), whose
+    ``count`` comes closest to ``aim`` (the weaker pull, then the smaller shift, on a tie)."""
     if aim is None or not shifts:
-        return read(0.0)
+        return read(0.0, 1.0)
     best: tuple[float, list[Note]] | None = None
-    for extra in sorted(shifts):
-        notes = read(extra)
-        miss = abs(count(notes) - aim)
-        if best is None or miss < best[0]:
-            best = (miss, notes)
+    for pull in GROOVE_PULLS or (1.0,):
+        for extra in sorted(shifts):
+            notes = read(extra, pull)
+            miss = abs(count(notes) - aim)
+            if best is None or miss < best[0]:
+                best = (miss, notes)
     assert best is not None
     return best[1]
 
@@ -350,7 +351,7 @@ def read_comping(
     whose strikes a bar come closest to it (the smaller shift on a tie); ``book``: the
     take's style's grooves in its meter (``_comping_rhythm``)."""
 
-    def read(extra: float) -> list[Note]:
+    def read(extra: float, pull: float) -> list[Note]:
         onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
         hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar, CHORD_BAR_NATS)
         if CHORD_STRIKES:
@@ -359,7 +360,7 @@ def read_comping(
                 struck = _half_heard(struck, onset_lo, block)
             strike_lo = onset_lo.max(axis=0)
             return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
-                                   CHORD_RHYTHM_NATS, book)  # fmt: skip
+                                   CHORD_RHYTHM_NATS, book and book.pulled(pull))  # fmt: skip
         roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
                     velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
         return roll_to_notes(roll)

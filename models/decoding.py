@@ -567,9 +567,13 @@ def _contour_path(emit: F32, steps: list[F32], turn: float) -> list[int]:
 
 
 def _mono_at(
-    out: F32, rows: int, logit_t: float, rest: tuple[Any, ...], extra: float
+    out: F32, rows: int, logit_t: float, rest: tuple[Any, ...], extra: float, pull: float
 ) -> list[Note]:
-    """``_mono_notes`` with its onset threshold ``extra`` log-odds over ``logit_t``."""
+    """``_mono_notes`` with its onset threshold ``extra`` log-odds over ``logit_t`` and its
+    grooves (the last of ``rest``) pulled ``pull`` (``RhythmBook.pulled``)."""
+    groove = rest[-1]
+    if groove is not None:
+        rest = (*rest[:-1], groove.pulled(pull))
     return _mono_notes(out, rows, logit_t + extra, *rest)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,15 @@ from multitrack.song import Note, Song
 RHYTHM_FLOOR = 0.01
 # Rhythms kept a style and meter.
 RHYTHM_BOOK_SIZE = 12
+# How hard a reading that aims at a density (a new take's style's, an edit's source's) may
+# pull toward the book (``RhythmBook.pulled``): ``models.comping.closest_reading`` tries each
+# with every threshold shift. The network comps some styles at a density no threshold
+# reaches (it is sure of its strikes), and at weight 1 their grooves lose to it. On bare
+# style prompts' fresh takes (`bench/style_density.py --seed 30000`, where it was chosen):
+# styles within 20% of their windows, comping / bass, 0.84 / 0.71 -> 0.94 / 0.77 (mean
+# |log ratio| 0.110 / 0.152 -> 0.100 / 0.132); `bench/realism.py --split train` 0.595 ->
+# 0.588. (1.0,) reads as session 19 did.
+GROOVE_PULLS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
 Rhythm = tuple[tuple[int, int], ...]  # (step in the bar, length) of each strike
 
@@ -38,6 +47,7 @@ class RhythmBook:
 
     rhythms: tuple[Rhythm, ...]
     shares: tuple[float, ...]
+    weight: float = 1.0
     _share_of: dict[tuple[int, ...], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -45,10 +55,12 @@ class RhythmBook:
         object.__setattr__(self, "_share_of", shares)
 
     def bonus(self, steps: Sequence[int]) -> float:
-        """log(share / ``RHYTHM_FLOOR``) of the pattern striking ``steps``, 0 outside the
-        book."""
+        """``weight`` times log(share / ``RHYTHM_FLOOR``) of the pattern striking ``steps``,
+        0 outside the book."""
         share = self._share_of.get(tuple(steps))
-        return 0.0 if share is None else math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
+        if share is None:
+            return 0.0
+        return self.weight * math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
 
     def masks(self, bar: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float32]]:
         """(K, ``bar``) steps each rhythm sounds (a strike held its length) and strikes on,
@@ -62,6 +74,10 @@ class RhythmBook:
                     onsets[k, t] = True
         bonus = np.array([self.bonus([t for t, _ in r]) for r in self.rhythms], np.float32)
         return sounding, onsets, bonus
+
+    def pulled(self, pull: float) -> RhythmBook:
+        """This book with its ``weight`` times ``pull``."""
+        return self if pull == 1.0 else replace(self, weight=self.weight * pull)
 
     @classmethod
     def from_meta(cls, entries: Sequence[Any]) -> RhythmBook:

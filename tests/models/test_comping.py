@@ -126,6 +126,52 @@ def test_a_chord_edit_reads_its_comping_at_the_density_it_is_asked_for() -> None
     assert comping.read_comping(out, 0.0, bar, 2, 4.0) == calibrated
 
 
+def test_a_density_no_threshold_reaches_is_reached_by_pulling_toward_the_grooves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under chord guidance the network struck quarter notes at +7 to +10 log-odds in a
+    guofeng edit, whose windows strike 2.35 times a bar: no threshold thins that, and a
+    book weighted as at a fresh take's reading loses to it. A reading that aims at a
+    density also pulls harder toward the style's grooves (``GROOVE_PULLS``)."""
+    from models.config import CHORDS_ROWS
+
+    steps, bar = 32, 16
+    out = np.full((2 * CHORDS_ROWS, steps), -12.0, np.float32)
+    triad = (24, 28, 31)
+    for row in triad:
+        out[row] = 12.0
+        for t in range(0, steps, 4):  # every beat struck, all sure: past the widest shift
+            out[CHORDS_ROWS + row, t] = 12.0
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)),), shares=(0.5,))
+    strikes = lambda aim: sorted(
+        {n.start for n in comping.read_comping(out, 0.0, bar, 2, aim, book)}
+    )  # noqa: E731
+    monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0,))
+    assert strikes(2.0) == [0, 4, 8, 12, 16, 20, 24, 28]
+    monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0, 2.0, 4.0, 8.0))
+    assert strikes(2.0) == [0, 8, 16, 24]
+    # aiming at what the network plays, or at nothing, it is read as it is
+    assert strikes(4.0) == strikes(None) == [0, 4, 8, 12, 16, 20, 24, 28]
+
+
+def test_the_closest_reading_prefers_the_weaker_pull_then_the_smaller_shift(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0, 2.0))
+    tried: list[tuple[float, float]] = []
+
+    def read(extra: float, pull: float) -> list[Note]:
+        tried.append((extra, pull))
+        return [Note(0, 60, 1)] * (1 if extra >= 1.0 or pull > 1.0 else 2)
+
+    got = comping.closest_reading(read, len, 1.0, (0.0, 2.0, 1.0))
+    assert len(got) == 1
+    assert tried == [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]
+    tried.clear()
+    assert len(comping.closest_reading(read, len, None, (0.0, 1.0))) == 2
+    assert tried == [(0.0, 1.0)]
+
+
 def _bar_of(start: int, strikes: list[tuple[int, int]], pitches: tuple[int, ...]) -> list[Note]:
     return [Note(start + t, p, d) for t, d in strikes for p in pitches]
 

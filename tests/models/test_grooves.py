@@ -31,3 +31,13 @@ def test_a_books_masks_sound_each_strike_its_length() -> None:
     # a zero length sounds its step; a length past the bar line stops at it
     assert np.flatnonzero(sounding[1]).tolist() == [4, 12, 13, 14, 15]
     assert bonus.tolist() == pytest.approx([book.bonus([0, 8]), book.bonus([4, 12])])
+
+
+def test_a_pulled_book_likes_its_rhythms_more_by_the_pull() -> None:
+    book = grooves.RhythmBook(rhythms=(((0, 8), (8, 8)),), shares=(0.5,))
+    assert book.pulled(1.0) is book
+    strong = book.pulled(4.0)
+    assert strong.bonus([0, 8]) == pytest.approx(4 * book.bonus([0, 8]))
+    assert strong.bonus([0, 4]) == 0.0
+    assert strong.masks(16)[2].tolist() == pytest.approx([4 * book.bonus([0, 8])])
+    assert strong.pulled(2.0).weight == 8.0
