@@ -1,9 +1,10 @@
 """Does a new take comp and play bass as busily as its style? (issue 11, 1)
 
-For every 4/4 style with held-out 8-bar windows, ``--per-style`` fresh 8-bar takes from the
-bare prompt "<style> in <key>" (keys cycled, seeds from ``--seed``, 500): their mean comping strikes a
+For every style with held-out 8-bar windows, ``--per-style`` fresh 8-bar takes in its home
+meter (``--meter``: the one most of its windows are in) from the bare prompt "<style> in
+<key>" (keys cycled, seeds from ``--seed``, 500): their mean comping strikes a
 bar (distinct steps the chords stem strikes on) and bass notes a bar, as ratios to the same
-style's held-out windows' means (bench/chord_edits.py's reference). Prints each style's
+style's held-out windows' means in that meter (bench/chord_edits.py's reference). Prints each style's
 ratios and the share of styles within 20%; a chord edit plays at its source's density, so
 these are what bench/chord_edits.py's per-style shares start from.
 
@@ -53,17 +54,21 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=500, help="first seed (choose settings on another)")
+    ap.add_argument(
+        "--meter", default="home", help="the takes' meter (home: each style's commonest)"
+    )
     ap.add_argument("--styles", default=None, help="comma-separated style ids (default: all)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    ref = reference(window_rows(args.corpus))
+    windows, meters = window_rows(args.corpus, None if args.meter == "home" else args.meter)
+    ref = reference(windows)
     pipe = Pipeline.load(args.checkpoint)
-    styles = [s for s in STYLES if s.id in ref and s.meter in (None, "4/4")]
+    styles = [s for s in STYLES if s.id in ref]
     if args.styles:
         styles = [s for s in styles if s.id in args.styles.split(",")]
     held_out: dict[str, list[Song]] = {}
     for ex in iter_examples(args.corpus, "test"):
-        if ex.song.bars == 8 and str(ex.song.meter) == "4/4" and ex.song.style:
+        if ex.song.bars == 8 and str(ex.song.meter) == meters.get(ex.song.style or ""):
             held_out.setdefault(ex.song.style, []).append(ex.song)
     rows: dict[str, dict[str, float]] = {}
     grooves: dict[str, tuple[float | None, float | None]] = {}
@@ -73,7 +78,7 @@ def main() -> None:
         for i in range(args.per_style):
             key = Key.parse(KEYS[(i * 7 + 3) % len(KEYS)])
             request = GenerateRequest(f"{st.english} in {key}", bars=8, seed=args.seed + i,
-                                      meter="4/4", steps=args.steps)  # fmt: skip
+                                      meter=meters[st.id], steps=args.steps)  # fmt: skip
             song = pipe.generate(request).song
             comping.append(per_bar(song, "chords"))
             bass.append(per_bar(song, "bass"))
@@ -82,7 +87,7 @@ def main() -> None:
             "comping": round(float(np.mean(comping)) / max(ref[st.id]["comping"], 1e-9), 3),
             "bass": round(float(np.mean(bass)) / max(ref[st.id]["bass"], 1e-9), 3),
         }
-        book = pipe.rhythm_books.get(book_key(st.id, "4/4"))
+        book = pipe.rhythm_books.get(book_key(st.id, meters[st.id]))
         grooves[st.id] = (in_book(songs, book), in_book(held_out.get(st.id, []), book))
         shown = " ".join("  -  " if g is None else f"{g:5.2f}" for g in grooves[st.id])
         print(f"{st.id:12s} comping {rows[st.id]['comping']:5.2f}  bass {rows[st.id]['bass']:5.2f}"

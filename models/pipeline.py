@@ -273,6 +273,10 @@ class Pipeline:
         self.density_by_style: dict[str, dict[str, float]] = dict(
             model.meta.get("density_by_style", {})
         )
+        # and in each meter it has enough windows in (by ``book_key``; ``_means``)
+        self.density_by_meter: dict[str, dict[str, float]] = dict(
+            model.meta.get("density_by_meter", {})
+        )
         # each style's commonest comping and bass rhythms a meter (``models.grooves.RhythmBook``)
         meta = model.meta
         self.rhythm_books = {k: RhythmBook.from_meta(v)
@@ -364,7 +368,7 @@ class Pipeline:
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
         free = request.source is None and spans is None  # neither an edit nor forced chords
-        comping, bass = self._density(attrs.style, request, base, spans, bars, keep)
+        comping, bass = self._density(frame, request, base, spans, bars, keep)
         timings["encode"] = time.perf_counter() - t1
 
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
@@ -494,7 +498,7 @@ class Pipeline:
         tracks = self._tracks(song, song.chords or None, None, None, song.sections)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
-        groove_bass = self.density_by_style.get(groove, {}).get("bass") if STYLE_DENSITY else None
+        groove_bass = self._means(groove, song.meter).get("bass") if STYLE_DENSITY else None
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {},
                                bass=groove_bass)  # fmt: skip
@@ -613,9 +617,20 @@ class Pipeline:
                 return book
         return None
 
+    def _means(self, style: str | None, meter: object) -> dict[str, float]:
+        """A style's training windows' comping strikes and bass notes a bar (``"comping"``,
+        ``"bass"``): in ``meter`` where the corpus has enough of them
+        (``density_by_meter``), else over all its meters (``density_by_style``); empty for
+        no style or one the corpus does not have."""
+        if not style:
+            return {}
+        return self.density_by_meter.get(book_key(style, meter)) or self.density_by_style.get(
+            style, {}
+        )
+
     def _density(
         self,
-        style: str | None,
+        frame: Song,
         request: GenerateRequest,
         base: Song | None,
         spans: tuple[ChordSpan, ...] | None,
@@ -627,7 +642,7 @@ class Pipeline:
 
         A chord edit of the whole take keeps its source's, for each stem it writes: the band
         keeps its feel under new chords. A new take reads at its style's training windows'
-        means (``density_by_style``, checkpoint meta, ``models.recipe.corpus_facts``): the
+        means in its meter (``_means``, checkpoint meta, ``models.recipe.corpus_facts``): the
         denoiser writes much the same comping whatever the style (bare "<style> in <key>"
         prompts comped at 1.8 times country's windows and 0.4 times bluegrass's), and only
         0.55 of styles' takes came within 20% of their windows' mean (docs/model.md,
@@ -642,8 +657,8 @@ class Pipeline:
                 None if "chords" in keep else _comping_of(base),
                 None if "bass" in keep else _bass_of(base),
             )
-        means = self.density_by_style.get(style or "")
-        if not STYLE_DENSITY or means is None:
+        means = self._means(frame.style, frame.meter)
+        if not STYLE_DENSITY or not means:
             return None, None
         return means.get("comping"), means.get("bass")
 

@@ -143,9 +143,10 @@ def test_a_density_no_threshold_reaches_is_reached_by_pulling_toward_the_grooves
         for t in range(0, steps, 4):  # every beat struck, all sure: past the widest shift
             out[CHORDS_ROWS + row, t] = 12.0
     book = RhythmBook(rhythms=(((0, 8), (8, 8)),), shares=(0.5,))
-    strikes = lambda aim: sorted(
-        {n.start for n in comping.read_comping(out, 0.0, bar, 2, aim, book)}
-    )  # noqa: E731
+
+    def strikes(aim: float | None) -> list[int]:
+        return sorted({n.start for n in comping.read_comping(out, 0.0, bar, 2, aim, book)})
+
     monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0,))
     assert strikes(2.0) == [0, 4, 8, 12, 16, 20, 24, 28]
     monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0, 2.0, 4.0, 8.0))

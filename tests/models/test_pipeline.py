@@ -443,16 +443,16 @@ def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.Mon
 def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Bare "<style> in <key>" prompts comped at 1.8 times country's windows: the network
-    # writes much the same comping whatever the style. A new take is read at its style's
-    # training density (checkpoint meta density_by_style), as far as the thresholds move
+    # The network writes much the same comping whatever the style. A new take is read at
+    # its style's training density in its meter (checkpoint meta density_by_meter), as far
+    # as the thresholds and the grooves' pulls move
     from models import pipeline as mp
     from multitrack.features import onsets_per_bar
     from multitrack.song import Song
 
     shipped = Pipeline.load(candidates=1)
-    means = shipped.density_by_style["country"]
-    assert means["comping"] < 3.0  # country strums sparser than the network writes it
+    means = shipped._means("country", "4/4")
+    assert means["comping"] > 3.5  # 4/4 country strums busier than the network alone does
 
     def misses(song: Song) -> tuple[float, float]:
         comping = onsets_per_bar(song.stems["chords"].notes, song.bars)
@@ -491,6 +491,20 @@ def test_a_take_is_read_with_its_styles_grooves_in_its_meter() -> None:
     assert shipped._rhythms(frame, {}) is None  # a checkpoint exported before session 19
 
 
+def test_a_take_aims_at_its_styles_density_in_its_meter() -> None:
+    # density_by_style mixed the meters: 6/8 takes aimed at 3.03 strikes a bar, where the
+    # held-out 6/8 windows strike 4.37; a style with too few windows in a meter, or a
+    # checkpoint exported before session 20, reads at the style's over all its meters
+    shipped = Pipeline.load(candidates=1)
+    celtic = shipped._means("celtic", "6/8")
+    assert celtic == shipped.density_by_meter["celtic 6/8"] != shipped.density_by_style["celtic"]
+    assert "bebop 6/8" not in shipped.density_by_meter
+    assert shipped._means("bebop", "6/8") == shipped.density_by_style["bebop"]
+    assert shipped._means(None, "4/4") == shipped._means("no such style", "4/4") == {}
+    shipped.density_by_meter = {}
+    assert shipped._means("celtic", "6/8") == shipped.density_by_style["celtic"]
+
+
 def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPatch) -> None:
     # a chord edit of the whole take keeps its source's comping and bass, for each stem it
     # writes; a new take (forced chords or not) its style's; other edits the thresholds
@@ -505,12 +519,13 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     spans = tuple(parse_progression("Am Dm G C", source.meter, bars=4))
     edit = GenerateRequest("", source=source, chord_text="Am Dm G C")
     fresh = GenerateRequest("disco in A minor", bars=4)
-    disco = shipped.density_by_style["disco"]
+    disco = shipped._means("disco", source.meter)
+    assert disco == shipped.density_by_meter["disco 4/4"]
 
     def density(request: GenerateRequest, **kw: object) -> tuple[float | None, float | None]:
         args = {"base": source if request.source else None, "spans": spans, "bars": None,
                 "keep": set(), **kw}  # fmt: skip
-        return shipped._density("disco", request, **args)  # type: ignore[arg-type]
+        return shipped._density(source, request, **args)  # type: ignore[arg-type]
 
     assert density(edit) == (strikes, notes)
     assert density(edit, keep={"bass"}) == (strikes, None)
@@ -518,7 +533,8 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     assert density(edit, bars=(1, 2)) == (None, None)  # a repaint of bars
     assert density(edit, spans=None) == (None, None)  # a repaint without new chords
     assert density(fresh) == density(fresh, spans=None) == (disco["comping"], disco["bass"])
-    assert shipped._density("no such style", fresh, None, None, None, set()) == (None, None)
+    unknown = replace(source, style="no such style")
+    assert shipped._density(unknown, fresh, None, None, None, set()) == (None, None)
     monkeypatch.setattr(mp, "STYLE_DENSITY", False)
     assert density(fresh) == (None, None)
 

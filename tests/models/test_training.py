@@ -35,6 +35,8 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     density = model.meta["density_by_style"]
     assert set(density) <= set(shares) and density
     assert all(0.0 < v for means in density.values() for v in means.values())
+    by_meter = model.meta["density_by_meter"]  # and in each meter with enough windows
+    assert all(key.split(" ")[0] in density for key in by_meter)
     # and each style's commonest comping rhythms a meter, and every style's
     # (models.grooves.RhythmBook)
     for name in ("comping_rhythms", "bass_rhythms"):  # the bass's too (models.decoding)
