@@ -96,15 +96,6 @@ VOICE_SHIFT = 2.0
 # (36 edits, one a style, session 19). 0: no limit. The network's own voices are never
 # dropped.
 VOICE_FILL = 4
-# A strike that drops voices of the strike before it in the bar, its lowest voice kept,
-# plays that strike's whole voicing (``_full_strikes``). On 150 training-split windows'
-# captions the takes changed voicing 2.10 times a bar they comped (windows 1.98), 0.47 of
-# the changes a strike with fewer of the same voices (windows 0.25): with it 1.96 and 0.38.
-# `bench/realism.py --split train` 0.570 -> 0.575 (its noise +-0.02), chord changes a bar
-# 1.565 -> 1.541 (windows 1.683; filling a rootless strike too took them to 1.482, under
-# issue 11's line). Chosen with bench/realism_heldback.py's ``chords_voicings_a_bar`` (d +0.32
-# session 19, +0.21), which is then no longer held back. False: as read.
-FULL_STRIKES = True
 
 # Comping that keeps its rhythm (``_comping_rhythm``): a bar of the chords stem takes an
 # earlier bar's strikes (their steps and lengths), voiced with its own reading's chords, when
@@ -333,35 +324,6 @@ def closest_reading(
     return best[1]
 
 
-def _full_strikes(notes: list[Note], bar: int) -> list[Note]:
-    """``notes`` with each strike whose pitches are some of the strike's before it in the
-    same bar (a strict subset, with its lowest voice) playing all of that strike's pitches, each held as long as
-    the strike's own longest voice: a band strikes a chord it holds with the same voicing,
-    where the network's reading dropped a voice or two from strike to strike."""
-    if not FULL_STRIKES or bar <= 0:
-        return notes
-    strikes: dict[int, list[Note]] = {}
-    for n in notes:
-        strikes.setdefault(n.start, []).append(n)
-    out: list[Note] = []
-    before: tuple[int, set[int], list[Note]] | None = None  # (bar, pitches, notes)
-    for t in sorted(strikes):
-        here = strikes[t]
-        pitches = {n.pitch for n in here}
-        if (
-            before is not None
-            and before[0] == t // bar
-            and pitches < before[1]
-            and min(pitches) == min(before[1])  # its lowest voice kept: the same chord
-        ):
-            length = max(n.duration for n in here)
-            here = [replace(n, start=t, duration=length) for n in before[2]]
-        else:
-            before = (t // bar, pitches, here)
-        out += here
-    return sorted(_cut_at_strikes(out))
-
-
 def _half_heard(
     struck: NDArray[np.bool_], onset_lo: F32, block: NDArray[np.bool_]
 ) -> NDArray[np.bool_]:
@@ -401,9 +363,8 @@ def read_comping(
                 block = struck.sum(axis=0) >= 2
                 struck = _half_heard(struck, onset_lo, block)
             strike_lo = onset_lo.max(axis=0)
-            notes = _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
-                                    CHORD_RHYTHM_NATS, book and book.pulled(pull))  # fmt: skip
-            return _full_strikes(notes, bar)
+            return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
+                                   CHORD_RHYTHM_NATS, book and book.pulled(pull))  # fmt: skip
         roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
                     velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
         return roll_to_notes(roll)

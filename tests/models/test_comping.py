@@ -155,32 +155,6 @@ def test_a_density_no_threshold_reaches_is_reached_by_pulling_toward_the_grooves
     assert strikes(4.0) == strikes(None) == [0, 4, 8, 12, 16, 20, 24, 28]
 
 
-def test_a_strike_that_drops_voices_of_the_chord_it_holds_plays_the_whole_voicing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The takes' comping changed voicing within a bar 2.10 times a bar it played (held-out
-    windows 1.98), 0.47 of those changes a strike dropping voices of the one before (0.25):
-    a band strikes the chord it holds with one voicing."""
-    c = _bar_of(0, [(0, 4)], (48, 52, 55))
-    thin = _bar_of(4, [(0, 2)], (48, 55))  # C and G: the same chord, its third dropped
-    rootless = _bar_of(8, [(0, 4)], (52, 55))  # E and G: its lowest voice gone, maybe Em
-    got = comping._full_strikes([*c, *thin, *rootless], 16)
-    assert sorted((n.start, n.pitch, n.duration) for n in got if n.start == 4) == [
-        (4, 48, 2),
-        (4, 52, 2),
-        (4, 55, 2),
-    ]  # the whole voicing, held the strike's own length
-    assert sorted(n.pitch for n in got if n.start == 8) == [52, 55]
-    # the next bar starts anew; off, nothing changes
-    later = _bar_of(16, [(0, 4)], (48, 55))
-    assert sorted(n.pitch for n in comping._full_strikes([*c, *later], 16) if n.start == 16) == [
-        48,
-        55,
-    ]
-    monkeypatch.setattr(comping, "FULL_STRIKES", False)
-    assert comping._full_strikes([*c, *thin], 16) == [*c, *thin]
-
-
 def test_the_closest_reading_prefers_the_weaker_pull_then_the_smaller_shift(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
