@@ -19,8 +19,9 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
+from models import grooves
 from models.config import CHORDS_ROWS
-from models.grooves import GROOVE_PULLS, Rhythm, RhythmBook, strike_rhythm
+from models.grooves import Rhythm, RhythmBook, strike_rhythm
 from models.representation import F32
 from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
@@ -223,23 +224,23 @@ def _comping_rhythm(
     rest: list[Note] = []
     for n in notes:
         (by_bar[n.start // bar] if n.start < bars * bar else rest).append(n)
-    grooves = book if book is not None and RHYTHM_BOOK_WEIGHT > 0 and book.rhythms else None
-    if grooves is not None:
-        _, onsets, bonus = grooves.masks(bar)
+    styled = book if book is not None and RHYTHM_BOOK_WEIGHT > 0 and book.rhythms else None
+    if styled is not None:
+        _, onsets, bonus = styled.masks(bar)
         strikes, bonus = onsets.astype(np.float32), RHYTHM_BOOK_WEIGHT * bonus
     rhythms: list[Rhythm] = []
     for b in range(bars):
         own = by_bar[b]
         mine = strike_rhythm(own, b * bar)
         gain = strike_lo[b * bar : (b + 1) * bar]
-        if own and grooves is not None:
+        if own and styled is not None:
             base = float(gain[[t for t, _ in mine]].clip(min=0).sum())
             steps = tuple(t for t, _ in mine)
             costs = base - strikes @ gain  # each book rhythm's against the bar's own reading
             scores = np.where(costs <= nats, costs - bonus, np.inf)
             k = int(scores.argmin())
-            if scores[k] < -RHYTHM_BOOK_WEIGHT * grooves.bonus(steps):
-                mine = grooves.rhythms[k]
+            if scores[k] < -RHYTHM_BOOK_WEIGHT * styled.bonus(steps):
+                mine = styled.rhythms[k]
                 if tuple(t for t, _ in mine) != steps:
                     by_bar[b] = _revoiced(own, mine, b * bar, bar)
         if b and own:
@@ -307,14 +308,19 @@ def closest_reading(
     count: Callable[[list[Note]], float],
     aim: float | None,
     shifts: Sequence[float],
+    pulls: Sequence[float] = (1.0,),
 ) -> list[Note]:
     """``read(0.0, 1.0)`` when ``aim`` is None (or no ``shifts``), else the reading, over the
-    threshold ``shifts`` and the grooves' pulls (``models.grooves.GROOVE_PULLS``), whose
-    ``count`` comes closest to ``aim`` (the weaker pull, then the smaller shift, on a tie)."""
+    threshold ``shifts`` and the grooves' ``pulls`` (``models.grooves.GROOVE_PULLS``; (1.0,)
+    for a line read without grooves), whose ``count`` comes closest to ``aim`` (the weaker
+    pull, then the smaller shift, on a tie). A stronger pull is tried only while no reading
+    has come within ``models.grooves.PULL_WITHIN`` of the aim."""
     if aim is None or not shifts:
         return read(0.0, 1.0)
     best: tuple[float, list[Note]] | None = None
-    for pull in GROOVE_PULLS or (1.0,):
+    for pull in pulls or (1.0,):
+        if best is not None and best[0] <= grooves.PULL_WITHIN * aim:
+            break
         for extra in sorted(shifts):
             notes = read(extra, pull)
             miss = abs(count(notes) - aim)
@@ -355,19 +361,27 @@ def read_comping(
     whose strikes a bar come closest to it (the smaller shift on a tie); ``book``: the
     take's style's grooves in its meter (``_comping_rhythm``)."""
 
+    strikes: dict[float, tuple[list[Note], F32]] = {}  # by shift: the pulls share them
+
     def read(extra: float, pull: float) -> list[Note]:
         onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
-        hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar, CHORD_BAR_NATS)
-        if CHORD_STRIKES:
+        if not CHORD_STRIKES:
+            hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar,
+                                       CHORD_BAR_NATS)  # fmt: skip
+            roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
+                        velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
+            return roll_to_notes(roll)
+        if extra not in strikes:
+            hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar,
+                                       CHORD_BAR_NATS)  # fmt: skip
             if VOICE_SHIFT > 0:  # a block strike takes the voices the network half heard
                 block = struck.sum(axis=0) >= 2
                 struck = _half_heard(struck, onset_lo, block)
-            strike_lo = onset_lo.max(axis=0)
-            return _comping_rhythm(_chord_notes(hold, struck, bar), strike_lo, bar,
-                                   CHORD_RHYTHM_NATS, book and book.pulled(pull))  # fmt: skip
-        roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
-                    velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
-        return roll_to_notes(roll)
+            strikes[extra] = _chord_notes(hold, struck, bar), onset_lo.max(axis=0)
+        notes, strike_lo = strikes[extra]
+        return _comping_rhythm(notes, strike_lo, bar, CHORD_RHYTHM_NATS,
+                               book and book.pulled(pull))  # fmt: skip
 
+    pulls = grooves.GROOVE_PULLS if book is not None else (1.0,)
     return closest_reading(read, lambda notes: onsets_per_bar(notes, bars), strikes_a_bar,
-                    COMPING_SHIFTS)  # fmt: skip
+                    COMPING_SHIFTS, pulls)  # fmt: skip

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from models import grooves
 from models.comping import closest_reading, read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
 from models.grooves import RhythmBook
@@ -648,9 +649,10 @@ def decode_logits(
                     MELODY_BAR_LINES and stem == "melody",
                     CONTOUR_TURN_COST if stem == "melody" else 0.0,
                     bass_rhythms if stem == "bass" else None)  # fmt: skip
+            pulls = grooves.GROOVE_PULLS if stem == "bass" and bass_rhythms is not None else (1.0,)
             notes = closest_reading(partial(_mono_at, out, rows, logit_t, rest),
                              lambda notes: len(notes) / template.bars,
-                             bass if stem == "bass" else None, BASS_SHIFTS)  # fmt: skip
+                             bass if stem == "bass" else None, BASS_SHIFTS, pulls)  # fmt: skip
         elif stem == "chords":
             frame_notes = read_comping(out, logit_t, bar, template.bars, comping, rhythms)
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]

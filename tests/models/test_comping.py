@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from models import comping
+from models import comping, grooves
 from models.comping import CHORD_STRAY_STEPS, _chord_notes
 from models.grooves import RhythmBook
 from multitrack.song import Note
@@ -147,29 +147,29 @@ def test_a_density_no_threshold_reaches_is_reached_by_pulling_toward_the_grooves
     def strikes(aim: float | None) -> list[int]:
         return sorted({n.start for n in comping.read_comping(out, 0.0, bar, 2, aim, book)})
 
-    monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0,))
+    monkeypatch.setattr(grooves, "GROOVE_PULLS", (1.0,))
     assert strikes(2.0) == [0, 4, 8, 12, 16, 20, 24, 28]
-    monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0, 2.0, 4.0, 8.0))
+    monkeypatch.setattr(grooves, "GROOVE_PULLS", (1.0, 2.0, 4.0, 8.0))
     assert strikes(2.0) == [0, 8, 16, 24]
     # aiming at what the network plays, or at nothing, it is read as it is
     assert strikes(4.0) == strikes(None) == [0, 4, 8, 12, 16, 20, 24, 28]
 
 
-def test_the_closest_reading_prefers_the_weaker_pull_then_the_smaller_shift(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(comping, "GROOVE_PULLS", (1.0, 2.0))
+def test_the_closest_reading_pulls_harder_only_while_no_threshold_comes_close() -> None:
     tried: list[tuple[float, float]] = []
 
     def read(extra: float, pull: float) -> list[Note]:
         tried.append((extra, pull))
-        return [Note(0, 60, 1)] * (1 if extra >= 1.0 or pull > 1.0 else 2)
+        return [Note(0, 60, 1)] * (1 if pull > 1.0 else 2)
 
-    got = comping.closest_reading(read, len, 1.0, (0.0, 2.0, 1.0))
-    assert len(got) == 1
+    shifts, pulls = (0.0, 2.0, 1.0), (1.0, 2.0)
+    assert len(comping.closest_reading(read, len, 1.0, shifts, pulls)) == 1
     assert tried == [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]
+    tried.clear()  # a threshold reaches the aim: no stronger pull is tried
+    assert len(comping.closest_reading(read, len, 2.0, shifts, pulls)) == 2
+    assert tried == [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]
     tried.clear()
-    assert len(comping.closest_reading(read, len, None, (0.0, 1.0))) == 2
+    assert len(comping.closest_reading(read, len, None, shifts, pulls)) == 2
     assert tried == [(0.0, 1.0)]
 
 
