@@ -620,7 +620,8 @@ class Pipeline:
     def _means(self, style: str | None, meter: object) -> dict[str, float]:
         """A style's training windows' comping strikes and bass notes a bar (``"comping"``,
         ``"bass"``): in ``meter`` where the corpus has enough of them
-        (``density_by_meter``), else over all its meters (``density_by_style``); empty for
+        (``density_by_meter``; a stem too few of them play is left out, and read at the
+        calibrated threshold), else over all its meters (``density_by_style``); empty for
         no style or one the corpus does not have."""
         if not style:
             return {}
@@ -644,7 +645,8 @@ class Pipeline:
         keeps its feel under new chords. A new take reads at its style's training windows'
         means in its meter (``_means``, checkpoint meta, ``models.recipe.corpus_facts``): the
         denoiser writes much the same comping whatever the style (bare "<style> in <key>"
-        prompts comped at 1.8 times country's windows and 0.4 times bluegrass's), and only
+        prompts comped at 1.8 times country's windows, of every meter then, and 0.4 times
+        bluegrass's), and only
         0.55 of styles' takes came within 20% of their windows' mean (docs/model.md,
         "Session 17"). The decoder's onset thresholds move only so far
         (``models.comping.COMPING_SHIFTS``, ``models.decoding.BASS_SHIFTS``): a take the
