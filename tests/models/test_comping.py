@@ -155,6 +155,33 @@ def test_a_density_no_threshold_reaches_is_reached_by_pulling_toward_the_grooves
     assert strikes(4.0) == strikes(None) == [0, 4, 8, 12, 16, 20, 24, 28]
 
 
+def test_a_silent_bar_takes_a_groove_with_the_chord_before_when_pulled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bare "jazz in C major" take (seed 501) struck 1.25 times a bar against its style's
+    4.65: the network left whole comping bars silent, so no groove could be voiced there."""
+    monkeypatch.setattr(comping, "FILL_SILENT", True)
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)),), shares=(0.5,))
+    c = _bar_of(0, [(0, 8), (8, 6)], (48, 52, 55))
+    lo = np.full(32, -6.0, np.float32)
+    lo[[0, 8]] = 2.0
+    lo[[16, 24]] = -2.0  # the network barely minds strikes on 1 and 3 of the silent bar
+    assert comping._comping_rhythm(c, lo, 16, 16.0, book) == sorted(c)  # weight 1: silent
+    got = comping._comping_rhythm(c, lo, 16, 16.0, book.pulled(2.0))
+    assert sorted((n.start, n.pitch, n.duration) for n in got if n.start >= 16) == [
+        (16, 48, 8),
+        (16, 52, 8),
+        (16, 55, 8),
+        (24, 48, 8),
+        (24, 52, 8),
+        (24, 55, 8),
+    ]  # the chord struck last, in the book's rhythm
+    rung = _bar_of(0, [(0, 8), (8, 10)], (48, 52, 55))  # it rings on into the bar: left so
+    assert comping._comping_rhythm(rung, lo, 16, 16.0, book.pulled(2.0)) == sorted(rung)
+    monkeypatch.setattr(comping, "FILL_SILENT", False)
+    assert comping._comping_rhythm(c, lo, 16, 16.0, book.pulled(2.0)) == sorted(c)
+
+
 def test_the_closest_reading_pulls_harder_only_while_no_threshold_comes_close() -> None:
     tried: list[tuple[float, float]] = []
 
