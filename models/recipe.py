@@ -158,15 +158,18 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         tally = counts.setdefault(song.style or "", [0, 0])
         tally[0] += bool(song.stems["drums"].notes)
         tally[1] += 1
-        for table, key in (
-            (density, song.style or ""),
-            (by_meter, book_key(song.style, song.meter)),
-        ):
+        played_a_bar: dict[str, float] = {}  # the stems that play: comping strikes, bass notes
+        if song.stems["chords"].notes:
+            played_a_bar["comping"] = onsets_per_bar(song.stems["chords"].notes, song.bars)
+        if song.stems["bass"].notes:
+            played_a_bar["bass"] = len(song.stems["bass"].notes) / song.bars
+        keys = [(density, song.style or "")]
+        if song.style:
+            keys.append((by_meter, book_key(song.style, song.meter)))
+        for table, key in keys:
             rows = table.setdefault(key, {"comping": [], "bass": []})
-            if song.stems["chords"].notes:
-                rows["comping"].append(onsets_per_bar(song.stems["chords"].notes, song.bars))
-            if song.stems["bass"].notes:
-                rows["bass"].append(len(song.stems["bass"].notes) / song.bars)
+            for stem, value in played_a_bar.items():
+                rows[stem].append(value)
     shares = {style: round(d / n, 4) for style, (d, n) in sorted(counts.items()) if style}
 
     def means(table: dict[str, dict[str, list[float]]], least: int) -> dict[str, dict[str, float]]:
@@ -180,9 +183,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         "programs_seen": {stem: sorted(programs) for stem, programs in seen.items()},
         "drums_by_style": shares,
         "density_by_style": means(density, 1),
-        "density_by_meter": means(
-            {k: v for k, v in by_meter.items() if not k.startswith("* ")}, DENSITY_MIN_WINDOWS
-        ),
+        "density_by_meter": means(by_meter, DENSITY_MIN_WINDOWS),
         "comping_rhythms": fit_rhythm_books(grooves),
         "bass_rhythms": fit_rhythm_books(bass_grooves),
     }
