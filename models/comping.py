@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from models import grooves
 from models.config import CHORDS_ROWS
-from models.grooves import Rhythm, RhythmBook, strike_rhythm
+from models.grooves import Rhythm, RhythmBook, cheapest, pulls_of, strike_rhythm
 from models.representation import F32
 from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
@@ -249,10 +249,9 @@ def _comping_rhythm(
         if own and styled is not None:
             base = float(gain[[t for t, _ in mine]].clip(min=0).sum())
             steps = tuple(t for t, _ in mine)
-            costs = base - strikes @ gain  # each book rhythm's against the bar's own reading
-            scores = np.where(costs <= nats, costs - bonus, np.inf)
-            k = int(scores.argmin())
-            if scores[k] < -RHYTHM_BOOK_WEIGHT * styled.bonus(steps):
+            # each book rhythm's cost against the bar's own reading
+            k, score = cheapest(base - strikes @ gain, bonus, nats)
+            if score < -RHYTHM_BOOK_WEIGHT * styled.bonus(steps):
                 mine = styled.rhythms[k]
                 if tuple(t for t, _ in mine) != steps:
                     by_bar[b] = _revoiced(own, mine, b * bar, bar)
@@ -260,10 +259,9 @@ def _comping_rhythm(
             held = any(n.start + n.duration > b * bar for n in by_bar[b - 1])
             last = max(n.start for n in by_bar[b - 1])
             chord = sorted({n.pitch for n in by_bar[b - 1] if n.start == last})
-            costs = -(strikes @ gain)  # a silent bar: every strike is the rhythm's cost
-            scores = np.where(costs <= nats, costs - bonus, np.inf)
-            k = int(scores.argmin())
-            if not held and scores[k] < 0:
+            # a silent bar: every strike is the rhythm's cost
+            k, score = cheapest(-(strikes @ gain), bonus, nats)
+            if not held and score < 0:
                 mine = styled.rhythms[k]
                 by_bar[b] = [Note(b * bar + t, p, max(1, length)) for t, length in mine
                              for p in chord]  # fmt: skip
@@ -388,16 +386,14 @@ def read_comping(
     strikes: dict[float, tuple[list[Note], F32]] = {}  # by shift: the pulls share them
 
     def read(extra: float, pull: float) -> list[Note]:
-        onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
-        if not CHORD_STRIKES:
-            hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar,
-                                       CHORD_BAR_NATS)  # fmt: skip
-            roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
-                        velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
-            return roll_to_notes(roll)
         if extra not in strikes:
+            onset_lo = out[CHORDS_ROWS:] - (logit_t + CHORDS_ONSET_SHIFT + extra)
             hold, struck = _chord_bars(out[:CHORDS_ROWS] - logit_t, onset_lo, bar,
                                        CHORD_BAR_NATS)  # fmt: skip
+            if not CHORD_STRIKES:
+                roll = Roll(onset=struck.T.astype(np.float32), hold=hold.T.astype(np.float32),
+                            velocity=np.zeros((out.shape[1], CHORDS_ROWS), np.float32))  # fmt: skip
+                return roll_to_notes(roll)
             if VOICE_SHIFT > 0:  # a block strike takes the voices the network half heard
                 block = struck.sum(axis=0) >= 2
                 struck = _half_heard(struck, onset_lo, block)
@@ -406,6 +402,5 @@ def read_comping(
         return _comping_rhythm(notes, strike_lo, bar, CHORD_RHYTHM_NATS,
                                book and book.pulled(pull))  # fmt: skip
 
-    pulls = grooves.GROOVE_PULLS if book is not None else (1.0,)
     return closest_reading(read, lambda notes: onsets_per_bar(notes, bars), strikes_a_bar,
-                    COMPING_SHIFTS, pulls)  # fmt: skip
+                    COMPING_SHIFTS, pulls_of(book))  # fmt: skip

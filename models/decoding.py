@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models import grooves
 from models.comping import closest_reading, read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
-from models.grooves import RhythmBook
+from models.grooves import RhythmBook, cheapest, pulls_of
 from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
 from multitrack.grid import note_runs
@@ -294,11 +293,9 @@ def _groove_rhythm(
         o = np.concatenate([starts[None], o_book])
         body = np.where(s, ls_pos[at], ls_neg[at]).sum(axis=1)
         hits = (s * np.where(o, lo_pos[at], lo_neg[at])).sum(axis=1)
-        cost = (body + hits)[0] - (body + hits)[1:]
-        scores = np.where(cost <= nats, cost - bonus, np.inf)
-        j = int(scores.argmin())
+        j, score = cheapest((body + hits)[0] - (body + hits)[1:], bonus, nats)
         own_bonus = BASS_BOOK_WEIGHT * book.bonus(np.flatnonzero(starts).tolist())
-        if scores[j] < -own_bonus:
+        if score < -own_bonus:
             s_on[at], o_on[at] = s_book[j], o_book[j]
     return s_on, o_on
 
@@ -649,10 +646,10 @@ def decode_logits(
                     MELODY_BAR_LINES and stem == "melody",
                     CONTOUR_TURN_COST if stem == "melody" else 0.0,
                     bass_rhythms if stem == "bass" else None)  # fmt: skip
-            pulls = grooves.GROOVE_PULLS if stem == "bass" and bass_rhythms is not None else (1.0,)
             notes = closest_reading(partial(_mono_at, out, rows, logit_t, rest),
                              lambda notes: len(notes) / template.bars,
-                             bass if stem == "bass" else None, BASS_SHIFTS, pulls)  # fmt: skip
+                             bass if stem == "bass" else None, BASS_SHIFTS,
+                             pulls_of(rest[-1]))  # fmt: skip
         elif stem == "chords":
             frame_notes = read_comping(out, logit_t, bar, template.bars, comping, rhythms)
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]

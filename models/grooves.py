@@ -90,6 +90,22 @@ class RhythmBook:
         return cls(rhythms, tuple(float(share) for _, share in entries))
 
 
+def pulls_of(book: RhythmBook | None) -> tuple[float, ...]:
+    """The pulls a reading aiming at a density tries (``GROOVE_PULLS``): (1.0,) with no book."""
+    return GROOVE_PULLS if book is not None else (1.0,)
+
+
+def cheapest(
+    costs: NDArray[np.float32], bonus: NDArray[np.float32], nats: float
+) -> tuple[int, np.floating[Any]]:
+    """The index of the rhythm whose cost less its ``bonus`` is least among those costing at
+    most ``nats``, and that score (inf when none does), in the costs' own precision: a bar
+    whose own rhythm is that one then ties with its own bonus, and keeps its reading."""
+    scores = np.where(costs <= nats, costs - bonus, np.inf)
+    k = int(scores.argmin())
+    return k, scores[k]
+
+
 def strike_rhythm(notes: Sequence[Note], start: int) -> tuple[tuple[int, int], ...]:
     """(step in the bar, length) of each strike of a bar's chord notes: their distinct
     starts, each as long as the longest of its notes up to the next strike."""
