@@ -6,7 +6,8 @@ meter (``--meter``: the one most of its windows are in) from the bare prompt "<s
 bar (distinct steps the chords stem strikes on) and bass notes a bar, as ratios to the same
 style's held-out windows' means in that meter (bench/chord_edits.py's reference). Prints each style's
 ratios and the share of styles within 20%; a chord edit plays at its source's density, so
-these are what bench/chord_edits.py's per-style shares start from.
+these are what bench/chord_edits.py's per-style shares start from. Beside them, the share
+the training split's own windows reach the same way (``training_split_within``).
 
 Beside them, the style's grooves: the share of comping bars whose strike steps are one of the
 style's commonest rhythms in the training split (the checkpoint's ``comping_rhythms``,
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from chord_edits import KEYS, per_bar, reference, window_rows
+from chord_edits import KEYS, per_bar, reference, training_split_within, window_rows
 
 from models.grooves import RhythmBook, bar_rhythms, book_key
 from models.pipeline import Pipeline
@@ -98,6 +99,9 @@ def main() -> None:
     }
     print(f"styles within 20% of their windows: comping {within['comping']:.2f}, "
           f"bass {within['bass']:.2f} ({len(rows)} styles, {args.per_style} takes each)")  # fmt: skip
+    trained = training_split_within(args.corpus, meters, {k: ref[k] for k in rows})
+    print("the training split's own windows, the same way: comping {:.2f}, bass {:.2f}".format(
+        *trained.values()))  # fmt: skip
     pairs = [g for g in grooves.values() if g[0] is not None and g[1] is not None]
     in_grooves = None
     if pairs:
@@ -106,6 +110,7 @@ def main() -> None:
               f"held-out windows {in_grooves[1]:.2f} (mean over {len(pairs)} styles)")  # fmt: skip
     if args.json is not None:
         report = {"per_style": args.per_style, "within_20pct": within, "styles": rows,
+                  "training_windows_within_20pct": trained,
                   "in_grooves": in_grooves, "grooves": grooves,
                   "seconds": round(time.time() - t0, 1)}  # fmt: skip
         args.json.write_text(json.dumps(report, indent=1) + "\n")

@@ -1,5 +1,5 @@
 """Training-time augmentation of diffusion batches: classifier-free dropout of the
-conditioning (attributes, text, chord and section tracks) and the inpainting masks that
+conditioning (attributes, text, chord, section and feel tracks) and the inpainting masks that
 teach the denoiser to keep stems and bars."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import torch
 from models.autoencoder import Autoencoder
 from models.conditioning import CondBatch
 from models.config import DiffusionConfig
-from models.tracks import CHORD_ROWS, SECTION_ROWS
+from models.tracks import CHORD_ROWS, FEEL_ROWS, SECTION_ROWS
 from multitrack.song import STEMS
 
 
@@ -24,7 +24,7 @@ def drop_conditions(
     ``attr_dropout``; the chord track whole with ``chord_dropout`` (else, in a
     ``chord_bar_dropout`` share of examples, each bar alone with one chance in two, so a
     progression given for some bars only is a case the model knows), the section track with
-    ``section_dropout``."""
+    ``section_dropout``, each feel row alone with ``feel_dropout``."""
     b = cond.style.shape[0]
 
     def drop(p: float) -> torch.Tensor:
@@ -45,6 +45,8 @@ def drop_conditions(
         per_bar = torch.from_numpy(rng.random(-(-frames // fpb)) < 0.5)
         tracks[i, CHORD_ROWS] *= ~per_bar.repeat_interleave(fpb)[:frames]
     tracks[:, SECTION_ROWS] *= ~drop(dcfg.section_dropout)[:, None, None]
+    for row in range(FEEL_ROWS.start, min(FEEL_ROWS.stop, tracks.shape[1])):
+        tracks[:, row] *= ~drop(dcfg.feel_dropout)[:, None]
     return CondBatch(
         style=cond.style * keep["style"],
         mode=cond.mode * keep["mode"],

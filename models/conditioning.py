@@ -65,7 +65,7 @@ class Condition:
     programs: tuple[int | None, ...] = (None,) * len(PROGRAM_STEMS)
     stems: tuple[str, ...] | None = None
     text: np.ndarray | None = None  # (512,) float32 sentence embedding
-    tracks: np.ndarray | None = None  # (6, F) int models.tracks rows; None = all unknown
+    tracks: np.ndarray | None = None  # (8, F) int models.tracks rows; None = all unknown
 
 
 @dataclass
@@ -80,7 +80,7 @@ class CondBatch:
     stems: torch.Tensor
     text: torch.Tensor  # (B, 512)
     text_on: torch.Tensor  # float 0/1
-    tracks: torch.Tensor  # (B, 6, F) long, models.tracks rows, 0 = unknown
+    tracks: torch.Tensor  # (B, 8, F) long, models.tracks rows, 0 = unknown
 
     def nulled(self, drop: torch.Tensor) -> CondBatch:
         """Replace rows where ``drop`` (B,) is True by the null condition."""

@@ -65,6 +65,15 @@ class DenoiserConfig:
     # Time-aligned chord and section tracks (models.tracks), from 0.4; configs saved
     # before read as without them.
     tracks: bool = True
+    # The feel track's two rows (models.tracks ``FEEL_ROWS``: comping strikes and bass notes
+    # a quarter note; ``multitrack train --feel``): the network writes much the same comping
+    # whatever the style the text names (docs/model.md, "Session 17"), so a take's density
+    # would be asked for directly. Tried in session 21 from 0.4.2's weights (runs/v21,
+    # v22: 4,000 and 6,000 steps, the new rows at 10x and 30x the rate): the network barely
+    # follows it (a jazz take asked for half / twice its style's comping struck 2.22 / 4.28
+    # times a bar, 3.88 unasked), so not shipped (docs/model.md). Off: the first six rows
+    # only, as every config saved before reads.
+    feel: bool = False
     # A depthwise convolution over ``local_kernel`` neighbouring frames in every block
     # (``models.denoiser.LocalMix``; 0: none). Linear attention spreads its weight over the
     # whole take and cannot look sharply at the next beat. Its output projection starts at
@@ -90,6 +99,7 @@ class DiffusionConfig:
     chord_dropout: float = 0.5  # drop the whole chord track (the model invents harmony)
     chord_bar_dropout: float = 0.2  # else, share of examples with bars left unknown
     section_dropout: float = 0.3  # drop the whole section track
+    feel_dropout: float = 0.3  # drop each feel row (comping, bass density) alone
 
 
 @dataclass(frozen=True)
@@ -111,10 +121,12 @@ class ModelConfig:
         return cls(
             # saved before session 14: no pitch reader
             autoencoder=AutoencoderConfig(**{"pitch_reader": False, **data["autoencoder"]}),
-            # saved before 0.4: no tracks; before session 9: no local mix; before 11: no phrase mix
+            # saved before 0.4: no tracks; before session 9: no local mix; before 11: no phrase
+            # mix; before 21: no feel track
             denoiser=DenoiserConfig(
                 **{
                     "tracks": False,
+                    "feel": False,
                     "local_kernel": 0,
                     **data["denoiser"],
                     "phrase_bars": tuple(data["denoiser"].get("phrase_bars", ())),

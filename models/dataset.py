@@ -34,7 +34,8 @@ from models.text.embedding import TEXT_ENCODER, UNRECORDED_ENCODER, TextEncoderI
 from models.tracks import TRACK_ROWS, song_tracks
 from multitrack.atomic import atomic_file
 from multitrack.corpus.store import Example, iter_examples
-from multitrack.song import STEMS
+from multitrack.features import onsets_per_bar
+from multitrack.song import STEMS, Song
 from multitrack.stems import PROGRAM_STEMS
 from multitrack.styles import style_index
 
@@ -63,7 +64,7 @@ class TrainingArrays:
     bpm: NDArray[np.float32]
     programs: NDArray[np.int16]  # (N, 3) melody, chords, bass
     stems: NDArray[np.int8]
-    tracks: NDArray[np.int8]  # (N, 6, width / COMPRESSION) models.tracks rows
+    tracks: NDArray[np.int8]  # (N, 8, width / COMPRESSION) models.tracks rows
     caption_ids: list[list[int]]
     captions: list[str]
     text: NDArray[np.float32] | None = None  # (n_captions, 512)
@@ -129,6 +130,14 @@ class TrainingArrays:
         return cls(**data, caption_ids=ids, captions=captions, key_frame=cls.frame_of(path))
 
 
+def song_feel(song: Song) -> tuple[float, float]:
+    """(comping strikes a bar, bass notes a bar) of a song, its feel track's values
+    (``models.tracks.feel_rows``; 0 where the stem is silent): counted as
+    ``models.recipe.corpus_facts`` counts its styles' aims."""
+    return (onsets_per_bar(song.stems["chords"].notes, song.bars),
+            len(song.stems["bass"].notes) / max(1, song.bars))  # fmt: skip
+
+
 def build_arrays(
     examples: Iterable[Example],
     *,
@@ -160,6 +169,7 @@ def build_arrays(
                 frames=max_steps // COMPRESSION,
                 shift=key_shift(key, key_frame),
                 compression=COMPRESSION,
+                feel=song_feel(song),
             ).astype(np.int8)
         )
         cols["mel_pitch"].append(a.melody_pitch.astype(np.int8))
@@ -230,7 +240,7 @@ def load_training_arrays(
         "corpus": str(corpus.resolve()),
         "manifest": hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else "",
         "split": split, "max_steps": max_steps, "min_steps": min_steps, "share": share,
-        "captions": captions,
+        "captions": captions, "track_rows": len(TRACK_ROWS),
     }, sort_keys=True)  # fmt: skip
     if cache.exists():
         cached = TrainingArrays.frame_of(cache)

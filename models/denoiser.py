@@ -5,8 +5,9 @@ known latent (for inpainting) and the inpainting mask, projected to ``width``, p
 position-in-bar embedding; frames also get rotary positions. The prefix holds one token per
 attribute (style, mode, meter, tempo, three programs, playing stems) and ``text_tokens``
 projected from the sentence embedding. The timestep enters every block by adaptive norm. With ``cfg.tracks``, each frame also gets
-the chord and section tracks (models.tracks): one embedding per row, summed, through a
-projection that starts at zero (so a model trained without tracks starts where it was).
+the chord and section tracks (models.tracks), and with ``cfg.feel`` the feel track: one
+embedding per row, summed, through a projection that starts at zero (so a model trained
+without tracks starts where it was; a feel row added later starts at zero likewise).
 With ``cfg.local_kernel``, every block also mixes each frame with its neighbours by a
 depthwise convolution (``LocalMix``), likewise starting at zero; with ``cfg.phrase_bars``,
 with the frames whole bars away (``PhraseMix``), likewise.
@@ -24,7 +25,7 @@ from torch import nn
 from models.attention import linear_attention, rotary_tables
 from models.conditioning import N_METERS, N_MODES, N_STYLES, NULL_PROGRAM, NULL_STEMS, CondBatch
 from models.config import DenoiserConfig
-from models.tracks import TRACK_SIZES
+from models.tracks import FEEL_ROWS, TRACK_SIZES
 from multitrack.stems import PROGRAM_STEMS
 
 
@@ -175,7 +176,11 @@ class Denoiser(nn.Module):
         self.text = nn.Linear(cfg.text_dim, cfg.text_tokens * w)
         self.text_null = nn.Parameter(torch.zeros(cfg.text_tokens, w))
         if cfg.tracks:
-            self.track_emb = nn.ModuleList([nn.Embedding(n, w) for n in TRACK_SIZES])
+            sizes = TRACK_SIZES if cfg.feel else TRACK_SIZES[: FEEL_ROWS.start]
+            embs = [nn.Embedding(n, w) for n in sizes]
+            for emb in embs[FEEL_ROWS]:  # a feel track added to a trained model
+                nn.init.zeros_(emb.weight)  # starts where it was
+            self.track_emb = nn.ModuleList(embs)
             self.track_proj = nn.Linear(w, w)
             nn.init.zeros_(self.track_proj.weight)
             nn.init.zeros_(self.track_proj.bias)

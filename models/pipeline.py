@@ -128,6 +128,9 @@ DEFAULT_SAMPLER = "dpm"
 # A new take's comping and bass are read at its style's training density (``_density``);
 # False reads them at the calibrated thresholds, as before session 17.
 STYLE_DENSITY = True
+# A model with the feel track (``DenoiserConfig.feel``) is asked for the same densities
+# (``_feel``): a new take its style's, an edit its source's. False leaves the track unknown.
+FEEL_TRACK = True
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
 CHORD_GUIDANCE = 2.0
@@ -363,12 +366,12 @@ class Pipeline:
         t1 = time.perf_counter()
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
         phrases = phrase_plan(request, frame)
-        tracks = self._tracks(frame, spans, base, bars, phrases)
+        comping, bass = self._density(frame, request, base, spans, bars, keep)
+        tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request))
         cond = self._condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
         free = request.source is None and spans is None  # neither an edit nor forced chords
-        comping, bass = self._density(frame, request, base, spans, bars, keep)
         timings["encode"] = time.perf_counter() - t1
 
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
@@ -495,10 +498,11 @@ class Pipeline:
         bass = replace(song.stems["bass"], program=program)
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
-        tracks = self._tracks(song, song.chords or None, None, None, song.sections)
+        groove_bass = self._means(groove, song.meter).get("bass") if STYLE_DENSITY else None
+        feel = (None, groove_bass) if FEEL_TRACK else None
+        tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
-        groove_bass = self._means(groove, song.meter).get("bass") if STYLE_DENSITY else None
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {},
                                bass=groove_bass)  # fmt: skip
@@ -554,10 +558,12 @@ class Pipeline:
         base: Song | None,
         bars: tuple[int, int] | None,
         phrases: tuple[Section, ...],
+        feel: tuple[float | None, float | None] | None = None,
     ) -> np.ndarray | None:
-        """The chord and section tracks (6, F) of a request: the forced progression, else
-        the source's chords in the bars an edit keeps; the sections sampling follows
-        (``phrases``: the form's, or a short take's phrase plan); and the last bar
+        """The chord, section and feel tracks (8, F) of a request: the forced progression,
+        else the source's chords in the bars an edit keeps; the sections sampling follows
+        (``phrases``: the form's, or a short take's phrase plan); the ``feel`` (``_feel``:
+        comping strikes and bass notes a bar, None for unknown); and the last bar
         on the tonic when a fresh take has a form or an edit adds the last bars. None for a
         model without tracks."""
         if not self.den.cfg.tracks:
@@ -567,7 +573,8 @@ class Pipeline:
         fpb = frame.meter.steps_per_bar // comp
         shift = key_shift(frame.key, self.key_frame)
         tracks = song_tracks(spans, phrases, bars=frame.bars, frames_per_bar=fpb,
-                             frames=frames, shift=shift, compression=comp)  # fmt: skip
+                             frames=frames, shift=shift, compression=comp,
+                             feel=feel)  # fmt: skip
         if spans is not None:
             return tracks
         if base is not None and bars is not None:
@@ -628,6 +635,20 @@ class Pipeline:
         return self.density_by_meter.get(book_key(style, meter)) or self.density_by_style.get(
             style, {}
         )
+
+    def _feel(self, frame: Song, request: GenerateRequest) -> tuple[float | None, float | None]:
+        """The feel track's (comping strikes a bar, bass notes a bar) a request asks the
+        denoiser for (``models.tracks.feel_rows``; None leaves a row unknown): an edit's
+        source's, where that stem plays in it (a repaint, a new progression, an extension
+        keeps the band's feel); a new take's style's training windows' means in its meter
+        (``_means``), as the decoder reads it at (``_density``). ``FEEL_TRACK`` off, or a
+        model without the track (``DenoiserConfig.feel``): unknown."""
+        if not FEEL_TRACK or not self.den.cfg.feel:
+            return None, None
+        if request.source is not None:
+            return _comping_of(request.source), _bass_of(request.source)
+        means = self._means(frame.style, frame.meter)
+        return means.get("comping"), means.get("bass")
 
     def _density(
         self,

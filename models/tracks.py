@@ -1,7 +1,7 @@
-"""Time-aligned conditioning tracks, one value per latent frame: the chord track and the
-section track (DESIGN.md, "Time-aligned conditioning tracks").
+"""Time-aligned conditioning tracks, one value per latent frame: the chord track, the
+section track and the feel track (DESIGN.md, "Time-aligned conditioning tracks").
 
-Six integer rows (``TRACK_ROWS``), 0 meaning unknown everywhere, so a dropped track, a
+Eight integer rows (``TRACK_ROWS``), 0 meaning unknown everywhere, so a dropped track, a
 frame the caller leaves open and classifier-free guidance's null all read the same:
 
 - ``chord_root``: 1 = N.C., 2 + pitch class of the root in the model's key frame;
@@ -10,13 +10,19 @@ frame the caller leaves open and classifier-free guidance's null all read the sa
   it extends, Am9 as Am7, G13 as G7, so the encoding stays the one the model learnt);
 - ``chord_bass``: 1 + pitch class of the sounding bass (the slash bass, else the root);
 - ``section_letter``, ``section_position``, ``phrase_end``: ``multitrack.form.section_track``
-  per bar, repeated over the bar's frames.
+  per bar, repeated over the bar's frames;
+- ``comping_density``, ``bass_density`` (the feel track, from session 21): how busily the
+  chords stem comps (distinct steps it strikes on) and the bass plays (notes), a quarter
+  note, over the whole take: 1 = the stem is silent, else 2 + a bin on a log scale
+  (``density_value``). A model without the feel track (``DenoiserConfig.feel``) reads the
+  first six rows only.
 
 The chord at a frame is the span sounding at the frame's first grid step.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,11 +33,21 @@ from multitrack.form import LETTERS, MAX_BAR_IN_SECTION, section_track
 from multitrack.song import ChordSpan, Section
 
 TRACK_ROWS = ("chord_root", "chord_quality", "chord_bass",
-              "section_letter", "section_position", "phrase_end")  # fmt: skip
+              "section_letter", "section_position", "phrase_end",
+              "comping_density", "bass_density")  # fmt: skip
 CHORD_ROWS = slice(0, 3)
 SECTION_ROWS = slice(3, 6)
+FEEL_ROWS = slice(6, 8)
+# The feel track's bins: events a quarter note from ``DENSITY_LOW`` up, each
+# ``DENSITY_STEP`` times the one before (15%: a take aimed at a bin lands within 8% of
+# its centre), ``DENSITY_BINS`` of them, the last taking everything busier (4 a quarter,
+# every sixteenth, is bin 24).
+DENSITY_LOW = 0.125
+DENSITY_STEP = 1.15
+DENSITY_BINS = 26
 # Embedding sizes per row (index 0 = unknown).
-TRACK_SIZES = (14, len(QUALITIES) + 1, 13, len(LETTERS) + 3, MAX_BAR_IN_SECTION + 1, 3)
+TRACK_SIZES = (14, len(QUALITIES) + 1, 13, len(LETTERS) + 3, MAX_BAR_IN_SECTION + 1, 3,
+               DENSITY_BINS + 2, DENSITY_BINS + 2)  # fmt: skip
 
 Track = NDArray[np.int64]
 
@@ -60,6 +76,28 @@ def chord_track(spans: Sequence[ChordSpan], frames: int, *, shift: int, compress
     return out
 
 
+def density_value(per_bar: float | None, quarters_per_bar: float) -> int:
+    """The feel track's value of a stem playing ``per_bar`` events a bar (comping strikes,
+    bass notes) in a bar of ``quarters_per_bar`` quarter notes: 0 unknown (None), 1 silent,
+    else 2 + its bin."""
+    if per_bar is None:
+        return 0
+    if per_bar <= 0:
+        return 1
+    per_quarter = per_bar / max(quarters_per_bar, 1e-9)
+    k = round(math.log(max(per_quarter, DENSITY_LOW) / DENSITY_LOW) / math.log(DENSITY_STEP))
+    return 2 + min(k, DENSITY_BINS - 1)
+
+
+def feel_rows(
+    comping: float | None, bass: float | None, quarters_per_bar: float, frames: int
+) -> Track:
+    """The feel rows (2, frames) of a take whose chords stem strikes ``comping`` times a bar
+    and whose bass plays ``bass`` notes a bar (None: unknown, 0: silent)."""
+    values = [density_value(v, quarters_per_bar) for v in (comping, bass)]
+    return np.repeat(np.array(values, np.int64)[:, None], frames, axis=1)
+
+
 def section_rows(sections: Sequence[Section], bars: int, frames_per_bar: int, frames: int) -> Track:
     """The section rows (3, frames) of a form over ``bars`` bars."""
     st = section_track(sections, bars)
@@ -82,11 +120,16 @@ def song_tracks(
     frames: int,
     shift: int,
     compression: int,
+    feel: tuple[float | None, float | None] | None = None,
 ) -> Track:
-    """All six rows (6, frames); ``None`` spans or sections leave their rows unknown."""
+    """All eight rows (8, frames); ``None`` spans, sections or ``feel`` (comping strikes a
+    bar, bass notes a bar: ``feel_rows``) leave their rows unknown."""
     out = np.zeros((len(TRACK_ROWS), frames), np.int64)
     if spans:
         out[CHORD_ROWS] = chord_track(spans, frames, shift=shift, compression=compression)
     if sections:
         out[SECTION_ROWS] = section_rows(sections, bars, frames_per_bar, frames)
+    if feel is not None:
+        quarters = frames_per_bar * compression / 4
+        out[FEEL_ROWS] = feel_rows(feel[0], feel[1], quarters, frames)
     return out

@@ -93,6 +93,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="frames each denoiser block's depthwise local mix reads (odd; 0: none, as shipped)",
     )
     p.add_argument(
+        "--feel",
+        action="store_true",
+        help="give the denoiser the feel track (comping and bass density; off, as shipped)",
+    )
+    p.add_argument(
         "--phrase-bars",
         default="",
         help="bar offsets each denoiser block's phrase mix reads, both ways, e.g. 1,2,4 "
@@ -162,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
         model_cfg = replace(
             model_cfg, denoiser=replace(model_cfg.denoiser, local_kernel=args.local_kernel)
         )
+    if args.feel:
+        model_cfg = replace(model_cfg, denoiser=replace(model_cfg.denoiser, feel=True))
     if phrase_bars:
         model_cfg = replace(
             model_cfg, denoiser=replace(model_cfg.denoiser, phrase_bars=phrase_bars)

@@ -539,6 +539,37 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     assert density(fresh) == (None, None)
 
 
+def test_the_feel_track_asks_for_the_style_s_density_or_the_source_s(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a model with the feel track is asked for what the decoder aims at: a new take its
+    # style's training density in its meter, an edit (of any kind) its source's; a model
+    # without it, or FEEL_TRACK off, leaves the rows unknown
+    from models import pipeline as mp
+    from models.tracks import FEEL_ROWS, density_value
+    from multitrack.features import onsets_per_bar
+    from multitrack.song import Song
+
+    assert not pipeline.den.cfg.feel
+    assert pipeline._feel(Song(bars=4, style="disco"), GenerateRequest("disco")) == (None, None)
+    monkeypatch.setattr(pipeline.den, "cfg", replace(pipeline.den.cfg, feel=True))
+    frame = Song(bars=4, style="disco")
+    monkeypatch.setattr(pipeline, "density_by_meter", {"disco 4/4": {"comping": 4.5, "bass": 7.0}})
+    fresh = GenerateRequest("disco in A minor", bars=4)
+    assert pipeline._feel(frame, fresh) == (4.5, 7.0)
+    tracks = pipeline._tracks(frame, None, None, None, (), pipeline._feel(frame, fresh))
+    assert tracks is not None
+    assert tracks[FEEL_ROWS, 0].tolist() == [density_value(4.5, 4), density_value(7.0, 4)]
+    source = pipeline.generate(GenerateRequest("disco in A minor", bars=4, seed=3)).song
+    edit = GenerateRequest("", source=source, chord_text="Am Dm G C")
+    comping = onsets_per_bar(source.stems["chords"].notes, 4) or None
+    bass = len(source.stems["bass"].notes) / 4 or None
+    assert pipeline._feel(frame, edit) == (comping, bass)
+    assert pipeline._feel(Song(bars=4), fresh) == (None, None)  # no style: unknown
+    monkeypatch.setattr(mp, "FEEL_TRACK", False)
+    assert pipeline._feel(frame, fresh) == (None, None)
+
+
 def test_an_edit_is_told_the_stems_its_source_plays() -> None:
     # Under the null stems token a chord edit of a 16-bar jazz take dropped its drums (161
     # hits to 0; 229 to 0 at 32 bars): the band lost a player nobody asked it to

@@ -1,11 +1,19 @@
-"""The chord and section tracks, and tied sampling of repeated sections."""
+"""The chord, section and feel tracks, and tied sampling of repeated sections."""
 
 from __future__ import annotations
 
 import torch
 
 from models.structure import tie, tie_groups, tie_notes, tonic_chord
-from models.tracks import TRACK_SIZES, chord_track, chord_values, song_tracks
+from models.tracks import (
+    DENSITY_BINS,
+    FEEL_ROWS,
+    TRACK_SIZES,
+    chord_track,
+    chord_values,
+    density_value,
+    song_tracks,
+)
 from multitrack.chords import EXTENDED_QUALITIES, MODEL_QUALITY, QUALITIES, Chord, parse_chord
 from multitrack.form import parse_form
 from multitrack.song import ChordSpan, Note, Song
@@ -25,7 +33,7 @@ def test_extended_qualities_keep_the_trained_quality_encoding() -> None:
     trained = ("maj", "m", "dim", "aug", "sus2", "sus4", "6", "m6", "7", "maj7", "m7", "m7b5",
                "dim7", "9", "add9")  # fmt: skip
     assert QUALITIES == trained
-    assert TRACK_SIZES == (14, 16, 13, 7, 9, 3)
+    assert TRACK_SIZES[:6] == (14, 16, 13, 7, 9, 3)  # the feel rows came after (session 21)
     for index, quality in enumerate(trained):
         assert chord_values(Chord(0, quality), 0)[1] == 1 + index
     for quality in EXTENDED_QUALITIES:
@@ -47,6 +55,23 @@ def test_song_tracks_leave_unknown_rows_at_zero() -> None:
                          shift=0, compression=4)  # fmt: skip
     assert tracks[:3].sum() == 0
     assert tracks[3].tolist() == [1] * 16 and tracks[5, -4:].tolist() == [2] * 4
+
+
+def test_the_feel_track_bins_a_stem_s_events_a_quarter_note() -> None:
+    # 0 unknown, 1 silent, then log-spaced bins of events a quarter note, so a 6/8 bar's
+    # 6 strikes (2 a quarter) reads as a 4/4 bar's 8
+    assert density_value(None, 4) == 0 and density_value(0.0, 4) == 1
+    assert density_value(6.0, 3) == density_value(8.0, 4)
+    values = [density_value(x / 4, 4) for x in range(1, 80)]
+    assert values == sorted(values) and values[0] >= 2
+    assert max(values) == 2 + DENSITY_BINS - 1 < TRACK_SIZES[FEEL_ROWS.start]
+    # neighbouring bins 15% apart: an aim lands in a bin within 8% of its centre
+    assert density_value(4.0, 4) != density_value(4.0 * 1.16, 4)
+    assert density_value(4.0, 4) == density_value(4.0 * 1.07, 4)
+    tracks = song_tracks(None, None, bars=2, frames_per_bar=3, frames=6, shift=0,
+                         compression=4, feel=(6.0, None))  # fmt: skip  # 6/8: 3 quarters
+    assert tracks[FEEL_ROWS].tolist() == [[density_value(8.0, 4)] * 6, [0] * 6]
+    assert tracks[: FEEL_ROWS.start].sum() == 0
 
 
 def test_repeated_sections_are_tied_except_their_last_bar() -> None:
@@ -91,3 +116,51 @@ def test_intro_and_outro_bars_read_as_an_unknown_letter() -> None:
     rows = section_rows(parse_form("intro A A outro", 8), 8, 1, 8)
     assert rows[0].tolist() == [0, 0, 1, 1, 1, 1, 0, 0]  # letters: untrained intro/outro -> 0
     assert rows[1].tolist() == [1, 2, 1, 2, 1, 2, 1, 2]  # positions stand
+
+
+def test_each_feel_row_is_dropped_alone_in_training() -> None:
+    # the feel track stays optional: each row is unknown in a share of examples, without
+    # the other rows
+    import numpy as np
+
+    from models.augment import drop_conditions
+    from models.conditioning import Condition, collate
+    from models.config import DiffusionConfig
+
+    rows = np.full((len(TRACK_SIZES), 8), 2, np.int64)
+    cond = collate([Condition(tracks=rows) for _ in range(400)], frames=8)
+    dcfg = DiffusionConfig(cond_dropout=0, attr_dropout=0, chord_dropout=0, chord_bar_dropout=0,
+                           section_dropout=0, feel_dropout=0.3)  # fmt: skip
+    tracks = drop_conditions(cond, np.random.default_rng(0), dcfg).tracks
+    assert (tracks[:, : FEEL_ROWS.start] == 2).all()
+    off = (tracks[:, FEEL_ROWS] == 0).all(dim=2).float()  # (B, 2)
+    assert 0.2 < off[:, 0].mean() < 0.4 and 0.2 < off[:, 1].mean() < 0.4
+    assert (off[:, 0] != off[:, 1]).any()
+
+
+def test_a_feel_track_added_to_a_trained_denoiser_starts_where_it_was() -> None:
+    # its rows' embeddings start at zero: the same weights give the same prediction with
+    # the feel track and without it, whatever it asks
+    from dataclasses import replace
+
+    from models.conditioning import Condition, collate
+    from models.config import ModelConfig
+    from models.denoiser import Denoiser
+
+    cfg = ModelConfig.tiny()
+    torch.manual_seed(0)
+    plain = Denoiser(replace(cfg.denoiser, feel=False), cfg.autoencoder.latent_channels)
+    feel = Denoiser(replace(cfg.denoiser, feel=True), cfg.autoencoder.latent_channels)
+    missing, unexpected = feel.load_state_dict(plain.state_dict(), strict=False)
+    assert set(missing) == {"track_emb.6.weight", "track_emb.7.weight"} and not unexpected
+    torch.nn.init.normal_(feel.track_proj.weight)  # as trained: the projection is not zero
+    plain.load_state_dict({k: v for k, v in feel.state_dict().items() if k in plain.state_dict()})
+    rows = song_tracks(None, None, bars=2, frames_per_bar=4, frames=8, shift=0,
+                       compression=4, feel=(8.0, 3.0))  # fmt: skip
+    cond = collate([Condition(style="disco", tracks=rows)], frames=8)
+    c = cfg.autoencoder.latent_channels
+    x, known, mask = torch.randn(1, c, 8), torch.zeros(1, c, 8), torch.zeros(1, c, 8)
+    kw = {"known": known, "mask": mask, "frames_per_bar": torch.tensor([4])}
+    with torch.no_grad():
+        assert torch.equal(plain(x, torch.tensor([500]), cond, **kw),
+                           feel(x, torch.tensor([500]), cond, **kw))  # fmt: skip

@@ -440,3 +440,21 @@ def test_a_checkpoint_borrows_a_pitch_reader_only_from_one_with_its_encoders(
     save_checkpoint(stranger, ModelConfig.tiny(), *build(ModelConfig.tiny()))
     with pytest.raises(ValueError, match="other encoders"):
         with_reader(tiny_checkpoint, stranger, tiny_corpus)
+
+
+def test_train_feel_gives_the_denoiser_the_feel_track_and_trains_it(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    # `multitrack train --feel`: the checkpoint's denoiser reads all eight track rows, and the
+    # feel rows' embeddings, which start at zero, have learnt something
+    from bridge.cli import main
+
+    out = tmp_path / "out"
+    args = ["train", "--tiny", "--feel", "--corpus", str(tiny_corpus), "--out", str(out),
+            "--run-dir", str(tmp_path / "run"), "--ae-steps", "2", "--diffusion-steps", "3",
+            "--decoder-steps", "0", "--threads", "1"]  # fmt: skip
+    assert main(args) == 0
+    model = load_checkpoint(out / "multitrack.pt")
+    assert model.config.denoiser.feel and len(model.denoiser.track_emb) == 8
+    state = torch.load(tmp_path / "run" / "state.pt", weights_only=True)  # float32
+    assert state["denoiser"]["track_emb.6.weight"].abs().sum() > 0
