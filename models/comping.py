@@ -13,7 +13,6 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 from __future__ import annotations
 
 import bisect
-
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
