@@ -12,7 +12,6 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -319,16 +318,10 @@ def _revoiced(
 
 def _cut_at_strikes(notes: list[Note]) -> list[Note]:
     """``notes`` with each one ending no later than its pitch's next strike."""
-    starts: dict[int, list[int]] = {}  # by pitch, its strikes in order
-    for n in notes:
-        starts.setdefault(n.pitch, []).append(n.start)
-    for v in starts.values():
-        v.sort()
     out: list[Note] = []
     for n in notes:
-        at = starts[n.pitch]
-        i = bisect.bisect_right(at, n.start)  # the first strike after this one's
-        out.append(replace(n, duration=min(n.duration, at[i] - n.start)) if i < len(at) else n)
+        later = [m.start for m in notes if m.pitch == n.pitch and m.start > n.start]
+        out.append(replace(n, duration=min(n.duration, min(later) - n.start)) if later else n)
     return out
 
 
