@@ -89,8 +89,9 @@ class RecogniserSettings:
     # tones in 0.13 of them (0.07), chords the accompaniment only passed through. At 0.4, on
     # 400 training-split windows against their labels (`bench/chord_recognition.py --corpus
     # --split train`; with ``SLASH_DWELL`` 0.7), whole symbols agree 0.867 -> 0.891 of 16ths,
-    # roots 0.922 -> 0.936, 0.74 symbols a bar, added tones in 0.106; Bach's chorales, whose chords change on the beat, 87.3% -> 86.1%
-    # of roots, Monteverdi's madrigals 77.2% -> 77.7% (docs/chords.md, "Session 21").
+    # roots 0.922 -> 0.936, 0.74 symbols a bar, added tones in 0.106; Bach's chorales, whose
+    # chords change on the beat, 87.3% -> 86.1% of roots, Monteverdi's madrigals 77.2% ->
+    # 77.7% (docs/chords.md, "Session 21").
     change_penalty: float = 0.4
     # per unit of evidence and chord tone outside the key's scale, given a key: where the
     # notes leave the chord open (a fifth with no third), the key's own chord is named (E and
