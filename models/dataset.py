@@ -34,7 +34,7 @@ from models.text.embedding import TEXT_ENCODER, UNRECORDED_ENCODER, TextEncoderI
 from models.tracks import TRACK_ROWS, song_tracks
 from multitrack.atomic import atomic_file
 from multitrack.corpus.store import Example, iter_examples
-from multitrack.features import onsets_per_bar
+from multitrack.features import playing_a_bar
 from multitrack.song import STEMS, Song
 from multitrack.stems import PROGRAM_STEMS
 from multitrack.styles import style_index
@@ -132,10 +132,10 @@ class TrainingArrays:
 
 def song_feel(song: Song) -> tuple[float, float]:
     """(comping strikes a bar, bass notes a bar) of a song, its feel track's values
-    (``models.tracks.feel_rows``; 0 where the stem is silent): counted as
-    ``models.recipe.corpus_facts`` counts its styles' aims."""
-    return (onsets_per_bar(song.stems["chords"].notes, song.bars),
-            len(song.stems["bass"].notes) / max(1, song.bars))  # fmt: skip
+    (``models.tracks.feel_rows``; 0 where the stem is silent), as ``playing_a_bar`` counts
+    them."""
+    comping, bass = playing_a_bar(song)
+    return comping or 0.0, bass or 0.0
 
 
 def build_arrays(

@@ -69,7 +69,7 @@ from models.tracks import CHORD_ROWS, chord_track, song_tracks
 from multitrack.chords import format_chord
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
-from multitrack.features import onsets_per_bar
+from multitrack.features import playing_a_bar
 from multitrack.form import form_bars
 from multitrack.harmony import key_agrees, span_pitch_classes
 from multitrack.ranges import playable_bass
@@ -178,22 +178,6 @@ def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
         stems={s: Stem(s, (), programs[s]) for s in STEMS},
         style=attrs.style,
     )
-
-
-def _comping_of(source: Song | None) -> float | None:
-    """A chord edit's source's comping density, strikes a bar (the distinct steps its chords
-    stem strikes on), which the edit keeps; None for a fresh take or a silent chords stem."""
-    if source is None or not source.stems["chords"].notes:
-        return None
-    return onsets_per_bar(source.stems["chords"].notes, source.bars)
-
-
-def _bass_of(source: Song | None) -> float | None:
-    """A chord edit's source's bass notes a bar, which the edit keeps; None for a fresh take
-    or a silent bass."""
-    if source is None or not source.stems["bass"].notes:
-        return None
-    return len(source.stems["bass"].notes) / source.bars
 
 
 def _rewritten(
@@ -499,7 +483,7 @@ class Pipeline:
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
         groove_bass = self._means(groove, song.meter).get("bass") if STYLE_DENSITY else None
-        feel = (None, groove_bass) if FEEL_TRACK else None
+        feel = (None, groove_bass) if FEEL_TRACK and self.den.cfg.feel else None
         tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
@@ -646,7 +630,7 @@ class Pipeline:
         if not FEEL_TRACK or not self.den.cfg.feel:
             return None, None
         if request.source is not None:
-            return _comping_of(request.source), _bass_of(request.source)
+            return playing_a_bar(request.source)
         means = self._means(frame.style, frame.meter)
         return means.get("comping"), means.get("bass")
 
@@ -676,10 +660,8 @@ class Pipeline:
         if request.source is not None:
             if spans is None or bars is not None:
                 return None, None
-            return (
-                None if "chords" in keep else _comping_of(base),
-                None if "bass" in keep else _bass_of(base),
-            )
+            comping, bass = (None, None) if base is None else playing_a_bar(base)
+            return None if "chords" in keep else comping, None if "bass" in keep else bass
         means = self._means(frame.style, frame.meter)
         if not STYLE_DENSITY or not means:
             return None, None

@@ -17,7 +17,7 @@ from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays
 from models.grooves import Rhythm, bar_rhythms, book_key, fit_rhythm_books
 from models.training import TrainConfig, Trainer
-from multitrack.features import onsets_per_bar
+from multitrack.features import playing_a_bar
 from multitrack.stems import PROGRAM_STEMS
 
 # A style's density in one meter (``corpus_facts``'s ``density_by_meter``) is kept where it
@@ -158,11 +158,8 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         tally = counts.setdefault(song.style or "", [0, 0])
         tally[0] += bool(song.stems["drums"].notes)
         tally[1] += 1
-        played_a_bar: dict[str, float] = {}  # the stems that play: comping strikes, bass notes
-        if song.stems["chords"].notes:
-            played_a_bar["comping"] = onsets_per_bar(song.stems["chords"].notes, song.bars)
-        if song.stems["bass"].notes:
-            played_a_bar["bass"] = len(song.stems["bass"].notes) / song.bars
+        a_bar = zip(("comping", "bass"), playing_a_bar(song), strict=True)
+        played_a_bar = {name: v for name, v in a_bar if v is not None}  # the stems that play
         keys = [(density, song.style or "")]
         if song.style:
             keys.append((by_meter, book_key(song.style, song.meter)))

@@ -85,6 +85,15 @@ def onsets_per_bar(notes: Sequence[Note], bars: int) -> float:
     return len({n.start for n in notes}) / max(1, bars)
 
 
+def playing_a_bar(song: Song) -> tuple[float | None, float | None]:
+    """How busily a song's band plays: (its chords stem's strikes a bar, ``onsets_per_bar``;
+    its bass's notes a bar), None for a stem that is silent. The one count of a style's
+    density aims (``models.recipe.corpus_facts``), an edit's source's, and the feel track's."""
+    chords, bass = song.stems["chords"].notes, song.stems["bass"].notes
+    return (onsets_per_bar(chords, song.bars) if chords else None,
+            len(bass) / max(1, song.bars) if bass else None)  # fmt: skip
+
+
 def motif_share(song: Song, stem: str = "melody") -> float:
     """Share of bar pairs (each bar against every later one) with the same non-empty onset
     rhythm: rhythmic motifs that return."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from multitrack.features import FEATURES, feature_matrix, song_features
+from multitrack.features import FEATURES, feature_matrix, playing_a_bar, song_features
 from multitrack.song import Note, Song
 from multitrack.theory import Key
 
@@ -44,3 +44,12 @@ def test_a_four_bar_phrase_that_returns_scores_at_four_bars_not_one() -> None:
     assert got == {1: 0.0, 2: 0.0, 3: 0.0, 4: 1.0}
     half = Song(bars=8, key=Key.parse("C major")).with_stem("melody", notes[:8])
     assert returns_by_distance([half], "melody", (4,)) == {4: 0.0}  # empty bars are not read
+
+
+def test_playing_a_bar_counts_strikes_and_bass_notes_and_none_for_silence() -> None:
+    # a chord's voices struck together are one strike; a silent stem is None, not 0
+    song = Song(bars=2, key=Key.parse("C major"))
+    assert playing_a_bar(song) == (None, None)
+    song = song.with_stem("chords", [Note(t, p, 4) for t in (0, 8, 16) for p in (60, 64, 67)])
+    song = song.with_stem("bass", [Note(t, 36, 4) for t in range(0, 32, 4)])
+    assert playing_a_bar(song) == (1.5, 4.0)
