@@ -7,7 +7,8 @@ attribute (style, mode, meter, tempo, three programs, playing stems) and ``text_
 projected from the sentence embedding. The timestep enters every block by adaptive norm. With ``cfg.tracks``, each frame also gets
 the chord and section tracks (models.tracks), and with ``cfg.feel`` the feel track: one
 embedding per row, summed, through a projection that starts at zero (so a model trained
-without tracks starts where it was; a feel row added later starts at zero likewise).
+without tracks starts where it was; a feel row added later starts at zero likewise); the
+feel's first frame also enters every block's adaptive norm (``feel_proj``, from zero).
 With ``cfg.local_kernel``, every block also mixes each frame with its neighbours by a
 depthwise convolution (``LocalMix``), likewise starting at zero; with ``cfg.phrase_bars``,
 with the frames whole bars away (``PhraseMix``), likewise.
@@ -175,6 +176,7 @@ class Denoiser(nn.Module):
         self.stems = nn.Embedding(NULL_STEMS + 1, w)
         self.text = nn.Linear(cfg.text_dim, cfg.text_tokens * w)
         self.text_null = nn.Parameter(torch.zeros(cfg.text_tokens, w))
+        self.feel_proj: nn.Linear | None = None
         if cfg.tracks:
             sizes = TRACK_SIZES if cfg.feel else TRACK_SIZES[: FEEL_ROWS.start]
             embs = [nn.Embedding(n, w) for n in sizes]
@@ -184,6 +186,10 @@ class Denoiser(nn.Module):
             self.track_proj = nn.Linear(w, w)
             nn.init.zeros_(self.track_proj.weight)
             nn.init.zeros_(self.track_proj.bias)
+            if cfg.feel:  # the feel also enters every block's adaptive norm, from zero
+                self.feel_proj = nn.Linear(w, w)
+                nn.init.zeros_(self.feel_proj.weight)
+                nn.init.zeros_(self.feel_proj.bias)
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
         self.norm_out = nn.LayerNorm(w, elementwise_affine=False)
         self.ada_out = nn.Linear(w, 2 * w)
@@ -240,6 +246,10 @@ class Denoiser(nn.Module):
                 tracks = F.pad(tracks, (0, f - tracks.shape[2]))
             emb = sum(e(tracks[:, i]) for i, e in enumerate(self.track_emb))  # (B, F, W)
             h = h + self.track_proj(emb)
+        feel = None
+        if self.cfg.tracks and self.feel_proj is not None:  # one value a row: its first
+            rows = range(FEEL_ROWS.start, FEEL_ROWS.stop)
+            feel = self.feel_proj(sum(self.track_emb[i](tracks[:, i, 0]) for i in rows))
         prefix = self.cond_tokens(cond)  # (B, P, W)
         tokens = torch.cat([prefix, h], dim=1)
         p = prefix.shape[1]
@@ -250,6 +260,8 @@ class Denoiser(nn.Module):
         fm = torch.ones(b, f, device=x.device) if frame_mask is None else frame_mask.float()
         key_mask = torch.cat([torch.ones(b, p, device=x.device), fm], dim=1)
         c = self.time_mlp(timestep_embedding(t, self.cfg.width)) + prefix.mean(dim=1)
+        if feel is not None:
+            c = c + feel
         for block in self.blocks:
             tokens = block(tokens, c, cos, sin, key_mask, p, frames_per_bar)
         shift, scale = self.ada_out(F.silu(c)).chunk(2, dim=-1)

@@ -152,7 +152,8 @@ def test_a_feel_track_added_to_a_trained_denoiser_starts_where_it_was() -> None:
     plain = Denoiser(replace(cfg.denoiser, feel=False), cfg.autoencoder.latent_channels)
     feel = Denoiser(replace(cfg.denoiser, feel=True), cfg.autoencoder.latent_channels)
     missing, unexpected = feel.load_state_dict(plain.state_dict(), strict=False)
-    assert set(missing) == {"track_emb.6.weight", "track_emb.7.weight"} and not unexpected
+    assert set(missing) == {"track_emb.6.weight", "track_emb.7.weight", "feel_proj.weight",
+                            "feel_proj.bias"} and not unexpected  # fmt: skip
     torch.nn.init.normal_(feel.track_proj.weight)  # as trained: the projection is not zero
     plain.load_state_dict({k: v for k, v in feel.state_dict().items() if k in plain.state_dict()})
     rows = song_tracks(None, None, bars=2, frames_per_bar=4, frames=8, shift=0,
