@@ -112,9 +112,7 @@ def _new_layer(name: str) -> bool:
     """A denoiser parameter a checkpoint may lack: layers added since, which start at zero
     (the tracks of 0.4, the feel's adaptive-norm input, the local mix of ``local_kernel``,
     the phrase mix of ``phrase_bars``)."""
-    return (
-        name.startswith(("track_", "feel_")) or ".local." in name or ".phrase." in name
-    )
+    return name.startswith(("track_", "feel_")) or ".local." in name or ".phrase." in name
 
 
 def weighted_mean(
