@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from models.tracks import CHORD_ROWS, TRACK_ROWS
+from models.tracks import CHORD_ROWS, FEEL_ROWS, TRACK_ROWS
 from multitrack.song import STEMS
 from multitrack.stems import NULL_STEMS as NULL_STEMS  # one index per subset of stems + unknown
 from multitrack.stems import PROGRAM_STEMS
@@ -101,6 +101,12 @@ class CondBatch:
         """This batch with its chord track unknown (the section track and the prompt stay)."""
         tracks = self.tracks.clone()
         tracks[:, CHORD_ROWS] = 0
+        return replace(self, tracks=tracks)
+
+    def without_feel(self) -> CondBatch:
+        """This batch with its feel track unknown (the chords, sections and prompt stay)."""
+        tracks = self.tracks.clone()
+        tracks[:, FEEL_ROWS] = 0
         return replace(self, tracks=tracks)
 
     @staticmethod

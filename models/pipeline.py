@@ -134,6 +134,9 @@ FEEL_TRACK = True
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
 CHORD_GUIDANCE = 2.0
+# The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it: 0 no
+# third pass.
+FEEL_GUIDANCE = 0.0
 # When the prompt's sentence vector conditions the model: ``unnamed``, only when the lexicon
 # left words it could not name (``PromptAttributes.nearest``; the attributes carry the rest),
 # so a prompt of known words never loads the encoder (~1.2 s cold); ``always``, every prompt
@@ -244,6 +247,7 @@ class Pipeline:
         self.text_vector = text_vector
         self.first_alone = FIRST_ALONE
         self.chord_guidance = CHORD_GUIDANCE
+        self.feel_guidance = FEEL_GUIDANCE
         self.model = model
         self.ae = model.autoencoder
         # the denoiser to sample with (int8: a quantised copy) and the precision it runs at
@@ -743,6 +747,10 @@ class Pipeline:
         # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
         gc = self.chord_guidance if spans is not None else 0.0
         passes = [cond, null] + ([cond.without_chords()] if gc else [])
+        # with the feel track asked for, a pass without it: pushed by ``feel_guidance``
+        gf = self.feel_guidance if self.den.cfg.feel and FEEL_TRACK else 0.0
+        if gf:
+            passes.append(cond.without_feel())
         m = len(passes)
         both = CondBatch.cat([p for p in passes for _ in range(k)])
         fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * m * k)
@@ -762,6 +770,8 @@ class Pipeline:
             v = vs[1] + g * (vs[0] - vs[1])
             if gc:
                 v = v + gc * (vs[0] - vs[2])
+            if gf:
+                v = v + gf * (vs[0] - vs[-1])
             if t > self._tied_above:
                 v = tie(v, ties)
             x, _ = self.scheduler.step(v, t, x)

@@ -165,3 +165,39 @@ def test_a_feel_track_added_to_a_trained_denoiser_starts_where_it_was() -> None:
     with torch.no_grad():
         assert torch.equal(plain(x, torch.tensor([500]), cond, **kw),
                            feel(x, torch.tensor([500]), cond, **kw))  # fmt: skip
+
+
+def test_the_feel_enters_every_block_and_without_feel_leaves_the_other_rows() -> None:
+    # trained, the feel's adaptive-norm input moves the prediction on its own (the frame
+    # rows' projection kept at zero); ``without_feel`` unknows the feel rows only
+    from dataclasses import replace
+
+    from models.conditioning import CondBatch, Condition, collate
+    from models.config import ModelConfig
+    from models.denoiser import Denoiser
+
+    cfg = ModelConfig.tiny()
+    torch.manual_seed(0)
+    den = Denoiser(replace(cfg.denoiser, feel=True), cfg.autoencoder.latent_channels)
+    assert den.feel_proj is not None
+    with torch.no_grad():
+        for p in den.parameters():  # as trained; the frame rows' projection kept at zero
+            torch.nn.init.normal_(p, std=0.1)
+        torch.nn.init.zeros_(den.track_proj.weight)
+    spans = (ChordSpan(0, 16, "C"), ChordSpan(16, 16, "G"))
+
+    def cond(feel: tuple[float, float]) -> CondBatch:
+        rows = song_tracks(spans, None, bars=2, frames_per_bar=4, frames=8, shift=0,
+                           compression=4, feel=feel)  # fmt: skip
+        return collate([Condition(style="disco", tracks=rows)], frames=8)
+
+    conds = [cond((8.0, 3.0)), cond((2.0, 1.0))]
+    unknown = conds[0].without_feel()
+    assert (unknown.tracks[:, FEEL_ROWS] == 0).all()
+    assert torch.equal(unknown.tracks[:, : FEEL_ROWS.start], conds[0].tracks[:, : FEEL_ROWS.start])
+    c = cfg.autoencoder.latent_channels
+    x, known, mask = torch.randn(1, c, 8), torch.zeros(1, c, 8), torch.zeros(1, c, 8)
+    kw = {"known": known, "mask": mask, "frames_per_bar": torch.tensor([4])}
+    with torch.no_grad():
+        busy, sparse = (den(x, torch.tensor([500]), q, **kw) for q in conds)
+    assert not torch.allclose(busy, sparse)
