@@ -247,14 +247,27 @@ def refine_request(
     )
 
 
+def drum_change(refinement: Refinement) -> int:
+    """How the drums change: as asked ("more drums": 1, "fewer": -1, "no drums": -2), else
+    with the energy where the take plays drums: livelier ("太沉闷了") denser, calmer ("安静一
+    点") sparser; a take without drums gets none for energy alone."""
+    change = refinement.change
+    if change.drums or not change.energy or "drums" not in refinement.source.stems:
+        return change.drums
+    return 1 if change.energy > 0 else -1
+
+
 def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
     """The changes the model is not told, made on the generated song: velocities from the
-    new energy, dynamics and mood; more or fewer drums; the melody an octave up or down; the
-    melody's instrument."""
+    new energy, dynamics and mood; more or fewer drums (``drum_change``: as asked, else with
+    the energy); the melody an octave up or down; the melody's instrument."""
     attrs, change = refinement.attributes, refinement.change
-    if change.drums == 1:
+    drums = drum_change(refinement)
+    if drums != change.drums and not song.stems["drums"].notes:
+        drums = 0  # the energy alone never writes drums into a take sampled again without
+    if drums == 1:
         song = denser_drums(song)
-    elif change.drums == -1:
+    elif drums == -1:
         song = sparser_drums(song)
     if change.register:
         song = shift_melody(song, change.register)

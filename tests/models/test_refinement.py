@@ -222,3 +222,26 @@ def test_a_chord_edit_refined_into_another_mode_keeps_its_progression_in_that_mo
     assert refine_request(minor, record, chords=chords).chords == chords
     assert typed_chords(song, minor, {"prompt": "pop"}) is None  # chords the model chose
     assert typed_chords(song, plan_refinement(song, record, "slower"), record) is None
+
+
+def test_livelier_or_calmer_feedback_moves_the_drums_of_a_take_that_has_them() -> None:
+    """太沉闷了 on a take with drums thickens them and says so; 安静一点 thins them; a take
+    without drums gets none for energy alone (its notes are kept: no model needed)."""
+    from models.refinement import drum_change, kept_notes
+
+    song = apply_dynamics(example_song(), style="pop", seed=0)
+    assert song.stems["drums"].notes
+    record = {"prompt": "pop", "seed": 1, "attributes": {}, "take": "t1"}
+    for text, way in (("太沉闷了", 1), ("安静一点", -1)):
+        plan = plan_refinement(song, record, text)
+        assert drum_change(plan) == way
+        new = realise(kept_notes(song, plan), plan)
+        before, after = len(song.stems["drums"].notes), len(new.stems["drums"].notes)
+        assert (after > before) if way > 0 else (after < before), (text, before, after)
+        changed = [line for line in plan.attributes.understood if "drums" in line]
+        assert changed and ("denser" if way > 0 else "sparser") in changed[0]
+    quiet = song.with_stem("drums", ())
+    plan = plan_refinement(quiet, record, "太沉闷了")
+    assert drum_change(plan) == 0
+    assert not realise(kept_notes(quiet, plan), plan).stems["drums"].notes
+    assert not any("drums" in line for line in plan.attributes.understood)
