@@ -12,6 +12,7 @@ from multitrack.theory import Key
 
 _HATS = {DRUM_CLASSES.index(x) for x in ("closed_hat", "open_hat", "ride")}
 _TOMS = {DRUM_CLASSES.index(x) for x in ("low_tom", "mid_tom", "high_tom")}
+_SKELETON = {DRUM_CLASSES.index(x) for x in ("kick", "snare")}
 CLOSED_HAT = DRUM_CLASSES.index("closed_hat")
 KICK = DRUM_CLASSES.index("kick")
 MELODY_RANGE = (48, 96)  # an octave shift stays inside this (MIDI numbers)
@@ -40,12 +41,16 @@ def denser_drums(song: Song) -> Song:
 
 def sparser_drums(song: Song) -> Song:
     """Fewer drums: hats and rides only on the beat, no toms; kicks, snares and crashes
-    stay (the groove's skeleton)."""
+    stay (the groove's skeleton). A groove the toms carry (no kick or snare: a reggae take
+    played on toms alone) keeps its toms on the beat, as the hats."""
     beat = song.meter.steps_per_beat
+    notes = song.stems["drums"].notes
+    skeleton = any(n.pitch in _SKELETON for n in notes)
+    thinned = _HATS if skeleton else _HATS | _TOMS
     kept = [
         n
-        for n in song.stems["drums"].notes
-        if n.pitch not in _TOMS and (n.pitch not in _HATS or n.start % beat == 0)
+        for n in notes
+        if not (skeleton and n.pitch in _TOMS) and (n.pitch not in thinned or n.start % beat == 0)
     ]
     return song.with_stem("drums", kept)
 
