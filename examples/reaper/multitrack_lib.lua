@@ -457,12 +457,30 @@ function M.row_qn(row, num, den)
   return (row.bar - 1) * bar_qn + (row.beat - 1) * beat_qn
 end
 
---- A project marker at `pos` named `name`, tagged in the project as this script's own
---- (ext state "marker<index>" = "<job>\t<name>"), so Regenerate later removes only markers
---- this script made and the producer has not renamed.
+--- The GUID of the project marker (not region) REAPER numbers `number`, or nil. A marker's
+--- GUID stays with it whatever the producer does to its number (the marker dialog,
+--- "Renumber all markers"); its number may pass to a marker the producer makes.
+local function marker_guid(number)
+  local i = 0
+  while true do
+    local retval, isrgn, _, _, _, index = reaper.EnumProjectMarkers3(0, i)
+    if retval == 0 then return nil end
+    if not isrgn and index == number then
+      local ok, guid = reaper.GetSetProjectInfo_String(0, "MARKER_GUID:" .. i, "", false)
+      return ok and guid ~= "" and guid or nil
+    end
+    i = i + 1
+  end
+end
+
+--- A project marker at `pos` named `name`, tagged in the project as this script's own by its
+--- GUID (ext state "marker<GUID>" = "<job>\t<name>"), so Regenerate later removes only
+--- markers this script made and the producer has not renamed, never one the producer made,
+--- whatever its number.
 local function own_marker(pos, name, job)
   local index = reaper.AddProjectMarker2(0, false, pos, 0, name, -1, 0)
-  reaper.SetProjExtState(0, M.SECTION, "marker" .. index, job .. "\t" .. name)
+  local guid = marker_guid(index)
+  if guid then reaper.SetProjExtState(0, M.SECTION, "marker" .. guid, job .. "\t" .. name) end
   return index
 end
 
@@ -489,7 +507,9 @@ function M.add_section_markers(start, song, job)
 end
 
 --- Remove this script's markers (chords, sections) between `from` and `to` (seconds); every
---- other marker ("Chorus", "Drop", one the producer renamed) stays.
+--- other marker ("Chorus", "Drop", one the producer renamed, one the producer made with a
+--- number a deleted marker of ours had) stays. A marker tagged by its number (scripts
+--- before session 22) is still known by number and name.
 function M.remove_own_markers(from, to)
   local found = {}
   local i = 0
@@ -497,14 +517,23 @@ function M.remove_own_markers(from, to)
     local retval, isrgn, pos, _, name, index = reaper.EnumProjectMarkers3(0, i)
     if retval == 0 then break end
     if not isrgn and pos >= from - 1e-9 and pos < to then
-      local _, tag = reaper.GetProjExtState(0, M.SECTION, "marker" .. index)
-      if tag ~= "" and tag:match("\t(.*)$") == name then found[#found + 1] = index end
+      local ok, guid = reaper.GetSetProjectInfo_String(0, "MARKER_GUID:" .. i, "", false)
+      local key, tag = nil, ""
+      if ok and guid ~= "" then
+        key = "marker" .. guid
+        _, tag = reaper.GetProjExtState(0, M.SECTION, key)
+      end
+      if tag == "" then -- tagged by number, before session 22
+        key = "marker" .. index
+        _, tag = reaper.GetProjExtState(0, M.SECTION, key)
+      end
+      if tag ~= "" and tag:match("\t(.*)$") == name then found[#found + 1] = { index, key } end
     end
     i = i + 1
   end
   for j = #found, 1, -1 do
-    reaper.DeleteProjectMarker(0, found[j], false)
-    reaper.SetProjExtState(0, M.SECTION, "marker" .. found[j], "")
+    reaper.DeleteProjectMarker(0, found[j][1], false)
+    reaper.SetProjExtState(0, M.SECTION, found[j][2], "")
   end
 end
 

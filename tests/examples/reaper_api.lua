@@ -36,6 +36,7 @@ return {
     GetSelectedMediaItem = { c = "MediaItem* GetSelectedMediaItem(ReaProject* proj, int selitem);" },
     GetSetMediaItemTakeInfo_String = { c = "bool GetSetMediaItemTakeInfo_String(MediaItem_Take* tk, const char* parmname, char* stringNeedBig, bool setNewValue);" },
     GetSetMediaTrackInfo_String = { c = "bool GetSetMediaTrackInfo_String(MediaTrack* tr, const char* parmname, char* stringNeedBig, bool setNewValue);" },
+    GetSetProjectInfo_String = { c = "bool GetSetProjectInfo_String(ReaProject* project, const char* desc, char* valuestrNeedBig, bool is_set);" },
     GetSet_LoopTimeRange2 = { c = "void GetSet_LoopTimeRange2(ReaProject* proj, bool isSet, bool isLoop, double* startOut, double* endOut, bool allowautoseek);" },
     GetTake = { c = "MediaItem_Take* GetTake(MediaItem* item, int takeidx);" },
     GetTempoTimeSigMarker = { c = "bool GetTempoTimeSigMarker(ReaProject* proj, int ptidx, double* timeposOut, int* measureposOut, double* beatposOut, double* bpmOut, int* timesig_numOut, int* timesig_denomOut, bool* lineartempoOut);" },

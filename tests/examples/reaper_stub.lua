@@ -486,9 +486,20 @@ function R.AddProjectMarker2(proj, isrgn, pos, rgnend, name, wantidx, color)
   want_proj(proj, "AddProjectMarker2")
   check(type(isrgn) == "boolean" and type(pos) == "number" and type(rgnend) == "number"
     and type(name) == "string" and is_int(wantidx) and is_int(color), "AddProjectMarker2 args")
-  local index = S.next_marker
-  S.next_marker = S.next_marker + 1
-  S.markers[#S.markers + 1] = { isrgn = isrgn, pos = pos, rgnend = rgnend, name = name, index = index, color = color }
+  -- the number asked for when it is free (the producer may type one in the marker dialog),
+  -- else the next; every marker gets its own GUID, which renumbering leaves alone
+  local taken = {}
+  for _, m in ipairs(S.markers) do if m.isrgn == isrgn then taken[m.index] = true end end
+  local index = wantidx
+  if wantidx < 0 or taken[wantidx] then
+    index = S.next_marker
+    while taken[index] do index = index + 1 end
+  end
+  S.next_marker = math.max(S.next_marker, index + 1)
+  S.guids = (S.guids or 0) + 1
+  local guid = string.format("{%08X-0000-4000-8000-%012X}", S.guids, S.guids)
+  S.markers[#S.markers + 1] = { isrgn = isrgn, pos = pos, rgnend = rgnend, name = name, index = index, color = color,
+                                guid = guid }
   table.sort(S.markers, function(a, b) return a.pos < b.pos or (a.pos == b.pos and a.index < b.index) end)
   return index
 end
@@ -497,6 +508,18 @@ function R.EnumProjectMarkers3(proj, i)
   local m = S.markers[i + 1]
   if not m then return 0, false, 0, 0, "", 0, 0 end
   return i + 1, m.isrgn, m.pos, m.rgnend, m.name, m.index, m.color
+end
+-- Only the one key the scripts read: MARKER_GUID:X, X the enumeration index (read-only).
+function R.GetSetProjectInfo_String(proj, desc, value, is_set)
+  want_proj(proj, "GetSetProjectInfo_String")
+  check(type(desc) == "string" and type(value) == "string" and type(is_set) == "boolean",
+    "GetSetProjectInfo_String args")
+  local x = desc:match("^MARKER_GUID:(%d+)$")
+  check(x ~= nil, "GetSetProjectInfo_String: unsupported desc %s", desc)
+  check(not is_set, "GetSetProjectInfo_String: MARKER_GUID is read-only")
+  local m = S.markers[tonumber(x) + 1]
+  if not m then return false, "" end
+  return true, m.guid
 end
 function R.DeleteProjectMarker(proj, index, isrgn)
   want_proj(proj, "DeleteProjectMarker")

@@ -113,7 +113,8 @@ expect(near(ambience_item.position, bar_start) and near(ambience_item.length, am
   and near(ambience_item.length, by_tag("audio:melody").items[1].length), "ambience from the bar, as long as the stems")
 expect(ambience_item.active.ext.multitrack_job == record.job, "ambience take tagged")
 
-local function is_own(m) return S.proj_ext["Multitrack/marker" .. m.index] ~= nil end
+local function tag_of(m) return S.proj_ext["Multitrack/marker" .. m.guid] end
+local function is_own(m) return tag_of(m) ~= nil end
 local function labels_of(s)
   local out = {}
   for _, x in ipairs(s.sections or {}) do out[x.label] = true end
@@ -138,7 +139,7 @@ for k, row in ipairs(song.chords) do
   local want = stub.qn_to_time(stub.time_to_qn(bar_start) + (row.bar - 1) * bar_qn + (row.beat - 1) * beat_qn)
   local m = chord_markers()[k]
   expect(m.name == row.symbol and near(m.pos, want), "marker %d is %s", k, row.symbol)
-  expect(S.proj_ext["Multitrack/marker" .. m.index] == record.job .. "\t" .. row.symbol, "marker %d tagged", k)
+  expect(tag_of(m) == record.job .. "\t" .. row.symbol, "marker %d tagged", k)
 end
 expect(S.proj_ext["Multitrack/last_job"] == record.job, "the project remembers the job")
 
@@ -151,11 +152,19 @@ for k, section in ipairs(song.sections) do
   local m = section_marks[k]
   expect(m.name == section.label and near(m.pos, want), "section marker %d is %s at %f (got %s at %f)",
     k, section.label, want, m.name, m.pos)
-  expect(S.proj_ext["Multitrack/marker" .. m.index] == record.job .. "\t" .. section.label, "section marker %d tagged", k)
+  expect(tag_of(m) == record.job .. "\t" .. section.label, "section marker %d tagged", k)
 end
 expect(song.sections[3].label == "Chorus 1" and near(section_marks[3].pos, 12.0), "Chorus 1 is at the producer's Drop")
 expect(producers() == "Bridge@6.0,Drop@12.0", "the producer's markers are as they were: %s", producers())
 local first_job = record.job
+-- The producer deletes the script's "Chorus 1" marker and puts their own in its place, with
+-- the same name and, typed in the marker dialog, the same number: it is theirs now, and no
+-- regenerate may take it (markers are the script's by their GUID, not their number).
+local ours = section_marks[3]
+reaper.DeleteProjectMarker(0, ours.index, false)
+local theirs = reaper.AddProjectMarker2(0, false, ours.pos, 0, ours.name, ours.index, 0)
+expect(theirs == ours.index, "the producer's marker took the number %d (got %d)", ours.index, theirs)
+expect(producers() == "Bridge@6.0,Drop@12.0,Chorus 1@12.0", "the producer's Chorus 1: %s", producers())
 
 -- 2. The producer rewrites the chords clip: Dm for a bar, then G (quarter notes from the item).
 local chords_item = by_tag("midi:chords").items[1]
@@ -206,11 +215,12 @@ end
 local new_sections = own_markers("section", second.song)
 expect(#new_sections == #second.song.sections and #second.song.sections == 4, "section markers replaced, not doubled")
 for k, m in ipairs(new_sections) do
-  expect(S.proj_ext["Multitrack/marker" .. m.index] == second.job .. "\t" .. second.song.sections[k].label,
+  expect(tag_of(m) == second.job .. "\t" .. second.song.sections[k].label,
     "section marker %d is the new take's", k)
 end
-expect(#S.markers == #second.song.chords + #second.song.sections + 2, "only the script's markers were replaced")
-expect(producers() == "Bridge@6.0,Drop@12.0", "the producer's markers stay, Drop beside Chorus 1: %s", producers())
+expect(#S.markers == #second.song.chords + #second.song.sections + 3, "only the script's markers were replaced")
+expect(producers() == "Bridge@6.0,Drop@12.0,Chorus 1@12.0",
+  "the producer's markers stay, their Chorus 1 with the script's old number too: %s", producers())
 local ambience_track = by_tag("audio:ambience")
 expect(#ambience_track.items == 1 and #ambience_track.items[1].takes == 2, "ambience: old and new take in one item")
 expect(ambience_track.items[1].takes[1].source.path == record.files.ambience
