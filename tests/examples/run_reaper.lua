@@ -165,6 +165,9 @@ reaper.DeleteProjectMarker(0, ours.index, false)
 local theirs = reaper.AddProjectMarker2(0, false, ours.pos, 0, ours.name, ours.index, 0)
 expect(theirs == ours.index, "the producer's marker took the number %d (got %d)", ours.index, theirs)
 expect(producers() == "Bridge@6.0,Drop@12.0,Chorus 1@12.0", "the producer's Chorus 1: %s", producers())
+-- A chord marker an older script made, tagged by its number: still the script's to replace.
+local legacy = reaper.AddProjectMarker2(0, false, 13.0, 0, "Em", -1, 0)
+reaper.SetProjExtState(0, "Multitrack", "marker" .. legacy, "j-old\tEm")
 
 -- 2. The producer rewrites the chords clip: Dm for a bar, then G (quarter notes from the item).
 local chords_item = by_tag("midi:chords").items[1]
@@ -219,6 +222,11 @@ for k, m in ipairs(new_sections) do
     "section marker %d is the new take's", k)
 end
 expect(#S.markers == #second.song.chords + #second.song.sections + 3, "only the script's markers were replaced")
+for _, m in ipairs(S.markers) do
+  expect(not (m.index == legacy and m.name == "Em"), "the older script's Em marker was replaced")
+end
+expect(S.proj_ext["Multitrack/marker" .. legacy] == nil or S.proj_ext["Multitrack/marker" .. legacy] == "",
+  "its number tag is cleared")
 expect(producers() == "Bridge@6.0,Drop@12.0,Chorus 1@12.0",
   "the producer's markers stay, their Chorus 1 with the script's old number too: %s", producers())
 local ambience_track = by_tag("audio:ambience")
