@@ -209,6 +209,17 @@ class Song:
         self._cues: list[CuePoint] = []
         self._made = 0
         self._data: dict[str, Any] = {}
+        self.undo_open = False
+
+    def begin_undo_step(self) -> None:
+        record("Song.begin_undo_step")
+        assert not self.undo_open, "begin_undo_step inside an open undo step"
+        self.undo_open = True
+
+    def end_undo_step(self) -> None:
+        record("Song.end_undo_step")
+        assert self.undo_open, "end_undo_step without begin_undo_step"
+        self.undo_open = False
 
     @property
     def current_song_time(self) -> float:

@@ -103,6 +103,13 @@ def test_generate_fits_the_set_then_regenerate_in_live_12(server: Recorded, tmp_
         assert audio is not None and audio.file_path == str(tmp_path / job / f"{stem}.wav")
     chunks = [args[0] for name, args in live_stub.CALLS if name == "Clip.add_new_notes"]
     assert max(chunks) <= 64 and sum(chunks) == sum(len(take.stems[s].notes) for s in STEMS)
+    # the whole take is one undo step, over the ticks it took to go in
+    pump_until(c, lambda: not surface.work)
+    calls = [name for name, _ in live_stub.CALLS]
+    assert calls.count("Song.begin_undo_step") == calls.count("Song.end_undo_step") == 1
+    begin, end = calls.index("Song.begin_undo_step"), calls.index("Song.end_undo_step")
+    assert begin < calls.index("Song.create_midi_track") and not song.undo_open
+    assert end > max(i for i, name in enumerate(calls) if name == "Clip.add_new_notes")
 
     # The producer rewrites the chords clip (Dm then G) and asks for a regenerate.
     chords = track(song, "MT chords").clip_slots[0].clip
@@ -124,6 +131,9 @@ def test_generate_fits_the_set_then_regenerate_in_live_12(server: Recorded, tmp_
         assert slots[0].clip is not None and slots[1].clip is not None  # the old take stays
         assert slots[1].clip.name.startswith(f"{new_job} {stem}")
     assert len(song.scenes) == 2
+    pump_until(c, lambda: not surface.work)
+    calls = [name for name, _ in live_stub.CALLS]
+    assert calls.count("Song.begin_undo_step") == calls.count("Song.end_undo_step") == 2
     surface.disconnect()
     assert ("ControlSurface.disconnect", ()) in live_stub.CALLS
 
@@ -407,6 +417,27 @@ def test_a_step_that_fails_drops_only_its_own_take(server: Recorded) -> None:
     surface.place()
     assert done == ["b1"] and surface.work == []
     assert any("Multitrack a: the take could not go in" in m for m in c.messages)
+
+
+def test_a_take_that_fails_halfway_still_closes_its_undo_step(server: Recorded) -> None:
+    """What went in before the failure stays one undo step; a take going in beside it shares
+    the step, which closes with the last of them; disconnecting closes a step left open."""
+    surface, _c, song = start_surface(12, server.address)
+
+    def broken() -> None:
+        raise RuntimeError("the track 'MT bass' was deleted while the take was going in")
+
+    surface.work = [("a", surface.undo_begin), ("b", surface.undo_begin), ("a", broken),
+                    ("a", surface.undo_end), ("b", surface.undo_end)]  # fmt: skip
+    surface.place()
+    calls = [name for name, _ in live_stub.CALLS]
+    assert calls.count("Song.begin_undo_step") == calls.count("Song.end_undo_step") == 1
+    assert not song.undo_open and surface.undo_depth == 0
+    surface.work = [("c", surface.undo_begin), ("c", lambda: None)]
+    surface.place()
+    assert song.undo_open
+    surface.disconnect()
+    assert not song.undo_open
 
 
 def test_a_take_whose_notes_lost_a_datagram_is_not_placed(server: Recorded, tmp_path: Path) -> None:

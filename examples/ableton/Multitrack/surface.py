@@ -142,6 +142,7 @@ class Multitrack(ControlSurface):
         self.accept_timeout = ACCEPT_TIMEOUT
         self.jobs: Dict[str, Job] = {}
         self.work: List[Tuple[str, Any]] = []  # (job, step) of the takes going in
+        self.undo_depth = 0  # takes going in inside the one open undo step
         self.malformed = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         # replies come back to this socket: from a server elsewhere, not over loopback
@@ -155,8 +156,26 @@ class Multitrack(ControlSurface):
     def disconnect(self) -> None:
         try:
             self.sock.close()
+            while self.undo_depth:  # never leave Live an undo step open
+                self.undo_end()
         finally:
             ControlSurface.disconnect(self)
+
+    # -- one undo step a take -------------------------------------------------------------
+
+    def undo_begin(self) -> None:
+        """Open Live's undo step for a take going in (one Cmd-Z takes the whole take out: its
+        tracks, clips, notes, cue points and tempo); takes going in together share one."""
+        if self.undo_depth == 0:
+            self.song.begin_undo_step()
+        self.undo_depth += 1
+
+    def undo_end(self) -> None:
+        """Close a take's part of the undo step; the step ends with the last take in it."""
+        if self.undo_depth > 0:
+            self.undo_depth -= 1
+            if self.undo_depth == 0:
+                self.song.end_undo_step()
 
     # -- the tick -------------------------------------------------------------------------
 
@@ -181,7 +200,10 @@ class Multitrack(ControlSurface):
             try:
                 again = item()
             except Exception as exc:
+                dropped = [w for w in self.work if w[0] == job]
                 self.work = [w for w in self.work if w[0] != job]
+                if any(step == self.undo_end for _, step in dropped):
+                    self.undo_end()  # what went in stays one undo step
                 self.report("Multitrack %s: the take could not go in (%s: %s)"
                             % (job, type(exc).__name__, exc), traceback.format_exc())  # fmt: skip
                 continue
@@ -369,7 +391,7 @@ class Multitrack(ControlSurface):
             del self.jobs[job.job]
             plan = self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo,
                                      ambience=ambience, start=job.start)  # fmt: skip
-            self.work += [(job.job, item) for item in plan]
+            self.work += [(job.job, step) for step in [self.undo_begin, *plan, self.undo_end]]
             self.safe_rename(job.clip, "%s (done %s)" % (job.label, os.path.basename(take_dir)))
 
     def fail(self, job: Job, message: str) -> None:
