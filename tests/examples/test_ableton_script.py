@@ -160,6 +160,7 @@ def test_ambience_track_and_section_cue_points_in_live_12(server: Recorded, tmp_
     for _ in range(5):
         c.pump()
     assert song.cue_points == (drop,) and song.current_song_time == 17.0, "nothing while playing"
+    assert not song.undo_open, "the take's undo step closed: the cue points wait outside it"
     assert not any(name == "Song.current_song_time" for name, _ in live_stub.CALLS[mark:])
 
     song.is_playing = False

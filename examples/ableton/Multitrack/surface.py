@@ -40,6 +40,7 @@ from ableton.v2.control_surface import ControlSurface
 
 from . import osc
 from .builder import METERS, STEMS, Note, TakeBuilder
+from .cues import SectionCues
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +166,8 @@ class Multitrack(ControlSurface):
 
     def undo_begin(self) -> None:
         """Open Live's undo step for a take going in (one Cmd-Z takes the whole take out: its
-        tracks, clips, notes, cue points and tempo); takes going in together share one."""
+        tracks, clips, notes and tempo; not its cue points, which wait for the Set to stop);
+        takes going in together share one."""
         if self.undo_depth == 0:
             self.song.begin_undo_step()
         self.undo_depth += 1
@@ -391,7 +393,11 @@ class Multitrack(ControlSurface):
             del self.jobs[job.job]
             plan = self.builder.plan(job.job, song, job.notes, wavs, set_tempo=job.set_tempo,
                                      ambience=ambience, start=job.start)  # fmt: skip
-            self.work += [(job.job, step) for step in [self.undo_begin, *plan, self.undo_end]]
+            # one undo step for the take, closed before its cue points: they wait for the Set
+            # to stop, and what the producer does meanwhile must not join the take's step
+            cut = next((i for i, s in enumerate(plan) if isinstance(s, SectionCues)), len(plan))
+            steps = [self.undo_begin, *plan[:cut], self.undo_end, *plan[cut:]]
+            self.work += [(job.job, step) for step in steps]
             self.safe_rename(job.clip, "%s (done %s)" % (job.label, os.path.basename(take_dir)))
 
     def fail(self, job: Job, message: str) -> None:
