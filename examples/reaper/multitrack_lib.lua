@@ -457,18 +457,23 @@ function M.row_qn(row, num, den)
   return (row.bar - 1) * bar_qn + (row.beat - 1) * beat_qn
 end
 
---- The GUID of the project marker (not region) REAPER numbers `number`, or nil. A marker's
---- GUID stays with it whatever the producer does to its number (the marker dialog,
---- "Renumber all markers"); its number may pass to a marker the producer makes.
+--- The GUID of the marker REAPER enumerates at `i` (EnumProjectMarkers3's index), or nil on a
+--- REAPER too old to say (MARKER_GUID). A marker's GUID stays with it whatever the producer
+--- does to its number (the marker dialog, "Renumber all markers"); its number may pass to a
+--- marker the producer makes.
+local function guid_at(i)
+  if not reaper.GetSetProjectInfo_String then return nil end
+  local ok, guid = reaper.GetSetProjectInfo_String(0, "MARKER_GUID:" .. i, "", false)
+  return (ok and guid ~= "") and guid or nil
+end
+
+--- The GUID of the project marker (not region) REAPER numbers `number`, or nil.
 local function marker_guid(number)
   local i = 0
   while true do
     local retval, isrgn, _, _, _, index = reaper.EnumProjectMarkers3(0, i)
     if retval == 0 then return nil end
-    if not isrgn and index == number then
-      local ok, guid = reaper.GetSetProjectInfo_String(0, "MARKER_GUID:" .. i, "", false)
-      return ok and guid ~= "" and guid or nil
-    end
+    if not isrgn and index == number then return guid_at(i) end
     i = i + 1
   end
 end
@@ -480,7 +485,8 @@ end
 local function own_marker(pos, name, job)
   local index = reaper.AddProjectMarker2(0, false, pos, 0, name, -1, 0)
   local guid = marker_guid(index)
-  if guid then reaper.SetProjExtState(0, M.SECTION, "marker" .. guid, job .. "\t" .. name) end
+  -- a REAPER without marker GUIDs: by number, as before session 22
+  reaper.SetProjExtState(0, M.SECTION, "marker" .. (guid or index), job .. "\t" .. name)
   return index
 end
 
@@ -517,13 +523,13 @@ function M.remove_own_markers(from, to)
     local retval, isrgn, pos, _, name, index = reaper.EnumProjectMarkers3(0, i)
     if retval == 0 then break end
     if not isrgn and pos >= from - 1e-9 and pos < to then
-      local ok, guid = reaper.GetSetProjectInfo_String(0, "MARKER_GUID:" .. i, "", false)
+      local guid = guid_at(i)
       local key, tag = nil, ""
-      if ok and guid ~= "" then
+      if guid then
         key = "marker" .. guid
         _, tag = reaper.GetProjExtState(0, M.SECTION, key)
       end
-      if tag == "" then -- tagged by number, before session 22
+      if tag == "" then -- tagged by number: before session 22, or a REAPER without GUIDs
         key = "marker" .. index
         _, tag = reaper.GetProjExtState(0, M.SECTION, key)
       end
