@@ -60,10 +60,12 @@ _MISSING_COST: dict[str, tuple[float, ...]] = {
 # the corpus's own stems read added tones, sus, diminished and augmented in 0.106 of their
 # symbols, their labels in 0.055 (400 training-split windows). At 0.2, against those labels
 # (`bench/chord_recognition.py --corpus data/corpus --split train`): whole symbols 0.891 ->
-# 0.898 of 16ths, roots 0.936 -> 0.947, added tones 0.062; Bach's chorales at one beat
-# triads 83.7% -> 85.0%, sevenths 79.9% -> 81.5% (roots 86.1% either way), Monteverdi's
-# roots 77.7% -> 78.0% (docs/chords.md, "Session 22"). Sevenths alone at 0.1-0.3, sus and
-# the rest left as they were, lowered whole symbols (0.886-0.879).
+# 0.898 of 16ths, roots 0.936 -> 0.947, added tones 0.062. With ``slash_bass_cost`` 0.25
+# beside it, on the test split whole symbols 0.846 -> 0.850, added tones 0.131 -> 0.090
+# (labels 0.073); Bach's chorales at one beat roots 86.1% -> 87.2%, triads 83.7% -> 86.0%,
+# sevenths 79.9% -> 82.0%; Monteverdi's roots 77.7% -> 78.4% (docs/chords.md, "Session
+# 22"). Sevenths alone at 0.1-0.3, sus and the rest left as they were, lowered whole
+# symbols (0.886-0.879).
 RARER_QUALITY_COST = 0.2
 _PRIOR: dict[str, float] = {
     "maj": 0.0,
@@ -92,7 +94,9 @@ class RecogniserSettings:
     presence_share: float = 0.25  # a tone with this share of a segment's mass is present
     root_bass_bonus: float = 0.1  # per unit of evidence when the bass is the root
     foreign_bass_cost: float = 1.0  # per unit of evidence when the bass is not a chord tone
-    slash_bass_cost: float = 0.25  # the same for a bass heard only in the bass (C/Bb)
+    # the same for a bass heard only in the bass (C/Bb). 0.05 until session 22: with the
+    # rarer qualities dearer (``RARER_QUALITY_COST``), D2 C4 F4 A5 read F/D, not Dm7
+    slash_bass_cost: float = 0.25
     # per change of chord, as a share of a shortest chord's evidence. 0.1 until session 21:
     # the corpus's own stems read 0.81 symbols a bar against their labels' 0.69, with added
     # tones in 0.13 of them (0.07), chords the accompaniment only passed through. At 0.4, on
