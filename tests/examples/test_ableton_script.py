@@ -440,6 +440,16 @@ def test_a_take_that_fails_halfway_still_closes_its_undo_step(server: Recorded) 
     surface.disconnect()
     assert not song.undo_open
 
+    def refused() -> None:
+        raise RuntimeError("no undo step now")
+
+    song.begin_undo_step = refused  # type: ignore[method-assign]  # a Live that opens none
+    done: list[str] = []
+    surface.work = [("d", surface.undo_begin), ("d", lambda: done.append("d")),
+                    ("d", surface.undo_end)]  # fmt: skip
+    surface.place()
+    assert done == ["d"] and surface.undo_depth == 0, "the take still goes in"
+
 
 def test_a_take_whose_notes_lost_a_datagram_is_not_placed(server: Recorded, tmp_path: Path) -> None:
     surface, _c, song = start_surface(12, server.address)

@@ -144,6 +144,7 @@ class Multitrack(ControlSurface):
         self.jobs: Dict[str, Job] = {}
         self.work: List[Tuple[str, Any]] = []  # (job, step) of the takes going in
         self.undo_depth = 0  # takes going in inside the one open undo step
+        self.undo_live = False  # whether Live opened that step
         self.malformed = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         # replies come back to this socket: from a server elsewhere, not over loopback
@@ -169,15 +170,23 @@ class Multitrack(ControlSurface):
         tracks, clips, notes and tempo; not its cue points, which wait for the Set to stop);
         takes going in together share one."""
         if self.undo_depth == 0:
-            self.song.begin_undo_step()
+            try:
+                self.song.begin_undo_step()
+                self.undo_live = True
+            except Exception:  # no undo step is never a reason to lose the take
+                logger.warning("Multitrack: Live opened no undo step\n%s", traceback.format_exc())
         self.undo_depth += 1
 
     def undo_end(self) -> None:
         """Close a take's part of the undo step; the step ends with the last take in it."""
         if self.undo_depth > 0:
             self.undo_depth -= 1
-            if self.undo_depth == 0:
-                self.song.end_undo_step()
+            if self.undo_depth == 0 and self.undo_live:
+                self.undo_live = False
+                try:
+                    self.song.end_undo_step()
+                except Exception:
+                    logger.warning("Multitrack: Live closed no undo step\n%s", traceback.format_exc())
 
     # -- the tick -------------------------------------------------------------------------
 
