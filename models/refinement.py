@@ -38,7 +38,13 @@ class Refinement:
     source: PromptAttributes
     change: FeedbackChange
     attributes: PromptAttributes
+    drums_play: bool = False  # the take's drums play (``DRUMS_PLAY``): energy moves them
 
+
+# A take's drums play, for feedback's energy to thicken or thin them (``drum_change``), at
+# this many notes a bar or more: the pipeline's ``PLAYS_A_BAR``. One cymbal in 8 bars is not
+# a groove to thicken into an 8th-note pulse.
+DRUMS_PLAY = 0.5
 
 # Attributes a take's own song fixes (``take_attributes``).
 _FIXED = frozenset({"bpm", "key", "meter", "bars", "style", "programs"})
@@ -104,13 +110,19 @@ def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Ref
     change = read_change(text)
     source = take_attributes(song, record)
     refined = apply_feedback(source, change)
-    if not (change.drums or change.register) and _sounds_alike(source, refined):
+    plays = len(song.stems["drums"].notes) >= DRUMS_PLAY * song.bars
+    drums = drum_change(Refinement(source, change, refined, plays))
+    if drums != change.drums:  # livelier or calmer drums: said with the rest
+        line = f"drums {'denser' if drums > 0 else 'sparser'} with the energy"
+        refined = replace(refined, understood=(*refined.understood,
+                                               f"feedback: {line} ({change.text})"))  # fmt: skip
+    if not (drums or change.register) and _sounds_alike(source, refined):
         read = [line for line in refined.understood if line not in source.understood]
         raise FeedbackError(
             f"{text!r} changes nothing in this take, which is that way already or at a limit"
             + (f" ({'; '.join(read)})" if read else "")
         )
-    return Refinement(source, change, refined)
+    return Refinement(source, change, refined, plays)
 
 
 # The attributes a refined take is made or played from: equal in all, it would be the
@@ -249,10 +261,10 @@ def refine_request(
 
 def drum_change(refinement: Refinement) -> int:
     """How the drums change: as asked ("more drums": 1, "fewer": -1, "no drums": -2), else
-    with the energy where the take plays drums: livelier ("太沉闷了") denser, calmer ("安静一
-    点") sparser; a take without drums gets none for energy alone."""
+    with the energy where the take's drums play (``DRUMS_PLAY``): livelier ("太沉闷了")
+    denser, calmer ("安静一点") sparser; a take without drums gets none for energy alone."""
     change = refinement.change
-    if change.drums or not change.energy or "drums" not in refinement.source.stems:
+    if change.drums or not change.energy or not refinement.drums_play:
         return change.drums
     return 1 if change.energy > 0 else -1
 

@@ -453,9 +453,6 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
             named = tuple(dict.fromkeys((*out.named_programs, "melody")))
             out = replace(out, programs=programs, named_programs=named)
             notes.append(f"melody {change.melody} (program {program})")
-    if change.energy and not change.drums and "drums" in out.stems:
-        # livelier or calmer drums under a take that plays them (``models.refinement.realise``)
-        notes.append(f"drums {'denser' if change.energy > 0 else 'sparser'} with the energy")
     if change.drums:
         stems = list(out.stems)
         if change.drums > 0 and "drums" not in stems:

@@ -226,7 +226,8 @@ def test_a_chord_edit_refined_into_another_mode_keeps_its_progression_in_that_mo
 
 def test_livelier_or_calmer_feedback_moves_the_drums_of_a_take_that_has_them() -> None:
     """太沉闷了 on a take with drums thickens them and says so; 安静一点 thins them; a take
-    without drums gets none for energy alone (its notes are kept: no model needed)."""
+    without drums, or with a hit or two, gets none for energy alone (its notes are kept: no
+    model needed)."""
     from models.refinement import drum_change, kept_notes
 
     song = apply_dynamics(example_song(), style="pop", seed=0)
@@ -240,8 +241,14 @@ def test_livelier_or_calmer_feedback_moves_the_drums_of_a_take_that_has_them() -
         assert (after > before) if way > 0 else (after < before), (text, before, after)
         changed = [line for line in plan.attributes.understood if "drums" in line]
         assert changed and ("denser" if way > 0 else "sparser") in changed[0]
-    quiet = song.with_stem("drums", ())
-    plan = plan_refinement(quiet, record, "太沉闷了")
-    assert drum_change(plan) == 0
-    assert not realise(kept_notes(quiet, plan), plan).stems["drums"].notes
-    assert not any("drums" in line for line in plan.attributes.understood)
+    for quiet in (
+        song.with_stem("drums", ()),
+        song.with_stem("drums", song.stems["drums"].notes[:1]),
+    ):
+        # no drums, or one hit: no groove to thicken into an 8th-note pulse
+        plan = plan_refinement(quiet, record, "太沉闷了")
+        assert drum_change(plan) == 0
+        drums = realise(kept_notes(quiet, plan), plan).stems["drums"].notes
+        assert [(n.start, n.pitch) for n in drums] == [
+            (n.start, n.pitch) for n in quiet.stems["drums"].notes]  # fmt: skip
+        assert not any("drums" in line for line in plan.attributes.understood)
