@@ -33,12 +33,13 @@ class FeedbackError(RequestError):
 
 @dataclass(frozen=True)
 class Refinement:
-    """What a refine does: the source's attributes, the change, the attributes after it."""
+    """What a refine does: the source's attributes, the change, the attributes after it, and
+    how the drums change (``drum_change``)."""
 
     source: PromptAttributes
     change: FeedbackChange
     attributes: PromptAttributes
-    drums_play: bool = False  # the take's drums play (``DRUMS_PLAY``): energy moves them
+    drums: int
 
 
 # A take's drums play, for feedback's energy to thicken or thin them (``drum_change``), at
@@ -110,8 +111,7 @@ def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Ref
     change = read_change(text)
     source = take_attributes(song, record)
     refined = apply_feedback(source, change)
-    plays = len(song.stems["drums"].notes) >= DRUMS_PLAY * song.bars
-    drums = drum_change(Refinement(source, change, refined, plays))
+    drums = _drums(change, len(song.stems["drums"].notes) >= DRUMS_PLAY * song.bars)
     if drums != change.drums:  # livelier or calmer drums: said with the rest
         line = f"drums {'denser' if drums > 0 else 'sparser'} with the energy"
         refined = replace(refined, understood=(*refined.understood,
@@ -122,7 +122,7 @@ def plan_refinement(song: Song, record: Mapping[str, Any], feedback: str) -> Ref
             f"{text!r} changes nothing in this take, which is that way already or at a limit"
             + (f" ({'; '.join(read)})" if read else "")
         )
-    return Refinement(source, change, refined, plays)
+    return Refinement(source, change, refined, drums)
 
 
 # The attributes a refined take is made or played from: equal in all, it would be the
@@ -259,14 +259,18 @@ def refine_request(
     )
 
 
-def drum_change(refinement: Refinement) -> int:
+def _drums(change: FeedbackChange, drums_play: bool) -> int:
     """How the drums change: as asked ("more drums": 1, "fewer": -1, "no drums": -2), else
     with the energy where the take's drums play (``DRUMS_PLAY``): livelier ("太沉闷了")
     denser, calmer ("安静一点") sparser; a take without drums gets none for energy alone."""
-    change = refinement.change
-    if change.drums or not change.energy or not refinement.drums_play:
+    if change.drums or not change.energy or not drums_play:
         return change.drums
     return 1 if change.energy > 0 else -1
+
+
+def drum_change(refinement: Refinement) -> int:
+    """How a refine changes the drums, as ``plan_refinement`` decided it (``_drums``)."""
+    return refinement.drums
 
 
 def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
