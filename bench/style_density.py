@@ -88,7 +88,7 @@ def main() -> None:
             "comping": round(float(np.mean(comping)) / max(ref[st.id]["comping"], 1e-9), 3),
             "bass": round(float(np.mean(bass)) / max(ref[st.id]["bass"], 1e-9), 3),
         }
-        book = pipe.rhythm_books.get(book_key(st.id, meters[st.id]))
+        book = pipe.band.rhythm_books.get(book_key(st.id, meters[st.id]))
         grooves[st.id] = (in_book(songs, book), in_book(held_out.get(st.id, []), book))
         shown = " ".join("  -  " if g is None else f"{g:5.2f}" for g in grooves[st.id])
         print(f"{st.id:12s} comping {rows[st.id]['comping']:5.2f}  bass {rows[st.id]['bass']:5.2f}"

@@ -36,7 +36,7 @@ from multitrack.song import Note
 CHORDS_ONSET_SHIFT = 1.5
 
 # A chord edit keeps the band's comping density (``models.decoding.decode_logits``'s
-# ``comping``), a new take its style's (``models.pipeline.Pipeline._density``): the chords
+# ``comping``), a new take its style's (``models.aims.BandAims.density``): the chords
 # stem's onset threshold moves by the one of these (log-odds, added to
 # ``CHORDS_ONSET_SHIFT``) whose reading strikes closest to the strikes a bar asked for.
 # Under a forced progression the network comps denser than the take it edits (the edits'

@@ -152,7 +152,7 @@ MOTIF_NATS = 8.0
 
 
 # The same for the bass's onset threshold, given the bass notes a bar to come closest to (a
-# new take's style's, an edit's source's: ``models.pipeline.Pipeline._density``).
+# new take's style's, an edit's source's: ``models.aims.BandAims.density``).
 BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 
 # A monophonic line is also cut where the network's most likely pitch changes and holds

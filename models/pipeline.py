@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from models import structure
+from models import aims, structure
+from models.aims import BandAims
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.decoding import decode_logits
@@ -34,7 +35,6 @@ from models.editing import (
     unsounded,
     voiced,
 )
-from models.grooves import RhythmBook, book_key
 from models.guard import CopyGuard
 from models.precision import DEFAULT_PRECISION, apply_precision, autocast
 from models.ranking import (
@@ -69,7 +69,6 @@ from models.tracks import CHORD_ROWS, chord_track, song_tracks
 from multitrack.chords import format_chord
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
-from multitrack.features import playing_a_bar
 from multitrack.form import form_bars
 from multitrack.harmony import key_agrees, span_pitch_classes
 from multitrack.ranges import playable_bass
@@ -125,11 +124,9 @@ CANDIDATE_BARS = 128
 # 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
 SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSolverScheduler}
 DEFAULT_SAMPLER = "dpm"
-# A new take's comping and bass are read at its style's training density (``_density``);
-# False reads them at the calibrated thresholds, as before session 17.
-STYLE_DENSITY = True
-# A model with the feel track (``DenoiserConfig.feel``) is asked for the same densities
-# (``_feel``): a new take its style's, an edit its source's. False leaves the track unknown.
+# A model with the feel track (``DenoiserConfig.feel``) is asked for the densities the
+# decoder aims at (``models.aims.BandAims.feel``): a new take its style's, an edit its
+# source's. False leaves the track unknown.
 FEEL_TRACK = True
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
@@ -260,20 +257,8 @@ class Pipeline:
         self.programs_seen: dict[str, list[int]] | None = model.meta.get("programs_seen")
         # share of each style's training windows with drums (checkpoint meta; ``_playing``)
         self.drums_by_style: dict[str, float] = dict(model.meta.get("drums_by_style", {}))
-        # each style's training windows' comping strikes and bass notes a bar (``_density``)
-        self.density_by_style: dict[str, dict[str, float]] = dict(
-            model.meta.get("density_by_style", {})
-        )
-        # and in each meter it has enough windows in (by ``book_key``; ``_means``)
-        self.density_by_meter: dict[str, dict[str, float]] = dict(
-            model.meta.get("density_by_meter", {})
-        )
-        # each style's commonest comping and bass rhythms a meter (``models.grooves.RhythmBook``)
-        meta = model.meta
-        self.rhythm_books = {k: RhythmBook.from_meta(v)
-                             for k, v in meta.get("comping_rhythms", {}).items()}  # fmt: skip
-        self.bass_books = {k: RhythmBook.from_meta(v)
-                           for k, v in meta.get("bass_rhythms", {}).items()}  # fmt: skip
+        # each style's density and grooves a meter (checkpoint meta; ``models.aims``)
+        self.band = BandAims.from_meta(model.meta)
 
     @classmethod
     def load(
@@ -354,7 +339,7 @@ class Pipeline:
         t1 = time.perf_counter()
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
         phrases = phrase_plan(request, frame)
-        comping, bass = self._density(frame, request, base, spans, bars, keep)
+        comping, bass = self.band.density(frame, request, base, spans, bars, keep)
         tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request))
         cond = self._condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
@@ -486,7 +471,9 @@ class Pipeline:
         bass = replace(song.stems["bass"], program=program)
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
-        groove_bass = self._means(groove, song.meter).get("bass") if STYLE_DENSITY else None
+        groove_bass = (
+            self.band.means(groove, song.meter).get("bass") if aims.STYLE_DENSITY else None
+        )
         feel = (None, groove_bass) if FEEL_TRACK and self.den.cfg.feel else None
         tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
@@ -602,74 +589,13 @@ class Pipeline:
         told = tuple(s for s in STEMS if s != "drums" or drums)
         return told, told
 
-    def _rhythms(self, frame: Song, books: dict[str, RhythmBook]) -> RhythmBook | None:
-        """The grooves in ``books`` (``rhythm_books``, the comping's; ``bass_books``) a take
-        is read with: its style's in its meter, else every style's in that meter (no style,
-        or one the corpus never played in it), else None."""
-        for style in (frame.style, None):
-            book = books.get(book_key(style, frame.meter))
-            if book is not None:
-                return book
-        return None
-
-    def _means(self, style: str | None, meter: object) -> dict[str, float]:
-        """A style's training windows' comping strikes and bass notes a bar (``"comping"``,
-        ``"bass"``): in ``meter`` where the corpus has enough of them
-        (``density_by_meter``; a stem too few of them play is left out, and read at the
-        calibrated threshold), else over all its meters (``density_by_style``); empty for
-        no style or one the corpus does not have."""
-        if not style:
-            return {}
-        return self.density_by_meter.get(book_key(style, meter)) or self.density_by_style.get(
-            style, {}
-        )
-
     def _feel(self, frame: Song, request: GenerateRequest) -> tuple[float | None, float | None]:
         """The feel track's (comping strikes a bar, bass notes a bar) a request asks the
-        denoiser for (``models.tracks.feel_rows``; None leaves a row unknown): an edit's
-        source's, where that stem plays in it (a repaint, a new progression, an extension
-        keeps the band's feel); a new take's style's training windows' means in its meter
-        (``_means``), as the decoder reads it at (``_density``). ``FEEL_TRACK`` off, or a
-        model without the track (``DenoiserConfig.feel``): unknown."""
+        denoiser for (``BandAims.feel``; None leaves a row unknown): ``FEEL_TRACK`` off, or
+        a model without the track (``DenoiserConfig.feel``), unknown."""
         if not FEEL_TRACK or not self.den.cfg.feel:
             return None, None
-        if request.source is not None:
-            return playing_a_bar(request.source)
-        means = self._means(frame.style, frame.meter)
-        return means.get("comping"), means.get("bass")
-
-    def _density(
-        self,
-        frame: Song,
-        request: GenerateRequest,
-        base: Song | None,
-        spans: tuple[ChordSpan, ...] | None,
-        bars: tuple[int, int] | None,
-        keep: set[str],
-    ) -> tuple[float | None, float | None]:
-        """(comping strikes a bar, bass notes a bar) the decoder reads a take's chords and
-        bass at (``decode_logits``), None for the calibrated threshold.
-
-        A chord edit of the whole take keeps its source's, for each stem it writes: the band
-        keeps its feel under new chords. A new take reads at its style's training windows'
-        means in its meter (``_means``, checkpoint meta, ``models.recipe.corpus_facts``): the
-        denoiser writes much the same comping whatever the style (bare "<style> in <key>"
-        prompts comped at 1.8 times country's windows, of every meter then, and 0.4 times
-        bluegrass's), and only
-        0.55 of styles' takes came within 20% of their windows' mean (docs/model.md,
-        "Session 17"). The decoder's onset thresholds move only so far
-        (``models.comping.COMPING_SHIFTS``, ``models.decoding.BASS_SHIFTS``): a take the
-        network wrote busy stays busier than its style. Other edits (a repaint of bars or
-        stems without new chords) read as calibrated."""
-        if request.source is not None:
-            if spans is None or bars is not None:
-                return None, None
-            comping, bass = (None, None) if base is None else playing_a_bar(base)
-            return None if "chords" in keep else comping, None if "bass" in keep else bass
-        means = self._means(frame.style, frame.meter)
-        if not STYLE_DENSITY or not means:
-            return None, None
-        return means.get("comping"), means.get("bass")
+        return self.band.feel(frame, request)
 
     def _condition(
         self,
@@ -730,7 +656,7 @@ class Pipeline:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
         draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``,
         ``bass``: the chords stem's strikes and the bass's notes a bar to decode to
-        (``decode_logits``, ``_density``); ``spans`` a forced
+        (``decode_logits``, ``BandAims.density``); ``spans`` a forced
         progression, pushed toward by ``chord_guidance`` and decoded against."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
@@ -783,7 +709,7 @@ class Pipeline:
         with autocast(self.precision.used):
             decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
         typed = None if spans is None else span_pitch_classes(spans, frame.steps)
-        grooves = self._rhythms(frame, self.rhythm_books), self._rhythms(frame, self.bass_books)
+        grooves = self.band.grooves(frame)
         songs = [
             decode_logits(
                 {s: v[i].numpy() for s, v in decoded.items()},

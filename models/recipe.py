@@ -134,7 +134,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     ``drums_by_style``, the share of each style's windows whose drums play
     (``models.pipeline.Pipeline._playing``), and ``density_by_style``, each style's mean
     comping strikes a bar and bass notes a bar over its windows where that stem plays
-    (``models.pipeline.Pipeline._density``), and ``density_by_meter``, the same by
+    (``models.aims.BandAims.density``), and ``density_by_meter``, the same by
     ``models.grooves.book_key`` (style and meter) where the style has at least
     ``DENSITY_MIN_WINDOWS`` windows in the meter, and ``comping_rhythms``, each style's commonest
     comping bar rhythms in each meter, and every style's (``models.grooves.RhythmBook``), and

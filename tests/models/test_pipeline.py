@@ -446,12 +446,12 @@ def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
     # The network writes much the same comping whatever the style. A new take is read at
     # its style's training density in its meter (checkpoint meta density_by_meter), as far
     # as the thresholds and the grooves' pulls move
-    from models import pipeline as mp
+    from models import aims
     from multitrack.features import onsets_per_bar
     from multitrack.song import Song
 
     shipped = Pipeline.load(candidates=1)
-    means = shipped._means("country", "4/4")
+    means = shipped.band.means("country", "4/4")
     assert means["comping"] > 3.5  # 4/4 country strums busier than the network alone does
 
     def misses(song: Song) -> tuple[float, float]:
@@ -464,7 +464,7 @@ def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
         request = GenerateRequest("country in G", bars=8, seed=seed, meter="4/4")
         read.append(misses(shipped.generate(request).song))
         with monkeypatch.context() as m:
-            m.setattr(mp, "STYLE_DENSITY", False)
+            m.setattr(aims, "STYLE_DENSITY", False)
             unread.append(misses(shipped.generate(request).song))
     assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(read, unread, strict=True))
     assert sum(a[0] for a in read) < 0.7 * sum(b[0] for b in unread)
@@ -473,42 +473,43 @@ def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
 def test_a_take_is_read_with_its_styles_grooves_in_its_meter() -> None:
     # the shipped checkpoint's meta has each style's commonest comping rhythms a meter;
     # a style the corpus never played in a meter, or no style, reads every style's there
+    from models.aims import book_for
     from models.grooves import book_key
     from multitrack.song import Meter, Song
 
     shipped = Pipeline.load(candidates=1)
     frame = Song(bars=4, style="bossa_nova")
-    books = shipped.rhythm_books
-    assert shipped._rhythms(frame, books) is books[book_key("bossa_nova", "4/4")]
-    assert shipped._rhythms(replace(frame, style=None), books) is books["* 4/4"]
+    books = shipped.band.rhythm_books
+    assert book_for(frame, books) is books[book_key("bossa_nova", "4/4")]
+    assert book_for(replace(frame, style=None), books) is books["* 4/4"]
     waltz = replace(frame, meter=Meter.parse("3/4"))
     assert book_key("bossa_nova", "3/4") not in books
-    assert shipped._rhythms(waltz, books) is books["* 3/4"]
+    assert book_for(waltz, books) is books["* 3/4"]
     # the bass's grooves, looked up alike
-    bass = shipped.bass_books
-    assert shipped._rhythms(frame, bass) is bass[book_key("bossa_nova", "4/4")]
-    assert shipped._rhythms(waltz, bass) is bass["* 3/4"]
-    assert shipped._rhythms(frame, {}) is None  # a checkpoint exported before session 19
+    bass = shipped.band.bass_books
+    assert book_for(frame, bass) is bass[book_key("bossa_nova", "4/4")]
+    assert book_for(waltz, bass) is bass["* 3/4"]
+    assert book_for(frame, {}) is None  # a checkpoint exported before session 19
 
 
 def test_a_take_aims_at_its_styles_density_in_its_meter() -> None:
     # density_by_style mixed the meters: 6/8 takes aimed at 3.03 strikes a bar, where the
     # held-out 6/8 windows strike 4.37; a style with too few windows in a meter, or a
     # checkpoint exported before session 20, reads at the style's over all its meters
-    shipped = Pipeline.load(candidates=1)
-    celtic = shipped._means("celtic", "6/8")
-    assert celtic == shipped.density_by_meter["celtic 6/8"] != shipped.density_by_style["celtic"]
-    assert "bebop 6/8" not in shipped.density_by_meter
-    assert shipped._means("bebop", "6/8") == shipped.density_by_style["bebop"]
-    assert shipped._means(None, "4/4") == shipped._means("no such style", "4/4") == {}
-    shipped.density_by_meter = {}
-    assert shipped._means("celtic", "6/8") == shipped.density_by_style["celtic"]
+    band = Pipeline.load(candidates=1).band
+    celtic = band.means("celtic", "6/8")
+    assert celtic == band.density_by_meter["celtic 6/8"] != band.density_by_style["celtic"]
+    assert "bebop 6/8" not in band.density_by_meter
+    assert band.means("bebop", "6/8") == band.density_by_style["bebop"]
+    assert band.means(None, "4/4") == band.means("no such style", "4/4") == {}
+    band.density_by_meter = {}
+    assert band.means("celtic", "6/8") == band.density_by_style["celtic"]
 
 
 def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPatch) -> None:
     # a chord edit of the whole take keeps its source's comping and bass, for each stem it
     # writes; a new take (forced chords or not) its style's; other edits the thresholds
-    from models import pipeline as mp
+    from models import aims
     from multitrack.features import onsets_per_bar
     from multitrack.progression import parse_progression
 
@@ -519,13 +520,14 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     spans = tuple(parse_progression("Am Dm G C", source.meter, bars=4))
     edit = GenerateRequest("", source=source, chord_text="Am Dm G C")
     fresh = GenerateRequest("disco in A minor", bars=4)
-    disco = shipped._means("disco", source.meter)
-    assert disco == shipped.density_by_meter["disco 4/4"]
+    band = shipped.band
+    disco = band.means("disco", source.meter)
+    assert disco == band.density_by_meter["disco 4/4"]
 
     def density(request: GenerateRequest, **kw: object) -> tuple[float | None, float | None]:
         args = {"base": source if request.source else None, "spans": spans, "bars": None,
                 "keep": set(), **kw}  # fmt: skip
-        return shipped._density(source, request, **args)  # type: ignore[arg-type]
+        return band.density(source, request, **args)  # type: ignore[arg-type]
 
     assert density(edit) == (strikes, notes)
     assert density(edit, keep={"bass"}) == (strikes, None)
@@ -534,8 +536,8 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     assert density(edit, spans=None) == (None, None)  # a repaint without new chords
     assert density(fresh) == density(fresh, spans=None) == (disco["comping"], disco["bass"])
     unknown = replace(source, style="no such style")
-    assert shipped._density(unknown, fresh, None, None, None, set()) == (None, None)
-    monkeypatch.setattr(mp, "STYLE_DENSITY", False)
+    assert band.density(unknown, fresh, None, None, None, set()) == (None, None)
+    monkeypatch.setattr(aims, "STYLE_DENSITY", False)
     assert density(fresh) == (None, None)
 
 
@@ -554,7 +556,8 @@ def test_the_feel_track_asks_for_the_style_s_density_or_the_source_s(
     assert pipeline._feel(Song(bars=4, style="disco"), GenerateRequest("disco")) == (None, None)
     monkeypatch.setattr(pipeline.den, "cfg", replace(pipeline.den.cfg, feel=True))
     frame = Song(bars=4, style="disco")
-    monkeypatch.setattr(pipeline, "density_by_meter", {"disco 4/4": {"comping": 4.5, "bass": 7.0}})
+    monkeypatch.setattr(pipeline.band, "density_by_meter",
+                        {"disco 4/4": {"comping": 4.5, "bass": 7.0}})  # fmt: skip
     fresh = GenerateRequest("disco in A minor", bars=4)
     assert pipeline._feel(frame, fresh) == (4.5, 7.0)
     tracks = pipeline._tracks(frame, None, None, None, (), pipeline._feel(frame, fresh))

@@ -31,7 +31,7 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     assert set(seen) == {"melody", "chords", "bass"} and all(seen.values())
     shares = model.meta["drums_by_style"]
     assert shares and all(0.0 <= v <= 1.0 for v in shares.values())
-    # and each style's comping strikes and bass notes a bar (models.pipeline._density)
+    # and each style's comping strikes and bass notes a bar (models.aims.BandAims.density)
     density = model.meta["density_by_style"]
     assert set(density) <= set(shares) and density
     assert all(0.0 < v for means in density.values() for v in means.values())

@@ -1,0 +1,124 @@
+"""What a take's band aims at: how busily it comps and plays bass, and in which grooves.
+
+The checkpoint's meta keeps each style's training windows' comping strikes and bass notes a
+bar (``density_by_style``, and ``density_by_meter`` where a meter has enough windows) and its
+commonest comping and bass bar rhythms a meter (``comping_rhythms``, ``bass_rhythms``;
+``models.recipe.corpus_facts``, ``models.grooves.RhythmBook``). ``BandAims`` reads them and
+answers for a request: the density the decoder reads its chords and bass at
+(``models.decoding.decode_logits``), the grooves it reads them with, and the feel a model
+with the feel track is asked for (``models.tracks.feel_rows``). Music policy the pipeline
+calls; no torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from models.grooves import RhythmBook, book_key
+from models.request import GenerateRequest
+from multitrack.features import playing_a_bar
+from multitrack.song import ChordSpan, Song
+
+# A new take's comping and bass are read at its style's training density (``density``);
+# False reads them at the calibrated thresholds, as before session 17.
+STYLE_DENSITY = True
+
+Density = tuple[float | None, float | None]  # comping strikes a bar, bass notes a bar
+
+
+def book_for(frame: Song, books: Mapping[str, RhythmBook]) -> RhythmBook | None:
+    """The grooves in ``books`` (the comping's or the bass's) a take is read with: its
+    style's in its meter, else every style's in that meter (no style, or one the corpus
+    never played in it), else None."""
+    for style in (frame.style, None):
+        book = books.get(book_key(style, frame.meter))
+        if book is not None:
+            return book
+    return None
+
+
+@dataclass
+class BandAims:
+    """A checkpoint's density and groove tables (its meta), by style and meter."""
+
+    # each style's training windows' comping strikes and bass notes a bar
+    density_by_style: dict[str, dict[str, float]]
+    # and in each meter it has enough windows in (by ``book_key``)
+    density_by_meter: dict[str, dict[str, float]]
+    # each style's commonest comping and bass rhythms a meter
+    rhythm_books: dict[str, RhythmBook]
+    bass_books: dict[str, RhythmBook]
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> BandAims:
+        """The tables of a checkpoint's meta; a table it was saved without reads empty."""
+        return cls(
+            density_by_style=dict(meta.get("density_by_style", {})),
+            density_by_meter=dict(meta.get("density_by_meter", {})),
+            rhythm_books={
+                k: RhythmBook.from_meta(v) for k, v in meta.get("comping_rhythms", {}).items()
+            },
+            bass_books={
+                k: RhythmBook.from_meta(v) for k, v in meta.get("bass_rhythms", {}).items()
+            },
+        )
+
+    def means(self, style: str | None, meter: object) -> dict[str, float]:
+        """A style's training windows' comping strikes and bass notes a bar (``"comping"``,
+        ``"bass"``): in ``meter`` where the corpus has enough of them
+        (``density_by_meter``; a stem too few of them play is left out, and read at the
+        calibrated threshold), else over all its meters (``density_by_style``); empty for
+        no style or one the corpus does not have."""
+        if not style:
+            return {}
+        return self.density_by_meter.get(book_key(style, meter)) or self.density_by_style.get(
+            style, {}
+        )
+
+    def grooves(self, frame: Song) -> tuple[RhythmBook | None, RhythmBook | None]:
+        """The comping's and the bass's grooves a take is read with (``book_for``)."""
+        return book_for(frame, self.rhythm_books), book_for(frame, self.bass_books)
+
+    def feel(self, frame: Song, request: GenerateRequest) -> Density:
+        """The feel a request asks a model with the feel track for (None leaves a row
+        unknown): an edit's source's, where that stem plays in it (a repaint, a new
+        progression, an extension keeps the band's feel); a new take's style's training
+        windows' means in its meter (``means``), as the decoder reads it at (``density``)."""
+        if request.source is not None:
+            return playing_a_bar(request.source)
+        means = self.means(frame.style, frame.meter)
+        return means.get("comping"), means.get("bass")
+
+    def density(
+        self,
+        frame: Song,
+        request: GenerateRequest,
+        base: Song | None,
+        spans: tuple[ChordSpan, ...] | None,
+        bars: tuple[int, int] | None,
+        keep: set[str],
+    ) -> Density:
+        """(comping strikes a bar, bass notes a bar) the decoder reads a take's chords and
+        bass at (``decode_logits``), None for the calibrated threshold.
+
+        A chord edit of the whole take keeps its source's, for each stem it writes: the band
+        keeps its feel under new chords. A new take reads at its style's training windows'
+        means in its meter (``means``): the denoiser writes much the same comping whatever
+        the style (bare "<style> in <key>" prompts comped at 1.8 times country's windows, of
+        every meter then, and 0.4 times bluegrass's), and only 0.55 of styles' takes came
+        within 20% of their windows' mean (docs/model.md, "Session 17"). The decoder's onset
+        thresholds move only so far (``models.comping.COMPING_SHIFTS``,
+        ``models.decoding.BASS_SHIFTS``): a take the network wrote busy stays busier than
+        its style. Other edits (a repaint of bars or stems without new chords) read as
+        calibrated."""
+        if request.source is not None:
+            if spans is None or bars is not None:
+                return None, None
+            comping, bass = (None, None) if base is None else playing_a_bar(base)
+            return None if "chords" in keep else comping, None if "bass" in keep else bass
+        means = self.means(frame.style, frame.meter)
+        if not STYLE_DENSITY or not means:
+            return None, None
+        return means.get("comping"), means.get("bass")
