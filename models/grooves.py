@@ -47,11 +47,14 @@ Rhythm = tuple[tuple[int, int], ...]  # (step in the bar, length) of each strike
 class RhythmBook:
     """A style's commonest bar rhythms of one stem in one meter (the comping's strikes, the
     bass's notes): each pattern (its steps) with its share of the style's bars that play,
-    played with the lengths it most often has."""
+    played with the lengths it most often has. ``weight`` scales each rhythm's ``bonus``
+    (``pulled``); ``lean`` adds nats for each strike a rhythm has beyond a bar's own reading
+    (``leaning``; negative: for each one fewer), for a reading that aims at a density."""
 
     rhythms: tuple[Rhythm, ...]
     shares: tuple[float, ...]
     weight: float = 1.0
+    lean: float = 0.0
     _share_of: dict[tuple[int, ...], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,9 +82,20 @@ class RhythmBook:
         bonus = np.array([self.bonus([t for t, _ in r]) for r in self.rhythms], np.float32)
         return sounding, onsets, bonus
 
-    def pulled(self, pull: float) -> RhythmBook:
-        """This book with its ``weight`` times ``pull``."""
-        return self if pull == 1.0 else replace(self, weight=self.weight * pull)
+    def pulled(self, pull: float, lean: float = 0.0) -> RhythmBook:
+        """This book with its ``weight`` times ``pull`` and its ``lean``."""
+        if pull == 1.0 and lean == self.lean:
+            return self
+        return replace(self, weight=self.weight * pull, lean=lean)
+
+    def leaning(
+        self, bonus: NDArray[np.float32], counts: NDArray[Any], own: int
+    ) -> NDArray[np.float32]:
+        """``bonus`` (K,) with ``lean`` nats for each strike a rhythm (``counts``, K) has
+        beyond a bar's ``own``."""
+        if self.lean == 0.0:
+            return bonus
+        return (bonus + self.lean * (counts - own)).astype(np.float32)
 
     @classmethod
     def from_meta(cls, entries: Sequence[Any]) -> RhythmBook:

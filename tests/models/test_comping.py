@@ -185,7 +185,7 @@ def test_a_silent_bar_takes_a_groove_with_the_chord_before_when_pulled(
 def test_the_closest_reading_pulls_harder_only_while_no_threshold_comes_close() -> None:
     tried: list[tuple[float, float]] = []
 
-    def read(extra: float, pull: float) -> list[Note]:
+    def read(extra: float, pull: float, lean: float) -> list[Note]:
         tried.append((extra, pull))
         return [Note(0, 60, 1)] * (1 if pull > 1.0 else 2)
 

@@ -271,3 +271,46 @@ def test_a_bass_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() 
     silent = np.zeros(16, bool)  # a bar that plays nothing keeps silent
     s, o = _groove_rhythm(sound, onset, 16, 16.0, silent, silent, book)
     assert not s.any() and not o.any()
+
+
+def test_a_bass_leaning_toward_more_notes_takes_the_busier_groove_it_can_reach() -> None:
+    """A lean (``RhythmBook.lean``) moves a bar to a busier book rhythm the network finds
+    within the book's reach, never to one beyond it."""
+    from models.decoding import _groove_rhythm
+    from models.grooves import RhythmBook
+
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
+                      shares=(0.6, 0.3))  # fmt: skip
+    sound = np.full(16, 6.0, np.float32)
+    onset = np.full(16, -6.0, np.float32)
+    onset[[0, 8]] = 6.0
+    onset[[4, 12]] = -1.0  # the network leans against notes on 2 and 4, a little
+    sounding, onsets = sound > 0, onset > 0
+    _, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onsets, book)
+    assert np.flatnonzero(o).tolist() == [0, 8]  # as read: the half notes are in the book
+    _, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onsets, book.pulled(1.0, 4.0))
+    assert np.flatnonzero(o).tolist() == [0, 4, 8, 12]
+    onset[[4, 12]] = -12.0  # sure there are none: out of the book's reach, whatever the lean
+    _, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onsets, book.pulled(1.0, 8.0))
+    assert np.flatnonzero(o).tolist() == [0, 8]
+
+
+def test_the_bass_reading_leans_only_when_the_pulls_leave_it_off_its_aim() -> None:
+    from models import comping
+    from multitrack.song import Note
+
+    tried: list[tuple[float, float, float]] = []
+
+    def read(extra: float, pull: float, lean: float) -> list[Note]:
+        tried.append((extra, pull, lean))
+        return [Note(0, 40, 1)] * (4 if lean > 1.0 else 2)
+
+    shifts, pulls, leans = (0.0,), (1.0, 2.0), (1.0, 2.0)
+    assert len(comping.closest_reading(read, len, 4.0, shifts, pulls, leans)) == 4
+    assert tried == [(0.0, 1.0, 0.0), (0.0, 2.0, 0.0), (0.0, 1.0, 1.0), (0.0, 1.0, 2.0)]
+    tried.clear()  # the readings overshoot: the lean is toward fewer notes
+    assert len(comping.closest_reading(read, len, 1.0, shifts, pulls, leans)) == 2
+    assert [lean for *_, lean in tried] == [0.0, 0.0, -1.0, -2.0]
+    tried.clear()  # a reading within PULL_WITHIN of the aim: no lean is tried
+    assert len(comping.closest_reading(read, len, 2.0, shifts, pulls, leans)) == 2
+    assert tried == [(0.0, 1.0, 0.0)]

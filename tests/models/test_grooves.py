@@ -41,3 +41,18 @@ def test_a_pulled_book_likes_its_rhythms_more_by_the_pull() -> None:
     assert strong.bonus([0, 4]) == 0.0
     assert strong.masks(16)[2].tolist() == pytest.approx([4 * book.bonus([0, 8])])
     assert strong.pulled(2.0).weight == 8.0
+
+
+def test_a_leaning_book_likes_each_strike_past_a_bars_own_by_the_lean() -> None:
+    book = grooves.RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
+                              shares=(0.6, 0.3))  # fmt: skip
+    _, onsets, bonus = book.masks(16)
+    counts = onsets.sum(axis=1)
+    assert book.leaning(bonus, counts, 2) is bonus  # no lean: the bonus as it was
+    busier = book.pulled(1.0, 2.0)
+    assert busier.lean == 2.0 and busier.weight == 1.0
+    # against a bar striking twice: the four-strike rhythm gains 2 nats a strike more
+    assert busier.leaning(bonus, counts, 2).tolist() == pytest.approx([bonus[0], bonus[1] + 4])
+    sparser = book.pulled(4.0, -1.0)  # toward fewer strikes, at the pull
+    assert sparser.leaning(bonus, counts, 4).tolist() == pytest.approx([bonus[0] + 2, bonus[1]])
+    assert sparser.pulled(1.0).lean == 0.0
