@@ -116,21 +116,6 @@ READER_TONE_BONUS = 10.0
 # melody target met (docs/model.md, "Session 16").
 SHORT_REPEAT_COST = 5.0
 SHORT_NOTE = 2
-# The same for a bass note of at most ``BASS_REPEAT_NOTE`` steps (a quarter): the takes'
-# bass repeated its pitch where the corpus's walks (after a quarter note: repeats 0.265 / steps
-# 0.162, windows 0.165 / 0.270), the held-back bench's largest note tell (bass steps d -0.43,
-# repeats +0.37; those features now choose a setting: docs/metrics.md). Chosen on 200
-# training-split windows' captions over 0 / 2 / 3 / 5 nats (120 for the intervals): bass
-# repeats 0.297 / 0.245 / 0.214 / 0.176 (windows 0.227), steps 0.148 / 0.169 / 0.184 / 0.197
-# (0.220), leaps of a fourth or more 0.447 / 0.475 / 0.484 / 0.503 (0.451), in the chord on
-# the beat 0.563 / 0.556 / 0.549 / 0.543 (0.562); held-back classifier, all / notes only,
-# logistic 0.698 / 0.680 / 0.695 and 0.660 / 0.635 / 0.633; `bench/realism.py --split train`
-# 0.557 / 0.575 / 0.580 with its own features all within 0.02 of where they were (its
-# 5-fold noise). By style at 2, repeats rock and punk 0.274 -> 0.222 (windows 0.219), disco,
-# funk and EDM 0.611 -> 0.532 (0.519), jazz, swing and bebop 0.248 -> 0.182 (0.161): a
-# pedalling bass keeps its pedal. 0 reads as session 22 did.
-BASS_REPEAT_COST = 2.0
-BASS_REPEAT_NOTE = 4
 
 # Under a forced progression (a chord edit, ``--chords``) the melody and the bass are decoded
 # against the chords the producer typed (their pitch classes where a symbol names a chord;
@@ -429,7 +414,6 @@ def _mono_notes(
     prior_weight: float | None = None,
     merge_scale: float | None = None,
     short_repeat: float = 0.0,
-    short_note: int = SHORT_NOTE,
     bar_lines: bool = False,
     turn_cost: float = 0.0,
     groove: RhythmBook | None = None,
@@ -494,8 +478,7 @@ def _mono_notes(
     weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     gain = -_leap_costs(rows) if transitions is None else weight * transitions
     steps, held = _boundary_steps(runs, gain, onset_lo, bar if bar_lines else 0,
-                                  transitions is not None, merge_scale, short_repeat,
-                                  short_note)  # fmt: skip
+                                  transitions is not None, merge_scale, short_repeat)  # fmt: skip
     path = _contour_path(emit, steps, turn_cost) if turn_cost > 0 else _plain_path(emit, steps)
     if motif > 0 and PITCH_MOTIF_NATS > 0:
 
@@ -522,14 +505,12 @@ def _boundary_steps(
     merges: bool,
     merge_scale: float | None,
     short_repeat: float,
-    short_note: int = SHORT_NOTE,
 ) -> tuple[list[F32], F32]:
     """Per boundary i (run i-1 -> run i), the (rows, rows) transition gains, and the gain of
     reading it as one held note (-inf where it cannot be: not adjacent, no note tables, or on
     a bar line of ``bar_lines`` steps): where the runs touch, the repeat may be read as held
     when the onset's log-odds, scaled by ``MERGE_SCALE``, say so more than the table's repeat
-    does; after a note of at most ``short_note`` steps the repeat pays ``short_repeat``.
-    Index 0 is unused."""
+    does; after a short note the repeat pays ``short_repeat``. Index 0 is unused."""
     same = np.arange(gain.shape[0])
     held = np.full(len(runs), -np.inf)
     steps: list[F32] = [gain]
@@ -542,7 +523,7 @@ def _boundary_steps(
             )
             step = gain.copy()
             step[same, same] = np.maximum(gain[same, same], held[i])
-        if short_repeat and runs[i - 1][1] - runs[i - 1][0] <= short_note:
+        if short_repeat and runs[i - 1][1] - runs[i - 1][0] <= SHORT_NOTE:
             step = step.copy()
             step[same, same] -= short_repeat
         steps.append(step)
@@ -684,8 +665,7 @@ def decode_logits(
             weight = READER_PRIOR_WEIGHT if pitch_reader and stem == "melody" else PRIOR_WEIGHT
             merge = READER_MERGE_SCALE if pitch_reader and stem == "melody" else MERGE_SCALE
             rest = (low, shift, harmony, table, bar, motif, spb, offbeat, degrees, tone, weight,
-                    merge, SHORT_REPEAT_COST if stem == "melody" else BASS_REPEAT_COST,
-                    SHORT_NOTE if stem == "melody" else BASS_REPEAT_NOTE,
+                    merge, SHORT_REPEAT_COST if stem == "melody" else 0.0,
                     MELODY_BAR_LINES and stem == "melody",
                     CONTOUR_TURN_COST if stem == "melody" else 0.0,
                     bass_rhythms if stem == "bass" else None)  # fmt: skip
