@@ -164,7 +164,9 @@ BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 # sign of. Session 23, on the tuning seeds: fresh takes' bass within 20% of its style's
 # windows 0.79 -> 0.82 of styles (`bench/style_density.py --seed 30000`); 340 edits' 0.82 ->
 # 0.85 per style, 0.71 -> 0.74 per edit (`bench/chord_edits.py --n 340 --seed 20000`);
-# `bench/realism.py --split train` 0.570 -> 0.557. () reads as session 22 did.
+# `bench/realism.py --split train` 0.570 -> 0.557. Held-out, once: 340 edits' bass within
+# 20% per style 0.85 -> 0.91, realism 0.588 -> 0.593, 8 bars' decode 0.066 -> 0.095 s
+# (docs/model.md, "Session 23"). () reads as session 22 did.
 BASS_LEANS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
 # A monophonic line is also cut where the network's most likely pitch changes and holds
@@ -591,7 +593,8 @@ def _mono_at(
     lean: float = 0.0,
 ) -> list[Note]:
     """``_mono_notes`` with its onset threshold ``extra`` log-odds over ``logit_t`` and its
-    grooves (the last of ``rest``) pulled ``pull`` (``RhythmBook.pulled``)."""
+    grooves (the last of ``rest``) pulled ``pull`` and leaning ``lean`` nats a note
+    (``RhythmBook.pulled``)."""
     groove = rest[-1]
     if groove is not None:
         rest = (*rest[:-1], groove.pulled(pull, lean))
