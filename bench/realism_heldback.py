@@ -133,11 +133,39 @@ def features(song: Song) -> dict[str, float]:
     per_bar = [sum(1 for n in drums if n.start // bar == b) for b in range(bars)]
     f["drums_bar_variation"] = float(np.std(per_bar) / (np.mean(per_bar) + 1e-9)) if drums else 0.0
     f["drums_off_eighth"] = _share([n.start % 2 == 1 for n in drums])
+    f.update(harmonic_motion(song))
     f["symbols_per_bar"] = len(song.chords) / bars
     f["slash_share"] = _share(["/" in c.symbol for c in song.chords])
     f["added_tone_share"] = _share([any(t in c.symbol for t in ("6", "7", "9", "sus", "add"))
                                     for c in song.chords])  # fmt: skip
     return f
+
+
+def harmonic_motion(song: Song) -> dict[str, float]:
+    """How the harmony moves, read from the notes (the chords and bass stems, by
+    ``multitrack.recognise.recognise_song``) on both sides alike, not from the labels: distinct
+    chord roots in 8 bars, the share of the chord time on the key's tonic and on its fifth,
+    and the longest run of bars that start on one root, as a share of the bars (a band that
+    vamps on one chord: session 23)."""
+    from multitrack.recognise import recognise_song
+
+    bar, bars = song.meter.steps_per_bar, max(1, song.bars)
+    spans = [c for c in recognise_song(song) if c.chord.root is not None]
+    time: Counter[int] = Counter()
+    for c in spans:
+        time[((c.chord.root or 0) - song.key.tonic) % 12] += c.duration
+    total = max(1, sum(time.values()))
+    starts = []
+    for b in range(bars):
+        here = [c.chord.root for c in spans if c.start <= b * bar < c.start + c.duration]
+        starts.append(here[0] if here else None)
+    run = longest = 1
+    for prev, root in itertools.pairwise(starts):
+        run = run + 1 if root is not None and root == prev else 1
+        longest = max(longest, run)
+    return {"harmony_roots_8_bars": len({c.chord.root for c in spans}) * 8 / bars,
+            "harmony_tonic_share": time[0] / total, "harmony_fifth_share": time[7] / total,
+            "harmony_longest_hold": longest / bars}  # fmt: skip
 
 
 def accuracies(real: np.ndarray, fake: np.ndarray) -> tuple[float, float]:
