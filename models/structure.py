@@ -19,6 +19,7 @@ import torch
 
 from models.request import GenerateRequest
 from models.text import PromptAttributes
+from multitrack.chords import Chord, format_chord
 from multitrack.form import INTRO, OUTRO, default_sections, parse_form
 from multitrack.song import Note, Section, Song
 from multitrack.theory import Key
@@ -228,6 +229,14 @@ def tie(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tensor:
         for g in group:
             x[:, :, g] = shared
     return x
+
+
+def dominant_chord(key: Key) -> str:
+    """The triad on a key's fifth within its parent scale ("G" in C, "Em" in A minor)."""
+    parent = Key(key.relative_major_tonic, "major").pitch_classes()
+    root = (key.tonic + 7) % 12
+    third = 4 if (root + 4) % 12 in parent else 3
+    return format_chord(Chord(root, "maj" if third == 4 else "m"), key=key)
 
 
 def tonic_chord(key: Key) -> str:

@@ -102,6 +102,33 @@ def test_forced_chords_reach_the_model_as_its_chord_track(pipeline: Pipeline) ->
     assert float(mask.sum()) == 0.0
 
 
+def test_a_fresh_take_of_8_bars_is_told_it_ends_on_the_dominant_and_the_tonic(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the chord track alone (``CADENCE``): its last two bars V and I, the rest
+    unknown; a shorter take, an edit's bars and a forced progression are told nothing more."""
+    from models import pipeline as mp
+    from multitrack.song import Song
+
+    frame = Song(bars=8, key=Key.parse("C major"))
+    tracks = pipeline._tracks(frame, None, None, None, ())
+    assert tracks is not None
+    assert tracks[0, ::4].tolist() == [0, 0, 0, 0, 0, 0, 9, 2]  # unknown ... G C
+    assert tracks[1, ::4].tolist() == [0, 0, 0, 0, 0, 0, 1, 1]  # major, major
+    minor = pipeline._tracks(Song(bars=8, key=Key.parse("A minor")), None, None, None, ())
+    assert minor is not None  # A minor's frame is C: E minor, then A minor
+    assert minor[0, 24::4].tolist() == [6, 11] and minor[1, 24::4].tolist() == [2, 2]
+    short = pipeline._tracks(Song(bars=4, key=Key.parse("C major")), None, None, None, ())
+    assert short is not None and not short[CHORD_ROWS].any()
+    source = pipeline.generate(GenerateRequest("pop in C major", bars=8, seed=2, steps=3)).song
+    edit = pipeline._tracks(frame, None, source, (4, 8), ())
+    assert edit is not None  # the bars it repaints are unknown, but the last on the tonic
+    assert not edit[CHORD_ROWS, 16:28].any() and edit[0, 28] == 2
+    monkeypatch.setattr(mp, "CADENCE", False)
+    off = pipeline._tracks(frame, None, None, None, ())
+    assert off is not None and not off[CHORD_ROWS].any()
+
+
 def test_chord_guidance_pushes_only_toward_a_forced_progression(
     tiny_checkpoint: Path,
 ) -> None:
