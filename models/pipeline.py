@@ -146,7 +146,10 @@ CHORD_GUIDANCE = 2.0
 # dominant for only the last half of bar 7 (notes only 0.750 / 0.863), and 4-bar takes
 # (their third bar on the dominant: 0.757 / 0.818 on 4- and 8-bar windows). Its cost: the
 # melody's fourths and fifths, 0.113 -> 0.120 of its moves (`bench/realism.py --split train`;
-# windows 0.098, the line 0.113), the cadence's leap to the tonic. False tells nothing.
+# windows 0.098, the line 0.113), the cadence's leap to the tonic. Held-out, once: the
+# fifth's / tonic's share 0.083 / 0.646 -> 0.118 / 0.624 (windows 0.170 / 0.519), fourths and
+# fifths 0.107 -> 0.108 (9 of 9 melody targets), realism 0.593 -> 0.605, style classifier
+# 0.784 -> 0.765 (docs/model.md, "Session 23"). False tells nothing.
 CADENCE = True
 CADENCE_BARS = 8
 # The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it: 0 no
