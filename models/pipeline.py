@@ -149,7 +149,9 @@ CHORD_GUIDANCE = 2.0
 # windows 0.098, the line 0.113), the cadence's leap to the tonic. Held-out, once: the
 # fifth's / tonic's share 0.083 / 0.646 -> 0.118 / 0.624 (windows 0.170 / 0.519), fourths and
 # fifths 0.107 -> 0.108 (9 of 9 melody targets), realism 0.593 -> 0.605, style classifier
-# 0.784 -> 0.765 (docs/model.md, "Session 23"). False tells nothing.
+# 0.784 -> 0.765 (docs/model.md, "Session 23"). A take whose chords and bass are silent (a
+# solo, "erhu solo with drums, 国风") is told nothing: its harmony is the melody's, and told
+# a cadence, that one (seed 7) dropped the drums it named. False tells nothing.
 CADENCE = True
 CADENCE_BARS = 8
 # The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it: 0 no
@@ -361,7 +363,8 @@ class Pipeline:
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
         phrases = phrase_plan(request, frame)
         comping, bass = self.band.density(frame, request, base, spans, bars, keep)
-        tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request))
+        tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request),
+                              band="chords" in playing or "bass" in playing)  # fmt: skip
         cond = self._condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
@@ -496,8 +499,9 @@ class Pipeline:
             self.band.means(groove, song.meter).get("bass") if aims.STYLE_DENSITY else None
         )
         feel = (None, groove_bass) if FEEL_TRACK and self.den.cfg.feel else None
-        tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel)
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
+        tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel,
+                              band="chords" in playing or "bass" in playing)  # fmt: skip
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {},
@@ -555,12 +559,14 @@ class Pipeline:
         bars: tuple[int, int] | None,
         phrases: tuple[Section, ...],
         feel: tuple[float | None, float | None] | None = None,
+        band: bool = True,
     ) -> np.ndarray | None:
         """The chord, section and feel tracks (8, F) of a request: the forced progression,
         else the source's chords in the bars an edit keeps; the sections sampling follows
         (``phrases``: the form's, or a short take's phrase plan); the ``feel`` (``_feel``:
         comping strikes and bass notes a bar, None for unknown); the last two bars on the
-        dominant and the tonic in a fresh take of ``CADENCE_BARS`` or more (``CADENCE``), and
+        dominant and the tonic in a fresh take of ``CADENCE_BARS`` or more whose chords or
+        bass play (``band``; ``CADENCE``), and
         the last bar on the tonic when a fresh take has a form or an edit adds the last bars.
         None for a model without tracks."""
         if not self.den.cfg.tracks:
@@ -579,7 +585,7 @@ class Pipeline:
             tracks[CHORD_ROWS] = chord_track(own, frames, shift=shift, compression=comp)
             tracks[CHORD_ROWS, bars[0] * fpb : bars[1] * fpb] = 0
         ends = bars is None or bars[1] == frame.bars
-        if CADENCE and base is None and frame.bars >= CADENCE_BARS:
+        if CADENCE and band and base is None and frame.bars >= CADENCE_BARS:
             bar = frame.meter.steps_per_bar
             cadence = (ChordSpan(frame.steps - 2 * bar, bar, dominant_chord(frame.key)),
                        ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key)))  # fmt: skip

@@ -106,7 +106,8 @@ def test_a_fresh_take_of_8_bars_is_told_it_ends_on_the_dominant_and_the_tonic(
     pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Through the chord track alone (``CADENCE``): its last two bars V and I, the rest
-    unknown; a shorter take, an edit's bars and a forced progression are told nothing more."""
+    unknown; a take with no chords or bass playing, a shorter take and an edit's bars are
+    told nothing more."""
     from models import pipeline as mp
     from multitrack.song import Song
 
@@ -118,6 +119,8 @@ def test_a_fresh_take_of_8_bars_is_told_it_ends_on_the_dominant_and_the_tonic(
     minor = pipeline._tracks(Song(bars=8, key=Key.parse("A minor")), None, None, None, ())
     assert minor is not None  # A minor's frame is C: E minor, then A minor
     assert minor[0, 24::4].tolist() == [6, 11] and minor[1, 24::4].tolist() == [2, 2]
+    solo = pipeline._tracks(frame, None, None, None, (), band=False)  # no chords, no bass
+    assert solo is not None and not solo[CHORD_ROWS].any()
     short = pipeline._tracks(Song(bars=4, key=Key.parse("C major")), None, None, None, ())
     assert short is not None and not short[CHORD_ROWS].any()
     source = pipeline.generate(GenerateRequest("pop in C major", bars=8, seed=2, steps=3)).song
