@@ -36,6 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from models.checkpoint import load_checkpoint
 from models.pipeline import Pipeline
+from models.ranking import longest_root_run
 from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS
 from multitrack.song import Note, Song
 
@@ -155,14 +156,7 @@ def harmonic_motion(song: Song) -> dict[str, float]:
     for c in spans:
         time[((c.chord.root or 0) - song.key.tonic) % 12] += c.duration
     total = max(1, sum(time.values()))
-    starts = []
-    for b in range(bars):
-        here = [c.chord.root for c in spans if c.start <= b * bar < c.start + c.duration]
-        starts.append(here[0] if here else None)
-    run = longest = 1
-    for prev, root in itertools.pairwise(starts):
-        run = run + 1 if root is not None and root == prev else 1
-        longest = max(longest, run)
+    longest = longest_root_run(spans, bar, bars)
     return {"harmony_roots_8_bars": len({c.chord.root for c in spans}) * 8 / bars,
             "harmony_tonic_share": time[0] / total, "harmony_fifth_share": time[7] / total,
             "harmony_longest_hold": longest / bars}  # fmt: skip

@@ -358,24 +358,27 @@ def closest_reading(
     if aim is None or not shifts:
         return read(0.0, 1.0, 0.0)
     best: tuple[float, float, float, list[Note]] | None = None  # miss, count, pull, notes
-    for pull in pulls or (1.0,):
-        if best is not None and best[0] <= grooves.PULL_WITHIN * aim:
-            break
+
+    def closer(pull: float, lean: float) -> bool:
+        """Try every shift at ``pull`` and ``lean``, keeping a reading closer than the best;
+        whether the best is now close enough to stop."""
+        nonlocal best
         for extra in sorted(shifts):
-            notes = read(extra, pull, 0.0)
+            notes = read(extra, pull, lean)
             n = count(notes)
             if best is None or abs(n - aim) < best[0]:
                 best = (abs(n - aim), n, pull, notes)
+        assert best is not None
+        return best[0] <= grooves.PULL_WITHIN * aim
+
+    for pull in pulls or (1.0,):
+        if closer(pull, 0.0):
+            break
     assert best is not None
     pull, sign = best[2], (1.0 if best[1] < aim else -1.0)
     for lean in leans:
-        if best[0] <= grooves.PULL_WITHIN * aim:
+        if best[0] <= grooves.PULL_WITHIN * aim or closer(pull, sign * lean):
             break
-        for extra in sorted(shifts):
-            notes = read(extra, pull, sign * lean)
-            n = count(notes)
-            if abs(n - aim) < best[0]:
-                best = (abs(n - aim), n, pull, notes)
     return best[3]
 
 

@@ -585,17 +585,17 @@ class Pipeline:
             tracks[CHORD_ROWS] = chord_track(own, frames, shift=shift, compression=comp)
             tracks[CHORD_ROWS, bars[0] * fpb : bars[1] * fpb] = 0
         ends = bars is None or bars[1] == frame.bars
+        bar = frame.meter.steps_per_bar
+        tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key))
+        closing: tuple[ChordSpan, ...] = ()
         if CADENCE and band and base is None and frame.bars >= CADENCE_BARS:
-            bar = frame.meter.steps_per_bar
-            cadence = (ChordSpan(frame.steps - 2 * bar, bar, dominant_chord(frame.key)),
-                       ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key)))  # fmt: skip
-            planned = chord_track(cadence, frames, shift=shift, compression=comp)
-            tracks[CHORD_ROWS, frames - 2 * fpb :] = planned[:, frames - 2 * fpb :]
-        if ends and (frame.sections if base is None else bars is not None):
-            bar = frame.meter.steps_per_bar
-            tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key))
-            last = chord_track((tonic,), frames, shift=shift, compression=comp)
-            tracks[CHORD_ROWS, frames - fpb :] = last[:, frames - fpb :]
+            closing = (ChordSpan(frame.steps - 2 * bar, bar, dominant_chord(frame.key)), tonic)
+        elif ends and (frame.sections if base is None else bars is not None):
+            closing = (tonic,)
+        if closing:  # the last bars told, the rest as they were
+            told = frames - len(closing) * fpb
+            planned = chord_track(closing, frames, shift=shift, compression=comp)
+            tracks[CHORD_ROWS, told:] = planned[:, told:]
         return tracks
 
     def _playing(

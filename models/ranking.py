@@ -184,16 +184,22 @@ def holds(song: Song) -> bool:
     from multitrack.recognise import recognise_song
 
     spans = song.chords or recognise_song(song)
-    bar = song.meter.steps_per_bar
+    best = longest_root_run(spans, song.meter.steps_per_bar, song.bars)
+    return best >= max(5, HOLD_SHARE * song.bars)
+
+
+def longest_root_run(spans: Sequence[ChordSpan], bar: int, bars: int) -> int:
+    """The most bars in a row (at least 1) whose first step sounds one chord root in
+    ``spans``; a bar with no chord (N.C., or none) breaks the run."""
     roots: list[int | None] = []
-    for i in range(song.bars):
+    for i in range(bars):
         here = [s.chord.root for s in spans if s.start <= i * bar < s.start + s.duration]
         roots.append(here[0] if here else None)
     run = best = 1
     for prev, root in itertools.pairwise(roots):
         run = run + 1 if root == prev and root is not None else 1
         best = max(best, run)
-    return best >= max(5, HOLD_SHARE * song.bars)
+    return best
 
 
 def top_ranked(song: Song) -> bool:

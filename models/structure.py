@@ -231,16 +231,19 @@ def tie(x: torch.Tensor, groups: list[list[torch.Tensor]]) -> torch.Tensor:
     return x
 
 
+def _parent_triad(key: Key, degree: int) -> str:
+    """The triad ``degree`` semitones above a key's tonic within its parent scale, major or
+    minor as that scale's third above it says, spelt in the key."""
+    parent = Key(key.relative_major_tonic, "major").pitch_classes()
+    root = (key.tonic + degree) % 12
+    return format_chord(Chord(root, "maj" if (root + 4) % 12 in parent else "m"), key=key)
+
+
 def dominant_chord(key: Key) -> str:
     """The triad on a key's fifth within its parent scale ("G" in C, "Em" in A minor)."""
-    parent = Key(key.relative_major_tonic, "major").pitch_classes()
-    root = (key.tonic + 7) % 12
-    third = 4 if (root + 4) % 12 in parent else 3
-    return format_chord(Chord(root, "maj" if third == 4 else "m"), key=key)
+    return _parent_triad(key, 7)
 
 
 def tonic_chord(key: Key) -> str:
     """The tonic triad of a key within its parent scale ("C", "Am"; D zhi -> "D")."""
-    parent = Key(key.relative_major_tonic, "major").pitch_classes()
-    third = 4 if (key.tonic + 4) % 12 in parent else 3
-    return f"{key.tonic_name}{'' if third == 4 else 'm'}"
+    return _parent_triad(key, 0)
