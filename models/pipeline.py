@@ -50,14 +50,13 @@ from models.representation import key_shift
 from models.request import MAX_GENERATE_BARS, Cancelled, GenerateRequest, RequestError
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import (
-    dominant_chord,
+    closing_chords,
     phrase_plan,
     plan_sections,
     share_noise,
     tie,
     tie_groups,
     tie_notes,
-    tonic_chord,
 )
 from models.text import (
     PromptAttributes,
@@ -132,28 +131,6 @@ FEEL_TRACK = True
 # Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
 # under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
 CHORD_GUIDANCE = 2.0
-# A fresh take of ``CADENCE_BARS`` bars or more is told, through the chord track alone (no
-# chord guidance, no forced decoding: the band and the melody stay the network's), that its
-# last two bars are the dominant and the tonic (``models.structure.dominant_chord``). The
-# network's harmony leans on the tonic: of 8-bar takes from 120 training-split windows'
-# captions, 0.142 sounded one chord root throughout (windows 0.042), the tonic held 0.678 of
-# the chord time and the fifth 0.079 (windows 0.522 / 0.149). Told the cadence: 0.042, 0.628
-# and 0.146, distinct roots 2.68 -> 2.92 (3.17). `bench/realism_heldback.py --bars 8 --n 300
-# --split train`: logistic / boosted 0.793 / 0.868 -> 0.778 / 0.855, notes only 0.723 / 0.855
-# -> 0.728 / 0.845; its harmony tells (fifth's share d -0.41, longest one-root run +0.42,
-# roots -0.32) leave its top ten but the tonic's (+0.39 -> +0.31). Tried, not taken: also a
-# dominant on bar 4's second half (fifth's share overshoots: 0.203 against 0.156), the
-# dominant for only the last half of bar 7 (notes only 0.750 / 0.863), and 4-bar takes
-# (their third bar on the dominant: 0.757 / 0.818 on 4- and 8-bar windows). Its cost: the
-# melody's fourths and fifths, 0.113 -> 0.120 of its moves (`bench/realism.py --split train`;
-# windows 0.098, the line 0.113), the cadence's leap to the tonic. Held-out, once: the
-# fifth's / tonic's share 0.083 / 0.646 -> 0.118 / 0.624 (windows 0.170 / 0.519), fourths and
-# fifths 0.107 -> 0.108 (9 of 9 melody targets), realism 0.593 -> 0.605, style classifier
-# 0.784 -> 0.765 (docs/model.md, "Session 23"). A take whose chords and bass are silent (a
-# solo, "erhu solo with drums, 国风") is told nothing: its harmony is the melody's, and told
-# a cadence, that one (seed 7) dropped the drums it named. False tells nothing.
-CADENCE = True
-CADENCE_BARS = 8
 # The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it: 0 no
 # third pass.
 FEEL_GUIDANCE = 0.0
@@ -564,11 +541,9 @@ class Pipeline:
         """The chord, section and feel tracks (8, F) of a request: the forced progression,
         else the source's chords in the bars an edit keeps; the sections sampling follows
         (``phrases``: the form's, or a short take's phrase plan); the ``feel`` (``_feel``:
-        comping strikes and bass notes a bar, None for unknown); the last two bars on the
-        dominant and the tonic in a fresh take of ``CADENCE_BARS`` or more whose chords or
-        bass play (``band``; ``CADENCE``), and
-        the last bar on the tonic when a fresh take has a form or an edit adds the last bars.
-        None for a model without tracks."""
+        comping strikes and bass notes a bar, None for unknown); and its closing chords
+        (``models.structure.closing_chords``; ``band``: its chords or bass play). None for a
+        model without tracks."""
         if not self.den.cfg.tracks:
             return None
         comp = self.ae.cfg.compression
@@ -584,15 +559,8 @@ class Pipeline:
             own = base.chords or recognise_song(base)
             tracks[CHORD_ROWS] = chord_track(own, frames, shift=shift, compression=comp)
             tracks[CHORD_ROWS, bars[0] * fpb : bars[1] * fpb] = 0
-        ends = bars is None or bars[1] == frame.bars
-        bar = frame.meter.steps_per_bar
-        tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key))
-        closing: tuple[ChordSpan, ...] = ()
-        if CADENCE and band and base is None and frame.bars >= CADENCE_BARS:
-            closing = (ChordSpan(frame.steps - 2 * bar, bar, dominant_chord(frame.key)), tonic)
-        elif ends and (frame.sections if base is None else bars is not None):
-            closing = (tonic,)
-        if closing:  # the last bars told, the rest as they were
+        closing = closing_chords(frame, fresh=base is None, repaint=bars, band=band)
+        if closing:  # its last bars told, the rest as they were
             told = frames - len(closing) * fpb
             planned = chord_track(closing, frames, shift=shift, compression=comp)
             tracks[CHORD_ROWS, told:] = planned[:, told:]

@@ -108,7 +108,7 @@ def test_a_fresh_take_of_8_bars_is_told_it_ends_on_the_dominant_and_the_tonic(
     """Through the chord track alone (``CADENCE``): its last two bars V and I, the rest
     unknown; a take with no chords or bass playing, a shorter take and an edit's bars are
     told nothing more."""
-    from models import pipeline as mp
+    from models import structure
     from multitrack.song import Song
 
     frame = Song(bars=8, key=Key.parse("C major"))
@@ -127,7 +127,7 @@ def test_a_fresh_take_of_8_bars_is_told_it_ends_on_the_dominant_and_the_tonic(
     edit = pipeline._tracks(frame, None, source, (4, 8), ())
     assert edit is not None  # the bars it repaints are unknown, but the last on the tonic
     assert not edit[CHORD_ROWS, 16:28].any() and edit[0, 28] == 2
-    monkeypatch.setattr(mp, "CADENCE", False)
+    monkeypatch.setattr(structure, "CADENCE", False)
     off = pipeline._tracks(frame, None, None, None, ())
     assert off is not None and not off[CHORD_ROWS].any()
 
