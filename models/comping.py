@@ -13,15 +13,14 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models import grooves
 from models.config import CHORDS_ROWS
-from models.grooves import Rhythm, RhythmBook, cheapest, pulls_of, strike_rhythm
+from models.grooves import Rhythm, RhythmBook, cheapest, closest_reading, pulls_of, strike_rhythm
 from models.representation import F32
 from multitrack.features import onsets_per_bar
 from multitrack.grid import Roll, note_runs, roll_to_notes
@@ -136,14 +135,15 @@ RHYTHM_BOOK_WEIGHT = 1.0
 FILL_SILENT = True
 # How hard a reading aiming at a density may lean, after the pulls, toward the grooves with
 # more strikes than a bar's own (fewer, when the readings are all busier than the aim): nats
-# a strike added to a book rhythm's bonus (``RhythmBook.lean``, ``closest_reading``). Off for
-# the comping. Session 23, tuning seeds: (1, 2, 4, 8) took fresh takes to their aims more
-# closely (mean |log ratio| to the windows 0.106 -> 0.088; ballad 0.76 -> 0.96, classical
-# 0.75 -> 0.93 of their windows) and 340 edits' comping within 20% of their style per edit
-# 0.71 -> 0.79, but not per style (0.79 either way: rumba, swing, lullaby and folk then
-# reach training aims 1.2-1.4 times their held-out windows), and bars flipped one by one:
-# comping bars returning the bar before's notes 0.638 -> 0.617 (windows 0.668),
-# `bench/realism.py --split train` 0.570 -> 0.582. The bass leans (``models.decoding.BASS_LEANS``).
+# a strike added to a book rhythm's bonus (``RhythmBook.lean``,
+# ``models.grooves.closest_reading``). Off for the comping. Session 23, tuning seeds: (1, 2,
+# 4, 8) took fresh takes to their aims more closely (mean |log ratio| to the windows 0.106
+# -> 0.088; ballad 0.76 -> 0.96, classical 0.75 -> 0.93 of their windows) and 340 edits'
+# comping within 20% of their style per edit 0.71 -> 0.79, but not per style (0.79 either
+# way: rumba, swing, lullaby and folk then reach training aims 1.2-1.4 times their held-out
+# windows), and bars flipped one by one: comping bars returning the bar before's notes 0.638
+# -> 0.617 (windows 0.668), `bench/realism.py --split train` 0.570 -> 0.582. The bass leans
+# (``models.decoding.BASS_LEANS``).
 COMPING_LEANS: tuple[float, ...] = ()
 
 
@@ -337,49 +337,6 @@ def _cut_at_strikes(notes: list[Note]) -> list[Note]:
         later = [m.start for m in notes if m.pitch == n.pitch and m.start > n.start]
         out.append(replace(n, duration=min(n.duration, min(later) - n.start)) if later else n)
     return out
-
-
-def closest_reading(
-    read: Callable[[float, float, float], list[Note]],
-    count: Callable[[list[Note]], float],
-    aim: float | None,
-    shifts: Sequence[float],
-    pulls: Sequence[float] = (1.0,),
-    leans: Sequence[float] = (),
-) -> list[Note]:
-    """``read(extra, pull, lean)`` at (0.0, 1.0, 0.0) when ``aim`` is None (or no
-    ``shifts``), else the reading, over the threshold ``shifts`` and the grooves' ``pulls``
-    (``models.grooves.GROOVE_PULLS``; (1.0,) for a line read without grooves), whose
-    ``count`` comes closest to ``aim`` (the weaker pull, then the smaller shift, on a tie).
-    A stronger pull is tried only while no reading has come within
-    ``models.grooves.PULL_WITHIN`` of the aim; then, while none has, each of ``leans``
-    (``RhythmBook.lean``, nats a strike) at the pull that came closest, toward more strikes
-    when that reading fell short of the aim and fewer when it overshot."""
-    if aim is None or not shifts:
-        return read(0.0, 1.0, 0.0)
-    best: tuple[float, float, float, list[Note]] | None = None  # miss, count, pull, notes
-
-    def closer(pull: float, lean: float) -> bool:
-        """Try every shift at ``pull`` and ``lean``, keeping a reading closer than the best;
-        whether the best is now close enough to stop."""
-        nonlocal best
-        for extra in sorted(shifts):
-            notes = read(extra, pull, lean)
-            n = count(notes)
-            if best is None or abs(n - aim) < best[0]:
-                best = (abs(n - aim), n, pull, notes)
-        assert best is not None
-        return best[0] <= grooves.PULL_WITHIN * aim
-
-    for pull in pulls or (1.0,):
-        if closer(pull, 0.0):
-            break
-    assert best is not None
-    pull, sign = best[2], (1.0 if best[1] < aim else -1.0)
-    for lean in leans:
-        if best[0] <= grooves.PULL_WITHIN * aim or closer(pull, sign * lean):
-            break
-    return best[3]
 
 
 def _half_heard(

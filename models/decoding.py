@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.comping import closest_reading, read_comping
+from models.comping import read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
-from models.grooves import RhythmBook, cheapest, pulls_of
+from models.grooves import RhythmBook, cheapest, closest_reading, pulls_of
 from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
 from multitrack.grid import note_runs
@@ -158,7 +158,7 @@ BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 # toward its style's grooves with more notes a bar than a bar's own reading (fewer, when every
 # reading plays busier than the aim), once the pulls (``models.grooves.GROOVE_PULLS``) leave it
 # more than ``PULL_WITHIN`` off: nats a note added to a book rhythm's bonus
-# (``models.grooves.RhythmBook.lean``, ``models.comping.closest_reading``), each tried at the
+# (``models.grooves.RhythmBook.lean``, ``models.grooves.closest_reading``), each tried at the
 # pull that came closest. A bar's choice stays among the book's rhythms the network finds at
 # most ``BASS_BOOK_NATS`` less likely, so a lean cannot write a bass the network gives no
 # sign of. Session 23, on the tuning seeds: fresh takes' bass within 20% of its style's

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,7 +27,7 @@ RHYTHM_FLOOR = 0.01
 # Rhythms kept a style and meter.
 RHYTHM_BOOK_SIZE = 12
 # How hard a reading that aims at a density (a new take's style's, an edit's source's) may
-# pull toward the book (``RhythmBook.pulled``): ``models.comping.closest_reading`` tries each
+# pull toward the book (``RhythmBook.pulled``): ``closest_reading`` tries each
 # with every threshold shift. The network comps some styles at a density no threshold
 # reaches (it is sure of its strikes), and at weight 1 their grooves lose to it. On bare
 # style prompts' fresh takes (`bench/style_density.py --seed 30000`, where it was chosen):
@@ -118,6 +118,50 @@ def cheapest(
     scores = np.where(costs <= nats, costs - bonus, np.inf)
     k = int(scores.argmin())
     return k, scores[k]
+
+
+def closest_reading(
+    read: Callable[[float, float, float], list[Note]],
+    count: Callable[[list[Note]], float],
+    aim: float | None,
+    shifts: Sequence[float],
+    pulls: Sequence[float] = (1.0,),
+    leans: Sequence[float] = (),
+) -> list[Note]:
+    """``read(extra, pull, lean)`` at (0.0, 1.0, 0.0) when ``aim`` is None (or no
+    ``shifts``), else the reading, over the threshold ``shifts`` and the grooves' ``pulls``
+    (``GROOVE_PULLS``; (1.0,) for a line read without grooves), whose ``count`` comes
+    closest to ``aim`` (the weaker pull, then the smaller shift, on a tie): the comping's
+    (``models.comping.read_comping``) and the bass's (``models.decoding``). A stronger pull
+    is tried only while no reading has come within ``PULL_WITHIN`` of the aim; then, while
+    none has, each of ``leans``
+    (``RhythmBook.lean``, nats a strike) at the pull that came closest, toward more strikes
+    when that reading fell short of the aim and fewer when it overshot."""
+    if aim is None or not shifts:
+        return read(0.0, 1.0, 0.0)
+    best: tuple[float, float, float, list[Note]] | None = None  # miss, count, pull, notes
+
+    def closer(pull: float, lean: float) -> bool:
+        """Try every shift at ``pull`` and ``lean``, keeping a reading closer than the best;
+        whether the best is now close enough to stop."""
+        nonlocal best
+        for extra in sorted(shifts):
+            notes = read(extra, pull, lean)
+            n = count(notes)
+            if best is None or abs(n - aim) < best[0]:
+                best = (abs(n - aim), n, pull, notes)
+        assert best is not None
+        return best[0] <= PULL_WITHIN * aim
+
+    for pull in pulls or (1.0,):
+        if closer(pull, 0.0):
+            break
+    assert best is not None
+    pull, sign = best[2], (1.0 if best[1] < aim else -1.0)
+    for lean in leans:
+        if best[0] <= PULL_WITHIN * aim or closer(pull, sign * lean):
+            break
+    return best[3]
 
 
 def strike_rhythm(notes: Sequence[Note], start: int) -> tuple[tuple[int, int], ...]:

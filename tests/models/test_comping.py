@@ -190,13 +190,13 @@ def test_the_closest_reading_pulls_harder_only_while_no_threshold_comes_close() 
         return [Note(0, 60, 1)] * (1 if pull > 1.0 else 2)
 
     shifts, pulls = (0.0, 2.0, 1.0), (1.0, 2.0)
-    assert len(comping.closest_reading(read, len, 1.0, shifts, pulls)) == 1
+    assert len(grooves.closest_reading(read, len, 1.0, shifts, pulls)) == 1
     assert tried == [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (0.0, 2.0), (1.0, 2.0), (2.0, 2.0)]
     tried.clear()  # a threshold reaches the aim: no stronger pull is tried
-    assert len(comping.closest_reading(read, len, 2.0, shifts, pulls)) == 2
+    assert len(grooves.closest_reading(read, len, 2.0, shifts, pulls)) == 2
     assert tried == [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]
     tried.clear()
-    assert len(comping.closest_reading(read, len, None, shifts, pulls)) == 2
+    assert len(grooves.closest_reading(read, len, None, shifts, pulls)) == 2
     assert tried == [(0.0, 1.0)]
 
 

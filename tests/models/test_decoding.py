@@ -296,7 +296,7 @@ def test_a_bass_leaning_toward_more_notes_takes_the_busier_groove_it_can_reach()
 
 
 def test_the_bass_reading_leans_only_when_the_pulls_leave_it_off_its_aim() -> None:
-    from models import comping
+    from models import grooves
     from multitrack.song import Note
 
     tried: list[tuple[float, float, float]] = []
@@ -306,11 +306,11 @@ def test_the_bass_reading_leans_only_when_the_pulls_leave_it_off_its_aim() -> No
         return [Note(0, 40, 1)] * (4 if lean > 1.0 else 2)
 
     shifts, pulls, leans = (0.0,), (1.0, 2.0), (1.0, 2.0)
-    assert len(comping.closest_reading(read, len, 4.0, shifts, pulls, leans)) == 4
+    assert len(grooves.closest_reading(read, len, 4.0, shifts, pulls, leans)) == 4
     assert tried == [(0.0, 1.0, 0.0), (0.0, 2.0, 0.0), (0.0, 1.0, 1.0), (0.0, 1.0, 2.0)]
     tried.clear()  # the readings overshoot: the lean is toward fewer notes
-    assert len(comping.closest_reading(read, len, 1.0, shifts, pulls, leans)) == 2
+    assert len(grooves.closest_reading(read, len, 1.0, shifts, pulls, leans)) == 2
     assert [lean for *_, lean in tried] == [0.0, 0.0, -1.0, -2.0]
     tried.clear()  # a reading within PULL_WITHIN of the aim: no lean is tried
-    assert len(comping.closest_reading(read, len, 2.0, shifts, pulls, leans)) == 2
+    assert len(grooves.closest_reading(read, len, 2.0, shifts, pulls, leans)) == 2
     assert tried == [(0.0, 1.0, 0.0)]
