@@ -19,7 +19,7 @@ from typing import Any
 from models.grooves import RhythmBook, book_key
 from models.request import GenerateRequest
 from multitrack.features import playing_a_bar
-from multitrack.song import ChordSpan, Song
+from multitrack.song import ChordSpan, Meter, Song
 
 # A new take's comping and bass are read at its style's training density (``density``);
 # False reads them at the calibrated thresholds, as before session 17.
@@ -37,6 +37,15 @@ def book_for(frame: Song, books: Mapping[str, RhythmBook]) -> RhythmBook | None:
         if book is not None:
             return book
     return None
+
+
+def walking_book(meter: Meter) -> RhythmBook:
+    """The grooves of a walking bass (``PromptAttributes.bass_line`` "walking"): one note on
+    every counted beat, a beat long (four quarters in 4/4, two dotted quarters in 6/8), in
+    every bar the bass plays (``RhythmBook.named``): the producer asked for it by name."""
+    beat = meter.steps_per_beat
+    walk = tuple((b * beat, beat) for b in range(meter.beats_per_bar))
+    return RhythmBook((walk,), (1.0,), named=True)
 
 
 @dataclass
@@ -77,9 +86,13 @@ class BandAims:
             style, {}
         )
 
-    def grooves(self, frame: Song) -> tuple[RhythmBook | None, RhythmBook | None]:
-        """The comping's and the bass's grooves a take is read with (``book_for``)."""
-        return book_for(frame, self.rhythm_books), book_for(frame, self.bass_books)
+    def grooves(
+        self, frame: Song, walking: bool = False
+    ) -> tuple[RhythmBook | None, RhythmBook | None]:
+        """The comping's and the bass's grooves a take is read with (``book_for``); a bass
+        asked to walk, ``walking_book``'s."""
+        bass = walking_book(frame.meter) if walking else book_for(frame, self.bass_books)
+        return book_for(frame, self.rhythm_books), bass
 
     def feel(self, frame: Song, request: GenerateRequest) -> Density:
         """The feel a request asks a model with the feel track for (None leaves a row
@@ -99,6 +112,7 @@ class BandAims:
         spans: tuple[ChordSpan, ...] | None,
         bars: tuple[int, int] | None,
         keep: set[str],
+        walking: bool = False,
     ) -> Density:
         """(comping strikes a bar, bass notes a bar) the decoder reads a take's chords and
         bass at (``decode_logits``), None for the calibrated threshold.
@@ -112,7 +126,22 @@ class BandAims:
         thresholds move only so far (``models.comping.COMPING_SHIFTS``,
         ``models.decoding.BASS_SHIFTS``): a take the network wrote busy stays busier than
         its style. Other edits (a repaint of bars or stems without new chords) read as
-        calibrated."""
+        calibrated. A bass asked to walk (``walking``) is read at a note a beat, whatever
+        the request, unless it is kept."""
+        comping, bass = self._density(frame, request, base, spans, bars, keep)
+        if walking and "bass" not in keep:
+            bass = float(frame.meter.beats_per_bar)
+        return comping, bass
+
+    def _density(
+        self,
+        frame: Song,
+        request: GenerateRequest,
+        base: Song | None,
+        spans: tuple[ChordSpan, ...] | None,
+        bars: tuple[int, int] | None,
+        keep: set[str],
+    ) -> Density:
         if request.source is not None:
             if spans is None or bars is not None:
                 return None, None

@@ -221,6 +221,21 @@ PITCH_MOTIF_NATS = 16.0
 # takes 0.78 (60 held-out windows' captions, session 19). 0 turns it off.
 BASS_BOOK_NATS = 16.0
 BASS_BOOK_WEIGHT = 1.0
+# A bass asked to walk (``models.aims.walking_book``) pays ``WALKING_REPEAT_COST`` nats to
+# play a pitch again and gains ``WALKING_STEP_BONUS`` for a step (1 or 2 semitones) between
+# two notes (``_walking_moves``): a walking line moves on every beat, mostly by step.
+WALKING_REPEAT_COST = 8.0
+WALKING_STEP_BONUS = 2.0
+# ... and weighs the network's pitch rows this much for a note it did not strike there
+# itself (it held the last note over that beat, or rested).
+WALKING_UNHEARD = 0.25
+
+
+def _walking_moves(rows: int) -> F32:
+    """(rows, rows) gains a walking bass's pitch path adds between two notes."""
+    moves = np.abs(np.subtract.outer(np.arange(rows), np.arange(rows)))
+    return np.where(moves == 0, -WALKING_REPEAT_COST,
+                    np.where(moves <= 2, WALKING_STEP_BONUS, 0.0)).astype(np.float32)  # fmt: skip
 
 
 def _pitch_changes(best: NDArray[np.int64], own: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
@@ -287,8 +302,9 @@ def _groove_rhythm(
     (``sounding``, ``onsets``) or in one of ``book``'s rhythms (a note on each of its steps,
     held its length), the one whose cost against the reading (summed log-likelihood of
     the steps' sounding and onset log-odds ``sound``, ``onset``) less ``BASS_BOOK_WEIGHT``
-    times its ``RhythmBook.bonus`` is least, among those costing at most ``nats``. A bar that
-    plays nothing keeps silent."""
+    times its ``RhythmBook.bonus`` is least, among those costing at most ``nats``; in a
+    ``RhythmBook.named`` book, the least costly of its rhythms. A bar that plays nothing
+    keeps silent."""
     s_on, o_on = sounding.copy(), onsets.copy()
     bars = len(sound) // bar if bar > 0 else 0
     if nats <= 0 or bars < 1 or BASS_BOOK_WEIGHT <= 0 or not book.rhythms:
@@ -308,11 +324,12 @@ def _groove_rhythm(
         o = np.concatenate([starts[None], o_book])
         body = np.where(s, ls_pos[at], ls_neg[at]).sum(axis=1)
         hits = (s * np.where(o, lo_pos[at], lo_neg[at])).sum(axis=1)
-        j, score = cheapest(
-            (body + hits)[0] - (body + hits)[1:],
-            book.leaning(bonus, counts, int(starts.sum())),
-            nats,
-        )
+        costs = (body + hits)[0] - (body + hits)[1:]
+        if book.named:
+            j = int(costs.argmin())
+            s_on[at], o_on[at] = s_book[j], o_book[j]
+            continue
+        j, score = cheapest(costs, book.leaning(bonus, counts, int(starts.sum())), nats)
         own_bonus = BASS_BOOK_WEIGHT * book.bonus(np.flatnonzero(starts).tolist())
         if score < -own_bonus:
             s_on[at], o_on[at] = s_book[j], o_book[j]
@@ -462,6 +479,9 @@ def _mono_notes(
     if groove is not None:
         sounding, onset = _groove_rhythm(sound, onset_lo, bar, BASS_BOOK_NATS, sounding, onset,
                                          groove)  # fmt: skip
+        if groove.named:  # a groove asked for by name strikes every note, a repeat too
+            unheard = onset & (onset_lo <= 0)  # notes the network meant held or silent
+            onset_lo = np.where(onset, np.inf, onset_lo)
     if bar_lines and bar > 0:  # a note sounding through a bar line is struck again there
         onset = onset.copy()
         onset[bar::bar] |= sounding[bar::bar]
@@ -469,6 +489,10 @@ def _mono_notes(
     if not runs:
         return []
     emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
+    if groove is not None and groove.named and WALKING_UNHEARD < 1:
+        # a note the network held over or rested through says little of its own pitch
+        starts = np.array([a for a, _ in runs])
+        emit = emit * np.where(unheard[starts], WALKING_UNHEARD, 1.0)[:, None]
     if degrees is not None and DEGREE_WEIGHT:
         emit = emit + DEGREE_WEIGHT * degrees[(low + np.arange(rows)) % 12]
     if harmony is not None:
@@ -479,6 +503,8 @@ def _mono_notes(
         emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     gain = -_leap_costs(rows) if transitions is None else weight * transitions
+    if groove is not None and groove.named:
+        gain = gain + _walking_moves(rows).astype(gain.dtype)
     steps, held = _boundary_steps(runs, gain, onset_lo, bar if bar_lines else 0,
                                   transitions is not None, merge_scale, short_repeat)  # fmt: skip
     path = _contour_path(emit, steps, turn_cost) if turn_cost > 0 else _plain_path(emit, steps)

@@ -49,12 +49,16 @@ class RhythmBook:
     bass's notes): each pattern (its steps) with its share of the style's bars that play,
     played with the lengths it most often has. ``weight`` scales each rhythm's ``bonus``
     (``pulled``); ``lean`` adds nats for each strike a rhythm has beyond a bar's own reading
-    (``leaning``; negative: for each one fewer), for a reading that aims at a density."""
+    (``leaning``; negative: for each one fewer), for a reading that aims at a density.
+    ``named``: the producer asked for these grooves by name (``models.aims.walking_book``):
+    every bar that plays takes the one of them the network finds likeliest, however far
+    from its own reading."""
 
     rhythms: tuple[Rhythm, ...]
     shares: tuple[float, ...]
     weight: float = 1.0
     lean: float = 0.0
+    named: bool = False
     _share_of: dict[tuple[int, ...], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

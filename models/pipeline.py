@@ -339,7 +339,8 @@ class Pipeline:
         t1 = time.perf_counter()
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
         phrases = phrase_plan(request, frame)
-        comping, bass = self.band.density(frame, request, base, spans, bars, keep)
+        walking = attrs.bass_line == "walking"
+        comping, bass = self.band.density(frame, request, base, spans, bars, keep, walking)
         tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request),
                               band="chords" in playing or "bass" in playing)  # fmt: skip
         cond = self._condition(attrs, frame, text, tracks, told)
@@ -352,16 +353,20 @@ class Pipeline:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, k=k, comping=comping, bass=bass,
-                                   phrases=free, spans=spans)  # fmt: skip
+                                   phrases=free, spans=spans, walking=walking)  # fmt: skip
             if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
 
         named = playing if attrs.stems_named and request.source is None else ()
-        if request.source is not None and not any(request.source.stems[s].notes
-                                                  for s in STEMS if s not in keep):  # fmt: skip
-            named = tuple(s for s in STEMS if s not in keep)  # a repaint of silent stems
+        if request.source is not None:
+            # an edit keeps its band: a chord edit of a 16-bar jazz take came back without
+            # its drums when the candidates that kept them missed their density
+            src = request.source
+            named = tuple(s for s in STEMS if len(src.stems[s].notes) >= PLAYS_A_BAR * src.bars)
+            if not any(src.stems[s].notes for s in STEMS if s not in keep):
+                named = tuple(s for s in STEMS if s not in keep)  # a repaint of silent stems
 
         def complete(song: Song) -> bool:  # every stem the prompt named plays
             return all(len(song.stems[s].notes) >= PLAYS_A_BAR * song.bars for s in named)
@@ -370,7 +375,7 @@ class Pipeline:
 
         def order(song: Song) -> tuple[bool, tuple[float, float]]:  # complete, then ranked
             if id(song) not in orders:
-                orders[id(song)] = (complete(song), rank(song, spans, prefer))
+                orders[id(song)] = (complete(song), rank(song, spans, prefer, (comping, bass)))
             return orders[id(song)]
 
         resamples = attempt = 0
@@ -381,7 +386,7 @@ class Pipeline:
             # first in would keep it: the first of equals wins), sampling one instead of three
             _, pool = draw(0, 1)
             attempt, lone = 1, True
-            done = bool(pool) and top_ranked(pool[0]) and complete(pool[0])
+            done = bool(pool) and top_ranked(pool[0], (comping, bass)) and complete(pool[0])
         retries = KEY_RETRIES if spans is None else 0
         # a drone is drawn again only where the request writes the whole melody
         drones = STATIC_RETRIES if spans is None and "melody" not in keep and bars is None else 0
@@ -472,9 +477,12 @@ class Pipeline:
         bass = replace(song.stems["bass"], program=program)
         frame = replace(song, key=parent, stems={**song.stems, "bass": bass})
         known, mask = known_region(self.ae, frame, None, set(), None, key_frame=self.key_frame)
+        walking = attrs.bass_line == "walking"
         groove_bass = (
-            self.band.means(groove, song.meter).get("bass") if aims.STYLE_DENSITY else None
-        )
+            float(song.meter.beats_per_bar) if walking
+            else self.band.means(groove, song.meter).get("bass") if aims.STYLE_DENSITY
+            else None
+        )  # fmt: skip
         feel = (None, groove_bass) if FEEL_TRACK and self.den.cfg.feel else None
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
         tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel,
@@ -482,7 +490,7 @@ class Pipeline:
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {},
-                               bass=groove_bass)  # fmt: skip
+                               bass=groove_bass, walking=walking)  # fmt: skip
         pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
         # ranked by the first pass's chords as triads over any bass: its recognised slash
         # chords describe its own inversions, not a bass line the groove must play (asking
@@ -654,12 +662,14 @@ class Pipeline:
         bass: float | None = None,
         phrases: bool = False,
         spans: tuple[ChordSpan, ...] | None = None,
+        walking: bool = False,
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
         draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``,
         ``bass``: the chords stem's strikes and the bass's notes a bar to decode to
         (``decode_logits``, ``BandAims.density``); ``spans`` a forced
-        progression, pushed toward by ``chord_guidance`` and decoded against."""
+        progression, pushed toward by ``chord_guidance`` and decoded against; ``walking``: the
+        bass is read in a walking bass's grooves (``BandAims.grooves``)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
@@ -711,7 +721,7 @@ class Pipeline:
         with autocast(self.precision.used):
             decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
         typed = None if spans is None else span_pitch_classes(spans, frame.steps)
-        grooves = self.band.grooves(frame)
+        grooves = self.band.grooves(frame, walking)
         songs = [
             decode_logits(
                 {s: v[i].numpy() for s, v in decoded.items()},

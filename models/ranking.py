@@ -12,6 +12,7 @@ metrics, so redefining a reported metric cannot change the generated notes.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -19,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from multitrack.chords import QUALITY_INTERVALS, Chord
+from multitrack.features import playing_a_bar
 from multitrack.form import similarity
 from multitrack.harmony import chord_tone_ratio, key_agrees, progression_histogram
 from multitrack.keyfinding import key_of_histogram, scale_fit
@@ -64,6 +66,16 @@ HOLD_ALONE = False
 STATIC_PITCHES = 3
 DRONE_SHARE = 0.6
 STATIC_PENALTY = 0.5
+# A candidate whose band plays off the density its decoder read it at (``Density``: a new
+# take's style's, a chord edit's source's; ``models.aims.BandAims.density``) by more than
+# this ratio either way, in a stem that plays, ranks ``GROOVE_PENALTY`` lower in the second
+# term for each such stem (``groove_misses``), a lone first candidate too: the decoder moves
+# its thresholds only so far (``models.comping.COMPING_SHIFTS``), and the network writes one
+# draw of a style busier or sparser than the next. 0: off.
+GROOVE_MISS = 0.15
+GROOVE_PENALTY = 0.25
+
+Density = tuple[float | None, float | None]  # (comping strikes a bar, bass notes a bar)
 
 
 def chords_key(spans: Sequence[ChordSpan], asked: Key) -> Key:
@@ -138,16 +150,35 @@ class Scorer(Protocol):
 
 
 def rank(
-    song: Song, spans: Sequence[ChordSpan] | None, prefer: Scorer | None
+    song: Song,
+    spans: Sequence[ChordSpan] | None,
+    prefer: Scorer | None,
+    aims: Density | None = None,
 ) -> tuple[float, float]:
     """``candidate_rank`` with a preference score folded into its second term, when there
     is a preference model (``multitrack.prefs.rerank_key``)."""
-    base = candidate_rank(song, spans)
+    base = candidate_rank(song, spans, aims=aims)
     return base if prefer is None else rerank_key(base, prefer.score_song(song))
 
 
+def groove_misses(song: Song, aims: Density | None) -> int:
+    """How many of the band's stems (chords, bass) play, and off their ``aims`` (strikes a
+    bar, ``multitrack.features.playing_a_bar``) by more than ``GROOVE_MISS`` either way."""
+    if aims is None or not GROOVE_MISS:
+        return 0
+    bound = math.log1p(GROOVE_MISS)
+    return sum(
+        have is not None and aim is not None and aim > 0 and abs(math.log(have / aim)) > bound
+        for have, aim in zip(playing_a_bar(song), aims, strict=True)
+    )
+
+
 def candidate_rank(
-    song: Song, spans: Sequence[ChordSpan] | None, *, hold: bool = True
+    song: Song,
+    spans: Sequence[ChordSpan] | None,
+    *,
+    hold: bool = True,
+    aims: Density | None = None,
 ) -> tuple[float, float]:
     """Best-of-k order (higher is better). Under forced chords: adherence, then the
     melody's fit to them. Otherwise: sounding in the asked key (the key-profile analysis
@@ -155,10 +186,12 @@ def candidate_rank(
     ``FIT_ENOUGH`` (then the sampler's order). The tonic is exact
     by construction in the model's key-normalised frame, but the major/minor colour is
     sampled, and minor is the corpus's minority: without this, a quarter of minor requests
-    came back sounding in the dominant minor or the relative major."""
+    came back sounding in the dominant minor or the relative major. Either way the second
+    term is ``GROOVE_PENALTY`` lower for each band stem off its density ``aims``."""
+    groove = GROOVE_PENALTY * groove_misses(song, aims)
     if spans is not None:
-        return chord_adherence(song, spans), harmonic_fit(song, spans)
-    fit = min(harmonic_fit(song, spans), FIT_ENOUGH)
+        return chord_adherence(song, spans), harmonic_fit(song, spans) - groove
+    fit = min(harmonic_fit(song, spans), FIT_ENOUGH) - groove
     if hold and HOLD_PENALTY and holds(song):
         fit -= HOLD_PENALTY
     if STATIC_PENALTY and static_melody(song):
@@ -202,11 +235,11 @@ def longest_root_run(spans: Sequence[ChordSpan], bar: int, bars: int) -> int:
     return best
 
 
-def top_ranked(song: Song) -> bool:
+def top_ranked(song: Song, aims: Density | None = None) -> bool:
     """Whether an unforced candidate ranks as high as any can (in key, its melody's fit at
-    least ``FIT_ENOUGH`` and not a drone; and its harmony moves, with ``HOLD_ALONE``): any
-    batch it comes first in keeps it."""
-    return candidate_rank(song, None, hold=HOLD_ALONE) >= (1.0, FIT_ENOUGH)
+    least ``FIT_ENOUGH``, not a drone, its band on its density ``aims``; and its harmony
+    moves, with ``HOLD_ALONE``): any batch it comes first in keeps it."""
+    return candidate_rank(song, None, hold=HOLD_ALONE, aims=aims) >= (1.0, FIT_ENOUGH)
 
 
 # Variations of one request differ at least this much (multitrack.form.similarity of

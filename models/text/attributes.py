@@ -43,6 +43,8 @@ class PromptAttributes:
     ``style`` guofeng for melody and harmony, ``groove_style`` edm), else None.
     ``ambience``: sounds for the ambience stem (``multitrack.ambience.SOUNDS``), each with an
     optional place: ("rain",), ("drops@end",).
+    ``bass_line``: "walking" when the prompt asks for a walking bass (a note on every beat:
+    ``models.aims.BandAims``), else None.
     """
 
     key: str | None = None
@@ -65,6 +67,7 @@ class PromptAttributes:
     form: str | None = None
     groove_style: str | None = None
     ambience: tuple[str, ...] = ()
+    bass_line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (song.json's ``attributes``, the bridge's ``accepted`` reply)."""
@@ -92,6 +95,7 @@ class PromptAttributes:
             "form": self.form,
             "groove_style": self.groove_style,
             "ambience": list(self.ambience),
+            "bass_line": self.bass_line,
         }
 
     @classmethod
@@ -126,6 +130,7 @@ class PromptAttributes:
             form=record.get("form"),
             groove_style=record.get("groove_style"),
             ambience=tuple(record.get("ambience") or ()),
+            bass_line=record.get("bass_line"),
         )
 
 

@@ -60,7 +60,7 @@ class Sense:
     """One meaning of a term. ``field`` names what it sets; ``value`` is the id it sets it to.
 
     Fields: style, mood, tempo, energy, dynamics, meter, instrument, stem, negate, solo,
-    lead, accomp, only, duet, trio, guitar_tone, mode. ``weak`` marks a style hint (a region or an
+    lead, accomp, only, duet, trio, guitar_tone, mode, bass_line. ``weak`` marks a style hint (a region or an
     adjective) that loses to a genre noun.
     """
 
@@ -209,6 +209,15 @@ _DYNAMICS_TERMS = [
     *_senses("dynamics", "loud", "响亮|大声|强奏|loud|loudly|forte|fortissimo|booming"),
 ]  # fmt: skip
 
+# A bass line's kind (``PromptAttributes.bass_line``), said with the bass it names: a walking
+# bass plays a note on every beat (``models.aims.walking_book``).
+_LINE_TERMS: list[tuple[str, tuple[Sense, ...]]] = [
+    *((t, (Sense("bass_line", "walking"), Sense("instrument", "bass")))
+      for t in "walking bass|walking bassline|walking bass line|walking-bass|walking basslines|walking bass lines|行走贝斯|行走低音|行走的贝斯|行走的低音|走路贝斯|走动的贝斯|步行贝斯".split("|")),
+    *((t, (Sense("bass_line", "walking"), Sense("instrument", "acoustic_bass")))
+      for t in "walking upright bass|walking double bass|walking acoustic bass|行走低音提琴".split("|")),
+]  # fmt: skip
+
 _STEM_TERMS = [
     *_senses("stem", "drums", "鼓|架子鼓|爵士鼓|鼓组|鼓点|打击乐|打击乐器|锣鼓|锣|钹|定音鼓|手鼓|非洲鼓|康加鼓|军鼓|底鼓|踩镲|drums|drum|drum kit|drumkit|percussion|timpani|congas|bongos|cajon|hi-hat|hihat|snare|kick|beats|boom bap drums|breakbeat|breakbeats"),
     *_senses("stem", "melody", "旋律|主旋律|melody|melodies|topline|lead line"),
@@ -315,7 +324,7 @@ def build_lexicon() -> dict[str, tuple[Sense, ...]]:
         table[key] = senses
         if _han_only(term) and len(term) >= 2 and term[-1] not in "曲乐":
             table.setdefault(term + "曲", senses)
-    for entries in (_STEM_TERMS, _MARKER_TERMS, _TEMPO_TERMS):
+    for entries in (_STEM_TERMS, _MARKER_TERMS, _TEMPO_TERMS, _LINE_TERMS):
         for term, senses in entries:
             table[normalise_term(term)] = senses
     return table

@@ -121,6 +121,7 @@ class Resolver:
         dynamics = self._dynamics()
         form = self._form()
         ambience = self._ambience()
+        bass_line = self._bass_line()
         self._negations()
         for finding in self._found("unsupported_meter"):
             self.ignored.append(
@@ -141,6 +142,7 @@ class Resolver:
             form=form,
             groove_style=self.groove_style,
             ambience=ambience,
+            bass_line=bass_line,
             understood=tuple(self.understood),
             ignored=tuple(self.ignored),
             conflicts=tuple(self.conflicts),
@@ -457,6 +459,14 @@ class Resolver:
             self.understood.append(f"ambience: {sound}{where} ({finding.text})")
             out.append(str(finding.value))
         return tuple(out)
+
+    def _bass_line(self) -> str | None:
+        hits = self._hits("bass_line")
+        if not hits:
+            return None
+        line = hits[0].values("bass_line")[0]
+        self.understood.append(f"bass line: {line} ({hits[0].text})")
+        return line
 
     def _negations(self) -> None:
         for hit in self.hits:

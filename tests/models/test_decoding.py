@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
 import numpy as np
 
 from models import decoding
@@ -271,6 +274,47 @@ def test_a_bass_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() 
     silent = np.zeros(16, bool)  # a bar that plays nothing keeps silent
     s, o = _groove_rhythm(sound, onset, 16, 16.0, silent, silent, book)
     assert not s.any() and not o.any()
+
+
+def test_a_groove_asked_for_by_name_plays_in_every_bar_that_plays() -> None:
+    """A named book (``RhythmBook.named``: a walking bass) takes every bar that plays,
+    however sure the network is of its own rhythm; a silent bar stays silent."""
+    from models.decoding import _groove_rhythm
+    from models.grooves import RhythmBook
+
+    walk = (((0, 4), (4, 4), (8, 4), (12, 4)),)
+    sound = np.full(32, 6.0, np.float32)
+    onset = np.full(32, -12.0, np.float32)
+    onset[[0, 16]] = 6.0  # sure of one whole note a bar
+    sounding = sound > 0
+    sounding[16:] = False  # and of silence in the second bar
+    onsets = (onset > 0) & sounding
+    named = RhythmBook(rhythms=walk, shares=(1.0,), named=True)
+    s, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onsets, named)
+    assert np.flatnonzero(o).tolist() == [0, 4, 8, 12] and not s[16:].any()
+    _, o = _groove_rhythm(sound, onset, 16, 16.0, sounding, onsets, replace(named, named=False))
+    assert np.flatnonzero(o).tolist() == [0]  # out of an unnamed book's reach
+
+
+def test_a_walking_bass_strikes_every_beat_and_moves() -> None:
+    """A bass read with a named groove strikes each of its notes (a pitch the network held
+    over is struck again, not merged) and pays to repeat a pitch."""
+    from models.decoding import _mono_notes
+    from models.grooves import RhythmBook
+
+    rows, steps = 12, 16
+    logits = np.full((rows + 2, steps), -2.0, np.float32)
+    logits[0] = -8.0  # no rest
+    logits[1 + 5] = 2.0  # one pitch held through the bar
+    logits[rows + 1] = -8.0
+    logits[rows + 1, 0] = 8.0
+    walk = RhythmBook(rhythms=(((0, 4), (4, 4), (8, 4), (12, 4)),), shares=(1.0,), named=True)
+    held = _mono_notes(logits, rows, 0.0, 0, 0)
+    assert [(n.start, n.duration) for n in held] == [(0, 16)]
+    notes = _mono_notes(logits, rows, 0.0, 0, 0, bar=16, groove=walk)
+    assert [(n.start, n.duration) for n in notes] == [(0, 4), (4, 4), (8, 4), (12, 4)]
+    pitches = [n.pitch for n in notes]
+    assert pitches[0] == 5 and all(a != b for a, b in itertools.pairwise(pitches))
 
 
 def test_a_bass_leaning_toward_more_notes_takes_the_busier_groove_it_can_reach() -> None:

@@ -92,6 +92,39 @@ def test_a_candidate_whose_harmony_moves_outranks_one_that_holds_a_root() -> Non
         1.0, ranking.FIT_ENOUGH))  # fmt: skip
 
 
+def test_a_candidate_whose_band_misses_its_density_ranks_lower() -> None:
+    """Of three draws of one disco prompt the network comped one at 0.63 of its style's
+    training strikes a bar and another at 1.10; a candidate whose chords or bass play more
+    than ``GROOVE_MISS`` off the density the decoder aimed at ranks ``GROOVE_PENALTY`` lower
+    for each, and a lone first candidate that misses is not kept alone."""
+    from models import ranking
+
+    roots = [0, 0, 9, 9, 5, 5, 7, 0]
+    chords = [Note(i * BAR + j * 4, 48 + r + d, 4)
+              for i, r in enumerate(roots) for j in range(4) for d in (0, 4, 7)]  # fmt: skip
+    bass = [Note(i * BAR, 36 + r, BAR) for i, r in enumerate(roots)]
+    mel = tuple(Note(i * BAR + j * 4, 60 + r + (0, 4, 7, 4)[j], 4)
+                for i, r in enumerate(roots) for j in range(4))  # fmt: skip
+    song = _song(chords, bass, mel)
+    song = Song(tempo=100.0, meter=song.meter, key=Key.parse("C major"), bars=8,
+                stems=song.stems)  # fmt: skip
+    on = (4.0, 1.0)  # 4 strikes and 1 bass note a bar, as played
+    assert ranking.groove_misses(song, on) == ranking.groove_misses(song, None) == 0
+    assert ranking.groove_misses(song, (4.4, 1.1)) == 0  # within 15%
+    assert ranking.groove_misses(song, (6.0, 1.0)) == 1
+    assert ranking.groove_misses(song, (2.0, 3.0)) == 2
+    assert ranking.groove_misses(song, (None, 3.0)) == 1  # a stem read as calibrated
+    first, second = ranking.candidate_rank(song, None, aims=on)
+    assert ranking.candidate_rank(song, None, aims=(6.0, 3.0)) == (
+        first, second - 2 * ranking.GROOVE_PENALTY)  # fmt: skip
+    assert ranking.top_ranked(song, on) and not ranking.top_ranked(song, (6.0, 1.0))
+    spans = [ChordSpan(i * BAR, BAR, ("C", "C", "Am", "Am", "F", "F", "G", "C")[i])
+             for i in range(8)]  # fmt: skip
+    forced = ranking.candidate_rank(song, spans, aims=on)
+    assert ranking.candidate_rank(song, spans, aims=(6.0, 1.0)) == (
+        forced[0], forced[1] - ranking.GROOVE_PENALTY)  # fmt: skip
+
+
 def test_a_melody_that_drones_never_ranks_first_nor_is_kept_alone() -> None:
     """0.088 of bare style prompts' 8-bar takes droned (at most 3 pitches, or one sounding
     over 0.6 of the time: a waltz held one B for six bars), 0.007 of the held-out windows."""

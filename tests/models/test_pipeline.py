@@ -427,7 +427,7 @@ def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key
     k = pipeline.candidates
 
     def run(top: bool, in_key: bool, request: GenerateRequest = req) -> list[int]:
-        monkeypatch.setattr(mp, "top_ranked", lambda song: top)
+        monkeypatch.setattr(mp, "top_ranked", lambda song, aims=None: top)
         monkeypatch.setattr(mp, "key_agrees", lambda song: in_key)
         draws.clear()
         fractions: list[float] = []
@@ -567,8 +567,34 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     assert density(fresh) == density(fresh, spans=None) == (disco["comping"], disco["bass"])
     unknown = replace(source, style="no such style")
     assert band.density(unknown, fresh, None, None, None, set()) == (None, None)
+    # a bass asked to walk: a note a beat, whatever the request, unless it is kept
+    assert density(fresh, walking=True) == (disco["comping"], 4.0)
+    assert density(edit, bars=(1, 2), walking=True) == (None, 4.0)
+    assert density(edit, keep={"bass"}, walking=True) == (strikes, None)
     monkeypatch.setattr(aims, "STYLE_DENSITY", False)
     assert density(fresh) == (None, None)
+
+
+def test_a_walking_bass_asked_for_plays_a_note_on_every_beat() -> None:
+    # "walking" was ignored: "jazz walking bass trio in F" played 2.4 bass notes a bar, and
+    # a swing take with a walking bass 2.6, with rests and held notes between them
+    from models.aims import walking_book
+    from multitrack.song import Meter
+
+    assert walking_book(Meter.parse("4/4")).rhythms == (((0, 4), (4, 4), (8, 4), (12, 4)),)
+    assert walking_book(Meter.parse("6/8")).rhythms == (((0, 6), (6, 6)),)
+    shipped = Pipeline.load(candidates=1)
+    for seed in range(2):
+        gen = shipped.generate(GenerateRequest("swing with a walking bass in F", bars=4, seed=seed))
+        assert "bass line: walking (walking bass)" in gen.attributes["understood"]
+        assert gen.attributes["bass_line"] == "walking"
+        song = gen.song
+        for bar in range(song.bars):
+            notes = [n for n in song.stems["bass"].notes if n.start // 16 == bar]
+            assert [n.start % 16 for n in notes] in ([0, 4, 8, 12], [])
+            assert all(n.duration == 4 for n in notes)
+        plain = shipped.generate(GenerateRequest("swing in F", bars=4, seed=seed)).song
+        assert len(plain.stems["bass"].notes) < len(song.stems["bass"].notes)
 
 
 def test_the_feel_track_asks_for_the_style_s_density_or_the_source_s(
@@ -755,7 +781,7 @@ def test_a_repaint_that_comes_back_as_it_went_in_says_so() -> None:
     from models.pipeline import _alike
 
     shipped = Pipeline.load()
-    source = shipped.generate(GenerateRequest("pop in C", bars=8, seed=5)).song
+    source = shipped.generate(GenerateRequest("pop in C", bars=8, seed=0)).song
     keep = ("melody", "chords", "bass")
     gen = shipped.generate(GenerateRequest("pop in C", source=source, keep=keep, seed=1))
     same = _alike(gen.song, source, ("drums",))

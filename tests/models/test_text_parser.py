@@ -695,3 +695,18 @@ def test_chiptune_is_square_waves_over_a_synth_bass(prompt: str) -> None:
     assert (a.programs["melody"], a.programs["chords"], a.programs["bass"]) == (80, 80, 38)
     assert lex("chiptune with slap bass").programs["bass"] == 36  # a named bass wins
     assert lex("8-bit rock").programs["bass"] == 34  # so does the style's
+
+
+@pytest.mark.parametrize(
+    ("prompt", "program"),
+    [("jazz walking bass trio in F", 33), ("爵士,行走贝斯,F大调", 33),
+     ("swing with a walking upright bass", 32)],
+)  # fmt: skip
+def test_a_walking_bass_is_a_bass_line_and_the_bass_it_names(prompt: str, program: int) -> None:
+    a = lex(prompt)
+    assert a.bass_line == "walking"
+    assert a.programs["bass"] == program and "bass" in a.stems
+    assert any(u.startswith("bass line: walking") for u in a.understood)
+    assert not a.ignored
+    assert PromptAttributes.from_json(a.to_json()).bass_line == "walking"
+    assert lex("jazz trio in F").bass_line is None
