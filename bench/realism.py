@@ -44,7 +44,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models import comping, decoding, grooves, ranking, structure
+from models import comping, decoding, grooves, lines, ranking, structure
 from models.checkpoint import LoadedModel, build, load_checkpoint
 from models.pipeline import Pipeline
 from models.request import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerateRequest
@@ -108,9 +108,10 @@ def within(name: str, ref: float, got: float) -> bool:
 
 
 # Modules whose constants ``--decoder`` may set: a bare ``NAME`` is the first of
-# ``DECODERS`` to have it (models.decoding, models.comping, models.grooves); ``ranking.NAME``
+# ``DECODERS`` to have it (models.decoding, models.lines, models.comping, models.grooves);
+# ``ranking.NAME``
 # models.ranking's (the best-of-k policy), ``structure.NAME`` models.structure's.
-DECODERS = (decoding, comping, grooves)
+DECODERS = (decoding, lines, comping, grooves)
 POLICY = {"comping.": comping, "grooves.": grooves, "ranking.": ranking, "structure.": structure}
 
 
@@ -123,8 +124,8 @@ def _module_of(name: str) -> tuple[Any, str]:
 
 
 def decoder_settings(spec: str) -> dict[str, float]:
-    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding``, ``models.comping`` or
-    ``models.grooves`` constants (``ranking.NAME``: ``models.ranking``'s); SystemExit for a
+    """``NAME=VALUE,...`` -> {NAME: VALUE} of ``models.decoding``, ``models.lines``,
+    ``models.comping`` or ``models.grooves`` constants (``ranking.NAME``: ``models.ranking``'s); SystemExit for a
     name the module does not have (a setting that would silently do nothing). Each value takes
     its constant's type (``VOICE_FILL=2`` an int, ``CHORD_STRIKES=0`` False)."""
     out: dict[str, float] = {}
@@ -133,7 +134,7 @@ def decoder_settings(spec: str) -> dict[str, float]:
         module, const = _module_of(name)
         if module is None or not const.isupper() or not hasattr(module, const) or not value:
             raise SystemExit(f"--decoder {spec!r}: {name!r} is not a models.decoding, "
-                             "models.comping or models.grooves constant (or ranking.NAME, a "
+                             "models.lines, models.comping or models.grooves constant (or ranking.NAME, a "
                              "models.ranking one)")  # fmt: skip
         kind = type(getattr(module, const))  # a bool or int setting stays one
         out[name] = kind(float(value))
@@ -174,8 +175,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE[,NAME=VALUE]",
-        help="also the shipped sampler with these models.decoding, models.comping or "
-        "models.grooves constants (repeatable), e.g. CHORD_STRIKES=0",
+        help="also the shipped sampler with these models.decoding, models.lines, "
+        "models.comping or models.grooves constants (repeatable), e.g. CHORD_STRIKES=0",
     )
     ap.add_argument(
         "--decoders-only",

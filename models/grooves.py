@@ -6,7 +6,7 @@ their style's 12 commonest rhythms 0.93 of the time, its bass bars 0.96 (session
 training split (``models.recipe.corpus_facts``) and kept in the checkpoint's meta
 (``comping_rhythms``, ``bass_rhythms``), so a model retrained on a producer's library plays
 that library's grooves. The comping reader (``models.comping._comping_rhythm``) and the
-bass's (``models.decoding._groove_rhythm``) weigh each bar's reading against them.
+bass's (``models.lines._groove_rhythm``) weigh each bar's reading against them.
 """
 
 from __future__ import annotations

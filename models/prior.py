@@ -10,7 +10,7 @@ against the windows' 0.17 / 0.47 / 0.08).
 A transition table ``log P(next row | row)`` in the model's key frame, counted over the
 training split's non-overlapping 4-bar windows and smoothed toward the interval distribution
 (so a rare row still moves by the usual intervals), is the decoder's melodic language model:
-``models.decoding._mono_notes`` adds ``PRIOR_WEIGHT`` times it between consecutive notes
+``models.lines._mono_notes`` adds ``PRIOR_WEIGHT`` times it between consecutive notes
 (an HMM with the network as emission). It lives in the checkpoint, so a model retrained on a
 producer's library decodes with that library's line.
 """
@@ -140,7 +140,7 @@ def fit_degrees(real: Iterable[Song], generated: Iterable[Song], key_frame: str)
     """(2, 12) float32: per ``mode_class`` and pitch class in the key frame, the log-ratio
     of how often ``real`` melodies use it to how often a model's ``generated`` takes do
     (``DEGREE_COUNTS`` pseudo-counts each, clipped to +-``DEGREE_CLIP``). Added to the
-    melody decoder's emissions (``models.decoding.DEGREE_WEIGHT``), it moves the model's
+    melody decoder's emissions (``models.lines.DEGREE_WEIGHT``), it moves the model's
     use of each degree toward the corpus's; zero where the two agree."""
     r, g = _degree_counts(real, key_frame), _degree_counts(generated, key_frame)
     ratio = np.log(r / r.sum(axis=1, keepdims=True)) - np.log(g / g.sum(axis=1, keepdims=True))

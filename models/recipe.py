@@ -138,7 +138,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     ``models.grooves.book_key`` (style and meter) where the style has at least
     ``DENSITY_MIN_WINDOWS`` windows in the meter, and ``comping_rhythms``, each style's commonest
     comping bar rhythms in each meter, and every style's (``models.grooves.RhythmBook``), and
-    ``bass_rhythms``, the same of the bass's notes (``models.decoding._groove_rhythm``)."""
+    ``bass_rhythms``, the same of the bass's notes (``models.lines._groove_rhythm``)."""
     from multitrack.corpus.store import iter_examples
 
     seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}

@@ -1,4 +1,5 @@
-"""The monophonic stems and drums read from the decoder's logits (models.decoding)."""
+"""The monophonic stems (models.lines) and drums read from the decoder's logits
+(models.decoding)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from models import decoding
 
 
 def test_a_pitch_that_changes_and_holds_cuts_a_note_where_the_onset_row_was_silent() -> None:
-    from models.decoding import _pitch_changes
+    from models.lines import _pitch_changes
 
     best = np.array([5, 5, 5, 9, 9, 9, 7, 9, 9, 4, 4, 4])
     own = np.ones(12, bool)
@@ -22,9 +23,9 @@ def test_a_pitch_that_changes_and_holds_cuts_a_note_where_the_onset_row_was_sile
 
 
 def test_the_melody_decoder_reads_the_pitch_rows_figure_not_one_held_note() -> None:
-    from models import decoding
+    from models import lines
     from models.config import MELODY_ROWS
-    from models.decoding import _mono_notes
+    from models.lines import _mono_notes
 
     steps = 16
     logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
@@ -34,12 +35,12 @@ def test_the_melody_decoder_reads_the_pitch_rows_figure_not_one_held_note() -> N
     logits[MELODY_ROWS + 1, 0] = 10.0  # the onset row fires once, at the start
     cut = _mono_notes(logits, MELODY_ROWS, 0.0, 0, 0)
     assert [(n.start, n.pitch, n.duration) for n in cut] == [(0, 20, 6), (6, 23, 4), (10, 20, 6)]
-    saved = decoding.PITCH_CUTS
+    saved = lines.PITCH_CUTS
     try:
-        decoding.PITCH_CUTS = 0  # as 0.4 read it: one note, its pitch the run's likeliest
+        lines.PITCH_CUTS = 0  # as 0.4 read it: one note, its pitch the run's likeliest
         assert len(_mono_notes(logits, MELODY_ROWS, 0.0, 0, 0)) == 1
     finally:
-        decoding.PITCH_CUTS = saved
+        lines.PITCH_CUTS = saved
 
 
 def _flat_gain(i: int, r0: int, r1: int) -> float:
@@ -47,7 +48,7 @@ def _flat_gain(i: int, r0: int, r1: int) -> float:
 
 
 def test_a_bar_returns_to_an_earlier_bars_pitches_when_the_network_hardly_minds() -> None:
-    from models.decoding import _motif_pitches
+    from models.lines import _motif_pitches
 
     bar = 8
     runs = [(0, 4), (4, 8), (8, 12), (12, 16), (16, 20), (20, 24)]  # three bars, two notes each
@@ -62,7 +63,7 @@ def test_a_bar_returns_to_an_earlier_bars_pitches_when_the_network_hardly_minds(
 
 
 def test_only_a_bar_with_the_same_note_places_can_return() -> None:
-    from models.decoding import _motif_pitches
+    from models.lines import _motif_pitches
 
     bar = 8
     runs = [(0, 4), (4, 8), (8, 10), (10, 16)]  # bar 1 is placed differently
@@ -72,7 +73,7 @@ def test_only_a_bar_with_the_same_note_places_can_return() -> None:
 
 
 def test_a_return_is_scored_with_the_steps_into_and_out_of_the_bar() -> None:
-    from models.decoding import _motif_pitches
+    from models.lines import _motif_pitches
 
     bar = 4
     runs = [(0, 4), (4, 8), (8, 12)]
@@ -91,7 +92,7 @@ def test_a_return_is_scored_with_the_steps_into_and_out_of_the_bar() -> None:
 
 def test_a_note_off_the_beat_may_pass_by_step_where_one_on_the_beat_takes_the_chord_tone() -> None:
     from models.config import MELODY_ROWS
-    from models.decoding import _mono_notes
+    from models.lines import _mono_notes
 
     # four eighth notes (2 steps each, beats of 4 steps); the network leans a little to row
     # 22 (D, a step) over row 24 (E, a chord tone of C) for every note
@@ -141,7 +142,7 @@ def test_the_bass_is_read_at_the_notes_a_bar_it_is_asked_for() -> None:
 
 def test_a_short_note_moves_on_where_a_long_one_may_be_struck_again() -> None:
     from models.config import MELODY_ROWS
-    from models.decoding import _mono_notes
+    from models.lines import _mono_notes
 
     # two notes struck at steps 0 and 2 (an eighth, then a held note), then two at 8 and 12
     # (quarters); the pitch rows lean to row 20 throughout, row 22 (a step up) close behind
@@ -217,7 +218,7 @@ def test_a_melody_note_is_struck_again_at_the_bar_line_it_would_sound_through() 
     """The corpus's melodies start a note on 0.94 of their downbeats and hold one over the
     bar line 0.003 of the time; the takes did so 0.89 and 0.019."""
     from models.config import MELODY_ROWS
-    from models.decoding import _mono_notes
+    from models.lines import _mono_notes
 
     steps = 32
     logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
@@ -236,7 +237,7 @@ def test_a_melody_that_could_zigzag_or_run_on_runs_on_with_a_turn_cost() -> None
     """Where the network is torn between turning back and going on, the contour's turn cost
     decides for the run; at 0 the path is the one-state-a-row Viterbi's."""
     from models.config import MELODY_ROWS
-    from models.decoding import _mono_notes
+    from models.lines import _mono_notes
 
     steps = 16
     logits = np.full((MELODY_ROWS + 2, steps), -10.0, np.float32)
@@ -256,8 +257,8 @@ def test_a_melody_that_could_zigzag_or_run_on_runs_on_with_a_turn_cost() -> None
 def test_a_bass_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() -> None:
     """The corpus's bass bars are one of their style's commonest rhythms 0.96 of the time,
     0.4.2's takes 0.78."""
-    from models.decoding import _groove_rhythm
     from models.grooves import RhythmBook
+    from models.lines import _groove_rhythm
 
     book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
                       shares=(0.6, 0.3))  # fmt: skip
@@ -279,8 +280,8 @@ def test_a_bass_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() 
 def test_a_groove_asked_for_by_name_plays_in_every_bar_that_plays() -> None:
     """A named book (``RhythmBook.named``: a walking bass) takes every bar that plays,
     however sure the network is of its own rhythm; a silent bar stays silent."""
-    from models.decoding import _groove_rhythm
     from models.grooves import RhythmBook
+    from models.lines import _groove_rhythm
 
     walk = (((0, 4), (4, 4), (8, 4), (12, 4)),)
     sound = np.full(32, 6.0, np.float32)
@@ -299,8 +300,8 @@ def test_a_groove_asked_for_by_name_plays_in_every_bar_that_plays() -> None:
 def test_a_walking_bass_strikes_every_beat_and_moves() -> None:
     """A bass read with a named groove strikes each of its notes (a pitch the network held
     over is struck again, not merged) and pays to repeat a pitch."""
-    from models.decoding import _mono_notes
     from models.grooves import RhythmBook
+    from models.lines import _mono_notes
 
     rows, steps = 12, 16
     logits = np.full((rows + 2, steps), -2.0, np.float32)
@@ -320,8 +321,8 @@ def test_a_walking_bass_strikes_every_beat_and_moves() -> None:
 def test_a_bass_leaning_toward_more_notes_takes_the_busier_groove_it_can_reach() -> None:
     """A lean (``RhythmBook.lean``) moves a bar to a busier book rhythm the network finds
     within the book's reach, never to one beyond it."""
-    from models.decoding import _groove_rhythm
     from models.grooves import RhythmBook
+    from models.lines import _groove_rhythm
 
     book = RhythmBook(rhythms=(((0, 8), (8, 8)), ((0, 4), (4, 4), (8, 4), (12, 4))),
                       shares=(0.6, 0.3))  # fmt: skip

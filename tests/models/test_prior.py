@@ -117,7 +117,7 @@ def test_the_checkpoint_carries_the_tables(tmp_path: Path) -> None:
 
 
 def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
-    from models.decoding import table_for
+    from models.lines import table_for
     from models.prior import PENTATONIC
 
     major = fit_transitions([_scale_tune(60)], "melody", "signature")
@@ -131,7 +131,7 @@ def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
 
 
 def test_a_minor_take_decodes_with_the_minor_tunes_table() -> None:
-    from models.decoding import table_for
+    from models.lines import table_for
     from models.prior import MINOR
 
     major = fit_transitions([_scale_tune(60)], "melody", "signature")
@@ -167,7 +167,7 @@ def test_the_degree_correction_favours_what_the_model_under_uses() -> None:
 
 
 def test_the_decoder_reads_the_correction_of_the_key_s_mode() -> None:
-    from models.decoding import degrees_for
+    from models.lines import degrees_for
     from models.prior import DEGREES
 
     table = np.arange(24, dtype=np.float32).reshape(2, 12)
@@ -181,10 +181,10 @@ def test_the_decoder_reads_the_correction_of_the_key_s_mode() -> None:
 def test_where_the_network_hesitates_the_correction_picks_the_under_used_degree(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from models import decoding
+    from models import lines
     from models.prior import DEGREES
 
-    monkeypatch.setattr(decoding, "DEGREE_WEIGHT", 2.0)
+    monkeypatch.setattr(lines, "DEGREE_WEIGHT", 2.0)
 
     hesitant = _melody_logits([(0, 4, {69: 10.0, 71: 9.9}, 20.0)])
     assert [p for _, p, _ in _decode(hesitant, None)] == [69]
@@ -215,14 +215,14 @@ def test_the_checkpoint_carries_the_correction(tmp_path: Path) -> None:
 def test_training_fits_a_degree_correction_only_while_the_decoder_reads_one(
     tiny_checkpoint: Path, tiny_corpus: Path, tmp_path: Path
 ) -> None:
-    from models import decoding
+    from models import lines
     from models.calibrate import calibrate
     from models.prior import DEGREES
 
     loaded = load_checkpoint(tiny_checkpoint)
     assert loaded.config.autoencoder.pitch_reader  # a reader's takes need no correction
     assert f"melody{DEGREES}" not in loaded.priors and "degrees" not in loaded.meta
-    assert decoding.DEGREE_WEIGHT > 0  # a model without a reader reads it
+    assert lines.DEGREE_WEIGHT > 0  # a model without a reader reads it
     copy = tmp_path / "model.pt"
     copy.write_bytes(tiny_checkpoint.read_bytes())
     calibrate(copy, tiny_corpus, 4)  # ``python -m models.calibrate`` still fits one

@@ -124,7 +124,7 @@ def test_every_mode_round_trips_in_both_frames() -> None:
 def test_a_bar_takes_an_earlier_bars_rhythm_only_when_the_network_nearly_says_so() -> None:
     """Bar 1 plays quarter notes. Bar 2's onset on beat 3 is a coin toss (log-odds -0.2): it
     becomes bar 1's rhythm. Bar 3 is sure of its own, different rhythm and keeps it."""
-    from models.decoding import _motif_rhythm
+    from models.lines import _motif_rhythm
 
     bar = 16
     sound = np.full(3 * bar, 8.0, np.float32)
