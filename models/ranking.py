@@ -71,8 +71,16 @@ STATIC_PENALTY = 0.5
 # this ratio either way, in a stem that plays, ranks ``GROOVE_PENALTY`` lower in the second
 # term for each such stem (``groove_misses``), a lone first candidate too: the decoder moves
 # its thresholds only so far (``models.comping.COMPING_SHIFTS``), and the network writes one
-# draw of a style busier or sparser than the next. 0: off.
-GROOVE_MISS = 0.15
+# draw of a style busier or sparser than the next (three draws of one disco prompt comped at
+# 0.63, 1.10 and 0.99 of its style's training strikes a bar). 0: off. Chosen on the tuning
+# seeds (session 24): fresh takes' comping and bass within 20% of their styles' held-out
+# windows 0.853 / 0.853 -> 0.912 / 0.912 at 0.15 and at 0.25 (`bench/style_density.py
+# --seed 30000`); `bench/realism.py --split train` 0.560 -> 0.570 / 0.573;
+# `bench/realism_heldback.py --split train --bars 8 --n 300`, all / notes only, logistic
+# 0.778 / 0.728 -> 0.798 / 0.750 at 0.15, 0.788 / 0.735 at 0.25 (a penalty of 0.1 at
+# 0.15: 0.793 / 0.742, comping 0.882). 340 edits at 0.15 (`bench/chord_edits.py --seed
+# 20000`): styles within 20% unchanged (0.765 / 0.853), each edit's comping 0.700 -> 0.715.
+GROOVE_MISS = 0.25
 GROOVE_PENALTY = 0.25
 
 Density = tuple[float | None, float | None]  # (comping strikes a bar, bass notes a bar)
