@@ -145,6 +145,19 @@ BASS_SHIFTS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 # (docs/model.md, "Session 23"). () reads as session 22 did.
 BASS_LEANS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 
+# Nats the bass's pitch path gains for each step of 1 or 2 semitones between two notes
+# (``models.lines._mono_notes``'s ``step_bonus``). The takes' bass repeated its pitch where
+# the corpus's steps: on 100 training-split windows' captions, repeats / steps / leaps of a
+# fourth or more 0.317 / 0.151 / 0.433 against the windows' 0.242 / 0.219 / 0.442. A cost
+# on repeats (session 23) made leaps of them. At 1 / 2 / 3 nats: 0.296 / 0.182 / 0.426,
+# 0.277 / 0.220 / 0.414, 0.259 / 0.276 / 0.388, notes on the beat in the chord 0.540 ->
+# 0.537 / 0.531 / 0.527 (windows 0.562), passing tones (a non-chord note stepped into and
+# out of) 0.038 -> 0.049 / 0.067 / 0.102 (0.070). At 2: `bench/realism.py --split train`
+# 0.573 -> 0.578, `bench/realism_heldback.py --split train --bars 8 --n 300` all / notes
+# only 0.788 / 0.735 -> 0.768 / 0.735, bass steps d -0.36 -> -0.06 (docs/model.md,
+# "Session 24"). 0: none, as before.
+BASS_STEP_BONUS = 2.0
+
 # A melody note is struck again at the bar line it would sound through (``models.lines._mono_notes``'s
 # ``bar_lines``): the corpus's melodies start a note on 0.94 of their downbeats and hold one
 # over the bar line 0.003 of the time, 0.4.2's takes 0.89 and 0.019 (held-out,
@@ -236,6 +249,7 @@ def decode_logits(
                     merge, SHORT_REPEAT_COST if stem == "melody" else 0.0,
                     MELODY_BAR_LINES and stem == "melody",
                     CONTOUR_TURN_COST if stem == "melody" else 0.0,
+                    BASS_STEP_BONUS if stem == "bass" else 0.0,
                     bass_rhythms if stem == "bass" else None)  # fmt: skip
             notes = closest_reading(partial(read_line, out, rows, logit_t, rest),
                              lambda notes: len(notes) / template.bars,

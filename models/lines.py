@@ -89,7 +89,7 @@ BASS_BOOK_NATS = 16.0
 BASS_BOOK_WEIGHT = 1.0
 # A bass asked to walk (``models.aims.walking_book``) pays ``WALKING_REPEAT_COST`` nats to
 # play a pitch again and gains ``WALKING_STEP_BONUS`` for a step (1 or 2 semitones) between
-# two notes (``_walking_moves``): a walking line moves on every beat, mostly by step.
+# two notes (``_moves``): a walking line moves on every beat, mostly by step.
 WALKING_REPEAT_COST = 8.0
 WALKING_STEP_BONUS = 2.0
 # ... and weighs the network's pitch rows this much for a note it did not strike there
@@ -97,11 +97,12 @@ WALKING_STEP_BONUS = 2.0
 WALKING_UNHEARD = 0.25
 
 
-def _walking_moves(rows: int) -> F32:
-    """(rows, rows) gains a walking bass's pitch path adds between two notes."""
+def _moves(rows: int, repeat_cost: float, step_bonus: float) -> F32:
+    """(rows, rows) gains a line's pitch path adds between two notes: ``-repeat_cost`` for
+    the same pitch again, ``step_bonus`` for a step of 1 or 2 semitones."""
     moves = np.abs(np.subtract.outer(np.arange(rows), np.arange(rows)))
-    return np.where(moves == 0, -WALKING_REPEAT_COST,
-                    np.where(moves <= 2, WALKING_STEP_BONUS, 0.0)).astype(np.float32)  # fmt: skip
+    return np.where(moves == 0, -repeat_cost,
+                    np.where(moves <= 2, step_bonus, 0.0)).astype(np.float32)  # fmt: skip
 
 
 def _pitch_changes(best: NDArray[np.int64], own: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
@@ -301,6 +302,7 @@ def _mono_notes(
     short_repeat: float = 0.0,
     bar_lines: bool = False,
     turn_cost: float = 0.0,
+    step_bonus: float = 0.0,
     groove: RhythmBook | None = None,
 ) -> list[Note]:
     """Segment decoding of a monophonic stem from (rows + 2, T) logits.
@@ -326,8 +328,10 @@ def _mono_notes(
     (``_motif_rhythm``) and then to its pitches (``_motif_pitches``, ``PITCH_MOTIF_NATS``).
     With ``bar_lines``, a note sounding through a bar line is struck again there
     (``MELODY_BAR_LINES``); with ``turn_cost``, the pitch path pays it for each move against
-    the direction of the last (``_contour_path``, ``CONTOUR_TURN_COST``). With ``groove`` (the
-    bass's), a bar may be played in one of its style's commonest rhythms (``_groove_rhythm``).
+    the direction of the last (``_contour_path``, ``CONTOUR_TURN_COST``); with ``step_bonus``,
+    it gains that for each step of 1 or 2 semitones (the bass's: ``models.decoding.
+    BASS_STEP_BONUS``). With ``groove`` (the bass's), a bar may be played in one of its style's
+    commonest rhythms (``_groove_rhythm``), and a walking bass's moves are its own.
     """
     z = logits[: rows + 1]
     logp = z - z.max(axis=0, keepdims=True)
@@ -369,8 +373,10 @@ def _mono_notes(
         emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     gain = -_leap_costs(rows) if transitions is None else weight * transitions
-    if groove is not None and groove.named:
-        gain = gain + _walking_moves(rows).astype(gain.dtype)
+    if groove is not None and groove.named:  # a walking bass
+        gain = gain + _moves(rows, WALKING_REPEAT_COST, WALKING_STEP_BONUS).astype(gain.dtype)
+    elif step_bonus:
+        gain = gain + _moves(rows, 0.0, step_bonus).astype(gain.dtype)
     steps, held = _boundary_steps(runs, gain, onset_lo, bar if bar_lines else 0,
                                   transitions is not None, merge_scale, short_repeat)  # fmt: skip
     path = _contour_path(emit, steps, turn_cost) if turn_cost > 0 else _plain_path(emit, steps)

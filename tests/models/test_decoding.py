@@ -318,6 +318,24 @@ def test_a_walking_bass_strikes_every_beat_and_moves() -> None:
     assert pitches[0] == 5 and all(a != b for a, b in itertools.pairwise(pitches))
 
 
+def test_where_the_network_hesitates_a_bass_with_a_step_bonus_steps() -> None:
+    """The takes' bass repeated its pitch where the corpus's steps (repeats 0.317 against
+    0.242, steps 0.151 against 0.219): ``BASS_STEP_BONUS`` nats a step tip a hesitation."""
+    from models.lines import _mono_notes
+
+    rows = 12
+    logits = np.full((rows + 2, 16), -6.0, np.float32)
+    logits[0] = -10.0  # no rest
+    logits[1 + 5, :8] = 4.0  # a note, then the network hesitates: the same pitch, or a step
+    logits[1 + 5, 8:] = 1.1
+    logits[1 + 7, 8:] = 1.0
+    logits[rows + 1, [0, 8]] = 6.0
+    assert decoding.BASS_STEP_BONUS > 0
+    plain = _mono_notes(logits, rows, 0.0, 0, 0)
+    stepping = _mono_notes(logits, rows, 0.0, 0, 0, step_bonus=decoding.BASS_STEP_BONUS)
+    assert [n.pitch for n in plain] == [5, 5] and [n.pitch for n in stepping] == [5, 7]
+
+
 def test_a_bass_leaning_toward_more_notes_takes_the_busier_groove_it_can_reach() -> None:
     """A lean (``RhythmBook.lean``) moves a bar to a busier book rhythm the network finds
     within the book's reach, never to one beyond it."""
