@@ -82,6 +82,11 @@ STATIC_PENALTY = 0.5
 # 20000`): styles within 20% unchanged (0.765 / 0.853), each edit's comping 0.700 -> 0.715.
 GROOVE_MISS = 0.25
 GROOVE_PENALTY = 0.25
+# ... a lone first candidate too (``top_ranked``): off, only a batch drawn anyway is ranked
+# by it, and the tuning seeds' fresh takes came within 20% for 0.882 / 0.853 of styles (on:
+# 0.912 / 0.912) in 0.89 of the time. On, `bench/generate_speed.py`'s 8-bar median went 0.33
+# -> 0.56 s: one more of its five takes draws a batch.
+GROOVE_ALONE = True
 
 Density = tuple[float | None, float | None]  # (comping strikes a bar, bass notes a bar)
 
@@ -247,7 +252,8 @@ def top_ranked(song: Song, aims: Density | None = None) -> bool:
     """Whether an unforced candidate ranks as high as any can (in key, its melody's fit at
     least ``FIT_ENOUGH``, not a drone, its band on its density ``aims``; and its harmony
     moves, with ``HOLD_ALONE``): any batch it comes first in keeps it."""
-    return candidate_rank(song, None, hold=HOLD_ALONE, aims=aims) >= (1.0, FIT_ENOUGH)
+    alone = aims if GROOVE_ALONE else None
+    return candidate_rank(song, None, hold=HOLD_ALONE, aims=alone) >= (1.0, FIT_ENOUGH)
 
 
 # Variations of one request differ at least this much (multitrack.form.similarity of

@@ -3,6 +3,8 @@ the ranking's check for harmony that holds one root (models.ranking.holds)."""
 
 from __future__ import annotations
 
+import pytest
+
 from models.editing import sound_forced, unsounded
 from multitrack.song import ChordSpan, Meter, Note, Song, Stem
 from multitrack.theory import Key
@@ -92,7 +94,9 @@ def test_a_candidate_whose_harmony_moves_outranks_one_that_holds_a_root() -> Non
         1.0, ranking.FIT_ENOUGH))  # fmt: skip
 
 
-def test_a_candidate_whose_band_misses_its_density_ranks_lower() -> None:
+def test_a_candidate_whose_band_misses_its_density_ranks_lower(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Of three draws of one disco prompt the network comped one at 0.63 of its style's
     training strikes a bar and another at 1.10; a candidate whose chords or bass play more
     than ``GROOVE_MISS`` off the density the decoder aimed at ranks ``GROOVE_PENALTY`` lower
@@ -118,6 +122,8 @@ def test_a_candidate_whose_band_misses_its_density_ranks_lower() -> None:
     assert ranking.candidate_rank(song, None, aims=(6.0, 3.0)) == (
         first, second - 2 * ranking.GROOVE_PENALTY)  # fmt: skip
     assert ranking.top_ranked(song, on) and not ranking.top_ranked(song, (6.0, 1.0))
+    monkeypatch.setattr(ranking, "GROOVE_ALONE", False)  # only a batch is ranked by it
+    assert ranking.top_ranked(song, (6.0, 1.0))
     spans = [ChordSpan(i * BAR, BAR, ("C", "C", "Am", "Am", "F", "F", "G", "C")[i])
              for i in range(8)]  # fmt: skip
     forced = ranking.candidate_rank(song, spans, aims=on)
