@@ -128,26 +128,15 @@ class BandAims:
         its style. Other edits (a repaint of bars or stems without new chords) read as
         calibrated. A bass asked to walk (``walking``) is read at a note a beat, whatever
         the request, unless it is kept."""
-        comping, bass = self._density(frame, request, base, spans, bars, keep)
+        if request.source is None:
+            means = self.means(frame.style, frame.meter) if STYLE_DENSITY else {}
+            comping, bass = means.get("comping"), means.get("bass")
+        elif spans is None or bars is not None:
+            comping, bass = None, None
+        else:
+            comping, bass = (None, None) if base is None else playing_a_bar(base)
+            comping = None if "chords" in keep else comping
+            bass = None if "bass" in keep else bass
         if walking and "bass" not in keep:
             bass = float(frame.meter.beats_per_bar)
         return comping, bass
-
-    def _density(
-        self,
-        frame: Song,
-        request: GenerateRequest,
-        base: Song | None,
-        spans: tuple[ChordSpan, ...] | None,
-        bars: tuple[int, int] | None,
-        keep: set[str],
-    ) -> Density:
-        if request.source is not None:
-            if spans is None or bars is not None:
-                return None, None
-            comping, bass = (None, None) if base is None else playing_a_bar(base)
-            return None if "chords" in keep else comping, None if "bass" in keep else bass
-        means = self.means(frame.style, frame.meter)
-        if not STYLE_DENSITY or not means:
-            return None, None
-        return means.get("comping"), means.get("bass")

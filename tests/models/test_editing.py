@@ -72,21 +72,23 @@ def test_kept_stems_and_bars_outside_the_edit_are_never_moved() -> None:
     assert all(n.pitch % 12 in {10, 2, 5} for n in repaint.stems["chords"].notes if n.start >= BAR)
 
 
+def _band_take(roots: list[int]) -> Song:
+    """A C-major take, a bar a root: quarter-note triads, a whole-note bass, an arpeggio."""
+    chords = [Note(i * BAR + j * 4, 48 + r + d, 4)
+              for i, r in enumerate(roots) for j in range(4) for d in (0, 4, 7)]  # fmt: skip
+    bass = [Note(i * BAR, 36 + r, BAR) for i, r in enumerate(roots)]
+    mel = tuple(Note(i * BAR + j * 4, 60 + r + (0, 4, 7, 4)[j], 4)
+                for i, r in enumerate(roots) for j in range(4))  # fmt: skip
+    song = _song(chords, bass, mel)
+    return Song(tempo=100.0, meter=song.meter, key=Key.parse("C major"), bars=len(roots),
+                stems=song.stems)  # fmt: skip
+
+
 def test_a_candidate_whose_harmony_moves_outranks_one_that_holds_a_root() -> None:
     from models import ranking
 
-    def take(roots: list[int]) -> Song:
-        chords = [Note(i * BAR + j * 4, 48 + r + d, 4)
-                  for i, r in enumerate(roots) for j in range(4) for d in (0, 4, 7)]  # fmt: skip
-        bass = [Note(i * BAR, 36 + r, BAR) for i, r in enumerate(roots)]
-        mel = tuple(Note(i * BAR + j * 4, 60 + r + (0, 4, 7, 4)[j], 4)
-                    for i, r in enumerate(roots) for j in range(4))  # fmt: skip
-        song = _song(chords, bass, mel)
-        return Song(tempo=100.0, meter=song.meter, key=Key.parse("C major"), bars=len(roots),
-                    stems=song.stems)  # fmt: skip
-
-    vamp = take([0] * 6 + [7, 0])  # C for six bars
-    moves = take([0, 0, 9, 9, 5, 5, 7, 0])
+    vamp = _band_take([0] * 6 + [7, 0])  # C for six bars
+    moves = _band_take([0, 0, 9, 9, 5, 5, 7, 0])
     assert ranking.holds(vamp) and not ranking.holds(moves)
     assert ranking.candidate_rank(moves, None) > ranking.candidate_rank(vamp, None)
     # a lone first candidate is judged without it (no extra draw for a vamp)
@@ -103,15 +105,7 @@ def test_a_candidate_whose_band_misses_its_density_ranks_lower(
     for each, and a lone first candidate that misses is not kept alone."""
     from models import ranking
 
-    roots = [0, 0, 9, 9, 5, 5, 7, 0]
-    chords = [Note(i * BAR + j * 4, 48 + r + d, 4)
-              for i, r in enumerate(roots) for j in range(4) for d in (0, 4, 7)]  # fmt: skip
-    bass = [Note(i * BAR, 36 + r, BAR) for i, r in enumerate(roots)]
-    mel = tuple(Note(i * BAR + j * 4, 60 + r + (0, 4, 7, 4)[j], 4)
-                for i, r in enumerate(roots) for j in range(4))  # fmt: skip
-    song = _song(chords, bass, mel)
-    song = Song(tempo=100.0, meter=song.meter, key=Key.parse("C major"), bars=8,
-                stems=song.stems)  # fmt: skip
+    song = _band_take([0, 0, 9, 9, 5, 5, 7, 0])
     on = (4.0, 1.0)  # 4 strikes and 1 bass note a bar, as played
     assert ranking.groove_misses(song, on) == ranking.groove_misses(song, None) == 0
     assert ranking.groove_misses(song, (4.8, 1.2)) == 0  # within 25%
