@@ -7,6 +7,8 @@ metrics, so redefining a reported metric cannot change the generated notes.
 - Otherwise a candidate that sounds in its asked key beats one that does not; among
   equals the better ``harmonic_fit`` up to ``FIT_ENOUGH`` wins, less ``HOLD_PENALTY`` for
   harmony that holds one root (``holds``), then the first sampled.
+- Either way the second term is ``GROOVE_PENALTY`` lower for each band stem that plays off
+  the density its decoder aimed at (``groove_misses``).
 """
 
 from __future__ import annotations
