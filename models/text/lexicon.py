@@ -209,10 +209,11 @@ _DYNAMICS_TERMS = [
     *_senses("dynamics", "loud", "响亮|大声|强奏|loud|loudly|forte|fortissimo|booming"),
 ]  # fmt: skip
 
-# A bass line's kind (``PromptAttributes.bass_line``), said with the bass it names: a walking
-# bass plays a note on every beat (``models.aims.walking_book``).
+# A bass line's kind (``PromptAttributes.bass_line``): a walking bass plays a note on every
+# beat (``models.aims.walking_book``). It makes the bass play in the style's own program (a
+# jazz walking bass stays acoustic), unless it names the instrument ("walking upright bass").
 _LINE_TERMS: list[tuple[str, tuple[Sense, ...]]] = [
-    *((t, (Sense("bass_line", "walking"), Sense("instrument", "bass")))
+    *((t, (Sense("bass_line", "walking"), Sense("stem", "bass")))
       for t in "walking bass|walking bassline|walking bass line|walking-bass|walking basslines|walking bass lines|行走贝斯|行走低音|行走的贝斯|行走的低音|走路贝斯|走动的贝斯|步行贝斯".split("|")),
     *((t, (Sense("bass_line", "walking"), Sense("instrument", "acoustic_bass")))
       for t in "walking upright bass|walking double bass|walking acoustic bass|行走低音提琴".split("|")),

@@ -175,7 +175,7 @@ class Orchestrator:
         refused = {
             p: hit.text
             for hit in self.hits
-            if hit.negated and hit.has("instrument")
+            if hit.negated and hit.has("instrument") and not hit.has("bass_line")
             for p in BY_ID[hit.values("instrument")[0]].programs
         }
         for stem in ROLE_STEMS:
@@ -197,6 +197,8 @@ class Orchestrator:
         on: dict[str, str] = {}
         only: dict[str, str] = {}
         for hit in self.hits:
+            if hit.negated and hit.has("bass_line"):
+                continue  # "no walking bass": a bass, not a walking one
             if hit.has("stem"):
                 target = off if hit.negated else (only if hit.only else on)
                 for value in hit.values("stem"):

@@ -473,7 +473,9 @@ class Resolver:
             if not hit.negated:
                 continue
             fields = [s.field for s in hit.senses]
-            if "instrument" in fields:
+            if "bass_line" in fields:
+                self.understood.append(f"bass line: not {hit.values('bass_line')[0]} ({hit.text})")
+            elif "instrument" in fields:
                 inst = BY_ID[hit.values("instrument")[0]]
                 if inst.kind != "bass":
                     self.understood.append(f"instrument: {hit.text} (given to no stem)")

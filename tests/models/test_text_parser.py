@@ -699,10 +699,13 @@ def test_chiptune_is_square_waves_over_a_synth_bass(prompt: str) -> None:
 
 @pytest.mark.parametrize(
     ("prompt", "program"),
-    [("jazz walking bass trio in F", 33), ("爵士,行走贝斯,F大调", 33),
-     ("swing with a walking upright bass", 32)],
+    [("jazz walking bass trio in F", 32), ("爵士,行走贝斯,F大调", 32),
+     ("pop with a walking bass", 33), ("piano solo with a walking bass", 33),
+     ("pop with a walking upright bass", 32)],
 )  # fmt: skip
-def test_a_walking_bass_is_a_bass_line_and_the_bass_it_names(prompt: str, program: int) -> None:
+def test_a_walking_bass_is_a_bass_line_that_plays(prompt: str, program: int) -> None:
+    # the bass plays in the style's own program (a jazz walking bass stays acoustic) unless
+    # the prompt names the instrument
     a = lex(prompt)
     assert a.bass_line == "walking"
     assert a.programs["bass"] == program and "bass" in a.stems
@@ -710,3 +713,10 @@ def test_a_walking_bass_is_a_bass_line_and_the_bass_it_names(prompt: str, progra
     assert not a.ignored
     assert PromptAttributes.from_json(a.to_json()).bass_line == "walking"
     assert lex("jazz trio in F").bass_line is None
+
+
+@pytest.mark.parametrize("prompt", ["jazz, no walking bass", "爵士,不要行走贝斯"])
+def test_no_walking_bass_is_a_bass_that_does_not_walk(prompt: str) -> None:
+    a = lex(prompt)
+    assert a.bass_line is None and "bass" in a.stems and not a.stems_named
+    assert any(u.startswith("bass line: not walking") for u in a.understood)
