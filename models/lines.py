@@ -97,10 +97,15 @@ WALKING_STEP_BONUS = 2.0
 WALKING_UNHEARD = 0.25
 
 
+def _intervals(rows: int) -> NDArray[np.int64]:
+    """(rows, rows) semitones between every two pitch rows."""
+    return np.abs(np.subtract.outer(np.arange(rows), np.arange(rows)))
+
+
 def _moves(rows: int, repeat_cost: float, step_bonus: float) -> F32:
     """(rows, rows) gains a line's pitch path adds between two notes: ``-repeat_cost`` for
     the same pitch again, ``step_bonus`` for a step of 1 or 2 semitones."""
-    moves = np.abs(np.subtract.outer(np.arange(rows), np.arange(rows)))
+    moves = _intervals(rows)
     return np.where(moves == 0, -repeat_cost,
                     np.where(moves <= 2, step_bonus, 0.0)).astype(np.float32)  # fmt: skip
 
@@ -279,8 +284,7 @@ def degrees_for(priors: Mapping[str, F32], key: Key) -> F32 | None:
 
 
 def _leap_costs(rows: int) -> F32:
-    d = np.abs(np.arange(rows)[:, None] - np.arange(rows)[None, :])
-    return (LEAP_COST * np.maximum(0, d - FREE_LEAP)).astype(np.float32)
+    return (LEAP_COST * np.maximum(0, _intervals(rows) - FREE_LEAP)).astype(np.float32)
 
 
 def _mono_notes(
@@ -346,34 +350,35 @@ def _mono_notes(
         cuts = _pitch_changes(logp[1:].argmax(axis=0), own, int(PITCH_CUTS))
         onset_lo = np.where(cuts, np.maximum(onset_lo, 1.0), onset_lo)  # an onset, if weak
     sounding, onset = _motif_rhythm(sound, onset_lo, bar, motif, own)
+    walking = groove is not None and groove.named  # a groove asked for by name
+    unheard = None  # a walking bass's notes the network meant held or silent
     if groove is not None:
         sounding, onset = _groove_rhythm(sound, onset_lo, bar, BASS_BOOK_NATS, sounding, onset,
                                          groove)  # fmt: skip
-        if groove.named:  # a groove asked for by name strikes every note, a repeat too
-            unheard = onset & (onset_lo <= 0)  # notes the network meant held or silent
-            onset_lo = np.where(onset, np.inf, onset_lo)
+    if walking:  # it strikes every note, a repeat too
+        unheard = onset & (onset_lo <= 0)
+        onset_lo = np.where(onset, np.inf, onset_lo)
     if bar_lines and bar > 0:  # a note sounding through a bar line is struck again there
         onset = onset.copy()
         onset[bar::bar] |= sounding[bar::bar]
     runs = note_runs(sounding, onset)
     if not runs:
         return []
+    starts = np.array([a for a, _ in runs])
     emit = np.stack([logp[1:, a:b].sum(axis=1) for a, b in runs])  # (notes, rows)
-    if groove is not None and groove.named and WALKING_UNHEARD < 1:
+    if unheard is not None and WALKING_UNHEARD < 1:
         # a note the network held over or rested through says little of its own pitch
-        starts = np.array([a for a, _ in runs])
         emit = emit * np.where(unheard[starts], WALKING_UNHEARD, 1.0)[:, None]
     if degrees is not None and DEGREE_WEIGHT:
         emit = emit + DEGREE_WEIGHT * degrees[(low + np.arange(rows)) % 12]
     if harmony is not None:
         pcs = (low + np.arange(rows) - shift) % 12
-        starts = np.array([a for a, _ in runs])
         tone = CHORD_TONE_BONUS if tone_bonus is None else tone_bonus
         bonus = np.where(starts % beat == 0, 1.0, offbeat) * tone
         emit = emit + bonus[:, None] * harmony[starts][:, pcs]
     weight = PRIOR_WEIGHT if prior_weight is None else prior_weight
     gain = -_leap_costs(rows) if transitions is None else weight * transitions
-    if groove is not None and groove.named:  # a walking bass
+    if walking:
         gain = gain + _moves(rows, WALKING_REPEAT_COST, WALKING_STEP_BONUS).astype(gain.dtype)
     elif step_bonus:
         gain = gain + _moves(rows, 0.0, step_bonus).astype(gain.dtype)
