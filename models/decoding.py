@@ -25,7 +25,8 @@ from models import lines
 from models.comping import read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
 from models.grooves import RhythmBook, closest_reading, pulls_of
-from models.lines import degrees_for, read_line, table_for
+from models.lines import read_line
+from models.prior import degrees_for, table_for
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
 from multitrack.harmony import fold_pitch_classes, harmony_pitch_classes, sounding
 from multitrack.song import DRUM_CLASSES, STEMS, Note, Song, Stem

@@ -16,18 +16,16 @@ benches override them by ``setattr`` on this module (bench/realism.py ``--decode
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from models.grooves import RhythmBook, cheapest
-from models.prior import DEGREES, MINOR, MINOR_CLASS, PENTATONIC, mode_class
 from models.representation import F32
 from multitrack.grid import note_runs
 from multitrack.song import Note
-from multitrack.theory import Key
 
 # Melodic prior of the monophonic decoder: log-probability cost per semitone of a leap
 # beyond a fifth between consecutive notes (see ``_mono_notes``).
@@ -261,26 +259,6 @@ def _motif_pitches(
             for i, r in zip(idx, [path[i] for i in bars[best[1]]], strict=True):
                 path[i] = r
     return path
-
-
-def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
-    """The note-to-note table ``stem`` decodes with in ``key``: the pentatonic tunes' own
-    for a pentatonic mode, the minor-key tunes' for a minor key, when the checkpoint has
-    one, else the stem's."""
-    if key.is_pentatonic and f"{stem}{PENTATONIC}" in priors:
-        return priors[f"{stem}{PENTATONIC}"]
-    if mode_class(key) == MINOR_CLASS and f"{stem}{MINOR}" in priors:
-        return priors[f"{stem}{MINOR}"]
-    return priors.get(stem)
-
-
-def degrees_for(priors: Mapping[str, F32], key: Key) -> F32 | None:
-    """The melody's per-pitch-class correction (12,) in the key frame for ``key``
-    (``models.prior.fit_degrees``), or None: none fitted, or a pentatonic mode (its own
-    table keeps it to five notes)."""
-    table = priors.get(f"melody{DEGREES}")
-    cls = mode_class(key)
-    return None if table is None or cls is None else table[cls]
 
 
 def _leap_costs(rows: int) -> F32:

@@ -12,13 +12,14 @@ training split's non-overlapping 4-bar windows and smoothed toward the interval 
 (so a rare row still moves by the usual intervals), is the decoder's melodic language model:
 ``models.lines._mono_notes`` adds ``PRIOR_WEIGHT`` times it between consecutive notes
 (an HMM with the network as emission). It lives in the checkpoint, so a model retrained on a
-producer's library decodes with that library's line.
+producer's library decodes with that library's line. ``table_for`` and ``degrees_for`` pick
+the tables a take in a given key decodes with, by the names this module stores them under.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,26 @@ def mode_class(key: Key) -> int | None:
     if key.is_pentatonic:
         return None
     return MINOR_CLASS if key.mode == "minor" else 0
+
+
+def table_for(priors: Mapping[str, F32], stem: str, key: Key) -> F32 | None:
+    """The note-to-note table ``stem`` decodes with in ``key``: the pentatonic tunes' own
+    for a pentatonic mode, the minor-key tunes' for a minor key, when the checkpoint has
+    one, else the stem's."""
+    if key.is_pentatonic and f"{stem}{PENTATONIC}" in priors:
+        return priors[f"{stem}{PENTATONIC}"]
+    if mode_class(key) == MINOR_CLASS and f"{stem}{MINOR}" in priors:
+        return priors[f"{stem}{MINOR}"]
+    return priors.get(stem)
+
+
+def degrees_for(priors: Mapping[str, F32], key: Key) -> F32 | None:
+    """The melody's per-pitch-class correction (12,) in the key frame for ``key``
+    (``models.prior.fit_degrees``), or None: none fitted, or a pentatonic mode (its own
+    table keeps it to five notes)."""
+    table = priors.get(f"melody{DEGREES}")
+    cls = mode_class(key)
+    return None if table is None or cls is None else table[cls]
 
 
 def _degree_counts(songs: Iterable[Song], key_frame: str) -> NDArray[np.float64]:

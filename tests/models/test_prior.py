@@ -117,8 +117,7 @@ def test_the_checkpoint_carries_the_tables(tmp_path: Path) -> None:
 
 
 def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
-    from models.lines import table_for
-    from models.prior import PENTATONIC
+    from models.prior import PENTATONIC, table_for
 
     major = fit_transitions([_scale_tune(60)], "melody", "signature")
     pentatonic = fit_transitions([_scale_tune(72)], "melody", "signature")
@@ -131,8 +130,7 @@ def test_a_pentatonic_take_decodes_with_the_pentatonic_tunes_table() -> None:
 
 
 def test_a_minor_take_decodes_with_the_minor_tunes_table() -> None:
-    from models.lines import table_for
-    from models.prior import MINOR
+    from models.prior import MINOR, table_for
 
     major = fit_transitions([_scale_tune(60)], "melody", "signature")
     minor = fit_transitions([_scale_tune(69)], "melody", "signature")
@@ -167,8 +165,7 @@ def test_the_degree_correction_favours_what_the_model_under_uses() -> None:
 
 
 def test_the_decoder_reads_the_correction_of_the_key_s_mode() -> None:
-    from models.lines import degrees_for
-    from models.prior import DEGREES
+    from models.prior import DEGREES, degrees_for
 
     table = np.arange(24, dtype=np.float32).reshape(2, 12)
     priors = {f"melody{DEGREES}": table}
