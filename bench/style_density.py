@@ -87,7 +87,11 @@ def main() -> None:
         rows[st.id] = {
             "comping": round(float(np.mean(comping)) / max(ref[st.id]["comping"], 1e-9), 3),
             "bass": round(float(np.mean(bass)) / max(ref[st.id]["bass"], 1e-9), 3),
-        }
+            # against the windows where the stem plays (``chord_edits.reference``)
+            **{f"{stem}_playing": round(float(np.mean(v)) / max(ref[st.id][f"{stem}_playing"],
+                                                                1e-9), 3)
+               for stem, v in (("comping", comping), ("bass", bass))},
+        }  # fmt: skip
         book = pipe.band.rhythm_books.get(book_key(st.id, meters[st.id]))
         grooves[st.id] = (in_book(songs, book), in_book(held_out.get(st.id, []), book))
         shown = " ".join("  -  " if g is None else f"{g:5.2f}" for g in grooves[st.id])
@@ -95,10 +99,12 @@ def main() -> None:
               f"  grooves (takes, windows) {shown}")  # fmt: skip
     within = {
         stem: round(float(np.mean([abs(r[stem] - 1.0) <= 0.2 for r in rows.values()])), 3)
-        for stem in ("comping", "bass")
+        for stem in ("comping", "bass", "comping_playing", "bass_playing")
     }
     print(f"styles within 20% of their windows: comping {within['comping']:.2f}, "
-          f"bass {within['bass']:.2f} ({len(rows)} styles, {args.per_style} takes each)")  # fmt: skip
+          f"bass {within['bass']:.2f} ({len(rows)} styles, {args.per_style} takes each); "
+          f"of their windows where that stem plays: {within['comping_playing']:.2f}, "
+          f"{within['bass_playing']:.2f}")  # fmt: skip
     trained = training_split_within(args.corpus, meters, {k: ref[k] for k in rows})
     print("the training split's own windows, the same way: comping {:.2f}, bass {:.2f}".format(
         *trained.values()))  # fmt: skip

@@ -12,11 +12,12 @@ calls; no torch here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from models.grooves import RhythmBook, book_key
+from models.grooves import RhythmBook, bar_rhythms, book_key, fit_rhythm_books
 from models.request import GenerateRequest
 from multitrack.features import playing_a_bar
 from multitrack.song import ChordSpan, Meter, Song
@@ -24,6 +25,24 @@ from multitrack.song import ChordSpan, Meter, Song
 # A new take's comping and bass are read at its style's training density (``density``);
 # False reads them at the calibrated thresholds, as before session 17.
 STYLE_DENSITY = True
+# A chord edit of the whole take reads its chords and bass in its source's own grooves
+# (``source_book``: each bar rhythm the source plays, with its share of its bars), not its
+# style's: the band keeps its pattern under the new chords, as a producer expects of a chord
+# track. The network still writes each bar; a bar takes one of the source's rhythms only
+# within ``models.comping.CHORD_RHYTHM_NATS`` of its own reading. Session 25, tuning seeds
+# (`bench/chord_edits.py --n 340 --seed 20000`; /tmp/exp/s25/retain.py, 102 edits), off ->
+# on at ``SOURCE_GROOVE_WEIGHT`` 1 / 2 / 4: edits' comping bars striking one of their
+# source's bar rhythms 0.567 -> 0.704 / 0.763 / 0.867, the same bar's 0.418 -> 0.492 / 0.546
+# / 0.594; bass bars 0.724 -> 0.748 / 0.771 / 0.792; comping strikes a bar within 10% of the
+# source's 0.874 -> 0.924 / - / -, mean |log ratio| 0.050 -> 0.037 / 0.038 / 0.052; styles
+# within 20% of their windows, comping / bass, 0.794 / 0.824 -> 0.824 / 0.853 (1 and 2),
+# 0.824 / 0.824 (4); per edit 0.718 / 0.759 -> 0.729 / 0.759, 0.732 / 0.768, 0.706 / 0.759;
+# recogniser 0.935 -> 0.930 / 0.931 / 0.930, chroma 0.941 -> 0.941 / 0.940 / 0.944. False
+# reads an edit in its style's grooves, as before session 25.
+SOURCE_GROOVES = True
+# How much a source's grooves weigh against the network's reading (``RhythmBook.weight``;
+# the pulls of a reading aiming at a density multiply it).
+SOURCE_GROOVE_WEIGHT = 2.0
 
 Density = tuple[float | None, float | None]  # comping strikes a bar, bass notes a bar
 
@@ -37,6 +56,16 @@ def book_for(frame: Song, books: Mapping[str, RhythmBook]) -> RhythmBook | None:
         if book is not None:
             return book
     return None
+
+
+def source_book(song: Song, stem: str) -> RhythmBook | None:
+    """The grooves ``song`` plays ``stem`` in (``models.grooves.bar_rhythms``): each of its
+    bar rhythms with its share of the bars that play; None where it is silent."""
+    counted = Counter(bar_rhythms(song, stem))
+    if not counted:
+        return None
+    book = RhythmBook.from_meta(fit_rhythm_books({"": counted}, size=len(counted))[""])
+    return book.pulled(SOURCE_GROOVE_WEIGHT)
 
 
 def walking_book(meter: Meter) -> RhythmBook:
@@ -87,12 +116,17 @@ class BandAims:
         )
 
     def grooves(
-        self, frame: Song, walking: bool = False
+        self, frame: Song, walking: bool = False, source: Song | None = None
     ) -> tuple[RhythmBook | None, RhythmBook | None]:
-        """The comping's and the bass's grooves a take is read with (``book_for``); a bass
+        """The comping's and the bass's grooves a take is read with: its style's in its
+        meter (``book_for``); a chord edit's (``source``: the take it re-plays under new
+        chords), the source's own where that stem plays in it (``source_book``); a bass
         asked to walk, ``walking_book``'s."""
-        bass = walking_book(frame.meter) if walking else book_for(frame, self.bass_books)
-        return book_for(frame, self.rhythm_books), bass
+        comping, bass = book_for(frame, self.rhythm_books), book_for(frame, self.bass_books)
+        if source is not None and SOURCE_GROOVES:
+            comping = source_book(source, "chords") or comping
+            bass = source_book(source, "bass") or bass
+        return comping, walking_book(frame.meter) if walking else bass
 
     def feel(self, frame: Song, request: GenerateRequest) -> Density:
         """The feel a request asks a model with the feel track for (None leaves a row

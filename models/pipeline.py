@@ -35,6 +35,7 @@ from models.editing import (
     unsounded,
     voiced,
 )
+from models.grooves import RhythmBook
 from models.guard import CopyGuard
 from models.precision import DEFAULT_PRECISION, apply_precision, autocast
 from models.ranking import (
@@ -341,6 +342,8 @@ class Pipeline:
         phrases = phrase_plan(request, frame)
         walking = attrs.bass_line == "walking"
         comping, bass = self.band.density(frame, request, base, spans, bars, keep, walking)
+        re_played = base if spans is not None and bars is None and request.source else None
+        grooves = self.band.grooves(frame, walking, re_played)
         tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request),
                               band="chords" in playing or "bass" in playing)  # fmt: skip
         cond = self._condition(attrs, frame, text, tracks, told)
@@ -353,7 +356,7 @@ class Pipeline:
             seed = request.seed + attempt * 1_000_003
             sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
                                    cancelled, timings, k=k, comping=comping, bass=bass,
-                                   phrases=free, spans=spans, walking=walking)  # fmt: skip
+                                   phrases=free, spans=spans, grooves=grooves)  # fmt: skip
             if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
@@ -490,7 +493,8 @@ class Pipeline:
         cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
         sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
                                request.seed + 7, [], None, None, {},
-                               bass=groove_bass, walking=walking)  # fmt: skip
+                               bass=groove_bass,
+                               grooves=self.band.grooves(frame, walking))  # fmt: skip
         pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
         # ranked by the first pass's chords as triads over any bass: its recognised slash
         # chords describe its own inversions, not a bass line the groove must play (asking
@@ -662,14 +666,14 @@ class Pipeline:
         bass: float | None = None,
         phrases: bool = False,
         spans: tuple[ChordSpan, ...] | None = None,
-        walking: bool = False,
+        grooves: tuple[RhythmBook | None, RhythmBook | None] = (None, None),
     ) -> list[Song]:
         """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
         draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``,
         ``bass``: the chords stem's strikes and the bass's notes a bar to decode to
         (``decode_logits``, ``BandAims.density``); ``spans`` a forced
-        progression, pushed toward by ``chord_guidance`` and decoded against; ``walking``: the
-        bass is read in a walking bass's grooves (``BandAims.grooves``)."""
+        progression, pushed toward by ``chord_guidance`` and decoded against; ``grooves``: the
+        comping's and the bass's the decoder reads them in (``BandAims.grooves``)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
@@ -721,7 +725,6 @@ class Pipeline:
         with autocast(self.precision.used):
             decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
         typed = None if spans is None else span_pitch_classes(spans, frame.steps)
-        grooves = self.band.grooves(frame, walking)
         songs = [
             decode_logits(
                 {s: v[i].numpy() for s, v in decoded.items()},
