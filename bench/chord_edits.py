@@ -261,7 +261,7 @@ def main() -> None:
     ref = reference(windows)
     pipe = Pipeline.load(args.checkpoint, candidates=args.candidates)
     if args.chord_guidance is not None:
-        pipe.chord_guidance = args.chord_guidance
+        pipe.sampler.chord_guidance = args.chord_guidance
     styles = [s for s in STYLES if s.id in ref]
     rows: list[dict[str, Any]] = []
     t0 = time.time()
@@ -303,7 +303,7 @@ def main() -> None:
         "edits": n,
         "styles": len({r["style"] for r in rows}),
         "candidates": args.candidates,
-        "chord_guidance": pipe.chord_guidance,
+        "chord_guidance": pipe.sampler.chord_guidance,
         "bars_recogniser": round(float(np.mean([r["recogniser"] for r in rows])), 4),
         "bars_chroma": round(float(np.mean([r["chroma"] for r in rows])), 4),
         "comping_ratio_median": round(float(np.median([r["comping"] for r in rows])), 3),

@@ -30,9 +30,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from bridge.service import generate_take, load_pipeline
 from models.conditioning import CondBatch, Condition, collate
-from models.pipeline import CANDIDATE_BARS, CANDIDATES, DEFAULT_SAMPLER, Pipeline
+from models.pipeline import CANDIDATE_BARS, CANDIDATES, Pipeline
 from models.precision import DEFAULT_PRECISION, state_megabytes
 from models.request import DEFAULT_STEPS, GenerateRequest
+from models.sampling import DEFAULT_SAMPLER
 from multitrack.take import finish_take
 
 sys.path.insert(0, str(Path(__file__).parent))

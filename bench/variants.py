@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.checkpoint import LoadedModel
-from models.pipeline import SAMPLERS, Pipeline
+from models.pipeline import Pipeline
 from models.precision import PRECISIONS
+from models.sampling import SAMPLERS
 
 _SPEC = re.compile(
     r"(?P<sampler>[a-z]+)-(?P<steps>\d+)x(?P<candidates>\d+)-(?P<precision>[a-z0-9]+)(?P<text>\+text)?(?P<batch>\+batch)?"

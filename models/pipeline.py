@@ -2,14 +2,14 @@
 
 The only place that sees everything (diffusers' pipeline): it parses the prompt, builds the
 song frame (tempo, meter, key, bars, programs) from the attributes, prepares the known
-latent and mask for editing, runs the guided DDIM loop, decodes, and splices kept material
-back note for note.
+latent and mask for editing, has ``models.telling`` say what the denoiser is told and
+``models.sampling`` draw and decode the candidates, ranks them (``models.ranking``), and
+splices kept material back note for note.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from models import aims, structure
+from models import aims
 from models.aims import BandAims
 from models.checkpoint import LoadedModel, load_checkpoint
-from models.conditioning import CondBatch, Condition, collate, known_programs
-from models.decoding import decode_logits
 from models.editing import (
     forced_spans,
     kept_sections,
@@ -35,9 +33,8 @@ from models.editing import (
     unsounded,
     voiced,
 )
-from models.grooves import RhythmBook
 from models.guard import CopyGuard
-from models.precision import DEFAULT_PRECISION, apply_precision, autocast
+from models.precision import DEFAULT_PRECISION
 from models.ranking import (
     Scorer,
     candidate_rank,
@@ -47,18 +44,15 @@ from models.ranking import (
     static_melody,
     top_ranked,
 )
-from models.representation import key_shift
-from models.request import MAX_GENERATE_BARS, Cancelled, GenerateRequest, RequestError
-from models.schedule import DDIMScheduler, DPMSolverScheduler
+from models.request import MAX_GENERATE_BARS, GenerateRequest, RequestError
+from models.sampling import DEFAULT_SAMPLER, CancelFn, ProgressFn, Sampler
 from models.structure import (
-    closing_chords,
     phrase_plan,
     plan_sections,
-    share_noise,
-    tie,
     tie_groups,
     tie_notes,
 )
+from models.telling import Telling
 from models.text import (
     PromptAttributes,
     apply_overrides,
@@ -66,21 +60,17 @@ from models.text import (
     embed_prompt,
     parse_prompt,
 )
-from models.tracks import CHORD_ROWS, chord_track, song_tracks
 from multitrack.chords import format_chord
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
 from multitrack.form import form_bars
-from multitrack.harmony import key_agrees, span_pitch_classes
+from multitrack.harmony import key_agrees
 from multitrack.ranges import playable_bass
 from multitrack.recognise import recognise_song
-from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Section, Song, Stem
-from multitrack.stems import PROGRAM_STEMS
+from multitrack.song import DEFAULT_PROGRAMS, STEMS, ChordSpan, Meter, Song, Stem
 from multitrack.styles import style as style_of
 from multitrack.theory import Key
 
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
 DEFAULT_BARS = 8
 MAX_RESAMPLES = 4  # draws again while every candidate copies a training window
 # Candidates sampled in one batch per request; the first in its key is kept, unless its
@@ -121,20 +111,6 @@ SOUND_FORCED = True
 # ``models.ranking.FIT_ENOUGH``); else it samples the rest of a batch and ranks them all.
 FIRST_ALONE = True
 CANDIDATE_BARS = 128
-# Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
-# 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
-SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSolverScheduler}
-DEFAULT_SAMPLER = "dpm"
-# A model with the feel track (``DenoiserConfig.feel``) is asked for the densities the
-# decoder aims at (``models.aims.BandAims.feel``): a new take its style's, an edit its
-# source's. False leaves the track unknown.
-FEEL_TRACK = True
-# Extra guidance toward a forced progression (``Pipeline._sample``): a third denoiser pass
-# under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
-CHORD_GUIDANCE = 2.0
-# The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it: 0 no
-# third pass.
-FEEL_GUIDANCE = 0.0
 # When the prompt's sentence vector conditions the model: ``unnamed``, only when the lexicon
 # left words it could not name (``PromptAttributes.nearest``; the attributes carry the rest),
 # so a prompt of known words never loads the encoder (~1.2 s cold); ``always``, every prompt
@@ -237,29 +213,26 @@ class Pipeline:
     ) -> None:
         if candidates < 1:
             raise ValueError(f"candidates must be at least 1, got {candidates}")
-        if sampler not in SAMPLERS:
-            raise ValueError(f"unknown sampler {sampler!r}; samplers: {', '.join(SAMPLERS)}")
         if text_vector not in TEXT_VECTORS:
             raise ValueError(f"unknown text_vector {text_vector!r}: {', '.join(TEXT_VECTORS)}")
         self.candidates = candidates
         self.text_vector = text_vector
         self.first_alone = FIRST_ALONE
-        self.chord_guidance = CHORD_GUIDANCE
-        self.feel_guidance = FEEL_GUIDANCE
         self.model = model
-        self.ae = model.autoencoder
-        # the denoiser to sample with (int8: a quantised copy) and the precision it runs at
-        self.den, self.precision = apply_precision(model.denoiser, precision)
-        self.scheduler = SAMPLERS[sampler](model.config.diffusion.train_timesteps)
         self.guard = guard
         self.version = model.config.version
+        # the denoising loop and its decoding (``models.sampling``)
+        self.sampler = Sampler(model, sampler, precision)
+        self.ae, self.den, self.precision = (
+            self.sampler.ae,
+            self.sampler.den,
+            self.sampler.precision,
+        )
         self.key_frame = model.config.key_frame
-        # programs each stem played in training (checkpoint meta; models.conditioning)
-        self.programs_seen: dict[str, list[int]] | None = model.meta.get("programs_seen")
-        # share of each style's training windows with drums (checkpoint meta; ``_playing``)
-        self.drums_by_style: dict[str, float] = dict(model.meta.get("drums_by_style", {}))
         # each style's density and grooves a meter (checkpoint meta; ``models.aims``)
         self.band = BandAims.from_meta(model.meta)
+        # what the denoiser is told (``models.telling``)
+        self.tell = Telling.of(model, self.band)
 
     @classmethod
     def load(
@@ -329,14 +302,14 @@ class Pipeline:
         sections = plan_sections(request, attrs, frame, kept_sections(base, bars))
         frame = replace(frame, sections=sections)
         keep = set(request.keep)
-        if spans is not None and not self.den.cfg.tracks:
+        if spans is not None and not self.tell.has_tracks:
             # a model without a chord track: the progression is voiced by rule and pinned
             base = voiced(base if base is not None else frame, spans)
             keep |= {"chords", "bass"}
         wants_text = self.text_vector == "always" or bool(attrs.nearest)
         text = embed_prompt(request.prompt) if wants_text and request.prompt.strip() else None
         timings = {"text": time.perf_counter() - t0}
-        playing, told = self._playing(attrs, request)
+        playing, told = self.tell.playing(attrs, request)
         t1 = time.perf_counter()
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
         phrases = phrase_plan(request, frame)
@@ -344,9 +317,10 @@ class Pipeline:
         comping, bass = self.band.density(frame, request, base, spans, bars, keep, walking)
         re_played = base if spans is not None and bars is None and request.source else None
         grooves = self.band.grooves(frame, walking, re_played)
-        tracks = self._tracks(frame, spans, base, bars, phrases, self._feel(frame, request),
-                              band="chords" in playing or "bass" in playing)  # fmt: skip
-        cond = self._condition(attrs, frame, text, tracks, told)
+        tracks = self.tell.tracks(frame, spans, base, bars, phrases,
+                                  self.tell.feel(frame, request),
+                                  band="chords" in playing or "bass" in playing)  # fmt: skip
+        cond = self.tell.condition(attrs, frame, text, tracks, told)
         fpb = frame.meter.steps_per_bar // self.ae.cfg.compression
         ties = tie_groups(phrases, fpb, known.shape[2]) if request.source is None else []
         free = request.source is None and spans is None  # neither an edit nor forced chords
@@ -354,10 +328,13 @@ class Pipeline:
 
         def draw(attempt: int, k: int) -> tuple[list[Song], list[Song]]:
             seed = request.seed + attempt * 1_000_003
-            sampled = self._sample(request, frame, known, mask, cond, seed, ties, progress,
-                                   cancelled, timings, k=k, comping=comping, bass=bass,
-                                   phrases=free, spans=spans, grooves=grooves)  # fmt: skip
-            if ties and not self._tied_above:  # returns sampled as one play as one (tie_notes)
+            sampled = self.sampler.sample(request, frame, known, mask, cond, seed, ties,
+                                          progress, cancelled, timings, k, comping=comping,
+                                          bass=bass, phrases=free, spans=spans, grooves=grooves,
+                                          feel=self.tell.asks_feel)  # fmt: skip
+            if (
+                ties and not self.sampler.tied_above
+            ):  # returns sampled as one play as one (tie_notes)
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]
@@ -442,7 +419,7 @@ class Pipeline:
             )
         silent = [s for s in named if len(chosen[0].stems[s].notes) < PLAYS_A_BAR * chosen[0].bars]
         if silent:  # asked for by name, and no draw played it: said, not hidden
-            share = self.drums_by_style.get(attrs.style or "")
+            share = self.tell.drums_by_style.get(attrs.style or "")
             hint = (
                 f"{attrs.style} has drums in {share:.0%} of its training music; name a style "
                 "that has them in the prompt, or try another seed"
@@ -486,15 +463,16 @@ class Pipeline:
             else self.band.means(groove, song.meter).get("bass") if aims.STYLE_DENSITY
             else None
         )  # fmt: skip
-        feel = (None, groove_bass) if FEEL_TRACK and self.den.cfg.feel else None
+        feel = (None, groove_bass) if self.tell.asks_feel else None
         playing = tuple(attrs.stems)  # told to the model as named, as a window's would be
-        tracks = self._tracks(song, song.chords or None, None, None, song.sections, feel,
-                              band="chords" in playing or "bass" in playing)  # fmt: skip
-        cond = self._condition(replace(attrs, style=groove), frame, None, tracks, playing)
-        sampled = self._sample(replace(request, variations=1), frame, known, mask, cond,
-                               request.seed + 7, [], None, None, {},
-                               bass=groove_bass,
-                               grooves=self.band.grooves(frame, walking))  # fmt: skip
+        tracks = self.tell.tracks(song, song.chords or None, None, None, song.sections, feel,
+                                  band="chords" in playing or "bass" in playing)  # fmt: skip
+        cond = self.tell.condition(replace(attrs, style=groove), frame, None, tracks, playing)
+        one = replace(request, variations=1)
+        sampled = self.sampler.sample(one, frame, known, mask, cond, request.seed + 7, [], None,
+                                      None, {}, self._batch(one, frame), bass=groove_bass,
+                                      grooves=self.band.grooves(frame, walking),
+                                      feel=self.tell.asks_feel)  # fmt: skip
         pool = [splice(replace(c, key=key), frame, keep, None, playing) for c in sampled]
         # ranked by the first pass's chords as triads over any bass: its recognised slash
         # chords describe its own inversions, not a bass line the groove must play (asking
@@ -540,205 +518,7 @@ class Pipeline:
             return replace(song, chords=recognise_song(song))
         return song
 
-    def _tracks(
-        self,
-        frame: Song,
-        spans: tuple[ChordSpan, ...] | None,
-        base: Song | None,
-        bars: tuple[int, int] | None,
-        phrases: tuple[Section, ...],
-        feel: tuple[float | None, float | None] | None = None,
-        band: bool = True,
-    ) -> np.ndarray | None:
-        """The chord, section and feel tracks (8, F) of a request: the forced progression,
-        else the source's chords in the bars an edit keeps; the sections sampling follows
-        (``phrases``: the form's, or a short take's phrase plan); the ``feel`` (``_feel``:
-        comping strikes and bass notes a bar, None for unknown); and its closing chords
-        (``models.structure.closing_chords``; ``band``: its chords or bass play). None for a
-        model without tracks."""
-        if not self.den.cfg.tracks:
-            return None
-        comp = self.ae.cfg.compression
-        frames = frame.steps // comp
-        fpb = frame.meter.steps_per_bar // comp
-        shift = key_shift(frame.key, self.key_frame)
-        tracks = song_tracks(spans, phrases, bars=frame.bars, frames_per_bar=fpb,
-                             frames=frames, shift=shift, compression=comp,
-                             feel=feel)  # fmt: skip
-        if spans is not None:
-            return tracks
-        if base is not None and bars is not None:
-            own = base.chords or recognise_song(base)
-            tracks[CHORD_ROWS] = chord_track(own, frames, shift=shift, compression=comp)
-            tracks[CHORD_ROWS, bars[0] * fpb : bars[1] * fpb] = 0
-        closing = closing_chords(frame, fresh=base is None, repaint=bars, band=band)
-        if closing:  # its last bars told, the rest as they were
-            told = frames - len(closing) * fpb
-            planned = chord_track(closing, frames, shift=shift, compression=comp)
-            tracks[CHORD_ROWS, told:] = planned[:, told:]
-        return tracks
-
-    def _playing(
-        self, attrs: PromptAttributes, request: GenerateRequest
-    ) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
-        """(the stems that play, the stems token the denoiser is told: None for null).
-
-        Stems the prompt names are as named. For a new take whose prompt names none, in a
-        style the checkpoint knows, whether drums play is drawn (seeded by the request) with
-        the share of that style's training windows that have them, and the denoiser is told
-        the drawn set, as 85% of its training examples were: its null token, seen in the
-        other 15%, played drums in 18 of 20 guofeng takes (13 of 20 with known programs)
-        where 2 of 20 guofeng windows have them (docs/model.md, "Session 7").
-        An edit is told the stems its source plays (``attributes`` names them: under the null
-        token a chord edit of a 16-bar jazz take dropped its drums, 161 hits to 0).
-        Otherwise (an edit of a take that plays nothing, an unknown style, a checkpoint
-        without the table) the null token: the model chooses, and every stem may play."""
-        named = tuple(attrs.stems)
-        if attrs.stems_named:
-            return named, named
-        share = self.drums_by_style.get(attrs.style or "")
-        if share is None or request.source is not None:
-            return named, None
-        drums = np.random.default_rng([request.seed, 0xD4]).random() < share
-        told = tuple(s for s in STEMS if s != "drums" or drums)
-        return told, told
-
-    def _feel(self, frame: Song, request: GenerateRequest) -> tuple[float | None, float | None]:
-        """The feel track's (comping strikes a bar, bass notes a bar) a request asks the
-        denoiser for (``BandAims.feel``; None leaves a row unknown): ``FEEL_TRACK`` off, or
-        a model without the track (``DenoiserConfig.feel``), unknown."""
-        if not FEEL_TRACK or not self.den.cfg.feel:
-            return None, None
-        return self.band.feel(frame, request)
-
-    def _condition(
-        self,
-        attrs: PromptAttributes,
-        frame: Song,
-        text: np.ndarray | None,
-        tracks: np.ndarray | None = None,
-        stems: tuple[str, ...] | None = None,
-    ) -> CondBatch:
-        """The request's conditioning, one row; ``stems`` the stems token (None: null, the
-        model chooses; ``_playing`` says which)."""
-        key = frame.key
-        return collate([
-            Condition(
-                style=attrs.style,
-                mode=key.mode,
-                meter=str(frame.meter),
-                bpm=frame.tempo,
-                programs=known_programs(
-                    [frame.stems[s].program for s in PROGRAM_STEMS], self.programs_seen
-                ),
-                stems=stems,
-                text=text,
-                tracks=tracks,
-            )
-        ], frames=frame.steps // self.ae.cfg.compression)  # fmt: skip
-
     def _batch(self, request: GenerateRequest, frame: Song) -> int:
         """How many candidates one draw samples: ``self.candidates``, fewer for long songs
         (``CANDIDATE_BARS``), at least ``request.variations``."""
         return max(1, request.variations, min(self.candidates, CANDIDATE_BARS // frame.bars))
-
-    @property
-    def _tied_above(self) -> int:
-        """The timestep down to which tied sections share their predictions: a model with a
-        pitch reader ties its returns further (``models.structure``)."""
-        reader = self.ae.pitch_reader is not None
-        return structure.READER_TIED_ABOVE if reader else structure.TIED_ABOVE
-
-    def _sample(
-        self,
-        request: GenerateRequest,
-        frame: Song,
-        known: torch.Tensor,
-        mask: torch.Tensor,
-        cond: CondBatch,
-        seed: int,
-        ties: list[list[torch.Tensor]],
-        progress: ProgressFn | None,
-        cancelled: CancelFn | None,
-        timings: dict[str, float],
-        k: int | None = None,
-        comping: float | None = None,
-        bass: float | None = None,
-        phrases: bool = False,
-        spans: tuple[ChordSpan, ...] | None = None,
-        grooves: tuple[RhythmBook | None, RhythmBook | None] = (None, None),
-    ) -> list[Song]:
-        """``k`` songs (by default ``_batch``'s count) sampled together from one seeded noise
-        draw; frames in one of ``ties`` are sampled as one (models.structure); ``comping``,
-        ``bass``: the chords stem's strikes and the bass's notes a bar to decode to
-        (``decode_logits``, ``BandAims.density``); ``spans`` a forced
-        progression, pushed toward by ``chord_guidance`` and decoded against; ``grooves``: the
-        comping's and the bass's the decoder reads them in (``BandAims.grooves``)."""
-        t0 = time.perf_counter()
-        comp = self.ae.cfg.compression
-        c, frames = known.shape[1], known.shape[2]
-        null = cond.nulled(torch.tensor([True]))
-        if k is None:
-            k = self._batch(request, frame)
-        gen = torch.Generator().manual_seed(seed)
-        x = torch.randn(k, c, frames, generator=gen)
-        if phrases:
-            x = structure.phrase_noise(x, frame.meter.steps_per_bar // comp)
-        x = share_noise(x, ties)
-        # under a forced progression, a third pass without it: v_cond - v_unforced is the
-        # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
-        gc = self.chord_guidance if spans is not None else 0.0
-        passes = [cond, null] + ([cond.without_chords()] if gc else [])
-        # with the feel track asked for, a pass without it: pushed by ``feel_guidance``
-        gf = self.feel_guidance if self.den.cfg.feel and FEEL_TRACK else 0.0
-        if gf:
-            passes.append(cond.without_feel())
-        m = len(passes)
-        both = CondBatch.cat([p for p in passes for _ in range(k)])
-        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * m * k)
-        known = known.expand(k, -1, -1)
-        mask = mask.expand(k, -1, -1)
-        self.scheduler.set_timesteps(request.steps)
-        n = len(self.scheduler.timesteps)
-        g = request.guidance
-        for i, t in enumerate(self.scheduler.timesteps.tolist()):
-            if cancelled is not None and cancelled():
-                raise Cancelled("cancelled")
-            x = mask * known + (1 - mask) * x
-            with autocast(self.precision.used):
-                vs = self.den(torch.cat([x] * m), torch.full((m * k,), t), both,
-                              known=torch.cat([known] * m), mask=torch.cat([mask] * m),
-                              frames_per_bar=fpb_t).float().split(k)  # fmt: skip
-            v = vs[1] + g * (vs[0] - vs[1])
-            if gc:
-                v = v + gc * (vs[0] - vs[2])
-            if gf:
-                v = v + gf * (vs[0] - vs[-1])
-            if t > self._tied_above:
-                v = tie(v, ties)
-            x, _ = self.scheduler.step(v, t, x)
-            if progress is not None:
-                progress(0.1 + 0.7 * (i + 1) / n, "sampling")
-        x = mask * known + (1 - mask) * x
-        timings["sampling"] = timings.get("sampling", 0.0) + time.perf_counter() - t0
-        t1 = time.perf_counter()
-        with autocast(self.precision.used):
-            decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
-        typed = None if spans is None else span_pitch_classes(spans, frame.steps)
-        songs = [
-            decode_logits(
-                {s: v[i].numpy() for s, v in decoded.items()},
-                frame,
-                key_frame=self.key_frame,
-                priors=self.model.priors,
-                comping=comping,
-                bass=bass,
-                pitch_reader=self.ae.pitch_reader is not None,
-                forced=typed,
-                rhythms=grooves[0],
-                bass_rhythms=grooves[1],
-            )
-            for i in range(k)
-        ]
-        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
-        return songs

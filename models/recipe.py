@@ -132,7 +132,7 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     ``programs_seen``, the General MIDI programs each of ``PROGRAM_STEMS`` plays (the
     program embeddings training moved; ``models.conditioning.known_programs``), and
     ``drums_by_style``, the share of each style's windows whose drums play
-    (``models.pipeline.Pipeline._playing``), and ``density_by_style``, each style's mean
+    (``models.telling.Telling.playing``), and ``density_by_style``, each style's mean
     comping strikes a bar and bass notes a bar over its windows where that stem plays
     (``models.aims.BandAims.density``), and ``density_by_meter``, the same by
     ``models.grooves.book_key`` (style and meter) where the style has at least

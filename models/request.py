@@ -92,7 +92,7 @@ EXTEND = Limit("extend", 0, MAX_GENERATE_BARS, integer=True)
 # gives key agreement 0.93 and style 0.77 where 3.0 gives 0.83 and 0.79; higher guidance
 # pushed minor requests toward their relative major.
 DEFAULT_GUIDANCE = 2.0
-# Sampler steps (``models.pipeline.DEFAULT_SAMPLER``, DPM-Solver++(2M)): 10 against DDIM's
+# Sampler steps (``models.sampling.DEFAULT_SAMPLER``, DPM-Solver++(2M)): 10 against DDIM's
 # 20 within the noise of bench/quality.py's 204 prompts (TD +11.1% / +10.7% from the
 # reference, mean OA 0.807 / 0.816, key 0.985 both; docs/model.md, "Session 6"). 8 against
 # 10 (session 10), every bench within its noise: quality key / style / mean OA 0.980 / 0.779

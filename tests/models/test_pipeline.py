@@ -92,7 +92,7 @@ def test_forced_chords_reach_the_model_as_its_chord_track(pipeline: Pipeline) ->
     assert [c.symbol for c in gen.song.chords] == ["Am", "F", "C", "G"]
     frame = replace(gen.song, sections=())
     spans = gen.song.chords
-    tracks = pipeline._tracks(frame, spans, None, None, ())
+    tracks = pipeline.tell.tracks(frame, spans, None, None, ())
     assert tracks is not None
     # A minor's frame is C (its relative major): roots A F C G -> 2 + (9, 5, 0, 7)
     assert tracks[0, ::4].tolist() == [11, 7, 2, 9]
@@ -112,23 +112,23 @@ def test_a_fresh_take_of_8_bars_is_told_it_ends_on_the_dominant_and_the_tonic(
     from multitrack.song import Song
 
     frame = Song(bars=8, key=Key.parse("C major"))
-    tracks = pipeline._tracks(frame, None, None, None, ())
+    tracks = pipeline.tell.tracks(frame, None, None, None, ())
     assert tracks is not None
     assert tracks[0, ::4].tolist() == [0, 0, 0, 0, 0, 0, 9, 2]  # unknown ... G C
     assert tracks[1, ::4].tolist() == [0, 0, 0, 0, 0, 0, 1, 1]  # major, major
-    minor = pipeline._tracks(Song(bars=8, key=Key.parse("A minor")), None, None, None, ())
+    minor = pipeline.tell.tracks(Song(bars=8, key=Key.parse("A minor")), None, None, None, ())
     assert minor is not None  # A minor's frame is C: E minor, then A minor
     assert minor[0, 24::4].tolist() == [6, 11] and minor[1, 24::4].tolist() == [2, 2]
-    solo = pipeline._tracks(frame, None, None, None, (), band=False)  # no chords, no bass
+    solo = pipeline.tell.tracks(frame, None, None, None, (), band=False)  # no chords, no bass
     assert solo is not None and not solo[CHORD_ROWS].any()
-    short = pipeline._tracks(Song(bars=4, key=Key.parse("C major")), None, None, None, ())
+    short = pipeline.tell.tracks(Song(bars=4, key=Key.parse("C major")), None, None, None, ())
     assert short is not None and not short[CHORD_ROWS].any()
     source = pipeline.generate(GenerateRequest("pop in C major", bars=8, seed=2, steps=3)).song
-    edit = pipeline._tracks(frame, None, source, (4, 8), ())
+    edit = pipeline.tell.tracks(frame, None, source, (4, 8), ())
     assert edit is not None  # the bars it repaints are unknown, but the last on the tonic
     assert not edit[CHORD_ROWS, 16:28].any() and edit[0, 28] == 2
     monkeypatch.setattr(structure, "CADENCE", False)
-    off = pipeline._tracks(frame, None, None, None, ())
+    off = pipeline.tell.tracks(frame, None, None, None, ())
     assert off is not None and not off[CHORD_ROWS].any()
 
 
@@ -138,7 +138,7 @@ def test_chord_guidance_pushes_only_toward_a_forced_progression(
     """A third pass without the progression is made only under forced chords: a fresh take
     is the same with or without chord guidance, an edit is not."""
     plain, pushed = Pipeline.load(tiny_checkpoint), Pipeline.load(tiny_checkpoint)
-    plain.chord_guidance, pushed.chord_guidance = 0.0, 4.0
+    plain.sampler.chord_guidance, pushed.sampler.chord_guidance = 0.0, 4.0
     fresh = GenerateRequest("pop in A minor", bars=4, seed=3, steps=3)
     assert plain.generate(fresh).song == pushed.generate(fresh).song
     calls: list[torch.Tensor] = []
@@ -318,7 +318,7 @@ def test_a_fused_prompt_writes_its_groove_as_the_groove_style_plays_it(
     assert int(second.mode[0]) == mode_index("major")  # D zhi's notes are G major's
     assert float(second.text_on[0]) == 0.0
     # its bass program, as the checkpoint knows it (the tiny corpus's nearest of its family)
-    told = known_programs((None, None, style("edm").programs[2]), pipeline.programs_seen)[2]
+    told = known_programs((None, None, style("edm").programs[2]), pipeline.tell.programs_seen)[2]
     assert told is not None and told // 8 == style("edm").programs[2] // 8
     assert int(second.programs[0, 2]) == told
     assert float(calls[-1][1].sum()) == 0.0  # nothing pinned: the groove is written whole
@@ -379,34 +379,34 @@ def test_unnamed_drums_are_drawn_with_the_styles_share_and_named_ones_are_kept(
 ) -> None:
     from multitrack.song import STEMS
 
-    saved = pipeline.drums_by_style
+    saved = pipeline.tell.drums_by_style
     try:
-        pipeline.drums_by_style = {"lullaby": 0.0, "disco": 1.0}
+        pipeline.tell.drums_by_style = {"lullaby": 0.0, "disco": 1.0}
         quiet = GenerateRequest("a lullaby in F major", bars=2, seed=4, steps=2)
         busy = GenerateRequest("a disco groove in F major", bars=2, seed=4, steps=2)
         named = GenerateRequest("a lullaby in F major with drums", bars=2, seed=4, steps=2)
         assert (
-            pipeline._playing(pipeline.attributes(quiet), quiet)
+            pipeline.tell.playing(pipeline.attributes(quiet), quiet)
             == (("melody", "chords", "bass"),) * 2
         )
-        assert pipeline._playing(pipeline.attributes(busy), busy) == (STEMS, STEMS)
-        assert pipeline._playing(pipeline.attributes(named), named) == (STEMS, STEMS)
+        assert pipeline.tell.playing(pipeline.attributes(busy), busy) == (STEMS, STEMS)
+        assert pipeline.tell.playing(pipeline.attributes(named), named) == (STEMS, STEMS)
         gen = pipeline.generate(quiet)
         assert not gen.song.stems["drums"].notes  # told, and silenced
         # song.json lists the stems that play, not every stem the prompt left open
         assert gen.attributes["stems"] == [s for s in STEMS if gen.song.stems[s].notes]
         assert "drums" not in gen.attributes["stems"]
-        draws = [pipeline._playing(pipeline.attributes(r), r)[1]
+        draws = [pipeline.tell.playing(pipeline.attributes(r), r)[1]
                  for r in (replace(quiet, seed=s) for s in range(40))]  # fmt: skip
-        pipeline.drums_by_style = {"lullaby": 0.5}
-        halves = [pipeline._playing(pipeline.attributes(r), r)[1]
+        pipeline.tell.drums_by_style = {"lullaby": 0.5}
+        halves = [pipeline.tell.playing(pipeline.attributes(r), r)[1]
                   for r in (replace(quiet, seed=s) for s in range(40))]  # fmt: skip
         assert all(d == ("melody", "chords", "bass") for d in draws)
         assert 10 <= sum(h == STEMS for h in halves) <= 30  # seeded, about half
-        pipeline.drums_by_style = {}
-        assert pipeline._playing(pipeline.attributes(quiet), quiet) == (STEMS, None)  # null
+        pipeline.tell.drums_by_style = {}
+        assert pipeline.tell.playing(pipeline.attributes(quiet), quiet) == (STEMS, None)  # null
     finally:
-        pipeline.drums_by_style = saved
+        pipeline.tell.drums_by_style = saved
 
 
 def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key(
@@ -415,14 +415,14 @@ def test_a_plain_take_draws_one_candidate_then_a_batch_then_once_more_out_of_key
     import models.pipeline as mp
 
     draws: list[int] = []
-    sample = pipeline._sample
+    sample = pipeline.sampler.sample
 
-    def counted(*args: object, k: int | None = None, **kwargs: object) -> list[object]:
-        out = sample(*args, k=k, **kwargs)  # type: ignore[arg-type,misc]
+    def counted(*args: object, **kwargs: object) -> list[object]:
+        out = sample(*args, **kwargs)  # type: ignore[arg-type]
         draws.append(len(out))
         return out  # type: ignore[return-value]
 
-    monkeypatch.setattr(pipeline, "_sample", counted)
+    monkeypatch.setattr(pipeline.sampler, "sample", counted)
     req = GenerateRequest("pop in C major", bars=2, seed=3, steps=3)
     k = pipeline.candidates
 
@@ -657,30 +657,30 @@ def test_the_feel_track_asks_for_the_style_s_density_or_the_source_s(
     # a model with the feel track is asked for what the decoder aims at: a new take its
     # style's training density in its meter, an edit (of any kind) its source's; a model
     # without it, or FEEL_TRACK off, leaves the rows unknown
-    from models import pipeline as mp
+    from models import telling
     from models.tracks import FEEL_ROWS, density_value
     from multitrack.features import onsets_per_bar
     from multitrack.song import Song
 
-    assert not pipeline.den.cfg.feel
-    assert pipeline._feel(Song(bars=4, style="disco"), GenerateRequest("disco")) == (None, None)
-    monkeypatch.setattr(pipeline.den, "cfg", replace(pipeline.den.cfg, feel=True))
+    assert not pipeline.den.cfg.feel and not pipeline.tell.has_feel
+    assert pipeline.tell.feel(Song(bars=4, style="disco"), GenerateRequest("disco")) == (None, None)
+    monkeypatch.setattr(pipeline.tell, "has_feel", True)
     frame = Song(bars=4, style="disco")
     monkeypatch.setattr(pipeline.band, "density_by_meter",
                         {"disco 4/4": {"comping": 4.5, "bass": 7.0}})  # fmt: skip
     fresh = GenerateRequest("disco in A minor", bars=4)
-    assert pipeline._feel(frame, fresh) == (4.5, 7.0)
-    tracks = pipeline._tracks(frame, None, None, None, (), pipeline._feel(frame, fresh))
+    assert pipeline.tell.feel(frame, fresh) == (4.5, 7.0)
+    tracks = pipeline.tell.tracks(frame, None, None, None, (), pipeline.tell.feel(frame, fresh))
     assert tracks is not None
     assert tracks[FEEL_ROWS, 0].tolist() == [density_value(4.5, 4), density_value(7.0, 4)]
     source = pipeline.generate(GenerateRequest("disco in A minor", bars=4, seed=3)).song
     edit = GenerateRequest("", source=source, chord_text="Am Dm G C")
     comping = onsets_per_bar(source.stems["chords"].notes, 4) or None
     bass = len(source.stems["bass"].notes) / 4 or None
-    assert pipeline._feel(frame, edit) == (comping, bass)
-    assert pipeline._feel(Song(bars=4), fresh) == (None, None)  # no style: unknown
-    monkeypatch.setattr(mp, "FEEL_TRACK", False)
-    assert pipeline._feel(frame, fresh) == (None, None)
+    assert pipeline.tell.feel(frame, edit) == (comping, bass)
+    assert pipeline.tell.feel(Song(bars=4), fresh) == (None, None)  # no style: unknown
+    monkeypatch.setattr(telling, "FEEL_TRACK", False)
+    assert pipeline.tell.feel(frame, fresh) == (None, None)
 
 
 def test_an_edit_is_told_the_stems_its_source_plays() -> None:
@@ -692,11 +692,11 @@ def test_an_edit_is_told_the_stems_its_source_plays() -> None:
     source = shipped.generate(GenerateRequest("jazz", bars=16, seed=3)).song
     assert all(source.stems[s].notes for s in STEMS)
     edit = GenerateRequest("", seed=3, source=source, chord_text="Dm7 G7 Cmaj7 A7")
-    assert shipped._playing(shipped.attributes(edit), edit) == (STEMS, STEMS)
+    assert shipped.tell.playing(shipped.attributes(edit), edit) == (STEMS, STEMS)
     drumless = source.with_stem("drums", ())
     quiet = GenerateRequest("", seed=3, source=drumless, chord_text="Dm7 G7 Cmaj7 A7")
     told = ("melody", "chords", "bass")
-    assert shipped._playing(shipped.attributes(quiet), quiet) == (told, told)
+    assert shipped.tell.playing(shipped.attributes(quiet), quiet) == (told, told)
     hits = len(shipped.generate(edit).song.stems["drums"].notes)
     assert hits >= 0.25 * len(source.stems["drums"].notes)
 

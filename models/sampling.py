@@ -1,0 +1,161 @@
+"""Sampling a batch of takes: the guided, seeded few-step denoising loop and its decoding.
+
+The pipeline (``models.pipeline``) decides what to sample (the frame, the known latent and
+its mask, the conditioning ``models.telling`` tells, the densities and grooves
+``models.aims`` aims at); a ``Sampler`` draws ``k`` candidates from one seeded noise draw
+with classifier-free guidance (and, under forced chords, extra guidance toward them), ties
+the frames of returning sections, and reads each latent back as notes
+(``models.decoding.decode_logits``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import torch
+
+from models import structure
+from models.checkpoint import LoadedModel
+from models.conditioning import CondBatch
+from models.decoding import decode_logits
+from models.grooves import RhythmBook
+from models.precision import apply_precision, autocast
+from models.request import Cancelled, GenerateRequest
+from models.schedule import DDIMScheduler, DPMSolverScheduler
+from models.structure import share_noise, tie
+from multitrack.harmony import span_pitch_classes
+from multitrack.song import ChordSpan, Song
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+# Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
+# 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).
+SAMPLERS: dict[str, type[DDIMScheduler]] = {"ddim": DDIMScheduler, "dpm": DPMSolverScheduler}
+DEFAULT_SAMPLER = "dpm"
+# Extra guidance toward a forced progression (``Sampler.sample``): a third denoiser pass
+# under forced chords only. Measured in bench/chord_edits.py (docs/model.md).
+CHORD_GUIDANCE = 2.0
+# The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it and is
+# told it (``models.telling.Telling.asks_feel``): 0 no third pass.
+FEEL_GUIDANCE = 0.0
+
+Grooves = tuple[RhythmBook | None, RhythmBook | None]  # the comping's and the bass's
+
+
+class Sampler:
+    """A loaded model's denoiser (at ``precision``), autoencoder and ``sampler`` schedule."""
+
+    def __init__(self, model: LoadedModel, sampler: str, precision: str) -> None:
+        if sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {sampler!r}; samplers: {', '.join(SAMPLERS)}")
+        self.ae = model.autoencoder
+        # the denoiser to sample with (int8: a quantised copy) and the precision it runs at
+        self.den, self.precision = apply_precision(model.denoiser, precision)
+        self.scheduler = SAMPLERS[sampler](model.config.diffusion.train_timesteps)
+        self.key_frame = model.config.key_frame
+        self.priors = model.priors
+        self.chord_guidance = CHORD_GUIDANCE
+        self.feel_guidance = FEEL_GUIDANCE
+
+    @property
+    def tied_above(self) -> int:
+        """The timestep down to which tied sections share their predictions: a model with a
+        pitch reader ties its returns further (``models.structure``)."""
+        reader = self.ae.pitch_reader is not None
+        return structure.READER_TIED_ABOVE if reader else structure.TIED_ABOVE
+
+    def sample(
+        self,
+        request: GenerateRequest,
+        frame: Song,
+        known: torch.Tensor,
+        mask: torch.Tensor,
+        cond: CondBatch,
+        seed: int,
+        ties: list[list[torch.Tensor]],
+        progress: ProgressFn | None,
+        cancelled: CancelFn | None,
+        timings: dict[str, float],
+        k: int,
+        comping: float | None = None,
+        bass: float | None = None,
+        phrases: bool = False,
+        spans: tuple[ChordSpan, ...] | None = None,
+        grooves: Grooves = (None, None),
+        feel: bool = False,
+    ) -> list[Song]:
+        """``k`` songs sampled together from one seeded noise draw; frames in one of
+        ``ties`` are sampled as one (models.structure); ``comping``, ``bass``: the chords
+        stem's strikes and the bass's notes a bar to decode to (``decode_logits``,
+        ``BandAims.density``); ``spans`` a forced progression, pushed toward by
+        ``chord_guidance`` and decoded against; ``grooves``: the comping's and the bass's
+        the decoder reads them in (``BandAims.grooves``); ``feel``: the feel track is told,
+        pushed toward by ``feel_guidance``."""
+        t0 = time.perf_counter()
+        comp = self.ae.cfg.compression
+        c, frames = known.shape[1], known.shape[2]
+        null = cond.nulled(torch.tensor([True]))
+        gen = torch.Generator().manual_seed(seed)
+        x = torch.randn(k, c, frames, generator=gen)
+        if phrases:
+            x = structure.phrase_noise(x, frame.meter.steps_per_bar // comp)
+        x = share_noise(x, ties)
+        # under a forced progression, a third pass without it: v_cond - v_unforced is the
+        # direction toward the chords, pushed by ``chord_guidance`` on top of the prompt's
+        gc = self.chord_guidance if spans is not None else 0.0
+        passes = [cond, null] + ([cond.without_chords()] if gc else [])
+        # with the feel track asked for, a pass without it: pushed by ``feel_guidance``
+        gf = self.feel_guidance if feel else 0.0
+        if gf:
+            passes.append(cond.without_feel())
+        m = len(passes)
+        both = CondBatch.cat([p for p in passes for _ in range(k)])
+        fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * m * k)
+        known = known.expand(k, -1, -1)
+        mask = mask.expand(k, -1, -1)
+        self.scheduler.set_timesteps(request.steps)
+        n = len(self.scheduler.timesteps)
+        g = request.guidance
+        for i, t in enumerate(self.scheduler.timesteps.tolist()):
+            if cancelled is not None and cancelled():
+                raise Cancelled("cancelled")
+            x = mask * known + (1 - mask) * x
+            with autocast(self.precision.used):
+                vs = self.den(torch.cat([x] * m), torch.full((m * k,), t), both,
+                              known=torch.cat([known] * m), mask=torch.cat([mask] * m),
+                              frames_per_bar=fpb_t).float().split(k)  # fmt: skip
+            v = vs[1] + g * (vs[0] - vs[1])
+            if gc:
+                v = v + gc * (vs[0] - vs[2])
+            if gf:
+                v = v + gf * (vs[0] - vs[-1])
+            if t > self.tied_above:
+                v = tie(v, ties)
+            x, _ = self.scheduler.step(v, t, x)
+            if progress is not None:
+                progress(0.1 + 0.7 * (i + 1) / n, "sampling")
+        x = mask * known + (1 - mask) * x
+        timings["sampling"] = timings.get("sampling", 0.0) + time.perf_counter() - t0
+        t1 = time.perf_counter()
+        with autocast(self.precision.used):
+            decoded = {s: v.float() for s, v in self.ae.decode(x).items()}
+        typed = None if spans is None else span_pitch_classes(spans, frame.steps)
+        songs = [
+            decode_logits(
+                {s: v[i].numpy() for s, v in decoded.items()},
+                frame,
+                key_frame=self.key_frame,
+                priors=self.priors,
+                comping=comping,
+                bass=bass,
+                pitch_reader=self.ae.pitch_reader is not None,
+                forced=typed,
+                rhythms=grooves[0],
+                bass_rhythms=grooves[1],
+            )
+            for i in range(k)
+        ]
+        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - t1
+        return songs
