@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from models import aims
-from models.aims import BandAims
+from models.aims import BandAims, re_played
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.editing import (
     forced_spans,
@@ -315,8 +315,7 @@ class Pipeline:
         phrases = phrase_plan(request, frame)
         walking = attrs.bass_line == "walking"
         comping, bass = self.band.density(frame, request, base, spans, bars, keep, walking)
-        re_played = base if spans is not None and bars is None and request.source else None
-        grooves = self.band.grooves(frame, walking, re_played)
+        grooves = self.band.grooves(frame, walking, re_played(request, base, spans, bars))
         tracks = self.tell.tracks(frame, spans, base, bars, phrases,
                                   self.tell.feel(frame, request),
                                   band="chords" in playing or "bass" in playing)  # fmt: skip
