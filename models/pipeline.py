@@ -315,7 +315,12 @@ class Pipeline:
         phrases = phrase_plan(request, frame)
         walking = attrs.bass_line == "walking"
         comping, bass = self.band.density(frame, request, base, spans, bars, keep, walking)
-        grooves = self.band.grooves(frame, walking, re_played(request, base, spans, bars))
+        grooves = self.band.grooves(
+            frame,
+            walking,
+            re_played(request, base, spans, bars),
+            chord_edit=spans is not None and bars is None,
+        )
         tracks = self.tell.tracks(frame, spans, base, bars, phrases,
                                   self.tell.feel(frame, request),
                                   band="chords" in playing or "bass" in playing)  # fmt: skip

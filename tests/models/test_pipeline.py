@@ -523,9 +523,10 @@ def test_a_take_is_read_with_its_styles_grooves_in_its_meter() -> None:
 
 
 def test_an_edit_is_read_in_its_source_s_grooves() -> None:
-    # a chord edit of the whole take reads its comping and bass in the rhythms its source
-    # plays them in (models.aims.source_book), each with its share of the source's bars; a
-    # stem the source leaves silent, in the style's; a bass asked to walk, walks
+    # an edit that re-plays a take (a chord edit's source, the bars an edit of bars keeps)
+    # reads its comping and bass in the rhythms the take plays them in
+    # (models.aims.source_book), each with its share of its bars; a stem the take leaves
+    # silent, in the style's; a bass asked to walk, walks
     from models.aims import book_for, source_book
     from multitrack.song import Note, Song, Stem
 
@@ -544,6 +545,11 @@ def test_an_edit_is_read_in_its_source_s_grooves() -> None:
     comping, walked = band.grooves(frame, False, source)
     assert comping is not None and comping.rhythms == book.rhythms
     assert walked is not None and walked.rhythms == (((0, 16),),)
+    # a chord edit's bass plays its style's grooves under the new roots
+    assert band.grooves(frame, False, source, chord_edit=True) == (
+        comping,
+        book_for(frame, band.bass_books),
+    )
     assert band.grooves(frame, True, source)[1] == band.grooves(frame, True)[1]  # walking
     silent = replace(source, stems={**source.stems, "bass": Stem("bass", (), 33)})
     assert band.grooves(frame, False, silent)[1] is book_for(frame, band.bass_books)
