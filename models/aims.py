@@ -6,8 +6,10 @@ commonest comping and bass bar rhythms a meter (``comping_rhythms``, ``bass_rhyt
 ``models.recipe.corpus_facts``, ``models.grooves.RhythmBook``). ``BandAims`` reads them and
 answers for a request: the density the decoder reads its chords and bass at
 (``models.decoding.decode_logits``), the grooves it reads them with, and the feel a model
-with the feel track is asked for (``models.tracks.feel_rows``). Music policy the pipeline
-calls; no torch here.
+with the feel track is asked for (``models.tracks.feel_rows``). A new take aims at its
+style's; an edit plays on from the take it edits (``re_played``: a chord edit's source, the
+bars an edit of bars keeps), at its density and in its own bar rhythms (``source_book``).
+Music policy the pipeline calls; no torch here.
 """
 
 from __future__ import annotations
