@@ -223,11 +223,9 @@ class Pipeline:
         self.version = model.config.version
         # the denoising loop and its decoding (``models.sampling``)
         self.sampler = Sampler(model, sampler, precision)
-        self.ae, self.den, self.precision = (
-            self.sampler.ae,
-            self.sampler.den,
-            self.sampler.precision,
-        )
+        # its autoencoder, its denoiser (int8: a quantised copy) and the precision it runs at
+        sampling = self.sampler
+        self.ae, self.den, self.precision = sampling.ae, sampling.den, sampling.precision
         self.key_frame = model.config.key_frame
         # each style's density and grooves a meter (checkpoint meta; ``models.aims``)
         self.band = BandAims.from_meta(model.meta)
