@@ -187,6 +187,13 @@ INSTRUMENTS: tuple[Instrument, ...] = (
 
 BY_ID: dict[str, Instrument] = {i.id: i for i in INSTRUMENTS}
 assert len(BY_ID) == len(INSTRUMENTS), "instrument ids must be unique"
+
+# Words that name a bass but no kind of one: a double bass where the style's (or a trio's)
+# bass is one, else an electric bass (``models.text.orchestration._bass_of``): "jazz trio
+# with piano, bass and drums" was an electric bass. "electric bass", "bass guitar",
+# "upright bass" ... name the instrument. GM's bass programs: ``BASS_PROGRAMS``.
+GENERIC_BASS = frozenset({"bass", "bassline", "bass line", "basslines", "贝斯", "贝司"})
+BASS_PROGRAMS = range(32, 40)
 assert len(GM_NAMES) == 128
 
 

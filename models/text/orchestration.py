@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.text.instruments import BY_ID, Instrument, program_label
+from models.text.instruments import BASS_PROGRAMS, BY_ID, GENERIC_BASS, Instrument, program_label
 from models.text.matcher import Hit
 from multitrack.song import DEFAULT_PROGRAMS, PITCHED_STEMS, STEMS
 from multitrack.styles import style
@@ -32,6 +32,22 @@ STAND_INS: dict[str, tuple[int, ...]] = {
 
 def _kept(field: str, kept: str, other: str) -> str:
     return f"{field}: {kept} vs {other} — kept {kept}"
+
+
+def _generic_bass(inst: Instrument, hit: Hit) -> bool:
+    """Whether ``hit`` names a bass but no kind of one (``GENERIC_BASS``)."""
+    return inst.id == "bass" and hit.text.strip().lower() in GENERIC_BASS
+
+
+def _bass_of(style_id: str | None, program: int) -> int:
+    """The program a bass named by no kind plays: the double bass where the style's (or a
+    trio's) bass is one (jazz, bluegrass, folk, tango ...) or is no bass guitar at all (the
+    cello of classical, a march's tuba, ragtime's left hand); else the electric bass, as
+    before (a disco take's "funky bass" is no synth bass)."""
+    double = BY_ID["acoustic_bass"].program_for("bass")
+    if program == double or (style_id is not None and program not in BASS_PROGRAMS):
+        return double
+    return BY_ID["bass"].program_for("bass")
 
 
 class Orchestrator:
@@ -101,7 +117,9 @@ class Orchestrator:
                 pitched = [(BY_ID["piano"], trio)]
                 named.append(pitched[0])
             self.trio = (pitched[0][0], trio)
-            if style_id is None and not any(p[0].kind == "bass" for p in named):
+            if style_id is None and not any(
+                p[0].kind == "bass" and not _generic_bass(*p) for p in named
+            ):
                 programs["bass"] = 32  # a trio's bass is the double bass
         assigned: dict[str, tuple[Instrument, Hit]] = {}
         pending = list(named)
@@ -148,8 +166,10 @@ class Orchestrator:
                 program = (
                     hit.program
                     if hit.program is not None and stem != "bass"
+                    else _bass_of(style_id, programs["bass"])
+                    if stem == "bass" and _generic_bass(inst, hit)
                     else inst.program_for(stem)
-                )
+                )  # fmt: skip
                 programs[stem] = program
                 self.understood.append(f"{stem}: {program_label(program)} ({hit.text})")
         stems = self._stems(named, assigned)

@@ -699,6 +699,24 @@ def test_chiptune_is_square_waves_over_a_synth_bass(prompt: str) -> None:
 
 @pytest.mark.parametrize(
     ("prompt", "program"),
+    [("jazz trio with piano, bass and drums", 32), ("爵士三重奏,钢琴,贝斯和鼓", 32),
+     ("bluegrass with banjo and bass", 32), ("classical with piano and bass", 32),
+     ("piano trio with bass", 32), ("Jazz with Bass", 32),
+     ("pop song with bass and drums", 33), ("disco, funky bass", 33), ("bass and drums", 33),
+     ("jazz with electric bass", 33), ("jazz with a bass guitar", 33),
+     ("pop with an upright bass", 32), ("hip hop with synth bass", 38)],
+)  # fmt: skip
+def test_a_bass_named_by_no_kind_is_the_style_s_kind(prompt: str, program: int) -> None:
+    # "jazz trio with piano, bass and drums" played an electric bass: a bass named by no
+    # kind is a double bass where the style's bass is one, else an electric bass; a kind
+    # named ("electric bass", "upright bass") is that kind, whatever the style
+    a = lex(prompt)
+    assert a.programs["bass"] == program and "bass" in a.stems
+    assert any(u.startswith(f"bass: {program} ") for u in a.understood)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "program"),
     [("jazz walking bass trio in F", 32), ("爵士,行走贝斯,F大调", 32),
      ("pop with a walking bass", 33), ("piano solo with a walking bass", 33),
      ("pop with a walking upright bass", 32)],
