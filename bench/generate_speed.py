@@ -102,8 +102,8 @@ def denoiser_flops(pipe: Pipeline, bars: int, candidates: int) -> float:
 
 
 def evaluations(pipe: Pipeline, steps: int) -> int:
-    pipe.scheduler.set_timesteps(steps)
-    return len(pipe.scheduler.timesteps)
+    pipe.sampler.scheduler.set_timesteps(steps)
+    return len(pipe.sampler.scheduler.timesteps)
 
 
 def main() -> None:
