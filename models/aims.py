@@ -21,7 +21,7 @@ from typing import Any
 
 from models.grooves import RhythmBook, bar_rhythms, book_key, fit_rhythm_books
 from models.request import GenerateRequest
-from multitrack.features import playing_a_bar
+from multitrack.features import Density, playing_a_bar
 from multitrack.song import ChordSpan, Meter, Note, Song
 
 # A new take's comping and bass are read at its style's training density (``density``);
@@ -65,8 +65,6 @@ CHORD_EDIT_SOURCE_BASS = False
 # (their (step, pitch) Jaccard with them: comping 0.314 -> 0.315, bass 0.199 -> 0.209).
 # False reads them at the calibrated thresholds in the style's grooves, as before session 25.
 OPEN_BAR_GROOVES = True
-
-Density = tuple[float | None, float | None]  # comping strikes a bar, bass notes a bar
 
 
 def book_for(frame: Song, books: Mapping[str, RhythmBook]) -> RhythmBook | None:
@@ -204,9 +202,7 @@ class BandAims:
         self,
         frame: Song,
         request: GenerateRequest,
-        base: Song | None,
-        spans: tuple[ChordSpan, ...] | None,
-        bars: tuple[int, int] | None,
+        played: Song | None,
         keep: set[str],
         walking: bool = False,
     ) -> Density:
@@ -221,11 +217,11 @@ class BandAims:
         within 20% of their windows' mean (docs/model.md, "Session 17"). The decoder's onset
         thresholds move only so far (``models.comping.COMPING_SHIFTS``,
         ``models.decoding.BASS_SHIFTS``): a take the network wrote busy stays busier than
-        its style. An edit of bars (``bars``: a repaint, an extension) reads at the density
-        of the bars it keeps (``OPEN_BAR_GROOVES``, ``kept_bars``). A repaint of stems
-        without new chords reads as calibrated: it asks for other parts. A bass asked to walk
-        (``walking``) is read at a note a beat, whatever the request, unless it is kept."""
-        played = re_played(request, base, spans, bars)
+        its style. An edit of bars (a repaint, an extension) reads at the density of the bars
+        it keeps (``OPEN_BAR_GROOVES``, ``kept_bars``). ``played``: what of its source an edit
+        plays on from (``re_played``); None for a repaint of stems without new chords, which
+        reads as calibrated: it asks for other parts. A bass asked to walk (``walking``) is
+        read at a note a beat, whatever the request, unless it is kept."""
         if request.source is None:
             means = self.means(frame.style, frame.meter) if STYLE_DENSITY else {}
             comping, bass = means.get("comping"), means.get("bass")

@@ -312,13 +312,10 @@ class Pipeline:
         known, mask = known_region(self.ae, frame, base, keep, bars, key_frame=self.key_frame)
         phrases = phrase_plan(request, frame)
         walking = attrs.bass_line == "walking"
-        comping, bass = self.band.density(frame, request, base, spans, bars, keep, walking)
-        grooves = self.band.grooves(
-            frame,
-            walking,
-            re_played(request, base, spans, bars),
-            chord_edit=spans is not None and bars is None,
-        )
+        played = re_played(request, base, spans, bars)  # what of its source an edit plays on
+        comping, bass = self.band.density(frame, request, played, keep, walking)
+        chord_edit = spans is not None and bars is None
+        grooves = self.band.grooves(frame, walking, played, chord_edit=chord_edit)
         tracks = self.tell.tracks(frame, spans, base, bars, phrases,
                                   self.tell.feel(frame, request),
                                   band="chords" in playing or "bass" in playing)  # fmt: skip
@@ -334,9 +331,8 @@ class Pipeline:
                                           progress, cancelled, timings, k, comping=comping,
                                           bass=bass, phrases=free, spans=spans, grooves=grooves,
                                           feel=self.tell.asks_feel)  # fmt: skip
-            if (
-                ties and not self.sampler.tied_above
-            ):  # returns sampled as one play as one (tie_notes)
+            # returns sampled as one play as one (tie_notes)
+            if ties and not self.sampler.tied_above:
                 sampled = [tie_notes(c) for c in sampled]
             spliced = [splice(c, base, keep, bars, playing) for c in sampled]
             return spliced, [c for c in spliced if self.guard is None or not self.guard.copies(c)]

@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from multitrack.chords import QUALITY_INTERVALS, Chord
-from multitrack.features import playing_a_bar
+from multitrack.features import Density, playing_a_bar
 from multitrack.form import similarity
 from multitrack.harmony import chord_tone_ratio, key_agrees, progression_histogram
 from multitrack.keyfinding import key_of_histogram, scale_fit
@@ -89,8 +89,6 @@ GROOVE_PENALTY = 0.25
 # 0.912 / 0.912) in 0.89 of the time. On, `bench/generate_speed.py`'s 8-bar median went 0.33
 # -> 0.56 s: one more of its five takes draws a batch.
 GROOVE_ALONE = True
-
-Density = tuple[float | None, float | None]  # (comping strikes a bar, bass notes a bar)
 
 
 def chords_key(spans: Sequence[ChordSpan], asked: Key) -> Key:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.aims import BandAims, Density
+from models.aims import BandAims
 from models.checkpoint import LoadedModel
 from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.representation import key_shift
@@ -21,6 +21,7 @@ from models.request import GenerateRequest
 from models.structure import closing_chords
 from models.text import PromptAttributes
 from models.tracks import CHORD_ROWS, chord_track, song_tracks
+from multitrack.features import Density
 from multitrack.recognise import recognise_song
 from multitrack.song import STEMS, ChordSpan, Section, Song
 from multitrack.stems import PROGRAM_STEMS

@@ -17,6 +17,8 @@ import numpy as np
 from multitrack.harmony import chord_tone_ratio, harmony_pitch_classes
 from multitrack.song import Note, Song
 
+Density = tuple[float | None, float | None]  # comping strikes a bar, bass notes a bar
+
 FEATURES: tuple[str, ...] = (
     # melody pitch
     "mel_mean_pitch", "mel_range", "mel_pc_entropy", "mel_in_scale",
@@ -85,7 +87,7 @@ def onsets_per_bar(notes: Sequence[Note], bars: int) -> float:
     return len({n.start for n in notes}) / max(1, bars)
 
 
-def playing_a_bar(song: Song) -> tuple[float | None, float | None]:
+def playing_a_bar(song: Song) -> Density:
     """How busily a song's band plays: (its chords stem's strikes a bar, ``onsets_per_bar``;
     its bass's notes a bar), None for a stem that is silent. The one count of a style's
     density aims (``models.recipe.corpus_facts``), an edit's source's, and the feel track's."""

@@ -643,9 +643,10 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     # writes; an edit of bars, the bars it keeps'; a new take (forced chords or not) its
     # style's; a repaint of stems without new chords the thresholds
     from models import aims
-    from models.aims import kept_bars
+    from models.aims import kept_bars, re_played
     from multitrack.features import onsets_per_bar, playing_a_bar
     from multitrack.progression import parse_progression
+    from multitrack.song import ChordSpan
 
     shipped = Pipeline.load(candidates=1)
     source = shipped.generate(GenerateRequest("disco in A minor", bars=4, seed=2)).song
@@ -658,10 +659,15 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     disco = band.means("disco", source.meter)
     assert disco == band.density_by_meter["disco 4/4"]
 
-    def density(request: GenerateRequest, **kw: object) -> tuple[float | None, float | None]:
-        args = {"base": source if request.source else None, "spans": spans, "bars": None,
-                "keep": set(), **kw}  # fmt: skip
-        return band.density(source, request, **args)  # type: ignore[arg-type]
+    def density(
+        request: GenerateRequest,
+        spans: tuple[ChordSpan, ...] | None = spans,
+        bars: tuple[int, int] | None = None,
+        keep: set[str] | None = None,
+        walking: bool = False,
+    ) -> tuple[float | None, float | None]:
+        played = re_played(request, source if request.source else None, spans, bars)
+        return band.density(source, request, played, keep or set(), walking)
 
     assert density(edit) == (strikes, notes)
     assert density(edit, keep={"bass"}) == (strikes, None)
@@ -671,7 +677,7 @@ def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPat
     assert density(edit, spans=None) == (None, None)  # a repaint of stems, no new chords
     assert density(fresh) == density(fresh, spans=None) == (disco["comping"], disco["bass"])
     unknown = replace(source, style="no such style")
-    assert band.density(unknown, fresh, None, None, None, set()) == (None, None)
+    assert band.density(unknown, fresh, None, set()) == (None, None)
     # a bass asked to walk: a note a beat, whatever the request, unless it is kept
     assert density(fresh, walking=True) == (disco["comping"], 4.0)
     assert density(edit, bars=(1, 2), walking=True) == (kept[0], 4.0)
