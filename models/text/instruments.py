@@ -110,7 +110,9 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _one("accordion", 21, "poly", "手风琴|accordion|accordian"),
     _one("harmonica", 22, "mono", "口琴|harmonica|blues harp|mouth organ"),
     _one("bandoneon", 23, "poly", "班多钮|班多纽|班多钮手风琴|bandoneon"),
-    _one("nylon_guitar", 24, "poly", "尼龙吉他|古典吉他|尼龙弦吉他|西班牙吉他|弗拉门戈吉他|尤克里里|nylon guitar|nylon-string guitar|classical guitar|spanish guitar|flamenco guitar|ukulele|uke"),
+    _one("nylon_guitar", 24, "poly", "尼龙吉他|古典吉他|尼龙弦吉他|西班牙吉他|尤克里里|nylon guitar|nylon-string guitar|classical guitar|spanish guitar|ukulele|uke"),
+    # a flamenco guitar hints at the rumba, the corpus style nearest flamenco (models.text.lexicon.KIN_GENRES)
+    _one("flamenco_guitar", 24, "poly", "弗拉门戈吉他|弗拉明戈吉他|flamenco guitar", "rumba"),
     _one("ruan", 24, "poly", "阮|中阮|大阮|柳琴|月琴|ruan", _GF),
     _one("guitar", 25, "poly", "吉他|木吉他|民谣吉他|原声吉他|吉它|guitar|guitars|acoustic guitar|acoustic guitars|steel-string guitar|12-string guitar"),
     _one("jazz_guitar", 26, "poly", "爵士吉他|jazz guitar|hollow-body guitar"),

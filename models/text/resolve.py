@@ -195,7 +195,10 @@ class Resolver:
         if strong or hits:
             chosen = (strong or hits)[0]
             sid = chosen.values("style")[0]
-            self.understood.append(f"style: {sid} ({chosen.text})")
+            if any(s.kin for s in chosen.senses if s.field == "style"):
+                self.understood.append(f"style: {sid} ({chosen.text}, the nearest style the model knows)")
+            else:
+                self.understood.append(f"style: {sid} ({chosen.text})")
             seen = {sid}
             for other in hits:
                 value = other.values("style")[0]

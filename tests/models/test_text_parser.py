@@ -738,3 +738,35 @@ def test_no_walking_bass_is_a_bass_that_does_not_walk(prompt: str) -> None:
     a = lex(prompt)
     assert a.bass_line is None and "bass" in a.stems and not a.stems_named
     assert any(u.startswith("bass line: not walking") for u in a.understood)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "style"),
+    [("afrobeat groove with horns, 110 bpm", "funk"), ("dancehall riddim", "reggae"),
+     ("reggaeton", "reggae"), ("uk drill beat, dark", "hiphop"), ("trip hop", "hiphop"),
+     ("vaporwave", "lofi"), ("amapiano", "edm"), ("boogie woogie piano", "blues"),
+     ("shoegaze with dreamy guitars", "rock"), ("emo", "punk"), ("motown", "rnb"),
+     ("gypsy jazz with violin", "swing"), ("cumbia", "salsa"), ("bachata", "rumba"),
+     ("蒸汽波", "lofi"), ("广场舞", "disco"), ("草原风格,马头琴", "guofeng"),
+     ("弗拉门戈,吉他", "rumba"), ("后朋克", "punk")],
+)  # fmt: skip
+def test_a_genre_the_corpus_lacks_plays_as_its_nearest_style(prompt: str, style: str) -> None:
+    # "dancehall" reached the sentence embedding, which heard a waltz in it and made it 3/4;
+    # a genre the corpus has no windows of is played as the style nearest in groove, and
+    # the parse says so
+    a = lex(prompt)
+    assert a.style == style
+    assert a.meter is None  # none of these implies a meter; a waltz's 3/4 came with the guess
+    assert any(u.startswith(f"style: {style} (") and "nearest style" in u for u in a.understood)
+    assert not any("afrobeat" in i or "dancehall" in i for i in a.ignored)
+
+
+def test_a_genre_the_corpus_has_is_not_called_a_neighbour() -> None:
+    for prompt, style in [("trap", "hiphop"), ("陷阱说唱", "hiphop"), ("funk", "funk")]:
+        a = lex(prompt)
+        assert a.style == style
+        assert not any("nearest" in u for u in a.understood)
+    # a flamenco guitar with no style named hints at the rumba, as a 古筝 hints at guofeng
+    a = lex("flamenco guitar solo")
+    assert a.style == "rumba" and a.programs["melody"] == 24
+    assert lex("pop with a flamenco guitar").style == "pop"
