@@ -196,7 +196,9 @@ class Resolver:
             chosen = (strong or hits)[0]
             sid = chosen.values("style")[0]
             if any(s.kin for s in chosen.senses if s.field == "style"):
-                self.understood.append(f"style: {sid} ({chosen.text}, the nearest style the model knows)")
+                self.understood.append(
+                    f"style: {sid} ({chosen.text}, the nearest style the model knows)"
+                )
             else:
                 self.understood.append(f"style: {sid} ({chosen.text})")
             seen = {sid}
