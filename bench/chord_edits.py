@@ -25,7 +25,11 @@ degree patterns); every third edit keeps the melody (reharmonisation). Measured 
 - the new melodies' intervals (repeats, steps, fourths and wider) and notes a bar beside the
   source takes' own, so that fitting the chords is not bought with a melody that only
   jumps between chord tones;
-- kept stems identical, note for note.
+- kept stems identical, note for note;
+- the drums: hits a bar against the style's windows (each style's edits' mean within 20%),
+  beside the source's, and the share of the edit's drum bars that play one of the source's
+  own bar patterns (``drums_in_source_patterns``): the drummer keeps the groove under new
+  chords, where a second fresh take of the same prompt is another groove.
 
 ``--candidates 1`` shows the network alone (no best-of-k).
 
@@ -47,6 +51,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from models.grooves import drum_patterns
 from models.pipeline import CANDIDATES, Pipeline
 from models.request import DEFAULT_STEPS, GenerateRequest
 from multitrack.chords import QUALITY_INTERVALS, Chord
@@ -131,20 +136,21 @@ MIN_WINDOWS = 10
 def window_rows(
     corpus: Path, meter: str | None = None
 ) -> tuple[dict[str, NDArray[np.float64]], dict[str, str]]:
-    """Per style, its held-out 8-bar windows' (comping a bar, bass a bar, melody fit) in one
+    """Per style, its held-out 8-bar windows' (comping a bar, bass a bar, melody fit, drum
+    hits a bar) in one
     meter, and that meter: ``meter``, else the style's home meter (the one most of its
     windows are in); a style with fewer than ``MIN_WINDOWS`` windows there is left out.
     Takes are compared with windows of their own meter: a 2/4 bar strikes about half as
     often as a 4/4 one, and guofeng's held-out windows are 121 in 2/4 and 4 in 4/4 (until
     session 20 every meter's windows were pooled against 4/4 takes)."""
-    rows: dict[tuple[str, str], list[tuple[float, float, float]]] = defaultdict(list)
+    rows: dict[tuple[str, str], list[tuple[float, float, float, float]]] = defaultdict(list)
     for ex in iter_examples(corpus, "test"):
         s = ex.song
         if s.bars != 8 or s.style is None:
             continue
         fit = chord_tone_ratio(s, spans=s.chords)
         rows[s.style, str(s.meter)].append((per_bar(s, "chords"), per_bar(s, "bass"),
-                                            float(fit or 0.0)))  # fmt: skip
+                                            float(fit or 0.0), per_bar(s, "drums")))  # fmt: skip
     meters: dict[str, str] = {}
     for style, m in sorted(rows, key=lambda k: (k[0], -len(rows[k]), k[1])):
         if style not in meters and (meter is None or m == meter):
@@ -181,7 +187,7 @@ def reference(windows: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, fl
     comp nothing, so a take that comps as busily as the rest of them reads 1.22 times it."""
     out = {}
     for k, v in windows.items():
-        row = dict(zip(("comping", "bass", "fit"), v.mean(0).tolist(), strict=True))
+        row = dict(zip(("comping", "bass", "fit", "drums"), v.mean(0).tolist(), strict=True))
         for j, name in ((0, "comping"), (1, "bass")):
             playing = v[v[:, j] > 0, j]
             row[f"{name}_playing"] = float(playing.mean()) if len(playing) else 0.0
@@ -195,6 +201,13 @@ def melody_shape(song: Song) -> dict[str, float]:
     return {"repeat": iv["iv_repeat"], "step": iv["iv_step"],
             "wide": iv["iv_fourth_fifth"] + iv["iv_leap"],
             "notes_a_bar": len(song.stems["melody"].notes) / song.bars}  # fmt: skip
+
+
+def in_patterns(out: Song, src: Song) -> float:
+    """Share of ``out``'s drum bars that play one of ``src``'s drum bar patterns (nan where
+    either has no drums)."""
+    own, source = drum_patterns(out), set(drum_patterns(src))
+    return float(np.mean([p in source for p in own])) if own and source else float("nan")
 
 
 def within(ratios: Sequence[float]) -> float:
@@ -295,10 +308,15 @@ def main() -> None:
             "bass_source": per_bar(src, "bass") / max(r["bass"], 1e-9),
             "fit": float(chord_tone_ratio(out, spans=forced) or 0.0) - r["fit"],
             "kept_identical": all(out.stems[k].notes == src.stems[k].notes for k in keep),
+            # styles whose windows hardly drum (classical, hymn, lullaby) are left out
+            "drums": per_bar(out, "drums") / r["drums"] if r["drums"] >= 1 else np.nan,
+            "drums_source": per_bar(src, "drums") / r["drums"] if r["drums"] >= 1 else np.nan,
+            "drums_in_source_patterns": in_patterns(out, src),
             "melody": melody_shape(out),
             "melody_source": melody_shape(src),
         })  # fmt: skip
     n = len(rows)
+    drummed = [r for r in rows if not np.isnan(r["drums"])]  # styles whose windows drum
     summary = {
         "edits": n,
         "styles": len({r["style"] for r in rows}),
@@ -334,6 +352,11 @@ def main() -> None:
                                for col in ("melody", "melody_source")]
            for k in ("repeat", "step", "wide", "notes_a_bar")},
         "kept_identical": sum(r["kept_identical"] for r in rows),
+        "styles_drums_within_20pct": round(style_means_within(drummed, "drums"), 3),
+        "source_styles_drums_within_20pct": round(style_means_within(drummed, "drums_source"), 3),
+        "drums_ratio_median": round(float(np.median([r["drums"] for r in drummed])), 3),
+        "drums_in_source_patterns": round(float(np.nanmean(
+            [r["drums_in_source_patterns"] for r in rows])), 3),
         "seconds": round(time.time() - t0, 1),
     }  # fmt: skip
     print(json.dumps(summary, indent=1))

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from models import lines
 from models.comping import read_comping
 from models.config import CHORDS_LOW, DEFAULT_KEY_FRAME
-from models.grooves import RhythmBook, closest_reading, pulls_of
+from models.grooves import DrumBook, RhythmBook, closest_reading, pulls_of
 from models.lines import read_line
 from models.prior import degrees_for, table_for
 from models.representation import _WINDOW, F32, POS_WEIGHT, key_shift
@@ -113,6 +113,14 @@ FORCED_MELODY_TONE_BONUS = 20.0
 # sounds second cuts the other: the open hat's accent went unheard. The corpus has both in
 # 56% of its open-hat steps (MMA's pedal hats and shakers fold onto the closed hat).
 ONE_HAT = True
+# An edit that plays on from a take (a chord edit, an extension, a repaint of bars:
+# ``models.aims.re_played``) reads each drum bar either as the network wrote it or as one of
+# the source's own bar patterns (``models.grooves.DrumBook``), the likeliest less its bonus
+# among those within this many nats (summed onset log-odds over the threshold): the drummer
+# keeps the groove under new chords (``models.aims.SOURCE_DRUMS``). A bar takes a pattern
+# only where its bonus (``models.aims.SOURCE_DRUM_WEIGHT`` times log(share / 0.01): 20 nats
+# for a pattern in one bar of 8, 37 for one in every bar) outweighs its cost. 0 turns it off.
+DRUM_BOOK_NATS = 64.0
 _CLOSED_HAT, _OPEN_HAT = DRUM_CLASSES.index("closed_hat"), DRUM_CLASSES.index("open_hat")
 
 
@@ -191,6 +199,7 @@ def decode_logits(
     forced: NDArray[np.bool_] | None = None,
     rhythms: RhythmBook | None = None,
     bass_rhythms: RhythmBook | None = None,
+    drums: DrumBook | None = None,
 ) -> Song:
     """Notes from decoder logits (C, T) per stem, transposed into ``template``'s key.
     ``pitch_reader``: the melody's logits came through a pitch reader (``READER_*``).
@@ -207,7 +216,8 @@ def decode_logits(
     a bar (``BASS_SHIFTS``). ``forced`` (steps, 12): the pitch classes of a forced
     progression's chords (``FORCED_MELODY_HARMONY``, ``FORCED_BASS_HARMONY``). ``rhythms``:
     the style's comping grooves in the take's meter (``models.grooves.RhythmBook``);
-    ``bass_rhythms`` its bass's (``models.lines._groove_rhythm``).
+    ``bass_rhythms`` its bass's (``models.lines._groove_rhythm``); ``drums`` the drum bar
+    patterns an edit plays on from (``DRUM_BOOK_NATS``).
     """
     shift = key_shift(template.key, key_frame)
     steps = template.steps
@@ -262,6 +272,8 @@ def decode_logits(
             notes = [Note(n.start, CHORDS_LOW + n.pitch - shift, n.duration) for n in frame_notes]
         else:
             hit = out > logit_t
+            if drums is not None and DRUM_BOOK_NATS > 0:
+                hit = drums.read(out - logit_t, hit, bar, DRUM_BOOK_NATS)
             if ONE_HAT:  # a drummer's one hi-hat is open or closed, and GM chokes one by the other
                 hit[_CLOSED_HAT] &= ~hit[_OPEN_HAT]
             hits = np.argwhere(hit)

@@ -217,3 +217,65 @@ def fit_rhythm_books(
             for steps, n in patterns.most_common(size)
         ]
     return out
+
+
+DrumPattern = frozenset[tuple[int, int]]  # (drum class row, step in the bar) of each hit
+
+
+@dataclass(frozen=True)
+class DrumBook:
+    """The drum bar patterns a take plays (``drum_patterns``), each with its share of the
+    bars that play: what an edit's drums play on from (``models.aims.BandAims.drums``).
+    ``weight`` scales each pattern's bonus, as ``RhythmBook.weight`` does."""
+
+    patterns: tuple[DrumPattern, ...]
+    shares: tuple[float, ...]
+    weight: float = 1.0
+
+    def bonus(self, pattern: DrumPattern) -> float:
+        """``weight`` times log(share / ``RHYTHM_FLOOR``) of ``pattern``, 0 outside the book."""
+        for p, share in zip(self.patterns, self.shares, strict=True):
+            if p == pattern:
+                return self.weight * math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
+        return 0.0
+
+    def read(
+        self, margin: NDArray[np.float32], hit: NDArray[np.bool_], bar: int, nats: float
+    ) -> NDArray[np.bool_]:
+        """``hit`` (rows, steps: the onsets read at the threshold) with each bar that plays
+        either as read or played as one of the book's patterns, the one whose cost (the
+        summed |``margin``|, log-odds over the threshold, of the cells it reads otherwise),
+        less its bonus, is least among those costing at most ``nats``; the bar's own reading
+        costs nothing and has its own bonus. A bar the network left silent stays silent."""
+        out = hit.copy()
+        rows = hit.shape[0]
+        masks = np.zeros((len(self.patterns), rows, bar), bool)
+        for k, pattern in enumerate(self.patterns):
+            for r, t in pattern:
+                if r < rows and t < bar:
+                    masks[k, r, t] = True
+        bonus = np.array([self.bonus(p) for p in self.patterns], np.float32)
+        for b in range(hit.shape[1] // bar):
+            own = hit[:, b * bar : (b + 1) * bar]
+            if not own.any():
+                continue
+            cost = (np.abs(margin[:, b * bar : (b + 1) * bar]) * (masks != own)).sum(axis=(1, 2))
+            k, score = cheapest(cost.astype(np.float32), bonus, nats)
+            if score < -self.bonus(drum_pattern(own)):
+                out[:, b * bar : (b + 1) * bar] = masks[k]
+        return out
+
+
+def drum_pattern(bar_hits: NDArray[np.bool_]) -> DrumPattern:
+    """The (row, step) cells of one bar's drum onsets (rows, bar)."""
+    return frozenset((int(r), int(t)) for r, t in np.argwhere(bar_hits))
+
+
+def drum_patterns(song: Song) -> list[DrumPattern]:
+    """Each bar's drum pattern (``DrumPattern``), for the bars where the drums play."""
+    bar = song.meter.steps_per_bar
+    by_bar: list[set[tuple[int, int]]] = [set() for _ in range(song.bars)]
+    for n in song.stems["drums"].notes:
+        if n.start < song.bars * bar:
+            by_bar[n.start // bar].add((n.pitch, n.start % bar))
+    return [frozenset(cells) for cells in by_bar if cells]

@@ -316,6 +316,7 @@ class Pipeline:
         comping, bass = self.band.density(frame, request, played, keep, walking)
         chord_edit = spans is not None and bars is None
         grooves = self.band.grooves(frame, walking, played, chord_edit=chord_edit)
+        drums = self.band.drums(played, keep)
         tracks = self.tell.tracks(frame, spans, base, bars, phrases,
                                   self.tell.feel(frame, request),
                                   band="chords" in playing or "bass" in playing)  # fmt: skip
@@ -330,7 +331,7 @@ class Pipeline:
             sampled = self.sampler.sample(request, frame, known, mask, cond, seed, ties,
                                           progress, cancelled, timings, k, comping=comping,
                                           bass=bass, phrases=free, spans=spans, grooves=grooves,
-                                          feel=self.tell.asks_feel)  # fmt: skip
+                                          feel=self.tell.asks_feel, drums=drums)  # fmt: skip
             # returns sampled as one play as one (tie_notes)
             if ties and not self.sampler.tied_above:
                 sampled = [tie_notes(c) for c in sampled]
