@@ -106,6 +106,10 @@ RARE_DRUMS = 0.1
 # bVII, a secondary dominant) came back as another chord while song.json showed the typed
 # one. False leaves the model's notes as sampled.
 SOUND_FORCED = True
+# A chord edit's drums are led by its source's through the early sampling steps
+# (``models.sampling.LEAD_RELEASE``), so the band under the new chords is written over the
+# groove it had. False: the drums are sampled from noise, as before session 26.
+DRUM_LEAD = True
 # A plain take (no forced chords, one variation, no preference model) samples one candidate
 # first and keeps it when nothing could rank above it (in key, melody fit at least
 # ``models.ranking.FIT_ENOUGH``); else it samples the rest of a batch and ranks them all.
@@ -317,6 +321,10 @@ class Pipeline:
         chord_edit = spans is not None and bars is None
         grooves = self.band.grooves(frame, walking, played, chord_edit=chord_edit)
         drums = self.band.drums(played, keep)
+        lead = None
+        if chord_edit and base is not None and drums is not None and DRUM_LEAD:
+            lead = torch.zeros_like(mask)
+            lead[:, self.ae.stem_slice("drums")] = 1.0
         tracks = self.tell.tracks(frame, spans, base, bars, phrases,
                                   self.tell.feel(frame, request),
                                   band="chords" in playing or "bass" in playing)  # fmt: skip
@@ -331,7 +339,8 @@ class Pipeline:
             sampled = self.sampler.sample(request, frame, known, mask, cond, seed, ties,
                                           progress, cancelled, timings, k, comping=comping,
                                           bass=bass, phrases=free, spans=spans, grooves=grooves,
-                                          feel=self.tell.asks_feel, drums=drums)  # fmt: skip
+                                          feel=self.tell.asks_feel, drums=drums,
+                                          lead=lead)  # fmt: skip
             # returns sampled as one play as one (tie_notes)
             if ties and not self.sampler.tied_above:
                 sampled = [tie_notes(c) for c in sampled]

@@ -45,6 +45,15 @@ CHORD_GUIDANCE = 2.0
 # (session 26). Kept on; the source's drum patterns (``models.aims.SOURCE_DRUMS``) keep the
 # groove instead.
 CHORD_GUIDANCE_DRUMS = True
+# A chord edit's drums are led by its source's (``Sampler.sample``'s ``lead``): held as known
+# while the timestep is above this (999 and 874 of 8 steps), so the band is written over the
+# source's groove, then noised to that level and sampled on. Session 26, tuning seeds
+# (`bench/chord_edits.py --n 340 --seed 20000`, with the source's drum patterns), no lead ->
+# 750 / 500: drum bars in one of their source's patterns 0.729 -> 0.942 / 0.994, styles'
+# drums within 20% of their windows 0.645 -> 0.710 / 0.677, recogniser 0.934 -> 0.924 /
+# 0.927, chroma 0.939 -> 0.938 / 0.936, styles within 20% comping 0.824 -> 0.794 / 0.794,
+# bass 0.853 -> 0.853 / 0.882. 1000 (the schedule's length): no lead.
+LEAD_RELEASE = 750
 # The same for the feel track (``models.tracks.FEEL_ROWS``), on a model that has it and is
 # told it (``models.telling.Telling.asks_feel``): 0 no third pass.
 FEEL_GUIDANCE = 0.0
@@ -94,6 +103,7 @@ class Sampler:
         grooves: Grooves = (None, None),
         feel: bool = False,
         drums: DrumBook | None = None,
+        lead: torch.Tensor | None = None,
     ) -> list[Song]:
         """``k`` songs sampled together from one seeded noise draw; frames in one of
         ``ties`` are sampled as one (models.structure); ``comping``, ``bass``: the chords
@@ -102,7 +112,9 @@ class Sampler:
         ``chord_guidance`` and decoded against; ``grooves``: the comping's and the bass's
         the decoder reads them in (``BandAims.grooves``); ``feel``: the feel track is told,
         pushed toward by ``feel_guidance``; ``drums``: the drum bar patterns an edit plays
-        on from (``BandAims.drums``)."""
+        on from (``BandAims.drums``); ``lead`` (1, C, F): latent cells held at ``known`` down
+        to ``LEAD_RELEASE``, then noised to that level and sampled free (a chord edit's
+        drums, ``lead_of``)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
@@ -129,16 +141,23 @@ class Sampler:
         fpb_t = torch.tensor([frame.meter.steps_per_bar // comp] * m * k)
         known = known.expand(k, -1, -1)
         mask = mask.expand(k, -1, -1)
+        held = mask if lead is None else torch.maximum(mask, lead.expand_as(mask))
         self.scheduler.set_timesteps(request.steps)
         n = len(self.scheduler.timesteps)
         g = request.guidance
         for i, t in enumerate(self.scheduler.timesteps.tolist()):
             if cancelled is not None and cancelled():
                 raise Cancelled("cancelled")
-            x = mask * known + (1 - mask) * x
+            if held is not mask and t <= LEAD_RELEASE:
+                # the lead lets go: its cells start from the known latent noised to here
+                noise = torch.randn(known.shape, generator=gen)
+                noised = self.scheduler.add_noise(known, noise, torch.full((k,), t))
+                x = torch.where((held > 0) & (mask == 0), noised, x)
+                held = mask
+            x = held * known + (1 - held) * x
             with autocast(self.precision.used):
                 vs = self.den(torch.cat([x] * m), torch.full((m * k,), t), both,
-                              known=torch.cat([known] * m), mask=torch.cat([mask] * m),
+                              known=torch.cat([known] * m), mask=torch.cat([held] * m),
                               frames_per_bar=fpb_t).float().split(k)  # fmt: skip
             v = vs[1] + g * (vs[0] - vs[1])
             if gc:

@@ -649,6 +649,34 @@ def test_a_chord_edit_s_drums_play_their_source_s_patterns(monkeypatch: pytest.M
     assert own > alone
 
 
+def test_a_chord_edit_is_written_over_its_source_s_groove(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a lo-fi take edited to "Dm7 G7 Cmaj7 Am7" came back with a ride and toms for its kick,
+    # snare and hats: the network wrote the edit's drums afresh, and jazz's under sevenths.
+    # Led by the source's drums through the early steps, the band keeps its kit.
+    from collections import Counter
+
+    from models import pipeline as pipeline_module
+    from multitrack.song import Song
+
+    shipped = Pipeline.load(candidates=1)
+    prompt = "lo-fi hip hop in A minor, 85 bpm, mellow electric piano"
+    source = shipped.generate(GenerateRequest(prompt, bars=8, seed=3531373165)).song
+    edit = GenerateRequest(prompt, seed=3531373165, source=source, chord_text="Dm7 G7 Cmaj7 Am7")
+
+    def kit(song: Song) -> Counter[int]:
+        return Counter(n.pitch for n in song.stems["drums"].notes)
+
+    led = shipped.generate(edit).song
+    assert set(kit(led)) == set(kit(source))
+    assert sum((kit(led) - kit(source)).values()) <= 0.1 * len(source.stems["drums"].notes)
+    with monkeypatch.context() as m:
+        m.setattr(pipeline_module, "DRUM_LEAD", False)
+        free = shipped.generate(edit).song
+    assert set(kit(free)) != set(kit(source))  # what it did before
+    # the harmony is the new one either way
+    assert led.chords[0].chord.root == 2 and led.stems["chords"].notes != source.stems["chords"].notes
+
+
 def test_a_take_aims_at_its_styles_density_in_its_meter() -> None:
     # density_by_style mixed the meters: 6/8 takes aimed at 3.03 strikes a bar, where the
     # held-out 6/8 windows strike 4.37; a style with too few windows in a meter, or a
