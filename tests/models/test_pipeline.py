@@ -674,7 +674,9 @@ def test_a_chord_edit_is_written_over_its_source_s_groove(monkeypatch: pytest.Mo
         free = shipped.generate(edit).song
     assert set(kit(free)) != set(kit(source))  # what it did before
     # the harmony is the new one either way
-    assert led.chords[0].chord.root == 2 and led.stems["chords"].notes != source.stems["chords"].notes
+    assert (
+        led.chords[0].chord.root == 2 and led.stems["chords"].notes != source.stems["chords"].notes
+    )
 
 
 def test_a_take_aims_at_its_styles_density_in_its_meter() -> None:
