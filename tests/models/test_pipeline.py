@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from models.pipeline import Pipeline
 from models.request import Cancelled, GenerateRequest, RequestError
 from models.tracks import CHORD_ROWS, SECTION_ROWS
 from multitrack.errors import ChordSymbolError
+from multitrack.song import Song
 from multitrack.theory import Key
 
 
@@ -258,7 +260,7 @@ def test_forced_chords_outside_the_key_move_the_take_to_their_key(pipeline: Pipe
 def test_candidates_in_the_asked_key_win(pipeline: Pipeline) -> None:
     from models.pipeline import candidate_rank
     from multitrack.progression import parse_progression
-    from multitrack.song import Note, Song
+    from multitrack.song import Note
 
     base = pipeline.generate(GenerateRequest("pop in C major", bars=2, steps=3)).song
 
@@ -447,7 +449,6 @@ def test_a_chord_edit_keeps_its_source_s_comping_density(monkeypatch: pytest.Mon
     # Under a forced progression the network comps denser or sparser than the take it
     # edits; the edit reads its chords stem at the source's strikes a bar (COMPING_SHIFTS)
     from models import comping
-    from multitrack.song import Song
 
     shipped = Pipeline.load(candidates=1)
 
@@ -478,7 +479,6 @@ def test_a_new_take_reads_its_comping_and_bass_at_its_style_s_density(
     # as the thresholds and the grooves' pulls move
     from models import aims
     from multitrack.features import onsets_per_bar
-    from multitrack.song import Song
 
     shipped = Pipeline.load(candidates=1)
     means = shipped.band.means("country", "4/4")
@@ -599,54 +599,55 @@ def test_an_extension_plays_on_at_the_density_of_the_bars_it_keeps(
     assert sum(read) < 0.5 * sum(unread)
 
 
-def test_a_chord_edit_keeps_its_source_s_comping_rhythms(monkeypatch: pytest.MonkeyPatch) -> None:
-    # a chord track plays the new chords in the band's pattern: the edit's comping bars
-    # strike the rhythms its source struck more often in the source's grooves than in the
-    # style's (102 edits, tuning seeds: 0.57 -> 0.76 of bars)
-    from models import aims
+def _bar_rhythms_kept(edit: Song, source: Song) -> int:
     from models.grooves import bar_rhythms
-    from multitrack.song import Song
 
-    shipped = Pipeline.load(candidates=1)
-
-    def kept(edit: Song, source: Song) -> int:
-        theirs = {tuple(t for t, _ in r) for r in bar_rhythms(source)}
-        return sum(tuple(t for t, _ in r) in theirs for r in bar_rhythms(edit))
-
-    own, style = 0, 0
-    for seed, prompt in enumerate(("disco in A minor", "bossa nova in D", "pop in C major")):
-        source = shipped.generate(GenerateRequest(prompt, bars=8, seed=seed)).song
-        edit = GenerateRequest(prompt, seed=seed, source=source, chord_text="Am Dm G C")
-        own += kept(shipped.generate(edit).song, source)
-        with monkeypatch.context() as m:
-            m.setattr(aims, "SOURCE_GROOVES", False)
-            style += kept(shipped.generate(edit).song, source)
-    assert own > style
+    theirs = {tuple(t for t, _ in r) for r in bar_rhythms(source)}
+    return sum(tuple(t for t, _ in r) in theirs for r in bar_rhythms(edit))
 
 
-def test_a_chord_edit_s_drums_play_their_source_s_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the drummer keeps the groove under new chords: the edit's drum bars play one of the
-    # source's own bar patterns more often than the network's reading alone (340 edits,
-    # tuning seeds: 0.47 -> 0.73 of bars)
-    from models import aims
+def _drum_patterns_kept(edit: Song, source: Song) -> int:
     from models.grooves import drum_patterns
-    from multitrack.song import Song
 
+    theirs = set(drum_patterns(source))
+    return sum(p in theirs for p in drum_patterns(edit))
+
+
+@pytest.mark.parametrize(
+    ("switch", "kept", "prompts", "chords"),
+    [
+        # the comping strikes the rhythms its source struck more often in the source's
+        # grooves than in the style's (102 edits, tuning seeds: 0.57 -> 0.76 of bars)
+        ("SOURCE_GROOVES", _bar_rhythms_kept,
+         ("disco in A minor", "bossa nova in D", "pop in C major"), "Am Dm G C"),
+        # the drum bars play one of the source's own patterns more often than the network's
+        # reading alone, without the lead (340 edits, tuning seeds: 0.47 -> 0.73 of bars)
+        ("SOURCE_DRUMS", _drum_patterns_kept,
+         ("reggae in G", "lo-fi hip hop in A minor", "rock in E"), "C G Am F"),
+    ],
+)  # fmt: skip
+def test_a_chord_edit_plays_in_its_source_s_patterns(
+    monkeypatch: pytest.MonkeyPatch,
+    switch: str,
+    kept: Callable[[Song, Song], int],
+    prompts: tuple[str, ...],
+    chords: str,
+) -> None:
+    # a chord track plays the new chords in the band's pattern
+    from models import aims
+    from models import pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "DRUM_LEAD", False)
     shipped = Pipeline.load(candidates=1)
-
-    def kept(edit: Song, source: Song) -> int:
-        theirs = set(drum_patterns(source))
-        return sum(p in theirs for p in drum_patterns(edit))
-
-    own, alone = 0, 0
-    for seed, prompt in enumerate(("reggae in G", "lo-fi hip hop in A minor", "rock in E")):
+    own, without = 0, 0
+    for seed, prompt in enumerate(prompts):
         source = shipped.generate(GenerateRequest(prompt, bars=8, seed=seed)).song
-        edit = GenerateRequest(prompt, seed=seed, source=source, chord_text="C G Am F")
+        edit = GenerateRequest(prompt, seed=seed, source=source, chord_text=chords)
         own += kept(shipped.generate(edit).song, source)
         with monkeypatch.context() as m:
-            m.setattr(aims, "SOURCE_DRUMS", False)
-            alone += kept(shipped.generate(edit).song, source)
-    assert own > alone
+            m.setattr(aims, switch, False)
+            without += kept(shipped.generate(edit).song, source)
+    assert own > without
 
 
 def test_a_chord_edit_is_written_over_its_source_s_groove(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -656,7 +657,6 @@ def test_a_chord_edit_is_written_over_its_source_s_groove(monkeypatch: pytest.Mo
     from collections import Counter
 
     from models import pipeline as pipeline_module
-    from multitrack.song import Song
 
     shipped = Pipeline.load(candidates=1)
     prompt = "lo-fi hip hop in A minor, 85 bpm, mellow electric piano"
