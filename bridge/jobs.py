@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge import protocol
 from bridge.protocol import JobSpec, ProtocolError, Reply
-from models.request import Cancelled
+from models.request import CancelFn, Cancelled, ProgressFn
 from multitrack.errors import MultitrackError
 
 if TYPE_CHECKING:
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
 Runner = Callable[[JobSpec, ProgressFn, CancelFn], "Take"]
 ReplyFn = Callable[[str, list[Any]], None]
 Accepted = Reply | Callable[[], Reply]  # the accepted reply, or how to make it (may be slow)

@@ -9,18 +9,14 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from models.pipeline import Generation, Pipeline
 from models.precision import DEFAULT_PRECISION
-from models.request import Cancelled, GenerateRequest
+from models.request import CancelFn, Cancelled, GenerateRequest, ProgressFn
 from multitrack.prefs import preference_scorer
 from multitrack.take import Take, check_take_free, write_take
-
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
 
 
 def load_pipeline(

@@ -44,8 +44,8 @@ from models.ranking import (
     static_melody,
     top_ranked,
 )
-from models.request import MAX_GENERATE_BARS, GenerateRequest, RequestError
-from models.sampling import DEFAULT_SAMPLER, CancelFn, ProgressFn, Sampler
+from models.request import MAX_GENERATE_BARS, CancelFn, GenerateRequest, ProgressFn, RequestError
+from models.sampling import DEFAULT_SAMPLER, Sampler
 from models.structure import (
     phrase_plan,
     plan_sections,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,12 @@ class LimitError(RequestError):
     unreadable (a stem name, a bar range)."""
 
     code = "bad_value"
+
+
+# What a caller of a long job passes in: a progress report (share done, stage) and a cancel
+# check polled between sampler steps (``Cancelled``).
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
 
 
 class Cancelled(MultitrackError):

@@ -11,7 +11,6 @@ the frames of returning sections, and reads each latent back as notes
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import torch
 
@@ -21,14 +20,11 @@ from models.conditioning import CondBatch
 from models.decoding import decode_logits
 from models.grooves import DrumBook, RhythmBook
 from models.precision import apply_precision, autocast
-from models.request import Cancelled, GenerateRequest
+from models.request import CancelFn, Cancelled, GenerateRequest, ProgressFn
 from models.schedule import DDIMScheduler, DPMSolverScheduler
 from models.structure import share_noise, tie
 from multitrack.harmony import span_pitch_classes
 from multitrack.song import ChordSpan, Song
-
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
 
 # Samplers over the same schedule (models.schedule). DPM-Solver++(2M) lands as close to a
 # 500-step DDIM in 10 steps (max error 0.046 on a Gaussian) as DDIM does in 40 (0.073 at 20).

@@ -18,11 +18,10 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from models.request import DEFAULT_STEPS
+from models.request import DEFAULT_STEPS, CancelFn, ProgressFn
 
 if TYPE_CHECKING:
     from models.pipeline import Pipeline
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
     from multitrack.take import Take
 
 log = logging.getLogger(__name__)
-ProgressFn = Callable[[float, str], None]
-CancelFn = Callable[[], bool]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
