@@ -110,7 +110,7 @@ class Sampler:
         pushed toward by ``feel_guidance``; ``drums``: the drum bar patterns an edit plays
         on from (``BandAims.drums``); ``lead`` (1, C, F): latent cells held at ``known`` down
         to ``LEAD_RELEASE``, then noised to that level and sampled free (a chord edit's
-        drums, ``lead_of``)."""
+        drums, ``models.pipeline.DRUM_LEAD``)."""
         t0 = time.perf_counter()
         comp = self.ae.cfg.compression
         c, frames = known.shape[1], known.shape[2]
