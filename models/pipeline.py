@@ -322,7 +322,8 @@ class Pipeline:
         grooves = self.band.grooves(frame, walking, played, chord_edit=chord_edit)
         drums = self.band.drums(played, keep)
         lead = None
-        if chord_edit and base is not None and drums is not None and DRUM_LEAD:
+        drummed = base is not None and bool(base.stems["drums"].notes)
+        if DRUM_LEAD and chord_edit and drummed and "drums" not in keep:
             lead = torch.zeros_like(mask)
             lead[:, self.ae.stem_slice("drums")] = 1.0
         tracks = self.tell.tracks(frame, spans, base, bars, phrases,
