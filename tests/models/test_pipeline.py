@@ -969,3 +969,24 @@ def test_a_take_s_bass_stays_in_its_instrument_s_range(pipeline: Pipeline) -> No
         bass = pipeline.generate(req).song.stems["bass"]
         assert bass.program == 36
         assert all(n.pitch >= LOWEST[36] for n in bass.notes)
+
+
+def test_an_edit_says_it_keeps_its_take_s_instruments(pipeline: Pipeline) -> None:
+    # "hard rock with distorted guitar" as an edit's prompt: song.json listed a distortion
+    # guitar as understood and its programs as 30 while the take played its electric piano
+    source = pipeline.generate(
+        GenerateRequest("lo-fi hip hop with electric piano", bars=2, steps=3)
+    ).song
+    rock = "hard rock with distorted guitar"
+    edit = pipeline.generate(GenerateRequest(rock, source=source, chord_text="Am F", steps=3))
+    record = edit.attributes
+    assert record["programs"] == {s: source.stems[s].program for s in source.stems}
+    assert edit.song.stems["melody"].program == 4 == record["programs"]["melody"]
+    assert not any(u.startswith("melody: 30 ") for u in record["understood"])
+    said = " | ".join(record["conflicts"])
+    assert "melody: the take's 4 Electric Piano 1 plays on, not 30 Distortion Guitar" in said
+    assert "style: the take stays lofi" in said and "rock only steers" in said
+    # the take's own prompt again: nothing to say
+    own = "lo-fi hip hop with electric piano"
+    again = pipeline.generate(GenerateRequest(own, source=source, chord_text="Am F", steps=3))
+    assert not any("plays on" in c or "stays" in c for c in again.attributes["conflicts"])
