@@ -152,7 +152,9 @@ _STYLE_TERMS = [
 # and band (afrobeat's horns and interlocking guitars are funk's; dancehall and reggaeton
 # ride reggae's offbeat; trip hop, drill and phonk are hip hop's beats at their tempos).
 # Without these a producer's "dancehall" reached the sentence embedding, which heard a
-# waltz in it (cosine 0.41) and made it 3/4. The parse says which style plays the genre.
+# waltz in it (cosine 0.41) and made it 3/4. The parse says which style plays the genre. A
+# corpus genre named beside one wins ("afrobeat-flavoured pop" is pop), as a genre noun wins
+# over a regional hint (``models.text.resolve``).
 KIN_GENRES: dict[str, tuple[str, str]] = {
     "funk": ("afrobeat|afrobeats|afro-beat|afro beat|afro-funk|afro funk|afropop|afro-pop|highlife|go-go", "非洲节拍|非洲放克|非洲流行"),
     "reggae": ("dancehall|riddim|reggaeton|dembow|lovers rock", "雷鬼动|雷鬼顿|舞厅雷鬼"),
@@ -170,7 +172,7 @@ KIN_GENRES: dict[str, tuple[str, str]] = {
     "rumba": ("bachata|flamenco|rumba flamenca|nuevo flamenco|bolero son", "弗拉门戈|弗拉明戈|巴恰塔"),
     "pop": ("indie pop|dream pop|electropop|teen pop|bedroom pop|art pop|bubblegum pop|europop|latin ballad pop", "韩流|韩国流行|日本流行|欧美流行|梦幻流行|独立流行"),
     "disco": ("funky house|italo disco|eurodisco|euro disco|hi-nrg", "广场舞|意大利迪斯科"),
-    "classical": ("impressionist|impressionism|minimalism|minimalist|opera|aria|art song|romantic period|string quartet", "印象派|极简主义|歌剧|咏叹调|弦乐四重奏"),
+    "classical": ("impressionist|impressionism|opera|aria|art song|romantic period|string quartet", "印象派|歌剧|咏叹调|弦乐四重奏"),
     "guofeng": ("mongolian|tibetan|uyghur|silk road", "草原|蒙古|蒙古族|藏族|藏地|新疆|西域|丝绸之路|民族风|少数民族"),
     "celtic": ("sea shanty|shanty|bagpipe tune", "水手歌|船歌"),
 }  # fmt: skip

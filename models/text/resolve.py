@@ -188,7 +188,11 @@ class Resolver:
 
     def _style(self, nearest: dict[str, object]) -> str | None:
         hits = self._hits("style")
-        strong = [h for h in hits if not any(s.weak for s in h.senses if s.field == "style")]
+        # a corpus genre noun first, then a genre played as its nearest style, then a hint
+        strong = [
+            h for h in hits if not any(s.weak or s.kin for s in h.senses if s.field == "style")
+        ]
+        strong = strong or [h for h in hits if any(s.kin for s in h.senses if s.field == "style")]
         fused = self._fusion(hits)
         if fused is not None:
             return fused

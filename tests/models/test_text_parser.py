@@ -766,6 +766,10 @@ def test_a_genre_the_corpus_has_is_not_called_a_neighbour() -> None:
         a = lex(prompt)
         assert a.style == style
         assert not any("nearest" in u for u in a.understood)
+    # a corpus genre named beside a neighbour wins; a neighbour wins over a regional hint
+    assert lex("afrobeat-flavoured pop").style == "pop"
+    assert lex("jamaican dancehall").style == "reggae"
+    assert lex("minimalist lo-fi beat").style == "lofi"
     # a flamenco guitar with no style named hints at the rumba, as a 古筝 hints at guofeng
     a = lex("flamenco guitar solo")
     assert a.style == "rumba" and a.programs["melody"] == 24
