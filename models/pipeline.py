@@ -136,7 +136,7 @@ class Generation:
     variations: list[Song] = field(default_factory=list)  # further takes, best first
 
 
-def band_kept(record: dict[str, Any], attrs: PromptAttributes, frame: Song) -> None:
+def band_kept(record: dict[str, Any], attrs: PromptAttributes, frame: Song, source: Song) -> None:
     """An edit plays its take's instruments in its take's style (``song_frame``): in
     ``record`` (the attributes song.json keeps) the programs are the take's, an instrument
     the edit's prompt names that the take does not play is said not to be applied, not
@@ -145,8 +145,8 @@ def band_kept(record: dict[str, Any], attrs: PromptAttributes, frame: Song) -> N
     understood = list(record["understood"])
     for stem in attrs.named_programs:
         asked, plays = attrs.programs.get(stem), frame.stems[stem].program
-        if asked is None or asked == plays:
-            continue
+        if asked is None or asked == plays or not source.stems[stem].notes:
+            continue  # (a stem the take leaves silent has no instrument to keep)
         understood = [u for u in understood if not u.startswith(f"{stem}: {asked} ")]
         record["conflicts"].append(
             f"{stem}: the take's {program_label(plays)} plays on, not {program_label(asked)}: "
@@ -438,7 +438,7 @@ class Pipeline:
         record = attrs.to_json()
         record["conflicts"] += conflicts
         if request.source is not None:
-            band_kept(record, attrs, frame)
+            band_kept(record, attrs, frame, request.source)
         if spans is not None:
             missed = unsounded(chosen[0], spans, open_bars(request))
             if missed:  # said, not hidden: song.json shows the typed chords

@@ -72,6 +72,25 @@ def test_edits_keep_and_force_chords(tiny_checkpoint: Path, tmp_path: Path) -> N
     assert [r["symbol"] for r in record["chords"]] == ["Am", "F", "C", "G"]
 
 
+def test_an_edit_says_when_it_keeps_its_take_s_instruments(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tiny_checkpoint, tmp_path, "lo-fi with electric piano", "--bars", "2") == 0
+    capsys.readouterr()
+    src = str(tmp_path / "take-001")
+    assert generate(tiny_checkpoint, tmp_path, "hard rock, distorted guitar", "--from", src,
+                    "--chords", "Am F") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "note: melody: the take's 4 Electric Piano 1 plays on, not 30 Distortion Guitar" in out
+    assert "note: style: the take stays lofi" in out
+    record = json.loads((tmp_path / "take-002" / "song.json").read_text(encoding="utf-8"))
+    assert record["attributes"]["programs"]["melody"] == 4 == record["programs"]["melody"]
+    # its own prompt: nothing to note
+    assert generate(tiny_checkpoint, tmp_path, "", "--from", src, "--chords", "C G") == 0
+    last = capsys.readouterr().out
+    assert "note:" not in last, last
+
+
 def test_an_edit_refuses_what_would_replace_the_take_or_be_ignored(
     tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
