@@ -36,7 +36,7 @@ from multitrack.midi_io import read_midi, write_midi
 from multitrack.preview import write_preview
 from multitrack.recognise import chord_rows
 from multitrack.render import render_stems, shared_synthesizer, write_wav
-from multitrack.song import ChordSpan, Meter, Song
+from multitrack.song import ChordSpan, Meter, Song, Stem
 from multitrack.stems import STEM_SPECS
 from multitrack.styles import STYLE_IDS
 from multitrack.swing import swing_of
@@ -209,6 +209,22 @@ _RECORD_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 
 
+def _silent_programs(song: Song, programs: object) -> dict[str, Stem]:
+    """``song``'s stems, a stem with no notes given the program song.json records for it:
+    song.mid has no track for a silent stem, so it read back as program 0, and an edit that
+    wrote into it played a piano whatever the take was made with."""
+    stems = dict(song.stems)
+    if not isinstance(programs, dict):
+        return stems
+    for name, stem in song.stems.items():
+        program = programs.get(name)
+        if stem.notes or isinstance(program, bool) or not isinstance(program, int):
+            continue
+        if 0 <= program <= 127:
+            stems[name] = replace(stem, program=program)
+    return stems
+
+
 def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
     """The song and the song.json record of a take folder.
 
@@ -251,6 +267,7 @@ def read_take(directory: Path) -> tuple[Song, dict[str, Any]]:
         song,
         key=_record_key(key, directory) if isinstance(key, str) else song.key,
         style=style if isinstance(style, str) or style is None else song.style,
+        stems=_silent_programs(song, record.get("programs")),
     )
     spans = spans_from_rows(record.get("chords"), song.meter, song.steps)
     if spans is not None and [(c.start, c.symbol) for c in spans] != [

@@ -107,6 +107,23 @@ def test_read_take_follows_chords_edited_in_song_json(tmp_path: Path) -> None:
     assert song.stems == _short_song().stems
 
 
+def test_a_silent_stem_keeps_the_program_song_json_records(tmp_path: Path) -> None:
+    # song.mid has no track for a silent stem: it read back as program 0, and an edit that
+    # wrote chords into a melody-and-drums take played them on a piano
+    song = _short_song()
+    silent = replace(song, stems={**song.stems, "chords": Stem("chords", (), 4)})
+    take = write_take(silent, tmp_path, meta={})
+    back, record = read_take(take.dir)
+    assert record["programs"]["chords"] == 4 == back.stems["chords"].program
+    assert not back.stems["chords"].notes
+    # a stem that plays keeps its MIDI program; a hand-edited record's bad value is passed by
+    record["programs"] = {"chords": "four", "melody": 200}
+    take.files["json"].write_text(json.dumps(record), encoding="utf-8")
+    back, _ = read_take(take.dir)
+    assert back.stems["chords"].program == 0
+    assert back.stems["melody"].program == song.stems["melody"].program
+
+
 def test_a_hand_edited_song_json_is_read_or_refused_in_one_line(tmp_path: Path) -> None:
     """A beat of NaN or Infinity is no place for a chord: the take's own chords are read
     (as for any malformed chord row); an unknown style is refused as an OutputError."""
