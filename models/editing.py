@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 import torch
 
@@ -18,6 +19,8 @@ from models.autoencoder import Autoencoder
 from models.ranking import span_sounds
 from models.representation import all_channels, song_to_arrays
 from models.request import GenerateRequest, RequestError
+from models.text.attributes import PromptAttributes
+from models.text.instruments import program_label
 from multitrack.chords import QUALITY_INTERVALS, Chord
 from multitrack.recognise import recognise_song
 from multitrack.song import STEMS, ChordSpan, Meter, Note, Section, Song, Stem
@@ -351,3 +354,28 @@ def kept_sections(base: Song | None, bars: tuple[int, int] | None) -> tuple[Sect
 def _clip(note: Note, lo: int, hi: int) -> Note | None:
     end = min(note.end, hi)
     return None if end <= note.start else replace(note, duration=end - note.start)
+
+
+def band_kept(record: dict[str, Any], attrs: PromptAttributes, frame: Song, source: Song) -> None:
+    """An edit plays its take's instruments in its take's style (``song_frame``): in
+    ``record`` (the attributes song.json keeps) the programs are the take's, an instrument
+    the edit's prompt names that the take does not play is said not to be applied, not
+    listed as understood; a style the prompt names that is not the take's is said to
+    steer the new parts only."""
+    understood = list(record["understood"])
+    for stem in attrs.named_programs:
+        asked, plays = attrs.programs.get(stem), frame.stems[stem].program
+        if asked is None or asked == plays or not source.stems[stem].notes:
+            continue  # (a stem the take leaves silent has no instrument to keep)
+        understood = [u for u in understood if not u.startswith(f"{stem}: {asked} ")]
+        record["conflicts"].append(
+            f"{stem}: the take's {program_label(plays)} plays on, not {program_label(asked)}: "
+            "an edit keeps its take's instruments (refine it, or make a new take, to change them)"
+        )
+    record["programs"] = {s: frame.stems[s].program for s in STEMS}
+    if attrs.style and frame.style and attrs.style != frame.style:
+        record["conflicts"].append(
+            f"style: the take stays {frame.style} (its instruments, tempo and grooves); "
+            f"the prompt's {attrs.style} only steers the parts the edit writes"
+        )
+    record["understood"] = understood

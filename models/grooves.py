@@ -43,6 +43,14 @@ PULL_WITHIN = 0.05
 Rhythm = tuple[tuple[int, int], ...]  # (step in the bar, length) of each strike
 
 
+def share_bonus(share: float | None, weight: float) -> float:
+    """``weight`` times log(share / ``RHYTHM_FLOOR``): what a book's pattern with ``share``
+    of its bars is worth to a reading; 0 for a pattern outside the book (None)."""
+    if share is None:
+        return 0.0
+    return weight * math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
+
+
 @dataclass(frozen=True)
 class RhythmBook:
     """A style's commonest bar rhythms of one stem in one meter (the comping's strikes, the
@@ -68,10 +76,7 @@ class RhythmBook:
     def bonus(self, steps: Sequence[int]) -> float:
         """``weight`` times log(share / ``RHYTHM_FLOOR``) of the pattern striking ``steps``,
         0 outside the book."""
-        share = self._share_of.get(tuple(steps))
-        if share is None:
-            return 0.0
-        return self.weight * math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
+        return share_bonus(self._share_of.get(tuple(steps)), self.weight)
 
     def masks(self, bar: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.float32]]:
         """(K, ``bar``) steps each rhythm sounds (a strike held its length) and strikes on,
@@ -231,13 +236,15 @@ class DrumBook:
     patterns: tuple[DrumPattern, ...]
     shares: tuple[float, ...]
     weight: float = 1.0
+    _share_of: dict[DrumPattern, float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        shares = dict(zip(self.patterns, self.shares, strict=True))
+        object.__setattr__(self, "_share_of", shares)
 
     def bonus(self, pattern: DrumPattern) -> float:
         """``weight`` times log(share / ``RHYTHM_FLOOR``) of ``pattern``, 0 outside the book."""
-        for p, share in zip(self.patterns, self.shares, strict=True):
-            if p == pattern:
-                return self.weight * math.log(max(share, RHYTHM_FLOOR) / RHYTHM_FLOOR)
-        return 0.0
+        return share_bonus(self._share_of.get(pattern), self.weight)
 
     def read(
         self, margin: NDArray[np.float32], hit: NDArray[np.bool_], bar: int, nats: float

@@ -21,6 +21,7 @@ from models import aims
 from models.aims import BandAims, re_played
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.editing import (
+    band_kept,
     forced_spans,
     kept_sections,
     known_region,
@@ -60,7 +61,6 @@ from models.text import (
     embed_prompt,
     parse_prompt,
 )
-from models.text.instruments import program_label
 from multitrack.chords import format_chord
 from multitrack.default_keys import default_key
 from multitrack.dynamics import apply_dynamics
@@ -134,31 +134,6 @@ class Generation:
     resamples: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     variations: list[Song] = field(default_factory=list)  # further takes, best first
-
-
-def band_kept(record: dict[str, Any], attrs: PromptAttributes, frame: Song, source: Song) -> None:
-    """An edit plays its take's instruments in its take's style (``song_frame``): in
-    ``record`` (the attributes song.json keeps) the programs are the take's, an instrument
-    the edit's prompt names that the take does not play is said not to be applied, not
-    listed as understood; a style the prompt names that is not the take's is said to
-    steer the new parts only."""
-    understood = list(record["understood"])
-    for stem in attrs.named_programs:
-        asked, plays = attrs.programs.get(stem), frame.stems[stem].program
-        if asked is None or asked == plays or not source.stems[stem].notes:
-            continue  # (a stem the take leaves silent has no instrument to keep)
-        understood = [u for u in understood if not u.startswith(f"{stem}: {asked} ")]
-        record["conflicts"].append(
-            f"{stem}: the take's {program_label(plays)} plays on, not {program_label(asked)}: "
-            "an edit keeps its take's instruments (refine it, or make a new take, to change them)"
-        )
-    record["programs"] = {s: frame.stems[s].program for s in STEMS}
-    if attrs.style and frame.style and attrs.style != frame.style:
-        record["conflicts"].append(
-            f"style: the take stays {frame.style} (its instruments, tempo and grooves); "
-            f"the prompt's {attrs.style} only steers the parts the edit writes"
-        )
-    record["understood"] = understood
 
 
 def song_frame(attrs: PromptAttributes, request: GenerateRequest) -> Song:
