@@ -303,7 +303,7 @@ def _print_take(take_dir: Path, *, as_json: bool) -> int:
     attributes = record.get("attributes") or {}
     for line in attributes.get("conflicts") or () if isinstance(attributes, dict) else ():
         # a named stem that came out silent; an edit keeping its take's instruments and style
-        # (models.pipeline.band_kept) where the prompt named others
+        # (models.editing.band_kept) where the prompt named others
         if str(line).startswith("stems:") or " plays on, not " in line or "take stays" in line:
             print(f"  note: {line}")
     from multitrack.stems import STEMS
