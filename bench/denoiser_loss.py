@@ -13,7 +13,8 @@ the whole), the unit the training log uses.
         [--json out.json]
 
 The held-out arrays are encoded once into data/cache/test_arrays.npz (the sentence encoder,
-about a minute).
+about a minute); another corpus's (``--corpus``, e.g. a library ``multitrack prepare`` made,
+to see what fine-tuning on it learnt and forgot) into data/cache/test_arrays_<its name>.npz.
 """
 
 from __future__ import annotations
@@ -84,8 +85,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     paths = args.checkpoint or [DEFAULT_CHECKPOINT]
     key_frame = load_checkpoint(paths[0]).config.key_frame
+    default = args.corpus.resolve() == Path("data/corpus").resolve()
+    cache = Path("data/cache") / (
+        "test_arrays.npz" if default else f"test_arrays_{args.corpus.name}.npz"
+    )
     data = load_training_arrays(
-        args.corpus, "test", Path("data/cache/test_arrays.npz"), key_frame,
+        args.corpus, "test", cache, key_frame,
         max_steps=MAX_STEPS, captions=1,
     )  # fmt: skip
     print(f"{min(args.n, len(data))} held-out windows of {len(data)}")

@@ -248,11 +248,11 @@ def load_training_arrays(
         same = TrainingArrays.made_from_of(cache) == made_from
         if same and cached == key_frame and encoder == TEXT_ENCODER:
             return TrainingArrays.load(cache)
-        log.warning(
+        log.info(
             "cache %s was made from %s, in the %s frame, text by %s; re-encoding",
             cache, "this corpus" if same else "other windows", cached, encoder,
         )  # fmt: skip
-    log.warning("encoding %s split of %s", split, corpus)
+    log.info("encoding %s split of %s", split, corpus)
     rng = np.random.default_rng(0)
     examples = (
         replace(ex, captions=ex.captions[:captions] if captions else ex.captions)

@@ -59,6 +59,11 @@ SMOOTHING = 20.0
 INTERVAL_MIX = 0.5
 # The corpus's non-overlapping windows (multitrack.corpus.windows: 4 bars, hop 4).
 TILE_BARS = 4
+# A fine-tuned model's tables (``corpus_priors``'s ``base``) are its library's mixed with the
+# checkpoint's it started from, the library's share n / (n + BASE_TILES) for n tiles fitted:
+# a 30-song library of 64 bars (480 tiles) decodes 0.7 in its own line, a one-song one
+# (16 tiles) keeps 0.93 of the checkpoint's, whose 40,000 tiles a few notes cannot outweigh.
+BASE_TILES = 200
 
 
 def _row_sequence(pitch: NDArray[np.int64], onset: NDArray[np.uint8]) -> list[int]:
@@ -94,27 +99,52 @@ def fit_transitions(songs: Iterable[Song], stem: str, key_frame: str, mix: float
 
 
 def corpus_priors(
-    corpus: Path, key_frame: str, interval_mix: float = INTERVAL_MIX
+    corpus: Path,
+    key_frame: str,
+    interval_mix: float = INTERVAL_MIX,
+    base: Mapping[str, F32] | None = None,
 ) -> dict[str, F32]:
     """The melody and bass tables of a built corpus's training split, counted once per bar:
     over its 4-bar windows, which tile every tune without overlap (all windows when it has
     none). ``interval_mix``: the melody tables' ``INTERVAL_MIX`` (0 for a model without a
-    pitch reader, whose tables are the rows' alone)."""
+    pitch reader, whose tables are the rows' alone). ``base``: the tables of the checkpoint
+    a fine-tuning run started from; each is mixed with the corpus's by ``blend`` (a table
+    the corpus has no tunes for, e.g. the pentatonic one, is the base's)."""
     from multitrack.corpus.store import iter_examples
 
     songs = [ex.song for ex in iter_examples(corpus, "train")]
     tiles = [s for s in songs if s.bars == TILE_BARS] or songs
     mixes = {"melody": interval_mix, "bass": 0.0}
-    priors = {stem: fit_transitions(tiles, stem, key_frame, mixes[stem]) for stem in mixes}
+    fitted: dict[str, tuple[F32, int]] = {
+        stem: (fit_transitions(tiles, stem, key_frame, mixes[stem]), len(tiles)) for stem in mixes
+    }
     pentatonic = [s for s in tiles if s.key.is_pentatonic]
     if pentatonic:
-        priors[f"melody{PENTATONIC}"] = fit_transitions(pentatonic, "melody", key_frame,
-                                                        interval_mix)  # fmt: skip
+        table = fit_transitions(pentatonic, "melody", key_frame, interval_mix)
+        fitted[f"melody{PENTATONIC}"] = table, len(pentatonic)
     minor = [s for s in tiles if mode_class(s.key) == MINOR_CLASS]
     if minor:
         for stem in mixes:
-            priors[f"{stem}{MINOR}"] = fit_transitions(minor, stem, key_frame, mixes[stem])
-    return priors
+            table = fit_transitions(minor, stem, key_frame, mixes[stem])
+            fitted[f"{stem}{MINOR}"] = table, len(minor)
+    if base is None:
+        return {name: table for name, (table, _) in fitted.items()}
+    return blend(fitted, base)
+
+
+def blend(fitted: Mapping[str, tuple[F32, int]], base: Mapping[str, F32]) -> dict[str, F32]:
+    """Tables fitted on a library (each with the tiles it was counted over) mixed with the
+    ``base`` checkpoint's of the same name, in probability: the library's share is
+    n / (n + ``BASE_TILES``). A table only one side has is that side's."""
+    out = {name: np.asarray(table, np.float32) for name, table in base.items()}
+    for name, (table, n) in fitted.items():
+        if name not in out or out[name].shape != table.shape:
+            out[name] = table
+            continue
+        share = n / (n + BASE_TILES)
+        mixed = share * np.exp(table.astype(np.float64)) + (1 - share) * np.exp(out[name])
+        out[name] = np.log(mixed).astype(np.float32)
+    return out
 
 
 def mode_class(key: Key) -> int | None:

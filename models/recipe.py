@@ -7,16 +7,20 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 import torch.distributed as dist
 
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays
 from models.grooves import Rhythm, bar_rhythms, book_key, fit_rhythm_books
+from models.guard import GUARD_FILE, CopyGuard
 from models.training import TrainConfig, Trainer
+from multitrack.errors import MultitrackError
 from multitrack.features import playing_a_bar
 from multitrack.stems import PROGRAM_STEMS
 
@@ -39,6 +43,7 @@ def run_training(
     decoders_from: Path | None = None,
     short_share: float = 1.0,
     captions: int | None = None,
+    replay: Path | None = None,
 ) -> Path:
     """The whole recipe: encode the corpus (short windows, and the long ones that carry
     whole forms), train the autoencoder, fit latent statistics, train diffusion, export the
@@ -49,10 +54,11 @@ def run_training(
     stem decoders of a checkpoint with the same encoders (a decoder-tuning run made beside
     this one) into the exported checkpoint. ``short_share`` encodes a random share of the
     short windows and ``captions`` at most that many captions a window (the sentence
-    encoder's time: models.dataset.load_training_arrays)."""
+    encoder's time: models.dataset.load_training_arrays). ``replay``: the corpus the
+    ``init_from`` model learnt from; ``REPLAY_WINDOWS`` of its training windows are mixed into
+    ``train_cfg.replay_share`` of the diffusion steps."""
     from models.calibrate import WINDOWS, calibrate
     from models.dataset import LONG_STEPS, load_training_arrays
-    from models.guard import GUARD_FILE, CopyGuard
     from models.prior import INTERVAL_MIX, corpus_priors
     from multitrack.corpus.store import iter_examples
 
@@ -88,6 +94,11 @@ def run_training(
     if trainer.rank != 0:
         sets = load_all()
     sets = [s for s in sets if len(s)]
+    if not sets:
+        raise MultitrackError(
+            f"{corpus} has no windows in its training split to train on "
+            "(`multitrack prepare` a folder with more MIDI files)"
+        )
     if max_windows is not None:
         sets = [_subset(s, max_windows) if len(s) > max_windows else s for s in sets]
     data = sets[0]
@@ -102,29 +113,135 @@ def run_training(
     if trainer.step_dec < train_cfg.decoder_steps:
         trainer.train_decoders(data)  # reads the encoders' latents: independent of diffusion
     if trainer.step_den < train_cfg.diffusion_steps:
-        trainer.train_diffusion([(s, trainer.encode_all(s)) for s in sets])
+        rehearsed = None if replay is None else _replay_set(replay, run_dir, model_cfg.key_frame)
+        trainer.train_diffusion(
+            [(s, trainer.encode_all(s)) for s in sets],
+            replay=None if rehearsed is None else (rehearsed, trainer.encode_all(rehearsed)),
+        )
     checkpoint = out / "multitrack.pt"
     if decoders_from is not None:
         trainer.take_decoders(decoders_from)
     if trainer.rank == 0:
         manifest = corpus / "manifest.json"
+        facts = corpus_facts(corpus)
+        base = _base(init_from)
         meta = {
             "corpus": json.loads(manifest.read_text()) if manifest.exists() else {},
             "windows": sum(len(s) for s in sets),
             "train_seconds": round(time.time() - started, 1),
             "world_size": trainer.world,
             "init_from": None if init_from is None else init_from.name,
-            **corpus_facts(corpus),
+            "replay": None
+            if replay is None
+            else {
+                "corpus": replay.name,
+                "windows": REPLAY_WINDOWS,
+                "share": train_cfg.replay_share,
+            },
+            **(facts if base is None else inherit_facts(facts, base.meta)),
         }
+        if base is not None:  # what the fine-tuned model was before: its card's provenance
+            meta["base"] = {k: base.meta[k] for k in BASE_META if k in base.meta}
+            # a take's song.json names the model: the base's version and the library's name
+            trainer.model_cfg = replace(model_cfg, version=f"{base.version}+{corpus.name}")
         mix = INTERVAL_MIX if model_cfg.autoencoder.pitch_reader else 0.0
-        trainer.export(checkpoint, meta, corpus_priors(corpus, model_cfg.key_frame, mix))
+        priors = corpus_priors(corpus, model_cfg.key_frame, mix,
+                               base=None if base is None else base.priors)  # fmt: skip
+        trainer.export(checkpoint, meta, priors)
         if not model_cfg.autoencoder.pitch_reader:  # a reader's takes need no correction
             calibrate(checkpoint, corpus, min(WINDOWS, max_windows or WINDOWS))
         guard = CopyGuard.build(ex.song for ex in iter_examples(corpus, "train"))
+        if base is not None and base.guard is not None:  # it still knows the base's tunes
+            guard = CopyGuard(np.concatenate([guard.hashes, base.guard.hashes]))
         guard.save(out / GUARD_FILE)
     if trainer.world > 1:
         dist.barrier()
     return checkpoint
+
+
+# A fine-tune's defaults (``multitrack train --init-from``): the learning rate the shipped
+# 0.4.1 fine-tune used, and passes over the library. On a 249-window library (MMA's
+# example songs) against the shipped model, the mean of the four stems' v-loss on the
+# library's held-out windows / the corpus's (bench/denoiser_loss.py): shipped 1.021 / 0.444;
+# alone, 100 steps (26 passes) 0.845 / 0.495, 300 (77) 0.833 / 0.589, 1,000 0.888 / 0.747
+# (it overfits and forgets), 300 at 4e-4 0.855 / 0.697; rehearsing the corpus half the
+# steps, 300 0.833 / 0.464 and 600 (77 passes) 0.827 / 0.464 (docs/model.md, "Session 27").
+FINE_TUNE_LR = 1.5e-4
+FINE_TUNE_PASSES = 60
+FINE_TUNE_PASSES_ALONE = 25
+FINE_TUNE_STEPS = (50, 4000)
+
+
+def fine_tune_steps(windows: int, batch: int, replay_share: float) -> int:
+    """Diffusion steps of a fine-tune on ``windows`` training windows: about
+    ``FINE_TUNE_PASSES`` passes over them when the base corpus is rehearsed
+    (``replay_share`` of the steps), ``FINE_TUNE_PASSES_ALONE`` when not, within
+    ``FINE_TUNE_STEPS``."""
+    passes = FINE_TUNE_PASSES if replay_share > 0 else FINE_TUNE_PASSES_ALONE
+    steps = passes * windows / max(batch, 1) / max(1.0 - replay_share, 0.05)
+    lo, hi = FINE_TUNE_STEPS
+    return int(min(max(round(steps), lo), hi))
+
+
+# Windows of the base corpus a fine-tuning run rehearses (``run_training``'s ``replay``),
+# drawn at random from its training split (short ones: 4 and 8 bars).
+REPLAY_WINDOWS = 3000
+
+
+def _replay_set(corpus: Path, run_dir: Path, key_frame: str) -> TrainingArrays | None:
+    from models.dataset import load_training_arrays
+    from multitrack.corpus.store import read_manifest
+
+    if not (corpus / "manifest.json").is_file():
+        raise MultitrackError(f"--replay: {corpus} is not a built corpus (no manifest.json)")
+    total = read_manifest(corpus).get("splits", {}).get("train")  # None: not counted
+    share = 1.0 if not total else min(1.0, REPLAY_WINDOWS / int(total))
+    data = load_training_arrays(corpus, "train", run_dir / "replay_arrays.npz", key_frame,
+                                max_steps=MAX_STEPS, share=share, captions=1)  # fmt: skip
+    return data if len(data) else None
+
+
+# What a fine-tuned checkpoint's meta keeps of its base's (``run_training``'s ``base``).
+BASE_META = ("corpus", "windows", "diffusion_steps", "init_from", "fine_tune", "fine_tune_042",
+             "pitch_reader", "base")  # fmt: skip
+# The tables of ``corpus_facts`` keyed by style or by style and meter.
+KEYED_FACTS = ("drums_by_style", "density_by_style", "density_by_meter", "comping_rhythms",
+               "bass_rhythms")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a fine-tuning run keeps of the checkpoint it started from (``--init-from``)."""
+
+    version: str
+    meta: dict[str, Any]
+    priors: dict[str, np.ndarray]
+    guard: CopyGuard | None
+
+
+def _base(init_from: Path | None) -> Base | None:
+    if init_from is None:
+        return None
+    payload = torch.load(init_from, map_location="cpu", weights_only=True)
+    priors = {k: v.float().numpy() for k, v in payload.get("priors", {}).items()}
+    version = str(payload.get("config", {}).get("version", "unknown"))
+    return Base(version, dict(payload.get("meta", {})), priors, CopyGuard.load_beside(init_from))
+
+
+def inherit_facts(facts: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """A fine-tuned model's ``corpus_facts``: its library's, and its base checkpoint's for
+    every style and meter the library has no windows of. Fine-tuned on an unlabelled
+    library, a model had lost every style's density, grooves and drum share, and a "swing"
+    prompt decoded with none of them. Programs are those either side trained."""
+    out = dict(facts)
+    for name in KEYED_FACTS:
+        out[name] = {**base.get(name, {}), **facts.get(name, {})}
+    seen = base.get("programs_seen", {})
+    out["programs_seen"] = {
+        stem: sorted(set(programs) | set(seen.get(stem, ())))
+        for stem, programs in facts["programs_seen"].items()
+    }
+    return out
 
 
 def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:

@@ -25,7 +25,7 @@ from torch import nn
 
 from models.augment import drop_conditions, sample_inpaint_masks
 from models.autoencoder import READER_PREFIX, as_pitch_reader, reconstruction_loss
-from models.checkpoint import build, save_checkpoint
+from models.checkpoint import CheckpointError, build, save_checkpoint
 from models.config import ModelConfig
 from models.dataset import MAX_STEPS, TrainingArrays, batch_cond, batch_rolls
 from models.schedule import add_noise, cosine_alpha_bar, v_target
@@ -72,6 +72,10 @@ class TrainConfig:
     # (``init_from``; ``Trainer.new_layers``), as a multiple of ``lr_diffusion``: the phrase
     # mix at the base rate hardly left its start in 4,500 steps (docs/model.md, session 11).
     new_layer_lr: float = 1.0
+    # Fine-tuning on a producer's library (``models.recipe.run_training``'s ``replay``):
+    # share of diffusion steps drawn from a sample of the base corpus's windows instead, so
+    # the styles the library lacks are rehearsed, not forgotten.
+    replay_share: float = 0.0
 
 
 def distributed() -> tuple[int, int]:
@@ -171,25 +175,36 @@ class Trainer:
         denoiser layers the checkpoint lacks (``_new_layer``) keep their initial values, which
         leave the network's output as it was. The autoencoder is not trained
         again."""
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        ae = {k: v.float() for k, v in payload["autoencoder"].items()}
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+            ae = {k: v.float() for k, v in payload["autoencoder"].items()}
+            den = {k: v.float() for k, v in payload["denoiser"].items()}
+        except Exception as exc:  # not a checkpoint at all: the user's error, said in a line
+            raise CheckpointError(
+                f"--init-from {path} is not a Multitrack checkpoint ({type(exc).__name__})"
+            ) from None
         if self.ae.pitch_reader is not None and not any(k.startswith(READER_PREFIX) for k in ae):
             # a checkpoint saved without a pitch reader: its melody decoder reads the pitches
             ae.update(as_pitch_reader(ae))
         if self.ae.pitch_reader is None:
             ae = {k: v for k, v in ae.items() if not k.startswith(READER_PREFIX)}
-        self.ae.load_state_dict(ae)
-        missing, unexpected = self.den.load_state_dict(
-            {k: v.float() for k, v in payload["denoiser"].items()}, strict=False
-        )
+        try:
+            self.ae.load_state_dict(ae)
+            missing, unexpected = self.den.load_state_dict(den, strict=False)
+        except RuntimeError:  # a tensor of another shape: a model of another size
+            missing, unexpected = [], ["(tensor shapes)"]
         if unexpected or any(not _new_layer(k) for k in missing):
-            raise ValueError(f"{path} does not fit this denoiser: {unexpected or missing}")
+            wrong = ", ".join((unexpected or [k for k in missing if not _new_layer(k)])[:3])
+            raise CheckpointError(
+                f"--init-from {path} does not fit the model being trained ({wrong}): train "
+                "with the size it was trained at (no --tiny for the shipped model)"
+            )
         self.step_ae = self.cfg.ae_steps
         self.initialised = True
         self.new_layers = tuple(missing)
         self.opt_den = self._den_optimiser()
         if self.rank == 0:
-            log.warning("initialised from %s (new layers: %s)", path, ", ".join(missing))
+            log.info("initialised from %s (new layers: %s)", path, ", ".join(missing))
 
     # -- state ------------------------------------------------------------------------
     def _resume(self) -> None:
@@ -206,7 +221,7 @@ class Trainer:
         if "opt_dec" in state:
             self.opt_dec.load_state_dict(state["opt_dec"])
         if self.rank == 0:
-            log.warning("resumed at ae step %d, diffusion step %d", self.step_ae, self.step_den)
+            log.info("resumed at ae step %d, diffusion step %d", self.step_ae, self.step_den)
 
     def save(self) -> None:
         if self.rank != 0:
@@ -241,7 +256,7 @@ class Trainer:
         if self.rank == 0:
             with open(self.run_dir / "log.jsonl", "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record) + "\n")
-            log.warning("%s", " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+            log.info("%s", " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                        for k, v in record.items()))  # fmt: skip
 
     def _crops(self, data: TrainingArrays) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
@@ -363,26 +378,32 @@ class Trainer:
         self,
         sets: Sequence[tuple[TrainingArrays, torch.Tensor]],
         on_step: Callable[[int], None] | None = None,
+        replay: tuple[TrainingArrays, torch.Tensor] | None = None,
     ) -> None:
         """Diffusion on frozen latents. ``sets`` are (arrays, latents (N, C, F)) of windows
         padded to different widths (short windows, long ones that carry whole forms); a step
         draws its batch from one set (the long set with ``long_share``), sized so every step
-        holds about ``batch`` x ``MAX_STEPS`` grid steps."""
+        holds about ``batch`` x ``MAX_STEPS`` grid steps. ``replay``: windows of the corpus a
+        fine-tuned model learnt first, a step's batch with ``replay_share``."""
         den = _wrap(self.den, self.world)
         self.den.train()
         cfg, dcfg = self.cfg, self.model_cfg.diffusion
         alpha_bar = cosine_alpha_bar(dcfg.train_timesteps)
         comp = self.ae.cfg.compression
         t0 = time.time()
+        every = [*sets, *([replay] if replay is not None else [])]
         weights = [
             np.cumsum(mode_weights(data.mode, cfg.mode_balance, (data.style, cfg.style_balance)))
-            for data, _ in sets
+            for data, _ in every
         ]
         channel_weight = torch.ones(1, sets[0][1].shape[1], 1)
         channel_weight[:, self.ae.stem_slice("melody")] = cfg.melody_weight
         while self.step_den < cfg.diffusion_steps:
-            which = 1 if len(sets) > 1 and self.rng.random() < cfg.long_share else 0
-            data, latents = sets[which]
+            if replay is not None and self.rng.random() < cfg.replay_share:
+                which = len(sets)  # the replayed windows' (the draw only when there are)
+            else:
+                which = 1 if len(sets) > 1 and self.rng.random() < cfg.long_share else 0
+            data, latents = every[which]
             batch = max(1, cfg.batch * MAX_STEPS // data.width)
             if cfg.mode_balance or cfg.style_balance:
                 cumulative = weights[which]

@@ -6,11 +6,17 @@ Also runs under ``torchrun --nproc_per_node 2 -m bridge.cli train ...`` (DDP ove
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 from bridge.arguments import finite_float
 from multitrack.errors import MultitrackError
+
+# The corpus a fine-tune rehearses unless told otherwise: the one `make corpus` builds, which
+# the shipped model learnt from.
+DEFAULT_REPLAY = Path("data/corpus")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", type=Path, default=Path("runs/default"), help="state and logs")
     # The defaults are the from-scratch recipe `make train` runs (docs/model.md, Training).
     p.add_argument("--ae-steps", type=int, default=6000)
-    p.add_argument("--diffusion-steps", type=int, default=32750)
+    p.add_argument(
+        "--diffusion-steps",
+        type=int,
+        default=None,
+        help="32750 from scratch; with --init-from, enough for about 60 passes over the "
+        "library (25 without --replay), 200-4000",
+    )
     p.add_argument("--batch", type=int, default=64)
     p.add_argument(
         "--decoder-steps",
@@ -73,7 +85,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.3,
         help="share of diffusion steps on the long (16- and 32-bar) windows",
     )
-    p.add_argument("--lr", type=finite_float, default=4e-4, help="peak learning rate of diffusion")
+    p.add_argument(
+        "--lr",
+        type=finite_float,
+        default=None,
+        help="peak learning rate of diffusion (4e-4 from scratch, 1.5e-4 with --init-from)",
+    )
     p.add_argument(
         "--melody-weight",
         type=finite_float,
@@ -103,6 +120,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="bar offsets each denoiser block's phrase mix reads, both ways, e.g. 1,2,4 "
         "(empty: none, as shipped)",
     )
+    p.add_argument(
+        "--replay",
+        type=Path,
+        default=None,
+        help="with --init-from: the corpus that model learnt from (default: data/corpus when it "
+        "is built, `make corpus`); some of its windows are rehearsed so what your library "
+        "lacks is not forgotten",
+    )
+    p.add_argument("--no-replay", action="store_true", help="fine-tune on the library alone")
+    p.add_argument(
+        "--replay-share",
+        type=finite_float,
+        default=0.5,
+        help="share of diffusion steps on --replay's windows",
+    )
     p.add_argument("--tiny", action="store_true", help="the debug-size model (tests)")
     p.add_argument("--no-bf16", action="store_true", help="train in float32")
     p.add_argument(
@@ -127,15 +159,19 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise MultitrackError(f"--{name.replace('_', '-')} must be at least 1")
     for name in ("diffusion_steps", "decoder_steps"):
-        if getattr(args, name) < 0:
+        if getattr(args, name) is not None and getattr(args, name) < 0:
             raise MultitrackError(f"--{name.replace('_', '-')} must be 0 or more")
     for flag in ("mode_balance", "style_balance"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")
-    for flag in ("long_share", "short_share"):
+    if args.replay is not None and args.init_from is None:
+        raise MultitrackError("--replay rehearses the corpus an --init-from model learnt from")
+    if args.replay is not None and args.no_replay:
+        raise MultitrackError("--replay and --no-replay contradict each other")
+    for flag in ("long_share", "short_share", "replay_share"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")
-    if not 0.0 < args.lr <= 1e-2:
+    if args.lr is not None and not 0.0 < args.lr <= 1e-2:
         raise MultitrackError("--lr must be above 0 and at most 0.01")
     if not 0.0 < args.melody_weight <= 100.0:
         raise MultitrackError("--melody-weight must be above 0 and at most 100")
@@ -154,6 +190,14 @@ def run(args: argparse.Namespace) -> int:
         path = getattr(args, flag)
         if path is not None and not path.is_file():
             raise MultitrackError(f"--{flag.replace('_', '-')}: {path} is not a file")
+    if args.init_from is not None and (args.out / "multitrack.pt").resolve() == (
+        args.init_from.resolve()
+    ):  # the model a producer fine-tunes is never written over by the fine-tuned one
+        raise MultitrackError(
+            f"--out {args.out} would overwrite the checkpoint --init-from starts from; "
+            "give the fine-tuned model a folder of its own"
+        )
+    _fine_tune_defaults(args)
     if args.threads is not None:
         import torch
 
@@ -162,6 +206,10 @@ def run(args: argparse.Namespace) -> int:
         # Two spinning OpenMP threads on a core shared with other processes can run many
         # times slower than one thread: measured here, 0.16 s/step idle vs 4.6 s/step busy.
         torch.set_num_threads(args.threads)
+    # the run's progress (steps, losses, encoding) is logged at INFO: shown, and not as WARNING
+    models_log = logging.getLogger("models")
+    if models_log.getEffectiveLevel() > logging.INFO:
+        models_log.setLevel(logging.INFO)
     model_cfg = ModelConfig.tiny() if args.tiny else ModelConfig()
     if args.local_kernel:
         model_cfg = replace(
@@ -186,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
         lr_diffusion=args.lr,
         melody_weight=args.melody_weight,
         new_layer_lr=args.new_layer_lr,
+        replay_share=args.replay_share if args.replay is not None else 0.0,
     )
     path = run_training(
         args.corpus,
@@ -198,9 +247,43 @@ def run(args: argparse.Namespace) -> int:
         decoders_from=args.decoders_from,
         short_share=args.short_share,
         captions=args.captions,
+        replay=args.replay,
     )
     print(f"checkpoint: {path}")
     return 0
+
+
+def _fine_tune_defaults(args: argparse.Namespace) -> None:
+    """``--lr``, ``--diffusion-steps`` and ``--replay`` a run leaves unsaid: the from-scratch
+    recipe's, or with ``--init-from`` a fine-tune's (``models.recipe.fine_tune_steps``),
+    rehearsing data/corpus when it is built. Says on stderr what a fine-tune chose."""
+    from models.recipe import FINE_TUNE_LR, fine_tune_steps
+    from multitrack.corpus.store import read_manifest
+
+    if args.init_from is None:
+        args.lr = 4e-4 if args.lr is None else args.lr
+        args.diffusion_steps = 32750 if args.diffusion_steps is None else args.diffusion_steps
+        return
+    args.lr = FINE_TUNE_LR if args.lr is None else args.lr
+    base = DEFAULT_REPLAY
+    if args.replay is None and not args.no_replay and (base / "manifest.json").is_file():
+        if base.resolve() != args.corpus.resolve():
+            args.replay = base
+    if args.replay is None:
+        print(
+            "multitrack: note: fine-tuning on the library alone; styles it lacks drift "
+            "(`make corpus` builds data/corpus, which a fine-tune then rehearses)",
+            file=sys.stderr,
+        )
+    if args.diffusion_steps is None:
+        windows = int(read_manifest(args.corpus).get("splits", {}).get("train", 0))
+        share = args.replay_share if args.replay is not None else 0.0
+        args.diffusion_steps = fine_tune_steps(windows, args.batch, share)
+    print(
+        f"multitrack: fine-tuning {args.init_from} for {args.diffusion_steps} steps at lr "
+        f"{args.lr:g}" + (f", rehearsing {args.replay}" if args.replay is not None else ""),
+        file=sys.stderr,
+    )
 
 
 def _phrase_bars(text: str) -> tuple[int, ...]:

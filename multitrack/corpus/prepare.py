@@ -4,9 +4,17 @@ Every ``.mid``/``.midi`` under a folder is read with ``multitrack.midi_io.read_m
 picks melody, chords, bass and drums per file by channel 10, track names, GM programs,
 register and polyphony), its chords recognised from the chords and bass stems (or taken
 from its chord markers), its form labelled from its melody (``multitrack.form``), and cut
-into windows of 4, 8, 16 and 32 bars (``windows.WINDOWS``) with captions. Broken or unusable files are skipped and counted by reason, never fatal. Files
-are spread over worker processes; the result is built in a hidden folder and renamed into
-place when whole, like ``multitrack corpus build``.
+into windows of 4, 8, 16 and 32 bars (``windows.WINDOWS``) with captions. Broken or
+unusable files are skipped and counted by reason, never fatal. Files are spread over worker
+processes; the result is built in a hidden folder and renamed into place when whole, like
+``multitrack corpus build``.
+
+A library may be labelled with one of the model's styles (``PrepareConfig.style``): its
+windows then carry that style and their captions name it, so a model fine-tuned on it plays
+the producer's "jazz" when asked for jazz. Unlabelled, a library teaches the model what a
+prompt naming no style sounds like. A library of fewer than ``MIN_HELD_OUT_FILES`` files holds
+none out: by the corpus's ~5% piece hash a one-file library had every window in the test
+split and nothing to train on.
 """
 
 from __future__ import annotations
@@ -38,8 +46,12 @@ from multitrack.errors import MultitrackError, OutputError
 from multitrack.form import label_sections, window_sections
 from multitrack.grid import cut_notes
 from multitrack.song import Song, Stem
+from multitrack.styles import STYLE_IDS
 
 MIDI_SUFFIXES = (".mid", ".midi")
+# A library of at least this many files holds out ~5% of its pieces (``windows.split_of``)
+# for ``bench/denoiser_loss.py`` and the benches; a smaller one trains on every file.
+MIN_HELD_OUT_FILES = 20
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class PrepareConfig:
     chunk_files: int = 32
     shard_size: int = 2000
     min_melody_notes: int = 4
+    style: str | None = None  # a ``multitrack.styles`` id every window is labelled with
 
 
 def midi_files(folder: Path) -> list[Path]:
@@ -108,8 +121,11 @@ def _facts(song: Song) -> CaptionFacts:
     )
 
 
-def prepare_file(path: Path, root: Path, *, seed: int, min_melody_notes: int = 4) -> list[Example]:
-    """The examples of one MIDI file; raises ``MultitrackError`` for a file that is unusable."""
+def prepare_file(
+    path: Path, root: Path, *, seed: int, min_melody_notes: int = 4, style: str | None = None
+) -> list[Example]:
+    """The examples of one MIDI file, labelled ``style`` (None: none); raises
+    ``MultitrackError`` for a file that is unusable."""
     from multitrack.midi_io import read_midi
     from multitrack.recognise import recognise_song
 
@@ -118,6 +134,8 @@ def prepare_file(path: Path, root: Path, *, seed: int, min_melody_notes: int = 4
         raise MultitrackError(f"{path}: no melody found")
     if not song.chords:
         song = replace(song, chords=recognise_song(song))
+    if style is not None:
+        song = replace(song, style=style)
     piece = path.relative_to(root).as_posix()
     source = f"prepare:{root.name}"
     examples = []
@@ -136,6 +154,8 @@ class _Chunk:
     seed: int
     shard_size: int
     min_melody_notes: int
+    style: str | None
+    hold_out: bool  # pieces go to the test split by ``split_of``; False: all train
 
 
 def _prepare_chunk(chunk: _Chunk) -> dict[str, dict[str, int]]:
@@ -153,7 +173,11 @@ def _prepare_chunk(chunk: _Chunk) -> dict[str, dict[str, int]]:
         path = Path(name)
         try:
             examples = prepare_file(
-                path, root, seed=chunk.seed, min_melody_notes=chunk.min_melody_notes
+                path,
+                root,
+                seed=chunk.seed,
+                min_melody_notes=chunk.min_melody_notes,
+                style=chunk.style,
             )
         except MultitrackError as exc:
             counts["skipped"][_reason(str(exc), path)] += 1
@@ -165,7 +189,7 @@ def _prepare_chunk(chunk: _Chunk) -> dict[str, dict[str, int]]:
             counts["skipped"]["shorter than 4 bars or no melody"] += 1
             continue
         counts["files"]["used"] += 1
-        split = split_of(examples[0].piece)
+        split = split_of(examples[0].piece) if chunk.hold_out else "train"
         for ex in examples:
             writers[split].add(ex)
             counts["split"][split] += 1
@@ -203,6 +227,9 @@ def prepare_corpus(
     files = midi_files(config.midi_dir)
     if not files:
         raise OutputError(f"{config.midi_dir} holds no .mid or .midi files")
+    if config.style is not None and config.style not in STYLE_IDS:
+        raise MultitrackError(f"unknown style {config.style!r}; known: {', '.join(STYLE_IDS)}")
+    hold_out = len(files) >= MIN_HELD_OUT_FILES
     out = Path(config.out)
     check_replaceable(out, config.midi_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +241,8 @@ def prepare_corpus(
     try:
         chunks = [
             _Chunk(i, tuple(str(f) for f in files[at : at + config.chunk_files]), str(config.midi_dir),
-                   str(tmp), config.seed, config.shard_size, config.min_melody_notes)
+                   str(tmp), config.seed, config.shard_size, config.min_melody_notes,
+                   config.style, hold_out)
             for i, at in enumerate(range(0, len(files), config.chunk_files))
         ]  # fmt: skip
         totals: dict[str, Counter[str]] = {}
@@ -238,7 +266,8 @@ def prepare_corpus(
             "files": len(files),
             "files_used": totals.get("files", Counter())["used"],
             "sources": {f"prepare:{Path(config.midi_dir).name}": windows},
-            "styles": {},
+            "styles": {config.style: windows} if config.style else {},
+            "held_out": hold_out,
             "meters": dict(sorted(totals.get("meter", {}).items())),
             "modes": dict(sorted(totals.get("mode", {}).items())),
             "skipped": dict(sorted(totals.get("skipped", {}).items())),

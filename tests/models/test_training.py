@@ -458,3 +458,109 @@ def test_train_feel_gives_the_denoiser_the_feel_track_and_trains_it(
     assert model.config.denoiser.feel and len(model.denoiser.track_emb) == 8
     state = torch.load(tmp_path / "run" / "state.pt", weights_only=True)  # float32
     assert state["denoiser"]["track_emb.6.weight"].abs().sum() > 0
+
+
+def test_a_model_fine_tuned_on_a_library_keeps_what_its_base_knew(
+    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``multitrack prepare`` a one-file library labelled jazz, ``multitrack train
+    --init-from`` the base: the fine-tuned checkpoint knows the library's style and keeps
+    every table of the base's for the styles the library lacks, decodes with the base's
+    note-to-note tables mixed with the library's, and guards against copying both."""
+    import numpy as np
+
+    from bridge.cli import main
+    from models.guard import GUARD_FILE
+    from models.pipeline import Pipeline
+    from models.request import GenerateRequest
+    from multitrack.example import example_song
+    from multitrack.midi_io import write_midi
+
+    (tmp_path / "lib").mkdir()
+    write_midi(example_song(), tmp_path / "lib" / "mine.mid")
+    lib = tmp_path / "corpus"
+    assert main(["prepare", str(tmp_path / "lib"), "--out", str(lib), "--style", "jazz",
+                 "--processes", "1"]) == 0  # fmt: skip
+    out = tmp_path / "model"
+    train = ["train", "--tiny", "--corpus", str(lib), "--run-dir", str(tmp_path / "run"),
+             "--diffusion-steps", "2", "--batch", "4", "--no-bf16", "--no-replay",
+             "--out", str(out)]  # fmt: skip
+    assert main([*train, "--init-from", str(tiny_checkpoint)]) == 0
+    base, tuned = load_checkpoint(tiny_checkpoint), load_checkpoint(out / "multitrack.pt")
+    assert "pop" in base.meta["drums_by_style"] and "jazz" not in base.meta["drums_by_style"]
+    for table in ("drums_by_style", "density_by_style", "comping_rhythms", "bass_rhythms"):
+        assert set(tuned.meta[table]) >= set(base.meta[table]), table
+    assert "jazz" in tuned.meta["density_by_style"] and "jazz" in tuned.meta["drums_by_style"]
+    assert tuned.meta["density_by_style"]["pop"] == base.meta["density_by_style"]["pop"]
+    for stem, programs in base.meta["programs_seen"].items():
+        assert set(programs) <= set(tuned.meta["programs_seen"][stem])
+    assert tuned.meta["base"]["corpus"] == base.meta["corpus"]
+    assert tuned.config.version == f"{base.config.version}+corpus"  # what song.json names
+    assert set(tuned.priors) >= set(base.priors)
+    moved = [k for k in base.priors if not np.allclose(base.priors[k], tuned.priors[k])]
+    assert moved and all(np.isfinite(t).all() for t in tuned.priors.values())
+    guard, own = np.load(out / GUARD_FILE), np.load(tiny_checkpoint.parent / GUARD_FILE)
+    assert set(own.tolist()) <= set(guard.tolist())
+    take = Pipeline.load(out / "multitrack.pt", candidates=1).generate(
+        GenerateRequest("jazz in C", bars=4, seed=1, steps=2)
+    )
+    assert take.song.bars == 4 and take.song.style == "jazz"
+    capsys.readouterr()
+    # what is not a checkpoint, or one of another size, is refused in a line
+    (tmp_path / "notes.txt").write_text("not a checkpoint")
+    again = [*train[:5], str(tmp_path / "run2"), *train[6:]]
+    assert main([*again, "--init-from", str(tmp_path / "notes.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "is not a Multitrack checkpoint" in err.splitlines()[-1]
+    assert main([a for a in again if a != "--tiny"] + ["--init-from", str(tiny_checkpoint)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "does not fit the model being trained" in err.splitlines()[-1]
+    # the model it starts from is never written over
+    over = [*again[:-1], str(tiny_checkpoint.parent), "--init-from", str(tiny_checkpoint)]
+    assert main(over) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "would overwrite the checkpoint --init-from starts from" in err[0]
+    # a corpus with nothing in its training split is refused, not a traceback
+    empty = tmp_path / "held-out-only"
+    (empty / "train").mkdir(parents=True)
+    (empty / "manifest.json").write_text((lib / "manifest.json").read_text())
+    assert main(["train", "--tiny", "--corpus", str(empty), "--run-dir", str(tmp_path / "r3"),
+                 "--diffusion-steps", "1", "--out", str(tmp_path / "m3")]) == 2  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "no windows in its training split" in err[0]
+
+
+def test_a_fine_tune_left_unsaid_rehearses_the_built_corpus_for_passes_over_its_library(
+    tiny_corpus: Path,
+    tiny_checkpoint: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bridge.cli import main
+    from models.recipe import FINE_TUNE_LR, fine_tune_steps
+    from multitrack.example import example_song
+    from multitrack.midi_io import write_midi
+
+    # about 60 passes over the library rehearsing the corpus half the time, 25 alone
+    assert fine_tune_steps(249, 64, 0.5) == 467 and fine_tune_steps(249, 64, 0.0) == 97
+    assert fine_tune_steps(3, 64, 0.5) == 50 and fine_tune_steps(10**6, 64, 0.5) == 4000
+    (tmp_path / "lib").mkdir()
+    write_midi(example_song(), tmp_path / "lib" / "mine.mid")
+    lib = tmp_path / "corpus"
+    assert main(["prepare", str(tmp_path / "lib"), "--out", str(lib), "--processes", "1"]) == 0
+    monkeypatch.setattr("bridge.commands.train.DEFAULT_REPLAY", tiny_corpus)  # "data/corpus"
+    out = tmp_path / "model"
+    capsys.readouterr()
+    args = ["train", "--tiny", "--corpus", str(lib), "--run-dir", str(tmp_path / "run"),
+            "--batch", "4", "--no-bf16", "--out", str(out), "--init-from", str(tiny_checkpoint)]  # fmt: skip
+    assert main(args) == 0
+    steps = fine_tune_steps(3, 4, 0.5)
+    assert f"for {steps} steps at lr {FINE_TUNE_LR:g}, rehearsing {tiny_corpus}" in (
+        capsys.readouterr().err
+    )
+    tuned = load_checkpoint(out / "multitrack.pt")
+    assert tuned.meta["diffusion_steps"] == steps
+    assert tuned.meta["replay"]["share"] == 0.5
+    assert (tmp_path / "run" / "replay_arrays.npz").is_file()  # the corpus's windows, encoded

@@ -109,3 +109,28 @@ def test_prepare_never_deletes_what_is_not_a_corpus(
     (tmp_path / "c" / "notes.txt").write_text("mine")  # a corpus folder the producer wrote in
     assert main(["prepare", str(lib), "--out", str(tmp_path / "c"), "--processes", "1"]) == 2
     assert (tmp_path / "c" / "notes.txt").exists()
+
+
+def test_a_small_library_trains_on_every_file_and_may_be_labelled_a_style(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one file hashed into the ~5% held out had left a library nothing to train on
+    (tmp_path / "lib").mkdir()
+    write_midi(example_song(), tmp_path / "lib" / "mine.mid")
+    args = ["prepare", str(tmp_path / "lib"), "--processes", "1", "--out"]
+    assert main([*args, str(tmp_path / "a"), "--style", "Bossa Nova"]) == 0
+    assert "all 3 to train on" in capsys.readouterr().out
+    manifest = read_manifest(tmp_path / "a")
+    assert manifest["splits"] == {"train": 3} and manifest["held_out"] is False
+    assert manifest["styles"] == {"bossa_nova": 3}
+    examples = read_corpus(tmp_path / "a", "train")
+    assert {e.song.style for e in examples} == {"bossa_nova"}
+    # its captions name the style, in either language, as the corpus's do
+    assert all(any("bossa" in c or "波萨" in c for c in e.captions) for e in examples)
+    assert main([*args, str(tmp_path / "b"), "--style", "国风"]) == 0
+    assert {e.song.style for e in read_corpus(tmp_path / "b", "train")} == {"guofeng"}
+    capsys.readouterr()
+    assert main([*args, str(tmp_path / "c"), "--style", "zydeco"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("multitrack: error: --style: unknown style")
+    assert not (tmp_path / "c").exists()
