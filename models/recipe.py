@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,11 @@ def run_training(
     from multitrack.corpus.store import iter_examples
 
     run_dir.mkdir(parents=True, exist_ok=True)
+    claim = _claim(run_dir, corpus, init_from)
     trainer = Trainer(model_cfg, train_cfg, run_dir)
     if init_from is not None and not trainer.state_path.exists():
         trainer.init_from(init_from)
+    claim()  # started: the folder is this run's
     # (cache, width, shortest excluded, share of windows): the long windows are all kept
     shapes = (
         ("train_arrays.npz", MAX_STEPS, 0, short_share),
@@ -157,6 +160,34 @@ def run_training(
     if trainer.world > 1:
         dist.barrier()
     return checkpoint
+
+
+# What a run folder was started on (``_claim``): its corpus and the checkpoint it started from.
+RUN_FILE = "run.json"
+
+
+def _claim(run_dir: Path, corpus: Path, init_from: Path | None) -> Callable[[], None]:
+    """Refuse to resume ``run_dir`` on anything but what it was started on, and return what
+    records that once the run has started: a second fine-tune left at the default run
+    folder had resumed the first's finished state and exported its weights as the new
+    library's model. A folder from before the record resumes as it did."""
+    from multitrack.corpus.store import write_json_atomic
+
+    this = {"corpus": str(corpus.resolve()),
+            "init_from": None if init_from is None else str(init_from.resolve())}  # fmt: skip
+    marker = run_dir / RUN_FILE
+    if marker.is_file():
+        was = json.loads(marker.read_text(encoding="utf-8"))
+        if was != this:
+            raise MultitrackError(
+                f"{run_dir} holds a run on {was.get('corpus')}"
+                + (f" from {was['init_from']}" if was.get("init_from") else "")
+                + "; give this one another --run-dir (or resume that one as it was started)"
+            )
+        return lambda: None
+    if (run_dir / "state.pt").exists():
+        return lambda: None
+    return lambda: write_json_atomic(marker, this)
 
 
 # A fine-tune's defaults (``multitrack train --init-from``): the learning rate the shipped

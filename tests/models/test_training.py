@@ -461,7 +461,7 @@ def test_train_feel_gives_the_denoiser_the_feel_track_and_trains_it(
 
 
 def test_a_model_fine_tuned_on_a_library_keeps_what_its_base_knew(
-    tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny_corpus: Path, tiny_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``multitrack prepare`` a one-file library labelled jazz, ``multitrack train
     --init-from`` the base: the fine-tuned checkpoint knows the library's style and keeps
@@ -516,6 +516,11 @@ def test_a_model_fine_tuned_on_a_library_keeps_what_its_base_knew(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "does not fit the model being trained" in err.splitlines()[-1]
+    # a run folder resumes only the run it was started for
+    other = [*train[:3], str(tiny_corpus), *train[4:]]
+    assert main([*other, "--init-from", str(tiny_checkpoint)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"{tmp_path / 'run'} holds a run on" in err
     # the model it starts from is never written over
     over = [*again[:-1], str(tiny_checkpoint.parent), "--init-from", str(tiny_checkpoint)]
     assert main(over) == 2
