@@ -99,10 +99,11 @@ class Telling:
             tracks[CHORD_ROWS] = chord_track(own, frames, shift=shift, compression=comp)
             tracks[CHORD_ROWS, bars[0] * fpb : bars[1] * fpb] = 0
         closing = closing_chords(frame, fresh=base is None, repaint=bars, band=band)
-        if closing:  # its last bars told, the rest as they were
-            told = frames - len(closing) * fpb
+        if closing:  # those bars told, the rest as they were
             planned = chord_track(closing, frames, shift=shift, compression=comp)
-            tracks[CHORD_ROWS, told:] = planned[:, told:]
+            for span in closing:
+                lo, hi = span.start // comp, min((span.start + span.duration) // comp, frames)
+                tracks[CHORD_ROWS, lo:hi] = planned[:, lo:hi]
         return tracks
 
     def playing(
