@@ -62,8 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--init-from",
         type=Path,
         default=None,
-        help="start from this checkpoint's networks (keeps its autoencoder; new layers start "
-        "where they change nothing)",
+        help="fine-tune this checkpoint, e.g. the shipped models/checkpoints/multitrack.pt on "
+        "your library (keeps its autoencoder and, for styles the corpus lacks, its tables; "
+        "new layers start where they change nothing)",
     )
     p.add_argument(
         "--decoders-from",
@@ -250,6 +251,8 @@ def run(args: argparse.Namespace) -> int:
         replay=args.replay,
     )
     print(f"checkpoint: {path}")
+    if args.init_from is not None:
+        print(f"use it: multitrack generate PROMPT --checkpoint {path}  (or serve --checkpoint)")
     return 0
 
 
