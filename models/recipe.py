@@ -5,6 +5,7 @@ holds the stages)."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from models.training import TrainConfig, Trainer
 from multitrack.errors import MultitrackError
 from multitrack.features import playing_a_bar
 from multitrack.stems import PROGRAM_STEMS
+
+log = logging.getLogger(__name__)
 
 # A style's density in one meter (``corpus_facts``'s ``density_by_meter``) is kept where it
 # has at least this many windows in it; elsewhere a take reads at the style's over all
@@ -45,6 +48,7 @@ def run_training(
     short_share: float = 1.0,
     captions: int | None = None,
     replay: Path | None = None,
+    rehearse_self: bool = False,
 ) -> Path:
     """The whole recipe: encode the corpus (short windows, and the long ones that carry
     whole forms), train the autoencoder, fit latent statistics, train diffusion, export the
@@ -57,7 +61,8 @@ def run_training(
     short windows and ``captions`` at most that many captions a window (the sentence
     encoder's time: models.dataset.load_training_arrays). ``replay``: the corpus the
     ``init_from`` model learnt from; ``REPLAY_WINDOWS`` of its training windows are mixed into
-    ``train_cfg.replay_share`` of the diffusion steps."""
+    ``train_cfg.replay_share`` of the diffusion steps; ``rehearse_self`` without a
+    ``replay`` corpus: the ``init_from`` model's own takes instead (``self_rehearsal``)."""
     from models.calibrate import WINDOWS, calibrate
     from models.dataset import LONG_STEPS, load_training_arrays
     from models.prior import INTERVAL_MIX, corpus_priors
@@ -69,6 +74,8 @@ def run_training(
     if init_from is not None and not trainer.state_path.exists():
         trainer.init_from(init_from)
     claim()  # started: the folder is this run's
+    if rehearse_self and replay is None and init_from is not None:
+        replay = self_rehearsal(init_from, run_dir / "rehearsal")
     # (cache, width, shortest excluded, share of windows): the long windows are all kept
     shapes = (
         ("train_arrays.npz", MAX_STEPS, 0, short_share),
@@ -230,6 +237,77 @@ def _replay_set(corpus: Path, run_dir: Path, key_frame: str) -> TrainingArrays |
     data = load_training_arrays(corpus, "train", run_dir / "replay_arrays.npz", key_frame,
                                 max_steps=MAX_STEPS, share=share, captions=1)  # fmt: skip
     return data if len(data) else None
+
+
+# A fine-tune with no corpus to rehearse rehearses its base's own takes instead
+# (``self_rehearsal``): this many 8-bar takes a style the base knows, each cut into 4- and
+# 8-bar windows as a library is and captioned as the corpus is.
+SELF_TAKES = 10
+SELF_KEYS = ("C major", "A minor", "G major", "D minor", "F major", "E minor", "D major",
+             "Bb major", "Eb major", "G minor")  # fmt: skip
+
+
+def self_rehearsal(init_from: Path, folder: Path, takes: int | None = None) -> Path:
+    """A corpus (``folder``, made once) of the ``init_from`` model's own takes: ``takes``
+    8-bar takes of every style its meta knows, in the style's meters, keys cycled, one
+    candidate each, seeded; its windows all in the training split. What the model played
+    before, rehearsed while it learns a library, keeps it playing so where no corpus is built
+    (docs/model.md, "Session 27")."""
+    import random
+    import shutil
+
+    from models.pipeline import Pipeline
+    from models.request import GenerateRequest
+    from multitrack.corpus.captions import captions
+    from multitrack.corpus.prepare import caption_facts, song_windows
+    from multitrack.corpus.store import MANIFEST, Example, ShardWriter, write_json_atomic
+    from multitrack.styles import STYLE_IDS, style
+
+    if (folder / MANIFEST).is_file():
+        return folder
+    takes = SELF_TAKES if takes is None else takes
+    pipe = Pipeline.load(init_from, candidates=1)
+    meta = _meta_of(init_from)
+    known = [s for s in STYLE_IDS if s in meta.get("drums_by_style", {})] or list(STYLE_IDS)
+    meters: dict[str, list[str]] = {}
+    for key in meta.get("density_by_meter", {}):
+        name, _, meter = key.rpartition(" ")
+        meters.setdefault(name, []).append(meter)
+    tmp = folder.parent / f".{folder.name}.making"
+    shutil.rmtree(tmp, ignore_errors=True)
+    writer = ShardWriter(tmp / "train", size=2000)
+    (tmp / "test").mkdir(parents=True)
+    windows = 0
+    log.info("rehearsal: %d takes of %d styles by %s", takes * len(known), len(known), init_from)
+    for i, name in enumerate(known):
+        st = style(name)
+        for j in range(takes):
+            options = [st.meter] if st.meter else meters.get(name, ["4/4"])
+            request = GenerateRequest(
+                st.english,
+                bars=8,
+                key=None if name == "guofeng" else SELF_KEYS[(i + j) % len(SELF_KEYS)],
+                meter=options[j % len(options)],
+                seed=j,
+            )
+            song = pipe.generate(request).song
+            rng = random.Random(f"{name}/{j}")
+            for window in song_windows(song):
+                writer.add(Example(window, captions(caption_facts(window), rng), "rehearsal",
+                                   f"{name}-{j}"))  # fmt: skip
+                windows += 1
+    writer.flush()
+    write_json_atomic(tmp / MANIFEST, {"format": "multitrack.corpus/1", "windows": windows,
+                                       "splits": {"train": windows},
+                                       "sources": {f"rehearsal:{init_from.name}": windows}})  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
+def _meta_of(path: Path) -> dict[str, Any]:
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    return dict(payload.get("meta", {}))
 
 
 # What a fine-tuned checkpoint's meta keeps of its base's (``run_training``'s ``base``).

@@ -126,8 +126,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         help="with --init-from: the corpus that model learnt from (default: data/corpus when it "
-        "is built, `make corpus`); some of its windows are rehearsed so what your library "
-        "lacks is not forgotten",
+        "is built, `make corpus`, else the model's own takes); some of its windows are "
+        "rehearsed so what your library lacks is not forgotten",
     )
     p.add_argument("--no-replay", action="store_true", help="fine-tune on the library alone")
     p.add_argument(
@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         lr_diffusion=args.lr,
         melody_weight=args.melody_weight,
         new_layer_lr=args.new_layer_lr,
-        replay_share=args.replay_share if args.replay is not None else 0.0,
+        replay_share=args.replay_share if args.replay is not None or args.rehearse_self else 0.0,
     )
     path = run_training(
         args.corpus,
@@ -249,6 +249,7 @@ def run(args: argparse.Namespace) -> int:
         short_share=args.short_share,
         captions=args.captions,
         replay=args.replay,
+        rehearse_self=args.rehearse_self,
     )
     print(f"checkpoint: {path}")
     if args.init_from is not None:
@@ -263,6 +264,7 @@ def _fine_tune_defaults(args: argparse.Namespace) -> None:
     from models.recipe import FINE_TUNE_LR, fine_tune_steps
     from multitrack.corpus.store import read_manifest
 
+    args.rehearse_self = False
     if args.init_from is None:
         args.lr = 4e-4 if args.lr is None else args.lr
         args.diffusion_steps = 32750 if args.diffusion_steps is None else args.diffusion_steps
@@ -272,19 +274,22 @@ def _fine_tune_defaults(args: argparse.Namespace) -> None:
     if args.replay is None and not args.no_replay and (base / "manifest.json").is_file():
         if base.resolve() != args.corpus.resolve():
             args.replay = base
-    if args.replay is None:
+    # no corpus built: the model rehearses its own takes (models.recipe.self_rehearsal)
+    args.rehearse_self = args.replay is None and not args.no_replay
+    rehearsing = args.replay is not None or args.rehearse_self
+    if not rehearsing:
         print(
-            "multitrack: note: fine-tuning on the library alone; styles it lacks drift "
-            "(`make corpus` builds data/corpus, which a fine-tune then rehearses)",
+            "multitrack: note: fine-tuning on the library alone; what it lacks drifts",
             file=sys.stderr,
         )
     if args.diffusion_steps is None:
         windows = int(read_manifest(args.corpus).get("splits", {}).get("train", 0))
-        share = args.replay_share if args.replay is not None else 0.0
+        share = args.replay_share if rehearsing else 0.0
         args.diffusion_steps = fine_tune_steps(windows, args.batch, share)
+    what = args.replay if args.replay is not None else "its own takes"
     print(
         f"multitrack: fine-tuning {args.init_from} for {args.diffusion_steps} steps at lr "
-        f"{args.lr:g}" + (f", rehearsing {args.replay}" if args.replay is not None else ""),
+        f"{args.lr:g}" + (f", rehearsing {what}" if rehearsing else ""),
         file=sys.stderr,
     )
 

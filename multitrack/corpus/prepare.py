@@ -108,7 +108,8 @@ def song_windows(song: Song, *, min_melody_notes: int = 4) -> list[Song]:
     return out
 
 
-def _facts(song: Song) -> CaptionFacts:
+def caption_facts(song: Song) -> CaptionFacts:
+    """What a window's captions say of it (``multitrack.corpus.captions``)."""
     return CaptionFacts(
         style=song.style,
         key=song.key,
@@ -141,7 +142,7 @@ def prepare_file(
     examples = []
     for window in song_windows(song, min_melody_notes=min_melody_notes):
         rng = rng_for(seed, piece, window.bars, window.chords, "captions")
-        examples.append(Example(window, captions(_facts(window), rng), source, piece))
+        examples.append(Example(window, captions(caption_facts(window), rng), source, piece))
     return examples
 
 

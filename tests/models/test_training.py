@@ -569,3 +569,37 @@ def test_a_fine_tune_left_unsaid_rehearses_the_built_corpus_for_passes_over_its_
     assert tuned.meta["diffusion_steps"] == steps
     assert tuned.meta["replay"]["share"] == 0.5
     assert (tmp_path / "run" / "replay_arrays.npz").is_file()  # the corpus's windows, encoded
+
+
+def test_a_fine_tune_with_no_corpus_built_rehearses_its_base_s_own_takes(
+    tiny_checkpoint: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bridge.cli import main
+    from multitrack.corpus.store import read_corpus, read_manifest
+    from multitrack.example import example_song
+    from multitrack.midi_io import write_midi
+
+    (tmp_path / "lib").mkdir()
+    write_midi(example_song(), tmp_path / "lib" / "mine.mid")
+    lib = tmp_path / "corpus"
+    assert main(["prepare", str(tmp_path / "lib"), "--out", str(lib), "--processes", "1"]) == 0
+    monkeypatch.setattr("bridge.commands.train.DEFAULT_REPLAY", tmp_path / "not-built")
+    monkeypatch.setattr("models.recipe.SELF_TAKES", 2)
+    capsys.readouterr()
+    run = tmp_path / "run"
+    args = ["train", "--tiny", "--corpus", str(lib), "--run-dir", str(run), "--batch", "4",
+            "--no-bf16", "--out", str(tmp_path / "model"), "--init-from", str(tiny_checkpoint),
+            "--diffusion-steps", "3"]  # fmt: skip
+    assert main(args) == 0
+    assert "rehearsing its own takes" in capsys.readouterr().err
+    # the base knows one style (pop): two 8-bar takes of it, cut as a library is
+    rehearsal = read_corpus(run / "rehearsal", "train")
+    assert read_manifest(run / "rehearsal")["windows"] == len(rehearsal) == 2 * 3
+    assert {ex.song.style for ex in rehearsal} == {"pop"}
+    assert {ex.song.bars for ex in rehearsal} == {4, 8}
+    assert all(len(ex.captions) == 3 for ex in rehearsal)
+    assert (run / "replay_arrays.npz").is_file()
+    assert load_checkpoint(tmp_path / "model" / "multitrack.pt").meta["replay"]["share"] == 0.5
