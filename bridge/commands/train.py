@@ -259,9 +259,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _fine_tune_defaults(args: argparse.Namespace) -> None:
     """``--lr``, ``--diffusion-steps`` and ``--replay`` a run leaves unsaid: the from-scratch
-    recipe's, or with ``--init-from`` a fine-tune's (``models.recipe.fine_tune_steps``),
+    recipe's, or with ``--init-from`` a fine-tune's (``models.finetune.fine_tune_steps``),
     rehearsing data/corpus when it is built. Says on stderr what a fine-tune chose."""
-    from models.recipe import FINE_TUNE_LR, fine_tune_steps
+    from models.finetune import FINE_TUNE_LR, fine_tune_steps
     from multitrack.corpus.store import read_manifest
 
     args.rehearse_self = False
@@ -274,7 +274,7 @@ def _fine_tune_defaults(args: argparse.Namespace) -> None:
     if args.replay is None and not args.no_replay and (base / "manifest.json").is_file():
         if base.resolve() != args.corpus.resolve():
             args.replay = base
-    # no corpus built: the model rehearses its own takes (models.recipe.self_rehearsal)
+    # no corpus built: the model rehearses its own takes (models.finetune.self_rehearsal)
     args.rehearse_self = args.replay is None and not args.no_replay
     rehearsing = args.replay is not None or args.rehearse_self
     if not rehearsing:

@@ -544,7 +544,7 @@ def test_a_fine_tune_left_unsaid_rehearses_the_built_corpus_for_passes_over_its_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bridge.cli import main
-    from models.recipe import FINE_TUNE_LR, fine_tune_steps
+    from models.finetune import FINE_TUNE_LR, fine_tune_steps
     from multitrack.example import example_song
     from multitrack.midi_io import write_midi
 
@@ -587,7 +587,7 @@ def test_a_fine_tune_with_no_corpus_built_rehearses_its_base_s_own_takes(
     lib = tmp_path / "corpus"
     assert main(["prepare", str(tmp_path / "lib"), "--out", str(lib), "--processes", "1"]) == 0
     monkeypatch.setattr("bridge.commands.train.DEFAULT_REPLAY", tmp_path / "not-built")
-    monkeypatch.setattr("models.recipe.SELF_TAKES", 2)
+    monkeypatch.setattr("models.finetune.SELF_TAKES", 2)
     capsys.readouterr()
     run = tmp_path / "run"
     args = ["train", "--tiny", "--corpus", str(lib), "--run-dir", str(run), "--batch", "4",
