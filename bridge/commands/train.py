@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         help="32750 from scratch; with --init-from, enough for about 60 passes over the "
-        "library (25 without --replay), 200-4000",
+        "library (25 with --no-replay), 50-4000",
     )
     p.add_argument("--batch", type=int, default=64)
     p.add_argument(
@@ -260,7 +260,8 @@ def run(args: argparse.Namespace) -> int:
 def _fine_tune_defaults(args: argparse.Namespace) -> None:
     """``--lr``, ``--diffusion-steps`` and ``--replay`` a run leaves unsaid: the from-scratch
     recipe's, or with ``--init-from`` a fine-tune's (``models.finetune.fine_tune_steps``),
-    rehearsing data/corpus when it is built. Says on stderr what a fine-tune chose."""
+    rehearsing data/corpus when it is built, else the model's own takes (nothing when the
+    corpus trained on is data/corpus itself). Says on stderr what a fine-tune chose."""
     from models.finetune import FINE_TUNE_LR, fine_tune_steps
     from multitrack.corpus.store import read_manifest
 
@@ -271,13 +272,16 @@ def _fine_tune_defaults(args: argparse.Namespace) -> None:
         return
     args.lr = FINE_TUNE_LR if args.lr is None else args.lr
     base = DEFAULT_REPLAY
+    on_base = base.resolve() == args.corpus.resolve()  # tuning on the corpus itself
     if args.replay is None and not args.no_replay and (base / "manifest.json").is_file():
-        if base.resolve() != args.corpus.resolve():
+        if not on_base:
             args.replay = base
     # no corpus built: the model rehearses its own takes (models.finetune.self_rehearsal)
-    args.rehearse_self = args.replay is None and not args.no_replay
+    args.rehearse_self = args.replay is None and not args.no_replay and not on_base
+    if on_base:
+        args.no_replay = True
     rehearsing = args.replay is not None or args.rehearse_self
-    if not rehearsing:
+    if not rehearsing and not on_base:
         print(
             "multitrack: note: fine-tuning on the library alone; what it lacks drifts",
             file=sys.stderr,
