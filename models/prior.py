@@ -61,8 +61,8 @@ INTERVAL_MIX = 0.5
 TILE_BARS = 4
 # A fine-tuned model's tables (``corpus_priors``'s ``base``) are its library's mixed with the
 # checkpoint's it started from, the library's share n / (n + BASE_TILES) for n tiles fitted:
-# a 30-song library of 64 bars (480 tiles) decodes 0.7 in its own line, a one-song one
-# (16 tiles) keeps 0.93 of the checkpoint's, whose 40,000 tiles a few notes cannot outweigh.
+# a 30-song library of 64 bars (480 tiles) decodes 0.7 in its own line; a one-song one (16
+# tiles) keeps 0.93 of the checkpoint's, counted over some 54,000 tiles of the corpus.
 BASE_TILES = 200
 
 
