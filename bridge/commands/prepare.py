@@ -56,10 +56,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _splits(manifest: dict[str, Any]) -> str:
+    from multitrack.corpus.prepare import MIN_HELD_OUT_FILES
+
     splits = manifest["splits"]
     train, test = splits.get("train", 0), splits.get("test", 0)
     if not manifest.get("held_out", True):
-        return f"all {train} to train on: a library of fewer than 20 files holds none out"
+        return (
+            f"all {train} to train on: a library of fewer than {MIN_HELD_OUT_FILES} files "
+            "holds none out"
+        )
     return f"{train} to train on, {test} held out"
 
 
