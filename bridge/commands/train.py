@@ -169,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
         raise MultitrackError("--replay rehearses the corpus an --init-from model learnt from")
     if args.replay is not None and args.no_replay:
         raise MultitrackError("--replay and --no-replay contradict each other")
+    if args.replay is not None and not (args.replay / "manifest.json").is_file():
+        raise MultitrackError(f"--replay: {args.replay} is not a built corpus (no manifest.json)")
     for flag in ("long_share", "short_share", "replay_share"):
         if not 0.0 <= getattr(args, flag) <= 1.0:
             raise MultitrackError(f"--{flag.replace('_', '-')} must be between 0 and 1")

@@ -521,6 +521,13 @@ def test_a_model_fine_tuned_on_a_library_keeps_what_its_base_knew(
     assert main([*other, "--init-from", str(tiny_checkpoint)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and f"{tmp_path / 'run'} holds a run on" in err
+    # a --replay that is not a corpus is refused before anything is encoded
+    rehearsing = [a for a in again if a != "--no-replay"]
+    assert main([*rehearsing, "--init-from", str(tiny_checkpoint), "--replay", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"multitrack: error: --replay: {tmp_path} is not a built corpus (no manifest.json)"
+    ]
     # the model it starts from is never written over
     over = [*again[:-1], str(tiny_checkpoint.parent), "--init-from", str(tiny_checkpoint)]
     assert main(over) == 2
