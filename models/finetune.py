@@ -124,6 +124,8 @@ def self_rehearsal(init_from: Path, folder: Path, takes: int | None = None) -> P
                 writer.add(Example(window, captions(caption_facts(window), rng), "rehearsal",
                                    f"{name}-{j}"))  # fmt: skip
                 windows += 1
+        if (i + 1) % 10 == 0 or i + 1 == len(known):
+            log.info("rehearsal: %d of %d styles, %d windows", i + 1, len(known), windows)
     writer.flush()
     write_json_atomic(tmp / MANIFEST, {"format": "multitrack.corpus/1", "windows": windows,
                                        "splits": {"train": windows},
