@@ -28,7 +28,6 @@ from multitrack.corpus.store import (
     read_manifest,
     write_json_atomic,
 )
-from multitrack.errors import MultitrackError
 from multitrack.styles import STYLE_IDS, style
 
 log = logging.getLogger(__name__)
@@ -63,11 +62,8 @@ REPLAY_WINDOWS = 3000
 
 
 def replay_set(corpus: Path, run_dir: Path, key_frame: str) -> TrainingArrays | None:
-    """``REPLAY_WINDOWS`` of ``corpus``'s training windows, encoded into ``run_dir`` (None
-    when it has none)."""
-
-    if not (corpus / "manifest.json").is_file():
-        raise MultitrackError(f"--replay: {corpus} is not a built corpus (no manifest.json)")
+    """``REPLAY_WINDOWS`` of a built ``corpus``'s training windows (``multitrack train``
+    checks ``--replay`` is one), encoded into ``run_dir`` (None when it has none)."""
     total = read_manifest(corpus).get("splits", {}).get("train")  # None: not counted
     share = 1.0 if not total else min(1.0, REPLAY_WINDOWS / int(total))
     data = load_training_arrays(corpus, "train", run_dir / "replay_arrays.npz", key_frame,
@@ -95,7 +91,7 @@ def self_rehearsal(init_from: Path, folder: Path, takes: int | None = None) -> P
         return folder
     takes = SELF_TAKES if takes is None else takes
     pipe = Pipeline.load(init_from, candidates=1)
-    meta = load_base(init_from).meta
+    meta = pipe.model.meta
     known = [s for s in STYLE_IDS if s in meta.get("drums_by_style", {})] or list(STYLE_IDS)
     meters: dict[str, list[str]] = {}
     for key in meta.get("density_by_meter", {}):

@@ -275,13 +275,11 @@ def _fine_tune_defaults(args: argparse.Namespace) -> None:
     args.lr = FINE_TUNE_LR if args.lr is None else args.lr
     base = DEFAULT_REPLAY
     on_base = base.resolve() == args.corpus.resolve()  # tuning on the corpus itself
-    if args.replay is None and not args.no_replay and (base / "manifest.json").is_file():
-        if not on_base:
+    if args.replay is None and not args.no_replay and not on_base:
+        if (base / "manifest.json").is_file():
             args.replay = base
-    # no corpus built: the model rehearses its own takes (models.finetune.self_rehearsal)
-    args.rehearse_self = args.replay is None and not args.no_replay and not on_base
-    if on_base:
-        args.no_replay = True
+        else:  # no corpus built: the model rehearses its own takes (models.finetune)
+            args.rehearse_self = True
     rehearsing = args.replay is not None or args.rehearse_self
     if not rehearsing and not on_base:
         print(
