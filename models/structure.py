@@ -294,11 +294,12 @@ def closing_chords(
     (``SECTION_CADENCE``); else the tonic alone on the last bar for a fresh take with a form,
     or an edit that repaints (``repaint``, bars from, to) up to the end; else none."""
     bar = frame.meter.steps_per_bar
-    tonic = ChordSpan(frame.steps - bar, bar, tonic_chord(frame.key))
+    home = tonic_chord(frame.key)
+    tonic = ChordSpan(frame.steps - bar, bar, home)
     if CADENCE and band and fresh and frame.bars >= CADENCE_BARS:
+        dominant = dominant_chord(frame.key)
         inner: tuple[ChordSpan, ...] = ()
         if SECTION_CADENCE:
-            dominant, home = dominant_chord(frame.key), tonic_chord(frame.key)
             inner = tuple(
                 span
                 for sec in frame.sections[:-1]
@@ -308,6 +309,6 @@ def closing_chords(
                     ChordSpan((sec.end - 1) * bar, bar, home),
                 )
             )
-        return *inner, ChordSpan(frame.steps - 2 * bar, bar, dominant_chord(frame.key)), tonic
+        return *inner, ChordSpan(frame.steps - 2 * bar, bar, dominant), tonic
     ends = repaint is None or repaint[1] == frame.bars
     return (tonic,) if ends and (frame.sections if fresh else repaint is not None) else ()
