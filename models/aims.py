@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.grooves import (
@@ -173,6 +173,8 @@ class BandAims:
     # each style's commonest comping and bass rhythms a meter
     rhythm_books: dict[str, RhythmBook]
     bass_books: dict[str, RhythmBook]
+    # each style's share of comping strikes of one voice, a meter (by ``book_key``)
+    singles: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> BandAims:
@@ -186,6 +188,7 @@ class BandAims:
             bass_books={
                 k: RhythmBook.from_meta(v) for k, v in meta.get("bass_rhythms", {}).items()
             },
+            singles={k: float(v) for k, v in meta.get("comping_singles", {}).items()},
         )
 
     def means(self, style: str | None, meter: object) -> dict[str, float]:
@@ -217,7 +220,18 @@ class BandAims:
             comping = source_book(source, "chords") or comping
             if CHORD_EDIT_SOURCE_BASS or not chord_edit:
                 bass = source_book(source, "bass") or bass
+        if comping is not None:  # the style's voicing, whichever grooves it plays
+            comping = replace(comping, singles=self.singles_of(frame))
         return comping, walking_book(frame.meter) if walking else bass
+
+    def singles_of(self, frame: Song) -> float | None:
+        """The share of comping strikes of one voice in a take's style and meter
+        (``comping_singles``), else every style's in the meter; None unknown."""
+        for style in (frame.style, None):
+            share = self.singles.get(book_key(style, frame.meter))
+            if share is not None:
+                return share
+        return None
 
     def drums(self, source: Song | None, keep: set[str]) -> DrumBook | None:
         """The drum patterns an edit that re-plays a take (``re_played``) reads its drums

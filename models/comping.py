@@ -108,6 +108,13 @@ VOICE_FILL = 4
 # the per-style density shares as they were (docs/model.md, "Session 27"). False: block
 # strikes only, as sessions 18-26 read.
 SINGLES_IN_BLOCK_BARS = True
+# ... and in every bar, where the take's style strikes chords: at most this share of its
+# training windows' comping strikes (in the meter) sound one voice
+# (``models.grooves.RhythmBook.singles``). Bare prompts (/tmp/exp/s28/voices.py, 6 takes a
+# style, tuning seeds) struck lone voices far more often than their windows where a bar
+# held no block to go by: hymn 0.43 (windows 0.03), cha-cha 0.52 (0.14), lo-fi 0.31 (0.11),
+# blues 0.20 (0.05). 0: only in bars with a block, as session 27 read.
+CHORDAL_SINGLES = 0.15
 
 # Comping that keeps its rhythm (``_comping_rhythm``): a bar of the chords stem takes an
 # earlier bar's strikes (their steps and lengths), voiced with its own reading's chords, when
@@ -383,6 +390,8 @@ def read_comping(
     take's style's grooves in its meter (``_comping_rhythm``)."""
 
     strikes: dict[float, tuple[list[Note], F32]] = {}  # by shift: the pulls share them
+    singles = book.singles if book is not None else None
+    chordal = singles is not None and singles <= CHORDAL_SINGLES  # every lone voice is filled
 
     def read(extra: float, pull: float, lean: float) -> list[Note]:
         if extra not in strikes:
@@ -400,6 +409,7 @@ def read_comping(
                     bars_of = np.arange(len(voices)) // bar
                     blocky = np.zeros(int(bars_of.max(initial=0)) + 1, bool)
                     blocky[bars_of[block]] = True
+                    blocky |= chordal
                     block = block | ((voices == 1) & blocky[bars_of])
                 struck = _half_heard(struck, onset_lo, block)
             strikes[extra] = _chord_notes(hold, struck, bar), onset_lo.max(axis=0)

@@ -60,13 +60,17 @@ class RhythmBook:
     (``leaning``; negative: for each one fewer), for a reading that aims at a density.
     ``named``: the producer asked for these grooves by name (``models.aims.walking_book``):
     every bar that plays takes the one of them the network finds likeliest, however far
-    from its own reading."""
+    from its own reading. ``singles``: the share of the style's comping strikes (in the
+    meter) that sound one voice (``models.recipe.corpus_facts``' ``comping_singles``; None
+    unknown), which tells a style that strikes chords from one that picks single notes
+    (``models.comping.CHORDAL_SINGLES``)."""
 
     rhythms: tuple[Rhythm, ...]
     shares: tuple[float, ...]
     weight: float = 1.0
     lean: float = 0.0
     named: bool = False
+    singles: float | None = None
     _share_of: dict[tuple[int, ...], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -37,6 +37,9 @@ from multitrack.stems import PROGRAM_STEMS
 # meters. Those mixed the meters: 200 held-out windows' captions' takes aimed at 3.03
 # comping strikes a bar in 6/8 (the windows: 4.37) and 2.99 in 2/4 (2.03).
 DENSITY_MIN_WINDOWS = 50
+# A style's share of comping strikes that sound one voice (``corpus_facts``' ``comping_singles``)
+# is kept in a meter where its windows strike at least this many times.
+SINGLES_MIN_STRIKES = 200
 
 
 def run_training(
@@ -216,7 +219,10 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     ``models.grooves.book_key`` (style and meter) where the style has at least
     ``DENSITY_MIN_WINDOWS`` windows in the meter, and ``comping_rhythms``, each style's commonest
     comping bar rhythms in each meter, and every style's (``models.grooves.RhythmBook``), and
-    ``bass_rhythms``, the same of the bass's notes (``models.lines._groove_rhythm``)."""
+    ``bass_rhythms``, the same of the bass's notes (``models.lines._groove_rhythm``), and
+    ``comping_singles``, by the same keys, the share of the comping's strikes (the steps it
+    strikes on) that sound one voice, where it strikes ``SINGLES_MIN_STRIKES`` times or more
+    (``models.grooves.RhythmBook.singles``)."""
     from multitrack.corpus.store import iter_examples
 
     seen: dict[str, set[int]] = {stem: set() for stem in PROGRAM_STEMS}
@@ -225,12 +231,17 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
     by_meter: dict[str, dict[str, list[float]]] = {}  # book_key -> stem -> per window
     grooves: dict[str, Counter[Rhythm]] = {}  # book_key -> comping bar rhythms
     bass_grooves: dict[str, Counter[Rhythm]] = {}  # book_key -> bass bar rhythms
+    singles: dict[str, list[int]] = {}  # book_key -> [one-voice strikes, strikes]
     for ex in iter_examples(corpus, split):
         song = ex.song
         comped, played = bar_rhythms(song), bar_rhythms(song, "bass")
+        voices = Counter(n.start for n in song.stems["chords"].notes).values()
         for key in {book_key(song.style, song.meter), book_key(None, song.meter)}:
             grooves.setdefault(key, Counter()).update(comped)
             bass_grooves.setdefault(key, Counter()).update(played)
+            tally_singles = singles.setdefault(key, [0, 0])
+            tally_singles[0] += sum(v == 1 for v in voices)
+            tally_singles[1] += len(voices)
         for stem in PROGRAM_STEMS:
             seen[stem].add(song.stems[stem].program)
         tally = counts.setdefault(song.style or "", [0, 0])
@@ -261,7 +272,9 @@ def corpus_facts(corpus: Path, split: str = "train") -> dict[str, Any]:
         "density_by_meter": means(by_meter, DENSITY_MIN_WINDOWS),
         "comping_rhythms": fit_rhythm_books(grooves),
         "bass_rhythms": fit_rhythm_books(bass_grooves),
-    }
+        "comping_singles": {key: round(a / n, 4) for key, (a, n) in sorted(singles.items())
+                            if n >= SINGLES_MIN_STRIKES},
+    }  # fmt: skip
 
 
 def _subset(data: TrainingArrays, n: int) -> TrainingArrays:

@@ -4,6 +4,7 @@ voices and the density a take asks for."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -303,6 +304,36 @@ def test_a_lone_voice_in_a_bar_of_blocks_takes_its_half_heard_voices_an_arpeggio
     assert (8, 14) not in before and (20, 17) not in before
     monkeypatch.setattr(comping, "SINGLES_IN_BLOCK_BARS", True)
     assert notes() == before | {(8, 14)}
+
+
+def test_a_lone_voice_in_a_style_that_strikes_chords_takes_its_half_heard_voices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bar of lone voices is an arpeggio where the style picks single notes (its windows'
+    strikes are mostly one voice: classical, lullaby), and a thin reading where it strikes
+    chords (hymn 0.43 of strikes alone against its windows' 0.03, cha-cha 0.52 against
+    0.14): there the lone voices take the voices the network half heard too."""
+    from models.config import CHORDS_ROWS
+
+    monkeypatch.setattr(comping, "CHORD_RHYTHM_NATS", 0.0)
+    monkeypatch.setattr(comping, "CHORD_BAR_NATS", 0.0)
+    out = np.full((2 * CHORDS_ROWS, 16), -12.0, np.float32)
+    for row, at in ((10, 0), (17, 8)):  # a bar of two lone strikes, no block
+        out[row, at : at + 8] = 6.0
+        out[CHORDS_ROWS + row, at] = 6.0
+    out[CHORDS_ROWS + 14, 0] = 0.0  # the first strike's second voice, half heard
+    out[CHORDS_ROWS + 21, 8] = -2.0  # the second's, further off than VOICE_SHIFT: not
+    book = RhythmBook(rhythms=(((0, 8), (8, 8)),), shares=(1.0,))
+
+    def notes(singles: float | None) -> set[tuple[int, int]]:
+        read = comping.read_comping(out, 0.0, 16, 1, None, replace(book, singles=singles))
+        return {(n.start, n.pitch) for n in read}
+
+    alone = {(0, 10), (8, 17)}
+    assert notes(None) == notes(0.9) == alone  # unknown, or an arpeggio style
+    assert notes(0.05) == alone | {(0, 14)}
+    monkeypatch.setattr(comping, "CHORDAL_SINGLES", 0.0)
+    assert notes(0.05) == alone
 
 
 def test_a_bar_off_its_styles_grooves_takes_one_the_network_hardly_minds() -> None:

@@ -15,7 +15,7 @@ from models.pipeline import Pipeline
 from models.request import Cancelled, GenerateRequest, RequestError
 from models.tracks import CHORD_ROWS, SECTION_ROWS
 from multitrack.errors import ChordSymbolError
-from multitrack.song import Song
+from multitrack.song import Meter, Song
 from multitrack.theory import Key
 
 
@@ -691,6 +691,24 @@ def test_a_take_aims_at_its_styles_density_in_its_meter() -> None:
     assert band.means(None, "4/4") == band.means("no such style", "4/4") == {}
     band.density_by_meter = {}
     assert band.means("celtic", "6/8") == band.density_by_style["celtic"]
+
+
+def test_a_take_s_comping_is_read_with_its_style_s_voicing() -> None:
+    # the checkpoint's comping_singles, by style and meter, reach the comping's book, an
+    # edit's source grooves too
+    from models.aims import source_book
+
+    band = Pipeline.load(candidates=1).band
+    hymn, lullaby = Song(bars=4, style="hymn"), Song(bars=4, style="lullaby", meter=Meter(3, 4))
+    assert band.singles_of(hymn) == band.singles["hymn 4/4"] < 0.05
+    assert band.singles_of(lullaby) == 1.0
+    assert band.singles_of(Song(bars=4)) == band.singles["* 4/4"]
+    comping, _ = band.grooves(hymn)
+    assert comping is not None and comping.singles == band.singles["hymn 4/4"]
+    source = Pipeline.load(candidates=1).generate(GenerateRequest("hymn in C", bars=4)).song
+    assert source_book(source, "chords") is not None
+    comping, _ = band.grooves(hymn, source=source, chord_edit=True)
+    assert comping is not None and comping.singles == band.singles["hymn 4/4"]
 
 
 def test_what_density_each_kind_of_take_is_read_at(monkeypatch: pytest.MonkeyPatch) -> None:
