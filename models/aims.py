@@ -214,7 +214,8 @@ class BandAims:
         meter (``book_for``); an edit's that re-plays a take (``source``: a chord edit's
         source, or the bars an edit of bars keeps, ``re_played``), the source's own where
         that stem plays in it (``source_book``), but for a ``chord_edit``'s bass
-        (``CHORD_EDIT_SOURCE_BASS``); a bass asked to walk, ``walking_book``'s."""
+        (``CHORD_EDIT_SOURCE_BASS``); a bass asked to walk, ``walking_book``'s. The comping's,
+        whichever grooves it plays, carries the style's voicing (``singles_of``)."""
         comping, bass = book_for(frame, self.rhythm_books), book_for(frame, self.bass_books)
         if source is not None and SOURCE_GROOVES:
             comping = source_book(source, "chords") or comping

@@ -553,7 +553,9 @@ def test_an_edit_is_read_in_its_source_s_grooves() -> None:
     assert band.grooves(frame, True, source)[1] == band.grooves(frame, True)[1]  # walking
     silent = replace(source, stems={**source.stems, "bass": Stem("bass", (), 33)})
     assert band.grooves(frame, False, silent)[1] is book_for(frame, band.bass_books)
-    assert band.grooves(frame) == (book_for(frame, band.rhythm_books),
+    styled = book_for(frame, band.rhythm_books)  # with the style's voicing
+    assert styled is not None
+    assert band.grooves(frame) == (replace(styled, singles=band.singles_of(frame)),
                                    book_for(frame, band.bass_books))  # fmt: skip
 
 
@@ -592,11 +594,15 @@ def test_an_extension_plays_on_at_the_density_of_the_bars_it_keeps(
         return abs(math.log(max(onsets_per_bar(new, 8), 0.25)
                             / onsets_per_bar(source.stems["chords"].notes, 8)))  # fmt: skip
 
-    prompts = {"disco in A minor": 2, "pop in C": 3, "funk in E": 4}
-    read = [miss(p, seed) for p, seed in prompts.items()]
+    # three prompts at four seeds each (session 28: 1.01 against 2.21; one prompt at one
+    # seed moves with any change to the comping's reading)
+    cases = [
+        (p, seed) for p in ("disco in A minor", "pop in C", "funk in E") for seed in range(2, 6)
+    ]
+    read = [miss(p, seed) for p, seed in cases]
     monkeypatch.setattr(aims, "OPEN_BAR_GROOVES", False)
-    unread = [miss(p, seed) for p, seed in prompts.items()]
-    assert sum(read) < 0.5 * sum(unread)
+    unread = [miss(p, seed) for p, seed in cases]
+    assert sum(read) < 0.6 * sum(unread)
 
 
 def _bar_rhythms_kept(edit: Song, source: Song) -> int:
@@ -698,14 +704,15 @@ def test_a_take_s_comping_is_read_with_its_style_s_voicing() -> None:
     # edit's source grooves too
     from models.aims import source_book
 
-    band = Pipeline.load(candidates=1).band
+    shipped = Pipeline.load(candidates=1)
+    band = shipped.band
     hymn, lullaby = Song(bars=4, style="hymn"), Song(bars=4, style="lullaby", meter=Meter(3, 4))
     assert band.singles_of(hymn) == band.singles["hymn 4/4"] < 0.05
     assert band.singles_of(lullaby) == 1.0
     assert band.singles_of(Song(bars=4)) == band.singles["* 4/4"]
     comping, _ = band.grooves(hymn)
     assert comping is not None and comping.singles == band.singles["hymn 4/4"]
-    source = Pipeline.load(candidates=1).generate(GenerateRequest("hymn in C", bars=4)).song
+    source = shipped.generate(GenerateRequest("hymn in C", bars=4)).song
     assert source_book(source, "chords") is not None
     comping, _ = band.grooves(hymn, source=source, chord_edit=True)
     assert comping is not None and comping.singles == band.singles["hymn 4/4"]
