@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from models.grooves import (
     DrumBook,
@@ -30,6 +30,8 @@ from models.grooves import (
 from models.request import GenerateRequest
 from multitrack.features import Density, playing_a_bar
 from multitrack.song import ChordSpan, Meter, Note, Song
+
+T = TypeVar("T")
 
 # A new take's comping and bass are read at its style's training density (``density``);
 # False reads them at the calibrated thresholds, as before session 17.
@@ -86,10 +88,10 @@ SOURCE_DRUMS = True
 SOURCE_DRUM_WEIGHT = 8.0
 
 
-def book_for(frame: Song, books: Mapping[str, RhythmBook]) -> RhythmBook | None:
-    """The grooves in ``books`` (the comping's or the bass's) a take is read with: its
-    style's in its meter, else every style's in that meter (no style, or one the corpus
-    never played in it), else None."""
+def book_for(frame: Song, books: Mapping[str, T]) -> T | None:
+    """What ``books`` (a table by ``book_key``: the comping's or the bass's grooves, the
+    comping's voicing) holds for a take: its style's in its meter, else every style's in
+    that meter (no style, or one the corpus never played in it), else None."""
     for style in (frame.style, None):
         book = books.get(book_key(style, frame.meter))
         if book is not None:
@@ -228,11 +230,7 @@ class BandAims:
     def singles_of(self, frame: Song) -> float | None:
         """The share of comping strikes of one voice in a take's style and meter
         (``comping_singles``), else every style's in the meter; None unknown."""
-        for style in (frame.style, None):
-            share = self.singles.get(book_key(style, frame.meter))
-            if share is not None:
-                return share
-        return None
+        return book_for(frame, self.singles)
 
     def drums(self, source: Song | None, keep: set[str]) -> DrumBook | None:
         """The drum patterns an edit that re-plays a take (``re_played``) reads its drums
