@@ -70,7 +70,9 @@ def _splits(manifest: dict[str, Any]) -> str:
 
 def style_id(text: str) -> str:
     """A style named by its id, English or Chinese name, in any case, with spaces or hyphens
-    for underscores ("Bossa Nova" -> "bossa_nova"); ``MultitrackError`` naming the ids."""
+    for underscores ("Bossa Nova" -> "bossa_nova"), or by any genre word a prompt may use for
+    it ("lo-fi hip hop", "爵士乐", "big band"); ``MultitrackError`` naming the ids."""
+    from models.text.lexicon import LEXICON, normalise_term
     from multitrack.errors import MultitrackError
     from multitrack.styles import STYLES
 
@@ -79,6 +81,14 @@ def style_id(text: str) -> str:
         names = (s.id.replace("_", " "), s.english.lower(), s.chinese)
         if wanted in names:
             return s.id
+    # the prompt parser's words for a style; a hint ("jazzy", "拉丁") names none
+    named = {
+        sense.value
+        for sense in LEXICON.get(normalise_term(text), ())
+        if sense.field == "style" and not sense.weak
+    }
+    if len(named) == 1:
+        return named.pop()
     raise MultitrackError(
         f"--style: unknown style {text!r}; known: {', '.join(s.id for s in STYLES)}"
     )

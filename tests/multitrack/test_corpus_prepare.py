@@ -8,9 +8,10 @@ import mido
 import pytest
 
 from bridge.cli import main
+from bridge.commands.prepare import style_id
 from multitrack.corpus.prepare import PrepareConfig, cut_window, prepare_corpus, song_windows
 from multitrack.corpus.store import read_corpus, read_manifest
-from multitrack.errors import OutputError
+from multitrack.errors import MultitrackError, OutputError
 from multitrack.example import example_song
 from multitrack.midi_io import write_midi
 
@@ -130,6 +131,11 @@ def test_a_small_library_trains_on_every_file_and_may_be_labelled_a_style(
     assert main([*args, str(tmp_path / "b"), "--style", "国风"]) == 0
     assert {e.song.style for e in read_corpus(tmp_path / "b", "train")} == {"guofeng"}
     capsys.readouterr()
+    # the words a prompt uses for a style name it here too; a mere hint names none
+    words = ("lo-fi hip hop", "爵士乐", "Big Band")
+    assert [style_id(w) for w in words] == ["lofi", "jazz", "swing"]
+    with pytest.raises(MultitrackError, match="unknown style 'jazzy'"):
+        style_id("jazzy")
     assert main([*args, str(tmp_path / "c"), "--style", "zydeco"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("multitrack: error: --style: unknown style")
