@@ -7,7 +7,9 @@ bar (distinct steps the chords stem strikes on) and bass notes a bar, as ratios 
 style's held-out windows' means in that meter (bench/chord_edits.py's reference). Prints each style's
 ratios and the share of styles within 20%; a chord edit plays at its source's density, so
 these are what bench/chord_edits.py's per-style shares start from. Beside them, the share
-the training split's own windows reach the same way (``training_split_within``).
+the training split's own windows reach the same way (``training_split_within``), whole and
+drawn as many a style as the takes (the line's ceiling for a model that learnt its styles
+exactly).
 
 Beside them, the style's grooves: the share of comping bars whose strike steps are one of the
 style's commonest rhythms in the training split (the checkpoint's ``comping_rhythms``,
@@ -105,9 +107,17 @@ def main() -> None:
           f"bass {within['bass']:.2f} ({len(rows)} styles, {args.per_style} takes each); "
           f"of their windows where that stem plays: {within['comping_playing']:.2f}, "
           f"{within['bass_playing']:.2f}")  # fmt: skip
-    trained = training_split_within(args.corpus, meters, {k: ref[k] for k in rows})
-    print("the training split's own windows, the same way: comping {:.2f}, bass {:.2f}".format(
-        *trained.values()))  # fmt: skip
+    drawn = [{"style": k} for k in rows for _ in range(args.per_style)]
+    trained = training_split_within(args.corpus, meters, {k: ref[k] for k in rows}, drawn)
+    print("the training split's own windows, the same way: comping {:.2f}, bass {:.2f}; "
+          "{} of them a style, as the takes are counted: {:.2f}, {:.2f} (every style within "
+          "20% in {:.3f} / {:.3f} of 500 draws)".format(
+              trained["training_windows_styles_comping_within_20pct"],
+              trained["training_windows_styles_bass_within_20pct"], args.per_style,
+              trained["training_draws_styles_comping_within_20pct"],
+              trained["training_draws_styles_bass_within_20pct"],
+              trained["training_draws_comping_all_styles"],
+              trained["training_draws_bass_all_styles"]))  # fmt: skip
     pairs = [g for g in grooves.values() if g[0] is not None and g[1] is not None]
     in_grooves = None
     if pairs:
