@@ -136,7 +136,7 @@ BASE_META = ("corpus", "windows", "diffusion_steps", "init_from", "fine_tune", "
              "pitch_reader", "base")  # fmt: skip
 # The tables of ``corpus_facts`` keyed by style or by style and meter.
 KEYED_FACTS = ("drums_by_style", "density_by_style", "density_by_meter", "comping_rhythms",
-               "bass_rhythms", "comping_singles")  # fmt: skip
+               "bass_rhythms", "comping_singles", "drum_floors")  # fmt: skip
 
 
 @dataclass(frozen=True)

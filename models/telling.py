@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.aims import BandAims
+from models.aims import BandAims, book_for
 from models.checkpoint import LoadedModel
 from models.conditioning import CondBatch, Condition, collate, known_programs
 from models.representation import key_shift
@@ -46,6 +46,9 @@ class Telling:
     drums_by_style: dict[str, float]
     # each style's density a meter (checkpoint meta; ``feel``)
     band: BandAims
+    # as few drum hits a bar as a style's drummers play, by style and meter (checkpoint
+    # meta ``drum_floors``, ``models.recipe.corpus_facts``; ``drum_floor``)
+    drum_floors: dict[str, float]
 
     @classmethod
     def of(cls, model: LoadedModel, band: BandAims) -> Telling:
@@ -60,7 +63,13 @@ class Telling:
             programs_seen=model.meta.get("programs_seen"),
             drums_by_style=dict(model.meta.get("drums_by_style", {})),
             band=band,
+            drum_floors={k: float(v) for k, v in model.meta.get("drum_floors", {}).items()},
         )
+
+    def drum_floor(self, frame: Song) -> float:
+        """As few drum hits a bar as ``frame``'s style's drummers play in its meter (every
+        style's in that meter where the style has too few windows there; 0 unknown)."""
+        return book_for(frame, self.drum_floors) or 0.0
 
     @property
     def asks_feel(self) -> bool:

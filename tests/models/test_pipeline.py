@@ -904,6 +904,26 @@ def test_a_named_stem_with_a_few_stray_notes_does_not_count_as_playing() -> None
     assert len(song.stems["chords"].notes) >= song.bars
 
 
+def test_named_drums_play_as_the_style_s_drummers_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "jazz trio" is piano, bass and drums: seed 6 came back with 4 drum hits in 8 bars, a
+    # drummer no jazz window has (the style's drummers strike 7 or more a bar in 19 of 20)
+    import models.pipeline as pipeline_module
+
+    shipped = Pipeline.load()
+    request = GenerateRequest("jazz trio", seed=6, bars=8)
+    attrs = shipped.attributes(request)
+    assert attrs.stems_named and "drums" in attrs.stems
+    frame = Song(bars=8, style="jazz")
+    floor = shipped.tell.drum_floor(frame)
+    assert floor >= 5  # the checkpoint's drum_floors: jazz in 4/4
+    song = shipped.generate(request).song
+    assert len(song.stems["drums"].notes) >= pipeline_module.NAMED_DRUM_FLOOR * floor * song.bars
+    # without the floor, a few stray hits count as the drums playing, as before
+    monkeypatch.setattr(pipeline_module, "NAMED_DRUM_FLOOR", 0.0)
+    thin = shipped.generate(request).song
+    assert len(thin.stems["drums"].notes) < len(song.stems["drums"].notes) / 2
+
+
 def test_a_named_stem_no_draw_plays_is_said_in_the_record() -> None:
     # the shipped model writes no drums for this prompt and seed in any draw: the take
     # says so instead of listing the drums as understood and nothing else

@@ -37,6 +37,9 @@ def test_checkpoint_loads_weights_only_with_its_config(tiny_checkpoint: Path) ->
     assert all(0.0 < v for means in density.values() for v in means.values())
     by_meter = model.meta["density_by_meter"]  # and in each meter with enough windows
     assert all(key.split(" ")[0] in density for key in by_meter)
+    # and as few drum hits a bar as its drummers play (models.telling.Telling.drum_floor)
+    floors = model.meta["drum_floors"]
+    assert all(key.split(" ")[0] in {*shares, "*"} and v >= 0 for key, v in floors.items())
     # and each style's commonest comping rhythms a meter, and every style's
     # (models.grooves.RhythmBook)
     for name in ("comping_rhythms", "bass_rhythms"):  # the bass's too (models.decoding)
@@ -488,7 +491,9 @@ def test_a_model_fine_tuned_on_a_library_keeps_what_its_base_knew(
     assert main([*train, "--init-from", str(tiny_checkpoint)]) == 0
     base, tuned = load_checkpoint(tiny_checkpoint), load_checkpoint(out / "multitrack.pt")
     assert "pop" in base.meta["drums_by_style"] and "jazz" not in base.meta["drums_by_style"]
-    for table in ("drums_by_style", "density_by_style", "comping_rhythms", "bass_rhythms"):
+    from models.finetune import KEYED_FACTS
+
+    for table in KEYED_FACTS:  # drum shares, densities, grooves, voicing, drum floors
         assert set(tuned.meta[table]) >= set(base.meta[table]), table
     assert "jazz" in tuned.meta["density_by_style"] and "jazz" in tuned.meta["drums_by_style"]
     assert tuned.meta["density_by_style"]["pop"] == base.meta["density_by_style"]["pop"]
