@@ -132,7 +132,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _one("pizzicato", 45, "poly", "拨弦弦乐|pizzicato|pizzicato strings"),
     _one("harp", 46, "poly", "竖琴|harp|harps"),
     _one("konghou", 46, "poly", "箜篌|konghou", _GF),
-    _one("strings", 48, "poly", "弦乐|弦乐团|弦乐组|弦乐器|弦乐合奏|弦乐四重奏|strings|string section|string ensemble|string quartet|orchestral strings"),
+    _one("strings", 48, "poly", "弦乐|弦乐团|弦乐组|弦乐器|弦乐合奏|strings|string section|string ensemble|orchestral strings"),
     # an orchestra is strings that imply the classical style (its cello bass, its grooves)
     # when no genre is named: "epic orchestral" was electric bass and a piano's style
     _one("orchestra", 48, "poly", "管弦乐|管弦乐团|交响乐团|orchestra|orchestral|full orchestra|symphony orchestra", "classical"),

@@ -60,7 +60,7 @@ class Sense:
     """One meaning of a term. ``field`` names what it sets; ``value`` is the id it sets it to.
 
     Fields: style, mood, tempo, energy, dynamics, meter, instrument, stem, negate, solo,
-    lead, accomp, only, duet, trio, guitar_tone, mode, bass_line. ``weak`` marks a style hint (a region or an
+    lead, accomp, only, duet, trio, quartet, guitar_tone, mode, bass_line. ``weak`` marks a style hint (a region or an
     adjective) that loses to a genre noun; ``kin`` a genre the corpus lacks, played as the
     style it names (``KIN_GENRES``).
     """
@@ -110,6 +110,9 @@ _STYLE_TERMS = [
     *_style("jazz", "爵士|爵士乐|酒吧爵士|冷爵士|融合爵士|jazz|smooth jazz|cool jazz|jazz fusion|jazz combo|acid jazz", weak="jazzy"),
     # a jazz trio is piano, bass and drums (models.text.orchestration), no horn
     *_style("jazz", "爵士三重奏|jazz trio", Sense("trio", "")),
+    # a string quartet is two violins, viola and cello (models.text.orchestration): classical
+    # unless a genre is named ("a pop song for string quartet")
+    *_style("classical", "", Sense("quartet", ""), weak="弦乐四重奏|string quartet|string quartets"),
     *_style("jazz", "爵士华尔兹|jazz waltz", Sense("meter", "3/4")),
     *_style("swing", "摇摆|摇摆乐|摇摆爵士|大乐队|swing|big band|swing jazz", weak="摇摆感|swing feel|swung|shuffle"),
     *_style("bebop", "比博普|咆勃|bebop|bop|hard bop"),
@@ -172,7 +175,7 @@ KIN_GENRES: dict[str, tuple[str, str]] = {
     "rumba": ("bachata|flamenco|rumba flamenca|nuevo flamenco|bolero son", "弗拉门戈|弗拉明戈|巴恰塔"),
     "pop": ("indie pop|dream pop|electropop|teen pop|bedroom pop|art pop|bubblegum pop|europop|latin ballad pop", "韩流|韩国流行|日本流行|欧美流行|梦幻流行|独立流行"),
     "disco": ("funky house|italo disco|eurodisco|euro disco|hi-nrg", "广场舞|意大利迪斯科"),
-    "classical": ("impressionist|impressionism|opera|aria|art song|romantic period|string quartet", "印象派|歌剧|咏叹调|弦乐四重奏"),
+    "classical": ("impressionist|impressionism|opera|aria|art song|romantic period", "印象派|歌剧|咏叹调"),
     "guofeng": ("mongolian|tibetan|uyghur|silk road", "草原|蒙古|蒙古族|藏族|藏地|新疆|西域|丝绸之路|民族风|少数民族"),
     "celtic": ("sea shanty|shanty|bagpipe tune", "水手歌|船歌"),
 }  # fmt: skip

@@ -27,7 +27,9 @@ from models.text.lexicon import (
 from models.text.segmenter import Token
 
 MAX_SPAN_TOKENS = 6
-_MODIFIERS = frozenset({"negate", "solo", "lead", "accomp", "only", "duet", "trio", "guitar_tone"})
+_MODIFIERS = frozenset(
+    {"negate", "solo", "lead", "accomp", "only", "duet", "trio", "quartet", "guitar_tone"}
+)
 _NEGATABLE = frozenset({"style", "mood", "tempo", "energy", "dynamics", "instrument", "stem"})
 # "build" is a crescendo ("an epic orchestral build") but not as a verb: "build me a beat".
 _VERB_BEFORE: dict[str, frozenset[str]] = {

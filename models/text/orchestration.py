@@ -8,7 +8,8 @@ both melody and chords (钢琴曲, "piano ballad"). A solo (古筝独奏, "solo 
 that one instrument: melody, plus chords when it can play them; no bass, no drums. A trio
 (爵士三重奏, "jazz trio", "piano trio") is one lead instrument, the piano unless another is
 named, with bass and drums: no horn; a classical one (古典钢琴三重奏, "classical piano
-trio") is violin, piano and cello, no drums. A negation turns its stem off and beats a mention of
+trio") is violin, piano and cello, no drums; a string quartet (弦乐四重奏) violin, strings and
+cello, no drums. A negation turns its stem off and beats a mention of
 the same stem.
 """
 
@@ -90,9 +91,14 @@ class Orchestrator:
             programs.update(zip(ROLE_STEMS, style(style_id).programs, strict=True))
         named = self._instrument_hits()
         trio = next((h for h in self.hits if h.has("trio") and not h.negated), None)
-        if trio is not None and style_id == "classical":
-            # a classical (piano) trio is violin, piano and cello, no drums: each part the
-            # prompt does not name is added, the violin leading
+        quartet = next((h for h in self.hits if h.has("quartet") and not h.negated), None)
+        if quartet is not None:
+            trio = None  # "string quartet" is no trio, whatever else the prompt says
+        chamber = quartet or (trio if trio is not None and style_id == "classical" else None)
+        if chamber is not None:
+            # a classical (piano) trio is violin, piano and cello, no drums; a string quartet
+            # violin, strings (the second violin and viola) and cello: each part the prompt
+            # does not name is added, the violin leading
             def has(test: Callable[[Instrument, str | None], bool]) -> bool:
                 return any(test(inst, hit.role) for inst, hit in named)
 
@@ -101,13 +107,14 @@ class Orchestrator:
             comp = not has(lambda x, role: role == "chords" or x.kind in ("poly", "pad"))
             low = not has(lambda x, role: role == "bass" or x.kind == "bass" or (
                 x.can_bass and role is None))  # fmt: skip
+            middle = BY_ID["strings" if quartet is not None else "piano"]
             named = (
-                [(BY_ID["violin"], trio)] * lead
+                [(BY_ID["violin"], chamber)] * lead
                 + named
-                + [(BY_ID["piano"], trio)] * comp
-                + [(BY_ID["cello"], trio)] * low
+                + [(middle, chamber)] * comp
+                + [(BY_ID["cello"], chamber)] * low
             )
-            self.trio = (named[0][0], trio)
+            self.trio = (named[0][0], chamber)
             self.chamber = True
         pitched = [p for p in named if p[0].kind != "bass"]
         # a trio (a classical one is piano, violin and cello: left to the rules below) is a
@@ -268,8 +275,10 @@ class Orchestrator:
             stems = {"melody", "chords"} | {s for s in on if s == "drums"}
             reason = f"duet: {duet.text}"
         elif trio is not None and self.chamber:
-            stems = {"melody", "chords", "bass"}
-            reason = f"a classical trio, no drums ({trio[1].text})"
+            # drums only when said: "string quartet with drums"
+            stems = {"melody", "chords", "bass"} | {s for s in on if s == "drums"}
+            kind = "a string quartet" if trio[1].has("quartet") else "a classical trio"
+            reason = f"{kind}{'' if 'drums' in stems else ', no drums'} ({trio[1].text})"
         elif trio is not None:
             lead, hit = trio
             stems = {"melody", "bass", "drums"} | (

@@ -628,6 +628,23 @@ def test_a_classical_trio_is_violin_piano_and_cello_without_drums(prompt: str) -
     assert not a.conflicts
 
 
+@pytest.mark.parametrize("prompt", ["string quartet", "弦乐四重奏", "弦乐四重奏,忧伤,慢板"])
+def test_a_string_quartet_is_violin_strings_and_cello_without_drums(prompt: str) -> None:
+    """A string quartet was read as a string pad: the take had an electric bass and drums."""
+    a = lex(prompt)
+    assert a.style == "classical"
+    assert a.stems == ("melody", "chords", "bass") and a.stems_named
+    assert (a.programs["melody"], a.programs["chords"], a.programs["bass"]) == (40, 48, 42)
+    assert not a.conflicts
+
+
+def test_a_string_quartet_in_another_genre_keeps_the_genre_and_drums_said_play() -> None:
+    pop = lex("a pop song for string quartet")
+    assert pop.style == "pop" and pop.stems == ("melody", "chords", "bass")
+    assert lex("string quartet with drums").stems == STEMS
+    assert lex("strings").stems_named is False  # a string pad names no ensemble
+
+
 def test_a_classical_trio_keeps_the_instruments_the_prompt_names() -> None:
     flute = lex("古典三重奏,长笛、钢琴和大提琴")
     assert (flute.programs["melody"], flute.programs["chords"], flute.programs["bass"]) == (
