@@ -196,6 +196,18 @@ assert len(BY_ID) == len(INSTRUMENTS), "instrument ids must be unique"
 # "upright bass" ... name the instrument. GM's bass programs: ``BASS_PROGRAMS``.
 GENERIC_BASS = frozenset({"bass", "bassline", "bass line", "basslines", "贝斯", "贝司"})
 BASS_PROGRAMS = range(32, 40)
+# Words that name a guitar but no kind of one (``models.text.orchestration._guitar_of``):
+# the style's own guitar where it has one in that family, else the steel-string acoustic
+# (an electric guitar: the clean one), as before. An electric guitar in rock and punk is
+# their overdriven lead and distorted rhythm ("heavy metal with electric guitar" came back
+# clean), in blues its jazz guitar; a guitar in bossa nova, samba and rumba their nylon one
+# (it came back steel-strung). A plain guitar stays acoustic where the style's is electric:
+# the prompt tables take "后摇,吉他" and "slow blues, harmonica and guitar" so. "acoustic
+# guitar", "木吉他", "clean guitar", "失真吉他" ... name the kind.
+GENERIC_GUITARS: dict[str, range] = {
+    **dict.fromkeys(("guitar", "guitars", "吉他", "吉它"), range(24, 25)),
+    **dict.fromkeys(("electric guitar", "electric guitars", "电吉他"), range(26, 32)),
+}
 assert len(GM_NAMES) == 128
 
 

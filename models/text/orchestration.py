@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.text.instruments import BASS_PROGRAMS, BY_ID, GENERIC_BASS, Instrument, program_label
+from models.text.instruments import (
+    BASS_PROGRAMS,
+    BY_ID,
+    GENERIC_BASS,
+    GENERIC_GUITARS,
+    Instrument,
+    program_label,
+)
 from models.text.matcher import Hit
 from multitrack.song import DEFAULT_PROGRAMS, PITCHED_STEMS, STEMS
 from multitrack.styles import style
@@ -49,6 +56,18 @@ def _bass_of(style_id: str | None, program: int) -> int:
     if program == double or (style_id is not None and program not in BASS_PROGRAMS):
         return double
     return BY_ID["bass"].program_for("bass")
+
+
+def _guitar_of(style_id: str | None, stem: str, inst: Instrument, hit: Hit) -> int | None:
+    """The program a guitar named by no kind plays on ``stem`` (``GENERIC_GUITARS``): the
+    style's program for the stem where it is a guitar of that family, else the style's guitar
+    on its other stem; None where the words name a kind, or the style has no such guitar."""
+    family = GENERIC_GUITARS.get(hit.text.strip().lower())
+    if family is None or style_id is None or inst.id not in ("guitar", "electric_guitar"):
+        return None
+    melody, chords, _ = style(style_id).programs
+    ours = melody if stem == "melody" else chords
+    return next((p for p in (ours, chords, melody) if p in family), None)
 
 
 class Orchestrator:
@@ -170,11 +189,14 @@ class Orchestrator:
         for stem in ROLE_STEMS:
             if stem in assigned:
                 inst, hit = assigned[stem]
+                guitar = _guitar_of(style_id, stem, inst, hit) if stem != "bass" else None
                 program = (
                     hit.program
                     if hit.program is not None and stem != "bass"
                     else _bass_of(style_id, programs["bass"])
                     if stem == "bass" and _generic_bass(inst, hit)
+                    else guitar
+                    if guitar is not None
                     else inst.program_for(stem)
                 )  # fmt: skip
                 programs[stem] = program

@@ -645,6 +645,22 @@ def test_a_string_quartet_in_another_genre_keeps_the_genre_and_drums_said_play()
     assert lex("strings").stems_named is False  # a string pad names no ensemble
 
 
+def test_a_guitar_named_by_no_kind_plays_the_style_s_guitar() -> None:
+    """ "heavy metal with electric guitar" came back a clean guitar, "bossa nova with guitar"
+    a steel-strung one: a guitar named by no kind is the style's own of that family."""
+    for prompt in ("heavy metal with electric guitar", "电吉他,摇滚", "punk, electric guitar"):
+        a = lex(prompt)
+        assert {a.programs["melody"], a.programs["chords"]} == {29, 30}, prompt
+    assert lex("blues electric guitar").programs["chords"] == 26  # the style's lead guitar
+    assert lex("bossa nova with guitar").programs["melody"] == 24
+    # a kind named is kept, a plain guitar stays acoustic where the style's is electric,
+    # and a style without a guitar keeps the word's own
+    assert lex("rock, clean guitar").programs["melody"] == 27
+    assert lex("rock with guitar").programs["melody"] == 25
+    assert lex("jazz with electric guitar").programs["melody"] == 27
+    assert lex("pop with guitar").programs["melody"] == 25
+
+
 def test_a_classical_trio_keeps_the_instruments_the_prompt_names() -> None:
     flute = lex("古典三重奏,长笛、钢琴和大提琴")
     assert (flute.programs["melody"], flute.programs["chords"], flute.programs["bass"]) == (
