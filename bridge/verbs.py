@@ -141,7 +141,10 @@ STEMS_OPT = Param("stems", read_stems, "stems that play, e.g. melody,chords,bass
 NOTES_OPT = Param("notes", read_flag, "also send every stem's notes before done", kind=bool)
 KEEP_OPT = Param("keep", read_stems, "stems kept note for note, e.g. chords,bass")
 CHORDS_OPT = Param(
-    "chords", read_chords, 'forced progression: "Am F C G" or "Am:2 F:2"', "progression"
+    "chords",
+    read_chords,
+    'forced progression: "Am F C G", "Am:2 F:2" or "I V vi IV"',
+    "progression",
 )
 CHORD_NOTES_OPT = Param(
     "chord_notes", read_chord_notes, 'the edited chords clip: "pitch start_beat length_beat …"'

@@ -31,12 +31,10 @@ def _given_end(request: GenerateRequest, meter: Meter) -> int | None:
     """Grid steps the progression a request forces lasts as given (typed chords placed
     once), or None when it forces none."""
     if request.progression is not None:
-        spans = request.progression.place(meter)
-    elif request.chords is not None:
-        spans = request.chords
-    else:
-        return None
-    return max((s.start + s.duration for s in spans), default=0)
+        return request.progression.steps(meter)
+    if request.chords is not None:
+        return max((s.start + s.duration for s in request.chords), default=0)
+    return None
 
 
 def progression_bars(request: GenerateRequest, meter: Meter) -> int | None:
@@ -73,7 +71,8 @@ def forced_spans(request: GenerateRequest, frame: Song) -> tuple[ChordSpan, ...]
         )
     if request.progression is not None:
         placed = tuple(replace(s, start=s.start + lo * bar)
-                       for s in request.progression.place(frame.meter, bars=hi - lo))  # fmt: skip
+                       for s in request.progression.place(frame.meter, bars=hi - lo,
+                                                          key=frame.key))  # fmt: skip
     elif request.repaint is None and request.chords:
         # a clip shorter than the take is repeated to fill it, as typed chords are: a 2-bar
         # clip on a 4-bar take labelled bars 3-4 with nothing while its band played on

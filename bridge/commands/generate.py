@@ -59,7 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="source", type=Path, help="an earlier take folder to edit")
     p.add_argument("--keep", help="with --from: stems kept note for note, e.g. chords,bass")
     p.add_argument("--repaint", help="with --from: bars to regenerate, e.g. 5-8")
-    p.add_argument("--chords", help='force a progression: "Am F C G" (a bar each) or "Am:2 F:2"')
+    p.add_argument(
+        "--chords",
+        help='force a progression: "Am F C G" (a bar each), "Am:2 F:2", "I V vi IV" (the key\'s)',
+    )
     p.add_argument("--chords-midi", type=Path, help="force the progression of an edited chord clip")
     p.add_argument(
         "--form", help='sections, e.g. "AABA", "intro A A B A outro", "主歌-副歌-主歌-副歌"'

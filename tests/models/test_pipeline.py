@@ -958,6 +958,19 @@ def test_a_repaint_of_a_silent_stem_is_told_to_play_it_and_says_why_it_may_not()
     assert shipped.attributes(chords).stems == ("melody", "chords", "bass")
 
 
+def test_roman_numeral_chords_are_played_in_the_take_s_key(pipeline: Pipeline) -> None:
+    # "I-V-vi-IV" was an unknown chord symbol; a producer's edit names degrees of the take
+    src = pipeline.generate(GenerateRequest("pop in D major", bars=4, seed=2, steps=3)).song
+    edit = pipeline.generate(GenerateRequest("", source=src, chord_text="I-V-vi-IV", steps=3))
+    assert str(edit.song.key) == "D major"
+    assert [s.symbol for s in edit.song.chords] == ["D", "A", "Bm", "G"]
+    fresh = pipeline.generate(
+        GenerateRequest("pop in A minor", chord_text="i VI III VII", bars=4, steps=3)
+    ).song
+    assert str(fresh.key) == "A minor"
+    assert [s.symbol for s in fresh.chords] == ["Am", "F", "C", "G"]
+
+
 def test_chords_from_outside_the_key_are_sounded_or_said(pipeline: Pipeline) -> None:
     from models.editing import unsounded
 

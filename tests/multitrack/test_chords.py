@@ -17,7 +17,7 @@ from multitrack.chords import (
     parse_chord,
 )
 from multitrack.errors import ChordSymbolError, MusicError
-from multitrack.progression import parse_progression
+from multitrack.progression import parse_progression, read_progression
 from multitrack.song import ChordSpan, Meter
 from multitrack.theory import Key
 
@@ -244,6 +244,43 @@ def test_progression_repeats_or_cuts_to_bars() -> None:
         ChordSpan(12, 4, "G"),
     )
     assert parse_progression("C，G, Am", Meter(4, 4), bars=2)[-1] == ChordSpan(16, 16, "G")
+
+
+def test_progression_separated_by_dashes_and_arrows() -> None:
+    # "Am-F-C-G" was one unknown symbol; a dash before a number is a jazz minor ("C-7")
+    meter = Meter(4, 4)
+    for text in ("Am-F-C-G", "Am - F - C - G", "Am→F→C→G", "Am->F->C->G", "Am、F、C、G"):
+        assert [s.symbol for s in parse_progression(text, meter)] == ["Am", "F", "C", "G"], text
+    assert [s.symbol for s in parse_progression("C-7 F7", meter)] == ["Cm7", "F7"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "named"),
+    [
+        ("I V vi IV", "C major", ["C", "G", "Am", "F"]),
+        ("I-V-vi-IV", "E major", ["E", "B", "C#m", "A"]),
+        ("i-VI-III-VII", "A minor", ["Am", "F", "C", "G"]),  # the minor key's own degrees
+        ("ii7 V7 Imaj7", "Bb major", ["Cm7", "F7", "Bbmaj7"]),
+        ("bVII IV I", "G major", ["F", "C", "G"]),
+        ("ii° V7 i", "A minor", ["Bdim", "E7", "Am"]),
+        ("I IV V", "D zhi", ["D", "G", "A"]),  # a pentatonic key: its parent major
+        ("| I vi | IV:2 V:2 |", "F major", ["F", "Dm", "Bb", "C"]),
+    ],
+)
+def test_roman_numerals_are_named_in_the_take_s_key(text: str, key: str, named: list[str]) -> None:
+    spans = read_progression(text).place(Meter(4, 4), key=Key.parse(key))
+    assert [s.symbol for s in spans] == named
+
+
+def test_roman_numerals_need_a_key_and_a_known_degree() -> None:
+    progression = read_progression("I V vi IV")
+    assert progression.steps(Meter(4, 4)) == 64  # its length needs no key
+    with pytest.raises(ChordSymbolError, match="roman numeral: it needs the take's key"):
+        progression.place(Meter(4, 4))
+    with pytest.raises(ChordSymbolError, match="'VIII'"):
+        read_progression("I V vi VIII")
+    with pytest.raises(ChordSymbolError, match="unknown"):
+        read_progression("ii°9")
 
 
 @pytest.mark.parametrize(
