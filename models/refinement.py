@@ -276,7 +276,8 @@ def drum_change(refinement: Refinement) -> int:
 def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
     """The changes the model is not told, made on the generated song: velocities from the
     new energy, dynamics and mood; more or fewer drums (``drum_change``: as asked, else with
-    the energy); the melody an octave up or down; the melody's instrument."""
+    the energy); the melody an octave up or down; the instruments asked for ("换成二胡",
+    "把钢琴换成吉他": each stem's program)."""
     attrs, change = refinement.attributes, refinement.change
     drums = drum_change(refinement)
     if drums != change.drums and not song.stems["drums"].notes:
@@ -287,9 +288,10 @@ def realise(song: Song, refinement: Refinement, *, seed: int = 0) -> Song:
         song = sparser_drums(song)
     if change.register:
         song = shift_melody(song, change.register)
-    if "melody" in attrs.named_programs:
-        melody = song.stems["melody"]
-        song = song.with_stem("melody", melody.notes, program=int(attrs.programs["melody"]))
+    for stem in ("melody", "chords", "bass"):  # an instrument asked for plays the same notes
+        if stem in attrs.named_programs and stem in attrs.programs:
+            notes = song.stems[stem].notes
+            song = song.with_stem(stem, notes, program=int(attrs.programs[stem]))
     return apply_dynamics(
         song,
         style=song.style,

@@ -104,7 +104,9 @@ class FeedbackChange:
     """A relative change to a take. ``energy``, ``mode`` (brighter +, darker -),
     ``register`` and ``drums`` are steps (drums -2: none); ``tempo`` a BPM factor;
     ``pentatonic`` asks for a pentatonic (Chinese) mode; ``melody`` an instrument id for the
-    melody; ``key`` a key named outright ("换成D大调": "D major"), where "换成小调", "make it
+    melody; ``swaps`` (old instrument id or None, new one): "把钢琴换成吉他" puts the guitar
+    where the piano played, "switch to guitar" where its kind plays (``swapped_programs``);
+    ``key`` a key named outright ("换成D大调": "D major"), where "换成小调", "make it
     minor" are a ``mode`` step. ``understood`` says what each phrase did, ``ignored`` the
     clauses read as nothing."""
 
@@ -116,6 +118,7 @@ class FeedbackChange:
     drums: int = 0
     pentatonic: bool = False
     melody: str | None = None
+    swaps: tuple[tuple[str | None, str], ...] = ()
     dynamics: str | None = None
     key: str | None = None  # a key named outright ("换成D大调", "in E minor")
     understood: tuple[str, ...] = ()
@@ -135,6 +138,7 @@ class FeedbackChange:
             "drums": self.drums,
             "pentatonic": self.pentatonic,
             "melody": self.melody,
+            "swaps": [list(pair) for pair in self.swaps],
             "dynamics": self.dynamics,
             "key": self.key,
             "understood": list(self.understood),
@@ -152,6 +156,11 @@ class FeedbackChange:
             drums=int(record.get("drums", 0)),
             pentatonic=bool(record.get("pentatonic", False)),
             melody=record.get("melody"),
+            swaps=tuple(
+                (None if old is None else str(old), str(new))
+                for old, new in record.get("swaps") or ()
+                if new in BY_ID and (old is None or old in BY_ID)
+            ),
             dynamics=record.get("dynamics") if record.get("dynamics") in _SHAPES else None,
             key=_known_key(record.get("key")),
             understood=tuple(record.get("understood") or ()),
@@ -167,11 +176,59 @@ _SHAPES = {
 }  # fmt: skip
 
 _TERMS = sorted(QUALITIES, key=len, reverse=True)
-_CHINESE_TERMS = sorted(
-    ((t, i.id) for i in INSTRUMENTS if i.style == "guofeng" for t in i.terms),
+# Every instrument's names, longest first, for "把钢琴换成吉他" / "switch to strings".
+_INSTRUMENT_TERMS = sorted(
+    ((normalise(t), i.id) for i in INSTRUMENTS for t in i.terms),
     key=lambda p: len(p[0]),
     reverse=True,
 )
+# The Chinese instruments a switch with no old one puts on the melody ("换成二胡").
+_CHINESE_LEADS = [i for i in INSTRUMENTS if i.style == "guofeng" and i.kind != "bass"]
+# "X instead of Y", "用X代替Y": the new instrument named first.
+_INSTEAD = re.compile(r"instead of|rather than|代替|替代|取代")
+
+
+def _instruments_in(clause: str) -> list[tuple[int, str]]:
+    """(start, instrument id) of the instruments a clause names, in order; the longest name
+    wins where names overlap, and a Latin name stands alone ("uke" is not in "duke")."""
+    taken = [False] * len(clause)
+    found: list[tuple[int, str]] = []
+    for term, iid in _INSTRUMENT_TERMS:
+        start = clause.find(term)
+        while start >= 0:
+            end = start + len(term)
+            alone = not term.isascii() or (
+                (start == 0 or not clause[start - 1].isalpha())
+                and (end == len(clause) or not clause[end].isalpha())
+            )
+            if alone and not any(taken[start:end]):
+                taken[start:end] = [True] * (end - start)
+                found.append((start, iid))
+            start = clause.find(term, end)
+    return sorted(found)
+
+
+def _swap(clause: str) -> tuple[str | None, str] | None:
+    """(the instrument a clause replaces or None, the one it asks for), or None: "把钢琴换成
+    吉他" (piano, guitar), "换成吉他" / "switch to guitar" (None, guitar), "guitar instead of
+    piano" (piano, guitar). An instrument named with no switch word asks for nothing."""
+    named = _instruments_in(clause)
+    if not named:
+        return None
+    instead = _INSTEAD.search(clause)
+    if instead is not None:
+        before = [iid for at, iid in named if at < instead.start()]
+        after = [iid for at, iid in named if at >= instead.end()]
+        if before:
+            return (after[0] if after else None), before[-1]
+    at = min((clause.find(w) for w in _INSTRUMENT_SWITCH if w in clause), default=-1)
+    if at < 0:
+        return None
+    after = [iid for start, iid in named if start > at]
+    before = [iid for start, iid in named if start < at]
+    if not after:
+        return None
+    return (before[-1] if before else None), after[0]
 
 
 def _find_qualities(clause: str) -> list[tuple[int, int, str]]:
@@ -305,6 +362,7 @@ def parse_feedback(text: str) -> FeedbackChange:
     tempo = 1.0
     pentatonic = False
     melody: str | None = None
+    swaps: list[tuple[str | None, str]] = []
     dynamics: str | None = None
     key = keys[0].value if keys else None
     understood: list[str] = [f"key: {key} ({keys[0].text})"] if keys else []
@@ -322,12 +380,15 @@ def parse_feedback(text: str) -> FeedbackChange:
             dynamics = shape
             understood.append(f"dynamics: {shape} ({clause})")
             continue
-        named = next((iid for t, iid in _CHINESE_TERMS if t in clause), None)
-        if named is not None and not any(w in clause for w in _INSTRUMENT_SWITCH):
-            named = None  # an instrument named without 用/换成/"switch to" is not a request
-        if named is not None and BY_ID[named].kind != "bass":
-            melody = named
-            understood.append(f"melody: {named} ({clause})")
+        swap = _swap(clause)  # an instrument named without 用/换成/"switch to" asks nothing
+        named = None if swap is None else swap[1]
+        if swap is not None and swap[0] is None and BY_ID[swap[1]] in _CHINESE_LEADS:
+            melody = swap[1]  # "换成二胡", "more oriental, on erhu": the melody's
+            understood.append(f"melody: {melody} ({clause})")
+        elif swap is not None:
+            swaps.append(swap)
+            was = "" if swap[0] is None else f"{swap[0]} -> "
+            understood.append(f"instrument: {was}{swap[1]} ({clause})")
         hits = _find_qualities(clause)
         if any(QUALITIES[t].drums for _, _, t in hits):  # "louder drums": the drums decide
             hits = [h for h in hits if QUALITIES[h[2]].drums]
@@ -368,11 +429,47 @@ def parse_feedback(text: str) -> FeedbackChange:
         drums=drums,
         pentatonic=pentatonic,
         melody=melody,
+        swaps=tuple(swaps),
         dynamics=dynamics,
         key=None if key is None else str(key),
         understood=tuple(understood),
         ignored=tuple(ignored),
     )
+
+
+def swapped_programs(
+    programs: Mapping[str, int], stems: tuple[str, ...], old: str | None, new: str
+) -> dict[str, int]:
+    """``programs`` with instrument ``new`` where ``old`` played (each stem whose program is
+    one of ``old``'s and that ``new``'s kind plays: a one-note instrument no chords, a pad
+    no melody, only a bass instrument the bass), or, with no ``old`` (or where it plays
+    none of those), where its kind plays: a bass instrument the bass, a pad the chords, any
+    other the melody, and a chordal one the chords too when they were the melody's
+    instrument (a piano playing both)."""
+    inst = BY_ID[new]
+    out = dict(programs)
+    plays = {"bass": ("bass",), "pad": ("chords",), "mono": ("melody",)}.get(
+        inst.kind, ("melody", "chords")
+    )
+    if old is not None:
+        was = set(BY_ID[old].programs)
+        hits = [s for s in plays if programs.get(s) in was]
+        if hits:
+            for stem in hits:
+                out[stem] = inst.program_for(stem)
+            return out
+    if inst.kind == "bass":
+        targets = ["bass"]
+    elif inst.kind == "pad":
+        targets = ["chords"]
+    else:
+        targets = ["melody"]
+        both = programs.get("chords") == programs.get("melody") and "chords" in stems
+        if inst.kind == "poly" and both:
+            targets.append("chords")
+    for stem in targets:
+        out[stem] = inst.program_for(stem)
+    return out
 
 
 _BRIGHTER = {"minor": "major", "dorian": "mixolydian", "phrygian": "minor", "aeolian": "major",
@@ -453,6 +550,13 @@ def apply_feedback(attrs: PromptAttributes, change: FeedbackChange) -> PromptAtt
             named = tuple(dict.fromkeys((*out.named_programs, "melody")))
             out = replace(out, programs=programs, named_programs=named)
             notes.append(f"melody {change.melody} (program {program})")
+    for gone, wanted in change.swaps:
+        programs = swapped_programs(out.programs, out.stems, gone, wanted)
+        moved = [stem for stem in programs if programs[stem] != out.programs.get(stem)]
+        if moved:
+            named = tuple(dict.fromkeys((*out.named_programs, *moved)))
+            notes += [f"{stem} {wanted} (program {programs[stem]})" for stem in moved]
+            out = replace(out, programs=programs, named_programs=named)
     if change.drums:
         stems = list(out.stems)
         if change.drums > 0 and "drums" not in stems:

@@ -95,6 +95,15 @@ def test_livelier_feedback_raises_velocity_or_density_and_never_slows(
             ),
         ),
         ("brighter", lambda a, b: Key.parse(str(b.key)).mode in ("major", "gong", "zhi")),
+        # an instrument asked for plays the take's own notes ("把钢琴换成吉他" was refused)
+        (
+            "换成吉他",
+            lambda a, b: (
+                b.stems["melody"].program == 25
+                and b.stems["melody"].notes == a.stems["melody"].notes
+            ),
+        ),
+        ("switch to slap bass", lambda a, b: b.stems["bass"].program == 36),
     ],
 )
 def test_each_feedback_moves_its_own_measure(

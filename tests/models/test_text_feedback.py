@@ -227,3 +227,37 @@ def test_negated_and_added_feedback(
     assert change.energy == energy and change.drums == drums, change
     assert {"<": change.tempo < 1, ">": change.tempo > 1, "=": change.tempo == 1}[tempo]
     assert bool(change.understood) == read
+
+
+@pytest.mark.parametrize(
+    ("phrase", "swap"),
+    [
+        ("把钢琴换成吉他", ("piano", "guitar")),
+        ("换成吉他", (None, "guitar")),
+        ("switch to strings", (None, "strings")),
+        ("use a guitar instead of the piano", ("piano", "guitar")),
+        ("replace the piano with an organ", ("piano", "organ")),
+        ("用小提琴代替长笛", ("flute", "violin")),
+        ("换成贝斯", (None, "bass")),
+    ],
+)
+def test_feedback_swaps_an_instrument(phrase: str, swap: tuple[str | None, str]) -> None:
+    # "把钢琴换成吉他" was "nothing says what to change": only Chinese leads could be asked for
+    change = parse_feedback(phrase)
+    assert change.swaps == (swap,) and not change.ignored
+    assert FeedbackChange.from_json(change.to_json()) == change
+
+
+def test_a_swapped_instrument_plays_where_the_old_one_did_as_its_kind_can() -> None:
+    piano = _attrs(programs={"melody": 0, "chords": 0, "bass": 33, "drums": 0})
+    guitar = apply_feedback(piano, parse_feedback("把钢琴换成吉他"))
+    assert (guitar.programs["melody"], guitar.programs["chords"]) == (25, 25)
+    assert {"melody", "chords"} <= set(guitar.named_programs)
+    # a one-note instrument takes the tune, not the piano's chords
+    violin = apply_feedback(piano, parse_feedback("用小提琴代替钢琴"))
+    assert (violin.programs["melody"], violin.programs["chords"]) == (40, 0)
+    assert apply_feedback(piano, parse_feedback("换成贝斯")).programs["bass"] == 33  # no change
+    slap = apply_feedback(piano, parse_feedback("switch to slap bass"))
+    assert slap.programs["bass"] == 36 and slap.programs["melody"] == 0
+    # "用力一点" (harder) names no instrument: energy, as before
+    assert parse_feedback("用力一点").swaps == ()
