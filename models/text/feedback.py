@@ -318,7 +318,7 @@ _KEY_LEAD = re.compile(
     r"\s*(?:(?:please\s+|let's\s+|can you\s+)?(?:transpose|change|switch|move|put|make|go|take)"
     r"(?:\s+(?:it|this|the key|the song|everything|that))?(?:\s+(?:up|down))?"
     r"(?:\s+(?:to|into|in))?|in|to|into|(?:请|帮我)?(?:换成|改成|变成|转成|换到|转到|改为|变为|转调到|"
-    r"转调成|移调到|移到|升到|降到|用|换|转))?\s*",
+    r"转调成|移调到|移到|升到|降到|用|换|转))?\s*(?:(?:the\s+)?key\s+of\s*)?",  # "key of E"
     re.IGNORECASE,
 )
 _KEY_TAIL = re.compile(r"\s*(?:key|instead|please|吧|调|试试|看看)?\s*[!！.。]*\s*", re.IGNORECASE)
@@ -368,8 +368,8 @@ def parse_feedback(text: str) -> FeedbackChange:
     understood: list[str] = [f"key: {key} ({keys[0].text})"] if keys else []
     ignored: list[str] = []
     for clause in (c.strip(" \u0001") for c in _CLAUSE.split(norm)):
-        if not clause:
-            continue
+        if not clause or (keys and _KEY_LEAD.fullmatch(clause)):
+            continue  # nothing, or the words that asked for the key ("换成", "key of")
         asked = _mode_asked(clause) if key is None else 0
         if asked:
             mode = asked

@@ -175,15 +175,15 @@ def test_more_drums_on_a_take_without_them_adds_them() -> None:
     ("phrase", "key", "mode"),
     [("换成D大调", "D major", 0), ("in E minor", "E minor", 0), ("transpose to Eb major", "Eb major", 0),
      ("make it minor", None, -1), ("换成小调", None, -1), ("in a major key", None, 1),
-     ("minor", None, -1)],
+     ("minor", None, -1), ("key of E", "E major", 0), ("in the key of F# minor", "F# minor", 0)],
 )  # fmt: skip
 def test_a_key_asked_outright_is_read(phrase: str, key: str | None, mode: int) -> None:
-    """ "换成D大调", "make it minor": refused as naming nothing to change."""
+    """ "换成D大调", "make it minor", "key of E": refused as naming nothing to change."""
     from models.text.feedback import parse_feedback
 
     change = parse_feedback(phrase)
     assert (change.key, change.mode) == (key, mode)
-    assert not change.empty
+    assert not change.empty and not change.ignored  # the asking words are no leftover
 
 
 def test_a_key_of_the_take_s_own_mode_moves_its_notes_and_its_typed_chords() -> None:
