@@ -97,8 +97,8 @@ PLAYS_A_BAR = 0.5
 # ... and named drums play when they strike at least this share of the style's drum floor
 # (``models.telling.Telling.drum_floor``: its drummers' 5th percentile of hits a bar in the
 # meter) a bar, as well. "jazz trio" (piano, bass and drums) came back with a drummer
-# striking 0.5-4 hits a bar in 6 of 8 seeds, where the style's drummers strike 7 or more in
-# 19 of 20 windows (session 29). Half: the network's drums run thinner than the windows'
+# striking 0.5-2.1 hits a bar in 4 of 8 seeds, where the style's drummers strike 7 or more
+# in 19 of 20 windows (session 29). Half: the network's drums run thinner than the windows'
 # (``models.decoding.ONE_HAT``; funk 6.3 against 11.4). 0 counts any half note a bar.
 NAMED_DRUM_FLOOR = 0.5
 # A repaint of whole stems that shares more than this of the repainted stems' notes with the

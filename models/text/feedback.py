@@ -95,6 +95,7 @@ _INSTRUMENT_SWITCH = (
     "use ",
     "on ",
     "with ",
+    " for ",
     "play it on",
 )
 
@@ -184,6 +185,8 @@ _INSTRUMENT_TERMS = sorted(
 )
 # The Chinese instruments a switch with no old one puts on the melody ("换成二胡").
 _CHINESE_LEADS = [i for i in INSTRUMENTS if i.style == "guofeng" and i.kind != "bass"]
+# Switch words that name no change alone ("on the piano", "with strings").
+_WEAK_SWITCH = ("on ", "with ", " for ")
 # "X instead of Y", "用X代替Y": the new instrument named first.
 _INSTEAD = re.compile(r"instead of|rather than|代替|替代|取代")
 
@@ -221,14 +224,19 @@ def _swap(clause: str) -> tuple[str | None, str] | None:
         after = [iid for at, iid in named if at >= instead.end()]
         if before:
             return (after[0] if after else None), before[-1]
-    at = min((clause.find(w) for w in _INSTRUMENT_SWITCH if w in clause), default=-1)
-    if at < 0:
-        return None
-    after = [iid for start, iid in named if start > at]
-    before = [iid for start, iid in named if start < at]
-    if not after:
-        return None
-    return (before[-1] if before else None), after[0]
+    for at in sorted(clause.find(w) for w in _INSTRUMENT_SWITCH if w in clause):
+        after = [iid for start, iid in named if start > at]
+        before = [iid for start, iid in named if start < at]
+        if not after:
+            continue
+        # "on"/"with" switch only to a Chinese lead ("more oriental, on erhu") or from an
+        # instrument named before ("replace the piano with an organ"): "too much reverb on
+        # the piano" asks for no piano
+        weak = clause.startswith(_WEAK_SWITCH, at)
+        if weak and not before and BY_ID[after[0]] not in _CHINESE_LEADS:
+            continue
+        return (before[-1] if before else None), after[0]
+    return None
 
 
 def _find_qualities(clause: str) -> list[tuple[int, int, str]]:

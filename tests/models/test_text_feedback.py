@@ -259,5 +259,9 @@ def test_a_swapped_instrument_plays_where_the_old_one_did_as_its_kind_can() -> N
     assert apply_feedback(piano, parse_feedback("换成贝斯")).programs["bass"] == 33  # no change
     slap = apply_feedback(piano, parse_feedback("switch to slap bass"))
     assert slap.programs["bass"] == 36 and slap.programs["melody"] == 0
-    # "用力一点" (harder) names no instrument: energy, as before
+    # "用力一点" (harder) names no instrument: energy, as before; "on" or "with" alone ask
+    # for no instrument ("too much reverb on the piano" is no switch to a piano)
     assert parse_feedback("用力一点").swaps == ()
+    assert parse_feedback("too much reverb on the piano").swaps == ()
+    assert parse_feedback("more energy with strings").swaps == ()
+    assert parse_feedback("swap the piano for a rhodes").swaps == (("piano", "electric_piano"),)
