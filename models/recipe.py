@@ -41,9 +41,9 @@ DENSITY_MIN_WINDOWS = 50
 # is kept in a meter where its windows strike at least this many times.
 SINGLES_MIN_STRIKES = 200
 # A style's drum floor (``corpus_facts``' ``drum_floors``): this percentile of its drumming
-# windows' hits a bar. The training split's drumming windows never strike under 2 a bar in
-# 30 of 34 styles (folk and celtic tunes' light percussion aside); jazz in 4/4 strikes 7.0
-# or more in 19 windows of 20 (session 29).
+# windows' hits a bar. In 28 of 34 styles no drumming training window strikes under 2 a bar
+# (folk's and celtic's light percussion aside); jazz in 4/4 strikes 7.0 or more in 19
+# windows of 20 (session 29).
 DRUM_FLOOR_PERCENTILE = 5
 
 
