@@ -24,6 +24,10 @@ _ROMAN = re.compile(
     r"(?P<mark>°|o|ø|\+|dim|aug)?(?P<ext>maj7|M7|7|6|9|sus2|sus4)?$"
 )
 _NUMERALS = ("i", "ii", "iii", "iv", "v", "vi", "vii")
+# A degree as a digit, the key's own triad on it ("1645", "4536251", "6 4 1 5": the way
+# numbered-notation players write a progression).
+_DEGREE = re.compile(r"^[1-7]$")
+_DEGREES = re.compile(r"(?<![\S])[1-7]{2,}(?![\S])")
 # (quality of the numeral and its mark, extension) -> the chord symbol's suffix
 _ROMAN_SUFFIX: dict[tuple[str, str], str] = {
     ("major", ""): "", ("major", "7"): "7", ("major", "maj7"): "maj7", ("major", "6"): "6",
@@ -67,14 +71,22 @@ def roman_chord(numeral: str, key: Key) -> str:
     """The chord symbol of a roman numeral in ``key``: its degree of the key's scale (a
     pentatonic key's parent major or natural minor), raised or lowered by its accidental,
     major in upper case, minor in lower; "vi" in C major is "Am", "VI" in A minor "F",
-    "bVII" in C "Bb", "V7" in G "D7", "ii°" in A minor "Bdim"."""
+    "bVII" in C "Bb", "V7" in G "D7", "ii°" in A minor "Bdim". A digit is the scale's own
+    triad on that degree: "6" in C major "Am", "5" in A minor "Em", "7" in C "Bdim"."""
+    scale = MODE_INTERVALS[key.mode]
+    if len(scale) != 7:  # a pentatonic key: its parent major or natural minor
+        scale = MODE_INTERVALS["minor" if key.is_minor else "major"]
+    if _DEGREE.match(numeral):  # "6": the triad the key's scale stacks on its sixth degree
+        d = int(numeral) - 1
+        third, fifth = ((scale[(d + k) % 7] - scale[d]) % 12 for k in (2, 4))
+        triad = {(4, 7): "", (3, 7): "m", (3, 6): "dim", (4, 8): "aug"}[third, fifth]
+        return normalise_symbol(
+            pitch_class_name((key.tonic + scale[d]) % 12, flats=key.flats) + triad
+        )
     match = _ROMAN.match(numeral)
     if match is None:
         raise ChordSymbolError(f"{numeral!r} is not a roman numeral chord, e.g. I, vi, V7, bVII")
     num, mark, ext = match["num"], match["mark"] or "", match["ext"] or ""
-    scale = MODE_INTERVALS[key.mode]
-    if len(scale) != 7:  # a pentatonic key: its parent major or natural minor
-        scale = MODE_INTERVALS["minor" if key.is_minor else "major"]
     shift = {"": 0, "b": -1, "♭": -1, "#": 1, "♯": 1}[match["acc"]]
     root = (key.tonic + scale[_NUMERALS.index(num.lower())] + shift) % 12
     quality = {"°": "dim", "o": "dim", "dim": "dim", "ø": "half", "+": "aug", "aug": "aug"}.get(
@@ -150,13 +162,15 @@ def read_progression(text: str) -> Progression:
       durations, which must then add up to one bar. ``,``, arrows and a dash before a chord
       ("Am-F-C-G") separate chords like spaces.
     - "I V vi IV", "i-VI-III-VII", "ii7 V7 Imaj7": roman numerals, named in the take's key
-      when placed (``roman_chord``).
+      when placed (``roman_chord``); "1645", "6 4 1 5": degrees as digits, each the key's
+      own triad on it.
 
     Symbols are normalised ("Cmin7" -> "Cm7"). Raises ``ChordSymbolError`` for unknown
     symbols, bad durations and an empty progression.
     """
     cleaned = text.replace("，", ",").replace("｜", "|").replace(",", " ").replace("、", " ")
     cleaned = _DASH.sub(" ", _ARROWS.sub(" ", cleaned))
+    cleaned = _DEGREES.sub(lambda m: " ".join(m.group()), cleaned)  # "1645" -> "1 6 4 5"
     chords: list[ProgressionChord] = []
     if "|" in cleaned:
         for index, segment in enumerate(s for s in cleaned.split("|") if s.strip()):
@@ -204,7 +218,7 @@ def _read_token(token: str, bar: int | None) -> ProgressionChord:
     """'Am' -> Am lasting a bar; 'Am:2' -> Am for 2 counted beats; 'vi' -> the sixth degree
     (checked now, named when placed in a key)."""
     symbol, colon, beats_text = token.partition(":")
-    roman = _ROMAN.match(symbol) is not None
+    roman = _ROMAN.match(symbol) is not None or _DEGREE.match(symbol) is not None
     if roman:
         roman_chord(symbol, Key(0, "major"))  # a numeral this reader cannot name fails here
     normalised = symbol if roman else normalise_symbol(symbol)

@@ -265,6 +265,12 @@ def test_progression_separated_by_dashes_and_arrows() -> None:
         ("ii° V7 i", "A minor", ["Bdim", "E7", "Am"]),
         ("I IV V", "D zhi", ["D", "G", "A"]),  # a pentatonic key: its parent major
         ("| I vi | IV:2 V:2 |", "F major", ["F", "Dm", "Bb", "C"]),
+        # degrees as digits, the key's own triads: the numbered notation's "1645", "4536251"
+        ("1645", "C major", ["C", "Am", "F", "G"]),
+        ("4536251", "C major", ["F", "G", "Em", "Am", "Dm", "G", "C"]),
+        ("6 4 1 5", "G major", ["Em", "C", "G", "D"]),
+        ("1 5 6 4", "A minor", ["Am", "Em", "F", "Dm"]),
+        ("1:2 5:2 7", "C major", ["C", "G", "Bdim"]),
     ],
 )
 def test_roman_numerals_are_named_in_the_take_s_key(text: str, key: str, named: list[str]) -> None:
@@ -281,6 +287,8 @@ def test_roman_numerals_need_a_key_and_a_known_degree() -> None:
         read_progression("I V vi VIII")
     with pytest.raises(ChordSymbolError, match="unknown"):
         read_progression("ii°9")
+    with pytest.raises(ChordSymbolError, match="'8'"):
+        read_progression("1 5 8 4")  # a degree is 1-7
 
 
 @pytest.mark.parametrize(
