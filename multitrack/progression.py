@@ -221,7 +221,10 @@ def _read_token(token: str, bar: int | None) -> ProgressionChord:
     roman = _ROMAN.match(symbol) is not None or _DEGREE.match(symbol) is not None
     if roman:
         roman_chord(symbol, Key(0, "major"))  # a numeral this reader cannot name fails here
-    normalised = symbol if roman else normalise_symbol(symbol)
+    try:
+        normalised = symbol if roman else normalise_symbol(symbol)
+    except ChordSymbolError as error:  # a producer may have meant a degree
+        raise ChordSymbolError(f"{error}; or degrees of the key: I V vi IV, 1645") from None
     if not colon:
         return ProgressionChord(normalised, None, bar, roman)
     try:
