@@ -38,9 +38,10 @@ _ROMAN_SUFFIX: dict[tuple[str, str], str] = {
     ("aug", ""): "aug",
 }  # fmt: skip
 # Separators between chords besides spaces, commas and bar lines: arrows and dashes. A dash
-# separates only before a root or a numeral ("Am-F-C-G", "I-V-vi-IV"): "C-7" is a jazz Cm7.
+# separates only before a root or a numeral ("Am-F-C-G", "I-V-vi-IV"), or between degrees
+# ("1-6-4-5"): "C-7" is a jazz Cm7.
 _ARROWS = re.compile(r"\s*(?:->|→|—|–)\s*")
-_DASH = re.compile(r"\s*-\s*(?=[A-Ga-gIViv#♯♭]|b[IViv])")
+_DASH = re.compile(r"\s*-\s*(?=[A-Ga-gIViv#♯♭]|b[IViv])|(?<=\b[1-7])\s*-\s*(?=[1-7]\b)")
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,7 @@ def test_progression_separated_by_dashes_and_arrows() -> None:
         ("6 4 1 5", "G major", ["Em", "C", "G", "D"]),
         ("1 5 6 4", "A minor", ["Am", "Em", "F", "Dm"]),
         ("1:2 5:2 7", "C major", ["C", "G", "Bdim"]),
+        ("1-6-4-5", "C major", ["C", "Am", "F", "G"]),
     ],
 )
 def test_roman_numerals_are_named_in_the_take_s_key(text: str, key: str, named: list[str]) -> None:
