@@ -23,6 +23,7 @@ from typing import Any
 from models.text.attributes import PromptAttributes
 from models.text.instruments import BY_ID, INSTRUMENTS
 from models.text.lexicon import MOOD_ENERGY
+from models.text.orchestration import swapped_programs
 from models.text.segmenter import normalise
 from multitrack.default_keys import MINOR_MOODS
 from multitrack.dynamics import dynamics_parts, join_dynamics
@@ -106,7 +107,8 @@ class FeedbackChange:
     ``register`` and ``drums`` are steps (drums -2: none); ``tempo`` a BPM factor;
     ``pentatonic`` asks for a pentatonic (Chinese) mode; ``melody`` an instrument id for the
     melody; ``swaps`` (old instrument id or None, new one): "把钢琴换成吉他" puts the guitar
-    where the piano played, "switch to guitar" where its kind plays (``swapped_programs``);
+    where the piano played, "switch to guitar" where its kind plays
+    (``models.text.orchestration.swapped_programs``);
     ``key`` a key named outright ("换成D大调": "D major"), where "换成小调", "make it
     minor" are a ``mode`` step. ``understood`` says what each phrase did, ``ignored`` the
     clauses read as nothing."""
@@ -443,41 +445,6 @@ def parse_feedback(text: str) -> FeedbackChange:
         understood=tuple(understood),
         ignored=tuple(ignored),
     )
-
-
-def swapped_programs(
-    programs: Mapping[str, int], stems: tuple[str, ...], old: str | None, new: str
-) -> dict[str, int]:
-    """``programs`` with instrument ``new`` where ``old`` played (each stem whose program is
-    one of ``old``'s and that ``new``'s kind plays: a one-note instrument no chords, a pad
-    no melody, only a bass instrument the bass), or, with no ``old`` (or where it plays
-    none of those), where its kind plays: a bass instrument the bass, a pad the chords, any
-    other the melody, and a chordal one the chords too when they were the melody's
-    instrument (a piano playing both)."""
-    inst = BY_ID[new]
-    out = dict(programs)
-    plays = {"bass": ("bass",), "pad": ("chords",), "mono": ("melody",)}.get(
-        inst.kind, ("melody", "chords")
-    )
-    if old is not None:
-        was = set(BY_ID[old].programs)
-        hits = [s for s in plays if programs.get(s) in was]
-        if hits:
-            for stem in hits:
-                out[stem] = inst.program_for(stem)
-            return out
-    if inst.kind == "bass":
-        targets = ["bass"]
-    elif inst.kind == "pad":
-        targets = ["chords"]
-    else:
-        targets = ["melody"]
-        both = programs.get("chords") == programs.get("melody") and "chords" in stems
-        if inst.kind == "poly" and both:
-            targets.append("chords")
-    for stem in targets:
-        out[stem] = inst.program_for(stem)
-    return out
 
 
 _BRIGHTER = {"minor": "major", "dorian": "mixolydian", "phrygian": "minor", "aeolian": "major",

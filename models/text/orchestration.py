@@ -15,7 +15,7 @@ the same stem.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from models.text.instruments import (
     BASS_PROGRAMS,
@@ -68,6 +68,26 @@ def _guitar_of(style_id: str | None, stem: str, inst: Instrument, hit: Hit) -> i
     melody, chords, _ = style(style_id).programs
     ours = melody if stem == "melody" else chords
     return next((p for p in (ours, chords, melody) if p in family), None)
+
+
+def swapped_programs(
+    programs: Mapping[str, int], stems: tuple[str, ...], old: str | None, new: str
+) -> dict[str, int]:
+    """``programs`` with instrument ``new`` (feedback: "把钢琴换成吉他") where ``old`` played:
+    each stem whose program is one of ``old``'s and that ``new``'s kind plays (a one-note
+    instrument the melody, a pad the chords, a bass instrument the bass, any other both).
+    With no ``old``, or where it plays none of those, where its kind plays, a chordal one
+    on the chords too only when they were the melody's instrument (a piano playing both)."""
+    inst = BY_ID[new]
+    plays = {"bass": ("bass",), "pad": ("chords",), "mono": ("melody",)}.get(
+        inst.kind, ("melody", "chords")
+    )
+    was = set(BY_ID[old].programs) if old is not None else set()
+    targets = [s for s in plays if programs.get(s) in was]
+    if not targets:
+        both = programs.get("chords") == programs.get("melody") and "chords" in stems
+        targets = [s for s in plays if s == plays[0] or both]
+    return {**programs, **{s: inst.program_for(s) for s in targets}}
 
 
 class Orchestrator:
